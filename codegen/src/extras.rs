@@ -1,0 +1,402 @@
+//! The project's own generated code, added next to progenitor's: open enums and open unions (which
+//! keep values the spec does not know), CSV methods, and the glue that lets the pager stream a paged
+//! operation. Everything here is derived from [`SpecModel`]; nothing is written per type by hand.
+
+use openapiv3::OpenAPI;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation, SpecModel, ref_name};
+use crate::CodegenError;
+
+/// All extras, as one token stream of items.
+pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+    let enums = model.open_enums.iter().map(open_enum).collect::<Result<Vec<_>, _>>()?;
+    let unions = model.open_unions.iter().map(|u| open_union(u, model)).collect::<Vec<_>>();
+    let error_type = error_type(spec)?;
+    let csv = model.csv_operations.iter().map(|op| csv_method(op, &error_type)).collect::<Vec<_>>();
+    let pagers = model.paged_operations.iter().map(|op| pager_glue(op, model, &error_type)).collect::<Vec<_>>();
+    Ok(quote! {
+        /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
+        /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
+        pub mod open {
+            #(#enums)*
+            #(#unions)*
+        }
+
+        /// Methods that return the `text/csv` form of a report, as a byte stream.
+        impl Client {
+            #(#csv)*
+        }
+
+        #(#pagers)*
+    })
+}
+
+/// Adds `pub use super::open::*;` to progenitor's `types` module, so open types sit with the others.
+pub fn reexport_open_types_in_types_module(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Mod(module) = item {
+            if module.ident == "types" {
+                if let Some((_, items)) = &mut module.content {
+                    items.insert(0, syn::parse_quote! { pub use super::open::*; });
+                }
+            }
+        }
+    }
+}
+
+fn doc(text: &str) -> TokenStream {
+    let lines = text.trim_end().lines().map(|l| format!(" {l}"));
+    quote! { #(#[doc = #lines])* }
+}
+
+/// `gbminutes` → `Gbminutes`, `active_from.asc` → `ActiveFromAsc`, `GB` → `Gb`.
+fn pascal_ident(value: &str) -> Ident {
+    let mut name = String::new();
+    for part in value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars.map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    Ident::new(&name, Span::call_site())
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn open_enum(e: &OpenEnum) -> Result<TokenStream, CodegenError> {
+    let name = ident(&e.name);
+    let idents: Vec<Ident> = e.values.iter().map(|v| pascal_ident(v)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (value, id) in e.values.iter().zip(&idents) {
+        if id == "Unknown" || !seen.insert(id.to_string()) {
+            return Err(CodegenError::Unsupported {
+                location: format!("schema {}", e.name),
+                message: format!("value {value:?} gives the Rust name {id}, which is taken"),
+            });
+        }
+    }
+    let values = &e.values;
+    let docs = values.iter().map(|v| doc(&format!("`{v}`")));
+    let description = doc(e.description.as_deref().unwrap_or(""));
+    Ok(quote! {
+        #description
+        ///
+        /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#docs #idents,)*
+            /// A value this version of the client does not know, exactly as the server sent it.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const KNOWN: &'static [&'static str] = &[#(#values),*];
+
+            /// The value as it travels on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #values,)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// True when the server sent a value the spec does not list.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#idents,)*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    })
+}
+
+fn variant_ident(union: &OpenUnion, schema: &str) -> Ident {
+    let short = schema.strip_prefix(union.name.as_str()).filter(|s| !s.is_empty()).unwrap_or(schema);
+    ident(short)
+}
+
+fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
+    let name = ident(&u.name);
+    let name_str = &u.name;
+    let property = &u.property;
+    let variants: Vec<Ident> = u.variants.iter().map(|(_, schema)| variant_ident(u, schema)).collect();
+    let schemas: Vec<Ident> = u.variants.iter().map(|(_, schema)| ident(schema)).collect();
+    let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
+    let variant_docs = tags.iter().map(|t| doc(&format!("`{property}`: `{t}`")));
+    let description = doc(u.description.as_deref().unwrap_or(""));
+    let errors: Vec<String> = tags.iter().map(|t| format!("{name_str} with {property} {t:?}")).collect();
+    let missing = format!("{name_str}: missing string field `{property}`");
+    let accessors = u.common_fields.iter().map(|f| common_accessor(f, &variants, model));
+    quote! {
+        #description
+        ///
+        /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
+        /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variant_docs #variants(super::types::#schemas),)*
+            /// A type this version of the client does not know, kept as the JSON the server sent.
+            Unknown(::serde_json::Value),
+        }
+
+        impl #name {
+            /// Every tag the spec lists.
+            pub const KNOWN: &'static [&'static str] = &[#(#tags),*];
+
+            /// The value of `#property`, known or not.
+            pub fn type_name(&self) -> &str {
+                match self {
+                    #(Self::#variants(_) => #tags,)*
+                    Self::Unknown(value) => value.get(#property).and_then(|v| v.as_str()).unwrap_or(""),
+                }
+            }
+
+            /// True for a type the spec does not list.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+
+            #(#accessors)*
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variants(value) => value.serialize(serializer),)*
+                    Self::Unknown(value) => value.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use ::serde::de::Error as _;
+                type Parse = fn(::serde_json::Value) -> Result<#name, ::serde_json::Error>;
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let (parse, what): (Parse, &str) = match value.get(#property).and_then(|v| v.as_str()) {
+                    #(Some(#tags) => (|v| ::serde_json::from_value(v).map(#name::#variants), #errors),)*
+                    Some(_) => return Ok(Self::Unknown(value)),
+                    None => return Err(D::Error::custom(#missing)),
+                };
+                parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            }
+        }
+    }
+}
+
+fn common_accessor(f: &CommonField, variants: &[Ident], _model: &SpecModel) -> TokenStream {
+    let field = format_ident!("{}", f.name);
+    let key = &f.name;
+    let description = doc(&format!(
+        "{}\n\n`None` when the row does not carry it (null, or an unknown type without it).",
+        f.description.as_deref().unwrap_or("")
+    ));
+    let (ret, known_required, known_optional, unknown) = match &f.kind {
+        FieldKind::Str => (
+            quote! { Option<&str> },
+            quote! { Some(v.#field.as_str()) },
+            quote! { v.#field.as_deref() },
+            quote! { raw.get(#key).and_then(|v| v.as_str()) },
+        ),
+        FieldKind::I64 => (
+            quote! { Option<i64> },
+            quote! { Some(v.#field) },
+            quote! { v.#field },
+            quote! { raw.get(#key).and_then(|v| v.as_i64()) },
+        ),
+        FieldKind::F64 => (
+            quote! { Option<f64> },
+            quote! { Some(v.#field) },
+            quote! { v.#field },
+            quote! { raw.get(#key).and_then(|v| v.as_f64()) },
+        ),
+        FieldKind::DateTime => (
+            quote! { Option<::chrono::DateTime<::chrono::offset::Utc>> },
+            quote! { Some(v.#field) },
+            quote! { v.#field },
+            quote! { raw.get(#key).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) },
+        ),
+        FieldKind::OpenEnum(name) => {
+            let ty = ident(name);
+            (
+                quote! { Option<#ty> },
+                quote! { Some(v.#field.clone()) },
+                quote! { v.#field.clone() },
+                quote! { raw.get(#key).and_then(|v| v.as_str()).map(#ty::from) },
+            )
+        }
+    };
+    let arms = variants.iter().zip(&f.optional_in).map(|(variant, optional)| {
+        let body = if *optional { &known_optional } else { &known_required };
+        quote! { Self::#variant(v) => #body, }
+    });
+    quote! {
+        #description
+        pub fn #field(&self) -> #ret {
+            match self {
+                #(#arms)*
+                Self::Unknown(raw) => #unknown,
+            }
+        }
+    }
+}
+
+fn error_type(spec: &OpenAPI) -> Result<Ident, CodegenError> {
+    let components = spec.components.as_ref();
+    let from_responses = components.and_then(|c| {
+        c.responses.values().find_map(|r| match r.as_item()?.content.get("application/json")?.schema.as_ref()? {
+            openapiv3::ReferenceOr::Reference { reference } => ref_name(reference).map(str::to_string),
+            openapiv3::ReferenceOr::Item(_) => None,
+        })
+    });
+    from_responses.map(|n| ident(&n)).ok_or_else(|| CodegenError::Unsupported {
+        location: "components.responses".into(),
+        message: "CSV methods and pagers need one shared error response with a $ref'd JSON schema".into(),
+    })
+}
+
+fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
+    let method = format_ident!("{}_csv", op.operation_id);
+    let operation_id = format!("{}_csv", op.operation_id);
+    let body_type = ident(&op.body_type);
+    let path = &op.path;
+    let field = &op.field;
+    let value = &op.value;
+    let docs = doc(&format!(
+        "{}, as CSV: sends the request with `{field}: {value}` and `Accept: text/csv`.\n\n\
+         The answer is streamed; nothing is parsed. `POST {path}`",
+        op.summary.as_deref().unwrap_or(&op.operation_id)
+    ));
+    quote! {
+        #docs
+        pub async fn #method(
+            &self,
+            body: &types::#body_type,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::#error_type>> {
+            let mut json = ::serde_json::to_value(body).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+            match json.as_object_mut() {
+                Some(object) => {
+                    object.insert(#field.to_string(), ::serde_json::Value::from(#value));
+                }
+                None => return Err(Error::InvalidRequest("request body is not a JSON object".to_string())),
+            }
+            let url = format!("{}{}", self.baseurl, #path);
+            let mut request = self
+                .client
+                .post(url)
+                .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("text/csv"))
+                .header("api-version", ::reqwest::header::HeaderValue::from_static(Self::api_version()))
+                .json(&json)
+                .build()?;
+            let info = OperationInfo { operation_id: #operation_id };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => Ok(ResponseValue::stream(response)),
+                400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+}
+
+fn type_path(name: &str, model: &SpecModel) -> TokenStream {
+    let id = ident(name);
+    if model.open_type_names().contains(&name) { quote! { open::#id } } else { quote! { types::#id } }
+}
+
+fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> TokenStream {
+    let body_type = ident(&op.body_type);
+    let page_type = ident(&op.response_type);
+    let item_type = type_path(&op.item_type, model);
+    let method = ident(&op.operation_id);
+    let operation_id = &op.operation_id;
+    let limit = ident(&op.limit);
+    let offset = ident(&op.offset);
+    let count = ident(&op.count);
+    let items = ident(&op.items);
+    let docs = doc(&format!("`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.", op.limit, op.offset, op.count, op.items));
+    quote! {
+        #docs
+        impl crate::pagination::PagedRequest for types::#body_type {
+            type Page = types::#page_type;
+            type Item = #item_type;
+            type Error = types::#error_type;
+            const OPERATION_ID: &'static str = #operation_id;
+
+            fn limit(&self) -> u64 {
+                u64::try_from(self.#limit).unwrap_or(0)
+            }
+
+            fn offset(&self) -> u64 {
+                u64::try_from(self.#offset).unwrap_or(0)
+            }
+
+            fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
+                let mut next = self.clone();
+                next.#limit = ::std::convert::TryFrom::try_from(limit).map_err(|_| format!("{} {limit} is out of range", #operation_id))?;
+                next.#offset = ::std::convert::TryFrom::try_from(offset).map_err(|_| format!("{} {offset} is out of range", #operation_id))?;
+                Ok(next)
+            }
+
+            fn fetch(
+                client: &Client,
+                body: Self,
+            ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>> + Send + '_ {
+                client.#method().body(body).send()
+            }
+
+            fn count(page: &Self::Page) -> u64 {
+                u64::try_from(page.#count).unwrap_or(0)
+            }
+
+            fn into_items(page: Self::Page) -> Vec<Self::Item> {
+                page.#items
+            }
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! What the generator needs to know about the spec beyond what progenitor reads: which types must stay
+//! open to new values, which operations have a CSV form, and which are paged. All of it comes from the
+//! spec itself (schemas reachable from responses, `x-gcore-csv`, `x-gcore-pagination`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+
+use crate::CodegenError;
+
+/// A string enum that responses use: unknown values must be kept, not rejected.
+#[derive(Debug, Clone)]
+pub struct OpenEnum {
+    pub name: String,
+    pub description: Option<String>,
+    pub values: Vec<String>,
+}
+
+/// A `oneOf` with a `discriminator` that responses use: unknown tags must be kept as raw JSON.
+#[derive(Debug, Clone)]
+pub struct OpenUnion {
+    pub name: String,
+    pub description: Option<String>,
+    pub property: String,
+    /// (tag value, variant schema name), in the order of `oneOf`.
+    pub variants: Vec<(String, String)>,
+    /// Fields that every variant has with the same simple type: these get accessors on the union.
+    pub common_fields: Vec<CommonField>,
+}
+
+/// A field shared by every variant of an open union.
+#[derive(Debug, Clone)]
+pub struct CommonField {
+    pub name: String,
+    pub kind: FieldKind,
+    pub description: Option<String>,
+    /// Per variant (same order as `OpenUnion::variants`): true when the generated field is an `Option`.
+    pub optional_in: Vec<bool>,
+}
+
+/// The Rust shape of a common field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Str,
+    DateTime,
+    I64,
+    F64,
+    /// A reference to an open enum (by name).
+    OpenEnum(String),
+}
+
+/// An operation with `x-gcore-csv`: a request field switches the answer to `text/csv`.
+#[derive(Debug, Clone)]
+pub struct CsvOperation {
+    pub operation_id: String,
+    pub path: String,
+    pub body_type: String,
+    pub field: String,
+    pub value: String,
+    pub summary: Option<String>,
+}
+
+/// An operation with `x-gcore-pagination`: `limit`/`offset` in the body, `count` and items in the answer.
+#[derive(Debug, Clone)]
+pub struct PagedOperation {
+    pub operation_id: String,
+    pub body_type: String,
+    pub response_type: String,
+    pub limit: String,
+    pub offset: String,
+    pub count: String,
+    pub items: String,
+    pub item_type: String,
+}
+
+/// The generator's view of the spec.
+#[derive(Debug, Clone, Default)]
+pub struct SpecModel {
+    pub open_enums: Vec<OpenEnum>,
+    pub open_unions: Vec<OpenUnion>,
+    pub csv_operations: Vec<CsvOperation>,
+    pub paged_operations: Vec<PagedOperation>,
+}
+
+fn unsupported(location: impl Into<String>, message: impl Into<String>) -> CodegenError {
+    CodegenError::Unsupported { location: location.into(), message: message.into() }
+}
+
+/// `#/components/schemas/Foo` → `Foo`.
+pub fn ref_name(reference: &str) -> Option<&str> {
+    reference.strip_prefix("#/components/schemas/")
+}
+
+fn component<'a>(spec: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
+    spec.components.as_ref()?.schemas.get(name)?.as_item()
+}
+
+impl SpecModel {
+    /// Builds the model; fails with the location of anything it cannot represent.
+    pub fn from_spec(spec: &OpenAPI) -> Result<Self, CodegenError> {
+        let reachable = schemas_reachable_from_responses(spec);
+        let mut model = SpecModel::default();
+        for name in &reachable {
+            let Some(schema) = component(spec, name) else { continue };
+            if let Some(values) = string_enum_values(schema) {
+                model.open_enums.push(OpenEnum {
+                    name: name.clone(),
+                    description: schema.schema_data.description.clone(),
+                    values,
+                });
+            } else if schema.schema_data.discriminator.is_some() {
+                model.open_unions.push(open_union(spec, name, schema)?);
+            }
+        }
+        for (path, method, op) in operations(spec) {
+            let op_id = op.operation_id.clone().unwrap_or_default();
+            let location = format!("operation {op_id} ({method} {path})");
+            if let Some(csv) = op.extensions.get("x-gcore-csv") {
+                let field = ext_str(csv, "field", &location)?;
+                let value = ext_str(csv, "value", &location)?;
+                if method != "post" {
+                    return Err(unsupported(&location, "x-gcore-csv is only supported on POST operations with a JSON body"));
+                }
+                model.csv_operations.push(CsvOperation {
+                    operation_id: op_id.clone(),
+                    path: path.to_string(),
+                    body_type: body_ref(op, &location)?,
+                    field,
+                    value,
+                    summary: op.summary.clone(),
+                });
+            }
+            if let Some(page) = op.extensions.get("x-gcore-pagination") {
+                let response_type = success_ref(op, &location)?;
+                let items = ext_str(page, "items", &location)?;
+                let item_type = array_item_ref(spec, &response_type, &items)
+                    .ok_or_else(|| unsupported(&location, format!("x-gcore-pagination: {response_type}.{items} is not an array of $ref")))?;
+                model.paged_operations.push(PagedOperation {
+                    operation_id: op_id.clone(),
+                    body_type: body_ref(op, &location)?,
+                    response_type,
+                    limit: ext_str(page, "limit", &location)?,
+                    offset: ext_str(page, "offset", &location)?,
+                    count: ext_str(page, "count", &location)?,
+                    items,
+                    item_type,
+                });
+            }
+        }
+        Ok(model)
+    }
+
+    /// Names of the schemas that the generator writes itself instead of typify.
+    pub fn open_type_names(&self) -> Vec<&str> {
+        self.open_enums.iter().map(|e| e.name.as_str()).chain(self.open_unions.iter().map(|u| u.name.as_str())).collect()
+    }
+
+    /// Traits the hand-made open types implement, so typify derives what depends on them.
+    pub fn open_type_impls(&self, name: &str) -> Vec<progenitor::TypeImpl> {
+        if self.open_enums.iter().any(|e| e.name == name) {
+            vec![progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr]
+        } else {
+            vec![]
+        }
+    }
+
+    pub fn is_open_enum(&self, name: &str) -> bool {
+        self.open_enums.iter().any(|e| e.name == name)
+    }
+}
+
+/// Every (path, method, operation) in the spec.
+pub fn operations(spec: &OpenAPI) -> Vec<(&str, &str, &openapiv3::Operation)> {
+    spec.paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| item.as_item().map(|item| (path.as_str(), item)))
+        .flat_map(|(path, item)| item.iter().map(move |(method, op)| (path, method, op)))
+        .collect()
+}
+
+fn ext_str(ext: &serde_json::Value, key: &str, location: &str) -> Result<String, CodegenError> {
+    ext.get(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| unsupported(location, format!("extension is missing the string `{key}`")))
+}
+
+fn body_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
+    let body = op.request_body.as_ref().and_then(|b| b.as_item());
+    let schema = body.and_then(|b| b.content.get("application/json")).and_then(|m| m.schema.as_ref());
+    match schema {
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference)
+            .map(str::to_string)
+            .ok_or_else(|| unsupported(location, "request body must $ref a component schema")),
+        _ => Err(unsupported(location, "request body must be application/json with a $ref schema")),
+    }
+}
+
+fn success_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
+    let ok = op.responses.responses.get(&openapiv3::StatusCode::Code(200)).and_then(|r| r.as_item());
+    let schema = ok.and_then(|r| r.content.get("application/json")).and_then(|m| m.schema.as_ref());
+    match schema {
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference)
+            .map(str::to_string)
+            .ok_or_else(|| unsupported(location, "200 response must $ref a component schema")),
+        _ => Err(unsupported(location, "200 response must be application/json with a $ref schema")),
+    }
+}
+
+fn array_item_ref(spec: &OpenAPI, schema: &str, property: &str) -> Option<String> {
+    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else { return None };
+    let prop = obj.properties.get(property)?.as_item()?;
+    let SchemaKind::Type(Type::Array(array)) = &prop.schema_kind else { return None };
+    match array.items.as_ref()? {
+        ReferenceOr::Reference { reference } => ref_name(reference).map(str::to_string),
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+/// The values of a string enum schema, or None when it is not one.
+pub fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Some(s.enumeration.iter().flatten().cloned().collect())
+        }
+        _ => None,
+    }
+}
+
+/// Names of component schemas that some response uses, directly or through other schemas.
+pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = Vec::new();
+    let responses = operations(spec)
+        .into_iter()
+        .flat_map(|(_, _, op)| op.responses.responses.values().chain(op.responses.default.iter()))
+        .filter_map(|r| match r {
+            ReferenceOr::Item(r) => Some(r),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/responses/")
+                .and_then(|n| spec.components.as_ref()?.responses.get(n)?.as_item()),
+        });
+    for response in responses {
+        for media in response.content.values() {
+            if let Some(schema) = &media.schema {
+                collect_refs(schema_ref_or_item(schema), &mut stack);
+            }
+        }
+    }
+    while let Some(name) = stack.pop() {
+        if seen.insert(name.clone()) {
+            if let Some(schema) = component(spec, &name) {
+                collect_refs(RefOrSchema::Item(schema), &mut stack);
+            }
+        }
+    }
+    seen
+}
+
+enum RefOrSchema<'a> {
+    Ref(&'a str),
+    Item(&'a Schema),
+}
+
+fn schema_ref_or_item(r: &ReferenceOr<Schema>) -> RefOrSchema<'_> {
+    match r {
+        ReferenceOr::Reference { reference } => RefOrSchema::Ref(reference),
+        ReferenceOr::Item(s) => RefOrSchema::Item(s),
+    }
+}
+
+fn boxed_ref_or_item(r: &ReferenceOr<Box<Schema>>) -> RefOrSchema<'_> {
+    match r {
+        ReferenceOr::Reference { reference } => RefOrSchema::Ref(reference),
+        ReferenceOr::Item(s) => RefOrSchema::Item(s),
+    }
+}
+
+fn collect_refs(schema: RefOrSchema<'_>, out: &mut Vec<String>) {
+    let schema = match schema {
+        RefOrSchema::Ref(reference) => {
+            if let Some(name) = ref_name(reference) {
+                out.push(name.to_string());
+            }
+            return;
+        }
+        RefOrSchema::Item(s) => s,
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(obj)) => {
+            for prop in obj.properties.values() {
+                collect_refs(boxed_ref_or_item(prop), out);
+            }
+            if let Some(openapiv3::AdditionalProperties::Schema(s)) = &obj.additional_properties {
+                collect_refs(schema_ref_or_item(s), out);
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(items) = &array.items {
+                collect_refs(boxed_ref_or_item(items), out);
+            }
+        }
+        SchemaKind::OneOf { one_of: list } | SchemaKind::AllOf { all_of: list } | SchemaKind::AnyOf { any_of: list } => {
+            for s in list {
+                collect_refs(schema_ref_or_item(s), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, CodegenError> {
+    let location = format!("schema {name}");
+    let discriminator = schema.schema_data.discriminator.as_ref().expect("caller checked");
+    let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
+        return Err(unsupported(location, "a discriminator is only supported on a oneOf"));
+    };
+    let by_schema: BTreeMap<&str, &str> = discriminator
+        .mapping
+        .iter()
+        .filter_map(|(tag, target)| Some((ref_name(target)?, tag.as_str())))
+        .collect();
+    let mut variants = Vec::new();
+    for member in one_of {
+        let ReferenceOr::Reference { reference } = member else {
+            return Err(unsupported(&location, "every oneOf member must be a $ref"));
+        };
+        let variant = ref_name(reference).ok_or_else(|| unsupported(&location, format!("{reference} is not a component schema")))?;
+        let tag = by_schema
+            .get(variant)
+            .ok_or_else(|| unsupported(&location, format!("{variant} has no entry in discriminator.mapping")))?;
+        variants.push((tag.to_string(), variant.to_string()));
+    }
+    let common_fields = common_fields(spec, &variants, &discriminator.property_name);
+    Ok(OpenUnion {
+        name: name.to_string(),
+        description: schema.schema_data.description.clone(),
+        property: discriminator.property_name.clone(),
+        variants,
+        common_fields,
+    })
+}
+
+fn field_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> Option<(FieldKind, bool, Option<String>)> {
+    match prop {
+        ReferenceOr::Reference { reference } => {
+            let name = ref_name(reference)?;
+            let target = component(spec, name)?;
+            string_enum_values(target)?;
+            Some((FieldKind::OpenEnum(name.to_string()), false, None))
+        }
+        ReferenceOr::Item(s) => {
+            let nullable = s.schema_data.nullable;
+            let description = s.schema_data.description.clone();
+            let kind = match &s.schema_kind {
+                SchemaKind::Type(Type::String(st)) if st.enumeration.is_empty() => match &st.format {
+                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => FieldKind::DateTime,
+                    openapiv3::VariantOrUnknownOrEmpty::Empty => FieldKind::Str,
+                    _ => return None,
+                },
+                SchemaKind::Type(Type::Integer(_)) => FieldKind::I64,
+                SchemaKind::Type(Type::Number(_)) => FieldKind::F64,
+                _ => return None,
+            };
+            Some((kind, nullable, description))
+        }
+    }
+}
+
+fn common_fields(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -> Vec<CommonField> {
+    let objects: Vec<&openapiv3::ObjectType> = variants
+        .iter()
+        .filter_map(|(_, v)| match &component(spec, v)?.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = objects.first() else { return vec![] };
+    if objects.len() != variants.len() {
+        return vec![];
+    }
+    let mut fields = Vec::new();
+    'props: for (prop_name, prop) in &first.properties {
+        if prop_name == discriminator {
+            continue;
+        }
+        let Some((kind, _, description)) = field_kind(spec, prop) else { continue };
+        let mut optional_in = Vec::new();
+        for obj in &objects {
+            let Some(other) = obj.properties.get(prop_name) else { continue 'props };
+            let Some((other_kind, nullable, _)) = field_kind(spec, other) else { continue 'props };
+            if other_kind != kind {
+                continue 'props;
+            }
+            optional_in.push(nullable || !obj.required.contains(prop_name));
+        }
+        fields.push(CommonField { name: prop_name.clone(), kind, description, optional_in });
+    }
+    fields
+}
