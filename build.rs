@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-const SPEC: &str = "openapi/gcore-billing.yaml";
-const COMMITTED: &str = "generated/gcore_billing.rs";
 const OUTPUT: &str = "gcore_billing.rs";
 
 fn main() {
@@ -18,6 +16,7 @@ fn main() {
 
 #[cfg(feature = "codegen")]
 fn source_for_this_build() -> String {
+    const SPEC: &str = "openapi/gcore-billing.yaml";
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=codegen/src");
     println!("cargo:rerun-if-changed=build.rs");
@@ -26,6 +25,7 @@ fn source_for_this_build() -> String {
 
 #[cfg(not(feature = "codegen"))]
 fn source_for_this_build() -> String {
+    const COMMITTED: &str = "generated/gcore_billing.rs";
     println!("cargo:rerun-if-changed={COMMITTED}");
     println!("cargo:rerun-if-changed=build.rs");
     std::fs::read_to_string(Path::new(COMMITTED)).unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}: {e}")))

@@ -1,0 +1,487 @@
+//! [`Client`]: configuration, authentication and one method per operation, on top of the generated
+//! client. Each method checks its input ([`crate::validate`]), sends through the retrying hooks, and
+//! turns progenitor's error into [`Error`].
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+
+use crate::Error;
+use crate::generated::{Client as GeneratedClient, Error as GeneratedError, ResponseValue};
+use crate::hooks::{Hooks, LAST_RESPONSE, LastResponse, RetryPolicy};
+use crate::pagination::{PageOptions, PagedRequest, paginate};
+use crate::types;
+use crate::validate::Validate;
+
+/// Gcore's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.gcore.com";
+
+/// The API key, kept out of `Debug` output.
+#[derive(Clone)]
+struct ApiKey(String);
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a default except the API key.
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (sent as `Authorization: APIKey <key>`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey(key.into()));
+        self
+    }
+
+    /// Where the API lives. Default `https://api.gcore.com`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Limit on establishing a connection. Default 5 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit on one whole attempt, body included. Default 120 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many times a failed attempt is retried. Default 2; 0 turns retrying off.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The whole retry policy (delays, cap, jitter).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self
+            .api_key
+            .ok_or_else(|| Error::Config("no API key: set GCORE_API_KEY or call ClientBuilder::api_key".into()))?;
+        if key.0.trim().is_empty() {
+            return Err(Error::Config("the API key is empty".into()));
+        }
+        let mut auth = HeaderValue::from_str(&format!("APIKey {}", key.0))
+            .map_err(|_| Error::Config("the API key contains characters that cannot go in an HTTP header".into()))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        let base_url = self.base_url.trim_end_matches('/').to_string();
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config(format!("base URL {base_url:?} must be http or https")));
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent.clone())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let hooks = Hooks { retry: self.retry.clone() };
+        Ok(Client {
+            raw: GeneratedClient::new_with_client(&base_url, http, hooks),
+            settings: Arc::new(Settings {
+                base_url,
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                retry: self.retry,
+                user_agent: self.user_agent,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug only
+struct Settings {
+    base_url: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+}
+
+/// The Gcore billing client. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    raw: GeneratedClient,
+    settings: Arc<Settings>,
+}
+
+impl fmt::Debug for Client {
+    /// Shows the settings; the API key is never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("settings", &self.settings).field("api_key", &"<redacted>").finish()
+    }
+}
+
+/// A CSV report: the header and every row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvTable {
+    /// Column names.
+    pub headers: csv::StringRecord,
+    /// Rows, in the server's order.
+    pub rows: Vec<csv::StringRecord>,
+}
+
+impl CsvTable {
+    /// The value of `column` in row `row`, if both exist.
+    pub fn get(&self, row: usize, column: &str) -> Option<&str> {
+        let index = self.headers.iter().position(|h| h == column)?;
+        self.rows.get(row)?.get(index)
+    }
+}
+
+/// Query of [`Client::list_billing_reservations`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReservationQuery {
+    /// Start of the period (at most 31 days long).
+    pub time_from: chrono::DateTime<chrono::Utc>,
+    /// End of the period.
+    pub time_to: chrono::DateTime<chrono::Utc>,
+    /// Only this billing metric.
+    pub metric_name: Option<String>,
+    /// Sort order.
+    pub order_by: Option<types::ListBillingReservationsOrderBy>,
+    /// Only this region.
+    pub region_id: Option<u64>,
+}
+
+impl ReservationQuery {
+    /// Reservations active between `time_from` and `time_to`.
+    pub fn new(time_from: chrono::DateTime<chrono::Utc>, time_to: chrono::DateTime<chrono::Utc>) -> Self {
+        Self { time_from, time_to, metric_name: None, order_by: None, region_id: None }
+    }
+}
+
+/// Turns a request (or its builder) into the checked request type.
+fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
+where
+    B: TryInto<T>,
+    B::Error: fmt::Display,
+{
+    let body = body.try_into().map_err(|e| Error::InvalidRequest { operation, message: e.to_string() })?;
+    body.validate().map_err(|message| Error::InvalidRequest { operation, message })?;
+    Ok(body)
+}
+
+/// Runs one generated call and converts its error, with what the last attempt saw.
+pub(crate) async fn call<T, F>(operation: &'static str, request: F) -> Result<ResponseValue<T>, Error>
+where
+    F: Future<Output = Result<ResponseValue<T>, GeneratedError<types::ErrorResponse>>>,
+{
+    let (result, last) = LAST_RESPONSE
+        .scope(RefCell::new(LastResponse::default()), async {
+            let result = request.await;
+            (result, LAST_RESPONSE.with(|last| last.take()))
+        })
+        .await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(error) => Err(convert_error(operation, error, last).await),
+    }
+}
+
+fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+    if source.is_timeout() { Error::Timeout { operation, source } } else { Error::Network { operation, source } }
+}
+
+async fn convert_error(operation: &'static str, error: GeneratedError<types::ErrorResponse>, last: LastResponse) -> Error {
+    match error {
+        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => Error::InvalidRequest { operation, message },
+        GeneratedError::CommunicationError(e) | GeneratedError::ResponseBodyError(e) | GeneratedError::InvalidUpgrade(e) => {
+            transport(operation, e)
+        }
+        GeneratedError::ErrorResponse(response) => Error::Api {
+            operation,
+            status: response.status(),
+            request_id: last.request_id,
+            body: Some(response.into_inner()),
+            raw: None,
+        },
+        GeneratedError::InvalidResponsePayload(raw, e) => match last.status {
+            Some(status) if !status.is_success() => {
+                Error::Api { operation, status, body: None, raw: Some(raw), request_id: last.request_id }
+            }
+            status => Error::Decode { operation, status, message: e.to_string(), raw },
+        },
+        GeneratedError::UnexpectedResponse(response) => {
+            let status = response.status();
+            let raw = response.bytes().await.ok();
+            if status.is_success() {
+                Error::Decode { operation, status: Some(status), message: "status not in the spec".into(), raw: raw.unwrap_or_default() }
+            } else {
+                Error::Api { operation, status, body: None, raw, request_id: last.request_id }
+            }
+        }
+    }
+}
+
+async fn collect_csv(operation: &'static str, response: ResponseValue<crate::generated::ByteStream>) -> Result<Bytes, Error> {
+    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let status = response.status();
+    let mut stream = response.into_inner_stream();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.map_err(|e| transport(operation, e))?);
+    }
+    if content_type.starts_with("application/json") {
+        return Err(Error::Decode {
+            operation,
+            status: Some(status),
+            message: "asked for text/csv, got JSON".into(),
+            raw: body.freeze(),
+        });
+    }
+    Ok(body.freeze())
+}
+
+/// Parses CSV bytes into a [`CsvTable`].
+pub fn parse_csv(operation: &'static str, bytes: &[u8]) -> Result<CsvTable, Error> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let csv_error = |e: csv::Error| Error::Csv { operation, message: e.to_string() };
+    let headers = reader.headers().map_err(csv_error)?.clone();
+    let rows = reader.records().collect::<Result<Vec<_>, _>>().map_err(csv_error)?;
+    Ok(CsvTable { headers, rows })
+}
+
+macro_rules! csv_pair {
+    ($bytes:ident, $rows:ident, $request:ty, $generated:ident, $op:literal, $what:literal) => {
+        #[doc = concat!($what, " as CSV bytes, exactly as the server sent them.")]
+        pub async fn $bytes<B>(&self, body: B) -> Result<Bytes, Error>
+        where
+            B: TryInto<$request>,
+            B::Error: fmt::Display,
+        {
+            let body: $request = prepare($op, body)?;
+            let response = call($op, self.raw.$generated(&body)).await?;
+            collect_csv($op, response).await
+        }
+
+        #[doc = concat!($what, " as CSV, parsed into rows.")]
+        pub async fn $rows<B>(&self, body: B) -> Result<CsvTable, Error>
+        where
+            B: TryInto<$request>,
+            B::Error: fmt::Display,
+        {
+            let bytes = self.$bytes(body).await?;
+            parse_csv($op, &bytes)
+        }
+    };
+}
+
+impl Client {
+    /// A builder with every default set, and no API key.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Reads `GCORE_API_KEY` (required) and `GCORE_BASE_URL` (default `https://api.gcore.com`).
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder = Self::builder();
+        match std::env::var("GCORE_API_KEY") {
+            Ok(key) => builder = builder.api_key(key),
+            Err(_) => return Err(Error::Config("GCORE_API_KEY is not set".into())),
+        }
+        if let Ok(url) = std::env::var("GCORE_BASE_URL") {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url);
+            }
+        }
+        builder.build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.settings.base_url
+    }
+
+    /// The generated client, for progenitor's builder-style calls. Retries and tracing still apply;
+    /// errors are progenitor's own.
+    pub fn generated(&self) -> &GeneratedClient {
+        &self.raw
+    }
+
+    /// One page of the detailed cost report (`POST /cloud/v1/cost_report/resources`).
+    pub async fn detailed_cost_report<B>(&self, body: B) -> Result<types::CostReportDetailed, Error>
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: fmt::Display,
+    {
+        const OP: &str = "get_detailed_cost_report";
+        let body: types::CostReportDetailedRequest = prepare(OP, body)?;
+        Ok(call(OP, self.raw.get_detailed_cost_report().body(body).send()).await?.into_inner())
+    }
+
+    /// Every row of the detailed cost report, across pages, as a stream.
+    pub fn detailed_cost_report_stream<B>(
+        &self,
+        body: B,
+        options: PageOptions,
+    ) -> BoxStream<'static, Result<types::CostReportResource, Error>>
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: fmt::Display,
+    {
+        self.paginate(body, options)
+    }
+
+    /// The aggregated cost report (`POST /cloud/v1/cost_report/totals`).
+    pub async fn aggregated_cost_report<B>(&self, body: B) -> Result<types::CostReportAggregated, Error>
+    where
+        B: TryInto<types::CostReportAggregatedRequest>,
+        B::Error: fmt::Display,
+    {
+        const OP: &str = "get_aggregated_cost_report";
+        let body: types::CostReportAggregatedRequest = prepare(OP, body)?;
+        Ok(call(OP, self.raw.get_aggregated_cost_report().body(body).send()).await?.into_inner())
+    }
+
+    /// The monthly reservation cost report (`POST /cloud/v1/reservation_cost_report/totals`).
+    pub async fn monthly_reservation_cost_report<B>(&self, body: B) -> Result<types::CostReportMonthly, Error>
+    where
+        B: TryInto<types::CostReportMonthlyRequest>,
+        B::Error: fmt::Display,
+    {
+        const OP: &str = "get_monthly_reservation_cost_report";
+        let body: types::CostReportMonthlyRequest = prepare(OP, body)?;
+        Ok(call(OP, self.raw.get_monthly_reservation_cost_report().body(body).send()).await?.into_inner())
+    }
+
+    /// One page of the usage report (`POST /cloud/v1/usage_report`); `totals` is complete on every page.
+    pub async fn usage_report<B>(&self, body: B) -> Result<types::UsageReport, Error>
+    where
+        B: TryInto<types::UsageReportRequest>,
+        B::Error: fmt::Display,
+    {
+        const OP: &str = "get_usage_report";
+        let body: types::UsageReportRequest = prepare(OP, body)?;
+        Ok(call(OP, self.raw.get_usage_report().body(body).send()).await?.into_inner())
+    }
+
+    /// Every resource of the usage report, across pages, as a stream.
+    pub fn usage_report_stream<B>(&self, body: B, options: PageOptions) -> BoxStream<'static, Result<types::UsageReportResource, Error>>
+    where
+        B: TryInto<types::UsageReportRequest>,
+        B::Error: fmt::Display,
+    {
+        self.paginate(body, options)
+    }
+
+    /// Prices of a prospective reservation in `region_id` (`POST /cloud/v1/pricing/{region_id}/billing_reservation`).
+    pub async fn reservation_prices<B>(&self, region_id: u64, body: B) -> Result<types::ReservationPricing, Error>
+    where
+        B: TryInto<types::ReservationPricingRequest>,
+        B::Error: fmt::Display,
+    {
+        const OP: &str = "get_reservation_prices";
+        let region = std::num::NonZeroU64::new(region_id)
+            .ok_or_else(|| Error::InvalidRequest { operation: OP, message: "region_id must be greater than 0".into() })?;
+        let body: types::ReservationPricingRequest = prepare(OP, body)?;
+        Ok(call(OP, self.raw.get_reservation_prices().region_id(region).body(body).send()).await?.into_inner())
+    }
+
+    /// Reservations active in a period (`GET /cloud/v2/reservations`).
+    pub async fn list_billing_reservations(&self, query: ReservationQuery) -> Result<types::BillingReservations, Error> {
+        const OP: &str = "list_billing_reservations";
+        query.validate().map_err(|message| Error::InvalidRequest { operation: OP, message })?;
+        let mut request = self.raw.list_billing_reservations().time_from(query.time_from).time_to(query.time_to);
+        if let Some(metric) = query.metric_name {
+            request = request.metric_name(metric);
+        }
+        if let Some(order) = query.order_by {
+            request = request.order_by(order);
+        }
+        if let Some(region) = query.region_id.and_then(std::num::NonZeroU64::new) {
+            request = request.region_id(region);
+        }
+        Ok(call(OP, request.send()).await?.into_inner())
+    }
+
+    csv_pair!(
+        detailed_cost_report_csv,
+        detailed_cost_report_csv_rows,
+        types::CostReportDetailedRequest,
+        get_detailed_cost_report_csv,
+        "get_detailed_cost_report",
+        "The whole detailed cost report"
+    );
+    csv_pair!(
+        aggregated_cost_report_csv,
+        aggregated_cost_report_csv_rows,
+        types::CostReportAggregatedRequest,
+        get_aggregated_cost_report_csv,
+        "get_aggregated_cost_report",
+        "The aggregated cost report"
+    );
+    csv_pair!(
+        monthly_reservation_cost_report_csv,
+        monthly_reservation_cost_report_csv_rows,
+        types::CostReportMonthlyRequest,
+        get_monthly_reservation_cost_report_csv,
+        "get_monthly_reservation_cost_report",
+        "The monthly reservation cost report"
+    );
+
+    /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
+    /// Invalid input is the stream's only item.
+    pub fn paginate<R, B>(&self, body: B, options: PageOptions) -> BoxStream<'static, Result<R::Item, Error>>
+    where
+        R: PagedRequest<Error = types::ErrorResponse> + Validate,
+        B: TryInto<R>,
+        B::Error: fmt::Display,
+    {
+        match prepare::<R, B>(R::OPERATION_ID, body) {
+            Ok(request) => paginate(self.raw.clone(), request, options),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        }
+    }
+}

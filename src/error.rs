@@ -1,0 +1,190 @@
+//! One error type for every call: what failed, and the evidence (status, parsed body, raw body,
+//! request id). It never contains the API key: requests are not kept, and reqwest errors carry the URL only.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+
+use crate::types::ErrorResponse;
+
+/// Everything a call can fail with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client could not be built (missing API key, bad base URL, TLS set-up).
+    Config(String),
+    /// The request was rejected before anything was sent.
+    InvalidRequest {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The connection failed or broke (after the configured retries).
+    Network {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// The connection error.
+        source: reqwest::Error,
+    },
+    /// The server did not answer in time (after the configured retries).
+    Timeout {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// The timeout error.
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    Api {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The error body, when it is the documented JSON shape.
+        body: Option<ErrorResponse>,
+        /// The raw body, when it is not (an HTML page from a proxy, say).
+        raw: Option<Bytes>,
+        /// The `x-request-id` header, to quote to Gcore support.
+        request_id: Option<String>,
+    },
+    /// The server answered success, but the body is not what the spec says.
+    Decode {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// The HTTP status, when known.
+        status: Option<StatusCode>,
+        /// What did not match.
+        message: String,
+        /// The body as received.
+        raw: Bytes,
+    },
+    /// The pager found the server's pages inconsistent (an empty page before `count` rows).
+    Pagination {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// A CSV answer could not be read.
+    Csv {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// True when trying again later may succeed: network errors, timeouts, 408, 409, 429 and 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network { .. } | Error::Timeout { .. } => true,
+            Error::Api { status, .. } => is_retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            Error::Decode { status, .. } => *status,
+            Error::Network { source, .. } | Error::Timeout { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The operation (spec `operationId`) that failed, if any.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Config(_) => None,
+            Error::InvalidRequest { operation, .. }
+            | Error::Network { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::Api { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Pagination { operation, .. }
+            | Error::Csv { operation, .. } => Some(operation),
+        }
+    }
+
+    /// The request id the server gave, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The unparsed body, when the server sent one that did not parse.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        match self {
+            Error::Api { raw, .. } => raw.as_deref(),
+            Error::Decode { raw, .. } => Some(raw),
+            _ => None,
+        }
+    }
+}
+
+/// The statuses worth retrying on a read-only request.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(message) => write!(f, "configuration: {message}"),
+            Error::InvalidRequest { operation, message } => write!(f, "{operation}: invalid request: {message}"),
+            Error::Network { operation, source } => write!(f, "{operation}: network error: {}", chain(source)),
+            Error::Timeout { operation, source } => write!(f, "{operation}: timed out: {}", chain(source)),
+            Error::Api { operation, status, body, raw, request_id } => {
+                write!(f, "{operation}: API error {status}")?;
+                if let Some(message) = body.as_ref().and_then(|b| b.message.as_deref()) {
+                    write!(f, ": {message}")?;
+                } else if let Some(raw) = raw {
+                    write!(f, ": {}", snippet(raw))?;
+                }
+                if let Some(id) = request_id {
+                    write!(f, " (request id {id})")?;
+                }
+                Ok(())
+            }
+            Error::Decode { operation, status, message, raw } => {
+                write!(f, "{operation}: undecodable response")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                write!(f, ": {message}; body starts {}", snippet(raw))
+            }
+            Error::Pagination { operation, message } => write!(f, "{operation}: pagination: {message}"),
+            Error::Csv { operation, message } => write!(f, "{operation}: CSV: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Network { source, .. } | Error::Timeout { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+fn snippet(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(200)]);
+    format!("{:?}", text.trim())
+}
