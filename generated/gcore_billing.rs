@@ -47891,7 +47891,7 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
     type Error = types::ErrorResponse;
     const OPERATION_ID: &'static str = "get_detailed_cost_report";
     fn limit(&self) -> u64 {
-        u64::try_from(self.limit).unwrap_or(0)
+        self.limit.get()
     }
     fn offset(&self) -> u64 {
         u64::try_from(self.offset).unwrap_or(0)
@@ -47930,7 +47930,7 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     type Error = types::ErrorResponse;
     const OPERATION_ID: &'static str = "get_usage_report";
     fn limit(&self) -> u64 {
-        u64::try_from(self.limit).unwrap_or(0)
+        self.limit.get()
     }
     fn offset(&self) -> u64 {
         u64::try_from(self.offset).unwrap_or(0)
@@ -47956,5 +47956,580 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.resources
+    }
+}
+/// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
+#[cfg(feature = "mock")]
+pub mod mock {
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use crate::generated::*;
+        pub struct GetDetailedCostReportWhen(::httpmock::When);
+        impl GetDetailedCostReportWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new("^/cloud/v1/cost_report/resources$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::CostReportDetailedRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetDetailedCostReportThen(::httpmock::Then);
+        impl GetDetailedCostReportThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::CostReportDetailed) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetAggregatedCostReportWhen(::httpmock::When);
+        impl GetAggregatedCostReportWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new("^/cloud/v1/cost_report/totals$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::CostReportAggregatedRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetAggregatedCostReportThen(::httpmock::Then);
+        impl GetAggregatedCostReportThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::CostReportAggregated) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetMonthlyReservationCostReportWhen(::httpmock::When);
+        impl GetMonthlyReservationCostReportWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/cloud/v1/reservation_cost_report/totals$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::CostReportMonthlyRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetMonthlyReservationCostReportThen(::httpmock::Then);
+        impl GetMonthlyReservationCostReportThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::CostReportMonthly) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetUsageReportWhen(::httpmock::When);
+        impl GetUsageReportWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new("^/cloud/v1/usage_report$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::UsageReportRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetUsageReportThen(::httpmock::Then);
+        impl GetUsageReportThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::UsageReport) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetReservationPricesWhen(::httpmock::When);
+        impl GetReservationPricesWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::POST)
+                        .path_matches(
+                            regex::Regex::new(
+                                    "^/cloud/v1/pricing/[^/]*/billing_reservation$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn region_id(self, value: ::std::num::NonZeroU64) -> Self {
+                let re = regex::Regex::new(
+                        &format!("^/cloud/v1/pricing/{}/billing_reservation$", value),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::ReservationPricingRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetReservationPricesThen(::httpmock::Then);
+        impl GetReservationPricesThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ReservationPricing) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct ListBillingReservationsWhen(::httpmock::When);
+        impl ListBillingReservationsWhen {
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            regex::Regex::new("^/cloud/v2/reservations$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn metric_name<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("metric_name", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("metric_name"))
+                }
+            }
+            pub fn order_by<T>(self, value: T) -> Self
+            where
+                T: Into<Option<types::ListBillingReservationsOrderBy>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("order_by", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("order_by"))
+                }
+            }
+            pub fn region_id<T>(self, value: T) -> Self
+            where
+                T: Into<Option<::std::num::NonZeroU64>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("region_id", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("region_id"))
+                }
+            }
+            pub fn time_from(
+                self,
+                value: &::chrono::DateTime<::chrono::offset::Utc>,
+            ) -> Self {
+                Self(self.0.query_param("time_from", value.to_string()))
+            }
+            pub fn time_to(
+                self,
+                value: &::chrono::DateTime<::chrono::offset::Utc>,
+            ) -> Self {
+                Self(self.0.query_param("time_to", value.to_string()))
+            }
+        }
+        pub struct ListBillingReservationsThen(::httpmock::Then);
+        impl ListBillingReservationsThen {
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::BillingReservations) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn client_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 4u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+            pub fn server_error(
+                self,
+                status: u16,
+                value: &types::ErrorResponse,
+            ) -> Self {
+                assert_eq!(status / 100u16, 5u16);
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+    }
+    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// adds a method for each operation. These are the equivalent of
+    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    pub trait MockServerExt {
+        fn get_detailed_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetDetailedCostReportWhen,
+                operations::GetDetailedCostReportThen,
+            );
+        fn get_aggregated_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetAggregatedCostReportWhen,
+                operations::GetAggregatedCostReportThen,
+            );
+        fn get_monthly_reservation_cost_report<F>(
+            &self,
+            config_fn: F,
+        ) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetMonthlyReservationCostReportWhen,
+                operations::GetMonthlyReservationCostReportThen,
+            );
+        fn get_usage_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetUsageReportWhen, operations::GetUsageReportThen);
+        fn get_reservation_prices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetReservationPricesWhen,
+                operations::GetReservationPricesThen,
+            );
+        fn list_billing_reservations<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::ListBillingReservationsWhen,
+                operations::ListBillingReservationsThen,
+            );
+    }
+    impl MockServerExt for ::httpmock::MockServer {
+        fn get_detailed_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetDetailedCostReportWhen,
+                operations::GetDetailedCostReportThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetDetailedCostReportWhen::new(when),
+                    operations::GetDetailedCostReportThen::new(then),
+                )
+            })
+        }
+        fn get_aggregated_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetAggregatedCostReportWhen,
+                operations::GetAggregatedCostReportThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetAggregatedCostReportWhen::new(when),
+                    operations::GetAggregatedCostReportThen::new(then),
+                )
+            })
+        }
+        fn get_monthly_reservation_cost_report<F>(
+            &self,
+            config_fn: F,
+        ) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetMonthlyReservationCostReportWhen,
+                operations::GetMonthlyReservationCostReportThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetMonthlyReservationCostReportWhen::new(when),
+                    operations::GetMonthlyReservationCostReportThen::new(then),
+                )
+            })
+        }
+        fn get_usage_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetUsageReportWhen, operations::GetUsageReportThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetUsageReportWhen::new(when),
+                    operations::GetUsageReportThen::new(then),
+                )
+            })
+        }
+        fn get_reservation_prices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::GetReservationPricesWhen,
+                operations::GetReservationPricesThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetReservationPricesWhen::new(when),
+                    operations::GetReservationPricesThen::new(then),
+                )
+            })
+        }
+        fn list_billing_reservations<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(
+                operations::ListBillingReservationsWhen,
+                operations::ListBillingReservationsThen,
+            ),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::ListBillingReservationsWhen::new(when),
+                    operations::ListBillingReservationsThen::new(then),
+                )
+            })
+        }
     }
 }

@@ -244,7 +244,7 @@ async fn convert_error(operation: &'static str, error: GeneratedError<types::Err
             operation,
             status: response.status(),
             request_id: last.request_id,
-            body: Some(response.into_inner()),
+            body: Some(Box::new(response.into_inner())),
             raw: None,
         },
         GeneratedError::InvalidResponsePayload(raw, e) => match last.status {
@@ -331,10 +331,10 @@ impl Client {
             Ok(key) => builder = builder.api_key(key),
             Err(_) => return Err(Error::Config("GCORE_API_KEY is not set".into())),
         }
-        if let Ok(url) = std::env::var("GCORE_BASE_URL") {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url);
-            }
+        if let Ok(url) = std::env::var("GCORE_BASE_URL")
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url);
         }
         builder.build()
     }

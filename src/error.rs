@@ -42,7 +42,7 @@ pub enum Error {
         /// The HTTP status.
         status: StatusCode,
         /// The error body, when it is the documented JSON shape.
-        body: Option<ErrorResponse>,
+        body: Option<Box<ErrorResponse>>,
         /// The raw body, when it is not (an HTML page from a proxy, say).
         raw: Option<Bytes>,
         /// The `x-request-id` header, to quote to Gcore support.

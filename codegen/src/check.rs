@@ -46,12 +46,11 @@ fn check_operations(spec: &OpenAPI) -> Result<(), CodegenError> {
         if !ids.insert(id.clone()) {
             return Err(problem(location, "operationId is used twice"));
         }
-        if let Some(ReferenceOr::Item(body)) = &op.request_body {
-            if body.content.len() > 1 {
+        if let Some(ReferenceOr::Item(body)) = &op.request_body
+            && body.content.len() > 1 {
                 let types: Vec<_> = body.content.keys().cloned().collect();
                 return Err(problem(location, format!("request body has {} media types ({}); progenitor accepts one", types.len(), types.join(", "))));
             }
-        }
         let mut error_schemas = BTreeSet::new();
         let mut success_schemas = BTreeSet::new();
         for (status, response) in &op.responses.responses {
@@ -71,8 +70,8 @@ fn check_operations(spec: &OpenAPI) -> Result<(), CodegenError> {
                 },
             };
             if is_error { error_schemas.insert(key) } else { success_schemas.insert(key) };
-            if let ReferenceOr::Item(r) = response {
-                if let Some(media) = r.content.get("application/json") {
+            if let ReferenceOr::Item(r) = response
+                && let Some(media) = r.content.get("application/json") {
                     if media.schema.is_none() {
                         return Err(problem(&location, format!("JSON response {status} has no schema")));
                     }
@@ -80,7 +79,6 @@ fn check_operations(spec: &OpenAPI) -> Result<(), CodegenError> {
                         return Err(problem(&location, format!("JSON response {status} has an encoding, which progenitor does not support")));
                     }
                 }
-            }
         }
         if error_schemas.len() > 1 {
             return Err(problem(location, format!("error responses use {} different bodies ({}); progenitor needs one error schema", error_schemas.len(), error_schemas.into_iter().collect::<Vec<_>>().join(", "))));

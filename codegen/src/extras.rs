@@ -36,13 +36,11 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
 /// Adds `pub use super::open::*;` to progenitor's `types` module, so open types sit with the others.
 pub fn reexport_open_types_in_types_module(file: &mut syn::File) {
     for item in &mut file.items {
-        if let syn::Item::Mod(module) = item {
-            if module.ident == "types" {
-                if let Some((_, items)) = &mut module.content {
+        if let syn::Item::Mod(module) = item
+            && module.ident == "types"
+                && let Some((_, items)) = &mut module.content {
                     items.insert(0, syn::parse_quote! { pub use super::open::*; });
                 }
-            }
-        }
     }
 }
 
@@ -359,6 +357,11 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     let offset = ident(&op.offset);
     let count = ident(&op.count);
     let items = ident(&op.items);
+    let limit_value = if op.limit_is_nonzero {
+        quote! { self.#limit.get() }
+    } else {
+        quote! { u64::try_from(self.#limit).unwrap_or(0) }
+    };
     let docs = doc(&format!("`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.", op.limit, op.offset, op.count, op.items));
     quote! {
         #docs
@@ -369,7 +372,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             const OPERATION_ID: &'static str = #operation_id;
 
             fn limit(&self) -> u64 {
-                u64::try_from(self.#limit).unwrap_or(0)
+                #limit_value
             }
 
             fn offset(&self) -> u64 {

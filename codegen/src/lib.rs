@@ -7,6 +7,7 @@
 mod check;
 mod extras;
 mod model;
+mod tidy;
 
 use std::fmt;
 use std::path::Path;
@@ -55,8 +56,9 @@ pub fn generate(spec_path: &Path) -> Result<String, CodegenError> {
     check_spec(&spec)?;
     let model = SpecModel::from_spec(&spec)?;
     let client = generate_client(&spec, &model)?;
+    let mocks = generate_mocks(&spec, &model)?;
     let extras = extras::generate_extras(&spec, &model)?;
-    format_source(client, extras)
+    format_source(client, quote::quote! { #extras #mocks })
 }
 
 /// Reads and parses the spec (serde_yaml → openapiv3).
@@ -66,8 +68,7 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
     serde_yaml::from_str(&text).map_err(|e| CodegenError::Parse { path: display, message: e.to_string() })
 }
 
-/// Runs progenitor (builder interface, our hooks, open types swapped in for the closed ones it would make).
-pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -78,12 +79,14 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     for name in model.open_type_names() {
         settings.with_replacement(name, format!("{MOUNT}::open::{name}"), model.open_type_impls(name).into_iter());
     }
-    let mut generator = progenitor::Generator::new(&settings);
-    // progenitor panics (todo!/assert!) on some shapes; check_spec rejects the ones we know first,
-    // and this turns any other panic into an error instead of a build-script crash.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.generate_tokens(spec)));
-    match result {
-        Ok(Ok(tokens)) => Ok(tokens),
+    settings
+}
+
+/// progenitor panics (todo!/assert!) on some shapes; check_spec rejects the ones we know first, and
+/// this turns any other panic into an error instead of a build-script crash.
+fn run_progenitor<T>(step: impl FnOnce() -> Result<T, progenitor::Error>) -> Result<T, CodegenError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(CodegenError::Progenitor(e.to_string())),
         Err(panic) => {
             let message = panic
@@ -94,6 +97,26 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
             Err(CodegenError::Progenitor(format!("panicked: {message}")))
         }
     }
+}
+
+/// progenitor's typed httpmock helpers (`MockServerExt`), compiled only with the `mock` feature.
+pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+    let mut generator = progenitor::Generator::new(&progenitor_settings(model));
+    let mocks = run_progenitor(|| generator.httpmock(spec, MOUNT))?;
+    let mocks = tidy::drop_to_string_in_format_args(mocks).map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    Ok(quote::quote! {
+        /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
+        #[cfg(feature = "mock")]
+        pub mod mock {
+            #mocks
+        }
+    })
+}
+
+/// Runs progenitor (builder interface, our hooks, open types swapped in for the closed ones it would make).
+pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+    let mut generator = progenitor::Generator::new(&progenitor_settings(model));
+    run_progenitor(|| generator.generate_tokens(spec))
 }
 
 /// Joins progenitor's output and ours, and pretty-prints the result.

@@ -71,6 +71,8 @@ pub struct PagedOperation {
     pub count: String,
     pub items: String,
     pub item_type: String,
+    /// Whether `limit` is generated as a `NonZeroU64` (typify does so for `minimum: 1`).
+    pub limit_is_nonzero: bool,
 }
 
 /// The generator's view of the spec.
@@ -142,6 +144,7 @@ impl SpecModel {
                     limit: ext_str(page, "limit", &location)?,
                     offset: ext_str(page, "offset", &location)?,
                     count: ext_str(page, "count", &location)?,
+                    limit_is_nonzero: integer_minimum(spec, &body_ref(op, &location)?, &ext_str(page, "limit", &location)?) == Some(1.0),
                     items,
                     item_type,
                 });
@@ -218,6 +221,15 @@ fn array_item_ref(spec: &OpenAPI, schema: &str, property: &str) -> Option<String
     }
 }
 
+/// The `minimum` of an integer property of a component schema.
+fn integer_minimum(spec: &OpenAPI, schema: &str, property: &str) -> Option<f64> {
+    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else { return None };
+    match &obj.properties.get(property)?.as_item()?.schema_kind {
+        SchemaKind::Type(Type::Integer(i)) => i.minimum.map(|m| m as f64),
+        _ => None,
+    }
+}
+
 /// The values of a string enum schema, or None when it is not one.
 pub fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
     match &schema.schema_kind {
@@ -249,11 +261,10 @@ pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
         }
     }
     while let Some(name) = stack.pop() {
-        if seen.insert(name.clone()) {
-            if let Some(schema) = component(spec, &name) {
+        if seen.insert(name.clone())
+            && let Some(schema) = component(spec, &name) {
                 collect_refs(RefOrSchema::Item(schema), &mut stack);
             }
-        }
     }
     seen
 }
