@@ -184,7 +184,7 @@ pub mod types {
         ///Rows to skip.
         #[serde(default)]
         pub offset: i64,
-        ///Sort keys
+        ///Sort keys, most significant first.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<OrderBy>,
         ///Only these projects.
@@ -5199,7 +5199,7 @@ pub mod types {
         ///Machine-readable kind of error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exception_class: ::std::option::Option<::std::string::String>,
-        ///What went wrong
+        ///What went wrong, for people.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
@@ -5594,7 +5594,7 @@ pub mod types {
         pub resource_name: ::std::string::String,
         ///Unit of `unit_size_*` (H: hours).
         pub unit_name: ::std::string::String,
-        ///Units in one month (744 hours
+        ///Units in one month (744 hours, say).
         pub unit_size_month: ::std::string::String,
         ///Units in one month times the number of resources.
         pub unit_size_total: ::std::string::String,
@@ -9358,7 +9358,7 @@ pub mod types {
         pub count: i64,
         ///The resources of this page.
         pub resources: ::std::vec::Vec<crate::generated::open::UsageReportResource>,
-        ///Usage summed per type
+        ///Usage summed per type, region and metric, over the whole report.
         pub totals: ::std::vec::Vec<crate::generated::open::UsageReportTotal>,
     }
     impl UsageReport {
@@ -9378,7 +9378,7 @@ pub mod types {
         ///Resources to skip.
         #[serde(default)]
         pub offset: i64,
-        ///Sort keys
+        ///Sort keys, most significant first.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<OrderBy>,
         ///Only these projects (null means all).
