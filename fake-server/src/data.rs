@@ -1,0 +1,429 @@
+//! The fake server's data: rows made on demand from (seed, index), shaped by the spec's variant schemas.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+const REGIONS: [u64; 4] = [1, 4, 18, 76];
+const FLAVORS: [&str; 4] = ["g1-standard-2-4", "g1-standard-4-8", "bm1-hf-medium", "bm3-ai-1xlarge-h100-80-8"];
+const DETAILED_CSV_COLUMNS: [&str; 12] = [
+    "type", "uuid", "last_name", "project_id", "region_id", "billing_metric_name", "billing_value",
+    "billing_value_unit", "cost", "currency", "first_seen", "last_seen",
+];
+const TOTALS_CSV_COLUMNS: [&str; 7] = ["type", "region_id", "billing_metric_name", "billing_value", "billing_value_unit", "cost", "currency"];
+
+/// One variant schema: its property names (with their schemas) and its fixed unit.
+#[derive(Clone, Debug)]
+struct Variant {
+    properties: Vec<(String, Value)>,
+    unit: Option<String>,
+}
+
+/// Variant schemas of one union, by `type`.
+type Union = BTreeMap<String, Variant>;
+
+/// The rows the server answers from.
+pub struct Dataset {
+    resources: usize,
+    seed: u64,
+    types: Vec<String>,
+    detailed: Union,
+    totals: Union,
+    usage_resources: Union,
+    usage_totals: Union,
+}
+
+/// The cheap attributes of resource `i`, which filters look at.
+#[derive(Clone, Copy, Debug)]
+struct Attrs {
+    index: usize,
+    hash: u64,
+    type_index: usize,
+    region: u64,
+    project: u64,
+    tags: u8,
+    priced: bool,
+    billing_value: f64,
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn tags_json(kind: u8) -> Value {
+    match kind {
+        0 => Value::Null,
+        1 => json!([{"env": "prod"}, {"os_version": "22.04"}]),
+        _ => json!([{"env": "dev"}, {"os_version": "24.04"}]),
+    }
+}
+
+fn load_union(spec: &Value, name: &str) -> Result<Union, String> {
+    let schemas = &spec["components"]["schemas"];
+    let mapping = schemas[name]["discriminator"]["mapping"]
+        .as_object()
+        .ok_or_else(|| format!("schema {name} has no discriminator mapping"))?;
+    let mut union = Union::new();
+    for (tag, target) in mapping {
+        let variant_name = target.as_str().and_then(|t| t.rsplit('/').next()).unwrap_or_default();
+        let variant = &schemas[variant_name];
+        let properties = variant["properties"]
+            .as_object()
+            .ok_or_else(|| format!("schema {variant_name} has no properties"))?
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let unit = variant["x-gcore-billing-value-unit"].as_str().map(str::to_string);
+        union.insert(tag.clone(), Variant { properties, unit });
+    }
+    Ok(union)
+}
+
+fn round5(x: f64) -> f64 {
+    (x * 100_000.0).round() / 100_000.0
+}
+
+fn csv_field(out: &mut String, value: &Value) {
+    let text = match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.contains([',', '"', '\n']) {
+        let _ = write!(out, "\"{}\"", text.replace('"', "\"\""));
+    } else {
+        out.push_str(&text);
+    }
+}
+
+fn csv_response(columns: &[&str], rows: impl Iterator<Item = Map<String, Value>>) -> Response {
+    let mut out = columns.join(",");
+    out.push('\n');
+    for row in rows {
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, row.get(*column).unwrap_or(&Value::Null));
+        }
+        out.push('\n');
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response()
+}
+
+fn u64_list(body: &Value, key: &str) -> Option<Vec<u64>> {
+    body.get(key)?.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect())
+}
+
+fn time_window(body: &Value) -> Result<(), String> {
+    let from = body.get("time_from").and_then(Value::as_str).ok_or("time_from is required")?;
+    let to = body.get("time_to").and_then(Value::as_str).ok_or("time_to is required")?;
+    if to <= from {
+        return Err(format!("time_to {to} must be after time_from {from}"));
+    }
+    Ok(())
+}
+
+impl Dataset {
+    /// Reads the variant schemas from the spec.
+    pub fn load(spec_path: &Path, resources: usize, seed: u64) -> Result<Self, String> {
+        let text = std::fs::read_to_string(spec_path).map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+        let spec: Value = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+        let detailed = load_union(&spec, "CostReportResource")?;
+        Ok(Self {
+            resources,
+            seed,
+            types: detailed.keys().cloned().collect(),
+            detailed,
+            totals: load_union(&spec, "CostReportTotal")?,
+            usage_resources: load_union(&spec, "UsageReportResource")?,
+            usage_totals: load_union(&spec, "UsageReportTotal")?,
+        })
+    }
+
+    /// Resource types the data contains.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
+    fn attrs(&self, index: usize) -> Attrs {
+        let hash = splitmix(self.seed ^ (index as u64).wrapping_mul(0x1000_0000_01b3));
+        Attrs {
+            index,
+            hash,
+            type_index: (hash % self.types.len() as u64) as usize,
+            region: REGIONS[((hash >> 8) % 4) as usize],
+            project: 1 + (hash >> 16) % 5,
+            tags: ((hash >> 24) % 3) as u8,
+            priced: (hash >> 32) % 20 != 0,
+            billing_value: ((hash >> 40) % 100_000) as f64 / 10.0,
+        }
+    }
+
+    /// Indexes of the resources that pass the request's filters.
+    fn matching(&self, body: &Value) -> Vec<Attrs> {
+        let types: Option<Vec<&str>> =
+            body.get("types").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect());
+        let regions = u64_list(body, "regions");
+        let projects = u64_list(body, "projects");
+        let tags = body.get("tags").filter(|t| !t.is_null());
+        (0..self.resources)
+            .map(|i| self.attrs(i))
+            .filter(|a| types.as_ref().is_none_or(|t| t.is_empty() || t.contains(&self.types[a.type_index].as_str())))
+            .filter(|a| regions.as_ref().is_none_or(|r| r.is_empty() || r.contains(&a.region)))
+            .filter(|a| projects.as_ref().is_none_or(|p| p.is_empty() || p.contains(&a.project)))
+            .filter(|a| tags.is_none_or(|t| tags_match(t, &tags_json(a.tags))))
+            .collect()
+    }
+
+    fn row(&self, union: &Union, a: &Attrs, sums: Option<(f64, Option<f64>)>) -> Option<Map<String, Value>> {
+        let kind = &self.types[a.type_index];
+        let variant = union.get(kind)?;
+        let flavor = FLAVORS[((a.hash >> 48) % 4) as usize];
+        let unit = variant.unit.clone().unwrap_or_else(|| "minutes".to_string());
+        let (billing_value, cost) = sums.unwrap_or((a.billing_value, a.priced.then(|| round5(a.billing_value * 0.0123))));
+        let day = 1 + (a.hash >> 52) % 27;
+        let mut row = Map::new();
+        for (name, schema) in &variant.properties {
+            let value = match name.as_str() {
+                "type" => json!(kind),
+                "uuid" => json!(format!(
+                    "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+                    a.hash >> 32,
+                    (a.hash >> 16) & 0xffff,
+                    a.hash & 0xfff,
+                    (a.hash >> 4) & 0xfff,
+                    a.index
+                )),
+                "project_id" => json!(a.project),
+                "region" | "region_id" => json!(a.region),
+                "billing_value" => json!(billing_value),
+                "billing_value_unit" => json!(unit),
+                "billing_metric_name" => json!(format!("{flavor}_{kind}")),
+                "billing_feature_name" => cost.map_or(Value::Null, |_| json!(format!("{kind} {flavor} - PAYG"))),
+                "cost" => cost.map_or(Value::Null, |c| json!(c)),
+                "currency" => cost.map_or(Value::Null, |_| json!("EUR")),
+                "err" => cost.map_or(json!("price not found"), |_| Value::Null),
+                "first_seen" => json!(format!("2024-08-{day:02}T00:00:30Z")),
+                "last_seen" => json!(format!("2024-08-{:02}T23:59:30Z", day + 1)),
+                "tags" => tags_json(a.tags),
+                "flavor" => json!(flavor),
+                "last_name" => json!(format!("{kind}-{}", a.index)),
+                "last_size" => json!(1 + (a.hash % 1000) * 1_073_741_824),
+                "size_unit" => schema.get("example").cloned().unwrap_or(json!("bytes")),
+                "instance_type" => json!(["vm", "router", "baremetal"][(a.hash % 3) as usize]),
+                "instance_name" | "attached_to_vm" => {
+                    if a.hash % 4 == 0 { Value::Null } else { json!(format!("vm-{}", a.index)) }
+                }
+                "ip_address" => json!(format!("203.0.113.{}", a.index % 250)),
+                "volume_type" => json!("standard"),
+                "file_share_type" => json!("standard"),
+                other => match schema.get("type").and_then(Value::as_str) {
+                    Some("integer") => json!(a.index),
+                    Some("number") => json!(billing_value),
+                    _ => json!(format!("{other}-{}", a.index)),
+                },
+            };
+            row.insert(name.clone(), value);
+        }
+        Some(row)
+    }
+
+    /// `POST /cloud/v1/cost_report/resources`.
+    pub fn detailed(&self, body: &Value, max_page: usize) -> Result<Response, String> {
+        time_window(body)?;
+        let matching = self.matching(body);
+        match body.get("response_format").and_then(Value::as_str).unwrap_or("json") {
+            "csv_records" => Ok(csv_response(&DETAILED_CSV_COLUMNS, matching.iter().filter_map(|a| self.row(&self.detailed, a, None)))),
+            "json" => {
+                let results = self.page(&self.detailed, &matching, body, max_page)?;
+                Ok(axum::Json(json!({"count": matching.len(), "price_status": "show", "results": results})).into_response())
+            }
+            other => Err(format!("response_format {other:?} is not one of csv_records, json")),
+        }
+    }
+
+    fn page(&self, union: &Union, matching: &[Attrs], body: &Value, max_page: usize) -> Result<Vec<Value>, String> {
+        let limit = body.get("limit").map_or(Some(10), Value::as_u64).ok_or("limit must be a positive integer")?;
+        let offset = body.get("offset").map_or(Some(0), Value::as_u64).ok_or("offset must be 0 or more")?;
+        if limit == 0 {
+            return Err("limit must be at least 1".into());
+        }
+        let take = (limit as usize).min(max_page);
+        Ok(matching.iter().skip(offset as usize).take(take).filter_map(|a| self.row(union, a, None)).map(Value::Object).collect())
+    }
+
+    fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
+        let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<f64>)> = BTreeMap::new();
+        for a in matching {
+            let entry = groups.entry((a.type_index, a.region)).or_insert((*a, 0.0, Some(0.0)));
+            entry.1 += a.billing_value;
+            entry.2 = match (entry.2, a.priced) {
+                (Some(total), true) => Some(total + a.billing_value * 0.0123),
+                _ => None,
+            };
+        }
+        groups
+            .values()
+            .filter_map(|(a, value, cost)| {
+                let cost = if priced { cost.map(round5) } else { None };
+                self.row(union, a, Some((round5(*value), cost)))
+            })
+            .collect()
+    }
+
+    /// `POST /cloud/v1/cost_report/totals` and `/cloud/v1/reservation_cost_report/totals`.
+    pub fn totals(&self, body: &Value, monthly: bool) -> Result<Response, String> {
+        if monthly {
+            match body.get("year_month").and_then(Value::as_str) {
+                Some(ym) if ym.len() == 7 && ym.as_bytes()[4] == b'-' && ym[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m)) => {}
+                Some(ym) => return Err(format!("year_month {ym:?} is not YYYY-MM")),
+                None => time_window(body)?,
+            }
+        } else {
+            time_window(body)?;
+        }
+        let rows = self.sum_rows(&self.totals, &self.matching(body), true);
+        match body.get("response_format").and_then(Value::as_str).unwrap_or("json") {
+            "csv_totals" => Ok(csv_response(&TOTALS_CSV_COLUMNS, rows.into_iter())),
+            "json" => Ok(axum::Json(json!({"count": rows.len(), "price_status": "show", "results": rows})).into_response()),
+            other => Err(format!("response_format {other:?} is not one of csv_totals, json")),
+        }
+    }
+
+    /// `POST /cloud/v1/usage_report`.
+    pub fn usage(&self, body: &Value, max_page: usize) -> Result<Response, String> {
+        time_window(body)?;
+        let matching = self.matching(body);
+        let resources = self.page(&self.usage_resources, &matching, body, max_page)?;
+        let totals = self.sum_rows(&self.usage_totals, &matching, false);
+        Ok(axum::Json(json!({"count": matching.len(), "resources": resources, "totals": totals})).into_response())
+    }
+}
+
+fn tags_match(filter: &Value, tags: &Value) -> bool {
+    let conditions = filter.get("conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let all = filter.get("condition_type").and_then(Value::as_str) == Some("AND");
+    let pairs: Vec<(&String, &str)> = tags
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_object).flat_map(|m| m.iter().filter_map(|(k, v)| Some((k, v.as_str()?)))).collect())
+        .unwrap_or_default();
+    let holds = |c: &Value| {
+        let key = c.get("key").and_then(Value::as_str).unwrap_or("");
+        let value = c.get("value").and_then(Value::as_str).unwrap_or("");
+        let strict = c.get("strict").and_then(Value::as_bool).unwrap_or(false);
+        pairs.iter().any(|(k, v)| {
+            k.as_str() == key && if strict { *v == value } else { v.to_lowercase().contains(&value.to_lowercase()) }
+        })
+    };
+    if conditions.is_empty() {
+        return true;
+    }
+    if all { conditions.iter().all(holds) } else { conditions.iter().any(holds) }
+}
+
+/// `POST /cloud/v1/pricing/{region_id}/billing_reservation`.
+pub fn pricing(region: u64, body: &Value) -> Result<Response, String> {
+    let months = match body.get("period").and_then(Value::as_str) {
+        Some("MONTHS12") => 12.0,
+        Some("MONTHS36") => 36.0,
+        other => return Err(format!("period {other:?} is not MONTHS12 or MONTHS36")),
+    };
+    let resources = body.get("resources").and_then(Value::as_array).ok_or("resources is required")?;
+    let mut lines = Vec::new();
+    let (mut commit_month, mut over_month) = (0.0, 0.0);
+    for r in resources {
+        let name = r.get("resource_name").and_then(Value::as_str).ok_or("resource_name is required")?;
+        let count = r.get("resource_value").and_then(Value::as_u64).filter(|v| (1..=100).contains(v)).ok_or("resource_value must be 1..100")?;
+        let per_unit = 0.73925;
+        let month = per_unit * 744.0 * count as f64;
+        commit_month += month;
+        over_month += month * 1.3;
+        lines.push(json!({
+            "activity_period": "month", "activity_period_length": months as u64,
+            "commit_price_per_month": format!("{month:.2}"), "commit_price_per_unit": format!("{per_unit:.5}"),
+            "commit_price_total": format!("{:.2}", month * months),
+            "overcommit_price_per_month": format!("{:.2}", month * 1.3), "overcommit_price_per_unit": format!("{:.5}", per_unit * 1.3),
+            "overcommit_price_total": format!("{:.2}", month * 1.3 * months),
+            "resource_name": name, "unit_name": "H", "unit_size_month": "744", "unit_size_total": format!("{}", 744 * count),
+        }));
+    }
+    Ok(axum::Json(json!({
+        "activity_period": "month", "activity_period_length": months as u64,
+        "amount_prices": {
+            "commit_price_per_month": format!("{commit_month:.2}"), "commit_price_per_unit": "0.73925",
+            "commit_price_total": format!("{:.2}", commit_month * months), "currency_code": "EUR",
+            "overcommit_price_per_month": format!("{over_month:.2}"), "overcommit_price_per_unit": "0.96103",
+            "overcommit_price_total": format!("{:.2}", over_month * months),
+        },
+        "price_status": "show", "region_id": region, "region_name": format!("Region {region}"), "resources": lines,
+    }))
+    .into_response())
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `GET /cloud/v2/reservations`.
+pub fn reservations(query: &str) -> Result<Response, String> {
+    let params: BTreeMap<String, String> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect();
+    let from = params.get("time_from").ok_or("time_from is required")?;
+    let to = params.get("time_to").ok_or("time_to is required")?;
+    if to <= from {
+        return Err(format!("time_to {to} must be after time_from {from}"));
+    }
+    let all = [("bm1-hf-medium", 1u64, 2u64), ("bm3-ai-1xlarge-h100-80-8", 76, 1)];
+    let results: Vec<Value> = all
+        .iter()
+        .filter(|(_, region, _)| params.get("region_id").is_none_or(|r| r == &region.to_string()))
+        .filter(|(name, _, _)| params.get("metric_name").is_none_or(|m| m == &format!("{name}_min")))
+        .enumerate()
+        .map(|(i, (name, region, count))| {
+            json!({
+                "active_billing_plan_id": 40 + i,
+                "active_overcommit": {"active_from": from, "plan_item_id": null, "price_per_month": "725.00",
+                    "price_per_unit": "0.97446", "price_total": "8700.00", "subscription_id": null},
+                "commit": {"active_from": from, "active_to": null, "price_per_month": "550.00",
+                    "price_per_unit": "0.73925", "price_total": "6600.00", "subscription_id": 1000 + i},
+                "hardware_info": {"cpu": "2x Intel Xeon 8480+", "disk": null, "ram": "256 GB"},
+                "region_name": format!("Region {region}"), "resource_count": count, "resource_name": name,
+                "unit_name": "H", "unit_size_month": "744", "unit_size_total": format!("{}", 744 * count),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"count": results.len(), "results": results})).into_response())
+}

@@ -1,0 +1,323 @@
+//! A local stand-in for Gcore's billing API, for tests, examples and benchmarks.
+//!
+//! It reads `openapi/gcore-billing.yaml` to learn every resource type and the fields each one has, and
+//! serves deterministic rows made from a seed: all 25 types, tags, null costs, several regions and
+//! projects. It honours `limit`/`offset`, the `types`/`regions`/`projects`/`tags` filters and the CSV
+//! `response_format`s, records every request, and injects faults on demand (statuses with
+//! `Retry-After`, delays, dropped connections, arbitrary bodies).
+
+mod data;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+pub use data::Dataset;
+
+/// How the server is set up.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Number of resources in the detailed and usage reports (up to 1,000,000 is fine).
+    pub resources: usize,
+    /// Seed of the data.
+    pub seed: u64,
+    /// Largest page the server returns, whatever `limit` asks for.
+    pub max_page: usize,
+    /// The spec the data is shaped after.
+    pub spec_path: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            resources: 1000,
+            seed: 42,
+            max_page: 1000,
+            spec_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml"),
+        }
+    }
+}
+
+/// Something to do instead of (or before) answering normally.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this status and a JSON error body, and `Retry-After` if given.
+    Status { status: u16, retry_after: Option<String> },
+    /// Answer with this status, content type and body, verbatim (HTML pages, truncated JSON).
+    Body { status: u16, content_type: String, body: String },
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// A fault for the next matching request(s).
+#[derive(Clone, Debug)]
+struct FaultRule {
+    /// Only requests whose JSON body has this `offset`.
+    offset: Option<u64>,
+    times: usize,
+    fault: Fault,
+}
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Option<Value>,
+}
+
+struct Shared {
+    data: Dataset,
+    faults: Mutex<VecDeque<FaultRule>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+    max_page: usize,
+}
+
+/// A running server on 127.0.0.1. Stops when dropped.
+pub struct FakeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Per-connection switch that a `Fault::Drop` pulls.
+#[derive(Clone)]
+struct KillSwitch(Arc<Notify>);
+
+impl FakeServer {
+    /// Starts a server on a free port of 127.0.0.1.
+    pub async fn start(config: Config) -> std::io::Result<Self> {
+        let data = Dataset::load(&config.spec_path, config.resources, config.seed)
+            .map_err(|e| std::io::Error::other(format!("fake server: {e}")))?;
+        let shared = Arc::new(Shared {
+            data,
+            faults: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+            max_page: config.max_page.max(1),
+        });
+        let router = Router::new()
+            .route("/cloud/v1/cost_report/resources", post(detailed))
+            .route("/cloud/v1/cost_report/totals", post(aggregated))
+            .route("/cloud/v1/reservation_cost_report/totals", post(monthly))
+            .route("/cloud/v1/usage_report", post(usage))
+            .route("/cloud/v1/pricing/{region_id}/billing_reservation", post(pricing))
+            .route("/cloud/v2/reservations", get(reservations))
+            .with_state(shared.clone());
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(accept_loop(listener, router));
+        Ok(Self { addr, shared, task })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The data the server answers from.
+    pub fn data(&self) -> &Dataset {
+        &self.shared.data
+    }
+
+    /// The next request gets `fault`.
+    pub fn push_fault(&self, fault: Fault) {
+        self.push_rule(FaultRule { offset: None, times: 1, fault });
+    }
+
+    /// The next `times` requests whose body has `offset` get `fault`.
+    pub fn fault_at_offset(&self, offset: u64, times: usize, fault: Fault) {
+        self.push_rule(FaultRule { offset: Some(offset), times, fault });
+    }
+
+    fn push_rule(&self, rule: FaultRule) {
+        self.shared.faults.lock().expect("fault lock").push_back(rule);
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().expect("request lock").clone()
+    }
+}
+
+async fn accept_loop(listener: TcpListener, router: Router) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let kill = KillSwitch(Arc::new(Notify::new()));
+            let switch = kill.clone();
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(switch.clone());
+                let router = router.clone();
+                async move { tower::ServiceExt::oneshot(router, request).await }
+            });
+            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = kill.0.notified() => {} // dropping the connection closes the socket unanswered
+            }
+        });
+    }
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"exception_class": "FakeServerError", "message": message}))).into_response()
+}
+
+/// Records the request, checks the API key, and applies any fault. `Err` is the answer to give instead.
+async fn admit(shared: &Shared, request: &RecordedRequest, kill: Option<&KillSwitch>) -> Result<(), Response> {
+    shared.requests.lock().expect("request lock").push(request.clone());
+    let authorised = request
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.strip_prefix("APIKey ").is_some_and(|key| !key.trim().is_empty()));
+    if !authorised {
+        return Err(json_error(StatusCode::UNAUTHORIZED, "missing or malformed Authorization: APIKey header"));
+    }
+    let offset = request.body.as_ref().and_then(|b| b.get("offset")).and_then(Value::as_u64);
+    let fault = {
+        let mut faults = shared.faults.lock().expect("fault lock");
+        let position = faults.iter().position(|rule| rule.offset.is_none_or(|o| Some(o) == offset));
+        position.map(|i| {
+            let rule = &mut faults[i];
+            rule.times -= 1;
+            let fault = rule.fault.clone();
+            if rule.times == 0 {
+                faults.remove(i);
+            }
+            fault
+        })
+    };
+    match fault {
+        None => Ok(()),
+        Some(Fault::Delay(duration)) => {
+            tokio::time::sleep(duration).await;
+            Ok(())
+        }
+        Some(Fault::Status { status, retry_after }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = json_error(status, "injected fault");
+            if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response.headers_mut().insert("x-request-id", "fake-req-1".parse().expect("static header"));
+            Err(response)
+        }
+        Some(Fault::Body { status, content_type, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            Err((status, [(header::CONTENT_TYPE, content_type)], body).into_response())
+        }
+        Some(Fault::Drop) => {
+            if let Some(kill) = kill {
+                kill.0.notify_one();
+            }
+            std::future::pending::<()>().await;
+            unreachable!("the connection is dropped before this")
+        }
+    }
+}
+
+fn record(method: Method, path: &str, query: Option<String>, headers: HeaderMap, body: &Bytes) -> RecordedRequest {
+    RecordedRequest {
+        method: method.to_string(),
+        path: path.to_string(),
+        query,
+        headers,
+        body: serde_json::from_slice(body).ok(),
+    }
+}
+
+async fn report(
+    shared: Arc<Shared>,
+    path: &str,
+    headers: HeaderMap,
+    kill: Option<KillSwitch>,
+    body: Bytes,
+    answer: impl FnOnce(&Shared, &Value) -> Result<Response, String>,
+) -> Response {
+    let recorded = record(Method::POST, path, None, headers, &body);
+    if let Err(response) = admit(&shared, &recorded, kill.as_ref()).await {
+        return response;
+    }
+    let Some(body) = recorded.body else {
+        return json_error(StatusCode::BAD_REQUEST, "body is not JSON");
+    };
+    match answer(&shared, &body) {
+        Ok(response) => response,
+        Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+    }
+}
+
+async fn detailed(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
+    report(shared, "/cloud/v1/cost_report/resources", headers, kill.map(|k| k.0), body, |s, b| {
+        s.data.detailed(b, s.max_page)
+    })
+    .await
+}
+
+async fn aggregated(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
+    report(shared, "/cloud/v1/cost_report/totals", headers, kill.map(|k| k.0), body, |s, b| s.data.totals(b, false)).await
+}
+
+async fn monthly(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
+    report(shared, "/cloud/v1/reservation_cost_report/totals", headers, kill.map(|k| k.0), body, |s, b| s.data.totals(b, true)).await
+}
+
+async fn usage(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
+    report(shared, "/cloud/v1/usage_report", headers, kill.map(|k| k.0), body, |s, b| s.data.usage(b, s.max_page)).await
+}
+
+async fn pricing(
+    State(shared): State<Arc<Shared>>,
+    Path(region_id): Path<String>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+    body: Bytes,
+) -> Response {
+    let path = format!("/cloud/v1/pricing/{region_id}/billing_reservation");
+    report(shared, &path, headers, kill.map(|k| k.0), body, |_, b| {
+        let region: u64 = region_id.parse().map_err(|_| format!("region_id {region_id:?} is not a number"))?;
+        data::pricing(region, b)
+    })
+    .await
+}
+
+async fn reservations(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+) -> Response {
+    let recorded = record(Method::GET, "/cloud/v2/reservations", query.clone(), headers, &Bytes::new());
+    if let Err(response) = admit(&shared, &recorded, kill.as_ref().map(|k| &k.0)).await {
+        return response;
+    }
+    match data::reservations(query.as_deref().unwrap_or("")) {
+        Ok(response) => response,
+        Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+    }
+}
