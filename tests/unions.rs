@@ -1,0 +1,136 @@
+//! The generated open unions and open enums: known types parse into their variant, unknown types are
+//! kept as raw JSON, and a known type with a bad field fails with an error naming the type and field.
+
+use gcore_billing::types::{self, BillingValueUnit, CostReportResource, CostReportTotal, PriceStatus, UsageReportResource, UsageReportTotal};
+use serde_json::json;
+
+fn instance_resource() -> serde_json::Value {
+    json!({
+        "type": "instance", "billing_metric_name": "g1-standard-2-4_min", "billing_value": 44640.0,
+        "billing_value_unit": "minutes", "first_seen": "2024-08-01T00:00:00Z", "last_seen": "2024-08-31T23:59:00Z",
+        "flavor": "g1-standard-2-4", "last_name": "web-1", "project_id": 7, "region": 1, "region_id": 1,
+        "uuid": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "tags": [{"env": "prod"}]
+    })
+}
+
+#[test]
+fn cost_report_resource_known_unknown_malformed() {
+    let mut known = instance_resource();
+    known["cost"] = json!(26.78);
+    known["currency"] = json!("EUR");
+    let parsed: CostReportResource = serde_json::from_value(known.clone()).unwrap();
+    match &parsed {
+        CostReportResource::Instance(i) => {
+            assert_eq!(i.flavor, "g1-standard-2-4");
+            assert_eq!(i.cost, Some(26.78));
+            assert_eq!(i.billing_value_unit, BillingValueUnit::Minutes);
+            assert_eq!(i.tags.as_ref().unwrap()[0]["env"], "prod");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(parsed.type_name(), "instance");
+    assert_eq!(parsed.cost(), Some(26.78));
+    assert_eq!(parsed.currency(), Some("EUR"));
+    // Serializes back to what came in (nulls for absent optional fields are not added).
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), known);
+
+    let unknown = json!({"type": "gpu_spaceship", "region_id": 3, "anything": [1, 2]});
+    let parsed: CostReportResource = serde_json::from_value(unknown.clone()).unwrap();
+    assert_eq!(parsed, CostReportResource::Unknown(unknown.clone()));
+    assert_eq!(parsed.type_name(), "gpu_spaceship");
+    assert_eq!(parsed.region_id(), Some(3));
+    assert_eq!(parsed.cost(), None);
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), unknown);
+
+    let mut malformed = instance_resource();
+    malformed["billing_value"] = json!("lots");
+    let error = serde_json::from_value::<CostReportResource>(malformed).unwrap_err().to_string();
+    assert!(error.contains("CostReportResource with type \"instance\""), "{error}");
+    assert!(error.contains("invalid type: string \"lots\", expected f64"), "{error}");
+
+    let mut missing = instance_resource();
+    missing.as_object_mut().unwrap().remove("uuid");
+    let error = serde_json::from_value::<CostReportResource>(missing).unwrap_err().to_string();
+    assert!(error.contains("missing field `uuid`"), "{error}");
+
+    let error = serde_json::from_value::<CostReportResource>(json!({"uuid": "x"})).unwrap_err().to_string();
+    assert!(error.contains("missing string field `type`"), "{error}");
+}
+
+#[test]
+fn usage_report_resource_known_unknown_malformed() {
+    let parsed: UsageReportResource = serde_json::from_value(instance_resource()).unwrap();
+    assert!(matches!(parsed, UsageReportResource::Instance(_)));
+    assert_eq!(parsed.project_id(), Some(7));
+
+    let parsed: UsageReportResource = serde_json::from_value(json!({"type": "new_thing", "project_id": 9})).unwrap();
+    assert!(parsed.is_unknown());
+    assert_eq!(parsed.project_id(), Some(9));
+
+    let mut malformed = instance_resource();
+    malformed["first_seen"] = json!("yesterday");
+    let error = serde_json::from_value::<UsageReportResource>(malformed).unwrap_err().to_string();
+    assert!(error.contains("UsageReportResource with type \"instance\""), "{error}");
+}
+
+#[test]
+fn totals_unions_known_unknown_malformed() {
+    let total = json!({
+        "type": "egress_traffic", "billing_metric_name": "egress_bytes", "billing_value": 1e9,
+        "billing_value_unit": "bytes", "instance_type": "router", "region": 76, "region_id": 76,
+        "cost": null, "currency": null, "err": "price not found", "billing_feature_name": null
+    });
+    let parsed: CostReportTotal = serde_json::from_value(total.clone()).unwrap();
+    match &parsed {
+        CostReportTotal::EgressTraffic(t) => {
+            assert_eq!(t.instance_type, types::EgressInstanceType::Router);
+            assert_eq!(t.err.as_deref(), Some("price not found"));
+            assert_eq!(t.cost, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(parsed.billing_value_unit(), Some(BillingValueUnit::Bytes));
+
+    // A new instance_type value is kept, not fatal.
+    let mut new_kind = total.clone();
+    new_kind["instance_type"] = json!("gateway");
+    let parsed: CostReportTotal = serde_json::from_value(new_kind).unwrap();
+    match parsed {
+        CostReportTotal::EgressTraffic(t) => assert_eq!(t.instance_type, types::EgressInstanceType::Unknown("gateway".into())),
+        other => panic!("{other:?}"),
+    }
+
+    let parsed: CostReportTotal = serde_json::from_value(json!({"type": "brand_new"})).unwrap();
+    assert!(parsed.is_unknown());
+
+    let mut malformed = total.clone();
+    malformed["region_id"] = json!("seventy-six");
+    let error = serde_json::from_value::<CostReportTotal>(malformed).unwrap_err().to_string();
+    assert!(error.contains("CostReportTotal with type \"egress_traffic\""), "{error}");
+
+    let usage_total = json!({"type": "instance", "billing_metric_name": "m", "billing_value": 1.0, "billing_value_unit": "minutes",
+        "flavor": "g1", "region": 1, "region_id": 1});
+    assert!(matches!(serde_json::from_value::<UsageReportTotal>(usage_total.clone()).unwrap(), UsageReportTotal::Instance(_)));
+    // The usage report has no backup totals in the spec: a backup total is kept as unknown.
+    assert!(serde_json::from_value::<UsageReportTotal>(json!({"type": "backup", "region_id": 1})).unwrap().is_unknown());
+    let mut malformed = usage_total;
+    malformed.as_object_mut().unwrap().remove("flavor");
+    let error = serde_json::from_value::<UsageReportTotal>(malformed).unwrap_err().to_string();
+    assert!(error.contains("UsageReportTotal with type \"instance\": missing field `flavor`"), "{error}");
+}
+
+#[test]
+fn open_enums_keep_unknown_values_and_round_trip() {
+    assert_eq!(serde_json::from_value::<PriceStatus>(json!("show")).unwrap(), PriceStatus::Show);
+    let odd: PriceStatus = serde_json::from_value(json!("partial")).unwrap();
+    assert_eq!(odd, PriceStatus::Unknown("partial".into()));
+    assert!(odd.is_unknown());
+    assert_eq!(serde_json::to_value(&odd).unwrap(), json!("partial"));
+    assert_eq!(BillingValueUnit::from("GBS"), BillingValueUnit::Gbs);
+    assert_eq!(BillingValueUnit::Gbs.to_string(), "GBS");
+    assert_eq!("MLS".parse::<BillingValueUnit>().unwrap(), BillingValueUnit::Mls);
+    assert!(serde_json::from_value::<PriceStatus>(json!(3)).is_err());
+    let page: types::CostReportDetailed =
+        serde_json::from_value(json!({"count": 0, "price_status": "brand_new_status", "results": []})).unwrap();
+    assert_eq!(page.price_status.as_str(), "brand_new_status");
+}
