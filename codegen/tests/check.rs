@@ -1,0 +1,80 @@
+//! Spec shapes that progenitor panics on, or that would be generated wrongly, are reported as errors
+//! naming the operation or schema, before progenitor runs.
+
+use gcore_billing_codegen::{CodegenError, SpecModel, check_spec};
+
+fn spec(paths: &str, schemas: &str) -> openapiv3::OpenAPI {
+    let text = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}\ncomponents:\n  schemas:\n    A: {{type: object, properties: {{m: {{type: string}}}}}}\n    B: {{type: object, properties: {{n: {{type: string}}}}}}\n{schemas}"
+    );
+    serde_yaml::from_str(&text).expect("test spec parses")
+}
+
+fn message(result: Result<(), CodegenError>) -> String {
+    result.expect_err("the check must fail").to_string()
+}
+
+const OK_200: &str = "          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}\n";
+
+#[test]
+fn two_request_media_types_are_reported_with_the_operation() {
+    let paths = format!(
+        "  /x:\n    post:\n      operationId: make_x\n      requestBody:\n        content:\n          application/json: {{schema: {{$ref: '#/components/schemas/A'}}}}\n          application/x-www-form-urlencoded: {{schema: {{$ref: '#/components/schemas/A'}}}}\n      responses:\n{OK_200}"
+    );
+    let text = message(check_spec(&spec(&paths, "")));
+    assert!(text.starts_with("operation make_x (post /x): request body has 2 media types"), "{text}");
+}
+
+#[test]
+fn two_error_schemas_are_reported_with_the_operation() {
+    let paths = format!(
+        "  /x:\n    get:\n      operationId: get_x\n      responses:\n{OK_200}          '4XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/A'}}}}}}}}\n          '5XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/B'}}}}}}}}\n"
+    );
+    let text = message(check_spec(&spec(&paths, "")));
+    assert!(text.contains("operation get_x (get /x): error responses use 2 different bodies"), "{text}");
+}
+
+#[test]
+fn missing_operation_id_is_reported_with_the_path() {
+    let paths = format!("  /y:\n    get:\n      responses:\n{OK_200}");
+    let text = message(check_spec(&spec(&paths, "")));
+    assert!(text.contains("(get /y): has no operationId"), "{text}");
+}
+
+#[test]
+fn inline_enum_in_a_response_is_reported_with_schema_and_property() {
+    let paths = "  /z:\n    get:\n      operationId: get_z\n      responses:\n          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/C'}}}}\n";
+    let schemas = "    C: {type: object, properties: {state: {type: string, enum: [on, off]}}}\n";
+    let text = message(check_spec(&spec(paths, schemas)));
+    assert!(text.starts_with("schema C, property state: an inline enum in a response"), "{text}");
+}
+
+#[test]
+fn discriminator_variant_without_fixed_tag_is_reported() {
+    let paths = "  /u:\n    get:\n      operationId: get_u\n      responses:\n          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}\n";
+    let schemas = "    U: {oneOf: [{$ref: '#/components/schemas/V'}], discriminator: {propertyName: type, mapping: {v: '#/components/schemas/V'}}}\n    V: {type: object, required: [type], properties: {type: {type: string}}}\n";
+    let text = message(check_spec(&spec(paths, schemas)));
+    assert!(text.contains("schema U: variant V must declare `type` as a one-value enum [v]"), "{text}");
+}
+
+#[test]
+fn the_project_spec_passes_and_has_the_expected_open_types() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml");
+    let spec = gcore_billing_codegen::load_spec(&path).unwrap();
+    check_spec(&spec).unwrap();
+    let model = SpecModel::from_spec(&spec).unwrap();
+    let mut open = model.open_type_names();
+    open.sort();
+    assert_eq!(
+        open,
+        ["BillingValueUnit", "CostReportResource", "CostReportTotal", "EgressInstanceType", "PriceStatus", "UsageReportResource", "UsageReportTotal"]
+    );
+    assert_eq!(model.csv_operations.len(), 3);
+    assert_eq!(model.paged_operations.iter().map(|p| p.operation_id.as_str()).collect::<Vec<_>>(), ["get_detailed_cost_report", "get_usage_report"]);
+}
+
+#[test]
+fn an_unreadable_spec_is_a_clear_error_not_a_panic() {
+    let error = gcore_billing_codegen::generate(std::path::Path::new("/nonexistent/spec.yaml")).unwrap_err().to_string();
+    assert!(error.starts_with("cannot read spec /nonexistent/spec.yaml"), "{error}");
+}
