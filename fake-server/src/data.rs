@@ -263,12 +263,11 @@ impl Dataset {
     fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
         let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<f64>)> = BTreeMap::new();
         for a in matching {
-            let entry = groups.entry((a.type_index, a.region)).or_insert((*a, 0.0, Some(0.0)));
+            let entry = groups.entry((a.type_index, a.region)).or_insert((*a, 0.0, None));
             entry.1 += a.billing_value;
-            entry.2 = match (entry.2, a.priced) {
-                (Some(total), true) => Some(total + a.billing_value * 0.0123),
-                _ => None,
-            };
+            if a.priced {
+                entry.2 = Some(entry.2.unwrap_or(0.0) + a.billing_value * 0.0123);
+            }
         }
         groups
             .values()
