@@ -10,7 +10,8 @@ fn main() {
     let source = source_for_this_build();
     // Write only on change, so that a no-op build does not recompile the crate.
     if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
-        std::fs::write(&out, source).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
+        std::fs::write(&out, source)
+            .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
     }
 }
 
@@ -28,7 +29,8 @@ fn source_for_this_build() -> String {
     const COMMITTED: &str = "generated/gcore_billing.rs";
     println!("cargo:rerun-if-changed={COMMITTED}");
     println!("cargo:rerun-if-changed=build.rs");
-    std::fs::read_to_string(Path::new(COMMITTED)).unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}: {e}")))
+    std::fs::read_to_string(Path::new(COMMITTED))
+        .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}: {e}")))
 }
 
 fn fail(message: &str) -> ! {

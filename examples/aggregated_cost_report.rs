@@ -11,7 +11,9 @@ use gcore_billing::types;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _server) = support::connect(2_000).await?;
     let (from, to) = support::last_month();
-    let request = types::CostReportAggregatedRequest::builder().time_from(from).time_to(to);
+    let request = types::CostReportAggregatedRequest::builder()
+        .time_from(from)
+        .time_to(to);
     let report = client.aggregated_cost_report(request.clone()).await?;
     println!("{} totals:", report.count);
     for total in &report.results {
@@ -20,11 +22,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             total.type_name(),
             total.region_id().unwrap_or_default(),
             total.billing_value().unwrap_or_default(),
-            total.billing_value_unit().map(|u| u.to_string()).unwrap_or_default(),
-            total.cost().map_or("unpriced".to_string(), |c| format!("{c:.2}")),
+            total
+                .billing_value_unit()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            total
+                .cost()
+                .map_or("unpriced".to_string(), |c| format!("{c:.2}")),
         );
     }
     let table = client.aggregated_cost_report_csv_rows(request).await?;
-    println!("the same report as CSV has columns {:?} and {} rows", table.headers, table.rows.len());
+    println!(
+        "the same report as CSV has columns {:?} and {} rows",
+        table.headers,
+        table.rows.len()
+    );
     Ok(())
 }

@@ -12,23 +12,32 @@ use gcore_billing::{PageOptions, types};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _server) = support::connect(2_000).await?;
     let (from, to) = support::last_month();
-    let request = types::CostReportDetailedRequest::builder().time_from(from).time_to(to);
+    let request = types::CostReportDetailedRequest::builder()
+        .time_from(from)
+        .time_to(to);
 
     let page = client.detailed_cost_report(request.clone()).await?;
-    println!("{} rows in the report ({:?} prices); the first page:", page.count, page.price_status.as_str());
+    println!(
+        "{} rows in the report ({:?} prices); the first page:",
+        page.count,
+        page.price_status.as_str()
+    );
     for row in &page.results {
         println!(
             "  {:<36} {:>12.1} {:<10} {:>10} {}",
             row.type_name(),
             row.billing_value().unwrap_or_default(),
-            row.billing_value_unit().map(|u| u.to_string()).unwrap_or_default(),
+            row.billing_value_unit()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
             row.cost().map_or("-".to_string(), |c| format!("{c:.2}")),
             row.currency().unwrap_or(""),
         );
     }
 
     let instances = request.types(vec![types::ResourceType::Instance]);
-    let mut rows = client.detailed_cost_report_stream(instances, PageOptions::default().page_size(500));
+    let mut rows =
+        client.detailed_cost_report_stream(instances, PageOptions::default().page_size(500));
     let (mut count, mut total, mut unpriced) = (0, 0.0, 0);
     while let Some(row) = rows.next().await {
         let row = row?;

@@ -42,8 +42,19 @@ struct Args {
 }
 
 const COLUMNS: [&str; 13] = [
-    "type", "uuid", "last_name", "project_id", "region_id", "billing_metric_name", "billing_value",
-    "billing_value_unit", "cost", "currency", "first_seen", "last_seen", "tags",
+    "type",
+    "uuid",
+    "last_name",
+    "project_id",
+    "region_id",
+    "billing_metric_name",
+    "billing_value",
+    "billing_value_unit",
+    "cost",
+    "currency",
+    "first_seen",
+    "last_seen",
+    "tags",
 ];
 
 fn cell(row: &serde_json::Value, column: &str) -> String {
@@ -64,9 +75,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .time_to(args.to.unwrap_or(default_to));
 
     // One tiny request tells how many rows to expect, for the progress bar.
-    let total = u64::try_from(client.detailed_cost_report(request.clone().limit(NonZeroU64::MIN)).await?.count)?;
-    let progress = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
-    progress.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}")?);
+    let total = u64::try_from(
+        client
+            .detailed_cost_report(request.clone().limit(NonZeroU64::MIN))
+            .await?
+            .count,
+    )?;
+    let progress = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    progress.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} rows {per_sec} eta {eta}",
+    )?);
 
     let output: Box<dyn Write> = match args.output.as_str() {
         "-" => Box::new(std::io::stdout().lock()),
@@ -74,7 +96,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut writer = csv::Writer::from_writer(output);
     writer.write_record(COLUMNS)?;
-    let options = PageOptions::default().page_size(args.page_size).concurrency(args.concurrency);
+    let options = PageOptions::default()
+        .page_size(args.page_size)
+        .concurrency(args.concurrency);
     let mut rows = client.detailed_cost_report_stream(request, options);
     let mut written = 0u64;
     while let Some(row) = rows.next().await {

@@ -15,11 +15,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => support::last_month().0.format("%Y-%m").to_string(),
     };
     let year_month = types::CostReportMonthlyRequestYearMonth::try_from(month.as_str())?;
-    let report = client.monthly_reservation_cost_report(types::CostReportMonthlyRequest::builder().year_month(Some(year_month))).await?;
+    let report = client
+        .monthly_reservation_cost_report(
+            types::CostReportMonthlyRequest::builder().year_month(Some(year_month)),
+        )
+        .await?;
     let total: f64 = report.results.iter().filter_map(|t| t.cost()).sum();
     println!("{month}: {} totals, {total:.2} in all", report.count);
     for row in report.results.iter().take(10) {
-        println!("  {:<36} {:>10}", row.type_name(), row.cost().map_or("unpriced".to_string(), |c| format!("{c:.2}")));
+        println!(
+            "  {:<36} {:>10}",
+            row.type_name(),
+            row.cost()
+                .map_or("unpriced".to_string(), |c| format!("{c:.2}"))
+        );
     }
     Ok(())
 }

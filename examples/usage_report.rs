@@ -12,7 +12,9 @@ use gcore_billing::{PageOptions, types};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _server) = support::connect(2_000).await?;
     let (from, to) = support::last_month();
-    let request = types::UsageReportRequest::builder().time_from(from).time_to(to);
+    let request = types::UsageReportRequest::builder()
+        .time_from(from)
+        .time_to(to);
     let page = client.usage_report(request.clone()).await?;
     println!("{} resources; totals:", page.count);
     for total in &page.totals {
@@ -21,12 +23,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             total.type_name(),
             total.region_id().unwrap_or_default(),
             total.billing_value().unwrap_or_default(),
-            total.billing_value_unit().map(|u| u.to_string()).unwrap_or_default()
+            total
+                .billing_value_unit()
+                .map(|u| u.to_string())
+                .unwrap_or_default()
         );
     }
-    let all: Vec<types::UsageReportResource> =
-        client.usage_report_stream(request, PageOptions::default().concurrency(4)).try_collect().await?;
+    let all: Vec<types::UsageReportResource> = client
+        .usage_report_stream(request, PageOptions::default().concurrency(4))
+        .try_collect()
+        .await?;
     let unknown = all.iter().filter(|r| r.is_unknown()).count();
-    println!("streamed {} resources ({unknown} of types this client does not know)", all.len());
+    println!(
+        "streamed {} resources ({unknown} of types this client does not know)",
+        all.len()
+    );
     Ok(())
 }

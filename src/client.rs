@@ -102,21 +102,25 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let key = self
-            .api_key
-            .ok_or_else(|| Error::Config("no API key: set GCORE_API_KEY or call ClientBuilder::api_key".into()))?;
+        let key = self.api_key.ok_or_else(|| {
+            Error::Config("no API key: set GCORE_API_KEY or call ClientBuilder::api_key".into())
+        })?;
         if key.0.trim().is_empty() {
             return Err(Error::Config("the API key is empty".into()));
         }
-        let mut auth = HeaderValue::from_str(&format!("APIKey {}", key.0))
-            .map_err(|_| Error::Config("the API key contains characters that cannot go in an HTTP header".into()))?;
+        let mut auth = HeaderValue::from_str(&format!("APIKey {}", key.0)).map_err(|_| {
+            Error::Config("the API key contains characters that cannot go in an HTTP header".into())
+        })?;
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         let base_url = self.base_url.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base_url).map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Config(format!("base URL {base_url:?} must be http or https")));
+            return Err(Error::Config(format!(
+                "base URL {base_url:?} must be http or https"
+            )));
         }
         let http = reqwest::Client::builder()
             .default_headers(headers)
@@ -125,7 +129,9 @@ impl ClientBuilder {
             .user_agent(self.user_agent.clone())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let hooks = Hooks { retry: self.retry.clone() };
+        let hooks = Hooks {
+            retry: self.retry.clone(),
+        };
         Ok(Client {
             raw: GeneratedClient::new_with_client(&base_url, http, hooks),
             settings: Arc::new(Settings {
@@ -159,7 +165,10 @@ pub struct Client {
 impl fmt::Debug for Client {
     /// Shows the settings; the API key is never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("settings", &self.settings).field("api_key", &"<redacted>").finish()
+        f.debug_struct("Client")
+            .field("settings", &self.settings)
+            .field("api_key", &"<redacted>")
+            .finish()
     }
 }
 
@@ -197,8 +206,17 @@ pub struct ReservationQuery {
 
 impl ReservationQuery {
     /// Reservations active between `time_from` and `time_to`.
-    pub fn new(time_from: chrono::DateTime<chrono::Utc>, time_to: chrono::DateTime<chrono::Utc>) -> Self {
-        Self { time_from, time_to, metric_name: None, order_by: None, region_id: None }
+    pub fn new(
+        time_from: chrono::DateTime<chrono::Utc>,
+        time_to: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self {
+            time_from,
+            time_to,
+            metric_name: None,
+            order_by: None,
+            region_id: None,
+        }
     }
 }
 
@@ -208,13 +226,20 @@ where
     B: TryInto<T>,
     B::Error: fmt::Display,
 {
-    let body = body.try_into().map_err(|e| Error::InvalidRequest { operation, message: e.to_string() })?;
-    body.validate().map_err(|message| Error::InvalidRequest { operation, message })?;
+    let body = body.try_into().map_err(|e| Error::InvalidRequest {
+        operation,
+        message: e.to_string(),
+    })?;
+    body.validate()
+        .map_err(|message| Error::InvalidRequest { operation, message })?;
     Ok(body)
 }
 
 /// Runs one generated call and converts its error, with what the last attempt saw.
-pub(crate) async fn call<T, F>(operation: &'static str, request: F) -> Result<ResponseValue<T>, Error>
+pub(crate) async fn call<T, F>(
+    operation: &'static str,
+    request: F,
+) -> Result<ResponseValue<T>, Error>
 where
     F: Future<Output = Result<ResponseValue<T>, GeneratedError<types::ErrorResponse>>>,
 {
@@ -231,15 +256,25 @@ where
 }
 
 fn transport(operation: &'static str, source: reqwest::Error) -> Error {
-    if source.is_timeout() { Error::Timeout { operation, source } } else { Error::Network { operation, source } }
+    if source.is_timeout() {
+        Error::Timeout { operation, source }
+    } else {
+        Error::Network { operation, source }
+    }
 }
 
-async fn convert_error(operation: &'static str, error: GeneratedError<types::ErrorResponse>, last: LastResponse) -> Error {
+async fn convert_error(
+    operation: &'static str,
+    error: GeneratedError<types::ErrorResponse>,
+    last: LastResponse,
+) -> Error {
     match error {
-        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => Error::InvalidRequest { operation, message },
-        GeneratedError::CommunicationError(e) | GeneratedError::ResponseBodyError(e) | GeneratedError::InvalidUpgrade(e) => {
-            transport(operation, e)
+        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
+            Error::InvalidRequest { operation, message }
         }
+        GeneratedError::CommunicationError(e)
+        | GeneratedError::ResponseBodyError(e)
+        | GeneratedError::InvalidUpgrade(e) => transport(operation, e),
         GeneratedError::ErrorResponse(response) => Error::Api {
             operation,
             status: response.status(),
@@ -248,25 +283,53 @@ async fn convert_error(operation: &'static str, error: GeneratedError<types::Err
             raw: None,
         },
         GeneratedError::InvalidResponsePayload(raw, e) => match last.status {
-            Some(status) if !status.is_success() => {
-                Error::Api { operation, status, body: None, raw: Some(raw), request_id: last.request_id }
-            }
-            status => Error::Decode { operation, status, message: e.to_string(), raw },
+            Some(status) if !status.is_success() => Error::Api {
+                operation,
+                status,
+                body: None,
+                raw: Some(raw),
+                request_id: last.request_id,
+            },
+            status => Error::Decode {
+                operation,
+                status,
+                message: e.to_string(),
+                raw,
+            },
         },
         GeneratedError::UnexpectedResponse(response) => {
             let status = response.status();
             let raw = response.bytes().await.ok();
             if status.is_success() {
-                Error::Decode { operation, status: Some(status), message: "status not in the spec".into(), raw: raw.unwrap_or_default() }
+                Error::Decode {
+                    operation,
+                    status: Some(status),
+                    message: "status not in the spec".into(),
+                    raw: raw.unwrap_or_default(),
+                }
             } else {
-                Error::Api { operation, status, body: None, raw, request_id: last.request_id }
+                Error::Api {
+                    operation,
+                    status,
+                    body: None,
+                    raw,
+                    request_id: last.request_id,
+                }
             }
         }
     }
 }
 
-async fn collect_csv(operation: &'static str, response: ResponseValue<crate::generated::ByteStream>) -> Result<Bytes, Error> {
-    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+async fn collect_csv(
+    operation: &'static str,
+    response: ResponseValue<crate::generated::ByteStream>,
+) -> Result<Bytes, Error> {
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let status = response.status();
     let mut stream = response.into_inner_stream();
     let mut body = BytesMut::new();
@@ -286,10 +349,18 @@ async fn collect_csv(operation: &'static str, response: ResponseValue<crate::gen
 
 /// Parses CSV bytes into a [`CsvTable`].
 pub fn parse_csv(operation: &'static str, bytes: &[u8]) -> Result<CsvTable, Error> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-    let csv_error = |e: csv::Error| Error::Csv { operation, message: e.to_string() };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let csv_error = |e: csv::Error| Error::Csv {
+        operation,
+        message: e.to_string(),
+    };
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let rows = reader.records().collect::<Result<Vec<_>, _>>().map_err(csv_error)?;
+    let rows = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(csv_error)?;
     Ok(CsvTable { headers, rows })
 }
 
@@ -358,7 +429,11 @@ impl Client {
     {
         const OP: &str = "get_detailed_cost_report";
         let body: types::CostReportDetailedRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_detailed_cost_report().body(body).send()).await?.into_inner())
+        Ok(
+            call(OP, self.raw.get_detailed_cost_report().body(body).send())
+                .await?
+                .into_inner(),
+        )
     }
 
     /// Every row of the detailed cost report, across pages, as a stream.
@@ -375,25 +450,43 @@ impl Client {
     }
 
     /// The aggregated cost report (`POST /cloud/v1/cost_report/totals`).
-    pub async fn aggregated_cost_report<B>(&self, body: B) -> Result<types::CostReportAggregated, Error>
+    pub async fn aggregated_cost_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::CostReportAggregated, Error>
     where
         B: TryInto<types::CostReportAggregatedRequest>,
         B::Error: fmt::Display,
     {
         const OP: &str = "get_aggregated_cost_report";
         let body: types::CostReportAggregatedRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_aggregated_cost_report().body(body).send()).await?.into_inner())
+        Ok(
+            call(OP, self.raw.get_aggregated_cost_report().body(body).send())
+                .await?
+                .into_inner(),
+        )
     }
 
     /// The monthly reservation cost report (`POST /cloud/v1/reservation_cost_report/totals`).
-    pub async fn monthly_reservation_cost_report<B>(&self, body: B) -> Result<types::CostReportMonthly, Error>
+    pub async fn monthly_reservation_cost_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::CostReportMonthly, Error>
     where
         B: TryInto<types::CostReportMonthlyRequest>,
         B::Error: fmt::Display,
     {
         const OP: &str = "get_monthly_reservation_cost_report";
         let body: types::CostReportMonthlyRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_monthly_reservation_cost_report().body(body).send()).await?.into_inner())
+        Ok(call(
+            OP,
+            self.raw
+                .get_monthly_reservation_cost_report()
+                .body(body)
+                .send(),
+        )
+        .await?
+        .into_inner())
     }
 
     /// One page of the usage report (`POST /cloud/v1/usage_report`); `totals` is complete on every page.
@@ -404,11 +497,17 @@ impl Client {
     {
         const OP: &str = "get_usage_report";
         let body: types::UsageReportRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_usage_report().body(body).send()).await?.into_inner())
+        Ok(call(OP, self.raw.get_usage_report().body(body).send())
+            .await?
+            .into_inner())
     }
 
     /// Every resource of the usage report, across pages, as a stream.
-    pub fn usage_report_stream<B>(&self, body: B, options: PageOptions) -> BoxStream<'static, Result<types::UsageReportResource, Error>>
+    pub fn usage_report_stream<B>(
+        &self,
+        body: B,
+        options: PageOptions,
+    ) -> BoxStream<'static, Result<types::UsageReportResource, Error>>
     where
         B: TryInto<types::UsageReportRequest>,
         B::Error: fmt::Display,
@@ -417,23 +516,48 @@ impl Client {
     }
 
     /// Prices of a prospective reservation in `region_id` (`POST /cloud/v1/pricing/{region_id}/billing_reservation`).
-    pub async fn reservation_prices<B>(&self, region_id: u64, body: B) -> Result<types::ReservationPricing, Error>
+    pub async fn reservation_prices<B>(
+        &self,
+        region_id: u64,
+        body: B,
+    ) -> Result<types::ReservationPricing, Error>
     where
         B: TryInto<types::ReservationPricingRequest>,
         B::Error: fmt::Display,
     {
         const OP: &str = "get_reservation_prices";
-        let region = std::num::NonZeroU64::new(region_id)
-            .ok_or_else(|| Error::InvalidRequest { operation: OP, message: "region_id must be greater than 0".into() })?;
+        let region = std::num::NonZeroU64::new(region_id).ok_or_else(|| Error::InvalidRequest {
+            operation: OP,
+            message: "region_id must be greater than 0".into(),
+        })?;
         let body: types::ReservationPricingRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_reservation_prices().region_id(region).body(body).send()).await?.into_inner())
+        Ok(call(
+            OP,
+            self.raw
+                .get_reservation_prices()
+                .region_id(region)
+                .body(body)
+                .send(),
+        )
+        .await?
+        .into_inner())
     }
 
     /// Reservations active in a period (`GET /cloud/v2/reservations`).
-    pub async fn list_billing_reservations(&self, query: ReservationQuery) -> Result<types::BillingReservations, Error> {
+    pub async fn list_billing_reservations(
+        &self,
+        query: ReservationQuery,
+    ) -> Result<types::BillingReservations, Error> {
         const OP: &str = "list_billing_reservations";
-        query.validate().map_err(|message| Error::InvalidRequest { operation: OP, message })?;
-        let mut request = self.raw.list_billing_reservations().time_from(query.time_from).time_to(query.time_to);
+        query.validate().map_err(|message| Error::InvalidRequest {
+            operation: OP,
+            message,
+        })?;
+        let mut request = self
+            .raw
+            .list_billing_reservations()
+            .time_from(query.time_from)
+            .time_to(query.time_to);
         if let Some(metric) = query.metric_name {
             request = request.metric_name(metric);
         }
@@ -473,7 +597,11 @@ impl Client {
 
     /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
     /// Invalid input is the stream's only item.
-    pub fn paginate<R, B>(&self, body: B, options: PageOptions) -> BoxStream<'static, Result<R::Item, Error>>
+    pub fn paginate<R, B>(
+        &self,
+        body: B,
+        options: PageOptions,
+    ) -> BoxStream<'static, Result<R::Item, Error>>
     where
         R: PagedRequest<Error = types::ErrorResponse> + Validate,
         B: TryInto<R>,

@@ -136,10 +136,22 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config(message) => write!(f, "configuration: {message}"),
-            Error::InvalidRequest { operation, message } => write!(f, "{operation}: invalid request: {message}"),
-            Error::Network { operation, source } => write!(f, "{operation}: network error: {}", chain(source)),
-            Error::Timeout { operation, source } => write!(f, "{operation}: timed out: {}", chain(source)),
-            Error::Api { operation, status, body, raw, request_id } => {
+            Error::InvalidRequest { operation, message } => {
+                write!(f, "{operation}: invalid request: {message}")
+            }
+            Error::Network { operation, source } => {
+                write!(f, "{operation}: network error: {}", chain(source))
+            }
+            Error::Timeout { operation, source } => {
+                write!(f, "{operation}: timed out: {}", chain(source))
+            }
+            Error::Api {
+                operation,
+                status,
+                body,
+                raw,
+                request_id,
+            } => {
                 write!(f, "{operation}: API error {status}")?;
                 if let Some(message) = body.as_ref().and_then(|b| b.message.as_deref()) {
                     write!(f, ": {message}")?;
@@ -151,14 +163,21 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Decode { operation, status, message, raw } => {
+            Error::Decode {
+                operation,
+                status,
+                message,
+                raw,
+            } => {
                 write!(f, "{operation}: undecodable response")?;
                 if let Some(status) = status {
                     write!(f, " ({status})")?;
                 }
                 write!(f, ": {message}; body starts {}", snippet(raw))
             }
-            Error::Pagination { operation, message } => write!(f, "{operation}: pagination: {message}"),
+            Error::Pagination { operation, message } => {
+                write!(f, "{operation}: pagination: {message}")
+            }
             Error::Csv { operation, message } => write!(f, "{operation}: CSV: {message}"),
         }
     }

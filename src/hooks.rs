@@ -32,14 +32,22 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// 2 retries, 0.5 s doubling, capped at 8 s, with jitter: the official Python SDK's policy.
     fn default() -> Self {
-        Self { max_retries: 2, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(8), jitter: true }
+        Self {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            jitter: true,
+        }
     }
 }
 
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
@@ -80,10 +88,19 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// `retry-after-ms` (milliseconds) or `Retry-After` (seconds), when present and not absurd.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let millis = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok()).map(|ms| ms / 1000.0);
-    let seconds = || headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok());
+    let millis = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
+        .map(|ms| ms / 1000.0);
+    let seconds = || {
+        headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
+    };
     let wait = millis.or_else(seconds)?;
-    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait)).filter(|d| *d <= MAX_RETRY_AFTER)
+    (wait.is_finite() && wait >= 0.0)
+        .then(|| Duration::from_secs_f64(wait))
+        .filter(|d| *d <= MAX_RETRY_AFTER)
 }
 
 /// Errors worth another attempt: the connection failed or broke, or it timed out.
@@ -113,13 +130,19 @@ impl ClientHooks<Hooks> for GeneratedClient {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let outcome = self.client().execute(this_attempt).instrument(span.clone()).await;
+            let outcome = self
+                .client()
+                .execute(this_attempt)
+                .instrument(span.clone())
+                .await;
             let wait = match &outcome {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
                     let _ = LAST_RESPONSE.try_with(|last| {
-                        *last.borrow_mut() =
-                            LastResponse { status: Some(response.status()), request_id: request_id(response.headers()) };
+                        *last.borrow_mut() = LastResponse {
+                            status: Some(response.status()),
+                            request_id: request_id(response.headers()),
+                        };
                     });
                     if !is_retryable_status(response.status()) {
                         return outcome;
@@ -150,23 +173,50 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (reqwest::header::HeaderName::from_static(k), v.parse().unwrap())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    reqwest::header::HeaderName::from_static(k),
+                    v.parse().unwrap(),
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn retry_after_prefers_milliseconds_then_seconds_and_ignores_absurd_values() {
-        assert_eq!(retry_after(&headers(&[("retry-after-ms", "250"), ("retry-after", "9")])), Some(Duration::from_millis(250)));
-        assert_eq!(retry_after(&headers(&[("retry-after", "2")])), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after(&headers(&[("retry-after", "1.5")])), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "250"), ("retry-after", "9")])),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "2")])),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "1.5")])),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(retry_after(&headers(&[("retry-after", "3600")])), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "-1")])), None);
-        assert_eq!(retry_after(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), None);
+        assert_eq!(
+            retry_after(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
+            None
+        );
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 
     #[test]
     fn default_policy_doubles_from_half_a_second_up_to_eight() {
-        let policy = RetryPolicy { max_retries: 6, jitter: false, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            max_retries: 6,
+            jitter: false,
+            ..RetryPolicy::default()
+        };
         let delays: Vec<u64> = policy.delays().map(|d| d.as_millis() as u64).collect();
         assert_eq!(delays, [500, 1000, 2000, 4000, 8000, 8000]);
         assert_eq!(RetryPolicy::none().delays().count(), 0);

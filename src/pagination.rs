@@ -11,8 +11,8 @@ use std::future::Future;
 use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::Error;
-use crate::types::ErrorResponse;
 use crate::generated::{Client as GeneratedClient, Error as GeneratedError, ResponseValue};
+use crate::types::ErrorResponse;
 
 /// A request body that pages with a limit and an offset. Implemented by generated code.
 pub trait PagedRequest: Clone + Send + Sync + 'static {
@@ -52,7 +52,10 @@ pub struct PageOptions {
 
 impl Default for PageOptions {
     fn default() -> Self {
-        Self { page_size: 1000, concurrency: 1 }
+        Self {
+            page_size: 1000,
+            concurrency: 1,
+        }
     }
 }
 
@@ -71,20 +74,33 @@ impl PageOptions {
 }
 
 /// Sends one request for rows `offset..offset + limit` and returns `count` and the rows.
-async fn fetch_page<R>(client: &GeneratedClient, request: &R, limit: u64, offset: u64) -> Result<(u64, Vec<R::Item>), Error>
+async fn fetch_page<R>(
+    client: &GeneratedClient,
+    request: &R,
+    limit: u64,
+    offset: u64,
+) -> Result<(u64, Vec<R::Item>), Error>
 where
     R: PagedRequest<Error = ErrorResponse>,
 {
     let body = request
         .with_window(limit, offset)
-        .map_err(|message| Error::InvalidRequest { operation: R::OPERATION_ID, message })?;
+        .map_err(|message| Error::InvalidRequest {
+            operation: R::OPERATION_ID,
+            message,
+        })?;
     let page = crate::client::call(R::OPERATION_ID, R::fetch(client, body)).await?;
     let page = page.into_inner();
     Ok((R::count(&page), R::into_items(page)))
 }
 
 /// Fetches the whole window `offset..end`, asking again for whatever a short page left out.
-async fn fetch_window<R>(client: GeneratedClient, request: R, offset: u64, end: u64) -> Result<Vec<R::Item>, Error>
+async fn fetch_window<R>(
+    client: GeneratedClient,
+    request: R,
+    offset: u64,
+    end: u64,
+) -> Result<Vec<R::Item>, Error>
 where
     R: PagedRequest<Error = ErrorResponse>,
 {
@@ -95,7 +111,9 @@ where
         if items.is_empty() {
             return Err(Error::Pagination {
                 operation: R::OPERATION_ID,
-                message: format!("empty page at offset {next}, but the report has rows up to {end}"),
+                message: format!(
+                    "empty page at offset {next}, but the report has rows up to {end}"
+                ),
             });
         }
         let taken = (items.len() as u64).min(end - next);
@@ -106,13 +124,23 @@ where
 }
 
 /// Every row from `request.offset()` to the end of the report, as a stream.
-pub fn paginate<R>(client: GeneratedClient, request: R, options: PageOptions) -> BoxStream<'static, Result<R::Item, Error>>
+pub fn paginate<R>(
+    client: GeneratedClient,
+    request: R,
+    options: PageOptions,
+) -> BoxStream<'static, Result<R::Item, Error>>
 where
     R: PagedRequest<Error = ErrorResponse>,
 {
     if options.page_size == 0 || options.concurrency == 0 {
         let message = "page_size and concurrency must be at least 1".to_string();
-        return stream::once(async move { Err(Error::InvalidRequest { operation: R::OPERATION_ID, message }) }).boxed();
+        return stream::once(async move {
+            Err(Error::InvalidRequest {
+                operation: R::OPERATION_ID,
+                message,
+            })
+        })
+        .boxed();
     }
     let page_size = options.page_size;
     let start = request.offset();

@@ -65,7 +65,9 @@ impl Validate for types::ReservationPricingRequest {
         for (i, resource) in self.resources.iter().enumerate() {
             let value = resource.resource_value.get();
             if !(1..=100).contains(&value) {
-                return Err(format!("resources[{i}].resource_value must be between 1 and 100, got {value}"));
+                return Err(format!(
+                    "resources[{i}].resource_value must be between 1 and 100, got {value}"
+                ));
             }
         }
         Ok(())

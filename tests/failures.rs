@@ -10,14 +10,22 @@ use gcore_billing_fake::Fault;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn detailed() -> types::builder::CostReportDetailedRequest {
-    types::CostReportDetailedRequest::builder().time_from(at("2024-08-01T00:00:00Z")).time_to(at("2024-09-01T00:00:00Z"))
+    types::CostReportDetailedRequest::builder()
+        .time_from(at("2024-08-01T00:00:00Z"))
+        .time_to(at("2024-09-01T00:00:00Z"))
 }
 
 #[tokio::test]
 async fn status_429_with_retry_after_is_retried_then_succeeds() {
     let server = server(5).await;
-    server.push_fault(Fault::Status { status: 429, retry_after: Some("1".into()) });
-    let page = client(&server).detailed_cost_report(detailed()).await.expect("retried");
+    server.push_fault(Fault::Status {
+        status: 429,
+        retry_after: Some("1".into()),
+    });
+    let page = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect("retried");
     assert_eq!(page.count, 5);
     assert_eq!(server.requests().len(), 2);
     // The retry is the same request.
@@ -27,9 +35,18 @@ async fn status_429_with_retry_after_is_retried_then_succeeds() {
 #[tokio::test]
 async fn status_503_twice_then_200_succeeds_within_default_retries() {
     let server = server(5).await;
-    server.push_fault(Fault::Status { status: 503, retry_after: None });
-    server.push_fault(Fault::Status { status: 503, retry_after: None });
-    let page = client(&server).detailed_cost_report(detailed()).await.expect("retried twice");
+    server.push_fault(Fault::Status {
+        status: 503,
+        retry_after: None,
+    });
+    server.push_fault(Fault::Status {
+        status: 503,
+        retry_after: None,
+    });
+    let page = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect("retried twice");
     assert_eq!(page.results.len(), 5);
     assert_eq!(server.requests().len(), 3);
 }
@@ -38,29 +55,53 @@ async fn status_503_twice_then_200_succeeds_within_default_retries() {
 async fn status_503_three_times_is_an_api_error_with_status_body_and_request_id() {
     let server = server(5).await;
     for _ in 0..3 {
-        server.push_fault(Fault::Status { status: 503, retry_after: None });
+        server.push_fault(Fault::Status {
+            status: 503,
+            retry_after: None,
+        });
     }
-    let error = client(&server).detailed_cost_report(detailed()).await.expect_err("retries exhausted");
+    let error = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("retries exhausted");
     assert_eq!(server.requests().len(), 3);
     match &error {
-        Error::Api { operation, status, body, raw, request_id } => {
+        Error::Api {
+            operation,
+            status,
+            body,
+            raw,
+            request_id,
+        } => {
             assert_eq!(*operation, "get_detailed_cost_report");
             assert_eq!(status.as_u16(), 503);
-            assert_eq!(body.as_ref().and_then(|b| b.message.as_deref()), Some("injected fault"));
+            assert_eq!(
+                body.as_ref().and_then(|b| b.message.as_deref()),
+                Some("injected fault")
+            );
             assert!(raw.is_none());
             assert_eq!(request_id.as_deref(), Some("fake-req-1"));
         }
         other => panic!("expected Api error, got {other:?}"),
     }
     assert!(error.is_retryable());
-    assert_eq!(error.to_string(), "get_detailed_cost_report: API error 503 Service Unavailable: injected fault (request id fake-req-1)");
+    assert_eq!(
+        error.to_string(),
+        "get_detailed_cost_report: API error 503 Service Unavailable: injected fault (request id fake-req-1)"
+    );
 }
 
 #[tokio::test]
 async fn bad_request_is_not_retried() {
     let server = server(5).await;
-    server.push_fault(Fault::Status { status: 400, retry_after: None });
-    let error = client(&server).detailed_cost_report(detailed()).await.expect_err("400");
+    server.push_fault(Fault::Status {
+        status: 400,
+        retry_after: None,
+    });
+    let error = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("400");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     assert!(!error.is_retryable());
     assert_eq!(server.requests().len(), 1);
@@ -70,7 +111,10 @@ async fn bad_request_is_not_retried() {
 async fn dropped_connection_is_retried() {
     let server = server(5).await;
     server.push_fault(Fault::Drop);
-    let page = client(&server).detailed_cost_report(detailed()).await.expect("retried after drop");
+    let page = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect("retried after drop");
     assert_eq!(page.count, 5);
     assert_eq!(server.requests().len(), 2);
 }
@@ -98,8 +142,16 @@ async fn connection_reset_is_retried_and_without_retries_is_a_network_error() {
             }
         }
     });
-    let client = Client::builder().api_key(KEY).base_url(&url).retry_policy(fast_retries(2)).build().unwrap();
-    let page = client.detailed_cost_report(detailed()).await.expect("second connection answers");
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(&url)
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let page = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect("second connection answers");
     assert_eq!(page.price_status, types::PriceStatus::Hide);
     peer.await.unwrap();
 
@@ -110,8 +162,16 @@ async fn connection_reset_is_retried_and_without_retries_is_a_network_error() {
         let _ = socket.read(&mut [0u8; 4096]).await;
         socket.set_zero_linger().unwrap();
     });
-    let client = Client::builder().api_key(KEY).base_url(&url).max_retries(0).build().unwrap();
-    let error = client.detailed_cost_report(detailed()).await.expect_err("reset");
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(&url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("reset");
     assert!(matches!(error, Error::Network { .. }), "{error:?}");
     assert!(error.is_retryable());
 }
@@ -127,8 +187,20 @@ async fn slow_server_past_the_timeout_is_a_timeout_error() {
         .max_retries(0)
         .build()
         .unwrap();
-    let error = client.detailed_cost_report(detailed()).await.expect_err("timeout");
-    assert!(matches!(error, Error::Timeout { operation: "get_detailed_cost_report", .. }), "{error:?}");
+    let error = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("timeout");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                operation: "get_detailed_cost_report",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(error.is_retryable());
 }
 
@@ -143,18 +215,34 @@ async fn slow_first_attempt_is_retried_after_timeout() {
         .retry_policy(fast_retries(1))
         .build()
         .unwrap();
-    let page = client.detailed_cost_report(detailed()).await.expect("second attempt is fast");
+    let page = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect("second attempt is fast");
     assert_eq!(page.count, 5);
 }
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_with_the_raw_body() {
     let server = server(5).await;
-    let truncated = r#"{"count": 1, "price_status": "show", "results": [{"type": "instance", "uuid": "#;
-    server.push_fault(Fault::Body { status: 200, content_type: "application/json".into(), body: truncated.into() });
-    let error = client(&server).detailed_cost_report(detailed()).await.expect_err("truncated");
+    let truncated =
+        r#"{"count": 1, "price_status": "show", "results": [{"type": "instance", "uuid": "#;
+    server.push_fault(Fault::Body {
+        status: 200,
+        content_type: "application/json".into(),
+        body: truncated.into(),
+    });
+    let error = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("truncated");
     match &error {
-        Error::Decode { status, raw, message, .. } => {
+        Error::Decode {
+            status,
+            raw,
+            message,
+            ..
+        } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
             assert_eq!(&raw[..], truncated.as_bytes());
             assert!(message.contains("EOF"), "{message}");
@@ -168,11 +256,25 @@ async fn truncated_json_is_a_decode_error_with_the_raw_body() {
 async fn html_error_page_is_an_api_error_carrying_the_raw_page() {
     let server = server(5).await;
     let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
-    server.push_fault(Fault::Body { status: 502, content_type: "text/html".into(), body: page.into() });
-    let client = Client::builder().api_key(KEY).base_url(server.base_url()).max_retries(0).build().unwrap();
-    let error = client.detailed_cost_report(detailed()).await.expect_err("502");
+    server.push_fault(Fault::Body {
+        status: 502,
+        content_type: "text/html".into(),
+        body: page.into(),
+    });
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("502");
     match &error {
-        Error::Api { status, body, raw, .. } => {
+        Error::Api {
+            status, body, raw, ..
+        } => {
             assert_eq!(status.as_u16(), 502);
             assert!(body.is_none());
             assert_eq!(raw.as_deref(), Some(page.as_bytes()));
@@ -195,13 +297,23 @@ async fn unknown_resource_type_is_kept_and_known_rows_still_parse() {
              "cost": null, "currency": null, "err": "price not found", "billing_feature_name": null, "tags": null}
         ]
     });
-    server.push_fault(Fault::Body { status: 200, content_type: "application/json".into(), body: body.to_string() });
-    let page = client(&server).detailed_cost_report(detailed()).await.expect("unknown type kept");
+    server.push_fault(Fault::Body {
+        status: 200,
+        content_type: "application/json".into(),
+        body: body.to_string(),
+    });
+    let page = client(&server)
+        .detailed_cost_report(detailed())
+        .await
+        .expect("unknown type kept");
     assert!(page.results[0].is_unknown());
     assert_eq!(page.results[0].type_name(), "quantum_computer");
     assert_eq!(page.results[0].region_id(), Some(76));
     assert_eq!(page.results[0].cost(), Some(1.5));
-    assert_eq!(page.results[0].billing_value_unit(), Some(types::BillingValueUnit::Unknown("qubit_hours".into())));
+    assert_eq!(
+        page.results[0].billing_value_unit(),
+        Some(types::BillingValueUnit::Unknown("qubit_hours".into()))
+    );
     match &page.results[1] {
         types::CostReportResource::FloatingIp(ip) => {
             assert_eq!(ip.ip_address, "203.0.113.1");
@@ -216,49 +328,103 @@ async fn unknown_resource_type_is_kept_and_known_rows_still_parse() {
 async fn csv_body_comes_back_as_bytes_and_rows() {
     let server = server(12).await;
     let client = client(&server);
-    let bytes = client.detailed_cost_report_csv(detailed()).await.expect("csv");
+    let bytes = client
+        .detailed_cost_report_csv(detailed())
+        .await
+        .expect("csv");
     let sent = &server.requests()[0];
     assert_eq!(sent.headers.get("accept").unwrap(), "text/csv");
-    assert_eq!(sent.body.as_ref().unwrap()["response_format"], "csv_records");
+    assert_eq!(
+        sent.body.as_ref().unwrap()["response_format"],
+        "csv_records"
+    );
     let text = std::str::from_utf8(&bytes).unwrap();
-    assert!(text.starts_with("type,uuid,last_name,project_id,region_id,"), "{text}");
+    assert!(
+        text.starts_with("type,uuid,last_name,project_id,region_id,"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 13);
 
-    let table = client.detailed_cost_report_csv_rows(detailed()).await.expect("csv rows");
+    let table = client
+        .detailed_cost_report_csv_rows(detailed())
+        .await
+        .expect("csv rows");
     assert_eq!(table.rows.len(), 12);
-    let json_page = client.detailed_cost_report(detailed().limit(std::num::NonZeroU64::new(12).unwrap())).await.unwrap();
+    let json_page = client
+        .detailed_cost_report(detailed().limit(std::num::NonZeroU64::new(12).unwrap()))
+        .await
+        .unwrap();
     for (i, row) in json_page.results.iter().enumerate() {
-        assert_eq!(table.get(i, "billing_metric_name"), row.billing_metric_name());
-        assert_eq!(table.get(i, "region_id").map(|r| r.parse::<i64>().unwrap()), row.region_id());
+        assert_eq!(
+            table.get(i, "billing_metric_name"),
+            row.billing_metric_name()
+        );
+        assert_eq!(
+            table.get(i, "region_id").map(|r| r.parse::<i64>().unwrap()),
+            row.region_id()
+        );
         assert_eq!(table.get(i, "type"), Some(row.type_name()));
     }
 
     let totals = client
         .aggregated_cost_report_csv_rows(
-            types::CostReportAggregatedRequest::builder().time_from(at("2024-08-01T00:00:00Z")).time_to(at("2024-09-01T00:00:00Z")),
+            types::CostReportAggregatedRequest::builder()
+                .time_from(at("2024-08-01T00:00:00Z"))
+                .time_to(at("2024-09-01T00:00:00Z")),
         )
         .await
         .expect("totals csv");
-    assert_eq!(server.requests().last().unwrap().body.as_ref().unwrap()["response_format"], "csv_totals");
-    assert_eq!(&totals.headers, &csv::StringRecord::from(vec!["type", "region_id", "billing_metric_name", "billing_value", "billing_value_unit", "cost", "currency"]));
+    assert_eq!(
+        server.requests().last().unwrap().body.as_ref().unwrap()["response_format"],
+        "csv_totals"
+    );
+    assert_eq!(
+        &totals.headers,
+        &csv::StringRecord::from(vec![
+            "type",
+            "region_id",
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "cost",
+            "currency"
+        ])
+    );
 }
 
 #[tokio::test]
 async fn csv_answered_with_json_is_a_decode_error() {
     let server = server(3).await;
-    server.push_fault(Fault::Body { status: 200, content_type: "application/json".into(), body: "{}".into() });
-    let error = client(&server).detailed_cost_report_csv(detailed()).await.expect_err("json instead of csv");
+    server.push_fault(Fault::Body {
+        status: 200,
+        content_type: "application/json".into(),
+        body: "{}".into(),
+    });
+    let error = client(&server)
+        .detailed_cost_report_csv(detailed())
+        .await
+        .expect_err("json instead of csv");
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn api_key_never_appears_in_debug_or_errors() {
     let secret = "super-secret-key-9f8e7d";
-    let client = Client::builder().api_key(secret).base_url("http://127.0.0.1:9").max_retries(0).build().unwrap();
+    let client = Client::builder()
+        .api_key(secret)
+        .base_url("http://127.0.0.1:9")
+        .max_retries(0)
+        .build()
+        .unwrap();
     assert!(!format!("{client:?}").contains(secret));
+    // The generated client's Debug shows reqwest's default headers; the key header is marked sensitive.
+    assert!(!format!("{:?}", client.generated()).contains(secret));
     let builder_debug = format!("{:?}", Client::builder().api_key(secret));
     assert!(!builder_debug.contains(secret), "{builder_debug}");
-    let error = client.detailed_cost_report(detailed()).await.expect_err("nothing listens on port 9");
+    let error = client
+        .detailed_cost_report(detailed())
+        .await
+        .expect_err("nothing listens on port 9");
     assert!(!format!("{error:?}").contains(secret));
     assert!(!error.to_string().contains(secret));
 }

@@ -4,7 +4,8 @@
 #[test]
 fn generated_source_is_fresh() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fresh = gcore_billing_codegen::generate(&root.join("openapi/gcore-billing.yaml")).expect("the spec generates");
+    let fresh = gcore_billing_codegen::generate(&root.join("openapi/gcore-billing.yaml"))
+        .expect("the spec generates");
     let target = root.join("generated/gcore_billing.rs");
     if std::env::var_os("GCORE_BILLING_BLESS").is_some() {
         std::fs::write(&target, &fresh).unwrap();

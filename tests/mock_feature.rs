@@ -9,13 +9,23 @@ use httpmock::MockServer;
 #[tokio::test]
 async fn typed_mock_answers_the_client() {
     let server = MockServer::start_async().await;
-    let body = types::BillingReservations { count: 0, results: vec![] };
+    let body = types::BillingReservations {
+        count: 0,
+        results: vec![],
+    };
     let mock = server.list_billing_reservations(|when, then| {
         when.region_id(std::num::NonZeroU64::new(1).unwrap());
         then.ok(&body);
     });
-    let client = Client::builder().api_key("k").base_url(server.base_url()).build().unwrap();
-    let mut query = gcore_billing::ReservationQuery::new("2024-08-01T00:00:00Z".parse().unwrap(), "2024-08-02T00:00:00Z".parse().unwrap());
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut query = gcore_billing::ReservationQuery::new(
+        "2024-08-01T00:00:00Z".parse().unwrap(),
+        "2024-08-02T00:00:00Z".parse().unwrap(),
+    );
     query.region_id = Some(1);
     let list = client.list_billing_reservations(query).await.unwrap();
     assert_eq!(list.count, 0);

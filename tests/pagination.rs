@@ -10,7 +10,9 @@ use gcore_billing::{Error, PageOptions, types};
 use gcore_billing_fake::{Config, FakeServer, Fault};
 
 fn detailed() -> types::builder::CostReportDetailedRequest {
-    types::CostReportDetailedRequest::builder().time_from(at("2024-08-01T00:00:00Z")).time_to(at("2024-09-01T00:00:00Z"))
+    types::CostReportDetailedRequest::builder()
+        .time_from(at("2024-08-01T00:00:00Z"))
+        .time_to(at("2024-09-01T00:00:00Z"))
 }
 
 /// The identity of a row: (type, name, value) is unique in the fake data because the name has the index.
@@ -22,19 +24,27 @@ async fn all_rows_one_request(server: &FakeServer, total: u64) -> Vec<String> {
     // The fake caps pages at max_page, so fetch the reference list with the CSV-free JSON API in one go
     // from a server configured with a large max_page.
     let client = client(server);
-    let page = client.detailed_cost_report(detailed().limit(std::num::NonZeroU64::new(total).unwrap())).await.unwrap();
+    let page = client
+        .detailed_cost_report(detailed().limit(std::num::NonZeroU64::new(total).unwrap()))
+        .await
+        .unwrap();
     assert_eq!(page.results.len() as u64, total);
     page.results.iter().map(key).collect()
 }
 
-async fn collect(stream: futures::stream::BoxStream<'static, Result<types::CostReportResource, Error>>) -> (Vec<String>, Option<Error>) {
+async fn collect(
+    stream: futures::stream::BoxStream<'static, Result<types::CostReportResource, Error>>,
+) -> (Vec<String>, Option<Error>) {
     let mut rows = Vec::new();
     let mut stream = stream;
     while let Some(item) = stream.next().await {
         match item {
             Ok(row) => rows.push(key(&row)),
             Err(e) => {
-                assert!(stream.next().await.is_none(), "the stream must end after an error");
+                assert!(
+                    stream.next().await.is_none(),
+                    "the stream must end after an error"
+                );
                 return (rows, Some(e));
             }
         }
@@ -44,28 +54,54 @@ async fn collect(stream: futures::stream::BoxStream<'static, Result<types::CostR
 
 #[tokio::test]
 async fn sequential_pages_yield_every_row_once_in_order() {
-    let server = FakeServer::start(Config { resources: 257, max_page: 10_000, ..Config::default() }).await.unwrap();
+    let server = FakeServer::start(Config {
+        resources: 257,
+        max_page: 10_000,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let expected = all_rows_one_request(&server, 257).await;
-    let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(50));
+    let stream = client(&server)
+        .detailed_cost_report_stream(detailed(), PageOptions::default().page_size(50));
     let (rows, error) = collect(stream).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(rows, expected);
     // 1 reference request + 6 pages (50 * 5 + 7).
-    let offsets: Vec<u64> = server.requests()[1..].iter().map(|r| r.body.as_ref().unwrap()["offset"].as_u64().unwrap()).collect();
+    let offsets: Vec<u64> = server.requests()[1..]
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["offset"].as_u64().unwrap())
+        .collect();
     assert_eq!(offsets, [0, 50, 100, 150, 200, 250]);
 }
 
 #[tokio::test]
 async fn concurrent_pages_yield_every_row_once_in_order() {
-    let server = FakeServer::start(Config { resources: 1003, max_page: 10_000, ..Config::default() }).await.unwrap();
+    let server = FakeServer::start(Config {
+        resources: 1003,
+        max_page: 10_000,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let expected = all_rows_one_request(&server, 1003).await;
-    let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100).concurrency(4));
+    let stream = client(&server).detailed_cost_report_stream(
+        detailed(),
+        PageOptions::default().page_size(100).concurrency(4),
+    );
     let (rows, error) = collect(stream).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(rows.len(), 1003);
-    assert_eq!(rows.iter().collect::<BTreeSet<_>>().len(), 1003, "no row twice");
+    assert_eq!(
+        rows.iter().collect::<BTreeSet<_>>().len(),
+        1003,
+        "no row twice"
+    );
     assert_eq!(rows, expected);
-    let mut offsets: Vec<u64> = server.requests()[1..].iter().map(|r| r.body.as_ref().unwrap()["offset"].as_u64().unwrap()).collect();
+    let mut offsets: Vec<u64> = server.requests()[1..]
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["offset"].as_u64().unwrap())
+        .collect();
     offsets.sort();
     assert_eq!(offsets, (0..=1000).step_by(100).collect::<Vec<_>>());
 }
@@ -73,9 +109,20 @@ async fn concurrent_pages_yield_every_row_once_in_order() {
 #[tokio::test]
 async fn short_pages_from_the_server_are_completed() {
     // The server never returns more than 30 rows, whatever the page size asks for.
-    let server = FakeServer::start(Config { resources: 200, max_page: 30, ..Config::default() }).await.unwrap();
+    let server = FakeServer::start(Config {
+        resources: 200,
+        max_page: 30,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     for concurrency in [1, 3] {
-        let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100).concurrency(concurrency));
+        let stream = client(&server).detailed_cost_report_stream(
+            detailed(),
+            PageOptions::default()
+                .page_size(100)
+                .concurrency(concurrency),
+        );
         let (rows, error) = collect(stream).await;
         assert!(error.is_none(), "{error:?}");
         assert_eq!(rows.len(), 200);
@@ -87,24 +134,53 @@ async fn short_pages_from_the_server_are_completed() {
 async fn a_page_failing_mid_stream_ends_the_stream_with_its_error() {
     let server = server(300).await;
     // Offset 200 fails on every attempt (1 + 2 retries).
-    server.fault_at_offset(200, 3, Fault::Status { status: 500, retry_after: None });
+    server.fault_at_offset(
+        200,
+        3,
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+    );
     for concurrency in [1, 2] {
-        let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100).concurrency(concurrency));
+        let stream = client(&server).detailed_cost_report_stream(
+            detailed(),
+            PageOptions::default()
+                .page_size(100)
+                .concurrency(concurrency),
+        );
         let (rows, error) = collect(stream).await;
         assert_eq!(rows.len(), 200, "the rows before the failing page arrive");
         match error {
             Some(Error::Api { status, .. }) => assert_eq!(status.as_u16(), 500),
             other => panic!("expected the page's API error, got {other:?}"),
         }
-        server.fault_at_offset(200, 3, Fault::Status { status: 500, retry_after: None });
+        server.fault_at_offset(
+            200,
+            3,
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+        );
     }
 }
 
 #[tokio::test]
 async fn a_page_that_fails_once_is_retried_and_nothing_is_lost() {
     let server = server(300).await;
-    server.fault_at_offset(100, 1, Fault::Status { status: 503, retry_after: None });
-    let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100).concurrency(3));
+    server.fault_at_offset(
+        100,
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
+    let stream = client(&server).detailed_cost_report_stream(
+        detailed(),
+        PageOptions::default().page_size(100).concurrency(3),
+    );
     let (rows, error) = collect(stream).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(rows.len(), 300);
@@ -114,8 +190,17 @@ async fn a_page_that_fails_once_is_retried_and_nothing_is_lost() {
 async fn an_empty_page_before_count_is_an_error_not_an_endless_loop() {
     let server = server(300).await;
     let empty = r#"{"count": 300, "price_status": "show", "results": []}"#;
-    server.fault_at_offset(100, 1, Fault::Body { status: 200, content_type: "application/json".into(), body: empty.into() });
-    let stream = client(&server).detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100));
+    server.fault_at_offset(
+        100,
+        1,
+        Fault::Body {
+            status: 200,
+            content_type: "application/json".into(),
+            body: empty.into(),
+        },
+    );
+    let stream = client(&server)
+        .detailed_cost_report_stream(detailed(), PageOptions::default().page_size(100));
     let (rows, error) = collect(stream).await;
     assert_eq!(rows.len(), 100);
     assert!(matches!(error, Some(Error::Pagination { .. })), "{error:?}");
@@ -124,20 +209,40 @@ async fn an_empty_page_before_count_is_an_error_not_an_endless_loop() {
 #[tokio::test]
 async fn usage_report_streams_resources_through_the_same_pager() {
     let server = server(120).await;
-    let request = types::UsageReportRequest::builder().time_from(at("2024-08-01T00:00:00Z")).time_to(at("2024-09-01T00:00:00Z"));
-    let rows: Vec<_> = client(&server).usage_report_stream(request, PageOptions::default().page_size(50)).collect().await;
+    let request = types::UsageReportRequest::builder()
+        .time_from(at("2024-08-01T00:00:00Z"))
+        .time_to(at("2024-09-01T00:00:00Z"));
+    let rows: Vec<_> = client(&server)
+        .usage_report_stream(request, PageOptions::default().page_size(50))
+        .collect()
+        .await;
     assert_eq!(rows.len(), 120);
-    assert!(rows.iter().all(|r| r.as_ref().is_ok_and(|r| !r.is_unknown())));
+    assert!(
+        rows.iter()
+            .all(|r| r.as_ref().is_ok_and(|r| !r.is_unknown()))
+    );
 }
 
 #[tokio::test]
 async fn invalid_options_and_requests_fail_before_sending() {
     let server = server(10).await;
     let client = client(&server);
-    let (_, error) = collect(client.detailed_cost_report_stream(detailed(), PageOptions::default().page_size(0))).await;
-    assert!(matches!(error, Some(Error::InvalidRequest { .. })), "{error:?}");
-    let backwards = types::CostReportDetailedRequest::builder().time_from(at("2024-09-01T00:00:00Z")).time_to(at("2024-08-01T00:00:00Z"));
-    let (_, error) = collect(client.detailed_cost_report_stream(backwards, PageOptions::default())).await;
-    assert!(matches!(error, Some(Error::InvalidRequest { .. })), "{error:?}");
+    let (_, error) = collect(
+        client.detailed_cost_report_stream(detailed(), PageOptions::default().page_size(0)),
+    )
+    .await;
+    assert!(
+        matches!(error, Some(Error::InvalidRequest { .. })),
+        "{error:?}"
+    );
+    let backwards = types::CostReportDetailedRequest::builder()
+        .time_from(at("2024-09-01T00:00:00Z"))
+        .time_to(at("2024-08-01T00:00:00Z"));
+    let (_, error) =
+        collect(client.detailed_cost_report_stream(backwards, PageOptions::default())).await;
+    assert!(
+        matches!(error, Some(Error::InvalidRequest { .. })),
+        "{error:?}"
+    );
     assert!(server.requests().is_empty());
 }

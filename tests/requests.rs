@@ -7,21 +7,30 @@ use gcore_billing::types;
 use serde_json::json;
 
 fn header<'a>(request: &'a gcore_billing_fake::RecordedRequest, name: &str) -> &'a str {
-    request.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("header {name} missing"))
+    request
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("header {name} missing"))
 }
 
 fn assert_common_headers(request: &gcore_billing_fake::RecordedRequest, accept: &str) {
     assert_eq!(header(request, "authorization"), format!("APIKey {KEY}"));
     assert_eq!(header(request, "api-version"), "2025.11.0");
     assert_eq!(header(request, "accept"), accept);
-    assert_eq!(header(request, "user-agent"), concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        header(request, "user-agent"),
+        concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[tokio::test]
 async fn detailed_cost_report_minimal_request_sends_defaults_but_not_deprecated_sorting() {
     let server = server(30).await;
     let client = client(&server);
-    let request = types::CostReportDetailedRequest::builder().time_from(at("2023-01-01T00:00:00Z")).time_to(at("2023-02-01T00:00:00Z"));
+    let request = types::CostReportDetailedRequest::builder()
+        .time_from(at("2023-01-01T00:00:00Z"))
+        .time_to(at("2023-02-01T00:00:00Z"));
     let page = client.detailed_cost_report(request).await.expect("report");
 
     let sent = &server.requests()[0];
@@ -53,11 +62,18 @@ async fn detailed_cost_report_sends_every_filter() {
         .offset(5)
         .projects(vec![1, 2])
         .regions(vec![76])
-        .types(vec![types::ResourceType::Instance, types::ResourceType::EgressTraffic])
+        .types(vec![
+            types::ResourceType::Instance,
+            types::ResourceType::EgressTraffic,
+        ])
         .order_by(vec![types::OrderBy::ProjectDesc])
         .tags(types::TagsFilter {
             condition_type: types::TagsFilterConditionType::And,
-            conditions: vec![types::TagCondition { key: Some("env".into()), strict: Some(true), value: Some("prod".into()) }],
+            conditions: vec![types::TagCondition {
+                key: Some("env".into()),
+                strict: Some(true),
+                value: Some("prod".into()),
+            }],
         })
         .schema_filter(types::SchemaFilter::Instance(types::SchemaFilterInstance {
             type_: types::SchemaFilterInstanceType::Instance,
@@ -79,7 +95,11 @@ async fn detailed_cost_report_sends_every_filter() {
     );
     // The fake applies the same filters: every row is an instance or egress meter in region 76, project 1 or 2.
     for row in &page.results {
-        assert!(matches!(row.type_name(), "instance" | "egress_traffic"), "{}", row.type_name());
+        assert!(
+            matches!(row.type_name(), "instance" | "egress_traffic"),
+            "{}",
+            row.type_name()
+        );
         assert_eq!(row.region_id(), Some(76));
         assert!(matches!(row.project_id(), Some(1 | 2)));
     }
@@ -93,7 +113,10 @@ async fn aggregated_cost_report_request_and_totals() {
         .time_from(at("2024-08-01T00:00:00Z"))
         .time_to(at("2024-09-01T00:00:00Z"))
         .regions(vec![1]);
-    let report = client.aggregated_cost_report(request).await.expect("report");
+    let report = client
+        .aggregated_cost_report(request)
+        .await
+        .expect("report");
     let sent = &server.requests()[0];
     assert_eq!(sent.path, "/cloud/v1/cost_report/totals");
     assert_common_headers(sent, "application/json");
@@ -106,19 +129,31 @@ async fn aggregated_cost_report_request_and_totals() {
     );
     assert_eq!(report.count as usize, report.results.len());
     assert!(!report.results.is_empty());
-    assert!(report.results.iter().all(|t| t.region_id() == Some(1) && !t.is_unknown()));
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|t| t.region_id() == Some(1) && !t.is_unknown())
+    );
 }
 
 #[tokio::test]
 async fn monthly_report_sends_year_month_and_no_response_format_by_default() {
     let server = server(50).await;
     let client = client(&server);
-    let request = types::CostReportMonthlyRequest::builder()
-        .year_month(Some(types::CostReportMonthlyRequestYearMonth::try_from("2024-08").expect("valid month")));
-    let report = client.monthly_reservation_cost_report(request).await.expect("report");
+    let request = types::CostReportMonthlyRequest::builder().year_month(Some(
+        types::CostReportMonthlyRequestYearMonth::try_from("2024-08").expect("valid month"),
+    ));
+    let report = client
+        .monthly_reservation_cost_report(request)
+        .await
+        .expect("report");
     let sent = &server.requests()[0];
     assert_eq!(sent.path, "/cloud/v1/reservation_cost_report/totals");
-    assert_eq!(sent.body, Some(json!({"rounding": true, "year_month": "2024-08"})));
+    assert_eq!(
+        sent.body,
+        Some(json!({"rounding": true, "year_month": "2024-08"}))
+    );
     assert_eq!(report.price_status, types::PriceStatus::Show);
     assert!(!report.results.is_empty());
 }
@@ -151,14 +186,17 @@ async fn usage_report_request_and_both_result_lists() {
 async fn reservation_prices_path_body_and_parsed_prices() {
     let server = server(1).await;
     let client = client(&server);
-    let request = types::ReservationPricingRequest::builder().period(types::ReservationPeriod::Months12).resources(vec![
-        types::ReservationPricingResource {
+    let request = types::ReservationPricingRequest::builder()
+        .period(types::ReservationPeriod::Months12)
+        .resources(vec![types::ReservationPricingResource {
             resource_name: "bm1-hf-medium".into(),
             resource_type: "flavor".into(),
             resource_value: std::num::NonZeroU64::new(2).unwrap(),
-        },
-    ]);
-    let prices = client.reservation_prices(76, request).await.expect("prices");
+        }]);
+    let prices = client
+        .reservation_prices(76, request)
+        .await
+        .expect("prices");
     let sent = &server.requests()[0];
     assert_eq!(sent.path, "/cloud/v1/pricing/76/billing_reservation");
     assert_common_headers(sent, "application/json");
@@ -179,7 +217,10 @@ async fn reservation_prices_path_body_and_parsed_prices() {
 async fn list_reservations_sends_query_and_parses_nested_prices() {
     let server = server(1).await;
     let client = client(&server);
-    let mut query = gcore_billing::ReservationQuery::new(at("2024-08-01T00:00:00Z"), at("2024-08-31T00:00:00Z"));
+    let mut query = gcore_billing::ReservationQuery::new(
+        at("2024-08-01T00:00:00Z"),
+        at("2024-08-31T00:00:00Z"),
+    );
     query.region_id = Some(1);
     query.order_by = Some(types::ListBillingReservationsOrderBy::ActiveFromDesc);
     let list = client.list_billing_reservations(query).await.expect("list");
@@ -192,7 +233,12 @@ async fn list_reservations_sends_query_and_parses_nested_prices() {
     pairs.sort();
     assert_eq!(
         pairs,
-        ["order_by=active_from.desc", "region_id=1", "time_from=2024-08-01T00%3A00%3A00Z", "time_to=2024-08-31T00%3A00%3A00Z"]
+        [
+            "order_by=active_from.desc",
+            "region_id=1",
+            "time_from=2024-08-01T00%3A00%3A00Z",
+            "time_to=2024-08-31T00%3A00%3A00Z"
+        ]
     );
     assert_eq!(list.count, 1);
     let reservation = &list.results[0];

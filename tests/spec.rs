@@ -8,7 +8,11 @@ use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use serde_json::Value;
 
 fn spec() -> OpenAPI {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/gcore-billing.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/gcore-billing.yaml"
+    ))
+    .unwrap();
     serde_yaml::from_str(&text).expect("the spec parses as OpenAPI 3.0")
 }
 
@@ -20,7 +24,9 @@ fn parses<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> Re
     // re-serializes through its typed variant, which drops nothing and adds nothing.
     let text = serde_json::to_string(&parsed).map_err(|e| e.to_string())?;
     if text.contains("\"type\":\"") && !types_known(&serde_json::from_str(&text).unwrap()) {
-        return Err(format!("an example row has a type the spec does not know: {text}"));
+        return Err(format!(
+            "an example row has a type the spec does not know: {text}"
+        ));
     }
     Ok(())
 }
@@ -43,20 +49,60 @@ fn types_known(value: &Value) -> bool {
 /// How to check the request and 200-response examples of each operation.
 fn checks() -> BTreeMap<&'static str, (Option<Check>, Check)> {
     BTreeMap::from([
-        ("get_detailed_cost_report", (Some(parses::<types::CostReportDetailedRequest> as Check), parses::<types::CostReportDetailed> as Check)),
-        ("get_aggregated_cost_report", (Some(parses::<types::CostReportAggregatedRequest>), parses::<types::CostReportAggregated>)),
-        ("get_monthly_reservation_cost_report", (Some(parses::<types::CostReportMonthlyRequest>), parses::<types::CostReportMonthly>)),
-        ("get_usage_report", (Some(parses::<types::UsageReportRequest>), parses::<types::UsageReport>)),
-        ("get_reservation_prices", (Some(parses::<types::ReservationPricingRequest>), parses::<types::ReservationPricing>)),
-        ("list_billing_reservations", (None, parses::<types::BillingReservations>)),
+        (
+            "get_detailed_cost_report",
+            (
+                Some(parses::<types::CostReportDetailedRequest> as Check),
+                parses::<types::CostReportDetailed> as Check,
+            ),
+        ),
+        (
+            "get_aggregated_cost_report",
+            (
+                Some(parses::<types::CostReportAggregatedRequest>),
+                parses::<types::CostReportAggregated>,
+            ),
+        ),
+        (
+            "get_monthly_reservation_cost_report",
+            (
+                Some(parses::<types::CostReportMonthlyRequest>),
+                parses::<types::CostReportMonthly>,
+            ),
+        ),
+        (
+            "get_usage_report",
+            (
+                Some(parses::<types::UsageReportRequest>),
+                parses::<types::UsageReport>,
+            ),
+        ),
+        (
+            "get_reservation_prices",
+            (
+                Some(parses::<types::ReservationPricingRequest>),
+                parses::<types::ReservationPricing>,
+            ),
+        ),
+        (
+            "list_billing_reservations",
+            (None, parses::<types::BillingReservations>),
+        ),
     ])
 }
 
 fn examples(media: &openapiv3::MediaType) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = media.example.iter().map(|e| ("example".to_string(), e.clone())).collect();
+    let mut out: Vec<(String, Value)> = media
+        .example
+        .iter()
+        .map(|e| ("example".to_string(), e.clone()))
+        .collect();
     for (name, example) in &media.examples {
         if let ReferenceOr::Item(example) = example {
-            out.push((name.clone(), example.value.clone().expect("examples carry a value")));
+            out.push((
+                name.clone(),
+                example.value.clone().expect("examples carry a value"),
+            ));
         }
     }
     out
@@ -69,9 +115,15 @@ fn every_operation_has_an_operation_id_and_a_check() {
     let mut seen = BTreeSet::new();
     for (path, item) in &spec.paths.paths {
         for (method, op) in item.as_item().unwrap().iter() {
-            let id = op.operation_id.as_deref().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let id = op
+                .operation_id
+                .as_deref()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
             assert!(seen.insert(id.to_string()), "operationId {id} used twice");
-            assert!(checks.contains_key(id), "add {id} to checks() in tests/spec.rs");
+            assert!(
+                checks.contains_key(id),
+                "add {id} to checks() in tests/spec.rs"
+            );
         }
     }
     assert_eq!(seen.len(), 6);
@@ -88,23 +140,33 @@ fn every_example_parses_with_the_generated_types() {
             let (request_check, response_check) = checks[id];
             if let Some(ReferenceOr::Item(body)) = &op.request_body {
                 for (name, example) in examples(&body.content["application/json"]) {
-                    request_check.expect("operation has a body")(example).unwrap_or_else(|e| panic!("{id} request example {name}: {e}"));
+                    request_check.expect("operation has a body")(example)
+                        .unwrap_or_else(|e| panic!("{id} request example {name}: {e}"));
                     checked += 1;
                 }
             }
-            let ok = op.responses.responses[&openapiv3::StatusCode::Code(200)].as_item().unwrap();
+            let ok = op.responses.responses[&openapiv3::StatusCode::Code(200)]
+                .as_item()
+                .unwrap();
             let json = &ok.content["application/json"];
-            assert!(!examples(json).is_empty(), "{id} ({path}) has no response example");
+            assert!(
+                !examples(json).is_empty(),
+                "{id} ({path}) has no response example"
+            );
             for (name, example) in examples(json) {
-                response_check(example).unwrap_or_else(|e| panic!("{id} response example {name}: {e}"));
+                response_check(example)
+                    .unwrap_or_else(|e| panic!("{id} response example {name}: {e}"));
                 checked += 1;
             }
         }
     }
     let components = spec.components.as_ref().unwrap();
     for (name, response) in &components.responses {
-        for (example_name, example) in examples(&response.as_item().unwrap().content["application/json"]) {
-            parses::<types::ErrorResponse>(example).unwrap_or_else(|e| panic!("response {name} example {example_name}: {e}"));
+        for (example_name, example) in
+            examples(&response.as_item().unwrap().content["application/json"])
+        {
+            parses::<types::ErrorResponse>(example)
+                .unwrap_or_else(|e| panic!("response {name} example {example_name}: {e}"));
             checked += 1;
         }
     }
@@ -114,8 +176,12 @@ fn every_example_parses_with_the_generated_types() {
         ("CsvReport", parses::<String>),
     ]);
     for (name, schema) in &components.schemas {
-        let Some(example) = schema.as_item().and_then(|s| s.schema_data.example.clone()) else { continue };
-        let check = schema_checks.get(name.as_str()).unwrap_or_else(|| panic!("add schema {name} to schema_checks"));
+        let Some(example) = schema.as_item().and_then(|s| s.schema_data.example.clone()) else {
+            continue;
+        };
+        let check = schema_checks
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("add schema {name} to schema_checks"));
         check(example).unwrap_or_else(|e| panic!("schema {name} example: {e}"));
         checked += 1;
     }
@@ -129,26 +195,63 @@ fn every_discriminator_value_maps_to_exactly_one_schema() {
     let mut unions = BTreeMap::new();
     for (name, schema) in schemas {
         let schema = schema.as_item().unwrap();
-        let Some(discriminator) = &schema.schema_data.discriminator else { continue };
-        let SchemaKind::OneOf { one_of } = &schema.schema_kind else { panic!("{name}: discriminator without oneOf") };
+        let Some(discriminator) = &schema.schema_data.discriminator else {
+            continue;
+        };
+        let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
+            panic!("{name}: discriminator without oneOf")
+        };
         let members: BTreeSet<String> = one_of
             .iter()
             .map(|m| match m {
-                ReferenceOr::Reference { reference } => reference.rsplit('/').next().unwrap().to_string(),
+                ReferenceOr::Reference { reference } => {
+                    reference.rsplit('/').next().unwrap().to_string()
+                }
                 ReferenceOr::Item(_) => panic!("{name}: inline oneOf member"),
             })
             .collect();
-        assert_eq!(members.len(), one_of.len(), "{name}: a member is listed twice");
-        let targets: Vec<String> = discriminator.mapping.values().map(|t| t.rsplit('/').next().unwrap().to_string()).collect();
-        assert_eq!(targets.iter().collect::<BTreeSet<_>>().len(), targets.len(), "{name}: two values map to one schema");
-        assert_eq!(targets.iter().cloned().collect::<BTreeSet<_>>(), members, "{name}: mapping and oneOf differ");
+        assert_eq!(
+            members.len(),
+            one_of.len(),
+            "{name}: a member is listed twice"
+        );
+        let targets: Vec<String> = discriminator
+            .mapping
+            .values()
+            .map(|t| t.rsplit('/').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            targets.iter().collect::<BTreeSet<_>>().len(),
+            targets.len(),
+            "{name}: two values map to one schema"
+        );
+        assert_eq!(
+            targets.iter().cloned().collect::<BTreeSet<_>>(),
+            members,
+            "{name}: mapping and oneOf differ"
+        );
         for (tag, target) in &discriminator.mapping {
-            let variant = schemas[target.rsplit('/').next().unwrap()].as_item().unwrap();
-            let SchemaKind::Type(Type::Object(object)) = &variant.schema_kind else { panic!("{target} is not an object") };
-            let property = object.properties[&discriminator.property_name].as_item().unwrap();
-            let SchemaKind::Type(Type::String(string)) = &property.schema_kind else { panic!("{target}.type is not a string") };
-            assert_eq!(string.enumeration, vec![Some(tag.clone())], "{target} must fix `type` to {tag}");
-            assert!(object.required.contains(&discriminator.property_name), "{target}: `type` must be required");
+            let variant = schemas[target.rsplit('/').next().unwrap()]
+                .as_item()
+                .unwrap();
+            let SchemaKind::Type(Type::Object(object)) = &variant.schema_kind else {
+                panic!("{target} is not an object")
+            };
+            let property = object.properties[&discriminator.property_name]
+                .as_item()
+                .unwrap();
+            let SchemaKind::Type(Type::String(string)) = &property.schema_kind else {
+                panic!("{target}.type is not a string")
+            };
+            assert_eq!(
+                string.enumeration,
+                vec![Some(tag.clone())],
+                "{target} must fix `type` to {tag}"
+            );
+            assert!(
+                object.required.contains(&discriminator.property_name),
+                "{target}: `type` must be required"
+            );
         }
         unions.insert(name.clone(), discriminator.mapping.len());
     }

@@ -1,7 +1,10 @@
 //! The generated open unions and open enums: known types parse into their variant, unknown types are
 //! kept as raw JSON, and a known type with a bad field fails with an error naming the type and field.
 
-use gcore_billing::types::{self, BillingValueUnit, CostReportResource, CostReportTotal, PriceStatus, UsageReportResource, UsageReportTotal};
+use gcore_billing::types::{
+    self, BillingValueUnit, CostReportResource, CostReportTotal, PriceStatus, UsageReportResource,
+    UsageReportTotal,
+};
 use serde_json::json;
 
 fn instance_resource() -> serde_json::Value {
@@ -44,16 +47,28 @@ fn cost_report_resource_known_unknown_malformed() {
 
     let mut malformed = instance_resource();
     malformed["billing_value"] = json!("lots");
-    let error = serde_json::from_value::<CostReportResource>(malformed).unwrap_err().to_string();
-    assert!(error.contains("CostReportResource with type \"instance\""), "{error}");
-    assert!(error.contains("invalid type: string \"lots\", expected f64"), "{error}");
+    let error = serde_json::from_value::<CostReportResource>(malformed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("CostReportResource with type \"instance\""),
+        "{error}"
+    );
+    assert!(
+        error.contains("invalid type: string \"lots\", expected f64"),
+        "{error}"
+    );
 
     let mut missing = instance_resource();
     missing.as_object_mut().unwrap().remove("uuid");
-    let error = serde_json::from_value::<CostReportResource>(missing).unwrap_err().to_string();
+    let error = serde_json::from_value::<CostReportResource>(missing)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("missing field `uuid`"), "{error}");
 
-    let error = serde_json::from_value::<CostReportResource>(json!({"uuid": "x"})).unwrap_err().to_string();
+    let error = serde_json::from_value::<CostReportResource>(json!({"uuid": "x"}))
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("missing string field `type`"), "{error}");
 }
 
@@ -63,14 +78,20 @@ fn usage_report_resource_known_unknown_malformed() {
     assert!(matches!(parsed, UsageReportResource::Instance(_)));
     assert_eq!(parsed.project_id(), Some(7));
 
-    let parsed: UsageReportResource = serde_json::from_value(json!({"type": "new_thing", "project_id": 9})).unwrap();
+    let parsed: UsageReportResource =
+        serde_json::from_value(json!({"type": "new_thing", "project_id": 9})).unwrap();
     assert!(parsed.is_unknown());
     assert_eq!(parsed.project_id(), Some(9));
 
     let mut malformed = instance_resource();
     malformed["first_seen"] = json!("yesterday");
-    let error = serde_json::from_value::<UsageReportResource>(malformed).unwrap_err().to_string();
-    assert!(error.contains("UsageReportResource with type \"instance\""), "{error}");
+    let error = serde_json::from_value::<UsageReportResource>(malformed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("UsageReportResource with type \"instance\""),
+        "{error}"
+    );
 }
 
 #[test]
@@ -96,7 +117,10 @@ fn totals_unions_known_unknown_malformed() {
     new_kind["instance_type"] = json!("gateway");
     let parsed: CostReportTotal = serde_json::from_value(new_kind).unwrap();
     match parsed {
-        CostReportTotal::EgressTraffic(t) => assert_eq!(t.instance_type, types::EgressInstanceType::Unknown("gateway".into())),
+        CostReportTotal::EgressTraffic(t) => assert_eq!(
+            t.instance_type,
+            types::EgressInstanceType::Unknown("gateway".into())
+        ),
         other => panic!("{other:?}"),
     }
 
@@ -105,32 +129,57 @@ fn totals_unions_known_unknown_malformed() {
 
     let mut malformed = total.clone();
     malformed["region_id"] = json!("seventy-six");
-    let error = serde_json::from_value::<CostReportTotal>(malformed).unwrap_err().to_string();
-    assert!(error.contains("CostReportTotal with type \"egress_traffic\""), "{error}");
+    let error = serde_json::from_value::<CostReportTotal>(malformed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("CostReportTotal with type \"egress_traffic\""),
+        "{error}"
+    );
 
     let usage_total = json!({"type": "instance", "billing_metric_name": "m", "billing_value": 1.0, "billing_value_unit": "minutes",
         "flavor": "g1", "region": 1, "region_id": 1});
-    assert!(matches!(serde_json::from_value::<UsageReportTotal>(usage_total.clone()).unwrap(), UsageReportTotal::Instance(_)));
+    assert!(matches!(
+        serde_json::from_value::<UsageReportTotal>(usage_total.clone()).unwrap(),
+        UsageReportTotal::Instance(_)
+    ));
     // The usage report has no backup totals in the spec: a backup total is kept as unknown.
-    assert!(serde_json::from_value::<UsageReportTotal>(json!({"type": "backup", "region_id": 1})).unwrap().is_unknown());
+    assert!(
+        serde_json::from_value::<UsageReportTotal>(json!({"type": "backup", "region_id": 1}))
+            .unwrap()
+            .is_unknown()
+    );
     let mut malformed = usage_total;
     malformed.as_object_mut().unwrap().remove("flavor");
-    let error = serde_json::from_value::<UsageReportTotal>(malformed).unwrap_err().to_string();
-    assert!(error.contains("UsageReportTotal with type \"instance\": missing field `flavor`"), "{error}");
+    let error = serde_json::from_value::<UsageReportTotal>(malformed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("UsageReportTotal with type \"instance\": missing field `flavor`"),
+        "{error}"
+    );
 }
 
 #[test]
 fn open_enums_keep_unknown_values_and_round_trip() {
-    assert_eq!(serde_json::from_value::<PriceStatus>(json!("show")).unwrap(), PriceStatus::Show);
+    assert_eq!(
+        serde_json::from_value::<PriceStatus>(json!("show")).unwrap(),
+        PriceStatus::Show
+    );
     let odd: PriceStatus = serde_json::from_value(json!("partial")).unwrap();
     assert_eq!(odd, PriceStatus::Unknown("partial".into()));
     assert!(odd.is_unknown());
     assert_eq!(serde_json::to_value(&odd).unwrap(), json!("partial"));
     assert_eq!(BillingValueUnit::from("GBS"), BillingValueUnit::Gbs);
     assert_eq!(BillingValueUnit::Gbs.to_string(), "GBS");
-    assert_eq!("MLS".parse::<BillingValueUnit>().unwrap(), BillingValueUnit::Mls);
+    assert_eq!(
+        "MLS".parse::<BillingValueUnit>().unwrap(),
+        BillingValueUnit::Mls
+    );
     assert!(serde_json::from_value::<PriceStatus>(json!(3)).is_err());
-    let page: types::CostReportDetailed =
-        serde_json::from_value(json!({"count": 0, "price_status": "brand_new_status", "results": []})).unwrap();
+    let page: types::CostReportDetailed = serde_json::from_value(
+        json!({"count": 0, "price_status": "brand_new_status", "results": []}),
+    )
+    .unwrap();
     assert_eq!(page.price_status.as_str(), "brand_new_status");
 }

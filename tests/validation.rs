@@ -19,13 +19,27 @@ async fn checks_run_before_any_request() {
     let from = at("2024-08-01T00:00:00Z");
     let to = at("2024-09-01T00:00:00Z");
 
-    let backwards = types::CostReportDetailedRequest::builder().time_from(to).time_to(from);
-    assert!(invalid(client.detailed_cost_report(backwards).await).starts_with("get_detailed_cost_report: time_to"));
+    let backwards = types::CostReportDetailedRequest::builder()
+        .time_from(to)
+        .time_to(from);
+    assert!(
+        invalid(client.detailed_cost_report(backwards).await)
+            .starts_with("get_detailed_cost_report: time_to")
+    );
 
-    let negative = types::CostReportDetailedRequest::builder().time_from(from).time_to(to).offset(-1);
-    assert_eq!(invalid(client.detailed_cost_report(negative).await), "get_detailed_cost_report: offset must be 0 or more, got -1");
+    let negative = types::CostReportDetailedRequest::builder()
+        .time_from(from)
+        .time_to(to)
+        .offset(-1);
+    assert_eq!(
+        invalid(client.detailed_cost_report(negative).await),
+        "get_detailed_cost_report: offset must be 0 or more, got -1"
+    );
 
-    let zero_limit = types::UsageReportRequest::builder().time_from(from).time_to(to).limit(0u64);
+    let zero_limit = types::UsageReportRequest::builder()
+        .time_from(from)
+        .time_to(to)
+        .limit(0u64);
     assert!(invalid(client.usage_report(zero_limit).await).contains("limit"));
 
     let missing = types::CostReportAggregatedRequest::builder().time_from(from);
@@ -38,34 +52,65 @@ async fn checks_run_before_any_request() {
     assert!(serde_json::from_value::<types::CostReportMonthlyRequest>(bad_month_json).is_err());
 
     let pricing = |value: u64| {
-        types::ReservationPricingRequest::builder().period(types::ReservationPeriod::Months36).resources(vec![types::ReservationPricingResource {
-            resource_name: "bm1-hf-medium".into(),
-            resource_type: "flavor".into(),
-            resource_value: std::num::NonZeroU64::new(value).unwrap(),
-        }])
+        types::ReservationPricingRequest::builder()
+            .period(types::ReservationPeriod::Months36)
+            .resources(vec![types::ReservationPricingResource {
+                resource_name: "bm1-hf-medium".into(),
+                resource_type: "flavor".into(),
+                resource_value: std::num::NonZeroU64::new(value).unwrap(),
+            }])
     };
     assert_eq!(
         invalid(client.reservation_prices(1, pricing(101)).await),
         "get_reservation_prices: resources[0].resource_value must be between 1 and 100, got 101"
     );
-    assert_eq!(invalid(client.reservation_prices(0, pricing(1)).await), "get_reservation_prices: region_id must be greater than 0");
-    let empty = types::ReservationPricingRequest::builder().period(types::ReservationPeriod::Months12).resources(vec![]);
+    assert_eq!(
+        invalid(client.reservation_prices(0, pricing(1)).await),
+        "get_reservation_prices: region_id must be greater than 0"
+    );
+    let empty = types::ReservationPricingRequest::builder()
+        .period(types::ReservationPeriod::Months12)
+        .resources(vec![]);
     assert!(invalid(client.reservation_prices(1, empty).await).contains("at least one resource"));
 
     let too_long = ReservationQuery::new(at("2024-01-01T00:00:00Z"), at("2024-03-01T00:00:00Z"));
-    assert_eq!(invalid(client.list_billing_reservations(too_long).await), "list_billing_reservations: the period may span at most 31 days");
+    assert_eq!(
+        invalid(client.list_billing_reservations(too_long).await),
+        "list_billing_reservations: the period may span at most 31 days"
+    );
 
-    assert!(server.requests().is_empty(), "nothing may be sent for invalid input");
+    assert!(
+        server.requests().is_empty(),
+        "nothing may be sent for invalid input"
+    );
 }
 
 #[test]
 fn configuration_errors_are_clear() {
     let no_key = Client::builder().build().unwrap_err();
-    assert_eq!(no_key.to_string(), "configuration: no API key: set GCORE_API_KEY or call ClientBuilder::api_key");
-    let bad_url = Client::builder().api_key("k").base_url("not a url").build().unwrap_err();
-    assert!(bad_url.to_string().starts_with("configuration: base URL \"not a url\""), "{bad_url}");
-    let bad_key = Client::builder().api_key("line\nbreak").build().unwrap_err();
-    assert_eq!(bad_key.to_string(), "configuration: the API key contains characters that cannot go in an HTTP header");
+    assert_eq!(
+        no_key.to_string(),
+        "configuration: no API key: set GCORE_API_KEY or call ClientBuilder::api_key"
+    );
+    let bad_url = Client::builder()
+        .api_key("k")
+        .base_url("not a url")
+        .build()
+        .unwrap_err();
+    assert!(
+        bad_url
+            .to_string()
+            .starts_with("configuration: base URL \"not a url\""),
+        "{bad_url}"
+    );
+    let bad_key = Client::builder()
+        .api_key("line\nbreak")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        bad_key.to_string(),
+        "configuration: the API key contains characters that cannot go in an HTTP header"
+    );
     let client = Client::builder().api_key("k").build().unwrap();
     assert_eq!(client.base_url(), "https://api.gcore.com");
 }

@@ -6,16 +6,34 @@ use openapiv3::OpenAPI;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation, SpecModel, ref_name};
 use crate::CodegenError;
+use crate::model::{
+    CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation, SpecModel, ref_name,
+};
 
 /// All extras, as one token stream of items.
 pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
-    let enums = model.open_enums.iter().map(open_enum).collect::<Result<Vec<_>, _>>()?;
-    let unions = model.open_unions.iter().map(|u| open_union(u, model)).collect::<Vec<_>>();
+    let enums = model
+        .open_enums
+        .iter()
+        .map(open_enum)
+        .collect::<Result<Vec<_>, _>>()?;
+    let unions = model
+        .open_unions
+        .iter()
+        .map(|u| open_union(u, model))
+        .collect::<Vec<_>>();
     let error_type = error_type(spec)?;
-    let csv = model.csv_operations.iter().map(|op| csv_method(op, &error_type)).collect::<Vec<_>>();
-    let pagers = model.paged_operations.iter().map(|op| pager_glue(op, model, &error_type)).collect::<Vec<_>>();
+    let csv = model
+        .csv_operations
+        .iter()
+        .map(|op| csv_method(op, &error_type))
+        .collect::<Vec<_>>();
+    let pagers = model
+        .paged_operations
+        .iter()
+        .map(|op| pager_glue(op, model, &error_type))
+        .collect::<Vec<_>>();
     Ok(quote! {
         /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
         /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
@@ -38,9 +56,10 @@ pub fn reexport_open_types_in_types_module(file: &mut syn::File) {
     for item in &mut file.items {
         if let syn::Item::Mod(module) = item
             && module.ident == "types"
-                && let Some((_, items)) = &mut module.content {
-                    items.insert(0, syn::parse_quote! { pub use super::open::*; });
-                }
+            && let Some((_, items)) = &mut module.content
+        {
+            items.insert(0, syn::parse_quote! { pub use super::open::*; });
+        }
     }
 }
 
@@ -52,7 +71,10 @@ fn doc(text: &str) -> TokenStream {
 /// `gbminutes` → `Gbminutes`, `active_from.asc` → `ActiveFromAsc`, `GB` → `Gb`.
 fn pascal_ident(value: &str) -> Ident {
     let mut name = String::new();
-    for part in value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+    for part in value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             name.push(first.to_ascii_uppercase());
@@ -151,7 +173,10 @@ fn open_enum(e: &OpenEnum) -> Result<TokenStream, CodegenError> {
 }
 
 fn variant_ident(union: &OpenUnion, schema: &str) -> Ident {
-    let short = schema.strip_prefix(union.name.as_str()).filter(|s| !s.is_empty()).unwrap_or(schema);
+    let short = schema
+        .strip_prefix(union.name.as_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or(schema);
     ident(short)
 }
 
@@ -159,14 +184,24 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
     let name = ident(&u.name);
     let name_str = &u.name;
     let property = &u.property;
-    let variants: Vec<Ident> = u.variants.iter().map(|(_, schema)| variant_ident(u, schema)).collect();
+    let variants: Vec<Ident> = u
+        .variants
+        .iter()
+        .map(|(_, schema)| variant_ident(u, schema))
+        .collect();
     let schemas: Vec<Ident> = u.variants.iter().map(|(_, schema)| ident(schema)).collect();
     let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
     let variant_docs = tags.iter().map(|t| doc(&format!("`{property}`: `{t}`")));
     let description = doc(u.description.as_deref().unwrap_or(""));
-    let errors: Vec<String> = tags.iter().map(|t| format!("{name_str} with {property} {t:?}")).collect();
+    let errors: Vec<String> = tags
+        .iter()
+        .map(|t| format!("{name_str} with {property} {t:?}"))
+        .collect();
     let missing = format!("{name_str}: missing string field `{property}`");
-    let accessors = u.common_fields.iter().map(|f| common_accessor(f, &variants, model));
+    let accessors = u
+        .common_fields
+        .iter()
+        .map(|f| common_accessor(f, &variants, model));
     quote! {
         #description
         ///
@@ -266,10 +301,17 @@ fn common_accessor(f: &CommonField, variants: &[Ident], _model: &SpecModel) -> T
             )
         }
     };
-    let arms = variants.iter().zip(&f.optional_in).map(|(variant, optional)| {
-        let body = if *optional { &known_optional } else { &known_required };
-        quote! { Self::#variant(v) => #body, }
-    });
+    let arms = variants
+        .iter()
+        .zip(&f.optional_in)
+        .map(|(variant, optional)| {
+            let body = if *optional {
+                &known_optional
+            } else {
+                &known_required
+            };
+            quote! { Self::#variant(v) => #body, }
+        });
     quote! {
         #description
         pub fn #field(&self) -> #ret {
@@ -284,15 +326,29 @@ fn common_accessor(f: &CommonField, variants: &[Ident], _model: &SpecModel) -> T
 fn error_type(spec: &OpenAPI) -> Result<Ident, CodegenError> {
     let components = spec.components.as_ref();
     let from_responses = components.and_then(|c| {
-        c.responses.values().find_map(|r| match r.as_item()?.content.get("application/json")?.schema.as_ref()? {
-            openapiv3::ReferenceOr::Reference { reference } => ref_name(reference).map(str::to_string),
-            openapiv3::ReferenceOr::Item(_) => None,
+        c.responses.values().find_map(|r| {
+            match r
+                .as_item()?
+                .content
+                .get("application/json")?
+                .schema
+                .as_ref()?
+            {
+                openapiv3::ReferenceOr::Reference { reference } => {
+                    ref_name(reference).map(str::to_string)
+                }
+                openapiv3::ReferenceOr::Item(_) => None,
+            }
         })
     });
-    from_responses.map(|n| ident(&n)).ok_or_else(|| CodegenError::Unsupported {
-        location: "components.responses".into(),
-        message: "CSV methods and pagers need one shared error response with a $ref'd JSON schema".into(),
-    })
+    from_responses
+        .map(|n| ident(&n))
+        .ok_or_else(|| CodegenError::Unsupported {
+            location: "components.responses".into(),
+            message:
+                "CSV methods and pagers need one shared error response with a $ref'd JSON schema"
+                    .into(),
+        })
 }
 
 fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
@@ -344,7 +400,11 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
 
 fn type_path(name: &str, model: &SpecModel) -> TokenStream {
     let id = ident(name);
-    if model.open_type_names().contains(&name) { quote! { open::#id } } else { quote! { types::#id } }
+    if model.open_type_names().contains(&name) {
+        quote! { open::#id }
+    } else {
+        quote! { types::#id }
+    }
 }
 
 fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> TokenStream {
@@ -362,7 +422,10 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     } else {
         quote! { u64::try_from(self.#limit).unwrap_or(0) }
     };
-    let docs = doc(&format!("`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.", op.limit, op.offset, op.count, op.items));
+    let docs = doc(&format!(
+        "`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.",
+        op.limit, op.offset, op.count, op.items
+    ));
     quote! {
         #docs
         impl crate::pagination::PagedRequest for types::#body_type {

@@ -25,7 +25,10 @@ pub const MOUNT: &str = "crate::generated";
 #[derive(Debug)]
 pub enum CodegenError {
     /// The spec file could not be read.
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     /// The spec is not valid YAML or not an OpenAPI 3.0 document.
     Parse { path: String, message: String },
     /// The spec uses a shape that the generator cannot handle (or that progenitor would panic on).
@@ -40,10 +43,16 @@ impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read { path, source } => write!(f, "cannot read spec {path}: {source}"),
-            Self::Parse { path, message } => write!(f, "spec {path} is not a valid OpenAPI 3.0 document: {message}"),
+            Self::Parse { path, message } => write!(
+                f,
+                "spec {path} is not a valid OpenAPI 3.0 document: {message}"
+            ),
             Self::Unsupported { location, message } => write!(f, "{location}: {message}"),
             Self::Progenitor(message) => write!(f, "progenitor failed: {message}"),
-            Self::Syntax(message) => write!(f, "generated code does not parse (generator bug): {message}"),
+            Self::Syntax(message) => write!(
+                f,
+                "generated code does not parse (generator bug): {message}"
+            ),
         }
     }
 }
@@ -64,8 +73,14 @@ pub fn generate(spec_path: &Path) -> Result<String, CodegenError> {
 /// Reads and parses the spec (serde_yaml → openapiv3).
 pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Read { path: display.clone(), source })?;
-    serde_yaml::from_str(&text).map_err(|e| CodegenError::Parse { path: display, message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
+        path: display.clone(),
+        source,
+    })?;
+    serde_yaml::from_str(&text).map_err(|e| CodegenError::Parse {
+        path: display,
+        message: e.to_string(),
+    })
 }
 
 fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
@@ -77,14 +92,20 @@ fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
         .with_inner_type(quote::quote! { crate::hooks::Hooks })
         .with_derive("PartialEq");
     for name in model.open_type_names() {
-        settings.with_replacement(name, format!("{MOUNT}::open::{name}"), model.open_type_impls(name).into_iter());
+        settings.with_replacement(
+            name,
+            format!("{MOUNT}::open::{name}"),
+            model.open_type_impls(name).into_iter(),
+        );
     }
     settings
 }
 
 /// progenitor panics (todo!/assert!) on some shapes; check_spec rejects the ones we know first, and
 /// this turns any other panic into an error instead of a build-script crash.
-fn run_progenitor<T>(step: impl FnOnce() -> Result<T, progenitor::Error>) -> Result<T, CodegenError> {
+fn run_progenitor<T>(
+    step: impl FnOnce() -> Result<T, progenitor::Error>,
+) -> Result<T, CodegenError> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(CodegenError::Progenitor(e.to_string())),
@@ -103,7 +124,8 @@ fn run_progenitor<T>(step: impl FnOnce() -> Result<T, progenitor::Error>) -> Res
 pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
     let mut generator = progenitor::Generator::new(&progenitor_settings(model));
     let mocks = run_progenitor(|| generator.httpmock(spec, MOUNT))?;
-    let mocks = tidy::drop_to_string_in_format_args(mocks).map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    let mocks = tidy::drop_to_string_in_format_args(mocks)
+        .map_err(|e| CodegenError::Syntax(e.to_string()))?;
     Ok(quote::quote! {
         /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
         #[cfg(feature = "mock")]
@@ -121,7 +143,8 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
 
 /// Joins progenitor's output and ours, and pretty-prints the result.
 pub fn format_source(client: TokenStream, extras: TokenStream) -> Result<String, CodegenError> {
-    let mut file: syn::File = syn::parse2(client).map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    let mut file: syn::File =
+        syn::parse2(client).map_err(|e| CodegenError::Syntax(e.to_string()))?;
     let extras: syn::File = syn::parse2(extras).map_err(|e| CodegenError::Syntax(e.to_string()))?;
     extras::reexport_open_types_in_types_module(&mut file);
     file.items.extend(extras.items);
@@ -139,9 +162,19 @@ pub fn first_difference(committed: &str, fresh: &str) -> Option<String> {
     }
     let old: Vec<&str> = committed.lines().collect();
     let new: Vec<&str> = fresh.lines().collect();
-    let first = old.iter().zip(&new).position(|(a, b)| a != b).unwrap_or(old.len().min(new.len()));
+    let first = old
+        .iter()
+        .zip(&new)
+        .position(|(a, b)| a != b)
+        .unwrap_or(old.len().min(new.len()));
     let context = |lines: &[&str], sign: char| {
-        lines.iter().skip(first).take(8).map(|l| format!("{sign} {l}")).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .skip(first)
+            .take(8)
+            .map(|l| format!("{sign} {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     Some(format!(
         "first difference at line {} (committed {} lines, fresh {} lines):\n{}\n{}",

@@ -40,7 +40,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(diff) => {
-            eprintln!("{} is stale:\n{diff}\nrun `cargo run -p gcore-billing-codegen -- --write`", target.display());
+            eprintln!(
+                "{} is stale:\n{diff}\nrun `cargo run -p gcore-billing-codegen -- --write`",
+                target.display()
+            );
             ExitCode::FAILURE
         }
     }

@@ -85,7 +85,10 @@ pub struct SpecModel {
 }
 
 fn unsupported(location: impl Into<String>, message: impl Into<String>) -> CodegenError {
-    CodegenError::Unsupported { location: location.into(), message: message.into() }
+    CodegenError::Unsupported {
+        location: location.into(),
+        message: message.into(),
+    }
 }
 
 /// `#/components/schemas/Foo` → `Foo`.
@@ -103,7 +106,9 @@ impl SpecModel {
         let reachable = schemas_reachable_from_responses(spec);
         let mut model = SpecModel::default();
         for name in &reachable {
-            let Some(schema) = component(spec, name) else { continue };
+            let Some(schema) = component(spec, name) else {
+                continue;
+            };
             if let Some(values) = string_enum_values(schema) {
                 model.open_enums.push(OpenEnum {
                     name: name.clone(),
@@ -121,7 +126,10 @@ impl SpecModel {
                 let field = ext_str(csv, "field", &location)?;
                 let value = ext_str(csv, "value", &location)?;
                 if method != "post" {
-                    return Err(unsupported(&location, "x-gcore-csv is only supported on POST operations with a JSON body"));
+                    return Err(unsupported(
+                        &location,
+                        "x-gcore-csv is only supported on POST operations with a JSON body",
+                    ));
                 }
                 model.csv_operations.push(CsvOperation {
                     operation_id: op_id.clone(),
@@ -135,8 +143,14 @@ impl SpecModel {
             if let Some(page) = op.extensions.get("x-gcore-pagination") {
                 let response_type = success_ref(op, &location)?;
                 let items = ext_str(page, "items", &location)?;
-                let item_type = array_item_ref(spec, &response_type, &items)
-                    .ok_or_else(|| unsupported(&location, format!("x-gcore-pagination: {response_type}.{items} is not an array of $ref")))?;
+                let item_type = array_item_ref(spec, &response_type, &items).ok_or_else(|| {
+                    unsupported(
+                        &location,
+                        format!(
+                            "x-gcore-pagination: {response_type}.{items} is not an array of $ref"
+                        ),
+                    )
+                })?;
                 model.paged_operations.push(PagedOperation {
                     operation_id: op_id.clone(),
                     body_type: body_ref(op, &location)?,
@@ -144,7 +158,11 @@ impl SpecModel {
                     limit: ext_str(page, "limit", &location)?,
                     offset: ext_str(page, "offset", &location)?,
                     count: ext_str(page, "count", &location)?,
-                    limit_is_nonzero: integer_minimum(spec, &body_ref(op, &location)?, &ext_str(page, "limit", &location)?) == Some(1.0),
+                    limit_is_nonzero: integer_minimum(
+                        spec,
+                        &body_ref(op, &location)?,
+                        &ext_str(page, "limit", &location)?,
+                    ) == Some(1.0),
                     items,
                     item_type,
                 });
@@ -155,7 +173,11 @@ impl SpecModel {
 
     /// Names of the schemas that the generator writes itself instead of typify.
     pub fn open_type_names(&self) -> Vec<&str> {
-        self.open_enums.iter().map(|e| e.name.as_str()).chain(self.open_unions.iter().map(|u| u.name.as_str())).collect()
+        self.open_enums
+            .iter()
+            .map(|e| e.name.as_str())
+            .chain(self.open_unions.iter().map(|u| u.name.as_str()))
+            .collect()
     }
 
     /// Traits the hand-made open types implement, so typify derives what depends on them.
@@ -191,30 +213,48 @@ fn ext_str(ext: &serde_json::Value, key: &str, location: &str) -> Result<String,
 
 fn body_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
     let body = op.request_body.as_ref().and_then(|b| b.as_item());
-    let schema = body.and_then(|b| b.content.get("application/json")).and_then(|m| m.schema.as_ref());
+    let schema = body
+        .and_then(|b| b.content.get("application/json"))
+        .and_then(|m| m.schema.as_ref());
     match schema {
         Some(ReferenceOr::Reference { reference }) => ref_name(reference)
             .map(str::to_string)
             .ok_or_else(|| unsupported(location, "request body must $ref a component schema")),
-        _ => Err(unsupported(location, "request body must be application/json with a $ref schema")),
+        _ => Err(unsupported(
+            location,
+            "request body must be application/json with a $ref schema",
+        )),
     }
 }
 
 fn success_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
-    let ok = op.responses.responses.get(&openapiv3::StatusCode::Code(200)).and_then(|r| r.as_item());
-    let schema = ok.and_then(|r| r.content.get("application/json")).and_then(|m| m.schema.as_ref());
+    let ok = op
+        .responses
+        .responses
+        .get(&openapiv3::StatusCode::Code(200))
+        .and_then(|r| r.as_item());
+    let schema = ok
+        .and_then(|r| r.content.get("application/json"))
+        .and_then(|m| m.schema.as_ref());
     match schema {
         Some(ReferenceOr::Reference { reference }) => ref_name(reference)
             .map(str::to_string)
             .ok_or_else(|| unsupported(location, "200 response must $ref a component schema")),
-        _ => Err(unsupported(location, "200 response must be application/json with a $ref schema")),
+        _ => Err(unsupported(
+            location,
+            "200 response must be application/json with a $ref schema",
+        )),
     }
 }
 
 fn array_item_ref(spec: &OpenAPI, schema: &str, property: &str) -> Option<String> {
-    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else { return None };
+    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else {
+        return None;
+    };
     let prop = obj.properties.get(property)?.as_item()?;
-    let SchemaKind::Type(Type::Array(array)) = &prop.schema_kind else { return None };
+    let SchemaKind::Type(Type::Array(array)) = &prop.schema_kind else {
+        return None;
+    };
     match array.items.as_ref()? {
         ReferenceOr::Reference { reference } => ref_name(reference).map(str::to_string),
         ReferenceOr::Item(_) => None,
@@ -223,7 +263,9 @@ fn array_item_ref(spec: &OpenAPI, schema: &str, property: &str) -> Option<String
 
 /// The `minimum` of an integer property of a component schema.
 fn integer_minimum(spec: &OpenAPI, schema: &str, property: &str) -> Option<f64> {
-    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else { return None };
+    let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else {
+        return None;
+    };
     match &obj.properties.get(property)?.as_item()?.schema_kind {
         SchemaKind::Type(Type::Integer(i)) => i.minimum.map(|m| m as f64),
         _ => None,
@@ -246,7 +288,12 @@ pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
     let mut stack: Vec<String> = Vec::new();
     let responses = operations(spec)
         .into_iter()
-        .flat_map(|(_, _, op)| op.responses.responses.values().chain(op.responses.default.iter()))
+        .flat_map(|(_, _, op)| {
+            op.responses
+                .responses
+                .values()
+                .chain(op.responses.default.iter())
+        })
         .filter_map(|r| match r {
             ReferenceOr::Item(r) => Some(r),
             ReferenceOr::Reference { reference } => reference
@@ -262,9 +309,10 @@ pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
     }
     while let Some(name) = stack.pop() {
         if seen.insert(name.clone())
-            && let Some(schema) = component(spec, &name) {
-                collect_refs(RefOrSchema::Item(schema), &mut stack);
-            }
+            && let Some(schema) = component(spec, &name)
+        {
+            collect_refs(RefOrSchema::Item(schema), &mut stack);
+        }
     }
     seen
 }
@@ -312,7 +360,9 @@ fn collect_refs(schema: RefOrSchema<'_>, out: &mut Vec<String>) {
                 collect_refs(boxed_ref_or_item(items), out);
             }
         }
-        SchemaKind::OneOf { one_of: list } | SchemaKind::AllOf { all_of: list } | SchemaKind::AnyOf { any_of: list } => {
+        SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AllOf { all_of: list }
+        | SchemaKind::AnyOf { any_of: list } => {
             for s in list {
                 collect_refs(schema_ref_or_item(s), out);
             }
@@ -323,9 +373,16 @@ fn collect_refs(schema: RefOrSchema<'_>, out: &mut Vec<String>) {
 
 fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, CodegenError> {
     let location = format!("schema {name}");
-    let discriminator = schema.schema_data.discriminator.as_ref().expect("caller checked");
+    let discriminator = schema
+        .schema_data
+        .discriminator
+        .as_ref()
+        .expect("caller checked");
     let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
-        return Err(unsupported(location, "a discriminator is only supported on a oneOf"));
+        return Err(unsupported(
+            location,
+            "a discriminator is only supported on a oneOf",
+        ));
     };
     let by_schema: BTreeMap<&str, &str> = discriminator
         .mapping
@@ -337,10 +394,15 @@ fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, 
         let ReferenceOr::Reference { reference } = member else {
             return Err(unsupported(&location, "every oneOf member must be a $ref"));
         };
-        let variant = ref_name(reference).ok_or_else(|| unsupported(&location, format!("{reference} is not a component schema")))?;
-        let tag = by_schema
-            .get(variant)
-            .ok_or_else(|| unsupported(&location, format!("{variant} has no entry in discriminator.mapping")))?;
+        let variant = ref_name(reference).ok_or_else(|| {
+            unsupported(&location, format!("{reference} is not a component schema"))
+        })?;
+        let tag = by_schema.get(variant).ok_or_else(|| {
+            unsupported(
+                &location,
+                format!("{variant} has no entry in discriminator.mapping"),
+            )
+        })?;
         variants.push((tag.to_string(), variant.to_string()));
     }
     let common_fields = common_fields(spec, &variants, &discriminator.property_name);
@@ -353,7 +415,10 @@ fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, 
     })
 }
 
-fn field_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> Option<(FieldKind, bool, Option<String>)> {
+fn field_kind(
+    spec: &OpenAPI,
+    prop: &ReferenceOr<Box<Schema>>,
+) -> Option<(FieldKind, bool, Option<String>)> {
     match prop {
         ReferenceOr::Reference { reference } => {
             let name = ref_name(reference)?;
@@ -365,8 +430,11 @@ fn field_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> Option<(FieldK
             let nullable = s.schema_data.nullable;
             let description = s.schema_data.description.clone();
             let kind = match &s.schema_kind {
-                SchemaKind::Type(Type::String(st)) if st.enumeration.is_empty() => match &st.format {
-                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => FieldKind::DateTime,
+                SchemaKind::Type(Type::String(st)) if st.enumeration.is_empty() => match &st.format
+                {
+                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
+                        FieldKind::DateTime
+                    }
                     openapiv3::VariantOrUnknownOrEmpty::Empty => FieldKind::Str,
                     _ => return None,
                 },
@@ -379,7 +447,11 @@ fn field_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> Option<(FieldK
     }
 }
 
-fn common_fields(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -> Vec<CommonField> {
+fn common_fields(
+    spec: &OpenAPI,
+    variants: &[(String, String)],
+    discriminator: &str,
+) -> Vec<CommonField> {
     let objects: Vec<&openapiv3::ObjectType> = variants
         .iter()
         .filter_map(|(_, v)| match &component(spec, v)?.schema_kind {
@@ -387,7 +459,9 @@ fn common_fields(spec: &OpenAPI, variants: &[(String, String)], discriminator: &
             _ => None,
         })
         .collect();
-    let Some(first) = objects.first() else { return vec![] };
+    let Some(first) = objects.first() else {
+        return vec![];
+    };
     if objects.len() != variants.len() {
         return vec![];
     }
@@ -396,17 +470,28 @@ fn common_fields(spec: &OpenAPI, variants: &[(String, String)], discriminator: &
         if prop_name == discriminator {
             continue;
         }
-        let Some((kind, _, description)) = field_kind(spec, prop) else { continue };
+        let Some((kind, _, description)) = field_kind(spec, prop) else {
+            continue;
+        };
         let mut optional_in = Vec::new();
         for obj in &objects {
-            let Some(other) = obj.properties.get(prop_name) else { continue 'props };
-            let Some((other_kind, nullable, _)) = field_kind(spec, other) else { continue 'props };
+            let Some(other) = obj.properties.get(prop_name) else {
+                continue 'props;
+            };
+            let Some((other_kind, nullable, _)) = field_kind(spec, other) else {
+                continue 'props;
+            };
             if other_kind != kind {
                 continue 'props;
             }
             optional_in.push(nullable || !obj.required.contains(prop_name));
         }
-        fields.push(CommonField { name: prop_name.clone(), kind, description, optional_in });
+        fields.push(CommonField {
+            name: prop_name.clone(),
+            kind,
+            description,
+            optional_in,
+        });
     }
     fields
 }

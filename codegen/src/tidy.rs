@@ -22,7 +22,10 @@ impl VisitMut for DropToString {
         if !mac.path.is_ident("format") {
             return;
         }
-        let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) else { return };
+        let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        else {
+            return;
+        };
         for arg in args.iter_mut().skip(1) {
             if let Expr::MethodCall(call) = arg
                 && call.method == "to_string"

@@ -22,7 +22,10 @@ fn two_request_media_types_are_reported_with_the_operation() {
         "  /x:\n    post:\n      operationId: make_x\n      requestBody:\n        content:\n          application/json: {{schema: {{$ref: '#/components/schemas/A'}}}}\n          application/x-www-form-urlencoded: {{schema: {{$ref: '#/components/schemas/A'}}}}\n      responses:\n{OK_200}"
     );
     let text = message(check_spec(&spec(&paths, "")));
-    assert!(text.starts_with("operation make_x (post /x): request body has 2 media types"), "{text}");
+    assert!(
+        text.starts_with("operation make_x (post /x): request body has 2 media types"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -31,7 +34,10 @@ fn two_error_schemas_are_reported_with_the_operation() {
         "  /x:\n    get:\n      operationId: get_x\n      responses:\n{OK_200}          '4XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/A'}}}}}}}}\n          '5XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/B'}}}}}}}}\n"
     );
     let text = message(check_spec(&spec(&paths, "")));
-    assert!(text.contains("operation get_x (get /x): error responses use 2 different bodies"), "{text}");
+    assert!(
+        text.contains("operation get_x (get /x): error responses use 2 different bodies"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -46,7 +52,10 @@ fn inline_enum_in_a_response_is_reported_with_schema_and_property() {
     let paths = "  /z:\n    get:\n      operationId: get_z\n      responses:\n          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/C'}}}}\n";
     let schemas = "    C: {type: object, properties: {state: {type: string, enum: [on, off]}}}\n";
     let text = message(check_spec(&spec(paths, schemas)));
-    assert!(text.starts_with("schema C, property state: an inline enum in a response"), "{text}");
+    assert!(
+        text.starts_with("schema C, property state: an inline enum in a response"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -54,12 +63,16 @@ fn discriminator_variant_without_fixed_tag_is_reported() {
     let paths = "  /u:\n    get:\n      operationId: get_u\n      responses:\n          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}\n";
     let schemas = "    U: {oneOf: [{$ref: '#/components/schemas/V'}], discriminator: {propertyName: type, mapping: {v: '#/components/schemas/V'}}}\n    V: {type: object, required: [type], properties: {type: {type: string}}}\n";
     let text = message(check_spec(&spec(paths, schemas)));
-    assert!(text.contains("schema U: variant V must declare `type` as a one-value enum [v]"), "{text}");
+    assert!(
+        text.contains("schema U: variant V must declare `type` as a one-value enum [v]"),
+        "{text}"
+    );
 }
 
 #[test]
 fn the_project_spec_passes_and_has_the_expected_open_types() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml");
     let spec = gcore_billing_codegen::load_spec(&path).unwrap();
     check_spec(&spec).unwrap();
     let model = SpecModel::from_spec(&spec).unwrap();
@@ -67,14 +80,34 @@ fn the_project_spec_passes_and_has_the_expected_open_types() {
     open.sort();
     assert_eq!(
         open,
-        ["BillingValueUnit", "CostReportResource", "CostReportTotal", "EgressInstanceType", "PriceStatus", "UsageReportResource", "UsageReportTotal"]
+        [
+            "BillingValueUnit",
+            "CostReportResource",
+            "CostReportTotal",
+            "EgressInstanceType",
+            "PriceStatus",
+            "UsageReportResource",
+            "UsageReportTotal"
+        ]
     );
     assert_eq!(model.csv_operations.len(), 3);
-    assert_eq!(model.paged_operations.iter().map(|p| p.operation_id.as_str()).collect::<Vec<_>>(), ["get_detailed_cost_report", "get_usage_report"]);
+    assert_eq!(
+        model
+            .paged_operations
+            .iter()
+            .map(|p| p.operation_id.as_str())
+            .collect::<Vec<_>>(),
+        ["get_detailed_cost_report", "get_usage_report"]
+    );
 }
 
 #[test]
 fn an_unreadable_spec_is_a_clear_error_not_a_panic() {
-    let error = gcore_billing_codegen::generate(std::path::Path::new("/nonexistent/spec.yaml")).unwrap_err().to_string();
-    assert!(error.starts_with("cannot read spec /nonexistent/spec.yaml"), "{error}");
+    let error = gcore_billing_codegen::generate(std::path::Path::new("/nonexistent/spec.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("cannot read spec /nonexistent/spec.yaml"),
+        "{error}"
+    );
 }

@@ -6,15 +6,27 @@ use gcore_billing::Client;
 use gcore_billing_fake::{Config, FakeServer};
 
 /// The client, and the fake server it talks to (kept alive by the caller) when there is no API key.
-pub async fn connect(fake_resources: usize) -> Result<(Client, Option<FakeServer>), Box<dyn std::error::Error>> {
+pub async fn connect(
+    fake_resources: usize,
+) -> Result<(Client, Option<FakeServer>), Box<dyn std::error::Error>> {
     if std::env::var_os("GCORE_API_KEY").is_some() {
         let client = Client::from_env()?;
         eprintln!("using {} (GCORE_API_KEY is set)", client.base_url());
         return Ok((client, None));
     }
-    let server = FakeServer::start(Config { resources: fake_resources, ..Config::default() }).await?;
-    eprintln!("GCORE_API_KEY is not set: using the local fake billing server at {}", server.base_url());
-    let client = Client::builder().api_key("local-demo-key").base_url(server.base_url()).build()?;
+    let server = FakeServer::start(Config {
+        resources: fake_resources,
+        ..Config::default()
+    })
+    .await?;
+    eprintln!(
+        "GCORE_API_KEY is not set: using the local fake billing server at {}",
+        server.base_url()
+    );
+    let client = Client::builder()
+        .api_key("local-demo-key")
+        .base_url(server.base_url())
+        .build()?;
     Ok((client, Some(server)))
 }
 
@@ -22,7 +34,13 @@ pub async fn connect(fake_resources: usize) -> Result<(Client, Option<FakeServer
 pub fn last_month() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
     use chrono::{Datelike, TimeZone, Utc};
     let now = Utc::now();
-    let this_month = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).unwrap();
+    let this_month = Utc
+        .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .unwrap();
     let previous = this_month - chrono::Duration::days(1);
-    (Utc.with_ymd_and_hms(previous.year(), previous.month(), 1, 0, 0, 0).unwrap(), this_month)
+    (
+        Utc.with_ymd_and_hms(previous.year(), previous.month(), 1, 0, 0, 0)
+            .unwrap(),
+        this_month,
+    )
 }

@@ -9,12 +9,35 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 const REGIONS: [u64; 4] = [1, 4, 18, 76];
-const FLAVORS: [&str; 4] = ["g1-standard-2-4", "g1-standard-4-8", "bm1-hf-medium", "bm3-ai-1xlarge-h100-80-8"];
-const DETAILED_CSV_COLUMNS: [&str; 12] = [
-    "type", "uuid", "last_name", "project_id", "region_id", "billing_metric_name", "billing_value",
-    "billing_value_unit", "cost", "currency", "first_seen", "last_seen",
+const FLAVORS: [&str; 4] = [
+    "g1-standard-2-4",
+    "g1-standard-4-8",
+    "bm1-hf-medium",
+    "bm3-ai-1xlarge-h100-80-8",
 ];
-const TOTALS_CSV_COLUMNS: [&str; 7] = ["type", "region_id", "billing_metric_name", "billing_value", "billing_value_unit", "cost", "currency"];
+const DETAILED_CSV_COLUMNS: [&str; 12] = [
+    "type",
+    "uuid",
+    "last_name",
+    "project_id",
+    "region_id",
+    "billing_metric_name",
+    "billing_value",
+    "billing_value_unit",
+    "cost",
+    "currency",
+    "first_seen",
+    "last_seen",
+];
+const TOTALS_CSV_COLUMNS: [&str; 7] = [
+    "type",
+    "region_id",
+    "billing_metric_name",
+    "billing_value",
+    "billing_value_unit",
+    "cost",
+    "currency",
+];
 
 /// One variant schema: its property names (with their schemas) and its fixed unit.
 #[derive(Clone, Debug)]
@@ -72,7 +95,10 @@ fn load_union(spec: &Value, name: &str) -> Result<Union, String> {
         .ok_or_else(|| format!("schema {name} has no discriminator mapping"))?;
     let mut union = Union::new();
     for (tag, target) in mapping {
-        let variant_name = target.as_str().and_then(|t| t.rsplit('/').next()).unwrap_or_default();
+        let variant_name = target
+            .as_str()
+            .and_then(|t| t.rsplit('/').next())
+            .unwrap_or_default();
         let variant = &schemas[variant_name];
         let properties = variant["properties"]
             .as_object()
@@ -80,7 +106,9 @@ fn load_union(spec: &Value, name: &str) -> Result<Union, String> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let unit = variant["x-gcore-billing-value-unit"].as_str().map(str::to_string);
+        let unit = variant["x-gcore-billing-value-unit"]
+            .as_str()
+            .map(str::to_string);
         union.insert(tag.clone(), Variant { properties, unit });
     }
     Ok(union)
@@ -115,16 +143,29 @@ fn csv_response(columns: &[&str], rows: impl Iterator<Item = Map<String, Value>>
         }
         out.push('\n');
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        out,
+    )
+        .into_response()
 }
 
 fn u64_list(body: &Value, key: &str) -> Option<Vec<u64>> {
-    body.get(key)?.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect())
+    body.get(key)?
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
 }
 
 fn time_window(body: &Value) -> Result<(), String> {
-    let from = body.get("time_from").and_then(Value::as_str).ok_or("time_from is required")?;
-    let to = body.get("time_to").and_then(Value::as_str).ok_or("time_to is required")?;
+    let from = body
+        .get("time_from")
+        .and_then(Value::as_str)
+        .ok_or("time_from is required")?;
+    let to = body
+        .get("time_to")
+        .and_then(Value::as_str)
+        .ok_or("time_to is required")?;
     if to <= from {
         return Err(format!("time_to {to} must be after time_from {from}"));
     }
@@ -134,8 +175,10 @@ fn time_window(body: &Value) -> Result<(), String> {
 impl Dataset {
     /// Reads the variant schemas from the spec.
     pub fn load(spec_path: &Path, resources: usize, seed: u64) -> Result<Self, String> {
-        let text = std::fs::read_to_string(spec_path).map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-        let spec: Value = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+        let text = std::fs::read_to_string(spec_path)
+            .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+        let spec: Value =
+            serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
         let detailed = load_union(&spec, "CostReportResource")?;
         Ok(Self {
             resources,
@@ -169,26 +212,51 @@ impl Dataset {
 
     /// Indexes of the resources that pass the request's filters.
     fn matching(&self, body: &Value) -> Vec<Attrs> {
-        let types: Option<Vec<&str>> =
-            body.get("types").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect());
+        let types: Option<Vec<&str>> = body
+            .get("types")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect());
         let regions = u64_list(body, "regions");
         let projects = u64_list(body, "projects");
         let tags = body.get("tags").filter(|t| !t.is_null());
         (0..self.resources)
             .map(|i| self.attrs(i))
-            .filter(|a| types.as_ref().is_none_or(|t| t.is_empty() || t.contains(&self.types[a.type_index].as_str())))
-            .filter(|a| regions.as_ref().is_none_or(|r| r.is_empty() || r.contains(&a.region)))
-            .filter(|a| projects.as_ref().is_none_or(|p| p.is_empty() || p.contains(&a.project)))
+            .filter(|a| {
+                types
+                    .as_ref()
+                    .is_none_or(|t| t.is_empty() || t.contains(&self.types[a.type_index].as_str()))
+            })
+            .filter(|a| {
+                regions
+                    .as_ref()
+                    .is_none_or(|r| r.is_empty() || r.contains(&a.region))
+            })
+            .filter(|a| {
+                projects
+                    .as_ref()
+                    .is_none_or(|p| p.is_empty() || p.contains(&a.project))
+            })
             .filter(|a| tags.is_none_or(|t| tags_match(t, &tags_json(a.tags))))
             .collect()
     }
 
-    fn row(&self, union: &Union, a: &Attrs, sums: Option<(f64, Option<f64>)>) -> Option<Map<String, Value>> {
+    fn row(
+        &self,
+        union: &Union,
+        a: &Attrs,
+        sums: Option<(f64, Option<f64>)>,
+    ) -> Option<Map<String, Value>> {
         let kind = &self.types[a.type_index];
         let variant = union.get(kind)?;
         let flavor = FLAVORS[((a.hash >> 48) % 4) as usize];
-        let unit = variant.unit.clone().unwrap_or_else(|| "minutes".to_string());
-        let (billing_value, cost) = sums.unwrap_or((a.billing_value, a.priced.then(|| round5(a.billing_value * 0.0123))));
+        let unit = variant
+            .unit
+            .clone()
+            .unwrap_or_else(|| "minutes".to_string());
+        let (billing_value, cost) = sums.unwrap_or((
+            a.billing_value,
+            a.priced.then(|| round5(a.billing_value * 0.0123)),
+        ));
         let day = 1 + (a.hash >> 52) % 27;
         let mut row = Map::new();
         for (name, schema) in &variant.properties {
@@ -207,7 +275,9 @@ impl Dataset {
                 "billing_value" => json!(billing_value),
                 "billing_value_unit" => json!(unit),
                 "billing_metric_name" => json!(format!("{flavor}_{kind}")),
-                "billing_feature_name" => cost.map_or(Value::Null, |_| json!(format!("{kind} {flavor} - PAYG"))),
+                "billing_feature_name" => {
+                    cost.map_or(Value::Null, |_| json!(format!("{kind} {flavor} - PAYG")))
+                }
                 "cost" => cost.map_or(Value::Null, |c| json!(c)),
                 "currency" => cost.map_or(Value::Null, |_| json!("EUR")),
                 "err" => cost.map_or(json!("price not found"), |_| Value::Null),
@@ -220,7 +290,11 @@ impl Dataset {
                 "size_unit" => schema.get("example").cloned().unwrap_or(json!("bytes")),
                 "instance_type" => json!(["vm", "router", "baremetal"][(a.hash % 3) as usize]),
                 "instance_name" | "attached_to_vm" => {
-                    if a.hash % 4 == 0 { Value::Null } else { json!(format!("vm-{}", a.index)) }
+                    if a.hash % 4 == 0 {
+                        Value::Null
+                    } else {
+                        json!(format!("vm-{}", a.index))
+                    }
                 }
                 "ip_address" => json!(format!("203.0.113.{}", a.index % 250)),
                 "volume_type" => json!("standard"),
@@ -240,30 +314,64 @@ impl Dataset {
     pub fn detailed(&self, body: &Value, max_page: usize) -> Result<Response, String> {
         time_window(body)?;
         let matching = self.matching(body);
-        match body.get("response_format").and_then(Value::as_str).unwrap_or("json") {
-            "csv_records" => Ok(csv_response(&DETAILED_CSV_COLUMNS, matching.iter().filter_map(|a| self.row(&self.detailed, a, None)))),
+        match body
+            .get("response_format")
+            .and_then(Value::as_str)
+            .unwrap_or("json")
+        {
+            "csv_records" => Ok(csv_response(
+                &DETAILED_CSV_COLUMNS,
+                matching
+                    .iter()
+                    .filter_map(|a| self.row(&self.detailed, a, None)),
+            )),
             "json" => {
                 let results = self.page(&self.detailed, &matching, body, max_page)?;
-                Ok(axum::Json(json!({"count": matching.len(), "price_status": "show", "results": results})).into_response())
+                Ok(axum::Json(
+                    json!({"count": matching.len(), "price_status": "show", "results": results}),
+                )
+                .into_response())
             }
-            other => Err(format!("response_format {other:?} is not one of csv_records, json")),
+            other => Err(format!(
+                "response_format {other:?} is not one of csv_records, json"
+            )),
         }
     }
 
-    fn page(&self, union: &Union, matching: &[Attrs], body: &Value, max_page: usize) -> Result<Vec<Value>, String> {
-        let limit = body.get("limit").map_or(Some(10), Value::as_u64).ok_or("limit must be a positive integer")?;
-        let offset = body.get("offset").map_or(Some(0), Value::as_u64).ok_or("offset must be 0 or more")?;
+    fn page(
+        &self,
+        union: &Union,
+        matching: &[Attrs],
+        body: &Value,
+        max_page: usize,
+    ) -> Result<Vec<Value>, String> {
+        let limit = body
+            .get("limit")
+            .map_or(Some(10), Value::as_u64)
+            .ok_or("limit must be a positive integer")?;
+        let offset = body
+            .get("offset")
+            .map_or(Some(0), Value::as_u64)
+            .ok_or("offset must be 0 or more")?;
         if limit == 0 {
             return Err("limit must be at least 1".into());
         }
         let take = (limit as usize).min(max_page);
-        Ok(matching.iter().skip(offset as usize).take(take).filter_map(|a| self.row(union, a, None)).map(Value::Object).collect())
+        Ok(matching
+            .iter()
+            .skip(offset as usize)
+            .take(take)
+            .filter_map(|a| self.row(union, a, None))
+            .map(Value::Object)
+            .collect())
     }
 
     fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
         let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<f64>)> = BTreeMap::new();
         for a in matching {
-            let entry = groups.entry((a.type_index, a.region)).or_insert((*a, 0.0, None));
+            let entry = groups
+                .entry((a.type_index, a.region))
+                .or_insert((*a, 0.0, None));
             entry.1 += a.billing_value;
             if a.priced {
                 entry.2 = Some(entry.2.unwrap_or(0.0) + a.billing_value * 0.0123);
@@ -282,7 +390,10 @@ impl Dataset {
     pub fn totals(&self, body: &Value, monthly: bool) -> Result<Response, String> {
         if monthly {
             match body.get("year_month").and_then(Value::as_str) {
-                Some(ym) if ym.len() == 7 && ym.as_bytes()[4] == b'-' && ym[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m)) => {}
+                Some(ym)
+                    if ym.len() == 7
+                        && ym.as_bytes()[4] == b'-'
+                        && ym[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m)) => {}
                 Some(ym) => return Err(format!("year_month {ym:?} is not YYYY-MM")),
                 None => time_window(body)?,
             }
@@ -290,10 +401,19 @@ impl Dataset {
             time_window(body)?;
         }
         let rows = self.sum_rows(&self.totals, &self.matching(body), true);
-        match body.get("response_format").and_then(Value::as_str).unwrap_or("json") {
+        match body
+            .get("response_format")
+            .and_then(Value::as_str)
+            .unwrap_or("json")
+        {
             "csv_totals" => Ok(csv_response(&TOTALS_CSV_COLUMNS, rows.into_iter())),
-            "json" => Ok(axum::Json(json!({"count": rows.len(), "price_status": "show", "results": rows})).into_response()),
-            other => Err(format!("response_format {other:?} is not one of csv_totals, json")),
+            "json" => Ok(axum::Json(
+                json!({"count": rows.len(), "price_status": "show", "results": rows}),
+            )
+            .into_response()),
+            other => Err(format!(
+                "response_format {other:?} is not one of csv_totals, json"
+            )),
         }
     }
 
@@ -303,29 +423,50 @@ impl Dataset {
         let matching = self.matching(body);
         let resources = self.page(&self.usage_resources, &matching, body, max_page)?;
         let totals = self.sum_rows(&self.usage_totals, &matching, false);
-        Ok(axum::Json(json!({"count": matching.len(), "resources": resources, "totals": totals})).into_response())
+        Ok(
+            axum::Json(json!({"count": matching.len(), "resources": resources, "totals": totals}))
+                .into_response(),
+        )
     }
 }
 
 fn tags_match(filter: &Value, tags: &Value) -> bool {
-    let conditions = filter.get("conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let conditions = filter
+        .get("conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let all = filter.get("condition_type").and_then(Value::as_str) == Some("AND");
     let pairs: Vec<(&String, &str)> = tags
         .as_array()
-        .map(|list| list.iter().filter_map(Value::as_object).flat_map(|m| m.iter().filter_map(|(k, v)| Some((k, v.as_str()?)))).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_object)
+                .flat_map(|m| m.iter().filter_map(|(k, v)| Some((k, v.as_str()?))))
+                .collect()
+        })
         .unwrap_or_default();
     let holds = |c: &Value| {
         let key = c.get("key").and_then(Value::as_str).unwrap_or("");
         let value = c.get("value").and_then(Value::as_str).unwrap_or("");
         let strict = c.get("strict").and_then(Value::as_bool).unwrap_or(false);
         pairs.iter().any(|(k, v)| {
-            k.as_str() == key && if strict { *v == value } else { v.to_lowercase().contains(&value.to_lowercase()) }
+            k.as_str() == key
+                && if strict {
+                    *v == value
+                } else {
+                    v.to_lowercase().contains(&value.to_lowercase())
+                }
         })
     };
     if conditions.is_empty() {
         return true;
     }
-    if all { conditions.iter().all(holds) } else { conditions.iter().any(holds) }
+    if all {
+        conditions.iter().all(holds)
+    } else {
+        conditions.iter().any(holds)
+    }
 }
 
 /// `POST /cloud/v1/pricing/{region_id}/billing_reservation`.
@@ -335,12 +476,22 @@ pub fn pricing(region: u64, body: &Value) -> Result<Response, String> {
         Some("MONTHS36") => 36.0,
         other => return Err(format!("period {other:?} is not MONTHS12 or MONTHS36")),
     };
-    let resources = body.get("resources").and_then(Value::as_array).ok_or("resources is required")?;
+    let resources = body
+        .get("resources")
+        .and_then(Value::as_array)
+        .ok_or("resources is required")?;
     let mut lines = Vec::new();
     let (mut commit_month, mut over_month) = (0.0, 0.0);
     for r in resources {
-        let name = r.get("resource_name").and_then(Value::as_str).ok_or("resource_name is required")?;
-        let count = r.get("resource_value").and_then(Value::as_u64).filter(|v| (1..=100).contains(v)).ok_or("resource_value must be 1..100")?;
+        let name = r
+            .get("resource_name")
+            .and_then(Value::as_str)
+            .ok_or("resource_name is required")?;
+        let count = r
+            .get("resource_value")
+            .and_then(Value::as_u64)
+            .filter(|v| (1..=100).contains(v))
+            .ok_or("resource_value must be 1..100")?;
         let per_unit = 0.73925;
         let month = per_unit * 744.0 * count as f64;
         commit_month += month;
@@ -374,7 +525,9 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -405,7 +558,10 @@ pub fn reservations(query: &str) -> Result<Response, String> {
     if to <= from {
         return Err(format!("time_to {to} must be after time_from {from}"));
     }
-    let all = [("bm1-hf-medium", 1u64, 2u64), ("bm3-ai-1xlarge-h100-80-8", 76, 1)];
+    let all = [
+        ("bm1-hf-medium", 1u64, 2u64),
+        ("bm3-ai-1xlarge-h100-80-8", 76, 1),
+    ];
     let results: Vec<Value> = all
         .iter()
         .filter(|(_, region, _)| params.get("region_id").is_none_or(|r| r == &region.to_string()))

@@ -45,7 +45,8 @@ impl Default for Config {
             resources: 1000,
             seed: 42,
             max_page: 1000,
-            spec_path: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml"),
+            spec_path: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../openapi/gcore-billing.yaml"),
         }
     }
 }
@@ -54,9 +55,16 @@ impl Default for Config {
 #[derive(Clone, Debug)]
 pub enum Fault {
     /// Answer with this status and a JSON error body, and `Retry-After` if given.
-    Status { status: u16, retry_after: Option<String> },
+    Status {
+        status: u16,
+        retry_after: Option<String>,
+    },
     /// Answer with this status, content type and body, verbatim (HTML pages, truncated JSON).
-    Body { status: u16, content_type: String, body: String },
+    Body {
+        status: u16,
+        content_type: String,
+        body: String,
+    },
     /// Wait, then answer normally.
     Delay(Duration),
     /// Close the connection without answering.
@@ -122,7 +130,10 @@ impl FakeServer {
             .route("/cloud/v1/cost_report/totals", post(aggregated))
             .route("/cloud/v1/reservation_cost_report/totals", post(monthly))
             .route("/cloud/v1/usage_report", post(usage))
-            .route("/cloud/v1/pricing/{region_id}/billing_reservation", post(pricing))
+            .route(
+                "/cloud/v1/pricing/{region_id}/billing_reservation",
+                post(pricing),
+            )
             .route("/cloud/v2/reservations", get(reservations))
             .with_state(shared.clone());
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -143,16 +154,28 @@ impl FakeServer {
 
     /// The next request gets `fault`.
     pub fn push_fault(&self, fault: Fault) {
-        self.push_rule(FaultRule { offset: None, times: 1, fault });
+        self.push_rule(FaultRule {
+            offset: None,
+            times: 1,
+            fault,
+        });
     }
 
     /// The next `times` requests whose body has `offset` get `fault`.
     pub fn fault_at_offset(&self, offset: u64, times: usize, fault: Fault) {
-        self.push_rule(FaultRule { offset: Some(offset), times, fault });
+        self.push_rule(FaultRule {
+            offset: Some(offset),
+            times,
+            fault,
+        });
     }
 
     fn push_rule(&self, rule: FaultRule) {
-        self.shared.faults.lock().expect("fault lock").push_back(rule);
+        self.shared
+            .faults
+            .lock()
+            .expect("fault lock")
+            .push_back(rule);
     }
 
     /// Every request so far, in arrival order.
@@ -163,18 +186,24 @@ impl FakeServer {
 
 async fn accept_loop(listener: TcpListener, router: Router) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let router = router.clone();
         tokio::spawn(async move {
             let kill = KillSwitch(Arc::new(Notify::new()));
             let switch = kill.clone();
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(switch.clone());
-                let router = router.clone();
-                async move { tower::ServiceExt::oneshot(router, request).await }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(switch.clone());
+                    let router = router.clone();
+                    async move { tower::ServiceExt::oneshot(router, request).await }
+                },
+            );
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = kill.0.notified() => {} // dropping the connection closes the socket unanswered
@@ -184,24 +213,48 @@ async fn accept_loop(listener: TcpListener, router: Router) {
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({"exception_class": "FakeServerError", "message": message}))).into_response()
+    (
+        status,
+        axum::Json(json!({"exception_class": "FakeServerError", "message": message})),
+    )
+        .into_response()
 }
 
 /// Records the request, checks the API key, and applies any fault. `Err` is the answer to give instead.
-async fn admit(shared: &Shared, request: &RecordedRequest, kill: Option<&KillSwitch>) -> Result<(), Response> {
-    shared.requests.lock().expect("request lock").push(request.clone());
+async fn admit(
+    shared: &Shared,
+    request: &RecordedRequest,
+    kill: Option<&KillSwitch>,
+) -> Result<(), Response> {
+    shared
+        .requests
+        .lock()
+        .expect("request lock")
+        .push(request.clone());
     let authorised = request
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.strip_prefix("APIKey ").is_some_and(|key| !key.trim().is_empty()));
+        .is_some_and(|v| {
+            v.strip_prefix("APIKey ")
+                .is_some_and(|key| !key.trim().is_empty())
+        });
     if !authorised {
-        return Err(json_error(StatusCode::UNAUTHORIZED, "missing or malformed Authorization: APIKey header"));
+        return Err(json_error(
+            StatusCode::UNAUTHORIZED,
+            "missing or malformed Authorization: APIKey header",
+        ));
     }
-    let offset = request.body.as_ref().and_then(|b| b.get("offset")).and_then(Value::as_u64);
+    let offset = request
+        .body
+        .as_ref()
+        .and_then(|b| b.get("offset"))
+        .and_then(Value::as_u64);
     let fault = {
         let mut faults = shared.faults.lock().expect("fault lock");
-        let position = faults.iter().position(|rule| rule.offset.is_none_or(|o| Some(o) == offset));
+        let position = faults
+            .iter()
+            .position(|rule| rule.offset.is_none_or(|o| Some(o) == offset));
         position.map(|i| {
             let rule = &mut faults[i];
             rule.times -= 1;
@@ -218,16 +271,25 @@ async fn admit(shared: &Shared, request: &RecordedRequest, kill: Option<&KillSwi
             tokio::time::sleep(duration).await;
             Ok(())
         }
-        Some(Fault::Status { status, retry_after }) => {
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = json_error(status, "injected fault");
             if let Some(value) = retry_after.and_then(|v| v.parse().ok()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-            response.headers_mut().insert("x-request-id", "fake-req-1".parse().expect("static header"));
+            response
+                .headers_mut()
+                .insert("x-request-id", "fake-req-1".parse().expect("static header"));
             Err(response)
         }
-        Some(Fault::Body { status, content_type, body }) => {
+        Some(Fault::Body {
+            status,
+            content_type,
+            body,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             Err((status, [(header::CONTENT_TYPE, content_type)], body).into_response())
         }
@@ -241,7 +303,13 @@ async fn admit(shared: &Shared, request: &RecordedRequest, kill: Option<&KillSwi
     }
 }
 
-fn record(method: Method, path: &str, query: Option<String>, headers: HeaderMap, body: &Bytes) -> RecordedRequest {
+fn record(
+    method: Method,
+    path: &str,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: &Bytes,
+) -> RecordedRequest {
     RecordedRequest {
         method: method.to_string(),
         path: path.to_string(),
@@ -272,23 +340,72 @@ async fn report(
     }
 }
 
-async fn detailed(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
-    report(shared, "/cloud/v1/cost_report/resources", headers, kill.map(|k| k.0), body, |s, b| {
-        s.data.detailed(b, s.max_page)
-    })
+async fn detailed(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+    body: Bytes,
+) -> Response {
+    report(
+        shared,
+        "/cloud/v1/cost_report/resources",
+        headers,
+        kill.map(|k| k.0),
+        body,
+        |s, b| s.data.detailed(b, s.max_page),
+    )
     .await
 }
 
-async fn aggregated(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
-    report(shared, "/cloud/v1/cost_report/totals", headers, kill.map(|k| k.0), body, |s, b| s.data.totals(b, false)).await
+async fn aggregated(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+    body: Bytes,
+) -> Response {
+    report(
+        shared,
+        "/cloud/v1/cost_report/totals",
+        headers,
+        kill.map(|k| k.0),
+        body,
+        |s, b| s.data.totals(b, false),
+    )
+    .await
 }
 
-async fn monthly(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
-    report(shared, "/cloud/v1/reservation_cost_report/totals", headers, kill.map(|k| k.0), body, |s, b| s.data.totals(b, true)).await
+async fn monthly(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+    body: Bytes,
+) -> Response {
+    report(
+        shared,
+        "/cloud/v1/reservation_cost_report/totals",
+        headers,
+        kill.map(|k| k.0),
+        body,
+        |s, b| s.data.totals(b, true),
+    )
+    .await
 }
 
-async fn usage(State(shared): State<Arc<Shared>>, headers: HeaderMap, kill: Option<axum::Extension<KillSwitch>>, body: Bytes) -> Response {
-    report(shared, "/cloud/v1/usage_report", headers, kill.map(|k| k.0), body, |s, b| s.data.usage(b, s.max_page)).await
+async fn usage(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+    body: Bytes,
+) -> Response {
+    report(
+        shared,
+        "/cloud/v1/usage_report",
+        headers,
+        kill.map(|k| k.0),
+        body,
+        |s, b| s.data.usage(b, s.max_page),
+    )
+    .await
 }
 
 async fn pricing(
@@ -300,7 +417,9 @@ async fn pricing(
 ) -> Response {
     let path = format!("/cloud/v1/pricing/{region_id}/billing_reservation");
     report(shared, &path, headers, kill.map(|k| k.0), body, |_, b| {
-        let region: u64 = region_id.parse().map_err(|_| format!("region_id {region_id:?} is not a number"))?;
+        let region: u64 = region_id
+            .parse()
+            .map_err(|_| format!("region_id {region_id:?} is not a number"))?;
         data::pricing(region, b)
     })
     .await
@@ -312,7 +431,13 @@ async fn reservations(
     headers: HeaderMap,
     kill: Option<axum::Extension<KillSwitch>>,
 ) -> Response {
-    let recorded = record(Method::GET, "/cloud/v2/reservations", query.clone(), headers, &Bytes::new());
+    let recorded = record(
+        Method::GET,
+        "/cloud/v2/reservations",
+        query.clone(),
+        headers,
+        &Bytes::new(),
+    );
     if let Err(response) = admit(&shared, &recorded, kill.as_ref().map(|k| &k.0)).await {
         return response;
     }

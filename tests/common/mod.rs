@@ -9,15 +9,30 @@ use gcore_billing_fake::{Config, FakeServer};
 pub const KEY: &str = "test-key-0123456789";
 
 pub async fn server(resources: usize) -> FakeServer {
-    FakeServer::start(Config { resources, ..Config::default() }).await.expect("fake server starts")
+    FakeServer::start(Config {
+        resources,
+        ..Config::default()
+    })
+    .await
+    .expect("fake server starts")
 }
 
 pub fn fast_retries(max_retries: u32) -> RetryPolicy {
-    RetryPolicy { max_retries, initial_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), jitter: false }
+    RetryPolicy {
+        max_retries,
+        initial_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        jitter: false,
+    }
 }
 
 pub fn client(server: &FakeServer) -> Client {
-    Client::builder().api_key(KEY).base_url(server.base_url()).retry_policy(fast_retries(2)).build().expect("client builds")
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .retry_policy(fast_retries(2))
+        .build()
+        .expect("client builds")
 }
 
 pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
