@@ -1,7 +1,8 @@
 //! Turns `openapi/gcore-billing.yaml` into the Rust source of the gcore-billing client.
 //!
-//! The pipeline is [`generate`]: [`load_spec`] → [`check::check_spec`] → [`generate_client`]
-//! (progenitor) → [`extras::generate_extras`] (open enums, open unions, CSV methods, pagers) →
+//! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → [`SpecModel::from_spec`] →
+//! [`generate_client`] (progenitor) and [`generate_mocks`] (progenitor's httpmock helpers) → the
+//! project's extras (open enums, open unions, CSV methods, pager glue; `extras.rs`) →
 //! [`format_source`] (prettyplease).
 
 mod check;

@@ -205,7 +205,7 @@ impl Dataset {
             region: REGIONS[((hash >> 8) % 4) as usize],
             project: 1 + (hash >> 16) % 5,
             tags: ((hash >> 24) % 3) as u8,
-            priced: (hash >> 32) % 20 != 0,
+            priced: !(hash >> 32).is_multiple_of(20),
             billing_value: ((hash >> 40) % 100_000) as f64 / 10.0,
         }
     }
@@ -290,7 +290,7 @@ impl Dataset {
                 "size_unit" => schema.get("example").cloned().unwrap_or(json!("bytes")),
                 "instance_type" => json!(["vm", "router", "baremetal"][(a.hash % 3) as usize]),
                 "instance_name" | "attached_to_vm" => {
-                    if a.hash % 4 == 0 {
+                    if a.hash.is_multiple_of(4) {
                         Value::Null
                     } else {
                         json!(format!("vm-{}", a.index))
