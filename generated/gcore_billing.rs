@@ -45581,29 +45581,30 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            type Parse = fn(
-                ::serde_json::Value,
-            ) -> Result<CostReportResource, ::serde_json::Error>;
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let (parse, what): (Parse, &str) = match value
-                .get("type")
-                .and_then(|v| v.as_str())
-            {
+            #[derive(::serde::Deserialize)]
+            struct Tag<'a> {
+                #[serde(rename = "type", borrow)]
+                tag: Option<::std::borrow::Cow<'a, str>>,
+            }
+            type Parse = fn(&str) -> Result<CostReportResource, ::serde_json::Error>;
+            let raw = <Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                .map_err(|e| D::Error::custom(
+                    format_args!("{}: {e}", "CostReportResource"),
+                ))?;
+            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::AiCluster)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::AiCluster),
                         "CostReportResource with type \"ai_cluster\"",
                     )
                 }
                 Some("ai_virtual_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::AiVirtualCluster)
                         },
                         "CostReportResource with type \"ai_virtual_cluster\"",
@@ -45611,38 +45612,32 @@ pub mod open {
                 }
                 Some("baremetal") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::Baremetal)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Baremetal),
                         "CostReportResource with type \"baremetal\"",
                     )
                 }
                 Some("basic_vm") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportResource::BasicVm),
+                        |s| ::serde_json::from_str(s).map(CostReportResource::BasicVm),
                         "CostReportResource with type \"basic_vm\"",
                     )
                 }
                 Some("backup") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportResource::Backup),
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Backup),
                         "CostReportResource with type \"backup\"",
                     )
                 }
                 Some("containers") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::Container)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Container),
                         "CostReportResource with type \"containers\"",
                     )
                 }
                 Some("egress_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::EgressTraffic)
                         },
                         "CostReportResource with type \"egress_traffic\"",
@@ -45650,44 +45645,36 @@ pub mod open {
                 }
                 Some("external_ip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::ExternalIp)
+                        |s| {
+                            ::serde_json::from_str(s).map(CostReportResource::ExternalIp)
                         },
                         "CostReportResource with type \"external_ip\"",
                     )
                 }
                 Some("file_share") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::FileShare)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::FileShare),
                         "CostReportResource with type \"file_share\"",
                     )
                 }
                 Some("floatingip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::FloatingIp)
+                        |s| {
+                            ::serde_json::from_str(s).map(CostReportResource::FloatingIp)
                         },
                         "CostReportResource with type \"floatingip\"",
                     )
                 }
                 Some("functions") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::Functions)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Functions),
                         "CostReportResource with type \"functions\"",
                     )
                 }
                 Some("functions_calls") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::FunctionCalls)
                         },
                         "CostReportResource with type \"functions_calls\"",
@@ -45695,8 +45682,8 @@ pub mod open {
                 }
                 Some("functions_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::FunctionEgressTraffic)
                         },
                         "CostReportResource with type \"functions_traffic\"",
@@ -45704,31 +45691,26 @@ pub mod open {
                 }
                 Some("image") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportResource::Image),
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Image),
                         "CostReportResource with type \"image\"",
                     )
                 }
                 Some("inference") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportResource::Inference)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Inference),
                         "CostReportResource with type \"inference\"",
                     )
                 }
                 Some("instance") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(CostReportResource::Instance)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Instance),
                         "CostReportResource with type \"instance\"",
                     )
                 }
                 Some("load_balancer") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::LoadBalancer)
                         },
                         "CostReportResource with type \"load_balancer\"",
@@ -45736,30 +45718,26 @@ pub mod open {
                 }
                 Some("log_index") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(CostReportResource::LogIndex)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::LogIndex),
                         "CostReportResource with type \"log_index\"",
                     )
                 }
                 Some("snapshot") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(CostReportResource::Snapshot)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Snapshot),
                         "CostReportResource with type \"snapshot\"",
                     )
                 }
                 Some("volume") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportResource::Volume),
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Volume),
                         "CostReportResource with type \"volume\"",
                     )
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::DbaasPostgresqlPooler)
                         },
                         "CostReportResource with type \"dbaas_postgresql_connection_pooler\"",
@@ -45767,8 +45745,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_memory") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::DbaasPostgresqlMemory)
                         },
                         "CostReportResource with type \"dbaas_postgresql_memory\"",
@@ -45776,8 +45754,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_public_network") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::DbaasPostgresqlPublicNetwork)
                         },
                         "CostReportResource with type \"dbaas_postgresql_public_network\"",
@@ -45785,8 +45763,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_cpu") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::DbaasPostgresqlCpu)
                         },
                         "CostReportResource with type \"dbaas_postgresql_cpu\"",
@@ -45794,14 +45772,19 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_volume") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportResource::DbaasPostgresqlVolume)
                         },
                         "CostReportResource with type \"dbaas_postgresql_volume\"",
                     )
                 }
-                Some(_) => return Ok(Self::Unknown(value)),
+                Some(_) => {
+                    (
+                        |s| ::serde_json::from_str(s).map(CostReportResource::Unknown),
+                        "CostReportResource",
+                    )
+                }
                 None => {
                     return Err(
                         D::Error::custom(
@@ -45810,7 +45793,7 @@ pub mod open {
                     );
                 }
             };
-            parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
         }
     }
     /// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -46294,26 +46277,30 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            type Parse = fn(
-                ::serde_json::Value,
-            ) -> Result<CostReportTotal, ::serde_json::Error>;
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let (parse, what): (Parse, &str) = match value
-                .get("type")
-                .and_then(|v| v.as_str())
-            {
+            #[derive(::serde::Deserialize)]
+            struct Tag<'a> {
+                #[serde(rename = "type", borrow)]
+                tag: Option<::std::borrow::Cow<'a, str>>,
+            }
+            type Parse = fn(&str) -> Result<CostReportTotal, ::serde_json::Error>;
+            let raw = <Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                .map_err(|e| D::Error::custom(
+                    format_args!("{}: {e}", "CostReportTotal"),
+                ))?;
+            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::AiCluster),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::AiCluster),
                         "CostReportTotal with type \"ai_cluster\"",
                     )
                 }
                 Some("ai_virtual_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::AiVirtualCluster)
                         },
                         "CostReportTotal with type \"ai_virtual_cluster\"",
@@ -46321,74 +46308,72 @@ pub mod open {
                 }
                 Some("baremetal") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Baremetal),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Baremetal),
                         "CostReportTotal with type \"baremetal\"",
                     )
                 }
                 Some("basic_vm") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::BasicVm),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::BasicVm),
                         "CostReportTotal with type \"basic_vm\"",
                     )
                 }
                 Some("backup") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Backup),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Backup),
                         "CostReportTotal with type \"backup\"",
                     )
                 }
                 Some("containers") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Container),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Container),
                         "CostReportTotal with type \"containers\"",
                     )
                 }
                 Some("egress_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportTotal::EgressTraffic)
+                        |s| {
+                            ::serde_json::from_str(s).map(CostReportTotal::EgressTraffic)
                         },
                         "CostReportTotal with type \"egress_traffic\"",
                     )
                 }
                 Some("external_ip") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::ExternalIp),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::ExternalIp),
                         "CostReportTotal with type \"external_ip\"",
                     )
                 }
                 Some("file_share") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::FileShare),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::FileShare),
                         "CostReportTotal with type \"file_share\"",
                     )
                 }
                 Some("floatingip") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::FloatingIp),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::FloatingIp),
                         "CostReportTotal with type \"floatingip\"",
                     )
                 }
                 Some("functions") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Functions),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Functions),
                         "CostReportTotal with type \"functions\"",
                     )
                 }
                 Some("functions_calls") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportTotal::FunctionCalls)
+                        |s| {
+                            ::serde_json::from_str(s).map(CostReportTotal::FunctionCalls)
                         },
                         "CostReportTotal with type \"functions_calls\"",
                     )
                 }
                 Some("functions_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::FunctionEgressTraffic)
                         },
                         "CostReportTotal with type \"functions_traffic\"",
@@ -46396,53 +46381,50 @@ pub mod open {
                 }
                 Some("image") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Image),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Image),
                         "CostReportTotal with type \"image\"",
                     )
                 }
                 Some("inference") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Inference),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Inference),
                         "CostReportTotal with type \"inference\"",
                     )
                 }
                 Some("instance") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Instance),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Instance),
                         "CostReportTotal with type \"instance\"",
                     )
                 }
                 Some("load_balancer") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(CostReportTotal::LoadBalancer)
-                        },
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::LoadBalancer),
                         "CostReportTotal with type \"load_balancer\"",
                     )
                 }
                 Some("log_index") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::LogIndex),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::LogIndex),
                         "CostReportTotal with type \"log_index\"",
                     )
                 }
                 Some("snapshot") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Snapshot),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Snapshot),
                         "CostReportTotal with type \"snapshot\"",
                     )
                 }
                 Some("volume") => {
                     (
-                        |v| ::serde_json::from_value(v).map(CostReportTotal::Volume),
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Volume),
                         "CostReportTotal with type \"volume\"",
                     )
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::DbaasPostgresqlPooler)
                         },
                         "CostReportTotal with type \"dbaas_postgresql_connection_pooler\"",
@@ -46450,8 +46432,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_memory") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::DbaasPostgresqlMemory)
                         },
                         "CostReportTotal with type \"dbaas_postgresql_memory\"",
@@ -46459,8 +46441,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_public_network") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::DbaasPostgresqlPublicNetwork)
                         },
                         "CostReportTotal with type \"dbaas_postgresql_public_network\"",
@@ -46468,8 +46450,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_cpu") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::DbaasPostgresqlCpu)
                         },
                         "CostReportTotal with type \"dbaas_postgresql_cpu\"",
@@ -46477,21 +46459,26 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_volume") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(CostReportTotal::DbaasPostgresqlVolume)
                         },
                         "CostReportTotal with type \"dbaas_postgresql_volume\"",
                     )
                 }
-                Some(_) => return Ok(Self::Unknown(value)),
+                Some(_) => {
+                    (
+                        |s| ::serde_json::from_str(s).map(CostReportTotal::Unknown),
+                        "CostReportTotal",
+                    )
+                }
                 None => {
                     return Err(
                         D::Error::custom("CostReportTotal: missing string field `type`"),
                     );
                 }
             };
-            parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
         }
     }
     /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -46946,29 +46933,32 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            type Parse = fn(
-                ::serde_json::Value,
-            ) -> Result<UsageReportResource, ::serde_json::Error>;
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let (parse, what): (Parse, &str) = match value
-                .get("type")
-                .and_then(|v| v.as_str())
-            {
+            #[derive(::serde::Deserialize)]
+            struct Tag<'a> {
+                #[serde(rename = "type", borrow)]
+                tag: Option<::std::borrow::Cow<'a, str>>,
+            }
+            type Parse = fn(&str) -> Result<UsageReportResource, ::serde_json::Error>;
+            let raw = <Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                .map_err(|e| D::Error::custom(
+                    format_args!("{}: {e}", "UsageReportResource"),
+                ))?;
+            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::AiCluster)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::AiCluster)
                         },
                         "UsageReportResource with type \"ai_cluster\"",
                     )
                 }
                 Some("ai_virtual_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::AiVirtualCluster)
                         },
                         "UsageReportResource with type \"ai_virtual_cluster\"",
@@ -46976,40 +46966,36 @@ pub mod open {
                 }
                 Some("baremetal") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Baremetal)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::Baremetal)
                         },
                         "UsageReportResource with type \"baremetal\"",
                     )
                 }
                 Some("basic_vm") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(UsageReportResource::BasicVm)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::BasicVm),
                         "UsageReportResource with type \"basic_vm\"",
                     )
                 }
                 Some("backup") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportResource::Backup),
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Backup),
                         "UsageReportResource with type \"backup\"",
                     )
                 }
                 Some("containers") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Container)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::Container)
                         },
                         "UsageReportResource with type \"containers\"",
                     )
                 }
                 Some("egress_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::EgressTraffic)
                         },
                         "UsageReportResource with type \"egress_traffic\"",
@@ -47017,8 +47003,8 @@ pub mod open {
                 }
                 Some("external_ip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::ExternalIp)
                         },
                         "UsageReportResource with type \"external_ip\"",
@@ -47026,17 +47012,16 @@ pub mod open {
                 }
                 Some("file_share") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::FileShare)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::FileShare)
                         },
                         "UsageReportResource with type \"file_share\"",
                     )
                 }
                 Some("floatingip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::FloatingIp)
                         },
                         "UsageReportResource with type \"floatingip\"",
@@ -47044,17 +47029,16 @@ pub mod open {
                 }
                 Some("functions") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Functions)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::Functions)
                         },
                         "UsageReportResource with type \"functions\"",
                     )
                 }
                 Some("functions_calls") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::FunctionCalls)
                         },
                         "UsageReportResource with type \"functions_calls\"",
@@ -47062,8 +47046,8 @@ pub mod open {
                 }
                 Some("functions_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::FunctionEgressTraffic)
                         },
                         "UsageReportResource with type \"functions_traffic\"",
@@ -47071,32 +47055,28 @@ pub mod open {
                 }
                 Some("image") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportResource::Image),
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Image),
                         "UsageReportResource with type \"image\"",
                     )
                 }
                 Some("inference") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Inference)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportResource::Inference)
                         },
                         "UsageReportResource with type \"inference\"",
                     )
                 }
                 Some("instance") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Instance)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Instance),
                         "UsageReportResource with type \"instance\"",
                     )
                 }
                 Some("load_balancer") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::LoadBalancer)
                         },
                         "UsageReportResource with type \"load_balancer\"",
@@ -47104,32 +47084,26 @@ pub mod open {
                 }
                 Some("log_index") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::LogIndex)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::LogIndex),
                         "UsageReportResource with type \"log_index\"",
                     )
                 }
                 Some("snapshot") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportResource::Snapshot)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Snapshot),
                         "UsageReportResource with type \"snapshot\"",
                     )
                 }
                 Some("volume") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportResource::Volume),
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Volume),
                         "UsageReportResource with type \"volume\"",
                     )
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::DbaasPostgresqlPooler)
                         },
                         "UsageReportResource with type \"dbaas_postgresql_connection_pooler\"",
@@ -47137,8 +47111,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_memory") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::DbaasPostgresqlMemory)
                         },
                         "UsageReportResource with type \"dbaas_postgresql_memory\"",
@@ -47146,8 +47120,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_public_network") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::DbaasPostgresqlPublicNetwork)
                         },
                         "UsageReportResource with type \"dbaas_postgresql_public_network\"",
@@ -47155,8 +47129,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_cpu") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::DbaasPostgresqlCpu)
                         },
                         "UsageReportResource with type \"dbaas_postgresql_cpu\"",
@@ -47164,14 +47138,19 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_volume") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportResource::DbaasPostgresqlVolume)
                         },
                         "UsageReportResource with type \"dbaas_postgresql_volume\"",
                     )
                 }
-                Some(_) => return Ok(Self::Unknown(value)),
+                Some(_) => {
+                    (
+                        |s| ::serde_json::from_str(s).map(UsageReportResource::Unknown),
+                        "UsageReportResource",
+                    )
+                }
                 None => {
                     return Err(
                         D::Error::custom(
@@ -47180,7 +47159,7 @@ pub mod open {
                     );
                 }
             };
-            parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
         }
     }
     /// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -47518,26 +47497,30 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            type Parse = fn(
-                ::serde_json::Value,
-            ) -> Result<UsageReportTotal, ::serde_json::Error>;
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let (parse, what): (Parse, &str) = match value
-                .get("type")
-                .and_then(|v| v.as_str())
-            {
+            #[derive(::serde::Deserialize)]
+            struct Tag<'a> {
+                #[serde(rename = "type", borrow)]
+                tag: Option<::std::borrow::Cow<'a, str>>,
+            }
+            type Parse = fn(&str) -> Result<UsageReportTotal, ::serde_json::Error>;
+            let raw = <Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                .map_err(|e| D::Error::custom(
+                    format_args!("{}: {e}", "UsageReportTotal"),
+                ))?;
+            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::AiCluster),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::AiCluster),
                         "UsageReportTotal with type \"ai_cluster\"",
                     )
                 }
                 Some("ai_virtual_cluster") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::AiVirtualCluster)
                         },
                         "UsageReportTotal with type \"ai_virtual_cluster\"",
@@ -47545,26 +47528,26 @@ pub mod open {
                 }
                 Some("baremetal") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Baremetal),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Baremetal),
                         "UsageReportTotal with type \"baremetal\"",
                     )
                 }
                 Some("basic_vm") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::BasicVm),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::BasicVm),
                         "UsageReportTotal with type \"basic_vm\"",
                     )
                 }
                 Some("containers") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Container),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Container),
                         "UsageReportTotal with type \"containers\"",
                     )
                 }
                 Some("egress_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::EgressTraffic)
                         },
                         "UsageReportTotal with type \"egress_traffic\"",
@@ -47572,36 +47555,32 @@ pub mod open {
                 }
                 Some("external_ip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(UsageReportTotal::ExternalIp)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::ExternalIp),
                         "UsageReportTotal with type \"external_ip\"",
                     )
                 }
                 Some("file_share") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::FileShare),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::FileShare),
                         "UsageReportTotal with type \"file_share\"",
                     )
                 }
                 Some("floatingip") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v).map(UsageReportTotal::FloatingIp)
-                        },
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::FloatingIp),
                         "UsageReportTotal with type \"floatingip\"",
                     )
                 }
                 Some("functions") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Functions),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Functions),
                         "UsageReportTotal with type \"functions\"",
                     )
                 }
                 Some("functions_calls") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::FunctionCalls)
                         },
                         "UsageReportTotal with type \"functions_calls\"",
@@ -47609,8 +47588,8 @@ pub mod open {
                 }
                 Some("functions_traffic") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::FunctionEgressTraffic)
                         },
                         "UsageReportTotal with type \"functions_traffic\"",
@@ -47618,53 +47597,52 @@ pub mod open {
                 }
                 Some("image") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Image),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Image),
                         "UsageReportTotal with type \"image\"",
                     )
                 }
                 Some("inference") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Inference),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Inference),
                         "UsageReportTotal with type \"inference\"",
                     )
                 }
                 Some("instance") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Instance),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Instance),
                         "UsageReportTotal with type \"instance\"",
                     )
                 }
                 Some("load_balancer") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
-                                .map(UsageReportTotal::LoadBalancer)
+                        |s| {
+                            ::serde_json::from_str(s).map(UsageReportTotal::LoadBalancer)
                         },
                         "UsageReportTotal with type \"load_balancer\"",
                     )
                 }
                 Some("log_index") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::LogIndex),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::LogIndex),
                         "UsageReportTotal with type \"log_index\"",
                     )
                 }
                 Some("snapshot") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Snapshot),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Snapshot),
                         "UsageReportTotal with type \"snapshot\"",
                     )
                 }
                 Some("volume") => {
                     (
-                        |v| ::serde_json::from_value(v).map(UsageReportTotal::Volume),
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Volume),
                         "UsageReportTotal with type \"volume\"",
                     )
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::DbaasPostgresqlPooler)
                         },
                         "UsageReportTotal with type \"dbaas_postgresql_connection_pooler\"",
@@ -47672,8 +47650,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_memory") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::DbaasPostgresqlMemory)
                         },
                         "UsageReportTotal with type \"dbaas_postgresql_memory\"",
@@ -47681,8 +47659,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_public_network") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::DbaasPostgresqlPublicNetwork)
                         },
                         "UsageReportTotal with type \"dbaas_postgresql_public_network\"",
@@ -47690,8 +47668,8 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_cpu") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::DbaasPostgresqlCpu)
                         },
                         "UsageReportTotal with type \"dbaas_postgresql_cpu\"",
@@ -47699,21 +47677,26 @@ pub mod open {
                 }
                 Some("dbaas_postgresql_volume") => {
                     (
-                        |v| {
-                            ::serde_json::from_value(v)
+                        |s| {
+                            ::serde_json::from_str(s)
                                 .map(UsageReportTotal::DbaasPostgresqlVolume)
                         },
                         "UsageReportTotal with type \"dbaas_postgresql_volume\"",
                     )
                 }
-                Some(_) => return Ok(Self::Unknown(value)),
+                Some(_) => {
+                    (
+                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Unknown),
+                        "UsageReportTotal",
+                    )
+                }
                 None => {
                     return Err(
                         D::Error::custom("UsageReportTotal: missing string field `type`"),
                     );
                 }
             };
-            parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
         }
     }
 }

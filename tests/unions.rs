@@ -183,3 +183,43 @@ fn open_enums_keep_unknown_values_and_round_trip() {
     .unwrap();
     assert_eq!(page.price_status.as_str(), "brand_new_status");
 }
+
+/// The client parses response bytes (not a `Value`): a page with known, unknown and escaped tags
+/// parses row by row, and a malformed known row fails the page with the type and field named.
+#[test]
+fn pages_parse_from_bytes_with_unknown_rows_kept() {
+    let mut known = instance_resource();
+    known["cost"] = json!(1.5);
+    let unknown = json!({"type": "quantum_disk", "project_id": 4, "nested": {"type": "instance"}});
+    let escaped = json!({"type": "quantum\u{00e9}\"disk", "project_id": 5});
+    let page = json!({"count": 3, "price_status": "show", "results": [known, unknown, escaped]});
+    let bytes = serde_json::to_vec(&page).unwrap();
+    let parsed: types::CostReportDetailed = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(parsed.count, 3);
+    assert!(matches!(parsed.results[0], CostReportResource::Instance(_)));
+    assert_eq!(parsed.results[0].cost(), Some(1.5));
+    assert_eq!(parsed.results[1], CostReportResource::Unknown(unknown));
+    assert_eq!(parsed.results[2].type_name(), "quantum\u{00e9}\"disk");
+    assert_eq!(parsed.results[2].project_id(), Some(5));
+
+    let mut bad = instance_resource();
+    bad["project_id"] = json!("seven");
+    let page = json!({"count": 1, "price_status": "show", "results": [bad]});
+    let error =
+        serde_json::from_slice::<types::CostReportDetailed>(&serde_json::to_vec(&page).unwrap())
+            .unwrap_err()
+            .to_string();
+    assert!(
+        error.contains("CostReportResource with type \"instance\": invalid type: string \"seven\", expected i64"),
+        "{error}"
+    );
+
+    let page = br#"{"count": 1, "price_status": "show", "results": [{"type": 7}]}"#;
+    let error = serde_json::from_slice::<types::CostReportDetailed>(page)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("CostReportResource: invalid type: integer `7`"),
+        "{error}"
+    );
+}

@@ -246,14 +246,23 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use ::serde::de::Error as _;
-                type Parse = fn(::serde_json::Value) -> Result<#name, ::serde_json::Error>;
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                let (parse, what): (Parse, &str) = match value.get(#property).and_then(|v| v.as_str()) {
-                    #(Some(#tags) => (|v| ::serde_json::from_value(v).map(#name::#variants), #errors),)*
-                    Some(_) => return Ok(Self::Unknown(value)),
+                // The row is kept as raw JSON text, its tag read with every other field skipped, then
+                // the text is parsed once more as the variant: no `Value` tree is built for a known type.
+                #[derive(::serde::Deserialize)]
+                struct Tag<'a> {
+                    #[serde(rename = #property, borrow)]
+                    tag: Option<::std::borrow::Cow<'a, str>>,
+                }
+                type Parse = fn(&str) -> Result<#name, ::serde_json::Error>;
+                let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
+                let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                    .map_err(|e| D::Error::custom(format_args!("{}: {e}", #name_str)))?;
+                let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
+                    #(Some(#tags) => (|s| ::serde_json::from_str(s).map(#name::#variants), #errors),)*
+                    Some(_) => (|s| ::serde_json::from_str(s).map(#name::Unknown), #name_str),
                     None => return Err(D::Error::custom(#missing)),
                 };
-                parse(value).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+                parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
             }
         }
     }
