@@ -18,6 +18,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
 
 
+CONTENDERS = ("rust, sequential pages", "rust, 4 pages at once", "python gcore 0.59.0 SDK")
+
+
+def same_rows(path):
+    """The file's lines, line endings aside."""
+    with open(path, newline="") as f:
+        return [line.rstrip("\r\n") for line in f]
+
+
 def run(cmd, env):
     """Runs cmd; returns (seconds, peak RSS in MiB)."""
     start = time.perf_counter()
@@ -40,13 +49,13 @@ def main():
                               stdout=subprocess.PIPE, text=True)
     url = server.stdout.readline().strip()
     env = dict(os.environ, GCORE_API_KEY="bench-key", GCORE_BASE_URL=url)
-    out = "/tmp/gcore-billing-bench.csv"
-    export = [os.path.join(RELEASE, "examples", "export"), "--output", out, "--quiet", "--page-size", "1000",
+    outs = {name: f"/tmp/gcore-billing-bench-{i}.csv" for i, name in enumerate(CONTENDERS)}
+    export = [os.path.join(RELEASE, "examples", "export"), "--quiet", "--page-size", "1000",
               "--from", "2024-08-01T00:00:00Z", "--to", "2024-09-01T00:00:00Z"]
     contenders = {
-        "rust, sequential pages": export + ["--concurrency", "1"],
-        "rust, 4 pages at once": export + ["--concurrency", "4"],
-        "python gcore 0.59.0 SDK": [sys.executable, os.path.join(ROOT, "benches", "python_export.py"), out],
+        CONTENDERS[0]: export + ["--output", outs[CONTENDERS[0]], "--concurrency", "1"],
+        CONTENDERS[1]: export + ["--output", outs[CONTENDERS[1]], "--concurrency", "4"],
+        CONTENDERS[2]: [sys.executable, os.path.join(ROOT, "benches", "python_export.py"), outs[CONTENDERS[2]]],
     }
     results = {}
     try:
@@ -58,8 +67,14 @@ def main():
             print(f"{name:28} {seconds:7.2f} s  {args.rows / seconds:10.0f} rows/s  peak RSS {rss:7.1f} MiB  ({runs[-1][2]})")
     finally:
         server.terminate()
-    python = results["python gcore 0.59.0 SDK"][0]
-    for name in ("rust, sequential pages", "rust, 4 pages at once"):
+    # The race is only fair if everyone wrote the same rows: compare the files (Python's csv ends lines with CRLF).
+    expected = same_rows(outs[CONTENDERS[0]])
+    for name in CONTENDERS[1:]:
+        if same_rows(outs[name]) != expected:
+            sys.exit(f"{name} wrote different rows from {CONTENDERS[0]}")
+    print(f"all three wrote the same {len(expected) - 1} rows")
+    python = results[CONTENDERS[2]][0]
+    for name in CONTENDERS[:2]:
         print(f"{name} is {python / results[name][0]:.1f}x faster than the Python SDK")
 
 

@@ -157,6 +157,63 @@ fn u64_list(body: &Value, key: &str) -> Option<Vec<u64>> {
         .map(|a| a.iter().filter_map(Value::as_u64).collect())
 }
 
+/// The request's filters: types, regions, projects and tag conditions; absent or empty lists pass all.
+struct Filter<'a> {
+    types: Option<Vec<&'a str>>,
+    regions: Option<Vec<u64>>,
+    projects: Option<Vec<u64>>,
+    tags: Option<&'a Value>,
+}
+
+impl<'a> Filter<'a> {
+    fn from_body(body: &'a Value) -> Self {
+        let nonempty_u64 = |key| u64_list(body, key).filter(|l| !l.is_empty());
+        Filter {
+            types: body
+                .get("types")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+                .filter(|l| !l.is_empty()),
+            regions: nonempty_u64("regions"),
+            projects: nonempty_u64("projects"),
+            tags: body.get("tags").filter(|t| !t.is_null()),
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.types.is_none()
+            && self.regions.is_none()
+            && self.projects.is_none()
+            && self.tags.is_none()
+    }
+
+    fn accepts(&self, kind: &str, a: &Attrs) -> bool {
+        self.types.as_ref().is_none_or(|t| t.contains(&kind))
+            && self.regions.as_ref().is_none_or(|r| r.contains(&a.region))
+            && self
+                .projects
+                .as_ref()
+                .is_none_or(|p| p.contains(&a.project))
+            && self.tags.is_none_or(|t| tags_match(t, &tags_json(a.tags)))
+    }
+}
+
+/// `offset` and how many rows to return (`limit`, capped at the server's page maximum).
+fn page_window(body: &Value, max_page: usize) -> Result<(usize, usize), String> {
+    let limit = body
+        .get("limit")
+        .map_or(Some(10), Value::as_u64)
+        .ok_or("limit must be a positive integer")?;
+    let offset = body
+        .get("offset")
+        .map_or(Some(0), Value::as_u64)
+        .ok_or("offset must be 0 or more")?;
+    if limit == 0 {
+        return Err("limit must be at least 1".into());
+    }
+    Ok((offset as usize, (limit as usize).min(max_page)))
+}
+
 fn time_window(body: &Value) -> Result<(), String> {
     let from = body
         .get("time_from")
@@ -210,34 +267,28 @@ impl Dataset {
         }
     }
 
-    /// Indexes of the resources that pass the request's filters.
+    /// The resources that pass the request's filters, in order.
     fn matching(&self, body: &Value) -> Vec<Attrs> {
-        let types: Option<Vec<&str>> = body
-            .get("types")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect());
-        let regions = u64_list(body, "regions");
-        let projects = u64_list(body, "projects");
-        let tags = body.get("tags").filter(|t| !t.is_null());
+        let filter = Filter::from_body(body);
         (0..self.resources)
             .map(|i| self.attrs(i))
-            .filter(|a| {
-                types
-                    .as_ref()
-                    .is_none_or(|t| t.is_empty() || t.contains(&self.types[a.type_index].as_str()))
-            })
-            .filter(|a| {
-                regions
-                    .as_ref()
-                    .is_none_or(|r| r.is_empty() || r.contains(&a.region))
-            })
-            .filter(|a| {
-                projects
-                    .as_ref()
-                    .is_none_or(|p| p.is_empty() || p.contains(&a.project))
-            })
-            .filter(|a| tags.is_none_or(|t| tags_match(t, &tags_json(a.tags))))
+            .filter(|a| filter.accepts(&self.types[a.type_index], a))
             .collect()
+    }
+
+    /// One page of the resources that pass the filters, and how many pass in all. Without filters
+    /// the page is computed from its offset alone, so paging through a million resources stays linear.
+    fn matching_page(&self, body: &Value, max_page: usize) -> Result<(usize, Vec<Attrs>), String> {
+        let (offset, take) = page_window(body, max_page)?;
+        let filter = Filter::from_body(body);
+        if filter.is_open() {
+            let end = offset.saturating_add(take).min(self.resources);
+            let page = (offset.min(end)..end).map(|i| self.attrs(i)).collect();
+            return Ok((self.resources, page));
+        }
+        let all = self.matching(body);
+        let page = all.iter().skip(offset).take(take).cloned().collect();
+        Ok((all.len(), page))
     }
 
     fn row(
@@ -313,7 +364,6 @@ impl Dataset {
     /// `POST /cloud/v1/cost_report/resources`.
     pub fn detailed(&self, body: &Value, max_page: usize) -> Result<Response, String> {
         time_window(body)?;
-        let matching = self.matching(body);
         match body
             .get("response_format")
             .and_then(Value::as_str)
@@ -321,16 +371,17 @@ impl Dataset {
         {
             "csv_records" => Ok(csv_response(
                 &DETAILED_CSV_COLUMNS,
-                matching
+                self.matching(body)
                     .iter()
                     .filter_map(|a| self.row(&self.detailed, a, None)),
             )),
             "json" => {
-                let results = self.page(&self.detailed, &matching, body, max_page)?;
-                Ok(axum::Json(
-                    json!({"count": matching.len(), "price_status": "show", "results": results}),
+                let (count, page) = self.matching_page(body, max_page)?;
+                let results = self.rows(&self.detailed, &page);
+                Ok(
+                    axum::Json(json!({"count": count, "price_status": "show", "results": results}))
+                        .into_response(),
                 )
-                .into_response())
             }
             other => Err(format!(
                 "response_format {other:?} is not one of csv_records, json"
@@ -338,32 +389,11 @@ impl Dataset {
         }
     }
 
-    fn page(
-        &self,
-        union: &Union,
-        matching: &[Attrs],
-        body: &Value,
-        max_page: usize,
-    ) -> Result<Vec<Value>, String> {
-        let limit = body
-            .get("limit")
-            .map_or(Some(10), Value::as_u64)
-            .ok_or("limit must be a positive integer")?;
-        let offset = body
-            .get("offset")
-            .map_or(Some(0), Value::as_u64)
-            .ok_or("offset must be 0 or more")?;
-        if limit == 0 {
-            return Err("limit must be at least 1".into());
-        }
-        let take = (limit as usize).min(max_page);
-        Ok(matching
-            .iter()
-            .skip(offset as usize)
-            .take(take)
+    fn rows(&self, union: &Union, page: &[Attrs]) -> Vec<Value> {
+        page.iter()
             .filter_map(|a| self.row(union, a, None))
             .map(Value::Object)
-            .collect())
+            .collect()
     }
 
     fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
@@ -421,7 +451,9 @@ impl Dataset {
     pub fn usage(&self, body: &Value, max_page: usize) -> Result<Response, String> {
         time_window(body)?;
         let matching = self.matching(body);
-        let resources = self.page(&self.usage_resources, &matching, body, max_page)?;
+        let (offset, take) = page_window(body, max_page)?;
+        let page: Vec<Attrs> = matching.iter().skip(offset).take(take).cloned().collect();
+        let resources = self.rows(&self.usage_resources, &page);
         let totals = self.sum_rows(&self.usage_totals, &matching, false);
         Ok(
             axum::Json(json!({"count": matching.len(), "resources": resources, "totals": totals}))
@@ -581,4 +613,50 @@ pub fn reservations(query: &str) -> Result<Response, String> {
         })
         .collect();
     Ok(axum::Json(json!({"count": results.len(), "results": results})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset() -> Dataset {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml");
+        Dataset::load(&spec, 2_000, 7).expect("dataset")
+    }
+
+    fn page_rows(data: &Dataset, body: &Value) -> (usize, Vec<Value>) {
+        let (count, page) = data.matching_page(body, 1_000).expect("page");
+        (count, data.rows(&data.detailed, &page))
+    }
+
+    /// Pages, with and without filters, are consecutive slices of the full filtered list.
+    #[test]
+    fn pages_are_slices_of_the_filtered_list() {
+        let data = dataset();
+        for filter in [
+            json!({}),
+            json!({"regions": [76], "projects": [2, 3]}),
+            json!({"types": []}),
+        ] {
+            let all = data.matching(&filter);
+            let mut seen = Vec::new();
+            for offset in (0..all.len() + 300).step_by(300) {
+                let mut body = filter.clone();
+                body["limit"] = json!(300);
+                body["offset"] = json!(offset);
+                let (count, rows) = page_rows(&data, &body);
+                assert_eq!(count, all.len(), "{filter}");
+                seen.extend(rows);
+            }
+            assert_eq!(seen.len(), all.len(), "{filter}");
+            assert_eq!(seen, data.rows(&data.detailed, &all), "{filter}");
+        }
+        assert!(
+            data.matching(&json!({"regions": [76], "projects": [2, 3]}))
+                .len()
+                < 2_000
+        );
+        let error = data.matching_page(&json!({"limit": 0}), 1_000).unwrap_err();
+        assert_eq!(error, "limit must be at least 1");
+    }
 }
