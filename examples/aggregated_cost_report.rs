@@ -17,19 +17,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = client.aggregated_cost_report(request.clone()).await?;
     println!("{} totals:", report.count);
     for total in &report.results {
-        println!(
-            "  {:<36} region {:>3}: {:>14.1} {:<10} {:>10}",
+        let line = support::total_line(
             total.type_name(),
-            total.region_id().unwrap_or_default(),
-            total.billing_value().unwrap_or_default(),
-            total
-                .billing_value_unit()
-                .map(|u| u.to_string())
-                .unwrap_or_default(),
-            total
-                .cost()
-                .map_or("unpriced".to_string(), |c| format!("{c:.2}")),
+            total.region_id(),
+            total.billing_value(),
+            total.billing_value_unit(),
         );
+        let cost = total
+            .cost()
+            .map_or("unpriced".to_string(), |c| format!("{c:.2}"));
+        println!("{line} {cost:>10}");
     }
     let table = client.aggregated_cost_report_csv_rows(request).await?;
     println!(

@@ -18,16 +18,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = client.usage_report(request.clone()).await?;
     println!("{} resources; totals:", page.count);
     for total in &page.totals {
-        println!(
-            "  {:<36} region {:>3}: {:>14.1} {}",
+        let line = support::total_line(
             total.type_name(),
-            total.region_id().unwrap_or_default(),
-            total.billing_value().unwrap_or_default(),
-            total
-                .billing_value_unit()
-                .map(|u| u.to_string())
-                .unwrap_or_default()
+            total.region_id(),
+            total.billing_value(),
+            total.billing_value_unit(),
         );
+        println!("{}", line.trim_end());
     }
     let all: Vec<types::UsageReportResource> = client
         .usage_report_stream(request, PageOptions::default().concurrency(4))

@@ -44,3 +44,19 @@ pub fn last_month() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::
         this_month,
     )
 }
+
+/// One line of a totals table: type, region, amount and unit, as both totals examples print them.
+pub fn total_line(
+    type_name: &str,
+    region_id: Option<i64>,
+    billing_value: Option<f64>,
+    unit: Option<gcore_billing::types::BillingValueUnit>,
+) -> String {
+    format!(
+        "  {:<36} region {:>3}: {:>14.1} {:<10}",
+        type_name,
+        region_id.unwrap_or_default(),
+        billing_value.unwrap_or_default(),
+        unit.map(|u| u.to_string()).unwrap_or_default(),
+    )
+}

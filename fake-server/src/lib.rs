@@ -126,10 +126,22 @@ impl FakeServer {
             max_page: config.max_page.max(1),
         });
         let router = Router::new()
-            .route("/cloud/v1/cost_report/resources", post(detailed))
-            .route("/cloud/v1/cost_report/totals", post(aggregated))
-            .route("/cloud/v1/reservation_cost_report/totals", post(monthly))
-            .route("/cloud/v1/usage_report", post(usage))
+            .route(
+                DETAILED,
+                report_route(DETAILED, |s, b| s.data.detailed(b, s.max_page)),
+            )
+            .route(
+                AGGREGATED,
+                report_route(AGGREGATED, |s, b| s.data.totals(b, false)),
+            )
+            .route(
+                MONTHLY,
+                report_route(MONTHLY, |s, b| s.data.totals(b, true)),
+            )
+            .route(
+                USAGE,
+                report_route(USAGE, |s, b| s.data.usage(b, s.max_page)),
+            )
             .route(
                 "/cloud/v1/pricing/{region_id}/billing_reservation",
                 post(pricing),
@@ -319,6 +331,11 @@ fn record(
     }
 }
 
+const DETAILED: &str = "/cloud/v1/cost_report/resources";
+const AGGREGATED: &str = "/cloud/v1/cost_report/totals";
+const MONTHLY: &str = "/cloud/v1/reservation_cost_report/totals";
+const USAGE: &str = "/cloud/v1/usage_report";
+
 async fn report(
     shared: Arc<Shared>,
     path: &str,
@@ -340,72 +357,18 @@ async fn report(
     }
 }
 
-async fn detailed(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    kill: Option<axum::Extension<KillSwitch>>,
-    body: Bytes,
-) -> Response {
-    report(
-        shared,
-        "/cloud/v1/cost_report/resources",
-        headers,
-        kill.map(|k| k.0),
-        body,
-        |s, b| s.data.detailed(b, s.max_page),
-    )
-    .await
-}
+/// A report answered from the request body alone, and the route that serves it at `path`.
+type Answer = fn(&Shared, &Value) -> Result<Response, String>;
 
-async fn aggregated(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    kill: Option<axum::Extension<KillSwitch>>,
-    body: Bytes,
-) -> Response {
-    report(
-        shared,
-        "/cloud/v1/cost_report/totals",
-        headers,
-        kill.map(|k| k.0),
-        body,
-        |s, b| s.data.totals(b, false),
+fn report_route(path: &'static str, answer: Answer) -> axum::routing::MethodRouter<Arc<Shared>> {
+    post(
+        move |State(shared): State<Arc<Shared>>,
+              headers: HeaderMap,
+              kill: Option<axum::Extension<KillSwitch>>,
+              body: Bytes| async move {
+            report(shared, path, headers, kill.map(|k| k.0), body, answer).await
+        },
     )
-    .await
-}
-
-async fn monthly(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    kill: Option<axum::Extension<KillSwitch>>,
-    body: Bytes,
-) -> Response {
-    report(
-        shared,
-        "/cloud/v1/reservation_cost_report/totals",
-        headers,
-        kill.map(|k| k.0),
-        body,
-        |s, b| s.data.totals(b, true),
-    )
-    .await
-}
-
-async fn usage(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    kill: Option<axum::Extension<KillSwitch>>,
-    body: Bytes,
-) -> Response {
-    report(
-        shared,
-        "/cloud/v1/usage_report",
-        headers,
-        kill.map(|k| k.0),
-        body,
-        |s, b| s.data.usage(b, s.max_page),
-    )
-    .await
 }
 
 async fn pricing(
