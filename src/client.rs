@@ -33,6 +33,16 @@ impl fmt::Debug for ApiKey {
     }
 }
 
+/// PEM text of extra trusted root certificates, shown in `Debug` by size only.
+#[derive(Clone)]
+struct Pem(Vec<u8>);
+
+impl fmt::Debug for Pem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pem({} bytes)", self.0.len())
+    }
+}
+
 /// Builds a [`Client`]. Every setting has a default except the API key.
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
@@ -42,6 +52,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
+    extra_roots: Vec<Pem>,
 }
 
 impl Default for ClientBuilder {
@@ -53,6 +64,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(120),
             retry: RetryPolicy::default(),
             user_agent: concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -100,6 +112,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the root certificates in `pem` (one or more PEM blocks) as well as the system's, for
+    /// HTTPS through a proxy or gateway with its own certificate authority. A PEM that does not
+    /// parse is an [`Error::Config`] from [`build`](Self::build).
+    pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(Pem(pem.into()));
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let key = self.api_key.ok_or_else(|| {
@@ -122,7 +142,20 @@ impl ClientBuilder {
                 "base URL {base_url:?} must be http or https"
             )));
         }
+        let mut roots = Vec::new();
+        for (i, pem) in self.extra_roots.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(&pem.0)
+                .map_err(|e| Error::Config(format!("root certificate PEM #{}: {e}", i + 1)))?;
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "root certificate PEM #{} holds no certificate",
+                    i + 1
+                )));
+            }
+            roots.extend(certs);
+        }
         let http = reqwest::Client::builder()
+            .tls_certs_merge(roots)
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
