@@ -79,7 +79,8 @@ impl Error {
     /// True when trying again later may succeed: network errors, timeouts, 408, 409, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Network { .. } | Error::Timeout { .. } => true,
+            Error::Network { source, .. } => !is_tls_failure(source),
+            Error::Timeout { .. } => true,
             Error::Api { status, .. } => is_retryable_status(*status),
             _ => false,
         }
@@ -125,6 +126,25 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// True when a transport error comes from TLS (an untrusted or invalid certificate, a failed
+/// handshake): trying again would meet the same certificate, so it is not retried.
+pub(crate) fn is_tls_failure(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<rustls::Error>() {
+            return true;
+        }
+        // An io::Error's `source()` skips the error it wraps, so step into that error instead.
+        source = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 /// The statuses worth retrying on a read-only request.

@@ -105,7 +105,11 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Errors worth another attempt: the connection failed or broke, or it timed out.
 fn is_retryable_transport(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect() || error.is_status() || error.is_decode())
+    !(error.is_builder()
+        || error.is_redirect()
+        || error.is_status()
+        || error.is_decode()
+        || crate::error::is_tls_failure(error))
 }
 
 impl ClientHooks<Hooks> for GeneratedClient {

@@ -4,6 +4,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{KEY, at};
 use gcore_billing::{Client, Error, types};
@@ -13,7 +14,12 @@ use tokio_rustls::rustls::{self, pki_types};
 
 /// A TLS server on 127.0.0.1 answering every request with an empty detailed cost report page; each
 /// request's head (request line and headers) is sent back to the test through the channel.
-async fn tls_server() -> (String, String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+async fn tls_server() -> (
+    String,
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    Arc<AtomicUsize>,
+) {
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     let cert_pem = certified.cert.pem();
     let key = pki_types::PrivateKeyDer::Pkcs8(pki_types::PrivatePkcs8KeyDer::from(
@@ -30,9 +36,12 @@ async fn tls_server() -> (String, String, tokio::sync::mpsc::UnboundedReceiver<S
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
     let (heads, received) = tokio::sync::mpsc::unbounded_channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
     tokio::spawn(async move {
         loop {
             let (socket, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
             // A client that does not trust the certificate aborts the handshake: wait for the next.
             let Ok(mut tls) = acceptor.accept(socket).await else {
                 continue;
@@ -57,7 +66,7 @@ async fn tls_server() -> (String, String, tokio::sync::mpsc::UnboundedReceiver<S
             tls.shutdown().await.unwrap();
         }
     });
-    (url, cert_pem, received)
+    (url, cert_pem, received, connections)
 }
 
 fn detailed() -> types::builder::CostReportDetailedRequest {
@@ -68,12 +77,12 @@ fn detailed() -> types::builder::CostReportDetailedRequest {
 
 #[tokio::test]
 async fn https_with_a_trusted_root_works_and_an_unknown_certificate_is_refused() {
-    let (url, cert_pem, mut heads) = tls_server().await;
+    let (url, cert_pem, mut heads, connections) = tls_server().await;
 
+    // Default retries: a certificate failure is not retried, since the next try would meet the same one.
     let untrusting = Client::builder()
         .api_key(KEY)
         .base_url(&url)
-        .max_retries(0)
         .build()
         .unwrap();
     let error = untrusting
@@ -86,6 +95,12 @@ async fn https_with_a_trusted_root_works_and_an_unknown_certificate_is_refused()
             .to_string()
             .contains("invalid peer certificate: UnknownIssuer"),
         "{error}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "one attempt, no retries"
     );
     assert!(
         heads.try_recv().is_err(),
