@@ -4,16 +4,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KEY, at, client, fast_retries, server};
+use common::{KEY, at, client, detailed, fast_retries, server};
 use gcore_billing::{Client, Error, types};
 use gcore_billing_fake::Fault;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn detailed() -> types::builder::CostReportDetailedRequest {
-    types::CostReportDetailedRequest::builder()
-        .time_from(at("2024-08-01T00:00:00Z"))
-        .time_to(at("2024-09-01T00:00:00Z"))
-}
 
 #[tokio::test]
 async fn status_429_with_retry_after_is_retried_then_succeeds() {

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{KEY, at};
+use common::{KEY, detailed};
 use gcore_billing::{Client, Error, types};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::TlsAcceptor;
@@ -67,12 +67,6 @@ async fn tls_server() -> (
         }
     });
     (url, cert_pem, received, connections)
-}
-
-fn detailed() -> types::builder::CostReportDetailedRequest {
-    types::CostReportDetailedRequest::builder()
-        .time_from(at("2024-08-01T00:00:00Z"))
-        .time_to(at("2024-09-01T00:00:00Z"))
 }
 
 #[tokio::test]

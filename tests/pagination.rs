@@ -4,16 +4,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{at, client, server};
+use common::{at, client, detailed, server};
 use futures::StreamExt;
 use gcore_billing::{Error, PageOptions, types};
 use gcore_billing_fake::{Config, FakeServer, Fault};
-
-fn detailed() -> types::builder::CostReportDetailedRequest {
-    types::CostReportDetailedRequest::builder()
-        .time_from(at("2024-08-01T00:00:00Z"))
-        .time_to(at("2024-09-01T00:00:00Z"))
-}
 
 /// The identity of a row: (type, name, value) is unique in the fake data because the name has the index.
 fn key(row: &types::CostReportResource) -> String {

@@ -38,3 +38,10 @@ pub fn client(server: &FakeServer) -> Client {
 pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     text.parse().expect("RFC 3339 time")
 }
+
+/// A detailed cost report request for August 2024, with every other field left to its default.
+pub fn detailed() -> gcore_billing::types::builder::CostReportDetailedRequest {
+    gcore_billing::types::CostReportDetailedRequest::builder()
+        .time_from(at("2024-08-01T00:00:00Z"))
+        .time_to(at("2024-09-01T00:00:00Z"))
+}
