@@ -86,16 +86,26 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_string))
 }
 
-/// `retry-after-ms` (milliseconds) or `Retry-After` (seconds), when present and not absurd.
+/// `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date), when present and
+/// not absurd (negative, or over a minute).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let millis = headers
         .get("retry-after-ms")
         .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
         .map(|ms| ms / 1000.0);
     let seconds = || {
-        headers
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
+        let value = headers
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim();
+        value.parse::<f64>().ok().or_else(|| {
+            // An HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) is RFC 2822 with the zone spelled GMT.
+            // A date already past (clock skew, most likely) falls back to the computed backoff.
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            (wait.num_milliseconds() > 0).then(|| wait.num_milliseconds() as f64 / 1000.0)
+        })
     };
     let wait = millis.or_else(seconds)?;
     (wait.is_finite() && wait >= 0.0)
@@ -212,6 +222,27 @@ mod tests {
             None
         );
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_waits_until_then() {
+        let date = |from_now: chrono::Duration| {
+            (chrono::Utc::now() + from_now)
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string()
+        };
+        let soon = date(chrono::Duration::seconds(10));
+        let wait = retry_after(&headers(&[("retry-after", soon.as_str())])).expect("a wait");
+        // The date has whole seconds, so the wait is a little under 10 s.
+        assert!(
+            wait > Duration::from_secs(8) && wait <= Duration::from_secs(10),
+            "{wait:?}"
+        );
+        let late = date(chrono::Duration::hours(2));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", late.as_str())])),
+            None
+        );
     }
 
     #[test]
