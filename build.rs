@@ -8,7 +8,7 @@ const OUTPUT: &str = "gcore_billing.rs";
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join(OUTPUT);
     let source = source_for_this_build();
-    // Write only on change: an unchanged output keeps its timestamp, and nothing reads a half-written file.
+    // Write only on change, so an unchanged output keeps its timestamp.
     if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
         std::fs::write(&out, source)
             .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));

@@ -79,8 +79,9 @@ impl Error {
     /// True when trying again later may succeed: network errors, timeouts, 408, 409, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Network { source, .. } => !is_tls_failure(source),
-            Error::Timeout { .. } => true,
+            Error::Network { source, .. } | Error::Timeout { source, .. } => {
+                is_retryable_transport(source)
+            }
             Error::Api { status, .. } => is_retryable_status(*status),
             _ => false,
         }
@@ -128,9 +129,19 @@ impl Error {
     }
 }
 
+/// Transport errors worth another attempt: the connection failed or broke, or it timed out. Not a
+/// request that could not be built, a redirect loop, an undecodable body, or a TLS failure.
+pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
+    !(error.is_builder()
+        || error.is_redirect()
+        || error.is_status()
+        || error.is_decode()
+        || is_tls_failure(error))
+}
+
 /// True when a transport error comes from TLS (an untrusted or invalid certificate, a failed
-/// handshake): trying again would meet the same certificate, so it is not retried.
-pub(crate) fn is_tls_failure(error: &reqwest::Error) -> bool {
+/// handshake): trying again would meet the same certificate.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if current.is::<rustls::Error>() {

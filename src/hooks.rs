@@ -10,7 +10,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
-use crate::error::is_retryable_status;
+use crate::error::{is_retryable_status, is_retryable_transport};
 use crate::generated::Client as GeneratedClient;
 
 /// Longest `Retry-After` the client will honour; a longer one falls back to its own backoff.
@@ -111,15 +111,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (wait.is_finite() && wait >= 0.0)
         .then(|| Duration::from_secs_f64(wait))
         .filter(|d| *d <= MAX_RETRY_AFTER)
-}
-
-/// Errors worth another attempt: the connection failed or broke, or it timed out.
-fn is_retryable_transport(error: &reqwest::Error) -> bool {
-    !(error.is_builder()
-        || error.is_redirect()
-        || error.is_status()
-        || error.is_decode()
-        || crate::error::is_tls_failure(error))
 }
 
 impl ClientHooks<Hooks> for GeneratedClient {

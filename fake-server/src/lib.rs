@@ -357,9 +357,10 @@ async fn report(
     }
 }
 
-/// A report answered from the request body alone, and the route that serves it at `path`.
+/// How a report is answered from the request body alone.
 type Answer = fn(&Shared, &Value) -> Result<Response, String>;
 
+/// The POST route for a report at `path`: records the request, applies faults, then answers.
 fn report_route(path: &'static str, answer: Answer) -> axum::routing::MethodRouter<Arc<Shared>> {
     post(
         move |State(shared): State<Arc<Shared>>,
