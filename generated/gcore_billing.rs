@@ -45586,204 +45586,263 @@ pub mod open {
                 #[serde(rename = "type", borrow)]
                 tag: Option<::std::borrow::Cow<'a, str>>,
             }
-            type Parse = fn(&str) -> Result<CostReportResource, ::serde_json::Error>;
+            type Parse = fn(&str) -> Result<CostReportResource, String>;
             let raw = <Box<
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let tag: Tag<'_> = ::serde_json::from_str(raw.get())
-                .map_err(|e| D::Error::custom(
-                    format_args!("{}: {e}", "CostReportResource"),
+                .map_err(|_| D::Error::custom(
+                    "CostReportResource: field `type` is not a string",
                 ))?;
-            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
+            let parse: Parse = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::AiCluster),
-                        "CostReportResource with type \"ai_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::AiCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceAiCluster,
+                            >("CostReportResource with type \"ai_cluster\"", s))
+                    }
                 }
                 Some("ai_virtual_cluster") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::AiVirtualCluster)
-                        },
-                        "CostReportResource with type \"ai_virtual_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::AiVirtualCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceAiVirtualCluster,
+                            >("CostReportResource with type \"ai_virtual_cluster\"", s))
+                    }
                 }
                 Some("baremetal") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Baremetal),
-                        "CostReportResource with type \"baremetal\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Baremetal)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceBaremetal,
+                            >("CostReportResource with type \"baremetal\"", s))
+                    }
                 }
                 Some("basic_vm") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::BasicVm),
-                        "CostReportResource with type \"basic_vm\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::BasicVm)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceBasicVm,
+                            >("CostReportResource with type \"basic_vm\"", s))
+                    }
                 }
                 Some("backup") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Backup),
-                        "CostReportResource with type \"backup\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Backup)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceBackup,
+                            >("CostReportResource with type \"backup\"", s))
+                    }
                 }
                 Some("containers") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Container),
-                        "CostReportResource with type \"containers\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Container)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceContainer,
+                            >("CostReportResource with type \"containers\"", s))
+                    }
                 }
                 Some("egress_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::EgressTraffic)
-                        },
-                        "CostReportResource with type \"egress_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::EgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceEgressTraffic,
+                            >("CostReportResource with type \"egress_traffic\"", s))
+                    }
                 }
                 Some("external_ip") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(CostReportResource::ExternalIp)
-                        },
-                        "CostReportResource with type \"external_ip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::ExternalIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceExternalIp,
+                            >("CostReportResource with type \"external_ip\"", s))
+                    }
                 }
                 Some("file_share") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::FileShare),
-                        "CostReportResource with type \"file_share\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::FileShare)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceFileShare,
+                            >("CostReportResource with type \"file_share\"", s))
+                    }
                 }
                 Some("floatingip") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(CostReportResource::FloatingIp)
-                        },
-                        "CostReportResource with type \"floatingip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::FloatingIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceFloatingIp,
+                            >("CostReportResource with type \"floatingip\"", s))
+                    }
                 }
                 Some("functions") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Functions),
-                        "CostReportResource with type \"functions\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Functions)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceFunctions,
+                            >("CostReportResource with type \"functions\"", s))
+                    }
                 }
                 Some("functions_calls") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::FunctionCalls)
-                        },
-                        "CostReportResource with type \"functions_calls\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::FunctionCalls)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceFunctionCalls,
+                            >("CostReportResource with type \"functions_calls\"", s))
+                    }
                 }
                 Some("functions_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::FunctionEgressTraffic)
-                        },
-                        "CostReportResource with type \"functions_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::FunctionEgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceFunctionEgressTraffic,
+                            >("CostReportResource with type \"functions_traffic\"", s))
+                    }
                 }
                 Some("image") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Image),
-                        "CostReportResource with type \"image\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Image)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceImage,
+                            >("CostReportResource with type \"image\"", s))
+                    }
                 }
                 Some("inference") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Inference),
-                        "CostReportResource with type \"inference\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Inference)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceInference,
+                            >("CostReportResource with type \"inference\"", s))
+                    }
                 }
                 Some("instance") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Instance),
-                        "CostReportResource with type \"instance\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Instance)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceInstance,
+                            >("CostReportResource with type \"instance\"", s))
+                    }
                 }
                 Some("load_balancer") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::LoadBalancer)
-                        },
-                        "CostReportResource with type \"load_balancer\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::LoadBalancer)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceLoadBalancer,
+                            >("CostReportResource with type \"load_balancer\"", s))
+                    }
                 }
                 Some("log_index") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::LogIndex),
-                        "CostReportResource with type \"log_index\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::LogIndex)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceLogIndex,
+                            >("CostReportResource with type \"log_index\"", s))
+                    }
                 }
                 Some("snapshot") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Snapshot),
-                        "CostReportResource with type \"snapshot\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Snapshot)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceSnapshot,
+                            >("CostReportResource with type \"snapshot\"", s))
+                    }
                 }
                 Some("volume") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Volume),
-                        "CostReportResource with type \"volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Volume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceVolume,
+                            >("CostReportResource with type \"volume\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::DbaasPostgresqlPooler)
-                        },
-                        "CostReportResource with type \"dbaas_postgresql_connection_pooler\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::DbaasPostgresqlPooler)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceDbaasPostgresqlPooler,
+                            >(
+                                "CostReportResource with type \"dbaas_postgresql_connection_pooler\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_memory") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::DbaasPostgresqlMemory)
-                        },
-                        "CostReportResource with type \"dbaas_postgresql_memory\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::DbaasPostgresqlMemory)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceDbaasPostgresqlMemory,
+                            >(
+                                "CostReportResource with type \"dbaas_postgresql_memory\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_public_network") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::DbaasPostgresqlPublicNetwork)
-                        },
-                        "CostReportResource with type \"dbaas_postgresql_public_network\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::DbaasPostgresqlPublicNetwork)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceDbaasPostgresqlPublicNetwork,
+                            >(
+                                "CostReportResource with type \"dbaas_postgresql_public_network\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_cpu") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::DbaasPostgresqlCpu)
-                        },
-                        "CostReportResource with type \"dbaas_postgresql_cpu\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::DbaasPostgresqlCpu)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceDbaasPostgresqlCpu,
+                            >(
+                                "CostReportResource with type \"dbaas_postgresql_cpu\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_volume") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportResource::DbaasPostgresqlVolume)
-                        },
-                        "CostReportResource with type \"dbaas_postgresql_volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::DbaasPostgresqlVolume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportResourceDbaasPostgresqlVolume,
+                            >(
+                                "CostReportResource with type \"dbaas_postgresql_volume\"",
+                                s,
+                            ))
+                    }
                 }
                 Some(_) => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportResource::Unknown),
-                        "CostReportResource",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportResource::Unknown)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                ::serde_json::Value,
+                            >("CostReportResource", s))
+                    }
                 }
                 None => {
                     return Err(
@@ -45793,7 +45852,7 @@ pub mod open {
                     );
                 }
             };
-            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(D::Error::custom)
         }
     }
     /// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -46282,195 +46341,260 @@ pub mod open {
                 #[serde(rename = "type", borrow)]
                 tag: Option<::std::borrow::Cow<'a, str>>,
             }
-            type Parse = fn(&str) -> Result<CostReportTotal, ::serde_json::Error>;
+            type Parse = fn(&str) -> Result<CostReportTotal, String>;
             let raw = <Box<
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let tag: Tag<'_> = ::serde_json::from_str(raw.get())
-                .map_err(|e| D::Error::custom(
-                    format_args!("{}: {e}", "CostReportTotal"),
+                .map_err(|_| D::Error::custom(
+                    "CostReportTotal: field `type` is not a string",
                 ))?;
-            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
+            let parse: Parse = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::AiCluster),
-                        "CostReportTotal with type \"ai_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::AiCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalAiCluster,
+                            >("CostReportTotal with type \"ai_cluster\"", s))
+                    }
                 }
                 Some("ai_virtual_cluster") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::AiVirtualCluster)
-                        },
-                        "CostReportTotal with type \"ai_virtual_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::AiVirtualCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalAiVirtualCluster,
+                            >("CostReportTotal with type \"ai_virtual_cluster\"", s))
+                    }
                 }
                 Some("baremetal") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Baremetal),
-                        "CostReportTotal with type \"baremetal\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Baremetal)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalBaremetal,
+                            >("CostReportTotal with type \"baremetal\"", s))
+                    }
                 }
                 Some("basic_vm") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::BasicVm),
-                        "CostReportTotal with type \"basic_vm\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::BasicVm)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalBasicVm,
+                            >("CostReportTotal with type \"basic_vm\"", s))
+                    }
                 }
                 Some("backup") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Backup),
-                        "CostReportTotal with type \"backup\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Backup)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalBackup,
+                            >("CostReportTotal with type \"backup\"", s))
+                    }
                 }
                 Some("containers") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Container),
-                        "CostReportTotal with type \"containers\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Container)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalContainer,
+                            >("CostReportTotal with type \"containers\"", s))
+                    }
                 }
                 Some("egress_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(CostReportTotal::EgressTraffic)
-                        },
-                        "CostReportTotal with type \"egress_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::EgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalEgressTraffic,
+                            >("CostReportTotal with type \"egress_traffic\"", s))
+                    }
                 }
                 Some("external_ip") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::ExternalIp),
-                        "CostReportTotal with type \"external_ip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::ExternalIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalExternalIp,
+                            >("CostReportTotal with type \"external_ip\"", s))
+                    }
                 }
                 Some("file_share") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::FileShare),
-                        "CostReportTotal with type \"file_share\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::FileShare)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalFileShare,
+                            >("CostReportTotal with type \"file_share\"", s))
+                    }
                 }
                 Some("floatingip") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::FloatingIp),
-                        "CostReportTotal with type \"floatingip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::FloatingIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalFloatingIp,
+                            >("CostReportTotal with type \"floatingip\"", s))
+                    }
                 }
                 Some("functions") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Functions),
-                        "CostReportTotal with type \"functions\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Functions)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalFunctions,
+                            >("CostReportTotal with type \"functions\"", s))
+                    }
                 }
                 Some("functions_calls") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(CostReportTotal::FunctionCalls)
-                        },
-                        "CostReportTotal with type \"functions_calls\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::FunctionCalls)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalFunctionCalls,
+                            >("CostReportTotal with type \"functions_calls\"", s))
+                    }
                 }
                 Some("functions_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::FunctionEgressTraffic)
-                        },
-                        "CostReportTotal with type \"functions_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::FunctionEgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalFunctionEgressTraffic,
+                            >("CostReportTotal with type \"functions_traffic\"", s))
+                    }
                 }
                 Some("image") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Image),
-                        "CostReportTotal with type \"image\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Image)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalImage,
+                            >("CostReportTotal with type \"image\"", s))
+                    }
                 }
                 Some("inference") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Inference),
-                        "CostReportTotal with type \"inference\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Inference)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalInference,
+                            >("CostReportTotal with type \"inference\"", s))
+                    }
                 }
                 Some("instance") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Instance),
-                        "CostReportTotal with type \"instance\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Instance)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalInstance,
+                            >("CostReportTotal with type \"instance\"", s))
+                    }
                 }
                 Some("load_balancer") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::LoadBalancer),
-                        "CostReportTotal with type \"load_balancer\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::LoadBalancer)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalLoadBalancer,
+                            >("CostReportTotal with type \"load_balancer\"", s))
+                    }
                 }
                 Some("log_index") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::LogIndex),
-                        "CostReportTotal with type \"log_index\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::LogIndex)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalLogIndex,
+                            >("CostReportTotal with type \"log_index\"", s))
+                    }
                 }
                 Some("snapshot") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Snapshot),
-                        "CostReportTotal with type \"snapshot\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Snapshot)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalSnapshot,
+                            >("CostReportTotal with type \"snapshot\"", s))
+                    }
                 }
                 Some("volume") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Volume),
-                        "CostReportTotal with type \"volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Volume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalVolume,
+                            >("CostReportTotal with type \"volume\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::DbaasPostgresqlPooler)
-                        },
-                        "CostReportTotal with type \"dbaas_postgresql_connection_pooler\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::DbaasPostgresqlPooler)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalDbaasPostgresqlPooler,
+                            >(
+                                "CostReportTotal with type \"dbaas_postgresql_connection_pooler\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_memory") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::DbaasPostgresqlMemory)
-                        },
-                        "CostReportTotal with type \"dbaas_postgresql_memory\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::DbaasPostgresqlMemory)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalDbaasPostgresqlMemory,
+                            >(
+                                "CostReportTotal with type \"dbaas_postgresql_memory\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_public_network") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::DbaasPostgresqlPublicNetwork)
-                        },
-                        "CostReportTotal with type \"dbaas_postgresql_public_network\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::DbaasPostgresqlPublicNetwork)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalDbaasPostgresqlPublicNetwork,
+                            >(
+                                "CostReportTotal with type \"dbaas_postgresql_public_network\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_cpu") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::DbaasPostgresqlCpu)
-                        },
-                        "CostReportTotal with type \"dbaas_postgresql_cpu\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::DbaasPostgresqlCpu)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalDbaasPostgresqlCpu,
+                            >("CostReportTotal with type \"dbaas_postgresql_cpu\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_volume") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(CostReportTotal::DbaasPostgresqlVolume)
-                        },
-                        "CostReportTotal with type \"dbaas_postgresql_volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::DbaasPostgresqlVolume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::CostReportTotalDbaasPostgresqlVolume,
+                            >(
+                                "CostReportTotal with type \"dbaas_postgresql_volume\"",
+                                s,
+                            ))
+                    }
                 }
                 Some(_) => {
-                    (
-                        |s| ::serde_json::from_str(s).map(CostReportTotal::Unknown),
-                        "CostReportTotal",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(CostReportTotal::Unknown)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                ::serde_json::Value,
+                            >("CostReportTotal", s))
+                    }
                 }
                 None => {
                     return Err(
@@ -46478,7 +46602,7 @@ pub mod open {
                     );
                 }
             };
-            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(D::Error::custom)
         }
     }
     /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -46938,218 +47062,263 @@ pub mod open {
                 #[serde(rename = "type", borrow)]
                 tag: Option<::std::borrow::Cow<'a, str>>,
             }
-            type Parse = fn(&str) -> Result<UsageReportResource, ::serde_json::Error>;
+            type Parse = fn(&str) -> Result<UsageReportResource, String>;
             let raw = <Box<
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let tag: Tag<'_> = ::serde_json::from_str(raw.get())
-                .map_err(|e| D::Error::custom(
-                    format_args!("{}: {e}", "UsageReportResource"),
+                .map_err(|_| D::Error::custom(
+                    "UsageReportResource: field `type` is not a string",
                 ))?;
-            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
+            let parse: Parse = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::AiCluster)
-                        },
-                        "UsageReportResource with type \"ai_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::AiCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceAiCluster,
+                            >("UsageReportResource with type \"ai_cluster\"", s))
+                    }
                 }
                 Some("ai_virtual_cluster") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::AiVirtualCluster)
-                        },
-                        "UsageReportResource with type \"ai_virtual_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::AiVirtualCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceAiVirtualCluster,
+                            >("UsageReportResource with type \"ai_virtual_cluster\"", s))
+                    }
                 }
                 Some("baremetal") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::Baremetal)
-                        },
-                        "UsageReportResource with type \"baremetal\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Baremetal)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceBaremetal,
+                            >("UsageReportResource with type \"baremetal\"", s))
+                    }
                 }
                 Some("basic_vm") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::BasicVm),
-                        "UsageReportResource with type \"basic_vm\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::BasicVm)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceBasicVm,
+                            >("UsageReportResource with type \"basic_vm\"", s))
+                    }
                 }
                 Some("backup") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Backup),
-                        "UsageReportResource with type \"backup\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Backup)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceBackup,
+                            >("UsageReportResource with type \"backup\"", s))
+                    }
                 }
                 Some("containers") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::Container)
-                        },
-                        "UsageReportResource with type \"containers\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Container)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceContainer,
+                            >("UsageReportResource with type \"containers\"", s))
+                    }
                 }
                 Some("egress_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::EgressTraffic)
-                        },
-                        "UsageReportResource with type \"egress_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::EgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceEgressTraffic,
+                            >("UsageReportResource with type \"egress_traffic\"", s))
+                    }
                 }
                 Some("external_ip") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::ExternalIp)
-                        },
-                        "UsageReportResource with type \"external_ip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::ExternalIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceExternalIp,
+                            >("UsageReportResource with type \"external_ip\"", s))
+                    }
                 }
                 Some("file_share") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::FileShare)
-                        },
-                        "UsageReportResource with type \"file_share\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::FileShare)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceFileShare,
+                            >("UsageReportResource with type \"file_share\"", s))
+                    }
                 }
                 Some("floatingip") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::FloatingIp)
-                        },
-                        "UsageReportResource with type \"floatingip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::FloatingIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceFloatingIp,
+                            >("UsageReportResource with type \"floatingip\"", s))
+                    }
                 }
                 Some("functions") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::Functions)
-                        },
-                        "UsageReportResource with type \"functions\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Functions)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceFunctions,
+                            >("UsageReportResource with type \"functions\"", s))
+                    }
                 }
                 Some("functions_calls") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::FunctionCalls)
-                        },
-                        "UsageReportResource with type \"functions_calls\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::FunctionCalls)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceFunctionCalls,
+                            >("UsageReportResource with type \"functions_calls\"", s))
+                    }
                 }
                 Some("functions_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::FunctionEgressTraffic)
-                        },
-                        "UsageReportResource with type \"functions_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::FunctionEgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceFunctionEgressTraffic,
+                            >("UsageReportResource with type \"functions_traffic\"", s))
+                    }
                 }
                 Some("image") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Image),
-                        "UsageReportResource with type \"image\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Image)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceImage,
+                            >("UsageReportResource with type \"image\"", s))
+                    }
                 }
                 Some("inference") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportResource::Inference)
-                        },
-                        "UsageReportResource with type \"inference\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Inference)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceInference,
+                            >("UsageReportResource with type \"inference\"", s))
+                    }
                 }
                 Some("instance") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Instance),
-                        "UsageReportResource with type \"instance\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Instance)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceInstance,
+                            >("UsageReportResource with type \"instance\"", s))
+                    }
                 }
                 Some("load_balancer") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::LoadBalancer)
-                        },
-                        "UsageReportResource with type \"load_balancer\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::LoadBalancer)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceLoadBalancer,
+                            >("UsageReportResource with type \"load_balancer\"", s))
+                    }
                 }
                 Some("log_index") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::LogIndex),
-                        "UsageReportResource with type \"log_index\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::LogIndex)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceLogIndex,
+                            >("UsageReportResource with type \"log_index\"", s))
+                    }
                 }
                 Some("snapshot") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Snapshot),
-                        "UsageReportResource with type \"snapshot\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Snapshot)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceSnapshot,
+                            >("UsageReportResource with type \"snapshot\"", s))
+                    }
                 }
                 Some("volume") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Volume),
-                        "UsageReportResource with type \"volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Volume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceVolume,
+                            >("UsageReportResource with type \"volume\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::DbaasPostgresqlPooler)
-                        },
-                        "UsageReportResource with type \"dbaas_postgresql_connection_pooler\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::DbaasPostgresqlPooler)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceDbaasPostgresqlPooler,
+                            >(
+                                "UsageReportResource with type \"dbaas_postgresql_connection_pooler\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_memory") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::DbaasPostgresqlMemory)
-                        },
-                        "UsageReportResource with type \"dbaas_postgresql_memory\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::DbaasPostgresqlMemory)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceDbaasPostgresqlMemory,
+                            >(
+                                "UsageReportResource with type \"dbaas_postgresql_memory\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_public_network") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::DbaasPostgresqlPublicNetwork)
-                        },
-                        "UsageReportResource with type \"dbaas_postgresql_public_network\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::DbaasPostgresqlPublicNetwork)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceDbaasPostgresqlPublicNetwork,
+                            >(
+                                "UsageReportResource with type \"dbaas_postgresql_public_network\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_cpu") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::DbaasPostgresqlCpu)
-                        },
-                        "UsageReportResource with type \"dbaas_postgresql_cpu\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::DbaasPostgresqlCpu)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceDbaasPostgresqlCpu,
+                            >(
+                                "UsageReportResource with type \"dbaas_postgresql_cpu\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_volume") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportResource::DbaasPostgresqlVolume)
-                        },
-                        "UsageReportResource with type \"dbaas_postgresql_volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::DbaasPostgresqlVolume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportResourceDbaasPostgresqlVolume,
+                            >(
+                                "UsageReportResource with type \"dbaas_postgresql_volume\"",
+                                s,
+                            ))
+                    }
                 }
                 Some(_) => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportResource::Unknown),
-                        "UsageReportResource",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportResource::Unknown)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                ::serde_json::Value,
+                            >("UsageReportResource", s))
+                    }
                 }
                 None => {
                     return Err(
@@ -47159,7 +47328,7 @@ pub mod open {
                     );
                 }
             };
-            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(D::Error::custom)
         }
     }
     /// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -47502,193 +47671,251 @@ pub mod open {
                 #[serde(rename = "type", borrow)]
                 tag: Option<::std::borrow::Cow<'a, str>>,
             }
-            type Parse = fn(&str) -> Result<UsageReportTotal, ::serde_json::Error>;
+            type Parse = fn(&str) -> Result<UsageReportTotal, String>;
             let raw = <Box<
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let tag: Tag<'_> = ::serde_json::from_str(raw.get())
-                .map_err(|e| D::Error::custom(
-                    format_args!("{}: {e}", "UsageReportTotal"),
+                .map_err(|_| D::Error::custom(
+                    "UsageReportTotal: field `type` is not a string",
                 ))?;
-            let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
+            let parse: Parse = match tag.tag.as_deref() {
                 Some("ai_cluster") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::AiCluster),
-                        "UsageReportTotal with type \"ai_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::AiCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalAiCluster,
+                            >("UsageReportTotal with type \"ai_cluster\"", s))
+                    }
                 }
                 Some("ai_virtual_cluster") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::AiVirtualCluster)
-                        },
-                        "UsageReportTotal with type \"ai_virtual_cluster\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::AiVirtualCluster)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalAiVirtualCluster,
+                            >("UsageReportTotal with type \"ai_virtual_cluster\"", s))
+                    }
                 }
                 Some("baremetal") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Baremetal),
-                        "UsageReportTotal with type \"baremetal\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Baremetal)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalBaremetal,
+                            >("UsageReportTotal with type \"baremetal\"", s))
+                    }
                 }
                 Some("basic_vm") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::BasicVm),
-                        "UsageReportTotal with type \"basic_vm\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::BasicVm)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalBasicVm,
+                            >("UsageReportTotal with type \"basic_vm\"", s))
+                    }
                 }
                 Some("containers") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Container),
-                        "UsageReportTotal with type \"containers\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Container)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalContainer,
+                            >("UsageReportTotal with type \"containers\"", s))
+                    }
                 }
                 Some("egress_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::EgressTraffic)
-                        },
-                        "UsageReportTotal with type \"egress_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::EgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalEgressTraffic,
+                            >("UsageReportTotal with type \"egress_traffic\"", s))
+                    }
                 }
                 Some("external_ip") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::ExternalIp),
-                        "UsageReportTotal with type \"external_ip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::ExternalIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalExternalIp,
+                            >("UsageReportTotal with type \"external_ip\"", s))
+                    }
                 }
                 Some("file_share") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::FileShare),
-                        "UsageReportTotal with type \"file_share\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::FileShare)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalFileShare,
+                            >("UsageReportTotal with type \"file_share\"", s))
+                    }
                 }
                 Some("floatingip") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::FloatingIp),
-                        "UsageReportTotal with type \"floatingip\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::FloatingIp)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalFloatingIp,
+                            >("UsageReportTotal with type \"floatingip\"", s))
+                    }
                 }
                 Some("functions") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Functions),
-                        "UsageReportTotal with type \"functions\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Functions)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalFunctions,
+                            >("UsageReportTotal with type \"functions\"", s))
+                    }
                 }
                 Some("functions_calls") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::FunctionCalls)
-                        },
-                        "UsageReportTotal with type \"functions_calls\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::FunctionCalls)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalFunctionCalls,
+                            >("UsageReportTotal with type \"functions_calls\"", s))
+                    }
                 }
                 Some("functions_traffic") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::FunctionEgressTraffic)
-                        },
-                        "UsageReportTotal with type \"functions_traffic\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::FunctionEgressTraffic)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalFunctionEgressTraffic,
+                            >("UsageReportTotal with type \"functions_traffic\"", s))
+                    }
                 }
                 Some("image") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Image),
-                        "UsageReportTotal with type \"image\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Image)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalImage,
+                            >("UsageReportTotal with type \"image\"", s))
+                    }
                 }
                 Some("inference") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Inference),
-                        "UsageReportTotal with type \"inference\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Inference)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalInference,
+                            >("UsageReportTotal with type \"inference\"", s))
+                    }
                 }
                 Some("instance") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Instance),
-                        "UsageReportTotal with type \"instance\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Instance)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalInstance,
+                            >("UsageReportTotal with type \"instance\"", s))
+                    }
                 }
                 Some("load_balancer") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s).map(UsageReportTotal::LoadBalancer)
-                        },
-                        "UsageReportTotal with type \"load_balancer\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::LoadBalancer)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalLoadBalancer,
+                            >("UsageReportTotal with type \"load_balancer\"", s))
+                    }
                 }
                 Some("log_index") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::LogIndex),
-                        "UsageReportTotal with type \"log_index\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::LogIndex)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalLogIndex,
+                            >("UsageReportTotal with type \"log_index\"", s))
+                    }
                 }
                 Some("snapshot") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Snapshot),
-                        "UsageReportTotal with type \"snapshot\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Snapshot)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalSnapshot,
+                            >("UsageReportTotal with type \"snapshot\"", s))
+                    }
                 }
                 Some("volume") => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Volume),
-                        "UsageReportTotal with type \"volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Volume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalVolume,
+                            >("UsageReportTotal with type \"volume\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_connection_pooler") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::DbaasPostgresqlPooler)
-                        },
-                        "UsageReportTotal with type \"dbaas_postgresql_connection_pooler\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::DbaasPostgresqlPooler)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalDbaasPostgresqlPooler,
+                            >(
+                                "UsageReportTotal with type \"dbaas_postgresql_connection_pooler\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_memory") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::DbaasPostgresqlMemory)
-                        },
-                        "UsageReportTotal with type \"dbaas_postgresql_memory\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::DbaasPostgresqlMemory)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalDbaasPostgresqlMemory,
+                            >(
+                                "UsageReportTotal with type \"dbaas_postgresql_memory\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_public_network") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::DbaasPostgresqlPublicNetwork)
-                        },
-                        "UsageReportTotal with type \"dbaas_postgresql_public_network\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::DbaasPostgresqlPublicNetwork)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalDbaasPostgresqlPublicNetwork,
+                            >(
+                                "UsageReportTotal with type \"dbaas_postgresql_public_network\"",
+                                s,
+                            ))
+                    }
                 }
                 Some("dbaas_postgresql_cpu") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::DbaasPostgresqlCpu)
-                        },
-                        "UsageReportTotal with type \"dbaas_postgresql_cpu\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::DbaasPostgresqlCpu)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalDbaasPostgresqlCpu,
+                            >("UsageReportTotal with type \"dbaas_postgresql_cpu\"", s))
+                    }
                 }
                 Some("dbaas_postgresql_volume") => {
-                    (
-                        |s| {
-                            ::serde_json::from_str(s)
-                                .map(UsageReportTotal::DbaasPostgresqlVolume)
-                        },
-                        "UsageReportTotal with type \"dbaas_postgresql_volume\"",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::DbaasPostgresqlVolume)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                super::types::UsageReportTotalDbaasPostgresqlVolume,
+                            >(
+                                "UsageReportTotal with type \"dbaas_postgresql_volume\"",
+                                s,
+                            ))
+                    }
                 }
                 Some(_) => {
-                    (
-                        |s| ::serde_json::from_str(s).map(UsageReportTotal::Unknown),
-                        "UsageReportTotal",
-                    )
+                    |s| {
+                        ::serde_json::from_str(s)
+                            .map(UsageReportTotal::Unknown)
+                            .map_err(|_| crate::error::describe_row_error::<
+                                ::serde_json::Value,
+                            >("UsageReportTotal", s))
+                    }
                 }
                 None => {
                     return Err(
@@ -47696,7 +47923,7 @@ pub mod open {
                     );
                 }
             };
-            parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+            parse(raw.get()).map_err(D::Error::custom)
         }
     }
 }
@@ -47876,8 +48103,8 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
     fn limit(&self) -> u64 {
         self.limit.get()
     }
-    fn offset(&self) -> u64 {
-        u64::try_from(self.offset).unwrap_or(0)
+    fn offset(&self) -> i64 {
+        self.offset
     }
     fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
         let mut next = self.clone();
@@ -47899,8 +48126,8 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
     > + Send + '_ {
         client.get_detailed_cost_report().body(body).send()
     }
-    fn count(page: &Self::Page) -> u64 {
-        u64::try_from(page.count).unwrap_or(0)
+    fn count(page: &Self::Page) -> i64 {
+        page.count
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.results
@@ -47915,8 +48142,8 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     fn limit(&self) -> u64 {
         self.limit.get()
     }
-    fn offset(&self) -> u64 {
-        u64::try_from(self.offset).unwrap_or(0)
+    fn offset(&self) -> i64 {
+        self.offset
     }
     fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
         let mut next = self.clone();
@@ -47934,8 +48161,8 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     > + Send + '_ {
         client.get_usage_report().body(body).send()
     }
-    fn count(page: &Self::Page) -> u64 {
-        u64::try_from(page.count).unwrap_or(0)
+    fn count(page: &Self::Page) -> i64 {
+        page.count
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.resources

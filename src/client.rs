@@ -12,10 +12,14 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::error::{body_failure, describe_body_error};
 use crate::generated::{Client as GeneratedClient, Error as GeneratedError, ResponseValue};
-use crate::hooks::{Hooks, LAST_RESPONSE, LastResponse, RetryPolicy};
+use crate::hooks::{
+    DEFAULT_MAX_BODY_BYTES, ERROR_EXCERPT_BYTES, Hooks, LAST_RESPONSE, LastResponse, RetryPolicy,
+};
 use crate::pagination::{PageOptions, PagedRequest, paginate};
 use crate::types;
 use crate::validate::Validate;
@@ -43,28 +47,54 @@ impl fmt::Debug for Pem {
     }
 }
 
+/// A base URL as given, shown in `Debug` without any user name or password it may carry.
+#[derive(Clone)]
+struct BaseUrl(String);
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match reqwest::Url::parse(&self.0) {
+            Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+                write!(f, "{:?}", redact_userinfo(url))
+            }
+            Ok(_) => write!(f, "{:?}", self.0),
+            Err(_) => f.write_str("<unparsable URL>"),
+        }
+    }
+}
+
+/// `url` with its user name and password replaced by `redacted`.
+fn redact_userinfo(mut url: reqwest::Url) -> String {
+    // Both setters fail only for URLs that cannot have userinfo, which then have none to hide.
+    let _ = url.set_username("redacted");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
 /// Builds a [`Client`]. Every setting has a default except the API key.
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
-    base_url: String,
+    base_url: BaseUrl,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
     extra_roots: Vec<Pem>,
+    max_body_bytes: u64,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
-            base_url: DEFAULT_BASE_URL.to_string(),
+            base_url: BaseUrl(DEFAULT_BASE_URL.to_string()),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(120),
             retry: RetryPolicy::default(),
             user_agent: concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION")).to_string(),
             extra_roots: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -76,9 +106,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Where the API lives. Default `https://api.gcore.com`.
+    /// Where the API lives. Default `https://api.gcore.com`. It must be `http` or `https`, with no
+    /// user name or password (the API key is the only credential) and no query or fragment.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = BaseUrl(url.into());
+        self
+    }
+
+    /// Largest response body accepted, in bytes. Default 256 MiB. A larger body (declared by
+    /// `Content-Length`, or as it arrives) ends the call with [`Error::ResponseTooLarge`] without
+    /// holding more than this in memory. It applies to JSON and CSV answers alike.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -134,14 +173,7 @@ impl ClientBuilder {
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
-        let base_url = self.base_url.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Config(format!(
-                "base URL {base_url:?} must be http or https"
-            )));
-        }
+        let base_url = check_base_url(&self.base_url.0)?;
         let mut roots = Vec::new();
         for (i, pem) in self.extra_roots.iter().enumerate() {
             let certs = reqwest::Certificate::from_pem_bundle(&pem.0)
@@ -164,11 +196,13 @@ impl ClientBuilder {
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let hooks = Hooks {
             retry: self.retry.clone(),
+            max_body_bytes: self.max_body_bytes,
         };
         Ok(Client {
             raw: GeneratedClient::new_with_client(&base_url, http, hooks),
             settings: Arc::new(Settings {
                 base_url,
+                max_body_bytes: self.max_body_bytes,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
                 retry: self.retry,
@@ -178,10 +212,38 @@ impl ClientBuilder {
     }
 }
 
+/// The base URL with any trailing `/` removed, once it is known to be one requests can go to.
+fn check_base_url(given: &str) -> Result<String, Error> {
+    let base_url = given.trim_end_matches('/').to_string();
+    // The message does not quote a URL that does not parse: it might hold a password.
+    let parsed = reqwest::Url::parse(&base_url)
+        .map_err(|e| Error::Config(format!("the base URL does not parse: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!(
+            "the base URL {} carries a user name or password; remove it (the API key is the only \
+             credential)",
+            redact_userinfo(parsed)
+        )));
+    }
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "base URL {base_url:?} must be http or https"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {base_url:?} must not have a query (?...) or fragment (#...): request paths \
+             are appended to it"
+        )));
+    }
+    Ok(base_url)
+}
+
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug only
 struct Settings {
     base_url: String,
+    max_body_bytes: u64,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -268,10 +330,39 @@ where
     Ok(body)
 }
 
-/// Runs one generated call and converts its error, with what the last attempt saw.
+/// Runs one generated call whose answer is JSON and converts its error, with what the last attempt
+/// saw. A body that does not parse as `T` is read again to name the field path that failed.
 pub(crate) async fn call<T, F>(
     operation: &'static str,
     request: F,
+) -> Result<ResponseValue<T>, Error>
+where
+    T: DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<T>, GeneratedError<types::ErrorResponse>>>,
+{
+    call_with(operation, request, describe_body_error::<T>).await
+}
+
+/// [`call`] for an answer that is not JSON (a CSV stream).
+async fn call_bytes<F>(
+    operation: &'static str,
+    request: F,
+) -> Result<ResponseValue<crate::generated::ByteStream>, Error>
+where
+    F: Future<
+        Output = Result<
+            ResponseValue<crate::generated::ByteStream>,
+            GeneratedError<types::ErrorResponse>,
+        >,
+    >,
+{
+    call_with(operation, request, |_| None).await
+}
+
+async fn call_with<T, F>(
+    operation: &'static str,
+    request: F,
+    explain: fn(&[u8]) -> Option<String>,
 ) -> Result<ResponseValue<T>, Error>
 where
     F: Future<Output = Result<ResponseValue<T>, GeneratedError<types::ErrorResponse>>>,
@@ -284,11 +375,18 @@ where
         .await;
     match result {
         Ok(value) => Ok(value),
-        Err(error) => Err(convert_error(operation, error, last).await),
+        Err(error) => Err(convert_error(operation, error, last, explain).await),
     }
 }
 
-fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Error {
+    if let Some(crate::hooks::BodyFailure::TooLarge { limit }) = body_failure(&source) {
+        return Error::ResponseTooLarge {
+            operation,
+            status: source.status(),
+            limit: *limit,
+        };
+    }
     if source.is_timeout() {
         Error::Timeout { operation, source }
     } else {
@@ -296,10 +394,16 @@ fn transport(operation: &'static str, source: reqwest::Error) -> Error {
     }
 }
 
+/// At most [`ERROR_EXCERPT_BYTES`] of a body, for an error to carry.
+fn excerpt(raw: Bytes) -> Bytes {
+    raw.slice(..raw.len().min(ERROR_EXCERPT_BYTES))
+}
+
 async fn convert_error(
     operation: &'static str,
     error: GeneratedError<types::ErrorResponse>,
     last: LastResponse,
+    explain: fn(&[u8]) -> Option<String>,
 ) -> Error {
     match error {
         GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
@@ -307,32 +411,41 @@ async fn convert_error(
         }
         GeneratedError::CommunicationError(e)
         | GeneratedError::ResponseBodyError(e)
-        | GeneratedError::InvalidUpgrade(e) => transport(operation, e),
+        | GeneratedError::InvalidUpgrade(e) => match (transport(operation, e), last.status) {
+            (Error::ResponseTooLarge { limit, .. }, status) => Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            },
+            (other, _) => other,
+        },
         GeneratedError::ErrorResponse(response) => Error::Api {
             operation,
             status: response.status(),
             request_id: last.request_id,
             body: Some(Box::new(response.into_inner())),
-            raw: None,
+            raw: last.error_excerpt,
         },
         GeneratedError::InvalidResponsePayload(raw, e) => match last.status {
             Some(status) if !status.is_success() => Error::Api {
                 operation,
                 status,
                 body: None,
-                raw: Some(raw),
+                raw: Some(excerpt(raw)),
                 request_id: last.request_id,
             },
             status => Error::Decode {
                 operation,
                 status,
-                message: e.to_string(),
-                raw,
+                message: explain(&raw)
+                    .unwrap_or_else(|| crate::error::truncate(&e.to_string(), 300)),
+                raw: excerpt(raw),
             },
         },
         GeneratedError::UnexpectedResponse(response) => {
             let status = response.status();
-            let raw = response.bytes().await.ok();
+            // The hooks have already read the body into memory, within the size limit.
+            let raw = response.bytes().await.ok().map(excerpt);
             if status.is_success() {
                 Error::Decode {
                     operation,
@@ -353,6 +466,7 @@ async fn convert_error(
     }
 }
 
+/// The body of a CSV answer, once it is known to be CSV: a `text/csv` content type and a header row.
 async fn collect_csv(
     operation: &'static str,
     response: ResponseValue<crate::generated::ByteStream>,
@@ -369,15 +483,35 @@ async fn collect_csv(
     while let Some(chunk) = stream.next().await {
         body.extend_from_slice(&chunk.map_err(|e| transport(operation, e))?);
     }
-    if content_type.starts_with("application/json") {
+    let body = body.freeze();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media_type != "text/csv" {
+        let got = if media_type.is_empty() {
+            "no content type".to_string()
+        } else {
+            media_type
+        };
         return Err(Error::Decode {
             operation,
             status: Some(status),
-            message: "asked for text/csv, got JSON".into(),
-            raw: body.freeze(),
+            message: format!("asked for text/csv, got {got}"),
+            raw: excerpt(body),
         });
     }
-    Ok(body.freeze())
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Decode {
+            operation,
+            status: Some(status),
+            message: "the CSV answer is empty: not even a header row".into(),
+            raw: body,
+        });
+    }
+    Ok(body)
 }
 
 /// Parses CSV bytes into a [`CsvTable`].
@@ -390,6 +524,12 @@ pub fn parse_csv(operation: &'static str, bytes: &[u8]) -> Result<CsvTable, Erro
         message: e.to_string(),
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(Error::Csv {
+            operation,
+            message: "no header row".into(),
+        });
+    }
     let rows = reader
         .records()
         .collect::<Result<Vec<_>, _>>()
@@ -406,7 +546,7 @@ macro_rules! csv_pair {
             B::Error: fmt::Display,
         {
             let body: $request = prepare($op, body)?;
-            let response = call($op, self.raw.$generated(&body)).await?;
+            let response = call_bytes($op, self.raw.$generated(&body)).await?;
             collect_csv($op, response).await
         }
 
@@ -562,6 +702,12 @@ impl Client {
         let region = std::num::NonZeroU64::new(region_id).ok_or_else(|| Error::InvalidRequest {
             operation: OP,
             message: "region_id must be greater than 0".into(),
+        })?;
+        crate::validate::int64("region_id", region_id).map_err(|message| {
+            Error::InvalidRequest {
+                operation: OP,
+                message,
+            }
         })?;
         let body: types::ReservationPricingRequest = prepare(OP, body)?;
         Ok(call(

@@ -6,6 +6,7 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::hooks::BodyFailure;
 use crate::types::ErrorResponse;
 
 /// Everything a call can fail with.
@@ -66,6 +67,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The response body was larger than [`crate::ClientBuilder::max_body_bytes`] allows.
+    ResponseTooLarge {
+        /// The spec `operationId` of the call.
+        operation: &'static str,
+        /// The HTTP status of the answer.
+        status: Option<StatusCode>,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A CSV answer could not be read.
     Csv {
         /// The spec `operationId` of the call.
@@ -76,12 +86,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// True when trying again later may succeed: network errors, timeouts, 408, 409, 429 and 5xx.
+    /// True when trying again later may succeed: network errors (except TLS failures), timeouts,
+    /// 408, 409, 429 and 5xx. These are the failures the client retries itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Network { source, .. } | Error::Timeout { source, .. } => {
-                is_retryable_transport(source)
-            }
+            Error::Timeout { .. } => true,
+            Error::Network { source, .. } => is_retryable_transport(source),
             Error::Api { status, .. } => is_retryable_status(*status),
             _ => false,
         }
@@ -91,7 +101,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api { status, .. } => Some(*status),
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
             Error::Network { source, .. } | Error::Timeout { source, .. } => source.status(),
             _ => None,
         }
@@ -107,6 +117,7 @@ impl Error {
             | Error::Api { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Pagination { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
             | Error::Csv { operation, .. } => Some(operation),
         }
     }
@@ -129,14 +140,28 @@ impl Error {
     }
 }
 
-/// Transport errors worth another attempt: the connection failed or broke, or it timed out. Not a
-/// request that could not be built, a redirect loop, an undecodable body, or a TLS failure.
+/// Transport errors worth another attempt: the connection failed or broke (before or during the
+/// body), or it timed out. Not a request that could not be built, a redirect loop, a body over the
+/// size limit, or a TLS failure. (reqwest reports a body that broke off as a "decode" error; JSON is
+/// decoded by serde_json, never by reqwest, so that kind means the transport here.)
 pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
     !(error.is_builder()
         || error.is_redirect()
         || error.is_status()
-        || error.is_decode()
+        || body_failure(error).is_some()
         || is_tls_failure(error))
+}
+
+/// The [`BodyFailure`] behind a transport error, if the body was refused by this client.
+pub(crate) fn body_failure(error: &reqwest::Error) -> Option<&BodyFailure> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(failure) = current.downcast_ref::<BodyFailure>() {
+            return Some(failure);
+        }
+        source = current.source();
+    }
+    None
 }
 
 /// True when a transport error comes from TLS (an untrusted or invalid certificate, a failed
@@ -209,6 +234,17 @@ impl fmt::Display for Error {
             Error::Pagination { operation, message } => {
                 write!(f, "{operation}: pagination: {message}")
             }
+            Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            } => {
+                write!(f, "{operation}: response body over the {limit}-byte limit")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                Ok(())
+            }
             Error::Csv { operation, message } => write!(f, "{operation}: CSV: {message}"),
         }
     }
@@ -234,7 +270,60 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The first 200 bytes of a body, quoted, for a one-line message.
 fn snippet(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&raw[..raw.len().min(200)]);
+    let text = String::from_utf8_lossy(raw.get(..raw.len().min(200)).unwrap_or(raw));
     format!("{:?}", text.trim())
+}
+
+/// `text` cut to at most `max` bytes (on a character boundary), with a note of how much was cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes)", &text[..end], text.len() - end)
+}
+
+/// Longest piece of a serde message quoted in an error (a bad value can be megabytes long).
+const MAX_DETAIL: usize = 300;
+
+/// Why `raw` (one JSON row) does not parse as `T`: the field path and serde's reason, without the
+/// position (relative to the row, so misleading) and cut to a few hundred bytes. Used by the
+/// generated open unions.
+pub(crate) fn describe_row_error<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> String {
+    let mut reader = serde_json::Deserializer::from_str(raw);
+    match serde_path_to_error::deserialize::<_, T>(&mut reader) {
+        Ok(_) => format!("{what}: does not parse"),
+        Err(error) => {
+            let path = error.path().to_string();
+            let message = error.inner().to_string();
+            let reason = without_position(&message);
+            if path == "." {
+                format!("{what}: {}", truncate(reason, MAX_DETAIL))
+            } else {
+                format!("{what}: field `{path}`: {}", truncate(reason, MAX_DETAIL))
+            }
+        }
+    }
+}
+
+/// Where in a whole body `raw` stops parsing as `T`: the field path (`results[3]`, say) and the
+/// reason, cut short. None when it parses (the failure was elsewhere).
+pub(crate) fn describe_body_error<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Option<String> {
+    let mut reader = serde_json::Deserializer::from_slice(raw);
+    let error = serde_path_to_error::deserialize::<_, T>(&mut reader).err()?;
+    let reason = truncate(&error.inner().to_string(), MAX_DETAIL);
+    Some(format!("at `{}`: {reason}", error.path()))
+}
+
+/// serde_json's message without its trailing ` at line L column C`.
+fn without_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => &message[..at],
+        _ => message,
+    }
 }

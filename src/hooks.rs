@@ -1,10 +1,15 @@
 //! The one place where requests are sent: progenitor's `ClientHooks::exec`, implemented with retries,
-//! backoff (backon), `Retry-After`, and a tracing span per attempt. Every generated method, the CSV
-//! methods and the pager go through it.
+//! backoff (backon), `Retry-After`, a capped body read, and a tracing span per attempt. Every generated
+//! method, the CSV methods and the pager go through it.
+//!
+//! The whole body is read inside the attempt, up to [`Hooks::max_body_bytes`]: a connection reset or a
+//! timeout halfway through a body is retried like any other transport failure, and a body over the
+//! limit ends the call with [`crate::Error::ResponseTooLarge`] instead of taking unbounded memory.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::HeaderMap;
 use reqwest::{Request, Response, StatusCode};
@@ -14,9 +19,25 @@ use crate::error::{is_retryable_status, is_retryable_transport};
 use crate::generated::Client as GeneratedClient;
 
 /// Longest `Retry-After` the client will honour; a longer one falls back to its own backoff.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Default cap on one response body: 256 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How much of an error body is kept for [`crate::Error::Api`]: 64 KiB.
+pub(crate) const ERROR_EXCERPT_BYTES: usize = 64 * 1024;
+
+/// First allocation for a body whose length the server declares; it grows with what really arrives,
+/// so a lying `Content-Length` cannot reserve memory.
+const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
 
 /// How failed attempts are retried.
+///
+/// One call takes at most `(max_retries + 1) × timeout` in attempts plus `max_retries` waits, each
+/// wait at most `max(max_delay, 60 s)`: the computed backoff is capped at `max_delay`, and a server's
+/// `Retry-After` is honoured only up to [`MAX_RETRY_AFTER`] (a longer, negative or unreadable one is
+/// ignored in favour of the backoff). With the defaults (2 retries, 120 s timeout) that is at most
+/// 6 min 2 s, and far less in practice.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 turns retrying off).
@@ -64,9 +85,20 @@ impl RetryPolicy {
 }
 
 /// State the generated client carries for the hooks (progenitor's "inner type").
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Hooks {
     pub(crate) retry: RetryPolicy,
+    /// Largest body one response may have.
+    pub(crate) max_body_bytes: u64,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
 }
 
 /// What the last attempt of a call saw, for errors whose body did not parse.
@@ -74,6 +106,8 @@ pub struct Hooks {
 pub(crate) struct LastResponse {
     pub status: Option<StatusCode>,
     pub request_id: Option<String>,
+    /// The first [`ERROR_EXCERPT_BYTES`] of an error status's body.
+    pub error_excerpt: Option<Bytes>,
 }
 
 tokio::task_local! {
@@ -87,47 +121,126 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date), when present and
-/// not absurd (negative, or over a minute).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let millis = headers
-        .get("retry-after-ms")
-        .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
-        .map(|ms| ms / 1000.0);
-    let seconds = || {
-        let value = headers
-            .get(reqwest::header::RETRY_AFTER)?
-            .to_str()
-            .ok()?
-            .trim();
-        value.parse::<f64>().ok().or_else(|| {
-            // An HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) is RFC 2822 with the zone spelled GMT.
-            // A date already past (clock skew, most likely) falls back to the computed backoff.
-            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-            let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-            (wait.num_milliseconds() > 0).then(|| wait.num_milliseconds() as f64 / 1000.0)
-        })
+/// sensible: a negative, non-finite, unreadable value or one over [`MAX_RETRY_AFTER`] gives `None`,
+/// and the caller falls back to its own backoff. Never panics, whatever the header holds.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(millis) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return bounded_wait(millis / 1000.0);
+    }
+    let value = text(reqwest::header::RETRY_AFTER.as_str())?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        return bounded_wait(seconds);
+    }
+    // An HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) is RFC 2822 with the zone spelled GMT.
+    // A date already past (clock skew, most likely) falls back to the computed backoff.
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()?;
+    (!wait.is_zero() && wait <= MAX_RETRY_AFTER).then_some(wait)
+}
+
+/// `seconds` as a wait, if it is a number of seconds between 0 and [`MAX_RETRY_AFTER`].
+fn bounded_wait(seconds: f64) -> Option<Duration> {
+    if !(seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_RETRY_AFTER.as_secs_f64()) {
+        return None;
+    }
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// Why a body was not handed on: carried as the source of the error the generated code reports, so
+/// that [`crate::Error`] can name it.
+#[derive(Debug)]
+pub(crate) enum BodyFailure {
+    /// The body is larger than the configured limit (declared by `Content-Length`, or as it arrived).
+    TooLarge { limit: u64 },
+}
+
+impl std::fmt::Display for BodyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyFailure::TooLarge { limit } => {
+                write!(f, "the response body is larger than the {limit}-byte limit")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BodyFailure {}
+
+/// What one attempt came to, once its body has been read.
+enum Attempt {
+    /// Status, headers and the whole body, in memory (the body also given apart, to keep an excerpt).
+    Answered(Response, Bytes),
+    /// The body was over the limit: not retried, since the same body would come back.
+    TooLarge(Response),
+    /// The connection failed before or during the body.
+    Failed(reqwest::Error),
+}
+
+/// Reads the body of `response` into memory, up to `limit` bytes, and rebuilds the response around it.
+async fn read_body(mut response: Response, limit: u64) -> Attempt {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let rebuild = |body: reqwest::Body| {
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers.clone();
+        Response::from(rebuilt)
     };
-    let wait = millis.or_else(seconds)?;
-    (wait.is_finite() && wait >= 0.0)
-        .then(|| Duration::from_secs_f64(wait))
-        .filter(|d| *d <= MAX_RETRY_AFTER)
+    let too_large = || {
+        let failure = futures::stream::once(async move {
+            Err::<Bytes, BodyFailure>(BodyFailure::TooLarge { limit })
+        });
+        Attempt::TooLarge(rebuild(reqwest::Body::wrap_stream(failure)))
+    };
+    if response
+        .content_length()
+        .is_some_and(|declared| declared > limit)
+    {
+        return too_large();
+    }
+    let capacity = response
+        .content_length()
+        .map_or(0, |declared| {
+            usize::try_from(declared).unwrap_or(usize::MAX)
+        })
+        .min(INITIAL_BODY_CAPACITY);
+    let mut body = BytesMut::with_capacity(capacity);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                // Widening usize -> u64 is lossless on every supported target.
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return too_large();
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => {
+                let body = body.freeze();
+                return Attempt::Answered(rebuild(reqwest::Body::from(body.clone())), body);
+            }
+            Err(error) => return Attempt::Failed(error),
+        }
+    }
 }
 
 impl ClientHooks<Hooks> for GeneratedClient {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let mut delays = self.inner().retry.delays();
+        let limit = self.inner().max_body_bytes;
         let mut attempt: u32 = 0;
-        let mut request = Some(request);
+        let mut template = request;
         loop {
-            attempt += 1;
-            let template = request.take().expect("a request is kept for every attempt");
-            // The body is bytes (JSON), so it can be cloned; keep a copy while retries remain.
-            let this_attempt = match template.try_clone() {
-                Some(copy) => {
-                    request = Some(template);
-                    copy
-                }
-                None => template,
+            attempt = attempt.saturating_add(1);
+            // The body is bytes (JSON), so it can be cloned; keep the original for the next attempt.
+            let copy = template.try_clone();
+            let (this_attempt, next) = match copy {
+                Some(copy) => (copy, Some(template)),
+                None => (template, None),
             };
             let span = tracing::info_span!(
                 "gcore_billing.request",
@@ -135,42 +248,67 @@ impl ClientHooks<Hooks> for GeneratedClient {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let outcome = self
-                .client()
-                .execute(this_attempt)
-                .instrument(span.clone())
-                .await;
-            let wait = match &outcome {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    let _ = LAST_RESPONSE.try_with(|last| {
-                        *last.borrow_mut() = LastResponse {
-                            status: Some(response.status()),
-                            request_id: request_id(response.headers()),
-                        };
-                    });
-                    if !is_retryable_status(response.status()) {
-                        return outcome;
-                    }
-                    retry_after(response.headers())
+            let outcome = async {
+                match self.client().execute(this_attempt).await {
+                    Ok(response) => read_body(response, limit).await,
+                    Err(error) => Attempt::Failed(error),
                 }
-                Err(error) => {
-                    span.in_scope(|| tracing::debug!(error = %error, "attempt failed"));
-                    if !is_retryable_transport(error) {
-                        return outcome;
+            }
+            .instrument(span.clone())
+            .await;
+            let (outcome, wait) = match outcome {
+                Attempt::TooLarge(response) => {
+                    span.record("status", response.status().as_u16());
+                    remember(&response, None);
+                    return Ok(response);
+                }
+                Attempt::Answered(response, body) => {
+                    span.record("status", response.status().as_u16());
+                    remember(&response, Some(&body));
+                    if !is_retryable_status(response.status()) {
+                        return Ok(response);
                     }
-                    None
+                    let wait = retry_after(response.headers());
+                    (Ok(response), wait)
+                }
+                Attempt::Failed(error) => {
+                    span.in_scope(|| tracing::debug!(error = %error, "attempt failed"));
+                    if !is_retryable_transport(&error) {
+                        return Err(error);
+                    }
+                    (Err(error), None)
                 }
             };
-            let (Some(backoff), true) = (delays.next(), request.is_some()) else {
+            let (Some(backoff), Some(next)) = (delays.next(), next) else {
                 return outcome;
             };
             let delay = wait.unwrap_or(backoff);
-            span.in_scope(|| tracing::info!(delay_ms = delay.as_millis() as u64, "retrying"));
+            span.in_scope(|| {
+                tracing::info!(
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "retrying"
+                )
+            });
             drop(outcome);
+            template = next;
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// Keeps what a caller needs when the body does not parse: the status, the request id, and for an
+/// error status a bounded excerpt of the body (`body` is None when the body was not read).
+fn remember(response: &Response, body: Option<&Bytes>) {
+    let excerpt = body
+        .filter(|_| !response.status().is_success())
+        .map(|body| body.slice(..body.len().min(ERROR_EXCERPT_BYTES)));
+    let _ = LAST_RESPONSE.try_with(|last| {
+        *last.borrow_mut() = LastResponse {
+            status: Some(response.status()),
+            request_id: request_id(response.headers()),
+            error_excerpt: excerpt,
+        };
+    });
 }
 
 #[cfg(test)]

@@ -1,33 +1,53 @@
 //! Streams every row of a paged report. Which operations are paged, and by which fields, comes from
-//! `x-gcore-pagination` in the spec: the generator implements [`PagedRequest`] for their request types.
+//! `x-gcore-pagination` in the spec: the generator implements [`PagedRequest`] for them.
 //!
-//! The first page tells `count`; the remaining rows are cut into windows of `page_size` that are
-//! fetched one at a time or `concurrency` at a time (in order either way). A window that comes back
-//! short is completed with follow-up requests, an empty page before `count` rows is an error, and the
-//! first error ends the stream: no row is lost, repeated, or silently skipped.
+//! The first page tells `count`; the remaining rows are cut into windows of `page_size`, planned
+//! lazily (memory depends on `page_size × concurrency`, never on `count`) and fetched one at a time
+//! or `concurrency` at a time, in order either way. What a server says is checked, not trusted:
+//!
+//! - every request must deliver at least one row while `count` says more remain, and never more rows
+//!   than it asked for: an empty page before `count`, or an oversized page, ends the stream with
+//!   [`Error::Pagination`] naming the offset and the claimed count. So a false `count` costs one
+//!   wasted request, not memory or time;
+//! - `count` must be the same on every page. Rows added or removed while a report is read shift the
+//!   offsets, which would silently skip or repeat rows, so a changed `count` ends the stream with an
+//!   error naming both counts (the rows before it are good; start the export again for a consistent
+//!   snapshot);
+//! - a page whose first row repeats a row of the page before it (overlapping pages, or a server that
+//!   ignores `offset`) ends the stream with an error. This is why a window's rows are handed on only
+//!   once the next window has arrived.
+//!
+//! The first error ends the stream: no row is lost, repeated, or silently skipped.
 
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt};
+use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::generated::{Client as GeneratedClient, Error as GeneratedError, ResponseValue};
 use crate::types::ErrorResponse;
 
-/// A request body that pages with a limit and an offset. Implemented by generated code.
+/// Largest `page_size`: the wire type of `limit` is a signed 64-bit integer.
+pub const MAX_PAGE_SIZE: u64 = i64::MAX as u64;
+
+/// Most pages in flight at once.
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// An operation that pages with a limit and an offset. Implemented by generated code.
 pub trait PagedRequest: Clone + Send + Sync + 'static {
     /// One page of the answer.
-    type Page: Send;
+    type Page: Send + DeserializeOwned;
     /// One row.
-    type Item: Send + 'static;
+    type Item: Send + PartialEq + 'static;
     /// The documented error body.
     type Error: Send;
     /// The spec's `operationId`.
     const OPERATION_ID: &'static str;
     /// The request's page size.
     fn limit(&self) -> u64;
-    /// The request's first row.
-    fn offset(&self) -> u64;
+    /// The request's first row, as set (negative values are rejected by the pager).
+    fn offset(&self) -> i64;
     /// A copy of the request for another window.
     fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String>;
     /// Sends the request.
@@ -35,8 +55,8 @@ pub trait PagedRequest: Clone + Send + Sync + 'static {
         client: &GeneratedClient,
         body: Self,
     ) -> impl Future<Output = Result<ResponseValue<Self::Page>, GeneratedError<Self::Error>>> + Send + '_;
-    /// Rows in the whole report.
-    fn count(page: &Self::Page) -> u64;
+    /// Rows in the whole report, as the page claims it (checked by the pager).
+    fn count(page: &Self::Page) -> i64;
     /// The rows of this page.
     fn into_items(page: Self::Page) -> Vec<Self::Item>;
 }
@@ -44,9 +64,9 @@ pub trait PagedRequest: Clone + Send + Sync + 'static {
 /// How a report is paged through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageOptions {
-    /// Rows per request. Default 1,000.
+    /// Rows per request, 1 to [`MAX_PAGE_SIZE`]. Default 1,000.
     pub page_size: u64,
-    /// Requests in flight at once after the first page. Default 1 (sequential).
+    /// Requests in flight at once after the first page, 1 to [`MAX_CONCURRENCY`]. Default 1.
     pub concurrency: usize,
 }
 
@@ -71,9 +91,58 @@ impl PageOptions {
         self.concurrency = concurrency;
         self
     }
+
+    /// `Err` with a sentence when a setting is out of range.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(format!(
+                "page_size must be between 1 and {MAX_PAGE_SIZE}, got {}",
+                self.page_size
+            ));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            return Err(format!(
+                "concurrency must be between 1 and {MAX_CONCURRENCY}, got {}",
+                self.concurrency
+            ));
+        }
+        Ok(())
+    }
 }
 
-/// Sends one request for rows `offset..offset + limit` and returns `count` and the rows.
+/// The windows `[offset, end)` that cover `from..count` in steps of `page_size`, computed one at a
+/// time: nothing is allocated up front, whatever `count` claims. Empty when `page_size` is 0.
+pub fn windows(from: u64, count: u64, page_size: u64) -> impl Iterator<Item = (u64, u64)> {
+    let mut next = from;
+    std::iter::from_fn(move || {
+        if next >= count || page_size == 0 {
+            return None;
+        }
+        let end = next.saturating_add(page_size).min(count);
+        let window = (next, end);
+        next = end;
+        Some(window)
+    })
+}
+
+fn pagination_error<R: PagedRequest>(message: String) -> Error {
+    Error::Pagination {
+        operation: R::OPERATION_ID,
+        message,
+    }
+}
+
+/// A page's `count`, checked to be a possible number of rows.
+fn checked_count<R: PagedRequest>(claimed: i64, offset: u64) -> Result<u64, Error> {
+    u64::try_from(claimed).map_err(|_| {
+        pagination_error::<R>(format!(
+            "the page at offset {offset} claims a negative count ({claimed})"
+        ))
+    })
+}
+
+/// Sends one request for rows `offset..offset + limit` and returns the checked `count` and the rows,
+/// which are never more than `limit`.
 async fn fetch_page<R>(
     client: &GeneratedClient,
     request: &R,
@@ -91,36 +160,131 @@ where
         })?;
     let page = crate::client::call(R::OPERATION_ID, R::fetch(client, body)).await?;
     let page = page.into_inner();
-    Ok((R::count(&page), R::into_items(page)))
+    let count = checked_count::<R>(R::count(&page), offset)?;
+    let items = R::into_items(page);
+    // Widening usize -> u64 is lossless on every supported target.
+    let delivered = items.len() as u64;
+    if delivered > limit {
+        return Err(pagination_error::<R>(format!(
+            "asked for at most {limit} rows at offset {offset}, got {delivered}"
+        )));
+    }
+    if offset.saturating_add(delivered) > count {
+        return Err(pagination_error::<R>(format!(
+            "the page at offset {offset} has {delivered} rows, past the claimed count {count}"
+        )));
+    }
+    Ok((count, items))
 }
 
-/// Fetches the whole window `offset..end`, asking again for whatever a short page left out.
+/// Fetches the whole window `offset..end` of a report of `count` rows, asking again for whatever a
+/// short page left out.
 async fn fetch_window<R>(
     client: GeneratedClient,
     request: R,
-    offset: u64,
-    end: u64,
+    (offset, end): (u64, u64),
+    count: u64,
 ) -> Result<Vec<R::Item>, Error>
 where
     R: PagedRequest<Error = ErrorResponse>,
 {
-    let mut rows = Vec::with_capacity((end - offset) as usize);
+    let mut rows = Vec::new();
     let mut next = offset;
     while next < end {
-        let (_, items) = fetch_page(&client, &request, end - next, next).await?;
-        if items.is_empty() {
-            return Err(Error::Pagination {
-                operation: R::OPERATION_ID,
-                message: format!(
-                    "empty page at offset {next}, but the report has rows up to {end}"
-                ),
-            });
+        let (now, items) = fetch_page(&client, &request, end - next, next).await?;
+        if now != count {
+            return Err(pagination_error::<R>(format!(
+                "count changed from {count} to {now} at offset {next}: the report changed while it \
+                 was read, so rows may have shifted; read it again"
+            )));
         }
-        let taken = (items.len() as u64).min(end - next);
-        rows.extend(items.into_iter().take(taken as usize));
-        next += taken;
+        if items.is_empty() {
+            return Err(pagination_error::<R>(format!(
+                "empty page at offset {next}, but the claimed count is {count}"
+            )));
+        }
+        next = next.saturating_add(items.len() as u64);
+        rows.extend(items);
     }
     Ok(rows)
+}
+
+/// Hands on each window once the next one has shown that it does not overlap: when the first row of
+/// a window equals a row of the window before it, the stream ends with an error instead.
+fn without_overlaps<R>(
+    windows: BoxStream<'static, Result<Vec<R::Item>, Error>>,
+    start: u64,
+) -> BoxStream<'static, Result<R::Item, Error>>
+where
+    R: PagedRequest<Error = ErrorResponse>,
+{
+    struct State<T> {
+        windows: BoxStream<'static, Result<Vec<T>, Error>>,
+        held: Option<(u64, Vec<T>)>,
+        handed_on: u64,
+        done: bool,
+    }
+    let state = State {
+        windows,
+        held: None,
+        handed_on: start,
+        done: false,
+    };
+    stream::unfold(state, |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let release = |state: &mut State<R::Item>| -> Vec<Result<R::Item, Error>> {
+            let rows = state.held.take().map(|(_, rows)| rows).unwrap_or_default();
+            state.handed_on = state.handed_on.saturating_add(rows.len() as u64);
+            rows.into_iter().map(Ok).collect()
+        };
+        match state.windows.next().await {
+            None => {
+                state.done = true;
+                Some((release(&mut state), state))
+            }
+            Some(Err(error)) => {
+                state.done = true;
+                let mut out = release(&mut state);
+                out.push(Err(error));
+                Some((out, state))
+            }
+            Some(Ok(rows)) => {
+                let overlap = match (&state.held, rows.first()) {
+                    (Some((start, held)), Some(first)) => held
+                        .iter()
+                        .position(|row| row == first)
+                        .map(|at| start.saturating_add(at as u64)),
+                    _ => None,
+                };
+                if let Some(repeated) = overlap {
+                    state.done = true;
+                    let next = state
+                        .held
+                        .as_ref()
+                        .map_or(0, |(start, held)| start.saturating_add(held.len() as u64));
+                    let mut out = release(&mut state);
+                    out.push(Err(pagination_error::<R>(format!(
+                        "the page at offset {next} starts with the row already read at offset \
+                         {repeated}: the server's pages overlap or ignore the offset"
+                    ))));
+                    return Some((out, state));
+                }
+                let start = state
+                    .held
+                    .as_ref()
+                    .map_or(state.handed_on, |(start, held)| {
+                        start.saturating_add(held.len() as u64)
+                    });
+                let out = release(&mut state);
+                state.held = Some((start, rows));
+                Some((out, state))
+            }
+        }
+    })
+    .flat_map(stream::iter)
+    .boxed()
 }
 
 /// Every row from `request.offset()` to the end of the report, as a stream.
@@ -132,51 +296,62 @@ pub fn paginate<R>(
 where
     R: PagedRequest<Error = ErrorResponse>,
 {
-    if options.page_size == 0 || options.concurrency == 0 {
-        let message = "page_size and concurrency must be at least 1".to_string();
-        return stream::once(async move {
+    let invalid = |message: String| {
+        stream::once(async move {
             Err(Error::InvalidRequest {
                 operation: R::OPERATION_ID,
                 message,
             })
         })
-        .boxed();
+        .boxed()
+    };
+    if let Err(message) = options.check() {
+        return invalid(message);
     }
+    let Ok(start) = u64::try_from(request.offset()) else {
+        return invalid(format!(
+            "offset must be 0 or more, got {}",
+            request.offset()
+        ));
+    };
     let page_size = options.page_size;
-    let start = request.offset();
     let first = async move {
         let (count, items) = fetch_page(&client, &request, page_size, start).await?;
-        let after_first = start + items.len() as u64;
         if items.is_empty() && start < count {
-            return Err(Error::Pagination {
-                operation: R::OPERATION_ID,
-                message: format!("empty first page at offset {start}, but count is {count}"),
-            });
+            return Err(pagination_error::<R>(format!(
+                "empty first page at offset {start}, but the claimed count is {count}"
+            )));
         }
-        let windows: Vec<(u64, u64)> = (after_first..count)
-            .step_by(page_size as usize)
-            .map(|offset| (offset, (offset + page_size).min(count)))
-            .collect();
-        let rest = stream::iter(windows)
-            .map(move |(offset, end)| fetch_window(client.clone(), request.clone(), offset, end))
+        let after_first = start.saturating_add(items.len() as u64);
+        let rest = stream::iter(windows(after_first, count, page_size))
+            .map(move |window| fetch_window(client.clone(), request.clone(), window, count))
             .buffered(options.concurrency);
-        Ok((items, rest))
+        Ok(stream::once(async move { Ok(items) }).chain(rest))
     };
-    stream::once(first)
+    let all_windows = stream::once(first)
         .flat_map(|result| match result {
-            Ok((items, rest)) => stream::iter(items.into_iter().map(Ok))
-                .chain(rest.flat_map(|window| match window {
-                    Ok(rows) => stream::iter(rows.into_iter().map(Ok)).boxed(),
-                    Err(e) => stream::iter([Err(e)]).boxed(),
-                }))
-                .boxed(),
+            Ok(windows) => windows.boxed(),
             Err(e) => stream::iter([Err(e)]).boxed(),
         })
-        .scan(false, |failed, item| {
-            // The first error ends the stream.
-            let out = if *failed { None } else { Some(item) };
-            *failed |= matches!(out, Some(Err(_)));
-            futures::future::ready(out)
-        })
-        .boxed()
+        .boxed();
+    without_overlaps::<R>(all_windows, start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::windows;
+
+    #[test]
+    fn windows_cover_the_range_in_order_and_are_lazy() {
+        let all: Vec<_> = windows(5, 2500, 1000).collect();
+        assert_eq!(all, [(5, 1005), (1005, 2005), (2005, 2500)]);
+        assert_eq!(windows(10, 10, 3).count(), 0);
+        assert_eq!(windows(0, 10, 0).count(), 0);
+        // A count of 10^15 plans nothing up front: taking two windows is instant and allocates nothing.
+        let huge: Vec<_> = windows(5, 1_000_000_000_000_000, 1000).take(2).collect();
+        assert_eq!(huge, [(5, 1005), (1005, 2005)]);
+        // No overflow at the top of the range.
+        let top: Vec<_> = windows(u64::MAX - 3, u64::MAX, u64::MAX).collect();
+        assert_eq!(top, [(u64::MAX - 3, u64::MAX)]);
+    }
 }

@@ -13,7 +13,33 @@ pub trait Validate {
     fn validate(&self) -> Result<(), String>;
 }
 
+/// A time the API can read: RFC 3339 has four-digit years, so 0000 to 9999 (chrono would write a
+/// later year as `+10000-...`).
+pub(crate) fn rfc3339_time(field: &str, at: &DateTime<Utc>) -> Result<(), String> {
+    use chrono::Datelike;
+    if !(0..=9999).contains(&at.year()) {
+        return Err(format!(
+            "{field} must be between years 0000 and 9999 (RFC 3339), got year {}",
+            at.year()
+        ));
+    }
+    Ok(())
+}
+
+/// An integer the spec types as int64, given as u64: it must fit.
+pub(crate) fn int64(field: &str, value: u64) -> Result<(), String> {
+    if i64::try_from(value).is_err() {
+        return Err(format!(
+            "{field} must be at most {} (int64), got {value}",
+            i64::MAX
+        ));
+    }
+    Ok(())
+}
+
 fn time_range(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Result<(), String> {
+    rfc3339_time("time_from", from)?;
+    rfc3339_time("time_to", to)?;
     if to <= from {
         return Err(format!("time_to ({to}) must be after time_from ({from})"));
     }
@@ -30,6 +56,7 @@ fn offset(offset: i64) -> Result<(), String> {
 impl Validate for types::CostReportDetailedRequest {
     fn validate(&self) -> Result<(), String> {
         time_range(&self.time_from, &self.time_to)?;
+        int64("limit", self.limit.get())?;
         offset(self.offset)
     }
 }
@@ -43,6 +70,7 @@ impl Validate for types::CostReportAggregatedRequest {
 impl Validate for types::UsageReportRequest {
     fn validate(&self) -> Result<(), String> {
         time_range(&self.time_from, &self.time_to)?;
+        int64("limit", self.limit.get())?;
         offset(self.offset)
     }
 }
@@ -50,7 +78,14 @@ impl Validate for types::UsageReportRequest {
 impl Validate for types::CostReportMonthlyRequest {
     fn validate(&self) -> Result<(), String> {
         #[allow(deprecated)]
-        if let (Some(from), Some(to)) = (&self.time_from, &self.time_to) {
+        let (from, to) = (&self.time_from, &self.time_to);
+        if let Some(from) = from {
+            rfc3339_time("time_from", from)?;
+        }
+        if let Some(to) = to {
+            rfc3339_time("time_to", to)?;
+        }
+        if let (Some(from), Some(to)) = (from, to) {
             time_range(from, to)?;
         }
         Ok(())
@@ -80,8 +115,11 @@ impl Validate for ReservationQuery {
         if self.time_to - self.time_from > chrono::Duration::days(31) {
             return Err("the period may span at most 31 days".into());
         }
-        if self.region_id == Some(0) {
-            return Err("region_id must be greater than 0".into());
+        if let Some(region) = self.region_id {
+            if region == 0 {
+                return Err("region_id must be greater than 0".into());
+            }
+            int64("region_id", region)?;
         }
         Ok(())
     }

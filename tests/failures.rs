@@ -73,7 +73,10 @@ async fn status_503_three_times_is_an_api_error_with_status_body_and_request_id(
                 body.as_ref().and_then(|b| b.message.as_deref()),
                 Some("injected fault")
             );
-            assert!(raw.is_none());
+            // The raw body is kept too, even when it parses (bounded to 64 KiB).
+            let raw: serde_json::Value =
+                serde_json::from_slice(raw.as_deref().expect("raw body kept")).expect("JSON");
+            assert_eq!(raw["message"], "injected fault");
             assert_eq!(request_id.as_deref(), Some("fake-req-1"));
         }
         other => panic!("expected Api error, got {other:?}"),

@@ -210,7 +210,7 @@ fn pages_parse_from_bytes_with_unknown_rows_kept() {
             .unwrap_err()
             .to_string();
     assert!(
-        error.contains("CostReportResource with type \"instance\": invalid type: string \"seven\", expected i64"),
+        error.contains("CostReportResource with type \"instance\": field `project_id`: invalid type: string \"seven\", expected i64"),
         "{error}"
     );
 
@@ -219,7 +219,7 @@ fn pages_parse_from_bytes_with_unknown_rows_kept() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.contains("CostReportResource: invalid type: integer `7`"),
+        error.contains("CostReportResource: field `type` is not a string"),
         "{error}"
     );
 }

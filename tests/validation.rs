@@ -100,7 +100,7 @@ fn configuration_errors_are_clear() {
     assert!(
         bad_url
             .to_string()
-            .starts_with("configuration: base URL \"not a url\""),
+            .starts_with("configuration: the base URL does not parse: "),
         "{bad_url}"
     );
     let bad_key = Client::builder()

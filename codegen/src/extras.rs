@@ -198,6 +198,7 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
         .map(|t| format!("{name_str} with {property} {t:?}"))
         .collect();
     let missing = format!("{name_str}: missing string field `{property}`");
+    let bad_tag = format!("{name_str}: field `{property}` is not a string");
     let accessors = u
         .common_fields
         .iter()
@@ -253,16 +254,22 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
                     #[serde(rename = #property, borrow)]
                     tag: Option<::std::borrow::Cow<'a, str>>,
                 }
-                type Parse = fn(&str) -> Result<#name, ::serde_json::Error>;
+                // A row that fails is read again with its field path tracked, for an error that names
+                // the type and the field (and quotes at most a short piece of the bad value).
+                type Parse = fn(&str) -> Result<#name, String>;
                 let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
                 let tag: Tag<'_> = ::serde_json::from_str(raw.get())
-                    .map_err(|e| D::Error::custom(format_args!("{}: {e}", #name_str)))?;
-                let (parse, what): (Parse, &str) = match tag.tag.as_deref() {
-                    #(Some(#tags) => (|s| ::serde_json::from_str(s).map(#name::#variants), #errors),)*
-                    Some(_) => (|s| ::serde_json::from_str(s).map(#name::Unknown), #name_str),
+                    .map_err(|_| D::Error::custom(#bad_tag))?;
+                let parse: Parse = match tag.tag.as_deref() {
+                    #(Some(#tags) => |s| ::serde_json::from_str(s)
+                        .map(#name::#variants)
+                        .map_err(|_| crate::error::describe_row_error::<super::types::#schemas>(#errors, s)),)*
+                    Some(_) => |s| ::serde_json::from_str(s)
+                        .map(#name::Unknown)
+                        .map_err(|_| crate::error::describe_row_error::<::serde_json::Value>(#name_str, s)),
                     None => return Err(D::Error::custom(#missing)),
                 };
-                parse(raw.get()).map_err(|e| D::Error::custom(format_args!("{what}: {e}")))
+                parse(raw.get()).map_err(D::Error::custom)
             }
         }
     }
@@ -429,6 +436,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     let limit_value = if op.limit_is_nonzero {
         quote! { self.#limit.get() }
     } else {
+        // The pager only reads this for a request it then checks; a negative limit reads as 0.
         quote! { u64::try_from(self.#limit).unwrap_or(0) }
     };
     let docs = doc(&format!(
@@ -447,8 +455,8 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
                 #limit_value
             }
 
-            fn offset(&self) -> u64 {
-                u64::try_from(self.#offset).unwrap_or(0)
+            fn offset(&self) -> i64 {
+                self.#offset
             }
 
             fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
@@ -465,8 +473,8 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
                 client.#method().body(body).send()
             }
 
-            fn count(page: &Self::Page) -> u64 {
-                u64::try_from(page.#count).unwrap_or(0)
+            fn count(page: &Self::Page) -> i64 {
+                page.#count
             }
 
             fn into_items(page: Self::Page) -> Vec<Self::Item> {

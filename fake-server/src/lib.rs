@@ -182,7 +182,11 @@ impl FakeServer {
         });
     }
 
+    /// Queues a rule; one for zero requests does nothing (and is not kept).
     fn push_rule(&self, rule: FaultRule) {
+        if rule.times == 0 {
+            return;
+        }
         self.shared
             .faults
             .lock()
@@ -269,7 +273,8 @@ async fn admit(
             .position(|rule| rule.offset.is_none_or(|o| Some(o) == offset));
         position.map(|i| {
             let rule = &mut faults[i];
-            rule.times -= 1;
+            // Rules with `times == 0` are never queued (push_rule), so this does not wrap.
+            rule.times = rule.times.saturating_sub(1);
             let fault = rule.fault.clone();
             if rule.times == 0 {
                 faults.remove(i);
