@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 const OUTPUT: &str = "gcore_billing.rs";
 
 fn main() {
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join(OUTPUT);
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        fail("OUT_DIR is not set: run the build script through cargo");
+    };
+    let out = PathBuf::from(out_dir).join(OUTPUT);
     let source = source_for_this_build();
     // Write only on change, so an unchanged output keeps its timestamp.
     if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {

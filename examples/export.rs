@@ -12,6 +12,7 @@ use std::num::NonZeroU64;
 
 use clap::Parser;
 use futures::StreamExt;
+use gcore_billing::csv_safety::neutralise_formula;
 use gcore_billing::{PageOptions, types};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -39,6 +40,10 @@ struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Write cells exactly as received. By default a cell a spreadsheet would run as a formula
+    /// (starting with =, +, -, @, tab or CR, other than a plain number) gets a leading `'`.
+    #[arg(long)]
+    raw_cells: bool,
 }
 
 const COLUMNS: [&str; 13] = [
@@ -103,7 +108,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut written = 0u64;
     while let Some(row) = rows.next().await {
         let row = serde_json::to_value(row?)?;
-        writer.write_record(COLUMNS.iter().map(|c| cell(&row, c)))?;
+        let cells = COLUMNS.iter().map(|c| cell(&row, c));
+        if args.raw_cells {
+            writer.write_record(cells)?;
+        } else {
+            writer.write_record(cells.map(|c| neutralise_formula(&c).into_owned()))?;
+        }
         written += 1;
         progress.inc(1);
     }

@@ -285,6 +285,7 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
+    // `end` is a char boundary (index 0 always is), so the slice cannot panic.
     format!("{}… ({} more bytes)", &text[..end], text.len() - end)
 }
 
@@ -322,6 +323,7 @@ pub(crate) fn describe_body_error<T: serde::de::DeserializeOwned>(raw: &[u8]) ->
 
 /// serde_json's message without its trailing ` at line L column C`.
 fn without_position(message: &str) -> &str {
+    // `at` comes from `rfind`, so it is a char boundary and both slices are safe.
     match message.rfind(" at line ") {
         Some(at) if message[at..].contains(" column ") => &message[..at],
         _ => message,

@@ -76,7 +76,7 @@ impl RetryPolicy {
             .with_min_delay(self.initial_delay)
             .with_max_delay(self.max_delay)
             .with_factor(2.0)
-            .with_max_times(self.max_retries as usize);
+            .with_max_times(usize::try_from(self.max_retries).unwrap_or(usize::MAX));
         if self.jitter {
             builder = builder.with_jitter();
         }
@@ -213,8 +213,8 @@ async fn read_body(mut response: Response, limit: u64) -> Attempt {
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                // Widening usize -> u64 is lossless on every supported target.
-                if body.len() as u64 + chunk.len() as u64 > limit {
+                let size = body.len().saturating_add(chunk.len());
+                if u64::try_from(size).map_or(true, |size| size > limit) {
                     return too_large();
                 }
                 body.extend_from_slice(&chunk);

@@ -13,9 +13,12 @@
 //!   offsets, which would silently skip or repeat rows, so a changed `count` ends the stream with an
 //!   error naming both counts (the rows before it are good; start the export again for a consistent
 //!   snapshot);
-//! - a page whose first row repeats a row of the page before it (overlapping pages, or a server that
-//!   ignores `offset`) ends the stream with an error. This is why a window's rows are handed on only
-//!   once the next window has arrived.
+//! - a page whose first row repeats a row of the window before it, or of its own window's earlier
+//!   pages (overlapping pages, or a server that ignores `offset`), ends the stream with an error.
+//!   This is why a window's rows are handed on only once the next window has arrived. The check
+//!   reaches back one window (`page_size` rows): a server that answers an offset with rows from
+//!   further back cannot be told from a report that really repeats rows without remembering every
+//!   row, which would make memory grow with the report.
 //!
 //! The first error ends the stream: no row is lost, repeated, or silently skipped.
 
@@ -29,7 +32,7 @@ use crate::generated::{Client as GeneratedClient, Error as GeneratedError, Respo
 use crate::types::ErrorResponse;
 
 /// Largest `page_size`: the wire type of `limit` is a signed 64-bit integer.
-pub const MAX_PAGE_SIZE: u64 = i64::MAX as u64;
+pub const MAX_PAGE_SIZE: u64 = i64::MAX.unsigned_abs();
 
 /// Most pages in flight at once.
 pub const MAX_CONCURRENCY: usize = 64;
@@ -125,11 +128,23 @@ pub fn windows(from: u64, count: u64, page_size: u64) -> impl Iterator<Item = (u
     })
 }
 
+/// A row count as u64 (lossless wherever usize is at most 64 bits; saturating elsewhere).
+fn widen(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 fn pagination_error<R: PagedRequest>(message: String) -> Error {
     Error::Pagination {
         operation: R::OPERATION_ID,
         message,
     }
+}
+
+fn overlap_error<R: PagedRequest>(offset: u64, repeated: u64) -> Error {
+    pagination_error::<R>(format!(
+        "the page at offset {offset} starts with the row already read at offset {repeated}: the \
+         server's pages overlap or ignore the offset"
+    ))
 }
 
 /// A page's `count`, checked to be a possible number of rows.
@@ -162,8 +177,7 @@ where
     let page = page.into_inner();
     let count = checked_count::<R>(R::count(&page), offset)?;
     let items = R::into_items(page);
-    // Widening usize -> u64 is lossless on every supported target.
-    let delivered = items.len() as u64;
+    let delivered = widen(items.len());
     if delivered > limit {
         return Err(pagination_error::<R>(format!(
             "asked for at most {limit} rows at offset {offset}, got {delivered}"
@@ -203,7 +217,14 @@ where
                 "empty page at offset {next}, but the claimed count is {count}"
             )));
         }
-        next = next.saturating_add(items.len() as u64);
+        // A follow-up after a short page must not start with a row this window already has.
+        if let Some(at) = items
+            .first()
+            .and_then(|first| rows.iter().position(|r| r == first))
+        {
+            return Err(overlap_error::<R>(next, offset.saturating_add(widen(at))));
+        }
+        next = next.saturating_add(widen(items.len()));
         rows.extend(items);
     }
     Ok(rows)
@@ -236,7 +257,7 @@ where
         }
         let release = |state: &mut State<R::Item>| -> Vec<Result<R::Item, Error>> {
             let rows = state.held.take().map(|(_, rows)| rows).unwrap_or_default();
-            state.handed_on = state.handed_on.saturating_add(rows.len() as u64);
+            state.handed_on = state.handed_on.saturating_add(widen(rows.len()));
             rows.into_iter().map(Ok).collect()
         };
         match state.windows.next().await {
@@ -255,7 +276,7 @@ where
                     (Some((start, held)), Some(first)) => held
                         .iter()
                         .position(|row| row == first)
-                        .map(|at| start.saturating_add(at as u64)),
+                        .map(|at| start.saturating_add(widen(at))),
                     _ => None,
                 };
                 if let Some(repeated) = overlap {
@@ -263,19 +284,16 @@ where
                     let next = state
                         .held
                         .as_ref()
-                        .map_or(0, |(start, held)| start.saturating_add(held.len() as u64));
+                        .map_or(0, |(start, held)| start.saturating_add(widen(held.len())));
                     let mut out = release(&mut state);
-                    out.push(Err(pagination_error::<R>(format!(
-                        "the page at offset {next} starts with the row already read at offset \
-                         {repeated}: the server's pages overlap or ignore the offset"
-                    ))));
+                    out.push(Err(overlap_error::<R>(next, repeated)));
                     return Some((out, state));
                 }
                 let start = state
                     .held
                     .as_ref()
                     .map_or(state.handed_on, |(start, held)| {
-                        start.saturating_add(held.len() as u64)
+                        start.saturating_add(widen(held.len()))
                     });
                 let out = release(&mut state);
                 state.held = Some((start, rows));
@@ -322,7 +340,7 @@ where
                 "empty first page at offset {start}, but the claimed count is {count}"
             )));
         }
-        let after_first = start.saturating_add(items.len() as u64);
+        let after_first = start.saturating_add(widen(items.len()));
         let rest = stream::iter(windows(after_first, count, page_size))
             .map(move |window| fetch_window(client.clone(), request.clone(), window, count))
             .buffered(options.concurrency);

@@ -267,6 +267,7 @@ fn integer_minimum(spec: &OpenAPI, schema: &str, property: &str) -> Option<f64> 
         return None;
     };
     match &obj.properties.get(property)?.as_item()?.schema_kind {
+        // A spec's bound, compared with 0 and 1 only: exact for any |m| below 2^53.
         SchemaKind::Type(Type::Integer(i)) => i.minimum.map(|m| m as f64),
         _ => None,
     }
@@ -373,11 +374,9 @@ fn collect_refs(schema: RefOrSchema<'_>, out: &mut Vec<String>) {
 
 fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, CodegenError> {
     let location = format!("schema {name}");
-    let discriminator = schema
-        .schema_data
-        .discriminator
-        .as_ref()
-        .expect("caller checked");
+    let Some(discriminator) = schema.schema_data.discriminator.as_ref() else {
+        return Err(unsupported(location, "an open union needs a discriminator"));
+    };
     let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
         return Err(unsupported(
             location,

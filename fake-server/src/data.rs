@@ -211,7 +211,8 @@ fn page_window(body: &Value, max_page: usize) -> Result<(usize, usize), String> 
     if limit == 0 {
         return Err("limit must be at least 1".into());
     }
-    Ok((offset as usize, (limit as usize).min(max_page)))
+    let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok((to_usize(offset), to_usize(limit).min(max_page)))
 }
 
 fn time_window(body: &Value) -> Result<(), String> {
@@ -254,6 +255,7 @@ impl Dataset {
     }
 
     fn attrs(&self, index: usize) -> Attrs {
+        // Casts below: usize <-> u64 of an index, and `hash % n` values far below any type's range.
         let hash = splitmix(self.seed ^ (index as u64).wrapping_mul(0x1000_0000_01b3));
         Attrs {
             index,
@@ -299,6 +301,7 @@ impl Dataset {
     ) -> Option<Map<String, Value>> {
         let kind = &self.types[a.type_index];
         let variant = union.get(kind)?;
+        // `% 4` and `% 3` index arrays of 4 and 3.
         let flavor = FLAVORS[((a.hash >> 48) % 4) as usize];
         let unit = variant
             .unit
@@ -389,6 +392,14 @@ impl Dataset {
         }
     }
 
+    /// Rows `offset..offset + limit` of the unfiltered detailed report, as JSON objects: for tests
+    /// that serve pages of their own making (hostile or broken servers).
+    pub fn detailed_rows(&self, offset: usize, limit: usize) -> Vec<Value> {
+        let end = offset.saturating_add(limit).min(self.resources);
+        let page: Vec<Attrs> = (offset.min(end)..end).map(|i| self.attrs(i)).collect();
+        self.rows(&self.detailed, &page)
+    }
+
     fn rows(&self, union: &Union, page: &[Attrs]) -> Vec<Value> {
         page.iter()
             .filter_map(|a| self.row(union, a, None))
@@ -423,7 +434,10 @@ impl Dataset {
                 Some(ym)
                     if ym.len() == 7
                         && ym.as_bytes()[4] == b'-'
-                        && ym[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m)) => {}
+                        && ym
+                            .get(5..)
+                            .and_then(|m| m.parse::<u8>().ok())
+                            .is_some_and(|m| (1..=12).contains(&m)) => {}
                 Some(ym) => return Err(format!("year_month {ym:?} is not YYYY-MM")),
                 None => time_window(body)?,
             }
@@ -525,6 +539,7 @@ pub fn pricing(region: u64, body: &Value) -> Result<Response, String> {
             .filter(|v| (1..=100).contains(v))
             .ok_or("resource_value must be 1..100")?;
         let per_unit = 0.73925;
+        // `count` is 1..=100 (checked above) and `months` 12 or 36: exact as f64 and u64.
         let month = per_unit * 744.0 * count as f64;
         commit_month += month;
         over_month += month * 1.3;
@@ -557,6 +572,7 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
+                // `i + 2 < len`, so `i + 1..i + 3` is in bounds.
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
                     .ok()
                     .and_then(|h| u8::from_str_radix(h, 16).ok());

@@ -6,6 +6,8 @@ use std::time::Duration;
 use gcore_billing::{Client, RetryPolicy};
 use gcore_billing_fake::{Config, FakeServer};
 
+pub mod hostile;
+
 pub const KEY: &str = "test-key-0123456789";
 
 pub async fn server(resources: usize) -> FakeServer {
