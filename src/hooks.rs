@@ -2,7 +2,7 @@
 //! backoff (backon), `Retry-After`, a capped body read, and a tracing span per attempt. Every generated
 //! method, the CSV methods and the pager go through it.
 //!
-//! The whole body is read inside the attempt, up to [`Hooks::max_body_bytes`]: a connection reset or a
+//! The whole body is read inside the attempt, up to the client's [`crate::ClientBuilder::max_body_bytes`]: a connection reset or a
 //! timeout halfway through a body is retried like any other transport failure, and a body over the
 //! limit ends the call with [`crate::Error::ResponseTooLarge`] instead of taking unbounded memory.
 
