@@ -8,6 +8,7 @@
 mod check;
 mod extras;
 mod model;
+pub mod review;
 mod tidy;
 
 use std::fmt;
@@ -62,12 +63,16 @@ impl std::error::Error for CodegenError {}
 
 /// Spec path in, formatted Rust source out.
 pub fn generate(spec_path: &Path) -> Result<String, CodegenError> {
-    let spec = load_spec(spec_path)?;
-    check_spec(&spec)?;
-    let model = SpecModel::from_spec(&spec)?;
-    let client = generate_client(&spec, &model)?;
-    let mocks = generate_mocks(&spec, &model)?;
-    let extras = extras::generate_extras(&spec, &model)?;
+    generate_from_spec(&load_spec(spec_path)?)
+}
+
+/// A parsed spec in, formatted Rust source out.
+pub fn generate_from_spec(spec: &OpenAPI) -> Result<String, CodegenError> {
+    check_spec(spec)?;
+    let model = SpecModel::from_spec(spec)?;
+    let client = generate_client(spec, &model)?;
+    let mocks = generate_mocks(spec, &model)?;
+    let extras = extras::generate_extras(spec, &model)?;
     format_source(client, quote::quote! { #extras #mocks })
 }
 
@@ -78,8 +83,13 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
         path: display.clone(),
         source,
     })?;
-    serde_yaml::from_str(&text).map_err(|e| CodegenError::Parse {
-        path: display,
+    parse_spec(&text, &display)
+}
+
+/// Parses spec text; `label` names it in errors.
+pub fn parse_spec(text: &str, label: &str) -> Result<OpenAPI, CodegenError> {
+    serde_yaml::from_str(text).map_err(|e| CodegenError::Parse {
+        path: label.to_string(),
         message: e.to_string(),
     })
 }

@@ -2,22 +2,39 @@
 //!
 //! Regenerates the client from `openapi/gcore-billing.yaml` and writes it to `generated/` (`--write`),
 //! or fails with a diff summary when `generated/` is stale (`--check`, the default).
+//!
+//! `cargo run -p gcore-billing-codegen -- review --base OLD [--head NEW] [--no-rust-api] [--accept-major-bump]`
+//!
+//! Prints a Markdown review of what changes from spec OLD to spec NEW (each a file, or `git:REF` for
+//! the spec at a git revision; NEW defaults to the working tree). Exit 1 when a change breaks
+//! deployed clients, 0 when none does, 2 on usage or parse errors. With `--accept-major-bump`,
+//! breaking changes exit 0 when `info.version`'s major number went up (the CI gate).
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use gcore_billing_codegen::review;
+
+/// The spec, relative to the repository root.
+const SPEC: &str = "openapi/gcore-billing.yaml";
 
 fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let spec = root.join("openapi/gcore-billing.yaml");
-    let target = root.join("generated/gcore_billing.rs");
-    let write = match std::env::args().nth(1).as_deref() {
-        Some("--write") => true,
-        Some("--check") | None => false,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("review") => review_command(&root, &args[1..]),
+        Some("--write") => regenerate(&root, true),
+        Some("--check") | None => regenerate(&root, false),
         Some(other) => {
-            eprintln!("unknown argument {other}; use --write or --check");
-            return ExitCode::from(2);
+            eprintln!("unknown argument {other}; use --write, --check or review");
+            ExitCode::from(2)
         }
-    };
+    }
+}
+
+fn regenerate(root: &Path, write: bool) -> ExitCode {
+    let spec = root.join(SPEC);
+    let target = root.join("generated/gcore_billing.rs");
     let source = match gcore_billing_codegen::generate(&spec) {
         Ok(source) => source,
         Err(e) => {
@@ -47,4 +64,99 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+struct ReviewArgs {
+    base: String,
+    head: Option<String>,
+    rust_api: bool,
+    accept_major_bump: bool,
+}
+
+fn parse_review_args(args: &[String]) -> Result<ReviewArgs, String> {
+    let mut parsed = ReviewArgs {
+        base: String::new(),
+        head: None,
+        rust_api: true,
+        accept_major_bump: false,
+    };
+    let mut base = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--base" => base = Some(rest.next().ok_or("--base needs a value")?.clone()),
+            "--head" => parsed.head = Some(rest.next().ok_or("--head needs a value")?.clone()),
+            "--no-rust-api" => parsed.rust_api = false,
+            "--accept-major-bump" => parsed.accept_major_bump = true,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    parsed.base = base.ok_or("--base is required (a spec file, or git:REF)")?;
+    Ok(parsed)
+}
+
+/// The spec text behind a `--base`/`--head` value: a file, or `git:REF` (the spec at that revision).
+fn read_spec(root: &Path, source: &str) -> Result<String, String> {
+    if let Some(reference) = source.strip_prefix("git:") {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .arg("show")
+            .arg(format!("{reference}:{SPEC}"))
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "git show {reference}:{SPEC} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        return String::from_utf8(output.stdout).map_err(|_| format!("{source}: not UTF-8"));
+    }
+    std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"))
+}
+
+fn review_command(root: &Path, args: &[String]) -> ExitCode {
+    let usage = "usage: review --base OLD [--head NEW] [--no-rust-api] [--accept-major-bump] \
+                 (OLD and NEW: a spec file or git:REF; NEW defaults to the working tree)";
+    let args = match parse_review_args(args) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("error: {message}\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let working_tree = root.join(SPEC).display().to_string();
+    let head_source = args.head.clone().unwrap_or(working_tree);
+    let load = |source: &str| {
+        let text = read_spec(root, source)?;
+        gcore_billing_codegen::parse_spec(&text, source).map_err(|e| e.to_string())
+    };
+    let (base, head) = match (load(&args.base), load(&head_source)) {
+        (Ok(base), Ok(head)) => (base, head),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut report = review::review_specs(&base, &head);
+    report.base_label = args.base.clone();
+    report.head_label = args.head.clone().unwrap_or_else(|| "working tree".into());
+    if args.rust_api {
+        let sources = gcore_billing_codegen::generate_from_spec(&base)
+            .and_then(|old| Ok((old, gcore_billing_codegen::generate_from_spec(&head)?)));
+        match sources.and_then(|(old, new)| review::rust_api_changes(&old, &new)) {
+            Ok(changes) => report.rust_api = Some(changes),
+            Err(e) => {
+                eprintln!("error: cannot generate the client to compare its Rust API: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    print!("{}", report.to_markdown());
+    if report.is_breaking() && args.accept_major_bump && report.major_version_went_up() {
+        eprintln!("breaking changes, accepted: info.version's major number went up");
+        return ExitCode::SUCCESS;
+    }
+    ExitCode::from(report.exit_code())
 }
