@@ -45541,6 +45541,188 @@ pub mod open {
             }
         }
     }
+    impl crate::columns::Columns for CostReportResource {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_feature_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "cost",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "currency",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "err",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "first_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "last_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "project_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+        ];
+        const ALL_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_feature_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "cost",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "currency",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "err",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "first_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "last_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "project_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "flavor",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "last_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "tags",
+                kind: crate::columns::ColumnKind::Json,
+            },
+            crate::columns::Column {
+                name: "uuid",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "last_size",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "schedule_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "source_volume_uuid",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "instance_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "instance_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "port_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "size_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "vm_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "attached_to_vm",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "ip_address",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "network_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "subnet_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "file_share_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "volume_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+        ];
+    }
     impl ::serde::Serialize for CostReportResource {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -46296,6 +46478,112 @@ pub mod open {
             }
         }
     }
+    impl crate::columns::Columns for CostReportTotal {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_feature_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "cost",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "currency",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "err",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+        ];
+        const ALL_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_feature_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "cost",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "currency",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "err",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "flavor",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "last_size",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "instance_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "file_share_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "volume_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+        ];
+    }
     impl ::serde::Serialize for CostReportTotal {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -47017,6 +47305,156 @@ pub mod open {
             }
         }
     }
+    impl crate::columns::Columns for UsageReportResource {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "first_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "last_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "project_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+        ];
+        const ALL_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "first_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "last_seen",
+                kind: crate::columns::ColumnKind::Timestamp,
+            },
+            crate::columns::Column {
+                name: "project_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "flavor",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "last_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "tags",
+                kind: crate::columns::ColumnKind::Json,
+            },
+            crate::columns::Column {
+                name: "uuid",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "last_size",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "schedule_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "source_volume_uuid",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "instance_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "instance_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "port_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "size_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "vm_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "attached_to_vm",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "ip_address",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "network_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "subnet_id",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "file_share_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "volume_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+        ];
+    }
     impl ::serde::Serialize for UsageReportResource {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -47626,6 +48064,76 @@ pub mod open {
                 Self::Unknown(raw) => raw.get("region_id").and_then(|v| v.as_i64()),
             }
         }
+    }
+    impl crate::columns::Columns for UsageReportTotal {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+        ];
+        const ALL_COLUMNS: &'static [crate::columns::Column] = &[
+            crate::columns::Column {
+                name: "type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_metric_name",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "billing_value",
+                kind: crate::columns::ColumnKind::Number,
+            },
+            crate::columns::Column {
+                name: "billing_value_unit",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "region",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "region_id",
+                kind: crate::columns::ColumnKind::Integer,
+            },
+            crate::columns::Column {
+                name: "flavor",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "instance_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "file_share_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+            crate::columns::Column {
+                name: "volume_type",
+                kind: crate::columns::ColumnKind::Text,
+            },
+        ];
     }
     impl ::serde::Serialize for UsageReportTotal {
         fn serialize<S: ::serde::Serializer>(

@@ -10,6 +10,7 @@ pub mod generated {
 }
 
 mod client;
+pub mod columns;
 pub mod csv_safety;
 mod error;
 pub mod hooks;

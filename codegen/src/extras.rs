@@ -8,7 +8,8 @@ use quote::{format_ident, quote};
 
 use crate::CodegenError;
 use crate::model::{
-    CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation, SpecModel, ref_name,
+    Column, ColumnKind, CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation,
+    SpecModel, ref_name,
 };
 
 /// All extras, as one token stream of items.
@@ -203,6 +204,7 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
         .common_fields
         .iter()
         .map(|f| common_accessor(f, &variants, model));
+    let columns = columns_impl(&name, &u.columns);
     quote! {
         #description
         ///
@@ -234,6 +236,8 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
 
             #(#accessors)*
         }
+
+        #columns
 
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -271,6 +275,30 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
                 };
                 parse(raw.get()).map_err(D::Error::custom)
             }
+        }
+    }
+}
+
+/// `impl Columns`: the union's export columns, read from the spec.
+fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
+    let column = |c: &Column| {
+        let field = &c.name;
+        let kind = match c.kind {
+            ColumnKind::Text => quote! { Text },
+            ColumnKind::Integer => quote! { Integer },
+            ColumnKind::Number => quote! { Number },
+            ColumnKind::Boolean => quote! { Boolean },
+            ColumnKind::Timestamp => quote! { Timestamp },
+            ColumnKind::Json => quote! { Json },
+        };
+        quote! { crate::columns::Column { name: #field, kind: crate::columns::ColumnKind::#kind } }
+    };
+    let common = columns.iter().filter(|c| c.in_every_variant).map(column);
+    let all = columns.iter().map(column);
+    quote! {
+        impl crate::columns::Columns for #name {
+            const COMMON_COLUMNS: &'static [crate::columns::Column] = &[#(#common),*];
+            const ALL_COLUMNS: &'static [crate::columns::Column] = &[#(#all),*];
         }
     }
 }

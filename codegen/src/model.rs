@@ -26,6 +26,30 @@ pub struct OpenUnion {
     pub variants: Vec<(String, String)>,
     /// Fields that every variant has with the same simple type: these get accessors on the union.
     pub common_fields: Vec<CommonField>,
+    /// Every field of any variant, as an export column: the discriminator, then the fields every
+    /// variant has (in the first variant's order), then the others in order of first appearance.
+    pub columns: Vec<Column>,
+}
+
+/// A field of a union's rows, as a column of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+    /// True when every variant has the field.
+    pub in_every_variant: bool,
+}
+
+/// How a column's values are typed in an export (Parquet types; CSV writes them all as text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    Timestamp,
+    /// Arrays and objects, written as JSON text.
+    Json,
 }
 
 /// A field shared by every variant of an open union.
@@ -405,13 +429,79 @@ fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, 
         variants.push((tag.to_string(), variant.to_string()));
     }
     let common_fields = common_fields(spec, &variants, &discriminator.property_name);
+    let columns = columns(spec, &variants, &discriminator.property_name);
     Ok(OpenUnion {
         name: name.to_string(),
         description: schema.schema_data.description.clone(),
         property: discriminator.property_name.clone(),
         variants,
         common_fields,
+        columns,
     })
+}
+
+/// The export columns of a union's variants (see [`OpenUnion::columns`]).
+fn columns(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -> Vec<Column> {
+    let objects: Vec<&openapiv3::ObjectType> = variants
+        .iter()
+        .filter_map(|(_, v)| match &component(spec, v)?.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let mut order: Vec<(String, ColumnKind)> = vec![(discriminator.to_string(), ColumnKind::Text)];
+    for object in &objects {
+        for (name, prop) in &object.properties {
+            let kind = column_kind(spec, prop);
+            match order.iter_mut().find(|(n, _)| n == name) {
+                // A field typed differently in two variants is exported as JSON text.
+                Some((_, seen)) if *seen != kind && name != discriminator => {
+                    *seen = ColumnKind::Json
+                }
+                Some(_) => {}
+                None => order.push((name.clone(), kind)),
+            }
+        }
+    }
+    let in_every = |name: &str| {
+        !objects.is_empty()
+            && objects.len() == variants.len()
+            && objects.iter().all(|o| o.properties.contains_key(name))
+    };
+    let (common, rest): (Vec<_>, Vec<_>) = order
+        .into_iter()
+        .map(|(name, kind)| Column {
+            in_every_variant: in_every(&name),
+            name,
+            kind,
+        })
+        .partition(|c| c.in_every_variant);
+    common.into_iter().chain(rest).collect()
+}
+
+/// How a property is exported: by its type, following a `$ref` to a component.
+fn column_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> ColumnKind {
+    let schema = match prop {
+        ReferenceOr::Reference { reference } => {
+            match ref_name(reference).and_then(|n| component(spec, n)) {
+                Some(schema) => schema,
+                None => return ColumnKind::Json,
+            }
+        }
+        ReferenceOr::Item(schema) => schema,
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(st)) => match &st.format {
+            openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
+                ColumnKind::Timestamp
+            }
+            _ => ColumnKind::Text,
+        },
+        SchemaKind::Type(Type::Integer(_)) => ColumnKind::Integer,
+        SchemaKind::Type(Type::Number(_)) => ColumnKind::Number,
+        SchemaKind::Type(Type::Boolean(_)) => ColumnKind::Boolean,
+        _ => ColumnKind::Json,
+    }
 }
 
 fn field_kind(

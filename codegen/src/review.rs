@@ -1554,12 +1554,7 @@ fn collect_items(items: &[syn::Item], prefix: &str, out: &mut BTreeMap<String, A
                 );
             }
             syn::Item::Trait(t) if is_pub(&t.vis) => {
-                let members = t
-                    .items
-                    .iter()
-                    .map(tokens)
-                    .map(|s| strip_docs(&s))
-                    .collect();
+                let members = t.items.iter().map(tokens).map(|s| strip_docs(&s)).collect();
                 out.insert(
                     format!("{prefix}{}", t.ident),
                     Api {

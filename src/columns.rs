@@ -1,0 +1,616 @@
+//! Rows as columns, for exports (CSV, JSON lines, Parquet).
+//!
+//! Each report row type (an open union) knows its columns from the spec: [`Columns::COMMON_COLUMNS`]
+//! are the fields every resource type has, [`Columns::ALL_COLUMNS`] every field of any type. The
+//! generator writes both lists, so a new field or resource type in the spec is a new column with no
+//! edit here. [`RowWriter::fill`] turns one typed row into cells by serializing it through a small
+//! [`serde::Serializer`] that keeps only the wanted fields: no `serde_json::Value` is built for a
+//! known row, and nested values (tags) become compact JSON text.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+/// How a column's values are typed (Parquet types; CSV writes all of them as text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColumnKind {
+    /// A string.
+    Text,
+    /// A signed 64-bit integer.
+    Integer,
+    /// A 64-bit float.
+    Number,
+    /// A boolean.
+    Boolean,
+    /// An RFC 3339 date-time, UTC.
+    Timestamp,
+    /// An array or object, as compact JSON text.
+    Json,
+}
+
+/// One column of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Column {
+    /// The field name, as on the wire.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: ColumnKind,
+}
+
+/// A row type whose columns the spec gives. Implemented by the generated open unions.
+pub trait Columns {
+    /// The discriminator and the fields every variant has, in spec order.
+    const COMMON_COLUMNS: &'static [Column];
+    /// Every field of any variant: the common ones first, then the others in order of appearance.
+    const ALL_COLUMNS: &'static [Column];
+}
+
+/// One value of a row, as serialized.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Absent or null.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer past `i64::MAX`.
+    UInt(u64),
+    /// A float.
+    Float(f64),
+    /// A string (dates arrive here as RFC 3339 text, enums as their wire value).
+    Text(String),
+    /// An array or object, as compact JSON text.
+    Json(String),
+}
+
+impl Cell {
+    /// The cell as CSV text: empty for null, the shortest exact form for numbers.
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Null => Cow::Borrowed(""),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Cell::Int(i) => Cow::Owned(i.to_string()),
+            Cell::UInt(u) => Cow::Owned(u.to_string()),
+            Cell::Float(f) => Cow::Owned(f.to_string()),
+            Cell::Text(s) | Cell::Json(s) => Cow::Borrowed(s),
+        }
+    }
+}
+
+impl Serialize for Cell {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Null => serializer.serialize_none(),
+            Cell::Bool(b) => serializer.serialize_bool(*b),
+            Cell::Int(i) => serializer.serialize_i64(*i),
+            Cell::UInt(u) => serializer.serialize_u64(*u),
+            Cell::Float(f) => serializer.serialize_f64(*f),
+            Cell::Text(s) => serializer.serialize_str(s),
+            // Already JSON: written as a string so that every column keeps one type.
+            Cell::Json(s) => serializer.serialize_str(s),
+        }
+    }
+}
+
+/// Why a row could not be turned into cells.
+#[derive(Debug)]
+pub struct CellError(String);
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CellError {}
+
+impl ser::Error for CellError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        CellError(msg.to_string())
+    }
+}
+
+/// The marker a scalar serializer returns for an array or object, which then becomes JSON text.
+const NOT_SCALAR: &str = "not a scalar";
+
+/// Fills rows of fixed columns from typed rows.
+#[derive(Clone, Debug)]
+pub struct RowWriter {
+    columns: Vec<Column>,
+    index: HashMap<&'static str, usize>,
+}
+
+impl RowWriter {
+    /// A writer for these columns, in this order.
+    pub fn new(columns: &[Column]) -> Self {
+        let index = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name, i))
+            .collect();
+        Self {
+            columns: columns.to_vec(),
+            index,
+        }
+    }
+
+    /// The columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Sets `cells` to the row's value in each column (`Null` where the row lacks the field). Fields
+    /// outside the columns are skipped. The row must serialize as an object (every report row does).
+    pub fn fill<T: Serialize>(&self, row: &T, cells: &mut Vec<Cell>) -> Result<(), CellError> {
+        cells.clear();
+        cells.resize(self.columns.len(), Cell::Null);
+        row.serialize(RowSerializer {
+            index: &self.index,
+            cells,
+            key: None,
+        })
+    }
+}
+
+struct RowSerializer<'a> {
+    index: &'a HashMap<&'static str, usize>,
+    cells: &'a mut Vec<Cell>,
+    /// The key of a map entry whose value comes next.
+    key: Option<usize>,
+}
+
+impl RowSerializer<'_> {
+    fn put<T: Serialize + ?Sized>(&mut self, at: usize, value: &T) -> Result<(), CellError> {
+        let cell = match value.serialize(ScalarSerializer) {
+            Ok(cell) => cell,
+            Err(e) if e.0 == NOT_SCALAR => {
+                Cell::Json(serde_json::to_string(value).map_err(|e| CellError(e.to_string()))?)
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(slot) = self.cells.get_mut(at) {
+            *slot = cell;
+        }
+        Ok(())
+    }
+}
+
+fn not_an_object() -> CellError {
+    CellError("a row must serialize as an object".into())
+}
+
+macro_rules! reject_scalars {
+    ($($method:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<(), CellError> {
+            Err(not_an_object())
+        })*
+    };
+}
+
+impl<'a> ser::Serializer for RowSerializer<'a> {
+    type Ok = ();
+    type Error = CellError;
+    type SerializeSeq = Impossible<(), CellError>;
+    type SerializeTuple = Impossible<(), CellError>;
+    type SerializeTupleStruct = Impossible<(), CellError>;
+    type SerializeTupleVariant = Impossible<(), CellError>;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), CellError>;
+
+    reject_scalars!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
+    );
+
+    fn serialize_none(self) -> Result<(), CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), CellError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CellError> {
+        Err(not_an_object())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self, CellError> {
+        Ok(self)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, CellError> {
+        Ok(self)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CellError> {
+        Err(not_an_object())
+    }
+}
+
+impl ser::SerializeStruct for RowSerializer<'_> {
+    type Ok = ();
+    type Error = CellError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        match self.index.get(key) {
+            Some(&at) => self.put(at, value),
+            None => Ok(()),
+        }
+    }
+
+    fn end(self) -> Result<(), CellError> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for RowSerializer<'_> {
+    type Ok = ();
+    type Error = CellError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CellError> {
+        self.key = match key.serialize(ScalarSerializer)? {
+            Cell::Text(name) => self.index.get(name.as_str()).copied(),
+            _ => None,
+        };
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CellError> {
+        match self.key.take() {
+            Some(at) => self.put(at, value),
+            None => Ok(()),
+        }
+    }
+
+    fn end(self) -> Result<(), CellError> {
+        Ok(())
+    }
+}
+
+/// Serializes one field's value into a [`Cell`]; arrays and objects answer [`NOT_SCALAR`].
+struct ScalarSerializer;
+
+fn not_scalar() -> CellError {
+    CellError(NOT_SCALAR.into())
+}
+
+impl ser::Serializer for ScalarSerializer {
+    type Ok = Cell;
+    type Error = CellError;
+    type SerializeSeq = Impossible<Cell, CellError>;
+    type SerializeTuple = Impossible<Cell, CellError>;
+    type SerializeTupleStruct = Impossible<Cell, CellError>;
+    type SerializeTupleVariant = Impossible<Cell, CellError>;
+    type SerializeMap = Impossible<Cell, CellError>;
+    type SerializeStruct = Impossible<Cell, CellError>;
+    type SerializeStructVariant = Impossible<Cell, CellError>;
+
+    fn serialize_bool(self, v: bool) -> Result<Cell, CellError> {
+        Ok(Cell::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Cell, CellError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Cell, CellError> {
+        Ok(i64::try_from(v).map_or(Cell::UInt(v), Cell::Int))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Cell, CellError> {
+        Ok(Cell::Float(v.into()))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Cell, CellError> {
+        Ok(Cell::Float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Cell, CellError> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn serialize_str(self, v: &str) -> Result<Cell, CellError> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Cell, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_none(self) -> Result<Cell, CellError> {
+        Ok(Cell::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Cell, CellError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Cell, CellError> {
+        Ok(Cell::Null)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Cell, CellError> {
+        Ok(Cell::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Cell, CellError> {
+        Ok(Cell::Text(variant.to_string()))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Cell, CellError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Cell, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, CellError> {
+        Err(not_scalar())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CellError> {
+        Err(not_scalar())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::CostReportResource;
+
+    fn row() -> CostReportResource {
+        serde_json::from_value(serde_json::json!({
+            "type": "instance", "billing_metric_name": "g1-standard-2-4_min", "billing_value": 44640.0,
+            "billing_value_unit": "minutes", "first_seen": "2024-08-01T00:00:00Z",
+            "last_seen": "2024-08-31T23:59:00Z", "flavor": "g1-standard-2-4", "last_name": "web-1",
+            "project_id": 7, "region": 1, "region_id": 1, "cost": 26.78, "currency": "EUR",
+            "uuid": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "tags": [{"env": "prod"}]
+        }))
+        .expect("row")
+    }
+
+    #[test]
+    fn a_typed_row_fills_its_columns_with_typed_cells() {
+        let writer = RowWriter::new(&[
+            Column {
+                name: "type",
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "cost",
+                kind: ColumnKind::Number,
+            },
+            Column {
+                name: "project_id",
+                kind: ColumnKind::Integer,
+            },
+            Column {
+                name: "first_seen",
+                kind: ColumnKind::Timestamp,
+            },
+            Column {
+                name: "tags",
+                kind: ColumnKind::Json,
+            },
+            Column {
+                name: "err",
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "volume_type",
+                kind: ColumnKind::Text,
+            },
+        ]);
+        let mut cells = Vec::new();
+        writer.fill(&row(), &mut cells).expect("fills");
+        assert_eq!(
+            cells,
+            [
+                Cell::Text("instance".into()),
+                Cell::Float(26.78),
+                Cell::Int(7),
+                Cell::Text("2024-08-01T00:00:00Z".into()),
+                Cell::Json(r#"[{"env":"prod"}]"#.into()),
+                Cell::Null,
+                Cell::Null,
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_rows_fill_the_columns_they_have() {
+        let unknown: CostReportResource = serde_json::from_value(serde_json::json!({
+            "type": "quantum_disk", "cost": 1.5, "region_id": 9, "extra": {"a": 1}
+        }))
+        .expect("row");
+        let writer = RowWriter::new(&[
+            Column {
+                name: "type",
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "cost",
+                kind: ColumnKind::Number,
+            },
+            Column {
+                name: "region_id",
+                kind: ColumnKind::Integer,
+            },
+            Column {
+                name: "uuid",
+                kind: ColumnKind::Text,
+            },
+        ]);
+        let mut cells = Vec::new();
+        writer.fill(&unknown, &mut cells).expect("fills");
+        assert_eq!(
+            cells,
+            [
+                Cell::Text("quantum_disk".into()),
+                Cell::Float(1.5),
+                Cell::Int(9),
+                Cell::Null
+            ]
+        );
+    }
+
+    #[test]
+    fn the_spec_gives_common_and_all_columns() {
+        let common: Vec<&str> = CostReportResource::COMMON_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(common.first(), Some(&"type"));
+        for name in [
+            "billing_metric_name",
+            "billing_value",
+            "cost",
+            "currency",
+            "first_seen",
+            "last_seen",
+            "project_id",
+            "region_id",
+            "tags",
+        ] {
+            assert!(common.contains(&name), "{name} in {common:?}");
+        }
+        assert!(!common.contains(&"flavor"), "only some types have a flavor");
+        assert!(!common.contains(&"tags"), "a few types have no tags");
+        let all: Vec<&str> = CostReportResource::ALL_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert!(all.contains(&"flavor") && all.contains(&"volume_type"));
+        assert_eq!(
+            &all[..common.len()],
+            &common[..],
+            "common columns come first"
+        );
+        let kind = |name: &str| {
+            CostReportResource::ALL_COLUMNS
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.kind)
+        };
+        assert_eq!(kind("first_seen"), Some(ColumnKind::Timestamp));
+        assert_eq!(kind("cost"), Some(ColumnKind::Number));
+        assert_eq!(kind("project_id"), Some(ColumnKind::Integer));
+        assert_eq!(kind("tags"), Some(ColumnKind::Json));
+        assert_eq!(kind("billing_value_unit"), Some(ColumnKind::Text));
+    }
+}
