@@ -585,7 +585,6 @@ mod tests {
             "last_seen",
             "project_id",
             "region_id",
-            "tags",
         ] {
             assert!(common.contains(&name), "{name} in {common:?}");
         }
