@@ -48676,6 +48676,523 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
         page.resources
     }
 }
+/// A parameter of an operation in [`OPERATIONS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiParameter {
+    /// The name, as on the wire.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether the operation needs it.
+    pub required: bool,
+    /// `integer`, `date-time`, `boolean` or `string`.
+    pub kind: &'static str,
+    /// The allowed values, when the spec lists them.
+    pub values: &'static [&'static str],
+    /// The smallest allowed value of an integer.
+    pub minimum: Option<i64>,
+    /// What it means.
+    pub description: &'static str,
+}
+impl ApiParameter {
+    /// `Err` with a sentence when `value` does not fit the parameter's schema.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        let name = self.name;
+        match self.kind {
+            "integer" => {
+                let number: i64 = value
+                    .parse()
+                    .map_err(|_| format!("{name} must be an integer, got {value:?}"))?;
+                if let Some(minimum) = self.minimum && number < minimum {
+                    return Err(
+                        format!("{name} must be at least {minimum}, got {number}"),
+                    );
+                }
+            }
+            "date-time" => {
+                ::chrono::DateTime::parse_from_rfc3339(value)
+                    .map_err(|e| format!("{name} must be an RFC 3339 date-time: {e}"))?;
+            }
+            "boolean" => {
+                if value != "true" && value != "false" {
+                    return Err(format!("{name} must be true or false, got {value:?}"));
+                }
+            }
+            _ => {}
+        }
+        if !self.values.is_empty() && !self.values.contains(&value) {
+            return Err(
+                format!(
+                    "{name} must be one of {}, got {value:?}", self.values.join(", ")
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+/// An operation of the spec, as [`Client::call_operation`] and the CLI's `api` command see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiOperation {
+    /// The spec's `operationId`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path template.
+    pub path: &'static str,
+    /// The spec's summary.
+    pub summary: &'static str,
+    /// Path and query parameters.
+    pub parameters: &'static [ApiParameter],
+    /// The request body's schema, when the operation takes a body.
+    pub body: Option<&'static str>,
+}
+/// Every operation of the spec, in path order.
+pub const OPERATIONS: &[ApiOperation] = &[
+    ApiOperation {
+        id: "get_detailed_cost_report",
+        method: "POST",
+        path: "/cloud/v1/cost_report/resources",
+        summary: "Detailed cost report, one row per resource",
+        parameters: &[],
+        body: Some("CostReportDetailedRequest"),
+    },
+    ApiOperation {
+        id: "get_aggregated_cost_report",
+        method: "POST",
+        path: "/cloud/v1/cost_report/totals",
+        summary: "Aggregated cost report, totals per resource type",
+        parameters: &[],
+        body: Some("CostReportAggregatedRequest"),
+    },
+    ApiOperation {
+        id: "get_monthly_reservation_cost_report",
+        method: "POST",
+        path: "/cloud/v1/reservation_cost_report/totals",
+        summary: "Monthly cost totals, split into commit and pay-as-you-go",
+        parameters: &[],
+        body: Some("CostReportMonthlyRequest"),
+    },
+    ApiOperation {
+        id: "get_usage_report",
+        method: "POST",
+        path: "/cloud/v1/usage_report",
+        summary: "Usage report, resources and totals without prices",
+        parameters: &[],
+        body: Some("UsageReportRequest"),
+    },
+    ApiOperation {
+        id: "get_reservation_prices",
+        method: "POST",
+        path: "/cloud/v1/pricing/{region_id}/billing_reservation",
+        summary: "Price a reservation before making it",
+        parameters: &[
+            ApiParameter {
+                name: "region_id",
+                location: "path",
+                required: true,
+                kind: "integer",
+                values: &[],
+                minimum: Some(1i64),
+                description: "Region to price the reservation in.",
+            },
+        ],
+        body: Some("ReservationPricingRequest"),
+    },
+    ApiOperation {
+        id: "list_billing_reservations",
+        method: "GET",
+        path: "/cloud/v2/reservations",
+        summary: "List reservations with their configuration and prices",
+        parameters: &[
+            ApiParameter {
+                name: "time_from",
+                location: "query",
+                required: true,
+                kind: "date-time",
+                values: &[],
+                minimum: None,
+                description: "Start of the period (ISO 8601). The period may span at most 31 days.",
+            },
+            ApiParameter {
+                name: "time_to",
+                location: "query",
+                required: true,
+                kind: "date-time",
+                values: &[],
+                minimum: None,
+                description: "End of the period (ISO 8601).",
+            },
+            ApiParameter {
+                name: "metric_name",
+                location: "query",
+                required: false,
+                kind: "string",
+                values: &[],
+                minimum: None,
+                description: "Only reservations of this billing metric.",
+            },
+            ApiParameter {
+                name: "order_by",
+                location: "query",
+                required: false,
+                kind: "string",
+                values: &[
+                    "active_from.asc",
+                    "active_from.desc",
+                    "active_to.asc",
+                    "active_to.desc",
+                ],
+                minimum: None,
+                description: "Sort key and direction.",
+            },
+            ApiParameter {
+                name: "region_id",
+                location: "query",
+                required: false,
+                kind: "integer",
+                values: &[],
+                minimum: Some(1i64),
+                description: "Only reservations in this region.",
+            },
+        ],
+        body: None,
+    },
+];
+impl Client {
+    /// Calls the operation `id` with parameters given as text and a JSON body, and returns
+    /// the answer as JSON once it has parsed as the operation's response type. Parameters
+    /// are checked against their schema and the body against the request type before
+    /// anything is sent; unknown or missing required parameters are refused.
+    pub async fn call_operation(
+        &self,
+        id: &str,
+        parameters: &[(String, String)],
+        body: Option<::serde_json::Value>,
+    ) -> Result<ResponseValue<::serde_json::Value>, Error<types::ErrorResponse>> {
+        let Some(operation) = OPERATIONS.iter().find(|o| o.id == id) else {
+            return Err(Error::InvalidRequest(format!("no operation {id} in the spec")));
+        };
+        for (name, value) in parameters {
+            let Some(parameter) = operation.parameters.iter().find(|p| p.name == name)
+            else {
+                return Err(
+                    Error::InvalidRequest(format!("{id} has no parameter {name}")),
+                );
+            };
+            parameter.check(value).map_err(Error::InvalidRequest)?;
+        }
+        for parameter in operation.parameters.iter().filter(|p| p.required) {
+            if !parameters.iter().any(|(name, _)| name == parameter.name) {
+                return Err(
+                    Error::InvalidRequest(
+                        format!("{id} needs the parameter {}", parameter.name),
+                    ),
+                );
+            }
+        }
+        if body.is_some() && operation.body.is_none() {
+            return Err(Error::InvalidRequest(format!("{id} takes no body")));
+        }
+        let mut path = operation.path.to_string();
+        for parameter in operation.parameters.iter().filter(|p| p.location == "path") {
+            if let Some((_, value)) = parameters
+                .iter()
+                .find(|(name, _)| name == parameter.name)
+            {
+                path = path
+                    .replace(&format!("{{{}}}", parameter.name), &encode_path(value));
+            }
+        }
+        let query: Vec<(&str, &str)> = parameters
+            .iter()
+            .filter(|(name, _)| {
+                operation
+                    .parameters
+                    .iter()
+                    .any(|p| p.name == name && p.location == "query")
+            })
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let url = format!("{}{}", self.baseurl, path);
+        use ::serde::Deserialize as _;
+        let info = OperationInfo {
+            operation_id: operation.id,
+        };
+        match operation.id {
+            "get_detailed_cost_report" => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                types::CostReportDetailedRequest::deserialize(&body)
+                    .map_err(|e| Error::InvalidRequest(
+                        format!("body is not a {}: {e}", "CostReportDetailedRequest"),
+                    ))?;
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .json(&body)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::CostReportDetailed,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            "get_aggregated_cost_report" => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                types::CostReportAggregatedRequest::deserialize(&body)
+                    .map_err(|e| Error::InvalidRequest(
+                        format!("body is not a {}: {e}", "CostReportAggregatedRequest"),
+                    ))?;
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .json(&body)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::CostReportAggregated,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            "get_monthly_reservation_cost_report" => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                types::CostReportMonthlyRequest::deserialize(&body)
+                    .map_err(|e| Error::InvalidRequest(
+                        format!("body is not a {}: {e}", "CostReportMonthlyRequest"),
+                    ))?;
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .json(&body)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::CostReportMonthly,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            "get_usage_report" => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                types::UsageReportRequest::deserialize(&body)
+                    .map_err(|e| Error::InvalidRequest(
+                        format!("body is not a {}: {e}", "UsageReportRequest"),
+                    ))?;
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .json(&body)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::UsageReport,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            "get_reservation_prices" => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                types::ReservationPricingRequest::deserialize(&body)
+                    .map_err(|e| Error::InvalidRequest(
+                        format!("body is not a {}: {e}", "ReservationPricingRequest"),
+                    ))?;
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .json(&body)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::ReservationPricing,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            "list_billing_reservations" => {
+                let mut request = self
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&query)
+                    .build()?;
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => {
+                        let typed = ResponseValue::<
+                            types::BillingReservations,
+                        >::from_response::<types::ErrorResponse>(response)
+                            .await?;
+                        let (status, headers) = (
+                            typed.status(),
+                            typed.headers().clone(),
+                        );
+                        let value = ::serde_json::to_value(typed.into_inner())
+                            .map_err(|e| Error::InvalidRequest(
+                                format!("answer does not serialize: {e}"),
+                            ))?;
+                        Ok(ResponseValue::new(value, status, headers))
+                    }
+                    400..=599 => {
+                        Err(
+                            Error::ErrorResponse(
+                                ResponseValue::from_response(response).await?,
+                            ),
+                        )
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+            _ => Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+        }
+    }
+}
 /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
 #[cfg(feature = "mock")]
 pub mod mock {

@@ -774,6 +774,30 @@ impl Client {
         "The monthly reservation cost report"
     );
 
+    /// Calls any operation of the spec by its `operationId` ([`crate::OPERATIONS`] lists them), with
+    /// parameters as text and a JSON body, and returns the answer as JSON once it has parsed as the
+    /// operation's response type. Parameters and body are checked before anything is sent. This is
+    /// what the CLI's `api` command runs; typed code should prefer the typed methods.
+    pub async fn call_operation(
+        &self,
+        operation_id: &str,
+        parameters: &[(String, String)],
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        let Some(operation) = crate::OPERATIONS.iter().find(|o| o.id == operation_id) else {
+            return Err(Error::InvalidRequest {
+                operation: "call_operation",
+                message: format!("no operation {operation_id} in the spec"),
+            });
+        };
+        let answer = call(
+            operation.id,
+            self.raw.call_operation(operation.id, parameters, body),
+        )
+        .await?;
+        Ok(answer.into_inner())
+    }
+
     /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
     /// Invalid input is the stream's only item.
     pub fn paginate<R, B>(

@@ -19,6 +19,6 @@ pub mod validate;
 
 pub use client::{Client, ClientBuilder, CsvTable, DEFAULT_BASE_URL, ReservationQuery, parse_csv};
 pub use error::{Error, is_retryable_status};
-pub use generated::types;
+pub use generated::{ApiOperation, ApiParameter, OPERATIONS, types};
 pub use hooks::RetryPolicy;
 pub use pagination::PageOptions;

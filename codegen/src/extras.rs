@@ -35,6 +35,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(|op| pager_glue(op, model, &error_type))
         .collect::<Vec<_>>();
+    let api = crate::api::generate_api(spec, &error_type)?;
     Ok(quote! {
         /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
         /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
@@ -49,6 +50,8 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         }
 
         #(#pagers)*
+
+        #api
     })
 }
 

@@ -5,6 +5,7 @@
 //! project's extras (open enums, open unions, CSV methods, pager glue; `extras.rs`) →
 //! [`format_source`] (prettyplease).
 
+mod api;
 mod check;
 mod extras;
 mod model;

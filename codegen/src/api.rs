@@ -1,0 +1,391 @@
+//! The operation table and `Client::call_operation`: every operation of the spec, callable by its
+//! `operationId` with JSON in and out. The CLI's `api` command is built from this table, so an
+//! operation added to the spec becomes a subcommand with no hand edit.
+//!
+//! The body is checked by parsing it into the operation's generated request type, parameters by
+//! their schema (integer and its minimum, date-time, boolean, enum), and the answer by parsing it
+//! into the generated response type before it is handed back as JSON.
+
+use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, Type};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::CodegenError;
+use crate::model::{operations, ref_name};
+
+/// One parameter, as the table describes it.
+struct Param {
+    name: String,
+    location: &'static str,
+    required: bool,
+    kind: &'static str,
+    values: Vec<String>,
+    minimum: Option<i64>,
+    description: String,
+}
+
+/// The table, the check of parameter values, and `call_operation`, as tokens.
+pub fn generate_api(
+    spec: &OpenAPI,
+    error_type: &proc_macro2::Ident,
+) -> Result<TokenStream, CodegenError> {
+    let mut entries = Vec::new();
+    let mut arms = Vec::new();
+    for (path, method, op) in operations(spec) {
+        let location = format!("{} {path}", method.to_uppercase());
+        let id = op
+            .operation_id
+            .clone()
+            .ok_or_else(|| CodegenError::Unsupported {
+                location: location.clone(),
+                message: "every operation needs an operationId".into(),
+            })?;
+        let params = parameters(spec, op, &location)?;
+        let body = body_type(op, &location)?;
+        let answer = answer_type(op, &location)?;
+        entries.push(table_entry(
+            &id,
+            method,
+            path,
+            op.summary.as_deref().unwrap_or(""),
+            &params,
+            body.as_deref(),
+        ));
+        arms.push(call_arm(
+            &id,
+            method,
+            path,
+            body.as_deref(),
+            &answer,
+            error_type,
+        ));
+    }
+    Ok(quote! {
+        /// A parameter of an operation in [`OPERATIONS`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct ApiParameter {
+            /// The name, as on the wire.
+            pub name: &'static str,
+            /// `path` or `query`.
+            pub location: &'static str,
+            /// Whether the operation needs it.
+            pub required: bool,
+            /// `integer`, `date-time`, `boolean` or `string`.
+            pub kind: &'static str,
+            /// The allowed values, when the spec lists them.
+            pub values: &'static [&'static str],
+            /// The smallest allowed value of an integer.
+            pub minimum: Option<i64>,
+            /// What it means.
+            pub description: &'static str,
+        }
+
+        impl ApiParameter {
+            /// `Err` with a sentence when `value` does not fit the parameter's schema.
+            pub fn check(&self, value: &str) -> Result<(), String> {
+                let name = self.name;
+                match self.kind {
+                    "integer" => {
+                        let number: i64 = value
+                            .parse()
+                            .map_err(|_| format!("{name} must be an integer, got {value:?}"))?;
+                        if let Some(minimum) = self.minimum
+                            && number < minimum
+                        {
+                            return Err(format!("{name} must be at least {minimum}, got {number}"));
+                        }
+                    }
+                    "date-time" => {
+                        ::chrono::DateTime::parse_from_rfc3339(value)
+                            .map_err(|e| format!("{name} must be an RFC 3339 date-time: {e}"))?;
+                    }
+                    "boolean" => {
+                        if value != "true" && value != "false" {
+                            return Err(format!("{name} must be true or false, got {value:?}"));
+                        }
+                    }
+                    _ => {}
+                }
+                if !self.values.is_empty() && !self.values.contains(&value) {
+                    return Err(format!("{name} must be one of {}, got {value:?}", self.values.join(", ")));
+                }
+                Ok(())
+            }
+        }
+
+        /// An operation of the spec, as [`Client::call_operation`] and the CLI's `api` command see it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct ApiOperation {
+            /// The spec's `operationId`.
+            pub id: &'static str,
+            /// The HTTP method.
+            pub method: &'static str,
+            /// The path template.
+            pub path: &'static str,
+            /// The spec's summary.
+            pub summary: &'static str,
+            /// Path and query parameters.
+            pub parameters: &'static [ApiParameter],
+            /// The request body's schema, when the operation takes a body.
+            pub body: Option<&'static str>,
+        }
+
+        /// Every operation of the spec, in path order.
+        pub const OPERATIONS: &[ApiOperation] = &[#(#entries),*];
+
+        impl Client {
+            /// Calls the operation `id` with parameters given as text and a JSON body, and returns
+            /// the answer as JSON once it has parsed as the operation's response type. Parameters
+            /// are checked against their schema and the body against the request type before
+            /// anything is sent; unknown or missing required parameters are refused.
+            pub async fn call_operation(
+                &self,
+                id: &str,
+                parameters: &[(String, String)],
+                body: Option<::serde_json::Value>,
+            ) -> Result<ResponseValue<::serde_json::Value>, Error<types::#error_type>> {
+                let Some(operation) = OPERATIONS.iter().find(|o| o.id == id) else {
+                    return Err(Error::InvalidRequest(format!("no operation {id} in the spec")));
+                };
+                for (name, value) in parameters {
+                    let Some(parameter) = operation.parameters.iter().find(|p| p.name == name) else {
+                        return Err(Error::InvalidRequest(format!("{id} has no parameter {name}")));
+                    };
+                    parameter.check(value).map_err(Error::InvalidRequest)?;
+                }
+                for parameter in operation.parameters.iter().filter(|p| p.required) {
+                    if !parameters.iter().any(|(name, _)| name == parameter.name) {
+                        return Err(Error::InvalidRequest(format!("{id} needs the parameter {}", parameter.name)));
+                    }
+                }
+                if body.is_some() && operation.body.is_none() {
+                    return Err(Error::InvalidRequest(format!("{id} takes no body")));
+                }
+                let mut path = operation.path.to_string();
+                for parameter in operation.parameters.iter().filter(|p| p.location == "path") {
+                    if let Some((_, value)) = parameters.iter().find(|(name, _)| name == parameter.name) {
+                        path = path.replace(&format!("{{{}}}", parameter.name), &encode_path(value));
+                    }
+                }
+                let query: Vec<(&str, &str)> = parameters
+                    .iter()
+                    .filter(|(name, _)| operation.parameters.iter().any(|p| p.name == name && p.location == "query"))
+                    .map(|(name, value)| (name.as_str(), value.as_str()))
+                    .collect();
+                let url = format!("{}{}", self.baseurl, path);
+                use ::serde::Deserialize as _;
+                let info = OperationInfo { operation_id: operation.id };
+                match operation.id {
+                    #(#arms)*
+                    _ => Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+                }
+            }
+        }
+    })
+}
+
+fn table_entry(
+    id: &str,
+    method: &str,
+    path: &str,
+    summary: &str,
+    params: &[Param],
+    body: Option<&str>,
+) -> TokenStream {
+    let method = method.to_uppercase();
+    let params = params.iter().map(|p| {
+        let Param {
+            name,
+            location,
+            required,
+            kind,
+            values,
+            minimum,
+            description,
+        } = p;
+        let minimum = match minimum {
+            Some(m) => quote! { Some(#m) },
+            None => quote! { None },
+        };
+        quote! {
+            ApiParameter {
+                name: #name,
+                location: #location,
+                required: #required,
+                kind: #kind,
+                values: &[#(#values),*],
+                minimum: #minimum,
+                description: #description,
+            }
+        }
+    });
+    let body = match body {
+        Some(b) => quote! { Some(#b) },
+        None => quote! { None },
+    };
+    quote! {
+        ApiOperation {
+            id: #id,
+            method: #method,
+            path: #path,
+            summary: #summary,
+            parameters: &[#(#params),*],
+            body: #body,
+        }
+    }
+}
+
+fn call_arm(
+    id: &str,
+    method: &str,
+    _path: &str,
+    body: Option<&str>,
+    answer: &str,
+    error_type: &proc_macro2::Ident,
+) -> TokenStream {
+    let method = proc_macro2::Ident::new(method, proc_macro2::Span::call_site());
+    let answer = proc_macro2::Ident::new(answer, proc_macro2::Span::call_site());
+    let (parse_body, attach_body) = match body {
+        Some(name) => {
+            let ty = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+            (
+                // Checked as the typed request, sent as given: only what the caller set goes on the wire.
+                quote! {
+                    let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                    types::#ty::deserialize(&body)
+                        .map_err(|e| Error::InvalidRequest(format!("body is not a {}: {e}", #name)))?;
+                },
+                quote! { .json(&body) },
+            )
+        }
+        None => (quote! {}, quote! {}),
+    };
+    quote! {
+        #id => {
+            #parse_body
+            let mut request = self
+                .client
+                .#method(url)
+                .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
+                .query(&query)
+                #attach_body
+                .build()?;
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => {
+                    let typed = ResponseValue::<types::#answer>::from_response::<types::#error_type>(response).await?;
+                    let (status, headers) = (typed.status(), typed.headers().clone());
+                    let value = ::serde_json::to_value(typed.into_inner())
+                        .map_err(|e| Error::InvalidRequest(format!("answer does not serialize: {e}")))?;
+                    Ok(ResponseValue::new(value, status, headers))
+                }
+                400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+}
+
+fn parameters(
+    spec: &OpenAPI,
+    op: &openapiv3::Operation,
+    location: &str,
+) -> Result<Vec<Param>, CodegenError> {
+    let mut out = Vec::new();
+    for param in &op.parameters {
+        let param = match param {
+            ReferenceOr::Item(p) => p,
+            ReferenceOr::Reference { reference } => {
+                return Err(CodegenError::Unsupported {
+                    location: location.into(),
+                    message: format!("parameter {reference} must be written inline"),
+                });
+            }
+        };
+        let where_ = match param {
+            Parameter::Path { .. } => "path",
+            Parameter::Query { .. } => "query",
+            _ => continue,
+        };
+        let data = param.parameter_data_ref();
+        let schema = match &data.format {
+            ParameterSchemaOrContent::Schema(s) => match s {
+                ReferenceOr::Item(s) => Some(s.clone()),
+                ReferenceOr::Reference { reference } => ref_name(reference)
+                    .and_then(|n| spec.components.as_ref()?.schemas.get(n)?.as_item().cloned()),
+            },
+            ParameterSchemaOrContent::Content(_) => None,
+        };
+        let (kind, values, minimum) = match schema.as_ref().map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Integer(i))) => ("integer", vec![], i.minimum),
+            Some(SchemaKind::Type(Type::Boolean(_))) => ("boolean", vec![], None),
+            Some(SchemaKind::Type(Type::String(s))) => {
+                let values = s.enumeration.iter().flatten().cloned().collect();
+                let is_date_time = matches!(
+                    s.format,
+                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
+                );
+                (
+                    if is_date_time { "date-time" } else { "string" },
+                    values,
+                    None,
+                )
+            }
+            _ => ("string", vec![], None),
+        };
+        out.push(Param {
+            name: data.name.clone(),
+            location: where_,
+            required: data.required,
+            kind,
+            values,
+            minimum,
+            description: data.description.clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn body_type(op: &openapiv3::Operation, location: &str) -> Result<Option<String>, CodegenError> {
+    let Some(body) = op.request_body.as_ref().and_then(|b| b.as_item()) else {
+        return Ok(None);
+    };
+    match body
+        .content
+        .get("application/json")
+        .and_then(|m| m.schema.as_ref())
+    {
+        Some(ReferenceOr::Reference { reference }) => Ok(ref_name(reference).map(str::to_string)),
+        _ => Err(CodegenError::Unsupported {
+            location: location.into(),
+            message: "the request body must be application/json with a $ref schema".into(),
+        }),
+    }
+}
+
+fn answer_type(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
+    let ok = op
+        .responses
+        .responses
+        .iter()
+        .find(|(status, _)| matches!(status, openapiv3::StatusCode::Code(200..=299)))
+        .and_then(|(_, r)| r.as_item());
+    match ok
+        .and_then(|r| r.content.get("application/json"))
+        .and_then(|m| m.schema.as_ref())
+    {
+        Some(ReferenceOr::Reference { reference }) => ref_name(reference)
+            .map(str::to_string)
+            .ok_or_else(|| CodegenError::Unsupported {
+                location: location.into(),
+                message: format!("{reference} is not a component schema"),
+            }),
+        _ => Err(CodegenError::Unsupported {
+            location: location.into(),
+            message: "the success answer must be application/json with a $ref schema".into(),
+        }),
+    }
+}

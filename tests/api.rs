@@ -1,0 +1,185 @@
+//! `Client::call_operation`: any operation of the spec by its operationId, JSON in and out, checked
+//! against the generated types before sending and after receiving.
+
+mod common;
+
+use common::{client, server};
+use gcore_billing::{Error, OPERATIONS};
+use serde_json::json;
+
+fn text(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_table_lists_every_operation_of_the_spec() {
+    let ids: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+    assert_eq!(
+        ids,
+        [
+            "get_detailed_cost_report",
+            "get_aggregated_cost_report",
+            "get_monthly_reservation_cost_report",
+            "get_usage_report",
+            "get_reservation_prices",
+            "list_billing_reservations",
+        ]
+    );
+    let list = OPERATIONS
+        .iter()
+        .find(|o| o.id == "list_billing_reservations")
+        .expect("op");
+    assert_eq!(
+        (list.method, list.path, list.body),
+        ("GET", "/cloud/v2/reservations", None)
+    );
+    let region = list
+        .parameters
+        .iter()
+        .find(|p| p.name == "region_id")
+        .expect("param");
+    assert_eq!(
+        (
+            region.location,
+            region.required,
+            region.kind,
+            region.minimum
+        ),
+        ("query", false, "integer", Some(1))
+    );
+}
+
+#[tokio::test]
+async fn a_body_operation_sends_the_body_and_returns_the_parsed_answer() {
+    let server = server(7).await;
+    let answer = client(&server)
+        .call_operation(
+            "get_detailed_cost_report",
+            &[],
+            Some(json!({"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 5})),
+        )
+        .await
+        .expect("answer");
+    assert_eq!(answer["count"], 7);
+    assert_eq!(answer["results"].as_array().map(Vec::len), Some(5));
+    let sent = &server.requests()[0];
+    assert_eq!(sent.path, "/cloud/v1/cost_report/resources");
+    // Exactly what was given: no defaults added, no api-version header.
+    assert_eq!(
+        sent.body,
+        Some(
+            json!({"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 5})
+        )
+    );
+    assert!(sent.headers.get("api-version").is_none());
+}
+
+#[tokio::test]
+async fn path_and_query_parameters_are_filled_and_checked() {
+    let server = server(1).await;
+    let client = client(&server);
+    let answer = client
+        .call_operation(
+            "list_billing_reservations",
+            &text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+                ("region_id", "76"),
+            ]),
+            None,
+        )
+        .await
+        .expect("answer");
+    assert!(answer["results"].is_array());
+    let sent = &server.requests()[0];
+    assert_eq!(sent.path, "/cloud/v2/reservations");
+    let query = sent.query.as_deref().unwrap_or("");
+    assert!(
+        query.contains("region_id=76") && query.contains("time_from=2024-08-01T00%3A00%3A00Z"),
+        "{query}"
+    );
+
+    let prices = client
+        .call_operation(
+            "get_reservation_prices",
+            &text(&[("region_id", "76")]),
+            Some(json!({"period": "MONTHS12", "resources": [{"resource_name": "bm1-hf-medium", "resource_type": "flavor", "resource_value": 2}]})),
+        )
+        .await
+        .expect("prices");
+    assert_eq!(prices["region_id"], 76);
+    assert_eq!(
+        server.requests()[1].path,
+        "/cloud/v1/pricing/76/billing_reservation"
+    );
+
+    let invalid = |e: Error| match e {
+        Error::InvalidRequest { message, .. } => message,
+        other => panic!("{other:?}"),
+    };
+    for (id, params, body, expected) in [
+        (
+            "list_billing_reservations",
+            text(&[("time_from", "2024-08-01T00:00:00Z")]),
+            None,
+            "list_billing_reservations needs the parameter time_to",
+        ),
+        (
+            "list_billing_reservations",
+            text(&[
+                ("time_from", "yesterday"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+            ]),
+            None,
+            "time_from must be an RFC 3339 date-time: premature end of input",
+        ),
+        (
+            "list_billing_reservations",
+            text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+                ("region_id", "0"),
+            ]),
+            None,
+            "region_id must be at least 1, got 0",
+        ),
+        (
+            "list_billing_reservations",
+            text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+                ("order_by", "size"),
+            ]),
+            None,
+            "order_by must be one of active_from.asc, active_from.desc, active_to.asc, active_to.desc, got \"size\"",
+        ),
+        (
+            "list_billing_reservations",
+            text(&[("colour", "red")]),
+            None,
+            "list_billing_reservations has no parameter colour",
+        ),
+        (
+            "get_usage_report",
+            vec![],
+            Some(json!({"time_from": "2024-08-01T00:00:00Z"})),
+            "body is not a UsageReportRequest: missing field `time_to`",
+        ),
+        (
+            "get_quantum_report",
+            vec![],
+            None,
+            "no operation get_quantum_report in the spec",
+        ),
+    ] {
+        let error = client
+            .call_operation(id, &params, body)
+            .await
+            .expect_err(expected);
+        assert_eq!(invalid(error), expected);
+    }
+    assert_eq!(server.requests().len(), 2, "nothing sent for invalid calls");
+}
