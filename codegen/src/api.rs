@@ -99,10 +99,8 @@ pub fn generate_api(
                         ::chrono::DateTime::parse_from_rfc3339(value)
                             .map_err(|e| format!("{name} must be an RFC 3339 date-time: {e}"))?;
                     }
-                    "boolean" => {
-                        if value != "true" && value != "false" {
-                            return Err(format!("{name} must be true or false, got {value:?}"));
-                        }
+                    "boolean" if value != "true" && value != "false" => {
+                        return Err(format!("{name} must be true or false, got {value:?}"));
                     }
                     _ => {}
                 }
