@@ -1,0 +1,543 @@
+//! `gcore-billing export`: a report's rows into CSV, JSON lines or Parquet, resumable.
+//!
+//! Rows come typed from the client and are turned into cells by their spec-given columns
+//! ([`gcore_billing::columns`]); no `serde_json::Value` is built on the row path.
+//!
+//! Resuming: the paged reports (detailed, usage) keep a checkpoint next to the output,
+//! `PATH.checkpoint`, written every page for CSV and JSON lines and whenever an export stops early. It
+//! records what was asked (so a resume cannot mix two different exports), the report's row count, the
+//! rows written and, for text formats, the file length that holds exactly them. `--resume` cuts the
+//! file back to that length (or, for Parquet, copies its rows into a new file), checks that the report
+//! still has the same count, and fetches from the next row on. The finished file holds every row once.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use gcore_billing::columns::{Cell, Column, Columns, RowWriter};
+use gcore_billing::{Error, PageOptions, types};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::sinks::{CsvSink, JsonLinesSink, ParquetSink, Sink, open_text};
+use crate::{Connection, Failure, connect, progress_wanted};
+
+/// Which report to export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Report {
+    /// One row per resource, with its cost (paged; resumable).
+    Detailed,
+    /// One row per resource, with its usage (paged; resumable).
+    Usage,
+    /// Costs summed per type and region.
+    Aggregated,
+    /// Reservation costs of one month.
+    Monthly,
+}
+
+/// The file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// Parquet with typed columns.
+    Parquet,
+}
+
+/// Export a report to CSV, JSON lines or Parquet.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The report.
+    #[arg(value_enum)]
+    report: Report,
+    /// Start of the period: RFC 3339, or a date (00:00 UTC). Default: the start of last month.
+    #[arg(long, value_parser = parse_time)]
+    from: Option<DateTime<Utc>>,
+    /// End of the period (exclusive): RFC 3339, or a date. Default: the start of this month.
+    #[arg(long, value_parser = parse_time)]
+    to: Option<DateTime<Utc>>,
+    /// The month of a monthly report, YYYY-MM. Default: last month.
+    #[arg(long)]
+    month: Option<String>,
+    /// File format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Where to write: a path, or - for stdout.
+    #[arg(long, short, default_value = "-")]
+    output: String,
+    /// Pages in flight at once after the first.
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
+    /// Rows per request.
+    #[arg(long, default_value_t = 1000)]
+    page_size: u64,
+    /// Only these resource types (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    types: Vec<String>,
+    /// Only these region IDs (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    regions: Vec<i64>,
+    /// Only these project IDs (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    projects: Vec<i64>,
+    /// Only resources with this tag, KEY=VALUE (repeatable; any one matches).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+    /// Every field of every resource type, not only the common ones (empty where a type lacks one).
+    #[arg(long)]
+    wide: bool,
+    /// Continue an interrupted export from its checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Write CSV cells exactly as received (by default a cell that a spreadsheet would run as a
+    /// formula gets a leading ').
+    #[arg(long)]
+    raw_cells: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// RFC 3339, or a plain date taken as 00:00 UTC.
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| {
+            format!("{text:?} is neither RFC 3339 (2024-08-01T00:00:00Z) nor a date (2024-08-01)")
+        })
+}
+
+/// The last full calendar month: (its first instant, the first instant of this month).
+fn last_month() -> (DateTime<Utc>, DateTime<Utc>) {
+    let now = Utc::now();
+    let this_month = Utc
+        .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now);
+    let previous_day = this_month - chrono::Duration::days(1);
+    let start = Utc
+        .with_ymd_and_hms(previous_day.year(), previous_day.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(previous_day);
+    (start, this_month)
+}
+
+/// What a checkpoint remembers.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Checkpoint {
+    /// What was asked: report, request, format and columns, as JSON text.
+    export: String,
+    /// Rows in the report when the export began.
+    count: u64,
+    /// Rows written to the output.
+    rows: u64,
+    /// Length of the output file that holds exactly those rows (CSV and JSON lines).
+    bytes: Option<u64>,
+}
+
+fn checkpoint_path(output: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.checkpoint", output.display()))
+}
+
+fn write_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(checkpoint).map_err(|e| e.to_string())?;
+    let temporary = PathBuf::from(format!("{}.tmp", path.display()));
+    std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| format!("cannot write the checkpoint {}: {e}", path.display()))
+}
+
+/// The request body, as JSON, checked by parsing it into the report's request type.
+fn request_body(args: &ExportArgs) -> Result<serde_json::Value, Failure> {
+    let mut body = serde_json::Map::new();
+    if args.report == Report::Monthly {
+        if args.from.is_some() || args.to.is_some() {
+            return Err(Failure::Usage(
+                "the monthly report takes --month YYYY-MM, not --from/--to".into(),
+            ));
+        }
+        let month = match &args.month {
+            Some(month) => month.clone(),
+            None => last_month().0.format("%Y-%m").to_string(),
+        };
+        body.insert("year_month".into(), json!(month));
+    } else {
+        if args.month.is_some() {
+            return Err(Failure::Usage(
+                "--month is for the monthly report; use --from/--to".into(),
+            ));
+        }
+        let (from, to) = last_month();
+        body.insert("time_from".into(), json!(args.from.unwrap_or(from)));
+        body.insert("time_to".into(), json!(args.to.unwrap_or(to)));
+        if !args.projects.is_empty() {
+            body.insert("projects".into(), json!(args.projects));
+        }
+    }
+    if !args.types.is_empty() {
+        body.insert("types".into(), json!(args.types));
+    }
+    if !args.regions.is_empty() {
+        body.insert("regions".into(), json!(args.regions));
+    }
+    if !args.tags.is_empty() {
+        let conditions = args
+            .tags
+            .iter()
+            .map(|tag| match tag.split_once('=') {
+                Some((key, value)) => Ok(json!({"key": key, "value": value, "strict": true})),
+                None => Err(Failure::Usage(format!("--tag {tag:?} must be KEY=VALUE"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        body.insert(
+            "tags".into(),
+            json!({"conditions": conditions, "condition_type": "OR"}),
+        );
+    }
+    Ok(serde_json::Value::Object(body))
+}
+
+fn typed<T: serde::de::DeserializeOwned>(
+    body: &serde_json::Value,
+    report: Report,
+) -> Result<T, Failure> {
+    serde_json::from_value(body.clone()).map_err(|e| {
+        Failure::Usage(format!(
+            "invalid {} report request: {e}",
+            serde_json::to_string(&report)
+                .unwrap_or_default()
+                .trim_matches('"')
+        ))
+    })
+}
+
+pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failure> {
+    if args.page_size == 0 || args.concurrency == 0 {
+        return Err(Failure::Usage(
+            "--page-size and --concurrency must be at least 1".into(),
+        ));
+    }
+    let output = (args.output != "-").then(|| PathBuf::from(&args.output));
+    if args.resume && output.is_none() {
+        return Err(Failure::Usage(
+            "--resume needs --output PATH (stdout cannot be resumed)".into(),
+        ));
+    }
+    let body = request_body(&args)?;
+    let (client, _server) = connect(connection).await?;
+    match args.report {
+        Report::Detailed => {
+            let request: types::CostReportDetailedRequest = typed(&body, args.report)?;
+            let count_request = request.clone();
+            let counter = client.clone();
+            let count = async move {
+                let mut one = count_request;
+                one.limit = std::num::NonZeroU64::MIN;
+                Ok(counter.detailed_cost_report(one).await?.count)
+            };
+            let rows = move |offset: u64, options: PageOptions| {
+                let mut request = request.clone();
+                request.offset = i64::try_from(offset).unwrap_or(i64::MAX);
+                client.detailed_cost_report_stream(request, options)
+            };
+            export_paged(&args, output.as_deref(), &body, count, rows).await
+        }
+        Report::Usage => {
+            let request: types::UsageReportRequest = typed(&body, args.report)?;
+            let count_request = request.clone();
+            let counter = client.clone();
+            let count = async move {
+                let mut one = count_request;
+                one.limit = std::num::NonZeroU64::MIN;
+                Ok(counter.usage_report(one).await?.count)
+            };
+            let rows = move |offset: u64, options: PageOptions| {
+                let mut request = request.clone();
+                request.offset = i64::try_from(offset).unwrap_or(i64::MAX);
+                client.usage_report_stream(request, options)
+            };
+            export_paged(&args, output.as_deref(), &body, count, rows).await
+        }
+        Report::Aggregated => {
+            let request: types::CostReportAggregatedRequest = typed(&body, args.report)?;
+            let report = client.aggregated_cost_report(request).await?;
+            export_all(&args, output.as_deref(), report.results)
+        }
+        Report::Monthly => {
+            let request: types::CostReportMonthlyRequest = typed(&body, args.report)?;
+            let report = client.monthly_reservation_cost_report(request).await?;
+            export_all(&args, output.as_deref(), report.results)
+        }
+    }
+}
+
+fn columns_of<R: Columns>(wide: bool) -> &'static [Column] {
+    if wide {
+        R::ALL_COLUMNS
+    } else {
+        R::COMMON_COLUMNS
+    }
+}
+
+/// Opens the output for a fresh export, or (resuming) at the checkpoint; returns the sink and the
+/// rows already in it.
+fn open_sink(
+    args: &ExportArgs,
+    output: Option<&Path>,
+    columns: &[Column],
+    resume_at: Option<&Checkpoint>,
+) -> Result<(Box<dyn Sink>, u64), Failure> {
+    let usage = Failure::Usage;
+    match args.format {
+        Format::Csv | Format::Jsonl => {
+            let keep = resume_at.map(|c| c.bytes.unwrap_or(0));
+            let (out, start) = open_text(output, keep).map_err(usage)?;
+            let sink: Box<dyn Sink> = match args.format {
+                Format::Csv => Box::new(
+                    CsvSink::new(out, start, columns, resume_at.is_none(), args.raw_cells)
+                        .map_err(Failure::Remote)?,
+                ),
+                _ => Box::new(JsonLinesSink::new(out, start, columns)),
+            };
+            Ok((sink, resume_at.map_or(0, |c| c.rows)))
+        }
+        Format::Parquet => {
+            let (sink, rows) =
+                ParquetSink::new(output, columns, resume_at.is_some()).map_err(usage)?;
+            if let Some(checkpoint) = resume_at
+                && rows != checkpoint.rows
+            {
+                return Err(Failure::Usage(format!(
+                    "the Parquet file holds {rows} rows but the checkpoint says {}: export again without --resume",
+                    checkpoint.rows
+                )));
+            }
+            Ok((Box::new(sink), rows))
+        }
+    }
+}
+
+fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
+    if !progress_wanted(quiet) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.set_position(done);
+    bar
+}
+
+/// A paged report: count it, then stream from where the output stands, checkpointing as it goes.
+async fn export_paged<R, C, S>(
+    args: &ExportArgs,
+    output: Option<&Path>,
+    body: &serde_json::Value,
+    count: C,
+    rows: S,
+) -> Result<(), Failure>
+where
+    R: Columns + Serialize,
+    C: Future<Output = Result<i64, Error>>,
+    S: Fn(u64, PageOptions) -> BoxStream<'static, Result<R, Error>>,
+{
+    let columns = columns_of::<R>(args.wide);
+    let export = serde_json::to_string(&json!({
+        "report": args.report, "request": body, "format": args.format,
+        "columns": columns.iter().map(|c| c.name).collect::<Vec<_>>(), "raw_cells": args.raw_cells,
+    }))
+    .map_err(|e| Failure::Remote(e.to_string()))?;
+    let checkpoint_file = output.map(checkpoint_path);
+    let resume_at = match (&checkpoint_file, args.resume) {
+        (Some(path), true) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::Usage(format!(
+                    "--resume: cannot read the checkpoint {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let checkpoint: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+                Failure::Usage(format!(
+                    "--resume: {} is not a checkpoint: {e}",
+                    path.display()
+                ))
+            })?;
+            if checkpoint.export != export {
+                return Err(Failure::Usage(
+                    "--resume: the checkpoint is for another export (report, period, filters, format or columns differ)".into(),
+                ));
+            }
+            Some(checkpoint)
+        }
+        _ => None,
+    };
+    let count = u64::try_from(count.await?)
+        .map_err(|_| Failure::Remote("the server gave a negative row count".into()))?;
+    if let Some(checkpoint) = &resume_at
+        && checkpoint.count != count
+    {
+        return Err(Failure::Remote(format!(
+            "the report now has {count} rows, not the {} it had when the export began: its rows may \
+             have moved, so export again without --resume",
+            checkpoint.count
+        )));
+    }
+    let (mut sink, mut written) = open_sink(args, output, columns, resume_at.as_ref())?;
+    let bar = progress(args.quiet, count, written);
+    let options = PageOptions::default()
+        .page_size(args.page_size)
+        .concurrency(args.concurrency);
+    let mut stream = rows(written, options);
+    let writer = RowWriter::new(columns);
+    let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
+    let mut since_checkpoint = 0u64;
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let stop: Option<Failure> = loop {
+        let item = tokio::select! {
+            biased;
+            _ = &mut ctrl_c => break Some(Failure::Interrupted("interrupted".into())),
+            item = stream.next() => item,
+        };
+        match item {
+            None => break None,
+            Some(Err(error)) => break Some(Failure::from(error)),
+            Some(Ok(row)) => {
+                if let Err(e) = writer
+                    .fill(&row, &mut cells)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| sink.write(&cells))
+                {
+                    break Some(Failure::Remote(format!("row {written}: {e}")));
+                }
+                written += 1;
+                since_checkpoint += 1;
+                bar.inc(1);
+                if since_checkpoint >= args.page_size
+                    && let Some(path) = &checkpoint_file
+                    && let Some(bytes) = sink.checkpoint().map_err(Failure::Remote)?
+                {
+                    since_checkpoint = 0;
+                    write_checkpoint(
+                        path,
+                        &Checkpoint {
+                            export: export.clone(),
+                            count,
+                            rows: written,
+                            bytes: Some(bytes),
+                        },
+                    )
+                    .map_err(Failure::Remote)?;
+                }
+            }
+        }
+    };
+    bar.finish_and_clear();
+    if let Some(failure) = stop {
+        let bytes = sink.checkpoint().map_err(Failure::Remote)?;
+        sink.finish().map_err(Failure::Remote)?;
+        let Some(path) = &checkpoint_file else {
+            return Err(failure);
+        };
+        write_checkpoint(
+            path,
+            &Checkpoint {
+                export,
+                count,
+                rows: written,
+                bytes,
+            },
+        )
+        .map_err(Failure::Remote)?;
+        let resume = format!(
+            "; {written} of {count} rows are in {}, rerun with --resume to continue",
+            args.output
+        );
+        return Err(match failure {
+            Failure::Usage(m) => Failure::Usage(m + &resume),
+            Failure::Remote(m) => Failure::Remote(m + &resume),
+            Failure::Interrupted(m) => Failure::Interrupted(m + &resume),
+        });
+    }
+    sink.finish().map_err(Failure::Remote)?;
+    if let Some(path) = &checkpoint_file {
+        let _ = std::fs::remove_file(path);
+    }
+    if written != count {
+        return Err(Failure::Remote(format!(
+            "the report has {count} rows but {written} arrived"
+        )));
+    }
+    if !args.quiet {
+        eprintln!("wrote {written} rows to {}", args.output);
+    }
+    Ok(())
+}
+
+/// A report that comes in one answer.
+fn export_all<R: Columns + Serialize>(
+    args: &ExportArgs,
+    output: Option<&Path>,
+    rows: Vec<R>,
+) -> Result<(), Failure> {
+    if args.resume {
+        return Err(Failure::Usage(
+            "--resume is for the paged reports (detailed, usage)".into(),
+        ));
+    }
+    let columns = columns_of::<R>(args.wide);
+    let (mut sink, _) = open_sink(args, output, columns, None)?;
+    let writer = RowWriter::new(columns);
+    let mut cells = Vec::with_capacity(columns.len());
+    for (i, row) in rows.iter().enumerate() {
+        writer
+            .fill(row, &mut cells)
+            .map_err(|e| e.to_string())
+            .and_then(|()| sink.write(&cells))
+            .map_err(|e| Failure::Remote(format!("row {i}: {e}")))?;
+    }
+    sink.finish().map_err(Failure::Remote)?;
+    if !args.quiet {
+        eprintln!("wrote {} rows to {}", rows.len(), args.output);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc_3339_or_dates() {
+        assert_eq!(
+            parse_time("2024-08-01").map(|t| t.to_rfc3339()),
+            Ok("2024-08-01T00:00:00+00:00".into())
+        );
+        assert_eq!(
+            parse_time("2024-08-01T10:00:00+02:00").map(|t| t.to_rfc3339()),
+            Ok("2024-08-01T08:00:00+00:00".into())
+        );
+        assert!(parse_time("August").is_err());
+    }
+
+    #[test]
+    fn last_month_is_a_whole_calendar_month() {
+        let (from, to) = last_month();
+        assert_eq!((from.day(), to.day()), (1, 1));
+        assert!(from < to && to - from <= chrono::Duration::days(31));
+    }
+}

@@ -1,0 +1,241 @@
+//! `gcore-billing`: export Gcore Cloud billing reports to the files FinOps tools read, and call any
+//! operation of the billing API.
+//!
+//! ```text
+//! gcore-billing export detailed --from 2024-08-01 --to 2024-09-01 --format parquet --output aug.parquet
+//! gcore-billing export detailed --demo --output cost-report.csv
+//! gcore-billing api list_billing_reservations --time_from 2024-08-01T00:00:00Z --time_to 2024-08-31T00:00:00Z
+//! ```
+//!
+//! Exit codes: 0 success, 1 API or network failure (or an export left to `--resume`), 2 usage error,
+//! 130 interrupted by Ctrl-C (an export leaves a checkpoint).
+
+mod export;
+mod sinks;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use gcore_billing::{Client, Error, OPERATIONS};
+use gcore_billing_fake::{Config, FakeServer};
+
+/// Export Gcore Cloud billing reports, or call any billing API operation.
+///
+/// The API key comes from GCORE_API_KEY or --api-key-file (never from the command line);
+/// GCORE_BASE_URL overrides https://api.gcore.com. --demo runs against a local server with made-up data.
+#[derive(Parser, Debug)]
+#[command(name = "gcore-billing", version)]
+struct Cli {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where requests go, and with which key.
+#[derive(Args, Debug, Clone)]
+pub struct Connection {
+    /// Read the API key from this file (its first line).
+    #[arg(long, global = true, value_name = "PATH")]
+    api_key_file: Option<PathBuf>,
+    /// Use a local demo server with made-up data instead of the API (no key needed).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// Resources in the demo server.
+    #[arg(long, global = true, default_value_t = 100_000, value_name = "N")]
+    demo_resources: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Export a report to CSV, JSON lines or Parquet.
+    Export(export::ExportArgs),
+    /// Call one operation of the API by its operationId and print the JSON answer.
+    Api,
+}
+
+/// What ends the program, with its exit code.
+pub enum Failure {
+    /// Bad input: exit 2.
+    Usage(String),
+    /// The API or the network failed: exit 1.
+    Remote(String),
+    /// Ctrl-C: exit 130.
+    Interrupted(String),
+}
+
+impl Failure {
+    fn exit(self) -> ExitCode {
+        let (code, message) = match self {
+            Failure::Usage(m) => (2, m),
+            Failure::Remote(m) => (1, m),
+            Failure::Interrupted(m) => (130, m),
+        };
+        eprintln!("error: {message}");
+        ExitCode::from(code)
+    }
+}
+
+impl From<Error> for Failure {
+    /// Input the client refused before sending is a usage error; everything else is remote.
+    fn from(error: Error) -> Self {
+        match error {
+            Error::InvalidRequest { .. } | Error::Config(_) => Failure::Usage(error.to_string()),
+            other => Failure::Remote(other.to_string()),
+        }
+    }
+}
+
+/// A client for the API or the demo server, and the demo server to keep alive.
+pub async fn connect(connection: &Connection) -> Result<(Client, Option<FakeServer>), Failure> {
+    if connection.demo {
+        let server = FakeServer::start(Config {
+            resources: connection.demo_resources,
+            ..Config::default()
+        })
+        .await
+        .map_err(|e| Failure::Remote(format!("cannot start the demo server: {e}")))?;
+        let client = Client::builder()
+            .api_key("demo")
+            .base_url(server.base_url())
+            .build()?;
+        return Ok((client, Some(server)));
+    }
+    let key = match &connection.api_key_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::Usage(format!(
+                    "cannot read the API key file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            text.lines().next().unwrap_or("").trim().to_string()
+        }
+        None => std::env::var("GCORE_API_KEY").unwrap_or_default(),
+    };
+    if key.trim().is_empty() {
+        return Err(Failure::Usage(
+            "no API key: set GCORE_API_KEY or pass --api-key-file PATH, or add --demo to try the \
+             local demo server with made-up data"
+                .into(),
+        ));
+    }
+    let mut builder = Client::builder().api_key(key);
+    if let Ok(url) = std::env::var("GCORE_BASE_URL")
+        && !url.trim().is_empty()
+    {
+        builder = builder.base_url(url);
+    }
+    Ok((builder.build()?, None))
+}
+
+/// The `api` command, one subcommand per operation of the spec, each with a flag per parameter and
+/// `--body` when the operation takes one.
+fn api_command() -> clap::Command {
+    let operations = OPERATIONS.iter().map(|op| {
+        let mut command =
+            clap::Command::new(op.id).about(format!("{} ({} {})", op.summary, op.method, op.path));
+        if let Some(short) = op.id.strip_prefix("get_") {
+            command = command.visible_alias(short);
+        }
+        for p in op.parameters {
+            let mut arg = Arg::new(p.name)
+                .long(p.name)
+                .value_name(p.kind)
+                .required(p.required)
+                .help(format!("{} ({} parameter)", p.description, p.location));
+            if !p.values.is_empty() {
+                arg = arg.value_parser(clap::builder::PossibleValuesParser::new(
+                    p.values.iter().copied(),
+                ));
+            }
+            command = command.arg(arg);
+        }
+        if let Some(body) = op.body {
+            command = command.arg(Arg::new("body").long("body").value_name("JSON|@FILE").help(
+                format!("The request body, a {body} as JSON (or @file to read it from a file)"),
+            ));
+        }
+        command
+    });
+    clap::Command::new("api")
+        .about("Call one operation of the API by its operationId and print the JSON answer")
+        .subcommand_required(true)
+        .subcommands(operations)
+}
+
+async fn run_api(connection: &Connection, matches: &ArgMatches) -> Result<(), Failure> {
+    let Some((id, op_matches)) = matches.subcommand() else {
+        return Err(Failure::Usage("name an operation".into()));
+    };
+    let Some(operation) = OPERATIONS.iter().find(|o| o.id == id) else {
+        return Err(Failure::Usage(format!("no operation {id}")));
+    };
+    let parameters: Vec<(String, String)> = operation
+        .parameters
+        .iter()
+        .filter_map(|p| {
+            op_matches
+                .get_one::<String>(p.name)
+                .map(|v| (p.name.to_string(), v.clone()))
+        })
+        .collect();
+    let body = match op_matches.try_get_one::<String>("body").ok().flatten() {
+        None => None,
+        Some(text) => {
+            let text = match text.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    Failure::Usage(format!("cannot read the body file {path}: {e}"))
+                })?,
+                None => text.clone(),
+            };
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| Failure::Usage(format!("--body is not JSON: {e}")))?,
+            )
+        }
+    };
+    let (client, _server) = connect(connection).await?;
+    let answer = client
+        .call_operation(operation.id, &parameters, body)
+        .await?;
+    let text = serde_json::to_string_pretty(&answer)
+        .map_err(|e| Failure::Remote(format!("cannot print the answer: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Whether to draw a progress bar: only on a terminal, and not with `--quiet`.
+pub fn progress_wanted(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal()
+}
+
+fn main() -> ExitCode {
+    let command = Cli::command().mut_subcommand("api", |_| api_command());
+    let matches = command.get_matches();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return Failure::Remote(format!("cannot start the async runtime: {e}")).exit(),
+    };
+    let outcome = runtime.block_on(async {
+        if let Some(("api", api)) = matches.subcommand() {
+            let connection = Connection::from_arg_matches(&matches)
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            return run_api(&connection, api).await;
+        }
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| Failure::Usage(e.to_string()))?;
+        match cli.command {
+            Command::Export(args) => export::run(&cli.connection, args).await,
+            Command::Api => Err(Failure::Usage("name an operation".into())),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.exit(),
+    }
+}

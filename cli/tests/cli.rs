@@ -1,0 +1,472 @@
+//! The `gcore-billing` command, run as a user runs it: exit codes, messages, every format read back,
+//! resuming an interrupted export, and the `api` command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arrow_array::{Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow_schema::{DataType, TimeUnit};
+use gcore_billing::columns::Columns;
+use gcore_billing::types::CostReportResource;
+use gcore_billing_fake::{Config, Dataset, FakeServer, Fault};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+const AUGUST: [&str; 4] = ["--from", "2024-08-01", "--to", "2024-09-01"];
+
+fn gcore_billing(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gcore-billing"));
+    command
+        .args(args)
+        .env_remove("GCORE_API_KEY")
+        .env_remove("GCORE_BASE_URL");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("runs")
+}
+
+/// Runs the command off the async runtime, so a server in this process keeps answering.
+async fn run(args: Vec<String>, env: Vec<(String, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        gcore_billing(&args, &env)
+    })
+    .await
+    .expect("joins")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gcore-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn path_arg(path: &Path) -> String {
+    path.to_str().expect("UTF-8 path").to_string()
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn server_env(server: &FakeServer) -> Vec<(String, String)> {
+    vec![
+        ("GCORE_API_KEY".into(), "test-key".into()),
+        ("GCORE_BASE_URL".into(), server.base_url()),
+    ]
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("CSV");
+    let header = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn no_key_and_no_demo_is_a_usage_error_naming_both() {
+    let output = gcore_billing(&["export", "detailed", "--output", "x.csv"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("GCORE_API_KEY") && err.contains("--demo"),
+        "{err}"
+    );
+    assert!(!Path::new("x.csv").exists(), "nothing written");
+
+    let output = gcore_billing(
+        &["export", "detailed", "--demo", "--from", "last week"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("neither RFC 3339"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it() {
+    let dir = temp_dir("csv");
+    let out = dir.join("report.csv");
+    let output = gcore_billing(
+        &[
+            "export",
+            "detailed",
+            "--demo",
+            "--demo-resources",
+            "2500",
+            "--output",
+            &path_arg(&out),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (header, rows) = read_csv(&out);
+    let expected: Vec<&str> = CostReportResource::COMMON_COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(header, expected);
+    assert_eq!(rows.len(), 2500);
+    let truth = Dataset::load(&Config::default().spec_path, 2500, Config::default().seed)
+        .expect("dataset")
+        .detailed_rows(0, 2500);
+    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
+    for (row, want) in rows.iter().zip(&truth) {
+        assert_eq!(row[column("type")], want["type"].as_str().unwrap_or(""));
+        assert_eq!(
+            row[column("first_seen")],
+            want["first_seen"].as_str().unwrap_or("")
+        );
+        match want["cost"].as_f64() {
+            Some(cost) => assert_eq!(
+                row[column("cost")].parse::<f64>().ok(),
+                Some(cost),
+                "exact cost"
+            ),
+            None => assert_eq!(row[column("cost")], ""),
+        }
+        assert_eq!(row[column("project_id")], want["project_id"].to_string());
+    }
+}
+
+#[test]
+fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
+    let dir = temp_dir("formats");
+    let export = |format: &str, file: &str, wide: bool| {
+        let path = dir.join(file);
+        let mut args = vec![
+            "export",
+            "detailed",
+            "--demo",
+            "--demo-resources",
+            "700",
+            "--format",
+            format,
+        ];
+        if wide {
+            args.push("--wide");
+        }
+        let path_text = path_arg(&path);
+        args.extend(["--output", &path_text]);
+        let output = gcore_billing(&args, &[]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        path
+    };
+    let (_, csv_rows) = read_csv(&export("csv", "r.csv", false));
+
+    let lines: Vec<Value> = std::fs::read_to_string(export("jsonl", "r.jsonl", true))
+        .expect("JSONL")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 700);
+    let all = CostReportResource::ALL_COLUMNS.len();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.as_object().map(|o| o.len()) == Some(all)),
+        "--wide has every column"
+    );
+    assert!(
+        lines.iter().any(|l| l["tags"].is_array()),
+        "tags stay JSON arrays"
+    );
+    assert!(
+        lines.iter().any(|l| l["flavor"].is_null())
+            && lines.iter().any(|l| l["flavor"].is_string())
+    );
+
+    let file = std::fs::File::open(export("parquet", "r.parquet", false)).expect("parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader");
+    let schema = reader.schema().clone();
+    let kind = |name: &str| {
+        schema
+            .field_with_name(name)
+            .expect("field")
+            .data_type()
+            .clone()
+    };
+    assert_eq!(
+        kind("first_seen"),
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+    );
+    assert_eq!(kind("cost"), DataType::Float64);
+    assert_eq!(kind("project_id"), DataType::Int64);
+    assert_eq!(kind("type"), DataType::Utf8);
+    let mut row = 0;
+    for batch in reader.build().expect("batches") {
+        let batch = batch.expect("batch");
+        let cost = batch
+            .column_by_name("cost")
+            .expect("cost")
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("f64");
+        let project = batch
+            .column_by_name("project_id")
+            .expect("p")
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("i64");
+        let kind = batch
+            .column_by_name("type")
+            .expect("t")
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("utf8");
+        let seen = batch
+            .column_by_name("first_seen")
+            .expect("first_seen")
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .expect("timestamp");
+        for i in 0..batch.num_rows() {
+            let csv = &csv_rows[row];
+            assert_eq!(kind.value(i), csv[0]);
+            let csv_cost = csv[5].parse::<f64>().ok();
+            assert_eq!(
+                if cost.is_null(i) {
+                    None
+                } else {
+                    Some(cost.value(i))
+                },
+                csv_cost
+            );
+            assert_eq!(project.value(i).to_string(), csv[10]);
+            let at = chrono::DateTime::from_timestamp_micros(seen.value(i)).expect("time");
+            assert_eq!(
+                at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                csv[8]
+            );
+            row += 1;
+        }
+    }
+    assert_eq!(row, 700);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_export() {
+    for (format, concurrency) in [("csv", "1"), ("jsonl", "3"), ("parquet", "2")] {
+        let server = FakeServer::start(Config {
+            resources: 5000,
+            ..Config::default()
+        })
+        .await
+        .expect("server");
+        let dir = temp_dir(&format!("resume-{format}"));
+        let whole = dir.join(format!("whole.{format}"));
+        let part = dir.join(format!("part.{format}"));
+        let args = |out: &Path, extra: &[&str]| {
+            let mut args = strings(&[
+                "export",
+                "detailed",
+                "--page-size",
+                "500",
+                "--concurrency",
+                concurrency,
+                "--format",
+                format,
+            ]);
+            args.extend(strings(&AUGUST));
+            args.extend(["--output".to_string(), path_arg(out)]);
+            args.extend(strings(extra));
+            args
+        };
+        let one_shot = run(args(&whole, &[]), server_env(&server)).await;
+        assert_eq!(one_shot.status.code(), Some(0), "{}", stderr(&one_shot));
+
+        // The page at offset 2000 fails three times: the first attempt and both retries.
+        server.fault_at_offset(
+            2000,
+            3,
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+            },
+        );
+        let failed = run(args(&part, &[]), server_env(&server)).await;
+        assert_eq!(failed.status.code(), Some(1), "{format}");
+        let err = stderr(&failed);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains("503") && err.contains("fake-req-1"),
+            "status and request id: {err}"
+        );
+        assert!(
+            err.contains("2000 of 5000 rows") && err.contains("--resume"),
+            "{err}"
+        );
+        let checkpoint = PathBuf::from(format!("{}.checkpoint", part.display()));
+        assert!(checkpoint.exists());
+
+        // A resume with other filters is refused; the right one finishes the file.
+        let mut other = args(&part, &["--resume"]);
+        other.extend(strings(&["--regions", "1"]));
+        let refused = run(other, server_env(&server)).await;
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        let before = server.requests().len();
+        let resumed = run(args(&part, &["--resume"]), server_env(&server)).await;
+        assert_eq!(
+            resumed.status.code(),
+            Some(0),
+            "{format}: {}",
+            stderr(&resumed)
+        );
+        assert!(
+            !checkpoint.exists(),
+            "the checkpoint goes once the export is whole"
+        );
+        // Besides a one-row count request, the resumed run asks only for rows from 2000 on.
+        let offsets: Vec<u64> = server.requests()[before..]
+            .iter()
+            .filter_map(|r| r.body.as_ref())
+            .filter(|b| b["limit"] != 1)
+            .filter_map(|b| b["offset"].as_u64())
+            .collect();
+        assert_eq!(offsets.iter().min(), Some(&2000), "{format}: {offsets:?}");
+
+        if format == "parquet" {
+            let rows = parquet_rows(&part);
+            assert_eq!(rows.len(), 5000);
+            assert_eq!(rows, parquet_rows(&whole), "same rows, once each, in order");
+        } else {
+            assert_eq!(
+                std::fs::read(&part).expect("part"),
+                std::fs::read(&whole).expect("whole"),
+                "{format}: byte for byte"
+            );
+        }
+    }
+}
+
+/// Every row of a Parquet file, each as the debug text of its one-row slice, for comparing files.
+fn parquet_rows(path: &Path) -> Vec<String> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("file"))
+        .expect("reader")
+        .build()
+        .expect("batches");
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.expect("batch");
+        for i in 0..batch.num_rows() {
+            rows.push(format!("{:?}", batch.slice(i, 1).columns()));
+        }
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_server_ends_the_export_with_exit_1_and_one_line() {
+    let server = FakeServer::start(Config {
+        resources: 50,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    for _ in 0..3 {
+        server.fault_at_offset(
+            0,
+            1,
+            Fault::Body {
+                status: 200,
+                content_type: "application/json".into(),
+                body: r#"{"count": 50, "resu"#.into(),
+            },
+        );
+    }
+    let mut args = strings(&["export", "detailed", "-q"]);
+    args.extend(strings(&AUGUST));
+    let output = run(args, server_env(&server)).await;
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: get_detailed_cost_report: undecodable response"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_api_command_has_a_subcommand_per_operation() {
+    let output = gcore_billing(
+        &[
+            "api",
+            "--demo",
+            "list_billing_reservations",
+            "--time_from",
+            "2024-08-01T00:00:00Z",
+            "--time_to",
+            "2024-08-20T00:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        answer["count"].as_u64(),
+        answer["results"].as_array().map(|r| r.len() as u64)
+    );
+
+    let body =
+        r#"{"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 2}"#;
+    let output = gcore_billing(
+        &[
+            "api",
+            "--demo",
+            "--demo-resources",
+            "9",
+            "detailed_cost_report",
+            "--body",
+            body,
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        (
+            answer["count"].as_u64(),
+            answer["results"].as_array().map(Vec::len)
+        ),
+        (Some(9), Some(2))
+    );
+
+    let output = gcore_billing(
+        &[
+            "api",
+            "--demo",
+            "list_billing_reservations",
+            "--time_from",
+            "soon",
+            "--time_to",
+            "2024-08-20T00:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("time_from must be an RFC 3339 date-time"),
+        "{}",
+        stderr(&output)
+    );
+    let output = gcore_billing(&["api", "--demo", "no_such_operation"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+}
