@@ -1,5 +1,6 @@
 """Export the detailed cost report to CSV with the official Python SDK `gcore`, the way a user would:
-page through `get_detailed` with limit/offset and write the same columns as examples/export.rs.
+page through `get_detailed` with limit/offset and write the same columns as `gcore-billing export
+detailed` (the fields every resource type has).
 
 Usage: GCORE_API_KEY=... GCORE_BASE_URL=... python3 benches/python_export.py OUTPUT.csv
 """
@@ -10,8 +11,8 @@ from datetime import datetime
 
 from gcore import Gcore
 
-COLUMNS = ["type", "uuid", "last_name", "project_id", "region_id", "billing_metric_name", "billing_value",
-           "billing_value_unit", "cost", "currency", "first_seen", "last_seen", "tags"]
+COLUMNS = ["type", "billing_feature_name", "billing_metric_name", "billing_value", "billing_value_unit", "cost",
+           "currency", "err", "first_seen", "last_seen", "project_id", "region", "region_id"]
 PAGE = 1000
 
 

@@ -114,14 +114,40 @@ impl ser::Error for CellError {
     }
 }
 
-/// The marker a scalar serializer returns for an array or object, which then becomes JSON text.
-const NOT_SCALAR: &str = "not a scalar";
+/// What the scalar serializer says: done, or "an array or object" (which then becomes JSON text).
+#[derive(Debug)]
+enum SlotError {
+    NotScalar,
+    Failed(CellError),
+}
 
-/// Fills rows of fixed columns from typed rows.
+impl fmt::Display for SlotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlotError::NotScalar => f.write_str("not a scalar"),
+            SlotError::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SlotError {}
+
+impl ser::Error for SlotError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        SlotError::Failed(CellError(msg.to_string()))
+    }
+}
+
+/// Fills rows of fixed columns from typed rows, reusing each cell's text buffer from row to row.
 #[derive(Clone, Debug)]
 pub struct RowWriter {
     columns: Vec<Column>,
     index: HashMap<&'static str, usize>,
+    /// Struct field names by address: serde passes the same `&'static str` for a field every time,
+    /// so after the first row a field is found by comparing pointers, without hashing its name.
+    seen_keys: Vec<(usize, usize, Option<usize>)>,
+    /// Which cells the current row has set.
+    set: Vec<bool>,
 }
 
 impl RowWriter {
@@ -135,6 +161,8 @@ impl RowWriter {
         Self {
             columns: columns.to_vec(),
             index,
+            seen_keys: Vec::new(),
+            set: vec![false; columns.len()],
         }
     }
 
@@ -145,37 +173,62 @@ impl RowWriter {
 
     /// Sets `cells` to the row's value in each column (`Null` where the row lacks the field). Fields
     /// outside the columns are skipped. The row must serialize as an object (every report row does).
-    pub fn fill<T: Serialize>(&self, row: &T, cells: &mut Vec<Cell>) -> Result<(), CellError> {
-        cells.clear();
+    pub fn fill<T: Serialize>(&mut self, row: &T, cells: &mut Vec<Cell>) -> Result<(), CellError> {
         cells.resize(self.columns.len(), Cell::Null);
+        self.set.iter_mut().for_each(|s| *s = false);
         row.serialize(RowSerializer {
-            index: &self.index,
+            writer: self,
             cells,
             key: None,
-        })
+        })?;
+        for (cell, set) in cells.iter_mut().zip(&self.set) {
+            if !set {
+                *cell = Cell::Null;
+            }
+        }
+        Ok(())
+    }
+
+    fn column_of_field(&mut self, key: &'static str) -> Option<usize> {
+        let address = (key.as_ptr() as usize, key.len());
+        if let Some(&(_, _, at)) = self.seen_keys.iter().find(|(p, l, _)| (*p, *l) == address) {
+            return at;
+        }
+        let at = self.index.get(key).copied();
+        self.seen_keys.push((address.0, address.1, at));
+        at
     }
 }
 
 struct RowSerializer<'a> {
-    index: &'a HashMap<&'static str, usize>,
+    writer: &'a mut RowWriter,
     cells: &'a mut Vec<Cell>,
-    /// The key of a map entry whose value comes next.
+    /// The column of a map entry whose value comes next.
     key: Option<usize>,
 }
 
 impl RowSerializer<'_> {
     fn put<T: Serialize + ?Sized>(&mut self, at: usize, value: &T) -> Result<(), CellError> {
-        let cell = match value.serialize(ScalarSerializer) {
-            Ok(cell) => cell,
-            Err(e) if e.0 == NOT_SCALAR => {
-                Cell::Json(serde_json::to_string(value).map_err(|e| CellError(e.to_string()))?)
-            }
-            Err(e) => return Err(e),
+        let (Some(slot), Some(set)) = (self.cells.get_mut(at), self.writer.set.get_mut(at)) else {
+            return Ok(());
         };
-        if let Some(slot) = self.cells.get_mut(at) {
-            *slot = cell;
+        *set = true;
+        match value.serialize(SlotSerializer { slot: &mut *slot }) {
+            Ok(()) => Ok(()),
+            Err(SlotError::NotScalar) => {
+                // Reuse the slot's buffer for the JSON text.
+                let mut bytes = match std::mem::replace(slot, Cell::Null) {
+                    Cell::Text(s) | Cell::Json(s) => s.into_bytes(),
+                    _ => Vec::new(),
+                };
+                bytes.clear();
+                serde_json::to_writer(&mut bytes, value).map_err(|e| CellError(e.to_string()))?;
+                let text = String::from_utf8(bytes).map_err(|e| CellError(e.to_string()))?;
+                *slot = Cell::Json(text);
+                Ok(())
+            }
+            Err(SlotError::Failed(e)) => Err(e),
         }
-        Ok(())
     }
 }
 
@@ -294,8 +347,8 @@ impl ser::SerializeStruct for RowSerializer<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), CellError> {
-        match self.index.get(key) {
-            Some(&at) => self.put(at, value),
+        match self.writer.column_of_field(key) {
+            Some(at) => self.put(at, value),
             None => Ok(()),
         }
     }
@@ -310,9 +363,13 @@ impl ser::SerializeMap for RowSerializer<'_> {
     type Error = CellError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CellError> {
-        self.key = match key.serialize(ScalarSerializer)? {
-            Cell::Text(name) => self.index.get(name.as_str()).copied(),
-            _ => None,
+        let mut name = Cell::Null;
+        self.key = match key.serialize(SlotSerializer { slot: &mut name }) {
+            Ok(()) => match &name {
+                Cell::Text(name) => self.writer.index.get(name.as_str()).copied(),
+                _ => None,
+            },
+            Err(_) => None,
         };
         Ok(())
     }
@@ -329,91 +386,108 @@ impl ser::SerializeMap for RowSerializer<'_> {
     }
 }
 
-/// Serializes one field's value into a [`Cell`]; arrays and objects answer [`NOT_SCALAR`].
-struct ScalarSerializer;
-
-fn not_scalar() -> CellError {
-    CellError(NOT_SCALAR.into())
+/// Serializes one field's value into its cell, in place (a text cell keeps its buffer); arrays and
+/// objects answer [`SlotError::NotScalar`].
+struct SlotSerializer<'a> {
+    slot: &'a mut Cell,
 }
 
-impl ser::Serializer for ScalarSerializer {
-    type Ok = Cell;
-    type Error = CellError;
-    type SerializeSeq = Impossible<Cell, CellError>;
-    type SerializeTuple = Impossible<Cell, CellError>;
-    type SerializeTupleStruct = Impossible<Cell, CellError>;
-    type SerializeTupleVariant = Impossible<Cell, CellError>;
-    type SerializeMap = Impossible<Cell, CellError>;
-    type SerializeStruct = Impossible<Cell, CellError>;
-    type SerializeStructVariant = Impossible<Cell, CellError>;
+impl SlotSerializer<'_> {
+    fn text(self, value: &str) -> Result<(), SlotError> {
+        match self.slot {
+            Cell::Text(buffer) => {
+                buffer.clear();
+                buffer.push_str(value);
+            }
+            other => *other = Cell::Text(value.to_string()),
+        }
+        Ok(())
+    }
 
-    fn serialize_bool(self, v: bool) -> Result<Cell, CellError> {
-        Ok(Cell::Bool(v))
+    fn set(self, cell: Cell) -> Result<(), SlotError> {
+        *self.slot = cell;
+        Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+}
+
+impl ser::Serializer for SlotSerializer<'_> {
+    type Ok = ();
+    type Error = SlotError;
+    type SerializeSeq = Impossible<(), SlotError>;
+    type SerializeTuple = Impossible<(), SlotError>;
+    type SerializeTupleStruct = Impossible<(), SlotError>;
+    type SerializeTupleVariant = Impossible<(), SlotError>;
+    type SerializeMap = Impossible<(), SlotError>;
+    type SerializeStruct = Impossible<(), SlotError>;
+    type SerializeStructVariant = Impossible<(), SlotError>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), SlotError> {
+        self.set(Cell::Bool(v))
     }
-    fn serialize_i16(self, v: i16) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+    fn serialize_i8(self, v: i8) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_i32(self, v: i32) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+    fn serialize_i16(self, v: i16) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_i64(self, v: i64) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v))
+    fn serialize_i32(self, v: i32) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_u8(self, v: u8) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+    fn serialize_i64(self, v: i64) -> Result<(), SlotError> {
+        self.set(Cell::Int(v))
     }
-    fn serialize_u16(self, v: u16) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+    fn serialize_u8(self, v: u8) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_u32(self, v: u32) -> Result<Cell, CellError> {
-        Ok(Cell::Int(v.into()))
+    fn serialize_u16(self, v: u16) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_u64(self, v: u64) -> Result<Cell, CellError> {
-        Ok(i64::try_from(v).map_or(Cell::UInt(v), Cell::Int))
+    fn serialize_u32(self, v: u32) -> Result<(), SlotError> {
+        self.set(Cell::Int(v.into()))
     }
-    fn serialize_f32(self, v: f32) -> Result<Cell, CellError> {
-        Ok(Cell::Float(v.into()))
+    fn serialize_u64(self, v: u64) -> Result<(), SlotError> {
+        self.set(i64::try_from(v).map_or(Cell::UInt(v), Cell::Int))
     }
-    fn serialize_f64(self, v: f64) -> Result<Cell, CellError> {
-        Ok(Cell::Float(v))
+    fn serialize_f32(self, v: f32) -> Result<(), SlotError> {
+        self.set(Cell::Float(v.into()))
     }
-    fn serialize_char(self, v: char) -> Result<Cell, CellError> {
-        Ok(Cell::Text(v.to_string()))
+    fn serialize_f64(self, v: f64) -> Result<(), SlotError> {
+        self.set(Cell::Float(v))
     }
-    fn serialize_str(self, v: &str) -> Result<Cell, CellError> {
-        Ok(Cell::Text(v.to_string()))
+    fn serialize_char(self, v: char) -> Result<(), SlotError> {
+        self.text(v.encode_utf8(&mut [0; 4]))
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Cell, CellError> {
-        Err(not_scalar())
+    fn serialize_str(self, v: &str) -> Result<(), SlotError> {
+        self.text(v)
     }
-    fn serialize_none(self) -> Result<Cell, CellError> {
-        Ok(Cell::Null)
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), SlotError> {
+        Err(SlotError::NotScalar)
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Cell, CellError> {
+    fn serialize_none(self) -> Result<(), SlotError> {
+        self.set(Cell::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), SlotError> {
         value.serialize(self)
     }
-    fn serialize_unit(self) -> Result<Cell, CellError> {
-        Ok(Cell::Null)
+    fn serialize_unit(self) -> Result<(), SlotError> {
+        self.set(Cell::Null)
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Cell, CellError> {
-        Ok(Cell::Null)
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), SlotError> {
+        self.set(Cell::Null)
     }
     fn serialize_unit_variant(
         self,
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<Cell, CellError> {
-        Ok(Cell::Text(variant.to_string()))
+    ) -> Result<(), SlotError> {
+        self.text(variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<Cell, CellError> {
+    ) -> Result<(), SlotError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -422,21 +496,21 @@ impl ser::Serializer for ScalarSerializer {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<Cell, CellError> {
-        Err(not_scalar())
+    ) -> Result<(), SlotError> {
+        Err(SlotError::NotScalar)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CellError> {
-        Err(not_scalar())
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SlotError> {
+        Err(SlotError::NotScalar)
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CellError> {
-        Err(not_scalar())
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SlotError> {
+        Err(SlotError::NotScalar)
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, CellError> {
-        Err(not_scalar())
+    ) -> Result<Self::SerializeTupleStruct, SlotError> {
+        Err(SlotError::NotScalar)
     }
     fn serialize_tuple_variant(
         self,
@@ -444,18 +518,18 @@ impl ser::Serializer for ScalarSerializer {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, CellError> {
-        Err(not_scalar())
+    ) -> Result<Self::SerializeTupleVariant, SlotError> {
+        Err(SlotError::NotScalar)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CellError> {
-        Err(not_scalar())
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SlotError> {
+        Err(SlotError::NotScalar)
     }
     fn serialize_struct(
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStruct, CellError> {
-        Err(not_scalar())
+    ) -> Result<Self::SerializeStruct, SlotError> {
+        Err(SlotError::NotScalar)
     }
     fn serialize_struct_variant(
         self,
@@ -463,8 +537,8 @@ impl ser::Serializer for ScalarSerializer {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, CellError> {
-        Err(not_scalar())
+    ) -> Result<Self::SerializeStructVariant, SlotError> {
+        Err(SlotError::NotScalar)
     }
 }
 
@@ -486,7 +560,7 @@ mod tests {
 
     #[test]
     fn a_typed_row_fills_its_columns_with_typed_cells() {
-        let writer = RowWriter::new(&[
+        let mut writer = RowWriter::new(&[
             Column {
                 name: "type",
                 kind: ColumnKind::Text,
@@ -538,7 +612,7 @@ mod tests {
             "type": "quantum_disk", "cost": 1.5, "region_id": 9, "extra": {"a": 1}
         }))
         .expect("row");
-        let writer = RowWriter::new(&[
+        let mut writer = RowWriter::new(&[
             Column {
                 name: "type",
                 kind: ColumnKind::Text,

@@ -27,9 +27,10 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 /// How much of an error body is kept for [`crate::Error::Api`]: 64 KiB.
 pub(crate) const ERROR_EXCERPT_BYTES: usize = 64 * 1024;
 
-/// First allocation for a body whose length the server declares; it grows with what really arrives,
-/// so a lying `Content-Length` cannot reserve memory.
-const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
+/// Most memory reserved up front for a body whose length the server declares (it is at most the
+/// body limit anyway). Reserving the declared length spares the copies of a growing buffer; a lying
+/// `Content-Length` reserves address space, which is not touched, and the read stays capped.
+const INITIAL_BODY_CAPACITY: usize = 16 * 1024 * 1024;
 
 /// How failed attempts are retried.
 ///

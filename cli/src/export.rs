@@ -403,9 +403,10 @@ where
         .page_size(args.page_size)
         .concurrency(args.concurrency);
     let mut stream = rows(written, options);
-    let writer = RowWriter::new(columns);
+    let mut writer = RowWriter::new(columns);
     let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut since_checkpoint = 0u64;
+    let mut last_checkpoint = std::time::Instant::now();
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let stop: Option<Failure> = loop {
         let item = tokio::select! {
@@ -427,11 +428,14 @@ where
                 written += 1;
                 since_checkpoint += 1;
                 bar.inc(1);
+                // At most once a second: a resume then refetches at most a second's rows.
                 if since_checkpoint >= args.page_size
+                    && last_checkpoint.elapsed() >= std::time::Duration::from_secs(1)
                     && let Some(path) = &checkpoint_file
                     && let Some(bytes) = sink.checkpoint().map_err(Failure::Remote)?
                 {
                     since_checkpoint = 0;
+                    last_checkpoint = std::time::Instant::now();
                     write_checkpoint(
                         path,
                         &Checkpoint {
@@ -501,7 +505,7 @@ fn export_all<R: Columns + Serialize>(
     }
     let columns = columns_of::<R>(args.wide);
     let (mut sink, _) = open_sink(args, output, columns, None)?;
-    let writer = RowWriter::new(columns);
+    let mut writer = RowWriter::new(columns);
     let mut cells = Vec::with_capacity(columns.len());
     for (i, row) in rows.iter().enumerate() {
         writer

@@ -97,6 +97,9 @@ pub fn open_text(
 pub struct CsvSink {
     writer: csv::Writer<Counting<Box<dyn Write + Send>>>,
     raw: bool,
+    /// Number formatting buffers, so that a row allocates nothing.
+    integers: itoa::Buffer,
+    floats: ryu::Buffer,
 }
 
 impl CsvSink {
@@ -116,17 +119,35 @@ impl CsvSink {
                 .write_record(columns.iter().map(|c| c.name))
                 .map_err(|e| format!("writing CSV: {e}"))?;
         }
-        Ok(Self { writer, raw })
+        Ok(Self {
+            writer,
+            raw,
+            integers: itoa::Buffer::new(),
+            floats: ryu::Buffer::new(),
+        })
     }
 }
 
 impl Sink for CsvSink {
     fn write(&mut self, cells: &[Cell]) -> Result<(), String> {
         for cell in cells {
-            let text = cell.to_text();
-            let field = match cell {
-                Cell::Text(_) | Cell::Json(_) if !self.raw => neutralise_formula(&text),
-                _ => text,
+            let field: &str = match cell {
+                Cell::Null => "",
+                Cell::Text(s) | Cell::Json(s) if self.raw => s,
+                Cell::Text(s) | Cell::Json(s) => {
+                    let safe = neutralise_formula(s);
+                    self.writer
+                        .write_field(safe.as_bytes())
+                        .map_err(|e| format!("writing CSV: {e}"))?;
+                    continue;
+                }
+                Cell::Bool(true) => "true",
+                Cell::Bool(false) => "false",
+                Cell::Int(i) => self.integers.format(*i),
+                Cell::UInt(u) => self.integers.format(*u),
+                // The shortest text that reads back as the same f64 (as serde_json writes JSON).
+                Cell::Float(f) if f.is_finite() => self.floats.format_finite(*f),
+                Cell::Float(_) => "",
             };
             self.writer
                 .write_field(field.as_bytes())
