@@ -44764,7 +44764,9 @@ pub mod open {
     /// of traffic, `GBS` (GB-seconds), `MLS` (million calls). Open set: inference can report other units.
     ///
     /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+    /// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
     pub enum BillingValueUnit {
         /// `minutes`
         Minutes,
@@ -44854,7 +44856,9 @@ pub mod open {
     /// Kind of machine the egress traffic came from. Open set.
     ///
     /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+    /// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
     pub enum EgressInstanceType {
         /// `baremetal`
         Baremetal,
@@ -44925,7 +44929,9 @@ pub mod open {
     /// Whether prices in this answer can be shown (`show`), must be hidden (`hide`), or failed (`error`). Open set.
     ///
     /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+    /// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
     pub enum PriceStatus {
         /// `error`
         Error,
@@ -44997,7 +45003,9 @@ pub mod open {
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
     /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+    /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum CostReportResource {
         /// `type`: `ai_cluster`
         AiCluster(super::types::CostReportResourceAiCluster),
@@ -46041,7 +46049,9 @@ pub mod open {
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
     /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+    /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum CostReportTotal {
         /// `type`: `ai_cluster`
         AiCluster(super::types::CostReportTotalAiCluster),
@@ -46897,7 +46907,9 @@ pub mod open {
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
     /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+    /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum UsageReportResource {
         /// `type`: `ai_cluster`
         AiCluster(super::types::UsageReportResourceAiCluster),
@@ -47773,7 +47785,9 @@ pub mod open {
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
     /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+    /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub enum UsageReportTotal {
         /// `type`: `ai_cluster`
         AiCluster(super::types::UsageReportTotalAiCluster),
@@ -48470,10 +48484,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("text/csv"),
             )
-            .header(
-                "api-version",
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            )
             .json(&json)
             .build()?;
         let info = OperationInfo {
@@ -48523,10 +48533,6 @@ impl Client {
             .header(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("text/csv"),
-            )
-            .header(
-                "api-version",
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             )
             .json(&json)
             .build()?;
@@ -48579,10 +48585,6 @@ impl Client {
             .header(
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("text/csv"),
-            )
-            .header(
-                "api-version",
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             )
             .json(&json)
             .build()?;

@@ -24,7 +24,7 @@ use gcore_billing_fake::{Config, FakeServer};
 /// Export Gcore Cloud billing reports, or call any billing API operation.
 ///
 /// The API key comes from GCORE_API_KEY or --api-key-file (never from the command line);
-/// GCORE_BASE_URL overrides https://api.gcore.com. --demo runs against a local server with made-up data.
+/// GCORE_BASE_URL overrides `https://api.gcore.com`. --demo runs against a local server with made-up data.
 #[derive(Parser, Debug)]
 #[command(name = "gcore-billing", version)]
 struct Cli {

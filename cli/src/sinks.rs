@@ -311,7 +311,7 @@ impl Builder {
     }
 }
 
-/// Parquet with typed columns ([`arrow_schema`]), Snappy-compressed.
+/// Parquet with typed columns ([`arrow_schema()`]), Snappy-compressed.
 pub struct ParquetSink {
     writer: ArrowWriter<Box<dyn Write + Send>>,
     schema: Arc<Schema>,

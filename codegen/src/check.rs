@@ -37,7 +37,7 @@ fn check_version(spec: &OpenAPI) -> Result<(), CodegenError> {
     if spec.info.version.trim().is_empty() {
         return Err(problem(
             "info.version",
-            "must be set: it is sent as the api-version header",
+            "must be set: the spec review compares it to tell a new major version",
         ));
     }
     Ok(())

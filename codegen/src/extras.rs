@@ -114,7 +114,9 @@ fn open_enum(e: &OpenEnum) -> Result<TokenStream, CodegenError> {
         #description
         ///
         /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+        /// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#docs #idents,)*
             /// A value this version of the client does not know, exactly as the server sent it.
@@ -213,7 +215,9 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
         ///
         /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
         /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
+        /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
         #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variant_docs #variants(super::types::#schemas),)*
             /// A type this version of the client does not know, kept as the JSON the server sent.
@@ -428,7 +432,6 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
                 .client
                 .post(url)
                 .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("text/csv"))
-                .header("api-version", ::reqwest::header::HeaderValue::from_static(Self::api_version()))
                 .json(&json)
                 .build()?;
             let info = OperationInfo { operation_id: #operation_id };
