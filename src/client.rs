@@ -798,6 +798,20 @@ impl Client {
         Ok(answer.into_inner())
     }
 
+    /// How many rows a paged report has, from one request for a single row (the request's own
+    /// `limit` and `offset` are ignored). For a progress bar, or to check that a report has not
+    /// changed before resuming an export of it.
+    pub async fn count<R, B>(&self, body: B) -> Result<u64, Error>
+    where
+        R: PagedRequest<Error = types::ErrorResponse> + Validate,
+        B: TryInto<R>,
+        B::Error: fmt::Display,
+    {
+        let request: R = prepare(R::OPERATION_ID, body)?;
+        let (count, _) = crate::pagination::fetch_page(&self.raw, &request, 1, 0).await?;
+        Ok(count)
+    }
+
     /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
     /// Invalid input is the stream's only item.
     pub fn paginate<R, B>(

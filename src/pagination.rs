@@ -158,7 +158,7 @@ fn checked_count<R: PagedRequest>(claimed: i64, offset: u64) -> Result<u64, Erro
 
 /// Sends one request for rows `offset..offset + limit` and returns the checked `count` and the rows,
 /// which are never more than `limit`.
-async fn fetch_page<R>(
+pub(crate) async fn fetch_page<R>(
     client: &GeneratedClient,
     request: &R,
     limit: u64,

@@ -183,3 +183,18 @@ async fn path_and_query_parameters_are_filled_and_checked() {
     }
     assert_eq!(server.requests().len(), 2, "nothing sent for invalid calls");
 }
+
+#[tokio::test]
+async fn count_asks_for_one_row_and_returns_the_report_size() {
+    let server = server(7).await;
+    let count = client(&server)
+        .count::<gcore_billing::types::CostReportDetailedRequest, _>(common::detailed().offset(3))
+        .await
+        .expect("count");
+    assert_eq!(count, 7);
+    let sent = server.requests()[0].body.clone().expect("body");
+    assert_eq!(
+        (sent["limit"].clone(), sent["offset"].clone()),
+        (json!(1), json!(0))
+    );
+}

@@ -167,47 +167,32 @@ async fn a_server_that_ignores_offset_is_an_error_not_the_same_rows_again() {
 
 #[tokio::test]
 async fn impossible_counts_and_oversized_pages_are_errors() {
-    // A negative count.
-    let data = dataset();
-    let server = hostile::start(move |_, _| page(-1, data.detailed_rows(0, 3))).await;
-    let (rows, error) = drain(
-        &client_for(&server, RetryPolicy::none()),
-        PageOptions::default(),
-    )
-    .await;
-    assert!(rows.is_empty());
-    assert_eq!(
-        pagination_message(error),
-        "the page at offset 0 claims a negative count (-1)"
-    );
-
-    // A first page longer than the count.
-    let data = dataset();
-    let server = hostile::start(move |_, _| page(2, data.detailed_rows(0, 5))).await;
-    let (rows, error) = drain(
-        &client_for(&server, RetryPolicy::none()),
-        PageOptions::default(),
-    )
-    .await;
-    assert!(rows.is_empty());
-    assert_eq!(
-        pagination_message(error),
-        "the page at offset 0 has 5 rows, past the claimed count 2"
-    );
-
-    // A page longer than asked for.
-    let data = dataset();
-    let server = hostile::start(move |_, _| page(100, data.detailed_rows(0, 20))).await;
-    let (rows, error) = drain(
-        &client_for(&server, RetryPolicy::none()),
-        PageOptions::default().page_size(10),
-    )
-    .await;
-    assert!(rows.is_empty());
-    assert_eq!(
-        pagination_message(error),
-        "asked for at most 10 rows at offset 0, got 20"
-    );
+    // (claimed count, rows served, page size, the error)
+    for (count, served, page_size, expected) in [
+        (
+            -1,
+            3,
+            1000,
+            "the page at offset 0 claims a negative count (-1)",
+        ),
+        (
+            2,
+            5,
+            1000,
+            "the page at offset 0 has 5 rows, past the claimed count 2",
+        ),
+        (100, 20, 10, "asked for at most 10 rows at offset 0, got 20"),
+    ] {
+        let data = dataset();
+        let server = hostile::start(move |_, _| page(count, data.detailed_rows(0, served))).await;
+        let (rows, error) = drain(
+            &client_for(&server, RetryPolicy::none()),
+            PageOptions::default().page_size(page_size),
+        )
+        .await;
+        assert!(rows.is_empty(), "{expected}");
+        assert_eq!(pagination_message(error), expected);
+    }
 }
 
 #[tokio::test]

@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use gcore_billing::columns::{Cell, Column, Columns, RowWriter};
-use gcore_billing::{Error, PageOptions, types};
+use gcore_billing::pagination::PagedRequest;
+use gcore_billing::validate::Validate;
+use gcore_billing::{Client, PageOptions, types};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -240,35 +241,11 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
     match args.report {
         Report::Detailed => {
             let request: types::CostReportDetailedRequest = typed(&body, args.report)?;
-            let count_request = request.clone();
-            let counter = client.clone();
-            let count = async move {
-                let mut one = count_request;
-                one.limit = std::num::NonZeroU64::MIN;
-                Ok(counter.detailed_cost_report(one).await?.count)
-            };
-            let rows = move |offset: u64, options: PageOptions| {
-                let mut request = request.clone();
-                request.offset = i64::try_from(offset).unwrap_or(i64::MAX);
-                client.detailed_cost_report_stream(request, options)
-            };
-            export_paged(&args, output.as_deref(), &body, count, rows).await
+            export_paged(&args, output.as_deref(), &body, &client, request).await
         }
         Report::Usage => {
             let request: types::UsageReportRequest = typed(&body, args.report)?;
-            let count_request = request.clone();
-            let counter = client.clone();
-            let count = async move {
-                let mut one = count_request;
-                one.limit = std::num::NonZeroU64::MIN;
-                Ok(counter.usage_report(one).await?.count)
-            };
-            let rows = move |offset: u64, options: PageOptions| {
-                let mut request = request.clone();
-                request.offset = i64::try_from(offset).unwrap_or(i64::MAX);
-                client.usage_report_stream(request, options)
-            };
-            export_paged(&args, output.as_deref(), &body, count, rows).await
+            export_paged(&args, output.as_deref(), &body, &client, request).await
         }
         Report::Aggregated => {
             let request: types::CostReportAggregatedRequest = typed(&body, args.report)?;
@@ -343,20 +320,20 @@ fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
     bar
 }
 
-/// A paged report: count it, then stream from where the output stands, checkpointing as it goes.
-async fn export_paged<R, C, S>(
+/// A paged report (any operation with `x-gcore-pagination`): count it, then stream from where the
+/// output stands, checkpointing as it goes.
+async fn export_paged<R>(
     args: &ExportArgs,
     output: Option<&Path>,
     body: &serde_json::Value,
-    count: C,
-    rows: S,
+    client: &Client,
+    request: R,
 ) -> Result<(), Failure>
 where
-    R: Columns + Serialize,
-    C: Future<Output = Result<i64, Error>>,
-    S: Fn(u64, PageOptions) -> BoxStream<'static, Result<R, Error>>,
+    R: PagedRequest<Error = types::ErrorResponse> + Validate,
+    R::Item: Columns + Serialize,
 {
-    let columns = columns_of::<R>(args.wide);
+    let columns = columns_of::<R::Item>(args.wide);
     let export = serde_json::to_string(&json!({
         "report": args.report, "request": body, "format": args.format,
         "columns": columns.iter().map(|c| c.name).collect::<Vec<_>>(), "raw_cells": args.raw_cells,
@@ -386,8 +363,7 @@ where
         }
         _ => None,
     };
-    let count = u64::try_from(count.await?)
-        .map_err(|_| Failure::Remote("the server gave a negative row count".into()))?;
+    let count = client.count::<R, R>(request.clone()).await?;
     if let Some(checkpoint) = &resume_at
         && checkpoint.count != count
     {
@@ -402,7 +378,10 @@ where
     let options = PageOptions::default()
         .page_size(args.page_size)
         .concurrency(args.concurrency);
-    let mut stream = rows(written, options);
+    let start = request
+        .with_window(args.page_size, written)
+        .map_err(Failure::Usage)?;
+    let mut stream = client.paginate::<R, R>(start, options);
     let mut writer = RowWriter::new(columns);
     let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut since_checkpoint = 0u64;

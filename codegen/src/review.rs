@@ -838,15 +838,7 @@ impl Differ<'_> {
                 let fmt = |f: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::StringFormat>| {
                     format!("{f:?}")
                 };
-                if fmt(&o.format) != fmt(&n.format) {
-                    self.push(
-                        Class::Breaking,
-                        &loc.field("format"),
-                        format_name(&fmt(&o.format)),
-                        format_name(&fmt(&n.format)),
-                        "the value's format changed",
-                    );
-                }
+                self.format_change(loc, fmt(&o.format), fmt(&n.format));
                 let values =
                     |e: &[Option<String>]| -> Vec<String> { e.iter().flatten().cloned().collect() };
                 self.enum_values(loc, &values(&o.enumeration), &values(&n.enumeration), ctx);
@@ -878,15 +870,7 @@ impl Differ<'_> {
                 );
             }
             (Type::Integer(o), Type::Integer(n)) => {
-                if format!("{:?}", o.format) != format!("{:?}", n.format) {
-                    self.push(
-                        Class::Breaking,
-                        &loc.field("format"),
-                        format_name(&format!("{:?}", o.format)),
-                        format_name(&format!("{:?}", n.format)),
-                        "the value's format changed",
-                    );
-                }
+                self.format_change(loc, format!("{:?}", o.format), format!("{:?}", n.format));
                 let values = |e: &[Option<i64>]| -> Vec<String> {
                     e.iter().flatten().map(|v| v.to_string()).collect()
                 };
@@ -913,15 +897,7 @@ impl Differ<'_> {
                 );
             }
             (Type::Number(o), Type::Number(n)) => {
-                if format!("{:?}", o.format) != format!("{:?}", n.format) {
-                    self.push(
-                        Class::Breaking,
-                        &loc.field("format"),
-                        format_name(&format!("{:?}", o.format)),
-                        format_name(&format!("{:?}", n.format)),
-                        "the value's format changed",
-                    );
-                }
+                self.format_change(loc, format!("{:?}", o.format), format!("{:?}", n.format));
                 self.bound_f(loc, "minimum", o.minimum, n.minimum, Side::Lower, ctx);
                 self.bound_f(loc, "maximum", o.maximum, n.maximum, Side::Upper, ctx);
             }
@@ -960,6 +936,19 @@ impl Differ<'_> {
                 type_name(new),
                 "the value's type changed",
             ),
+        }
+    }
+
+    /// A changed `format` breaks everywhere: the value no longer reads as the type it was.
+    fn format_change(&mut self, loc: &Loc, old: String, new: String) {
+        if old != new {
+            self.push(
+                Class::Breaking,
+                &loc.field("format"),
+                format_name(&old),
+                format_name(&new),
+                "the value's format changed",
+            );
         }
     }
 
