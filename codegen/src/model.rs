@@ -440,15 +440,23 @@ fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, 
     })
 }
 
-/// The export columns of a union's variants (see [`OpenUnion::columns`]).
-fn columns(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -> Vec<Column> {
-    let objects: Vec<&openapiv3::ObjectType> = variants
+/// The object schemas of a union's variants (those that are objects), in `oneOf` order.
+fn variant_objects<'a>(
+    spec: &'a OpenAPI,
+    variants: &[(String, String)],
+) -> Vec<&'a openapiv3::ObjectType> {
+    variants
         .iter()
         .filter_map(|(_, v)| match &component(spec, v)?.schema_kind {
             SchemaKind::Type(Type::Object(o)) => Some(o),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The export columns of a union's variants (see [`OpenUnion::columns`]).
+fn columns(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -> Vec<Column> {
+    let objects = variant_objects(spec, variants);
     let mut order: Vec<(String, ColumnKind)> = vec![(discriminator.to_string(), ColumnKind::Text)];
     for object in &objects {
         for (name, prop) in &object.properties {
@@ -541,13 +549,7 @@ fn common_fields(
     variants: &[(String, String)],
     discriminator: &str,
 ) -> Vec<CommonField> {
-    let objects: Vec<&openapiv3::ObjectType> = variants
-        .iter()
-        .filter_map(|(_, v)| match &component(spec, v)?.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => Some(o),
-            _ => None,
-        })
-        .collect();
+    let objects = variant_objects(spec, variants);
     let Some(first) = objects.first() else {
         return vec![];
     };
