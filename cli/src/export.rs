@@ -217,9 +217,7 @@ fn typed<T: serde::de::DeserializeOwned>(
     serde_json::from_value(body.clone()).map_err(|e| {
         Failure::Usage(format!(
             "invalid {} report request: {e}",
-            serde_json::to_string(&report)
-                .unwrap_or_default()
-                .trim_matches('"')
+            format!("{report:?}").to_lowercase()
         ))
     })
 }

@@ -51,14 +51,7 @@ pub fn generate_api(
             &params,
             body.as_deref(),
         ));
-        arms.push(call_arm(
-            &id,
-            method,
-            path,
-            body.as_deref(),
-            &answer,
-            error_type,
-        ));
+        arms.push(call_arm(&id, method, body.as_deref(), &answer, error_type));
     }
     Ok(quote! {
         /// A parameter of an operation in [`OPERATIONS`].
@@ -201,10 +194,7 @@ fn table_entry(
             minimum,
             description,
         } = p;
-        let minimum = match minimum {
-            Some(m) => quote! { Some(#m) },
-            None => quote! { None },
-        };
+        let minimum = optional(minimum.as_ref());
         quote! {
             ApiParameter {
                 name: #name,
@@ -217,10 +207,7 @@ fn table_entry(
             }
         }
     });
-    let body = match body {
-        Some(b) => quote! { Some(#b) },
-        None => quote! { None },
-    };
+    let body = optional(body);
     quote! {
         ApiOperation {
             id: #id,
@@ -233,10 +220,17 @@ fn table_entry(
     }
 }
 
+/// `Some(value)` or `None`, as tokens.
+fn optional<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
+    match value {
+        Some(value) => quote! { Some(#value) },
+        None => quote! { None },
+    }
+}
+
 fn call_arm(
     id: &str,
     method: &str,
-    _path: &str,
     body: Option<&str>,
     answer: &str,
     error_type: &proc_macro2::Ident,
