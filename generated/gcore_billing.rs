@@ -48643,6 +48643,56 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
         page.results
     }
 }
+impl crate::pagination::RawPaged for types::CostReportDetailedRequest {
+    const COUNT_FIELD: &'static str = "count";
+    const ITEMS_FIELD: &'static str = "results";
+    fn fetch_raw(
+        client: &Client,
+        body: Self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<crate::pagination::RawPage<Self>>,
+            Error<Self::Error>,
+        >,
+    > + Send + '_ {
+        client.get_detailed_cost_report_raw_page(body)
+    }
+}
+impl Client {
+    /// Detailed cost report, one row per resource: one page, each row kept as the JSON text the server sent (for exact decimals, or fields the spec does not list yet). `POST /cloud/v1/cost_report/resources`
+    pub async fn get_detailed_cost_report_raw_page(
+        &self,
+        body: types::CostReportDetailedRequest,
+    ) -> Result<
+        ResponseValue<crate::pagination::RawPage<types::CostReportDetailedRequest>>,
+        Error<types::ErrorResponse>,
+    > {
+        let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_detailed_cost_report",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400..=599 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
 /// `get_usage_report` pages with `limit`/`offset` and reports `count`; its rows are `resources`.
 impl crate::pagination::PagedRequest for types::UsageReportRequest {
     type Page = types::UsageReport;
@@ -48676,6 +48726,56 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     }
     fn into_items(page: Self::Page) -> Vec<Self::Item> {
         page.resources
+    }
+}
+impl crate::pagination::RawPaged for types::UsageReportRequest {
+    const COUNT_FIELD: &'static str = "count";
+    const ITEMS_FIELD: &'static str = "resources";
+    fn fetch_raw(
+        client: &Client,
+        body: Self,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            ResponseValue<crate::pagination::RawPage<Self>>,
+            Error<Self::Error>,
+        >,
+    > + Send + '_ {
+        client.get_usage_report_raw_page(body)
+    }
+}
+impl Client {
+    /// Usage report, resources and totals without prices: one page, each row kept as the JSON text the server sent (for exact decimals, or fields the spec does not list yet). `POST /cloud/v1/usage_report`
+    pub async fn get_usage_report_raw_page(
+        &self,
+        body: types::UsageReportRequest,
+    ) -> Result<
+        ResponseValue<crate::pagination::RawPage<types::UsageReportRequest>>,
+        Error<types::ErrorResponse>,
+    > {
+        let url = format!("{}{}", self.baseurl, "/cloud/v1/usage_report");
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_usage_report",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => ResponseValue::from_response(response).await,
+            400..=599 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
     }
 }
 /// A parameter of an operation in [`OPERATIONS`].

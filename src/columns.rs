@@ -28,6 +28,8 @@ pub enum ColumnKind {
     Timestamp,
     /// An array or object, as compact JSON text.
     Json,
+    /// An exact decimal (money): Parquet `Decimal128(38, 18)`.
+    Decimal,
 }
 
 /// One column of an export.
@@ -64,6 +66,8 @@ pub enum Cell {
     Text(String),
     /// An array or object, as compact JSON text.
     Json(String),
+    /// An exact decimal, as read from the JSON text ([`crate::pagination::RawRow::decimal`]).
+    Decimal(rust_decimal::Decimal),
 }
 
 impl Cell {
@@ -77,6 +81,7 @@ impl Cell {
             Cell::UInt(u) => Cow::Owned(u.to_string()),
             Cell::Float(f) => Cow::Owned(f.to_string()),
             Cell::Text(s) | Cell::Json(s) => Cow::Borrowed(s),
+            Cell::Decimal(d) => Cow::Owned(d.to_string()),
         }
     }
 }
@@ -92,6 +97,8 @@ impl Serialize for Cell {
             Cell::Text(s) => serializer.serialize_str(s),
             // Already JSON: written as a string so that every column keeps one type.
             Cell::Json(s) => serializer.serialize_str(s),
+            // As text: exact, where a JSON number would be read back as a float.
+            Cell::Decimal(d) => serializer.collect_str(d),
         }
     }
 }

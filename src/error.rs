@@ -322,7 +322,7 @@ pub(crate) fn describe_body_error<T: serde::de::DeserializeOwned>(raw: &[u8]) ->
 }
 
 /// serde_json's message without its trailing ` at line L column C`.
-fn without_position(message: &str) -> &str {
+pub(crate) fn without_position(message: &str) -> &str {
     // `at` comes from `rfind`, so it is a char boundary and both slices are safe.
     match message.rfind(" at line ") {
         Some(at) if message[at..].contains(" column ") => &message[..at],

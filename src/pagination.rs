@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::generated::{Client as GeneratedClient, Error as GeneratedError, ResponseValue};
+
 use crate::types::ErrorResponse;
 
 /// Largest `page_size`: the wire type of `limit` is a signed 64-bit integer.
@@ -62,6 +63,241 @@ pub trait PagedRequest: Clone + Send + Sync + 'static {
     fn count(page: &Self::Page) -> i64;
     /// The rows of this page.
     fn into_items(page: Self::Page) -> Vec<Self::Item>;
+}
+
+/// A paged operation whose pages can also be read with every row kept as JSON text
+/// ([`RawRow`]). Implemented by generated code for every operation with `x-gcore-pagination`.
+pub trait RawPaged: PagedRequest {
+    /// The answer's field that holds the report's row count.
+    const COUNT_FIELD: &'static str;
+    /// The answer's field that holds the rows.
+    const ITEMS_FIELD: &'static str;
+    /// Sends the request and keeps each row's text.
+    fn fetch_raw(
+        client: &GeneratedClient,
+        body: Self,
+    ) -> impl Future<Output = Result<ResponseValue<RawPage<Self>>, GeneratedError<Self::Error>>>
+    + Send
+    + '_;
+}
+
+/// One row exactly as the server sent it: its JSON text, checked to be JSON and nothing more.
+///
+/// For what typed rows cannot keep: amounts as the exact decimals written on the wire
+/// ([`RawRow::decimal`]), and fields the spec does not list yet. [`RawRow::parse`] gives the
+/// typed row.
+#[derive(Clone, Debug)]
+pub struct RawRow(Box<serde_json::value::RawValue>);
+
+impl PartialEq for RawRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawRow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<serde_json::value::RawValue>::deserialize(deserializer).map(RawRow)
+    }
+}
+
+impl serde::Serialize for RawRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl RawRow {
+    /// A row from JSON text (checked to be JSON).
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text).map(RawRow)
+    }
+
+    /// The row's JSON text, as received.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The row as a typed value. The error names the field that failed and shows the value.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(self.json()).map_err(|e| {
+            let message = e.to_string();
+            crate::error::truncate(crate::error::without_position(&message), 1000)
+        })
+    }
+
+    /// The row's fields in the order sent, each value as its JSON text. `Err` when the row is not
+    /// a JSON object.
+    pub fn fields(&self) -> Result<Vec<(String, &serde_json::value::RawValue)>, String> {
+        struct Fields<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+        impl<'de> serde::Deserialize<'de> for Fields<'de> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Visit;
+                impl<'de> serde::de::Visitor<'de> for Visit {
+                    type Value = Fields<'de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut fields = Vec::new();
+                        while let Some(entry) =
+                            map.next_entry::<String, &'de serde_json::value::RawValue>()?
+                        {
+                            fields.push(entry);
+                        }
+                        Ok(Fields(fields))
+                    }
+                }
+                d.deserialize_map(Visit)
+            }
+        }
+        serde_json::from_str::<Fields<'_>>(self.json())
+            .map(|f| f.0)
+            .map_err(|e| format!("a row must be a JSON object: {e}"))
+    }
+
+    /// The number in field `name` as an exact decimal, read from the JSON text (never through a
+    /// float): `Ok(None)` when the field is absent or null, `Err` when it is not a number or does not
+    /// fit a [`rust_decimal::Decimal`] exactly (28 significant digits).
+    pub fn decimal(&self, name: &str) -> Result<Option<rust_decimal::Decimal>, String> {
+        let fields = self.fields()?;
+        match fields.iter().find(|(key, _)| key == name) {
+            None => Ok(None),
+            Some((_, value)) => {
+                exact_decimal(value.get()).map_err(|e| format!("field `{name}`: {e}"))
+            }
+        }
+    }
+}
+
+/// A JSON number's text as an exact decimal; `null` is `None`.
+pub fn exact_decimal(text: &str) -> Result<Option<rust_decimal::Decimal>, String> {
+    let text = text.trim();
+    if text == "null" {
+        return Ok(None);
+    }
+    let is_json_number = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && text
+            .bytes()
+            .next()
+            .is_some_and(|b| b == b'-' || b.is_ascii_digit());
+    if !is_json_number {
+        return Err(format!(
+            "{} is not a number",
+            crate::error::truncate(text, 100)
+        ));
+    }
+    let parsed = if text.contains(['e', 'E']) {
+        rust_decimal::Decimal::from_scientific(text)
+    } else {
+        rust_decimal::Decimal::from_str_exact(text)
+    };
+    parsed.map(Some).map_err(|e| {
+        format!(
+            "{} cannot be held exactly as a decimal: {e}",
+            crate::error::truncate(text, 100)
+        )
+    })
+}
+
+/// A page read by [`RawPaged::fetch_raw`]: the count and the rows' text.
+#[derive(Debug)]
+pub struct RawPage<R> {
+    /// The report's row count, as claimed.
+    pub count: i64,
+    /// The rows.
+    pub rows: Vec<RawRow>,
+    marker: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<'de, R: RawPaged> serde::Deserialize<'de> for RawPage<R> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<R>(std::marker::PhantomData<fn() -> R>);
+        impl<'de, R: RawPaged> serde::de::Visitor<'de> for Visit<R> {
+            type Value = RawPage<R>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(
+                    f,
+                    "an object with `{}` and `{}`",
+                    R::COUNT_FIELD,
+                    R::ITEMS_FIELD
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
+                let (mut count, mut rows) = (None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == R::COUNT_FIELD {
+                        count = Some(map.next_value::<i64>()?);
+                    } else if key == R::ITEMS_FIELD {
+                        rows = Some(map.next_value::<Vec<RawRow>>()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(RawPage {
+                    count: count.ok_or_else(|| A::Error::missing_field(R::COUNT_FIELD))?,
+                    rows: rows.ok_or_else(|| A::Error::missing_field(R::ITEMS_FIELD))?,
+                    marker: std::marker::PhantomData,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A paged request whose rows come as [`RawRow`]s: `client.paginate::<Raw<R>, _>(Raw(request),
+/// options)` streams the same rows as `R`, with the same checks, each kept as the server's text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raw<R>(pub R);
+
+impl<R: RawPaged> PagedRequest for Raw<R> {
+    type Page = RawPage<R>;
+    type Item = RawRow;
+    type Error = R::Error;
+    const OPERATION_ID: &'static str = R::OPERATION_ID;
+
+    fn limit(&self) -> u64 {
+        self.0.limit()
+    }
+
+    fn offset(&self) -> i64 {
+        self.0.offset()
+    }
+
+    fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
+        self.0.with_window(limit, offset).map(Raw)
+    }
+
+    fn fetch(
+        client: &GeneratedClient,
+        body: Self,
+    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, GeneratedError<Self::Error>>> + Send + '_
+    {
+        R::fetch_raw(client, body.0)
+    }
+
+    fn count(page: &Self::Page) -> i64 {
+        page.count
+    }
+
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.rows
+    }
+}
+
+impl<R: crate::validate::Validate> crate::validate::Validate for Raw<R> {
+    fn validate(&self) -> Result<(), String> {
+        self.0.validate()
+    }
 }
 
 /// How a report is paged through.

@@ -16,14 +16,15 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use gcore_billing::columns::{Cell, Column, Columns, RowWriter};
-use gcore_billing::pagination::PagedRequest;
+use gcore_billing::pagination::{PagedRequest, Raw, RawRow};
 use gcore_billing::validate::Validate;
 use gcore_billing::{Client, PageOptions, types};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::sinks::{CsvSink, JsonLinesSink, ParquetSink, Sink, open_text};
+use crate::focus::{FocusRows, Outcome};
+use crate::sinks::{Counting, CsvSink, JsonLinesSink, ParquetSink, Sink, open_text};
 use crate::{Connection, Failure, connect, progress_wanted};
 
 /// Which report to export.
@@ -50,6 +51,16 @@ pub enum Format {
     Jsonl,
     /// Parquet with typed columns.
     Parquet,
+    /// FOCUS 1.0 rows as CSV (detailed report only; see docs/focus.md).
+    FocusCsv,
+    /// FOCUS 1.0 rows as Parquet, money as Decimal128(38, 18) (detailed report only).
+    FocusParquet,
+}
+
+impl Format {
+    fn is_focus(self) -> bool {
+        matches!(self, Format::FocusCsv | Format::FocusParquet)
+    }
 }
 
 /// Export a report to CSV, JSON lines or Parquet.
@@ -104,6 +115,13 @@ pub struct ExportArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// FOCUS BillingAccountId: the Gcore account billed (the report's rows do not say). Required
+    /// for the FOCUS formats, except with --demo.
+    #[arg(long, env = "GCORE_BILLING_ACCOUNT_ID", value_name = "ID")]
+    billing_account_id: Option<String>,
+    /// FOCUS BillingAccountName (optional).
+    #[arg(long, env = "GCORE_BILLING_ACCOUNT_NAME", value_name = "NAME")]
+    billing_account_name: Option<String>,
 }
 
 /// RFC 3339, or a plain date taken as 00:00 UTC.
@@ -146,6 +164,10 @@ struct Checkpoint {
     rows: u64,
     /// Length of the output file that holds exactly those rows (CSV and JSON lines).
     bytes: Option<u64>,
+    /// Rows in the output file (fewer than `rows` when some were left out).
+    written: u64,
+    /// Length of the left-out rows' file.
+    left_out_bytes: u64,
 }
 
 fn checkpoint_path(output: &Path) -> PathBuf {
@@ -180,9 +202,9 @@ fn request_body(args: &ExportArgs) -> Result<serde_json::Value, Failure> {
                 "--month is for the monthly report; use --from/--to".into(),
             ));
         }
-        let (from, to) = last_month();
-        body.insert("time_from".into(), json!(args.from.unwrap_or(from)));
-        body.insert("time_to".into(), json!(args.to.unwrap_or(to)));
+        let (from, to) = period(args);
+        body.insert("time_from".into(), json!(from));
+        body.insert("time_to".into(), json!(to));
         if !args.projects.is_empty() {
             body.insert("projects".into(), json!(args.projects));
         }
@@ -222,6 +244,41 @@ fn typed<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The requested period of a detailed or usage report: --from/--to, or last month.
+fn period(args: &ExportArgs) -> (DateTime<Utc>, DateTime<Utc>) {
+    let (from, to) = last_month();
+    (args.from.unwrap_or(from), args.to.unwrap_or(to))
+}
+
+/// The FOCUS row maker for this export, from its period and billing account.
+fn focus_rows(args: &ExportArgs, connection: &Connection) -> Result<FocusRows, Failure> {
+    if args.report != Report::Detailed {
+        return Err(Failure::Usage(
+            "the FOCUS formats are for the detailed report (one FOCUS row per resource and period)"
+                .into(),
+        ));
+    }
+    if args.wide {
+        return Err(Failure::Usage(
+            "--wide does not apply to FOCUS: x_Details already keeps every field no FOCUS column takes"
+                .into(),
+        ));
+    }
+    let account = match (&args.billing_account_id, connection.demo) {
+        (Some(id), _) => id.clone(),
+        (None, true) => "demo-account".to_string(),
+        (None, false) => {
+            return Err(Failure::Usage(
+                "FOCUS needs the billing account: set --billing-account-id or GCORE_BILLING_ACCOUNT_ID \
+                 (the report's rows do not name it)"
+                    .into(),
+            ));
+        }
+    };
+    let (from, to) = period(args);
+    FocusRows::new(account, args.billing_account_name.clone(), &from, &to).map_err(Failure::Usage)
+}
+
 pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failure> {
     if args.page_size == 0 || args.concurrency == 0 {
         return Err(Failure::Usage(
@@ -235,26 +292,145 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
         ));
     }
     let body = request_body(&args)?;
+    let focus = match args.format.is_focus() {
+        true => Some(focus_rows(&args, connection)?),
+        false => None,
+    };
     let (client, _server) = connect(connection).await?;
+    let output = output.as_deref();
     match args.report {
         Report::Detailed => {
             let request: types::CostReportDetailedRequest = typed(&body, args.report)?;
-            export_paged(&args, output.as_deref(), &body, &client, request).await
+            match focus {
+                Some(focus) => {
+                    export_paged(&args, output, &body, &client, Raw(request), focus).await
+                }
+                None => {
+                    let cells = RowWriter::new(columns_of::<types::CostReportResource>(args.wide));
+                    export_paged(&args, output, &body, &client, request, cells).await
+                }
+            }
         }
         Report::Usage => {
             let request: types::UsageReportRequest = typed(&body, args.report)?;
-            export_paged(&args, output.as_deref(), &body, &client, request).await
+            let cells = RowWriter::new(columns_of::<types::UsageReportResource>(args.wide));
+            export_paged(&args, output, &body, &client, request, cells).await
         }
         Report::Aggregated => {
             let request: types::CostReportAggregatedRequest = typed(&body, args.report)?;
             let report = client.aggregated_cost_report(request).await?;
-            export_all(&args, output.as_deref(), report.results)
+            export_all(&args, output, report.results)
         }
         Report::Monthly => {
             let request: types::CostReportMonthlyRequest = typed(&body, args.report)?;
             let report = client.monthly_reservation_cost_report(request).await?;
-            export_all(&args, output.as_deref(), report.results)
+            export_all(&args, output, report.results)
         }
+    }
+}
+
+/// Turns one streamed row into the cells of an output row, or says why the row is left out.
+trait RowCells<Item> {
+    /// The output's columns.
+    fn columns(&self) -> &[Column];
+    /// Fills `cells` for `row`.
+    fn fill(&mut self, row: &Item, cells: &mut Vec<Cell>) -> Result<Outcome, String>;
+    /// What, besides the request and format, makes two exports differ (for `--resume`).
+    fn identity(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+}
+
+impl<T: Serialize> RowCells<T> for RowWriter {
+    fn columns(&self) -> &[Column] {
+        RowWriter::columns(self)
+    }
+
+    fn fill(&mut self, row: &T, cells: &mut Vec<Cell>) -> Result<Outcome, String> {
+        RowWriter::fill(self, row, cells)
+            .map(|()| Outcome::Row)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl RowCells<RawRow> for FocusRows {
+    fn columns(&self) -> &[Column] {
+        crate::focus::COLUMNS
+    }
+
+    fn fill(&mut self, row: &RawRow, cells: &mut Vec<Cell>) -> Result<Outcome, String> {
+        FocusRows::fill(self, row, cells)
+    }
+
+    fn identity(&self) -> serde_json::Value {
+        json!({"focus": crate::focus::FOCUS_VERSION, "rows": format!("{self:?}")})
+    }
+}
+
+/// Where rows that the output format cannot hold are listed, one JSON object per line:
+/// `PATH.left-out.jsonl` next to the output, or stderr when the output is stdout.
+struct LeftOut {
+    out: Counting<Box<dyn std::io::Write + Send>>,
+    path: Option<PathBuf>,
+    count: u64,
+}
+
+impl LeftOut {
+    fn path_for(output: &Path) -> PathBuf {
+        PathBuf::from(format!("{}.left-out.jsonl", output.display()))
+    }
+
+    fn open(output: Option<&Path>, resume_at: Option<&Checkpoint>) -> Result<Self, Failure> {
+        let path = output.map(Self::path_for);
+        let (out, start): (Box<dyn std::io::Write + Send>, u64) = match &path {
+            None => (Box::new(std::io::stderr()), 0),
+            Some(path) => open_text(Some(path), resume_at.map(|c| c.left_out_bytes))
+                .map_err(Failure::Usage)?,
+        };
+        Ok(Self {
+            out: Counting::new(out, start),
+            path,
+            count: resume_at.map_or(0, |c| c.rows - c.written),
+        })
+    }
+
+    fn write<T: Serialize>(&mut self, offset: u64, reason: &str, row: &T) -> Result<(), Failure> {
+        let line = json!({"offset": offset, "reason": reason, "row": row});
+        serde_json::to_writer(&mut self.out, &line)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                std::io::Write::write_all(&mut self.out, b"\n").map_err(|e| e.to_string())
+            })
+            .map_err(|e| Failure::Remote(format!("listing a left-out row: {e}")))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Flushes, and returns the length of the list.
+    fn checkpoint(&mut self) -> Result<u64, Failure> {
+        std::io::Write::flush(&mut self.out)
+            .map_err(|e| Failure::Remote(format!("listing a left-out row: {e}")))?;
+        Ok(self.out.count())
+    }
+
+    /// At the end of an export: the list is removed when empty, and a non-empty one is announced.
+    fn finish(mut self, quiet: bool) -> Result<(), Failure> {
+        self.checkpoint()?;
+        match (&self.path, self.count) {
+            (Some(path), 0) => {
+                let _ = std::fs::remove_file(path);
+            }
+            (Some(path), n) => eprintln!(
+                "warning: {n} rows could not be written in this format (FOCUS forbids a null cost); \
+                 they are listed, with the reason, in {}",
+                path.display()
+            ),
+            (None, n) if n > 0 && !quiet => eprintln!(
+                "warning: {n} rows could not be written in this format; they are listed above"
+            ),
+            (None, _) => {}
+        }
+        Ok(())
     }
 }
 
@@ -276,27 +452,27 @@ fn open_sink(
 ) -> Result<(Box<dyn Sink>, u64), Failure> {
     let usage = Failure::Usage;
     match args.format {
-        Format::Csv | Format::Jsonl => {
+        Format::Csv | Format::Jsonl | Format::FocusCsv => {
             let keep = resume_at.map(|c| c.bytes.unwrap_or(0));
             let (out, start) = open_text(output, keep).map_err(usage)?;
             let sink: Box<dyn Sink> = match args.format {
-                Format::Csv => Box::new(
+                Format::Csv | Format::FocusCsv => Box::new(
                     CsvSink::new(out, start, columns, resume_at.is_none(), args.raw_cells)
                         .map_err(Failure::Remote)?,
                 ),
                 _ => Box::new(JsonLinesSink::new(out, start, columns)),
             };
-            Ok((sink, resume_at.map_or(0, |c| c.rows)))
+            Ok((sink, resume_at.map_or(0, |c| c.written)))
         }
-        Format::Parquet => {
+        Format::Parquet | Format::FocusParquet => {
             let (sink, rows) =
                 ParquetSink::new(output, columns, resume_at.is_some()).map_err(usage)?;
             if let Some(checkpoint) = resume_at
-                && rows != checkpoint.rows
+                && rows != checkpoint.written
             {
                 return Err(Failure::Usage(format!(
                     "the Parquet file holds {rows} rows but the checkpoint says {}: export again without --resume",
-                    checkpoint.rows
+                    checkpoint.written
                 )));
             }
             Ok((Box::new(sink), rows))
@@ -320,45 +496,29 @@ fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
 
 /// A paged report (any operation with `x-gcore-pagination`): count it, then stream from where the
 /// output stands, checkpointing as it goes.
-async fn export_paged<R>(
+async fn export_paged<R, C>(
     args: &ExportArgs,
     output: Option<&Path>,
     body: &serde_json::Value,
     client: &Client,
     request: R,
+    mut converter: C,
 ) -> Result<(), Failure>
 where
     R: PagedRequest<Error = types::ErrorResponse> + Validate,
-    R::Item: Columns + Serialize,
+    R::Item: Serialize,
+    C: RowCells<R::Item>,
 {
-    let columns = columns_of::<R::Item>(args.wide);
+    let columns = converter.columns().to_vec();
     let export = serde_json::to_string(&json!({
         "report": args.report, "request": body, "format": args.format,
         "columns": columns.iter().map(|c| c.name).collect::<Vec<_>>(), "raw_cells": args.raw_cells,
+        "rows": converter.identity(),
     }))
     .map_err(|e| Failure::Remote(e.to_string()))?;
     let checkpoint_file = output.map(checkpoint_path);
     let resume_at = match (&checkpoint_file, args.resume) {
-        (Some(path), true) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::Usage(format!(
-                    "--resume: cannot read the checkpoint {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let checkpoint: Checkpoint = serde_json::from_str(&text).map_err(|e| {
-                Failure::Usage(format!(
-                    "--resume: {} is not a checkpoint: {e}",
-                    path.display()
-                ))
-            })?;
-            if checkpoint.export != export {
-                return Err(Failure::Usage(
-                    "--resume: the checkpoint is for another export (report, period, filters, format or columns differ)".into(),
-                ));
-            }
-            Some(checkpoint)
-        }
+        (Some(path), true) => Some(read_checkpoint(path, &export)?),
         _ => None,
     };
     let count = client.count::<R, R>(request.clone()).await?;
@@ -371,16 +531,21 @@ where
             checkpoint.count
         )));
     }
-    let (mut sink, mut written) = open_sink(args, output, columns, resume_at.as_ref())?;
-    let bar = progress(args.quiet, count, written);
+    let (mut sink, mut written) = open_sink(args, output, &columns, resume_at.as_ref())?;
+    let mut left_out = match args.format.is_focus() {
+        true => Some(LeftOut::open(output, resume_at.as_ref())?),
+        false => None,
+    };
+    // Rows of the report read so far: those written plus those left out.
+    let mut consumed = resume_at.as_ref().map_or(written, |c| c.rows);
+    let bar = progress(args.quiet, count, consumed);
     let options = PageOptions::default()
         .page_size(args.page_size)
         .concurrency(args.concurrency);
     let start = request
-        .with_window(args.page_size, written)
+        .with_window(args.page_size, consumed)
         .map_err(Failure::Usage)?;
     let mut stream = client.paginate::<R, R>(start, options);
-    let mut writer = RowWriter::new(columns);
     let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut since_checkpoint = 0u64;
     let mut last_checkpoint = std::time::Instant::now();
@@ -395,14 +560,22 @@ where
             None => break None,
             Some(Err(error)) => break Some(Failure::from(error)),
             Some(Ok(row)) => {
-                if let Err(e) = writer
-                    .fill(&row, &mut cells)
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| sink.write(&cells))
-                {
-                    break Some(Failure::Remote(format!("row {written}: {e}")));
+                match converter.fill(&row, &mut cells) {
+                    Ok(Outcome::Row) => {
+                        if let Err(e) = sink.write(&cells) {
+                            break Some(Failure::Remote(format!("row {consumed}: {e}")));
+                        }
+                        written += 1;
+                    }
+                    Ok(Outcome::LeftOut(reason)) => match &mut left_out {
+                        Some(list) => list.write(consumed, &reason, &row)?,
+                        None => {
+                            break Some(Failure::Remote(format!("row {consumed}: {reason}")));
+                        }
+                    },
+                    Err(e) => break Some(Failure::Remote(format!("row {consumed}: {e}"))),
                 }
-                written += 1;
+                consumed += 1;
                 since_checkpoint += 1;
                 bar.inc(1);
                 // At most once a second: a resume then refetches at most a second's rows.
@@ -413,13 +586,16 @@ where
                 {
                     since_checkpoint = 0;
                     last_checkpoint = std::time::Instant::now();
+                    let left_out_bytes = left_out.as_mut().map_or(Ok(0), LeftOut::checkpoint)?;
                     write_checkpoint(
                         path,
                         &Checkpoint {
                             export: export.clone(),
                             count,
-                            rows: written,
+                            rows: consumed,
                             bytes: Some(bytes),
+                            written,
+                            left_out_bytes,
                         },
                     )
                     .map_err(Failure::Remote)?;
@@ -431,6 +607,7 @@ where
     if let Some(failure) = stop {
         let bytes = sink.checkpoint().map_err(Failure::Remote)?;
         sink.finish().map_err(Failure::Remote)?;
+        let left_out_bytes = left_out.as_mut().map_or(Ok(0), LeftOut::checkpoint)?;
         let Some(path) = &checkpoint_file else {
             return Err(failure);
         };
@@ -439,13 +616,15 @@ where
             &Checkpoint {
                 export,
                 count,
-                rows: written,
+                rows: consumed,
                 bytes,
+                written,
+                left_out_bytes,
             },
         )
         .map_err(Failure::Remote)?;
         let resume = format!(
-            "; {written} of {count} rows are in {}, rerun with --resume to continue",
+            "; {consumed} of {count} rows are done ({written} in {}), rerun with --resume to continue",
             args.output
         );
         return Err(match failure {
@@ -455,18 +634,49 @@ where
         });
     }
     sink.finish().map_err(Failure::Remote)?;
+    if let Some(list) = left_out {
+        list.finish(args.quiet)?;
+    }
     if let Some(path) = &checkpoint_file {
         let _ = std::fs::remove_file(path);
     }
-    if written != count {
+    if consumed != count {
         return Err(Failure::Remote(format!(
-            "the report has {count} rows but {written} arrived"
+            "the report has {count} rows but {consumed} arrived"
         )));
     }
     if !args.quiet {
         eprintln!("wrote {written} rows to {}", args.output);
     }
     Ok(())
+}
+
+/// The checkpoint at `path`, checked to be for this export.
+fn read_checkpoint(path: &Path, export: &str) -> Result<Checkpoint, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Usage(format!(
+            "--resume: cannot read the checkpoint {}: {e}",
+            path.display()
+        ))
+    })?;
+    let checkpoint: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+        Failure::Usage(format!(
+            "--resume: {} is not a checkpoint: {e}",
+            path.display()
+        ))
+    })?;
+    if checkpoint.export != export {
+        return Err(Failure::Usage(
+            "--resume: the checkpoint is for another export (report, period, filters, format or columns differ)".into(),
+        ));
+    }
+    if checkpoint.written > checkpoint.rows {
+        return Err(Failure::Usage(format!(
+            "--resume: {} says more rows were written than read",
+            path.display()
+        )));
+    }
+    Ok(checkpoint)
 }
 
 /// A report that comes in one answer.

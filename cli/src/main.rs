@@ -11,6 +11,7 @@
 //! 130 interrupted by Ctrl-C (an export leaves a checkpoint).
 
 mod export;
+mod focus;
 mod sinks;
 
 use std::io::IsTerminal;
@@ -51,7 +52,7 @@ pub struct Connection {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Export a report to CSV, JSON lines or Parquet.
-    Export(export::ExportArgs),
+    Export(Box<export::ExportArgs>),
     /// Call one operation of the API by its operationId and print the JSON answer.
     Api,
 }
@@ -230,7 +231,7 @@ fn main() -> ExitCode {
         }
         let cli = Cli::from_arg_matches(&matches).map_err(|e| Failure::Usage(e.to_string()))?;
         match cli.command {
-            Command::Export(args) => export::run(&cli.connection, args).await,
+            Command::Export(args) => export::run(&cli.connection, *args).await,
             Command::Api => Err(Failure::Usage("name an operation".into())),
         }
     });

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    ArrayBuilder, BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
@@ -22,6 +22,35 @@ use gcore_billing::csv_safety::neutralise_formula;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::ser::{SerializeMap, Serializer};
+
+/// Digits of a Parquet decimal column: the most a 128-bit decimal holds.
+pub const DECIMAL_PRECISION: u8 = 38;
+/// Digits after the point: 10^-18 is far below any currency's minor unit, and 20 digits remain
+/// before the point.
+pub const DECIMAL_SCALE: i8 = 18;
+
+/// `d` as a Decimal128 at [`DECIMAL_SCALE`], or why it cannot be one exactly.
+pub fn decimal128(d: &rust_decimal::Decimal) -> Result<i128, String> {
+    let target = u32::try_from(DECIMAL_SCALE).unwrap_or(0);
+    let mantissa = d.mantissa();
+    let scale = d.scale();
+    let value = if scale <= target {
+        10i128
+            .checked_pow(target - scale)
+            .and_then(|factor| mantissa.checked_mul(factor))
+    } else {
+        // More decimals than the column holds: exact only when the extra digits are zeros.
+        10i128
+            .checked_pow(scale - target)
+            .filter(|factor| mantissa % factor == 0)
+            .map(|factor| mantissa / factor)
+    };
+    value
+        .filter(|v| v.unsigned_abs() < 10u128.pow(u32::from(DECIMAL_PRECISION)))
+        .ok_or_else(|| {
+            format!("{d} does not fit a Decimal128({DECIMAL_PRECISION}, {DECIMAL_SCALE}) exactly")
+        })
+}
 
 /// Rows per Parquet record batch (and so at most this many rows are buffered).
 const BATCH_ROWS: usize = 8192;
@@ -41,6 +70,21 @@ pub trait Sink {
 pub struct Counting<W> {
     inner: W,
     count: u64,
+}
+
+impl<W> Counting<W> {
+    /// Counts from `start` (the bytes already in the file).
+    pub fn new(inner: W, start: u64) -> Self {
+        Self {
+            inner,
+            count: start,
+        }
+    }
+
+    /// Bytes so far, `start` included.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
 }
 
 impl<W: Write> Write for Counting<W> {
@@ -100,6 +144,7 @@ pub struct CsvSink {
     /// Number formatting buffers, so that a row allocates nothing.
     integers: itoa::Buffer,
     floats: ryu::Buffer,
+    decimals: String,
 }
 
 impl CsvSink {
@@ -124,6 +169,7 @@ impl CsvSink {
             raw,
             integers: itoa::Buffer::new(),
             floats: ryu::Buffer::new(),
+            decimals: String::new(),
         })
     }
 }
@@ -148,6 +194,12 @@ impl Sink for CsvSink {
                 // The shortest text that reads back as the same f64 (as serde_json writes JSON).
                 Cell::Float(f) if f.is_finite() => self.floats.format_finite(*f),
                 Cell::Float(_) => "",
+                Cell::Decimal(d) => {
+                    use std::fmt::Write as _;
+                    self.decimals.clear();
+                    let _ = write!(self.decimals, "{d}");
+                    &self.decimals
+                }
             };
             self.writer
                 .write_field(field.as_bytes())
@@ -237,6 +289,7 @@ pub fn arrow_schema(columns: &[Column]) -> Schema {
                     ColumnKind::Timestamp => {
                         DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
                     }
+                    ColumnKind::Decimal => DataType::Decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
                 };
                 Field::new(c.name, data_type, true)
             })
@@ -245,6 +298,7 @@ pub fn arrow_schema(columns: &[Column]) -> Schema {
 }
 
 enum Builder {
+    Decimal(Decimal128Builder),
     Text(StringBuilder),
     Integer(Int64Builder),
     Number(Float64Builder),
@@ -262,6 +316,11 @@ impl Builder {
             ColumnKind::Timestamp => {
                 Builder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
             }
+            ColumnKind::Decimal => Builder::Decimal(
+                Decimal128Builder::new()
+                    .with_precision_and_scale(DECIMAL_PRECISION, DECIMAL_SCALE)
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -279,6 +338,8 @@ impl Builder {
             (Builder::Number(b), Cell::Int(i)) => b.append_value(*i as f64),
             (Builder::Boolean(b), Cell::Null) => b.append_null(),
             (Builder::Boolean(b), Cell::Bool(v)) => b.append_value(*v),
+            (Builder::Decimal(b), Cell::Null) => b.append_null(),
+            (Builder::Decimal(b), Cell::Decimal(d)) => b.append_value(decimal128(d)?),
             (Builder::Timestamp(b), Cell::Null) => b.append_null(),
             (Builder::Timestamp(b), Cell::Text(s)) => {
                 let at = chrono::DateTime::parse_from_rfc3339(s)
@@ -292,6 +353,7 @@ impl Builder {
 
     fn finish(&mut self) -> ArrayRef {
         match self {
+            Builder::Decimal(b) => Arc::new(b.finish()),
             Builder::Text(b) => Arc::new(b.finish()),
             Builder::Integer(b) => Arc::new(b.finish()),
             Builder::Number(b) => Arc::new(b.finish()),
@@ -302,6 +364,7 @@ impl Builder {
 
     fn len(&self) -> usize {
         match self {
+            Builder::Decimal(b) => b.len(),
             Builder::Text(b) => b.len(),
             Builder::Integer(b) => b.len(),
             Builder::Number(b) => b.len(),

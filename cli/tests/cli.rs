@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use arrow_array::{Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    Array, Decimal128Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+};
 use arrow_schema::{DataType, TimeUnit};
 use gcore_billing::columns::Columns;
 use gcore_billing::types::CostReportResource;
@@ -264,7 +266,13 @@ fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_export() {
-    for (format, concurrency) in [("csv", "1"), ("jsonl", "3"), ("parquet", "2")] {
+    for (format, concurrency) in [
+        ("csv", "1"),
+        ("jsonl", "3"),
+        ("parquet", "2"),
+        ("focus-csv", "2"),
+        ("focus-parquet", "1"),
+    ] {
         let server = FakeServer::start(Config {
             resources: 5000,
             ..Config::default()
@@ -284,6 +292,8 @@ async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_expo
                 concurrency,
                 "--format",
                 format,
+                "--billing-account-id",
+                "acct-7",
             ]);
             args.extend(strings(&AUGUST));
             args.extend(["--output".to_string(), path_arg(out)]);
@@ -343,9 +353,21 @@ async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_expo
             .collect();
         assert_eq!(offsets.iter().min(), Some(&2000), "{format}: {offsets:?}");
 
-        if format == "parquet" {
+        let left_out = |path: &Path| {
+            std::fs::read_to_string(format!("{}.left-out.jsonl", path.display()))
+                .unwrap_or_default()
+        };
+        // FOCUS leaves unpriced rows out of the file and lists them beside it: together, every row.
+        let listed = left_out(&whole).lines().count();
+        assert_eq!(
+            left_out(&part),
+            left_out(&whole),
+            "{format}: the same rows left out"
+        );
+        assert_eq!(listed > 0, format.starts_with("focus"), "{format}");
+        if format.ends_with("parquet") {
             let rows = parquet_rows(&part);
-            assert_eq!(rows.len(), 5000);
+            assert_eq!(rows.len() + listed, 5000);
             assert_eq!(rows, parquet_rows(&whole), "same rows, once each, in order");
         } else {
             assert_eq!(
@@ -469,4 +491,285 @@ fn the_api_command_has_a_subcommand_per_operation() {
     );
     let output = gcore_billing(&["api", "--demo", "no_such_operation"], &[]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A FOCUS export of the fake server's August, with these extra arguments.
+async fn focus_export(server: &FakeServer, dir: &Path, name: &str, extra: &[String]) -> PathBuf {
+    let out = dir.join(name);
+    let format = if name.ends_with(".parquet") {
+        "focus-parquet"
+    } else {
+        "focus-csv"
+    };
+    let mut args = strings(&[
+        "export",
+        "detailed",
+        "--format",
+        format,
+        "--billing-account-id",
+        "acct-7",
+        "--billing-account-name",
+        "Acme",
+        "--page-size",
+        "700",
+    ]);
+    args.extend(strings(&AUGUST));
+    args.extend(["--output".to_string(), path_arg(&out)]);
+    args.extend(extra.iter().cloned());
+    let output = run(args, server_env(server)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    out
+}
+
+fn decimal(text: &str) -> rust_decimal::Decimal {
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text:?} is not a decimal: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
+    let server = FakeServer::start(Config {
+        resources: 4000,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let client = gcore_billing::Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    let dir = temp_dir("focus-sum");
+    let cases: [(&[&str], Value); 3] = [
+        (&[], serde_json::json!({})),
+        (
+            &[
+                "--types",
+                "instance,volume,egress_traffic",
+                "--regions",
+                "1,4",
+            ],
+            serde_json::json!({"types": ["instance", "volume", "egress_traffic"], "regions": [1, 4]}),
+        ),
+        (
+            &["--tag", "env=prod"],
+            serde_json::json!({"tags": {"condition_type": "OR",
+                "conditions": [{"key": "env", "value": "prod", "strict": true}]}}),
+        ),
+    ];
+    for (i, (filters, aggregated_filters)) in cases.into_iter().enumerate() {
+        let csv = focus_export(&server, &dir, &format!("f{i}.csv"), &strings(filters)).await;
+        let (header, rows) = read_csv(&csv);
+        let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let (billed, currency) = (column("BilledCost"), column("BillingCurrency"));
+        assert!(rows.len() > 100, "{} rows", rows.len());
+        assert!(rows.iter().all(|r| r[currency] == "EUR"));
+        let sum: rust_decimal::Decimal = rows.iter().map(|r| decimal(&r[billed])).sum();
+
+        let mut request = serde_json::json!({
+            "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z",
+        });
+        for (key, value) in aggregated_filters.as_object().expect("object") {
+            request[key] = value.clone();
+        }
+        let request: gcore_billing::types::CostReportAggregatedRequest =
+            serde_json::from_value(request).expect("request");
+        let totals = client
+            .aggregated_cost_report(request)
+            .await
+            .expect("totals");
+        // The totals' costs have five decimals; the shortest text of each f64 is that decimal.
+        let total: rust_decimal::Decimal = totals
+            .results
+            .iter()
+            .filter_map(|t| serde_json::to_value(t).expect("json")["cost"].as_f64())
+            .map(|c| decimal(&c.to_string()))
+            .sum();
+        assert!(total > rust_decimal::Decimal::ZERO);
+        // EUR's minor unit is the cent.
+        assert_eq!(sum.round_dp(2), total.round_dp(2), "case {i}: {filters:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn focus_parquet_reads_back_with_the_declared_schema_and_the_csv_values() {
+    let server = FakeServer::start(Config {
+        resources: 1500,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let dir = temp_dir("focus-parquet");
+    let csv = focus_export(&server, &dir, "f.csv", &[]).await;
+    let parquet = focus_export(&server, &dir, "f.parquet", &[]).await;
+    let (header, rows) = read_csv(&csv);
+
+    let file = std::fs::File::open(&parquet).expect("parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader");
+    let schema = reader.schema().clone();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, header, "the same columns, in order");
+    let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    for (name, expected) in [
+        ("BilledCost", DataType::Decimal128(38, 18)),
+        ("EffectiveCost", DataType::Decimal128(38, 18)),
+        ("ListCost", DataType::Decimal128(38, 18)),
+        ("ContractedCost", DataType::Decimal128(38, 18)),
+        ("ConsumedQuantity", DataType::Decimal128(38, 18)),
+        ("PricingQuantity", DataType::Decimal128(38, 18)),
+        ("BillingPeriodStart", utc.clone()),
+        ("ChargePeriodEnd", utc.clone()),
+        ("x_FirstSeen", utc.clone()),
+        ("BillingCurrency", DataType::Utf8),
+        ("Tags", DataType::Utf8),
+    ] {
+        assert_eq!(
+            schema.field_with_name(name).expect(name).data_type(),
+            &expected,
+            "{name}"
+        );
+    }
+    let mut billed = Vec::new();
+    let mut periods = Vec::new();
+    let mut accounts = Vec::new();
+    for batch in reader.build().expect("batches") {
+        let batch = batch.expect("batch");
+        let cost = batch
+            .column_by_name("BilledCost")
+            .and_then(|c| c.as_any().downcast_ref::<Decimal128Array>())
+            .expect("decimal column");
+        billed.extend((0..cost.len()).map(|i| cost.value_as_string(i)));
+        let start = batch
+            .column_by_name("BillingPeriodStart")
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+            .expect("timestamps");
+        periods.extend((0..start.len()).map(|i| start.value(i)));
+        let account = batch
+            .column_by_name("BillingAccountName")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .expect("text");
+        accounts.extend((0..account.len()).map(|i| account.value(i).to_string()));
+    }
+    assert_eq!(billed.len(), rows.len());
+    let at = header
+        .iter()
+        .position(|h| h == "BilledCost")
+        .expect("BilledCost");
+    for (parquet_value, row) in billed.iter().zip(&rows) {
+        assert_eq!(
+            decimal(parquet_value),
+            decimal(&row[at]),
+            "exact, row for row"
+        );
+    }
+    // 2024-08-01T00:00:00Z in microseconds.
+    assert!(periods.iter().all(|p| *p == 1_722_470_400_000_000));
+    assert!(accounts.iter().all(|a| a == "Acme"));
+}
+
+#[test]
+fn focus_needs_an_account_a_single_month_and_the_detailed_report() {
+    let env = [
+        ("GCORE_API_KEY", "k"),
+        ("GCORE_BASE_URL", "http://127.0.0.1:9"),
+    ];
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["export", "detailed", "--format", "focus-csv"],
+            "GCORE_BILLING_ACCOUNT_ID",
+        ),
+        (
+            &[
+                "export",
+                "detailed",
+                "--format",
+                "focus-csv",
+                "--billing-account-id",
+                "a",
+                "--from",
+                "2024-08-05",
+                "--to",
+                "2024-09-02",
+            ],
+            "one billing period",
+        ),
+        (
+            &[
+                "export",
+                "usage",
+                "--format",
+                "focus-parquet",
+                "--billing-account-id",
+                "a",
+            ],
+            "detailed report",
+        ),
+        (
+            &[
+                "export",
+                "detailed",
+                "--format",
+                "focus-csv",
+                "--billing-account-id",
+                "a",
+                "--wide",
+            ],
+            "x_Details",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = gcore_billing(args, &env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let err = stderr(&output);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
+    let server = FakeServer::start(Config {
+        resources: 2000,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let dir = temp_dir("focus-left-out");
+    let csv = focus_export(&server, &dir, "f.csv", &[]).await;
+    let (header, rows) = read_csv(&csv);
+    let list = std::fs::read_to_string(dir.join("f.csv.left-out.jsonl")).expect("the list");
+    let listed: Vec<Value> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(
+        rows.len() + listed.len(),
+        2000,
+        "every row is in one file or the other"
+    );
+    let dataset =
+        Dataset::load(&Config::default().spec_path, 2000, Config::default().seed).expect("dataset");
+    for entry in &listed {
+        let offset = entry["offset"].as_u64().expect("offset") as usize;
+        // The row exactly as the server sent it, and why it is not in the FOCUS file.
+        assert_eq!(entry["row"], dataset.detailed_rows(offset, 1)[0]);
+        assert_eq!(entry["row"]["cost"], Value::Null);
+        assert_eq!(
+            entry["reason"], "no price (cost is null): price not found",
+            "{entry}"
+        );
+    }
+    let resource = header
+        .iter()
+        .position(|h| h == "ResourceId")
+        .expect("ResourceId");
+    let listed_ids: Vec<&str> = listed
+        .iter()
+        .filter_map(|e| e["row"]["uuid"].as_str())
+        .collect();
+    assert!(
+        rows.iter()
+            .all(|r| !listed_ids.contains(&r[resource].as_str()))
+    );
 }

@@ -477,6 +477,15 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
         "`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.",
         op.limit, op.offset, op.count, op.items
     ));
+    let raw_method = format_ident!("{}_raw_page", op.operation_id);
+    let count_field = &op.count;
+    let items_field = &op.items;
+    let path = &op.path;
+    let raw_docs = doc(&format!(
+        "{}: one page, each row kept as the JSON text the server sent (for exact decimals, or fields \
+         the spec does not list yet). `POST {path}`",
+        op.summary.as_deref().unwrap_or(&op.operation_id)
+    ));
     quote! {
         #docs
         impl crate::pagination::PagedRequest for types::#body_type {
@@ -513,6 +522,44 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
 
             fn into_items(page: Self::Page) -> Vec<Self::Item> {
                 page.#items
+            }
+        }
+
+        impl crate::pagination::RawPaged for types::#body_type {
+            const COUNT_FIELD: &'static str = #count_field;
+            const ITEMS_FIELD: &'static str = #items_field;
+
+            fn fetch_raw(
+                client: &Client,
+                body: Self,
+            ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::pagination::RawPage<Self>>, Error<Self::Error>>> + Send + '_ {
+                client.#raw_method(body)
+            }
+        }
+
+        impl Client {
+            #raw_docs
+            pub async fn #raw_method(
+                &self,
+                body: types::#body_type,
+            ) -> Result<ResponseValue<crate::pagination::RawPage<types::#body_type>>, Error<types::#error_type>> {
+                let url = format!("{}{}", self.baseurl, #path);
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
+                    .json(&body)
+                    .build()?;
+                let info = OperationInfo { operation_id: #operation_id };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
             }
         }
     }

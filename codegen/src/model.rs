@@ -88,6 +88,8 @@ pub struct CsvOperation {
 #[derive(Debug, Clone)]
 pub struct PagedOperation {
     pub operation_id: String,
+    pub path: String,
+    pub summary: Option<String>,
     pub body_type: String,
     pub response_type: String,
     pub limit: String,
@@ -175,8 +177,16 @@ impl SpecModel {
                         ),
                     )
                 })?;
+                if method != "post" {
+                    return Err(unsupported(
+                        &location,
+                        "x-gcore-pagination is only supported on POST operations with a JSON body",
+                    ));
+                }
                 model.paged_operations.push(PagedOperation {
                     operation_id: op_id.clone(),
+                    path: path.to_string(),
+                    summary: op.summary.clone(),
                     body_type: body_ref(op, &location)?,
                     response_type,
                     limit: ext_str(page, "limit", &location)?,

@@ -114,6 +114,18 @@ fn load_union(spec: &Value, name: &str) -> Result<Union, String> {
     Ok(union)
 }
 
+/// The cost a detailed row shows for a billing value.
+fn row_cost(billing_value: f64) -> f64 {
+    round5(billing_value * 0.0123)
+}
+
+/// A value with at most 5 decimals, in units of 10^-5 (exact: such a value times 10^5 is within
+/// half a unit of an integer, far below 2^53).
+fn hundred_thousandths(x: f64) -> i64 {
+    // `as` saturates; costs here are far below i64::MAX / 10^5.
+    (x * 100_000.0).round() as i64
+}
+
 fn round5(x: f64) -> f64 {
     (x * 100_000.0).round() / 100_000.0
 }
@@ -307,10 +319,8 @@ impl Dataset {
             .unit
             .clone()
             .unwrap_or_else(|| "minutes".to_string());
-        let (billing_value, cost) = sums.unwrap_or((
-            a.billing_value,
-            a.priced.then(|| round5(a.billing_value * 0.0123)),
-        ));
+        let (billing_value, cost) =
+            sums.unwrap_or((a.billing_value, a.priced.then(|| row_cost(a.billing_value))));
         let day = 1 + (a.hash >> 52) % 27;
         let mut row = Map::new();
         for (name, schema) in &variant.properties {
@@ -408,20 +418,27 @@ impl Dataset {
     }
 
     fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
-        let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<f64>)> = BTreeMap::new();
+        // A total is the exact sum of the costs its rows show (each rounded to 5 decimals), kept in
+        // units of 10^-5 so that no float error creeps into the sum.
+        let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<i64>)> = BTreeMap::new();
         for a in matching {
             let entry = groups
                 .entry((a.type_index, a.region))
                 .or_insert((*a, 0.0, None));
             entry.1 += a.billing_value;
             if a.priced {
-                entry.2 = Some(entry.2.unwrap_or(0.0) + a.billing_value * 0.0123);
+                entry.2 =
+                    Some(entry.2.unwrap_or(0) + hundred_thousandths(row_cost(a.billing_value)));
             }
         }
         groups
             .values()
             .filter_map(|(a, value, cost)| {
-                let cost = if priced { cost.map(round5) } else { None };
+                let cost = if priced {
+                    cost.map(|units| units as f64 / 100_000.0)
+                } else {
+                    None
+                };
                 self.row(union, a, Some((round5(*value), cost)))
             })
             .collect()
