@@ -240,3 +240,81 @@ async fn invalid_options_and_requests_fail_before_sending() {
     );
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn raw_rows_are_the_servers_text_and_parse_to_the_typed_rows() {
+    use gcore_billing::pagination::{Raw, RawRow};
+    let server = server(1234).await;
+    let client = client(&server);
+    let options = PageOptions::default().page_size(300).concurrency(2);
+    let typed =
+        collect(client.paginate::<types::CostReportDetailedRequest, _>(detailed(), options)).await;
+    assert!(typed.1.is_none());
+    let raw: Vec<RawRow> = client
+        .paginate::<Raw<types::CostReportDetailedRequest>, _>(
+            Raw(detailed().try_into().unwrap()),
+            options,
+        )
+        .map(|row| row.expect("row"))
+        .collect()
+        .await;
+    assert_eq!(raw.len(), 1234);
+    let dataset = gcore_billing_fake::Dataset::load(
+        &Config::default().spec_path,
+        1234,
+        Config::default().seed,
+    )
+    .expect("dataset");
+    for (i, (row, typed)) in raw.iter().zip(&typed.0).enumerate() {
+        // Exactly the JSON the server sent (serde_json writes the fake's maps in key order).
+        assert_eq!(
+            row.json(),
+            dataset.detailed_rows(i, 1)[0].to_string(),
+            "row {i}"
+        );
+        let parsed: types::CostReportResource = row.parse().expect("typed");
+        assert_eq!(&key(&parsed), typed, "row {i}");
+        // The cost, exact from the text: the same number the typed row holds, where there is one.
+        let cost = row.decimal("cost").expect("a number or null");
+        let expected = serde_json::from_str::<serde_json::Value>(row.json()).unwrap()["cost"]
+            .as_f64()
+            .map(|f| f.to_string().parse::<rust_decimal::Decimal>().unwrap());
+        assert_eq!(cost, expected, "row {i}");
+    }
+}
+
+#[test]
+fn exact_decimals_come_from_the_text_or_fail_with_a_reason() {
+    use gcore_billing::pagination::{RawRow, exact_decimal};
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(exact_decimal("null"), Ok(None));
+    assert_eq!(exact_decimal("-0.50"), Ok(Some(d("-0.50"))));
+    assert_eq!(exact_decimal("1.5E3"), Ok(Some(d("1500"))));
+    // 0.1 + 0.2 style: the text, not the nearest float.
+    assert_eq!(
+        exact_decimal("0.30000000000000000001"),
+        Ok(Some(d("0.30000000000000000001")))
+    );
+    for bad in [
+        "\"12\"",
+        "true",
+        "1e400",
+        "1.00000000000000000000000000001",
+        "[1]",
+    ] {
+        assert!(exact_decimal(bad).is_err(), "{bad}");
+    }
+    let row = RawRow::from_json(r#"{"cost": 12.345678901234567890123, "n": null}"#).unwrap();
+    assert_eq!(row.decimal("cost"), Ok(Some(d("12.345678901234567890123"))));
+    assert_eq!(row.decimal("n"), Ok(None));
+    assert_eq!(row.decimal("absent"), Ok(None));
+    let error = RawRow::from_json(r#"{"cost": "free"}"#)
+        .unwrap()
+        .decimal("cost")
+        .unwrap_err();
+    assert!(
+        error.contains("`cost`") && error.contains("not a number"),
+        "{error}"
+    );
+    assert!(RawRow::from_json("[1, 2]").unwrap().fields().is_err());
+}

@@ -741,6 +741,33 @@ mod tests {
     }
 
     #[test]
+    fn the_table_covers_every_resource_type_of_the_spec() {
+        let spec = include_str!("../../openapi/gcore-billing.yaml");
+        let after = spec
+            .split_once("\n    ResourceType:\n")
+            .expect("ResourceType in the spec")
+            .1;
+        let list = after
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("enum: ["))
+            .and_then(|l| l.strip_suffix(']'))
+            .expect("its enum");
+        let types: Vec<&str> = list.split(',').map(str::trim).collect();
+        assert!(types.len() >= 25, "{types:?}");
+        for t in &types {
+            assert!(
+                service_of(t).1,
+                "{t} has no row in SERVICES (and docs/focus.md)"
+            );
+        }
+        assert_eq!(
+            SERVICES.len(),
+            types.len(),
+            "no row for a type the spec lacks"
+        );
+    }
+
+    #[test]
     fn every_category_is_one_focus_allows() {
         const ALLOWED: &[&str] = &[
             "AI and Machine Learning",
