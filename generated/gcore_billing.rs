@@ -44999,6 +44999,224 @@ pub mod open {
             Ok(Self::from(value.as_ref()))
         }
     }
+    /// A [`CostReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[non_exhaustive]
+    pub struct CostReportResourceCommon {
+        /// `type`, known or not.
+        #[serde(rename = "type")]
+        pub r#type: String,
+        /// `billing_feature_name`, when the row has it.
+        #[serde(rename = "billing_feature_name")]
+        pub billing_feature_name: Option<String>,
+        /// `billing_metric_name`, when the row has it.
+        #[serde(rename = "billing_metric_name")]
+        pub billing_metric_name: Option<String>,
+        /// `billing_value`, when the row has it.
+        #[serde(rename = "billing_value")]
+        pub billing_value: Option<f64>,
+        /// `billing_value_unit`, when the row has it.
+        #[serde(rename = "billing_value_unit")]
+        pub billing_value_unit: Option<String>,
+        /// `cost`, when the row has it.
+        #[serde(rename = "cost")]
+        pub cost: Option<f64>,
+        /// `currency`, when the row has it.
+        #[serde(rename = "currency")]
+        pub currency: Option<String>,
+        /// `err`, when the row has it.
+        #[serde(rename = "err")]
+        pub err: Option<String>,
+        /// `first_seen`, when the row has it.
+        #[serde(rename = "first_seen")]
+        pub first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        /// `last_seen`, when the row has it.
+        #[serde(rename = "last_seen")]
+        pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        /// `project_id`, when the row has it.
+        #[serde(rename = "project_id")]
+        pub project_id: Option<i64>,
+        /// `region`, when the row has it.
+        #[serde(rename = "region")]
+        pub region: Option<i64>,
+        /// `region_id`, when the row has it.
+        #[serde(rename = "region_id")]
+        pub region_id: Option<i64>,
+    }
+    impl crate::columns::Columns for CostReportResourceCommon {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportResource as crate::columns::Columns>::COMMON_COLUMNS;
+        const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+    }
+    impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            use ::serde::de::Error as _;
+            #[derive(::serde::Deserialize)]
+            struct Wire {
+                #[serde(rename = "type")]
+                tag: String,
+                #[serde(rename = "billing_feature_name", default)]
+                billing_feature_name: Option<String>,
+                #[serde(rename = "billing_metric_name", default)]
+                billing_metric_name: Option<String>,
+                #[serde(rename = "billing_value", default)]
+                billing_value: Option<f64>,
+                #[serde(rename = "billing_value_unit", default)]
+                billing_value_unit: Option<String>,
+                #[serde(rename = "cost", default)]
+                cost: Option<f64>,
+                #[serde(rename = "currency", default)]
+                currency: Option<String>,
+                #[serde(rename = "err", default)]
+                err: Option<String>,
+                #[serde(
+                    rename = "first_seen",
+                    default,
+                    deserialize_with = "crate::columns::deserialize_optional_utc"
+                )]
+                first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                #[serde(
+                    rename = "last_seen",
+                    default,
+                    deserialize_with = "crate::columns::deserialize_optional_utc"
+                )]
+                last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                #[serde(rename = "project_id", default)]
+                project_id: Option<i64>,
+                #[serde(rename = "region", default)]
+                region: Option<i64>,
+                #[serde(rename = "region_id", default)]
+                region_id: Option<i64>,
+            }
+            let wire = Wire::deserialize(deserializer)?;
+            if [
+                "ai_cluster",
+                "ai_virtual_cluster",
+                "baremetal",
+                "basic_vm",
+                "backup",
+                "containers",
+                "egress_traffic",
+                "external_ip",
+                "file_share",
+                "floatingip",
+                "functions",
+                "functions_calls",
+                "functions_traffic",
+                "image",
+                "inference",
+                "instance",
+                "load_balancer",
+                "log_index",
+                "snapshot",
+                "volume",
+                "dbaas_postgresql_connection_pooler",
+                "dbaas_postgresql_memory",
+                "dbaas_postgresql_public_network",
+                "dbaas_postgresql_cpu",
+                "dbaas_postgresql_volume",
+            ]
+                .contains(&wire.tag.as_str())
+            {
+                if wire.billing_metric_name.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `billing_metric_name`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `billing_value`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value_unit.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `billing_value_unit`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.first_seen.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `first_seen`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.last_seen.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `last_seen`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.project_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `project_id`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `region`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportResource", "type", wire
+                                .tag, "missing or null field `region_id`"
+                            ),
+                        ),
+                    );
+                }
+            }
+            Ok(Self {
+                r#type: wire.tag,
+                billing_feature_name: wire.billing_feature_name,
+                billing_metric_name: wire.billing_metric_name,
+                billing_value: wire.billing_value,
+                billing_value_unit: wire.billing_value_unit,
+                cost: wire.cost,
+                currency: wire.currency,
+                err: wire.err,
+                first_seen: wire.first_seen,
+                last_seen: wire.last_seen,
+                project_id: wire.project_id,
+                region: wire.region,
+                region_id: wire.region_id,
+            })
+        }
+    }
     /// One row of a detailed cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -46045,6 +46263,168 @@ pub mod open {
             parse(raw.get()).map_err(D::Error::custom)
         }
     }
+    /// A [`CostReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[non_exhaustive]
+    pub struct CostReportTotalCommon {
+        /// `type`, known or not.
+        #[serde(rename = "type")]
+        pub r#type: String,
+        /// `billing_feature_name`, when the row has it.
+        #[serde(rename = "billing_feature_name")]
+        pub billing_feature_name: Option<String>,
+        /// `billing_metric_name`, when the row has it.
+        #[serde(rename = "billing_metric_name")]
+        pub billing_metric_name: Option<String>,
+        /// `billing_value`, when the row has it.
+        #[serde(rename = "billing_value")]
+        pub billing_value: Option<f64>,
+        /// `billing_value_unit`, when the row has it.
+        #[serde(rename = "billing_value_unit")]
+        pub billing_value_unit: Option<String>,
+        /// `cost`, when the row has it.
+        #[serde(rename = "cost")]
+        pub cost: Option<f64>,
+        /// `currency`, when the row has it.
+        #[serde(rename = "currency")]
+        pub currency: Option<String>,
+        /// `err`, when the row has it.
+        #[serde(rename = "err")]
+        pub err: Option<String>,
+        /// `region`, when the row has it.
+        #[serde(rename = "region")]
+        pub region: Option<i64>,
+        /// `region_id`, when the row has it.
+        #[serde(rename = "region_id")]
+        pub region_id: Option<i64>,
+    }
+    impl crate::columns::Columns for CostReportTotalCommon {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
+        const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+    }
+    impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            use ::serde::de::Error as _;
+            #[derive(::serde::Deserialize)]
+            struct Wire {
+                #[serde(rename = "type")]
+                tag: String,
+                #[serde(rename = "billing_feature_name", default)]
+                billing_feature_name: Option<String>,
+                #[serde(rename = "billing_metric_name", default)]
+                billing_metric_name: Option<String>,
+                #[serde(rename = "billing_value", default)]
+                billing_value: Option<f64>,
+                #[serde(rename = "billing_value_unit", default)]
+                billing_value_unit: Option<String>,
+                #[serde(rename = "cost", default)]
+                cost: Option<f64>,
+                #[serde(rename = "currency", default)]
+                currency: Option<String>,
+                #[serde(rename = "err", default)]
+                err: Option<String>,
+                #[serde(rename = "region", default)]
+                region: Option<i64>,
+                #[serde(rename = "region_id", default)]
+                region_id: Option<i64>,
+            }
+            let wire = Wire::deserialize(deserializer)?;
+            if [
+                "ai_cluster",
+                "ai_virtual_cluster",
+                "baremetal",
+                "basic_vm",
+                "backup",
+                "containers",
+                "egress_traffic",
+                "external_ip",
+                "file_share",
+                "floatingip",
+                "functions",
+                "functions_calls",
+                "functions_traffic",
+                "image",
+                "inference",
+                "instance",
+                "load_balancer",
+                "log_index",
+                "snapshot",
+                "volume",
+                "dbaas_postgresql_connection_pooler",
+                "dbaas_postgresql_memory",
+                "dbaas_postgresql_public_network",
+                "dbaas_postgresql_cpu",
+                "dbaas_postgresql_volume",
+            ]
+                .contains(&wire.tag.as_str())
+            {
+                if wire.billing_metric_name.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                                "missing or null field `billing_metric_name`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                                "missing or null field `billing_value`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value_unit.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                                "missing or null field `billing_value_unit`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                                "missing or null field `region`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                                "missing or null field `region_id`"
+                            ),
+                        ),
+                    );
+                }
+            }
+            Ok(Self {
+                r#type: wire.tag,
+                billing_feature_name: wire.billing_feature_name,
+                billing_metric_name: wire.billing_metric_name,
+                billing_value: wire.billing_value,
+                billing_value_unit: wire.billing_value_unit,
+                cost: wire.cost,
+                currency: wire.currency,
+                err: wire.err,
+                region: wire.region,
+                region_id: wire.region_id,
+            })
+        }
+    }
     /// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -46901,6 +47281,200 @@ pub mod open {
                 }
             };
             parse(raw.get()).map_err(D::Error::custom)
+        }
+    }
+    /// A [`UsageReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[non_exhaustive]
+    pub struct UsageReportResourceCommon {
+        /// `type`, known or not.
+        #[serde(rename = "type")]
+        pub r#type: String,
+        /// `billing_metric_name`, when the row has it.
+        #[serde(rename = "billing_metric_name")]
+        pub billing_metric_name: Option<String>,
+        /// `billing_value`, when the row has it.
+        #[serde(rename = "billing_value")]
+        pub billing_value: Option<f64>,
+        /// `billing_value_unit`, when the row has it.
+        #[serde(rename = "billing_value_unit")]
+        pub billing_value_unit: Option<String>,
+        /// `first_seen`, when the row has it.
+        #[serde(rename = "first_seen")]
+        pub first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        /// `last_seen`, when the row has it.
+        #[serde(rename = "last_seen")]
+        pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        /// `project_id`, when the row has it.
+        #[serde(rename = "project_id")]
+        pub project_id: Option<i64>,
+        /// `region`, when the row has it.
+        #[serde(rename = "region")]
+        pub region: Option<i64>,
+        /// `region_id`, when the row has it.
+        #[serde(rename = "region_id")]
+        pub region_id: Option<i64>,
+    }
+    impl crate::columns::Columns for UsageReportResourceCommon {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportResource as crate::columns::Columns>::COMMON_COLUMNS;
+        const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            use ::serde::de::Error as _;
+            #[derive(::serde::Deserialize)]
+            struct Wire {
+                #[serde(rename = "type")]
+                tag: String,
+                #[serde(rename = "billing_metric_name", default)]
+                billing_metric_name: Option<String>,
+                #[serde(rename = "billing_value", default)]
+                billing_value: Option<f64>,
+                #[serde(rename = "billing_value_unit", default)]
+                billing_value_unit: Option<String>,
+                #[serde(
+                    rename = "first_seen",
+                    default,
+                    deserialize_with = "crate::columns::deserialize_optional_utc"
+                )]
+                first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                #[serde(
+                    rename = "last_seen",
+                    default,
+                    deserialize_with = "crate::columns::deserialize_optional_utc"
+                )]
+                last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                #[serde(rename = "project_id", default)]
+                project_id: Option<i64>,
+                #[serde(rename = "region", default)]
+                region: Option<i64>,
+                #[serde(rename = "region_id", default)]
+                region_id: Option<i64>,
+            }
+            let wire = Wire::deserialize(deserializer)?;
+            if [
+                "ai_cluster",
+                "ai_virtual_cluster",
+                "baremetal",
+                "basic_vm",
+                "backup",
+                "containers",
+                "egress_traffic",
+                "external_ip",
+                "file_share",
+                "floatingip",
+                "functions",
+                "functions_calls",
+                "functions_traffic",
+                "image",
+                "inference",
+                "instance",
+                "load_balancer",
+                "log_index",
+                "snapshot",
+                "volume",
+                "dbaas_postgresql_connection_pooler",
+                "dbaas_postgresql_memory",
+                "dbaas_postgresql_public_network",
+                "dbaas_postgresql_cpu",
+                "dbaas_postgresql_volume",
+            ]
+                .contains(&wire.tag.as_str())
+            {
+                if wire.billing_metric_name.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `billing_metric_name`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `billing_value`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value_unit.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `billing_value_unit`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.first_seen.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `first_seen`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.last_seen.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `last_seen`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.project_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `project_id`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `region`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportResource", "type", wire
+                                .tag, "missing or null field `region_id`"
+                            ),
+                        ),
+                    );
+                }
+            }
+            Ok(Self {
+                r#type: wire.tag,
+                billing_metric_name: wire.billing_metric_name,
+                billing_value: wire.billing_value,
+                billing_value_unit: wire.billing_value_unit,
+                first_seen: wire.first_seen,
+                last_seen: wire.last_seen,
+                project_id: wire.project_id,
+                region: wire.region,
+                region_id: wire.region_id,
+            })
         }
     }
     /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -47781,6 +48355,143 @@ pub mod open {
             parse(raw.get()).map_err(D::Error::custom)
         }
     }
+    /// A [`UsageReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[non_exhaustive]
+    pub struct UsageReportTotalCommon {
+        /// `type`, known or not.
+        #[serde(rename = "type")]
+        pub r#type: String,
+        /// `billing_metric_name`, when the row has it.
+        #[serde(rename = "billing_metric_name")]
+        pub billing_metric_name: Option<String>,
+        /// `billing_value`, when the row has it.
+        #[serde(rename = "billing_value")]
+        pub billing_value: Option<f64>,
+        /// `billing_value_unit`, when the row has it.
+        #[serde(rename = "billing_value_unit")]
+        pub billing_value_unit: Option<String>,
+        /// `region`, when the row has it.
+        #[serde(rename = "region")]
+        pub region: Option<i64>,
+        /// `region_id`, when the row has it.
+        #[serde(rename = "region_id")]
+        pub region_id: Option<i64>,
+    }
+    impl crate::columns::Columns for UsageReportTotalCommon {
+        const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
+        const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            use ::serde::de::Error as _;
+            #[derive(::serde::Deserialize)]
+            struct Wire {
+                #[serde(rename = "type")]
+                tag: String,
+                #[serde(rename = "billing_metric_name", default)]
+                billing_metric_name: Option<String>,
+                #[serde(rename = "billing_value", default)]
+                billing_value: Option<f64>,
+                #[serde(rename = "billing_value_unit", default)]
+                billing_value_unit: Option<String>,
+                #[serde(rename = "region", default)]
+                region: Option<i64>,
+                #[serde(rename = "region_id", default)]
+                region_id: Option<i64>,
+            }
+            let wire = Wire::deserialize(deserializer)?;
+            if [
+                "ai_cluster",
+                "ai_virtual_cluster",
+                "baremetal",
+                "basic_vm",
+                "containers",
+                "egress_traffic",
+                "external_ip",
+                "file_share",
+                "floatingip",
+                "functions",
+                "functions_calls",
+                "functions_traffic",
+                "image",
+                "inference",
+                "instance",
+                "load_balancer",
+                "log_index",
+                "snapshot",
+                "volume",
+                "dbaas_postgresql_connection_pooler",
+                "dbaas_postgresql_memory",
+                "dbaas_postgresql_public_network",
+                "dbaas_postgresql_cpu",
+                "dbaas_postgresql_volume",
+            ]
+                .contains(&wire.tag.as_str())
+            {
+                if wire.billing_metric_name.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                                "missing or null field `billing_metric_name`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                                "missing or null field `billing_value`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.billing_value_unit.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                                "missing or null field `billing_value_unit`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                                "missing or null field `region`"
+                            ),
+                        ),
+                    );
+                }
+                if wire.region_id.is_none() {
+                    return Err(
+                        D::Error::custom(
+                            format!(
+                                "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                                "missing or null field `region_id`"
+                            ),
+                        ),
+                    );
+                }
+            }
+            Ok(Self {
+                r#type: wire.tag,
+                billing_metric_name: wire.billing_metric_name,
+                billing_value: wire.billing_value,
+                billing_value_unit: wire.billing_value_unit,
+                region: wire.region,
+                region_id: wire.region_id,
+            })
+        }
+    }
     /// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -48643,28 +49354,29 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
         page.results
     }
 }
-impl crate::pagination::RawPaged for types::CostReportDetailedRequest {
+impl crate::pagination::PagedRows for types::CostReportDetailedRequest {
     const COUNT_FIELD: &'static str = "count";
     const ITEMS_FIELD: &'static str = "results";
-    fn fetch_raw(
+    type CommonItem = open::CostReportResourceCommon;
+    fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
         client: &Client,
         body: Self,
     ) -> impl ::std::future::Future<
         Output = Result<
-            ResponseValue<crate::pagination::RawPage<Self>>,
+            ResponseValue<crate::pagination::RowsPage<Self, T>>,
             Error<Self::Error>,
         >,
     > + Send + '_ {
-        client.get_detailed_cost_report_raw_page(body)
+        client.get_detailed_cost_report_rows::<T>(body)
     }
 }
 impl Client {
-    /// Detailed cost report, one row per resource: one page, each row kept as the JSON text the server sent (for exact decimals, or fields the spec does not list yet). `POST /cloud/v1/cost_report/resources`
-    pub async fn get_detailed_cost_report_raw_page(
+    /// Detailed cost report, one row per resource: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/cost_report/resources`
+    pub async fn get_detailed_cost_report_rows<T: ::serde::de::DeserializeOwned>(
         &self,
         body: types::CostReportDetailedRequest,
     ) -> Result<
-        ResponseValue<crate::pagination::RawPage<types::CostReportDetailedRequest>>,
+        ResponseValue<crate::pagination::RowsPage<types::CostReportDetailedRequest, T>>,
         Error<types::ErrorResponse>,
     > {
         let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
@@ -48728,28 +49440,29 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
         page.resources
     }
 }
-impl crate::pagination::RawPaged for types::UsageReportRequest {
+impl crate::pagination::PagedRows for types::UsageReportRequest {
     const COUNT_FIELD: &'static str = "count";
     const ITEMS_FIELD: &'static str = "resources";
-    fn fetch_raw(
+    type CommonItem = open::UsageReportResourceCommon;
+    fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
         client: &Client,
         body: Self,
     ) -> impl ::std::future::Future<
         Output = Result<
-            ResponseValue<crate::pagination::RawPage<Self>>,
+            ResponseValue<crate::pagination::RowsPage<Self, T>>,
             Error<Self::Error>,
         >,
     > + Send + '_ {
-        client.get_usage_report_raw_page(body)
+        client.get_usage_report_rows::<T>(body)
     }
 }
 impl Client {
-    /// Usage report, resources and totals without prices: one page, each row kept as the JSON text the server sent (for exact decimals, or fields the spec does not list yet). `POST /cloud/v1/usage_report`
-    pub async fn get_usage_report_raw_page(
+    /// Usage report, resources and totals without prices: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/usage_report`
+    pub async fn get_usage_report_rows<T: ::serde::de::DeserializeOwned>(
         &self,
         body: types::UsageReportRequest,
     ) -> Result<
-        ResponseValue<crate::pagination::RawPage<types::UsageReportRequest>>,
+        ResponseValue<crate::pagination::RowsPage<types::UsageReportRequest, T>>,
         Error<types::ErrorResponse>,
     > {
         let url = format!("{}{}", self.baseurl, "/cloud/v1/usage_report");

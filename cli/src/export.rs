@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use gcore_billing::columns::{Cell, Column, Columns, RowWriter};
-use gcore_billing::pagination::{PagedRequest, Raw, RawRow};
+use gcore_billing::pagination::{Common, PagedRequest, PagedRows, Raw, RawRow};
 use gcore_billing::validate::Validate;
 use gcore_billing::{Client, PageOptions, types};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -305,16 +305,12 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
                 Some(focus) => {
                     export_paged(&args, output, &body, &client, Raw(request), focus).await
                 }
-                None => {
-                    let cells = RowWriter::new(columns_of::<types::CostReportResource>(args.wide));
-                    export_paged(&args, output, &body, &client, request, cells).await
-                }
+                None => export_rows(&args, output, &body, &client, request).await,
             }
         }
         Report::Usage => {
             let request: types::UsageReportRequest = typed(&body, args.report)?;
-            let cells = RowWriter::new(columns_of::<types::UsageReportResource>(args.wide));
-            export_paged(&args, output, &body, &client, request, cells).await
+            export_rows(&args, output, &body, &client, request).await
         }
         Report::Aggregated => {
             let request: types::CostReportAggregatedRequest = typed(&body, args.report)?;
@@ -326,6 +322,29 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
             let report = client.monthly_reservation_cost_report(request).await?;
             export_all(&args, output, report.results)
         }
+    }
+}
+
+/// A paged report's rows as columns: every field of every type with `--wide` (the typed rows), else
+/// the fields every type has, parsed in one pass ([`Common`]).
+async fn export_rows<R>(
+    args: &ExportArgs,
+    output: Option<&Path>,
+    body: &serde_json::Value,
+    client: &Client,
+    request: R,
+) -> Result<(), Failure>
+where
+    R: PagedRows<Error = types::ErrorResponse> + Validate,
+    R::Item: Columns + Serialize,
+    R::CommonItem: Columns + Serialize,
+{
+    if args.wide {
+        let cells = RowWriter::new(R::Item::ALL_COLUMNS);
+        export_paged(args, output, body, client, request, cells).await
+    } else {
+        let cells = RowWriter::new(R::CommonItem::COMMON_COLUMNS);
+        export_paged(args, output, body, client, Common(request), cells).await
     }
 }
 

@@ -210,7 +210,10 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
         .iter()
         .map(|f| common_accessor(f, &variants, model));
     let columns = columns_impl(&name, &u.columns);
+    let common_row = common_row(u);
     quote! {
+        #common_row
+
         #description
         ///
         /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -281,6 +284,102 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
                     None => return Err(D::Error::custom(#missing)),
                 };
                 parse(raw.get()).map_err(D::Error::custom)
+            }
+        }
+    }
+}
+
+/// `<Union>Common`: a row with only the discriminator and the fields every variant has, parsed in
+/// one pass with every other field skipped (for exports of the common columns). A known type must
+/// carry each field that all its variants require, as the union checks.
+fn common_row(u: &OpenUnion) -> TokenStream {
+    let union_name = &u.name;
+    let name = format_ident!("{}Common", u.name);
+    let property = &u.property;
+    let union_ident = ident(&u.name);
+    let tag_field = Ident::new_raw(property, proc_macro2::Span::call_site());
+    let fields: Vec<&Column> = u
+        .columns
+        .iter()
+        .filter(|c| c.in_every_variant && c.name != *property)
+        .collect();
+    let idents: Vec<Ident> = fields.iter().map(|c| ident(&c.name)).collect();
+    let names: Vec<&String> = fields.iter().map(|c| &c.name).collect();
+    let types: Vec<TokenStream> = fields
+        .iter()
+        .map(|c| match c.kind {
+            ColumnKind::Text => quote! { String },
+            ColumnKind::Integer => quote! { i64 },
+            ColumnKind::Number => quote! { f64 },
+            ColumnKind::Boolean => quote! { bool },
+            ColumnKind::Timestamp => quote! { ::chrono::DateTime<::chrono::offset::Utc> },
+            ColumnKind::Json => quote! { ::serde_json::Value },
+        })
+        .collect();
+    let parse_with: Vec<TokenStream> = fields
+        .iter()
+        .map(|c| match c.kind {
+            ColumnKind::Timestamp => {
+                quote! { , deserialize_with = "crate::columns::deserialize_optional_utc" }
+            }
+            _ => quote! {},
+        })
+        .collect();
+    let required: Vec<(&Ident, String)> = u
+        .common_fields
+        .iter()
+        .filter(|f| f.optional_in.iter().all(|optional| !optional))
+        .filter_map(|f| {
+            let at = names.iter().position(|n| **n == f.name)?;
+            Some((&idents[at], format!("missing or null field `{}`", f.name)))
+        })
+        .collect();
+    let (required_fields, required_messages): (Vec<&Ident>, Vec<String>) =
+        required.into_iter().unzip();
+    let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
+    let docs = doc(&format!(
+        "A [`{union_name}`] row with only `{property}` and the fields every type has, parsed in one \
+         pass (other fields are skipped, not kept). For exports of the common columns: its columns \
+         are [`{union_name}`]'s `COMMON_COLUMNS`. A known `{property}` must carry every field all \
+         its variants require; an unknown one is taken as it is."
+    ));
+    let field_docs = names
+        .iter()
+        .map(|n| doc(&format!("`{n}`, when the row has it.")));
+    let property_doc = doc(&format!("`{property}`, known or not."));
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #property_doc
+            #[serde(rename = #property)]
+            pub #tag_field: String,
+            #(#field_docs #[serde(rename = #names)] pub #idents: Option<#types>,)*
+        }
+
+        impl crate::columns::Columns for #name {
+            const COMMON_COLUMNS: &'static [crate::columns::Column] =
+                <#union_ident as crate::columns::Columns>::COMMON_COLUMNS;
+            const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use ::serde::de::Error as _;
+                #[derive(::serde::Deserialize)]
+                struct Wire {
+                    #[serde(rename = #property)]
+                    tag: String,
+                    #(#[serde(rename = #names, default #parse_with)] #idents: Option<#types>,)*
+                }
+                let wire = Wire::deserialize(deserializer)?;
+                if [#(#tags),*].contains(&wire.tag.as_str()) {
+                    #(if wire.#required_fields.is_none() {
+                        return Err(D::Error::custom(format!("{} with {} {:?}: {}", #union_name, #property, wire.tag, #required_messages)));
+                    })*
+                }
+                Ok(Self { #tag_field: wire.tag, #(#idents: wire.#idents,)* })
             }
         }
     }
@@ -477,13 +576,20 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
         "`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.",
         op.limit, op.offset, op.count, op.items
     ));
-    let raw_method = format_ident!("{}_raw_page", op.operation_id);
+    let raw_method = format_ident!("{}_rows", op.operation_id);
+    let common_item = match model.open_unions.iter().find(|u| u.name == op.item_type) {
+        Some(union) => {
+            let common = format_ident!("{}Common", union.name);
+            quote! { open::#common }
+        }
+        None => item_type.clone(),
+    };
     let count_field = &op.count;
     let items_field = &op.items;
     let path = &op.path;
     let raw_docs = doc(&format!(
-        "{}: one page, each row kept as the JSON text the server sent (for exact decimals, or fields \
-         the spec does not list yet). `POST {path}`",
+        "{}: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each \
+         row's JSON text, or the rows' common fields. `POST {path}`",
         op.summary.as_deref().unwrap_or(&op.operation_id)
     ));
     quote! {
@@ -525,24 +631,25 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
         }
 
-        impl crate::pagination::RawPaged for types::#body_type {
+        impl crate::pagination::PagedRows for types::#body_type {
             const COUNT_FIELD: &'static str = #count_field;
             const ITEMS_FIELD: &'static str = #items_field;
+            type CommonItem = #common_item;
 
-            fn fetch_raw(
+            fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
                 client: &Client,
                 body: Self,
-            ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::pagination::RawPage<Self>>, Error<Self::Error>>> + Send + '_ {
-                client.#raw_method(body)
+            ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::pagination::RowsPage<Self, T>>, Error<Self::Error>>> + Send + '_ {
+                client.#raw_method::<T>(body)
             }
         }
 
         impl Client {
             #raw_docs
-            pub async fn #raw_method(
+            pub async fn #raw_method<T: ::serde::de::DeserializeOwned>(
                 &self,
                 body: types::#body_type,
-            ) -> Result<ResponseValue<crate::pagination::RawPage<types::#body_type>>, Error<types::#error_type>> {
+            ) -> Result<ResponseValue<crate::pagination::RowsPage<types::#body_type, T>>, Error<types::#error_type>> {
                 let url = format!("{}{}", self.baseurl, #path);
                 let mut request = self
                     .client
