@@ -318,3 +318,72 @@ fn exact_decimals_come_from_the_text_or_fail_with_a_reason() {
     );
     assert!(RawRow::from_json("[1, 2]").unwrap().fields().is_err());
 }
+
+#[tokio::test]
+async fn common_rows_hold_the_typed_rows_common_fields_in_one_pass() {
+    use gcore_billing::pagination::Common;
+    use gcore_billing::types::CostReportResourceCommon;
+    let server = server(777).await;
+    let client = client(&server);
+    let options = PageOptions::default().page_size(200);
+    let typed: Vec<types::CostReportResource> = client
+        .paginate::<types::CostReportDetailedRequest, _>(detailed(), options)
+        .map(|row| row.expect("row"))
+        .collect()
+        .await;
+    let common: Vec<CostReportResourceCommon> = client
+        .paginate::<Common<types::CostReportDetailedRequest>, _>(
+            Common(detailed().try_into().unwrap()),
+            options,
+        )
+        .map(|row| row.expect("row"))
+        .collect()
+        .await;
+    assert_eq!(common.len(), 777);
+    for (c, t) in common.iter().zip(&typed) {
+        assert_eq!(c.r#type, t.type_name());
+        assert_eq!(c.cost, t.cost());
+        assert_eq!(c.billing_value, t.billing_value());
+        assert_eq!(
+            c.billing_value_unit.as_deref(),
+            t.billing_value_unit().map(|u| u.to_string()).as_deref()
+        );
+        assert_eq!(c.region_id, t.region_id());
+        assert_eq!(c.project_id, t.project_id());
+        assert_eq!(c.first_seen, t.first_seen());
+        assert_eq!(c.last_seen, t.last_seen());
+        assert_eq!(c.err.as_deref(), t.err());
+    }
+}
+
+#[test]
+fn common_rows_check_what_every_variant_requires_and_keep_unknown_types() {
+    use gcore_billing::types::CostReportResourceCommon;
+    let row = |text: &str| serde_json::from_str::<CostReportResourceCommon>(text);
+    let complete = r#"{"type":"volume","billing_metric_name":"m","billing_value":1.5,
+        "billing_value_unit":"minutes","cost":null,"currency":null,"err":"no price",
+        "first_seen":"2024-08-01T00:00:30+02:00","last_seen":"2024-08-02T00:00:30Z",
+        "project_id":1,"region":2,"region_id":2,"uuid":"skipped","tags":[{"a":"b"}]}"#;
+    let parsed = row(complete).expect("a complete volume row");
+    assert_eq!(parsed.billing_value, Some(1.5));
+    assert_eq!(
+        parsed.first_seen.map(|t| t.to_rfc3339()),
+        Some("2024-07-31T22:00:30+00:00".into())
+    );
+    // A known type without a field every volume row has is an error naming both.
+    let error = row(&complete.replace(r#""region_id":2,"#, ""))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("volume") && error.contains("region_id"),
+        "{error}"
+    );
+    // A type this client does not know is kept with what it has.
+    let unknown = row(r#"{"type":"quantum","cost":3}"#).expect("unknown type");
+    assert_eq!(
+        (unknown.r#type.as_str(), unknown.cost),
+        ("quantum", Some(3.0))
+    );
+    // Times are checked: the hand-read form and chrono's agree on what is valid.
+    assert!(row(&complete.replace("2024-08-02T00:00:30Z", "2024-02-30T00:00:30Z")).is_err());
+}
