@@ -65,21 +65,29 @@ pub mod types {
     ///What to put in an aggregated cost report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CostReportAggregatedRequest {
-        ///Count the expenses of the last day of the period too.
-        #[serde(default)]
-        pub enable_last_day: bool,
+        /**Count the expenses of the last day of the period too.
+
+Default: `false` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_last_day: ::std::option::Option<bool>,
         ///Only these projects.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub projects: ::std::vec::Vec<i64>,
         ///Only these regions.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub regions: ::std::vec::Vec<i64>,
-        ///`json` or `csv_totals` (text/csv).
-        #[serde(default = "defaults::cost_report_aggregated_request_response_format")]
-        pub response_format: CostReportAggregatedRequestResponseFormat,
-        ///Round costs to 5 decimal places; false gives full precision.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub rounding: bool,
+        /**`json` or `csv_totals` (text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response_format: ::std::option::Option<
+            CostReportAggregatedRequestResponseFormat,
+        >,
+        /**Round costs to 5 decimal places; false gives full precision.
+
+Default: `true` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rounding: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schema_filter: ::std::option::Option<SchemaFilter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -97,7 +105,9 @@ pub mod types {
             Default::default()
         }
     }
-    ///`json` or `csv_totals` (text/csv).
+    /**`json` or `csv_totals` (text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -153,11 +163,6 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::default::Default for CostReportAggregatedRequestResponseFormat {
-        fn default() -> Self {
-            CostReportAggregatedRequestResponseFormat::Json
-        }
-    }
     ///One page of a detailed cost report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CostReportDetailed {
@@ -175,16 +180,24 @@ pub mod types {
     ///What to put in a detailed cost report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CostReportDetailedRequest {
-        ///Count the expenses of the last day of the period too.
-        #[serde(default)]
-        pub enable_last_day: bool,
-        ///Rows per page.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 10>")]
-        pub limit: ::std::num::NonZeroU64,
-        ///Rows to skip.
-        #[serde(default)]
-        pub offset: i64,
-        ///Sort keys, most significant first.
+        /**Count the expenses of the last day of the period too.
+
+Default: `false` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_last_day: ::std::option::Option<bool>,
+        /**Rows per page.
+
+Default: `10` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
+        /**Rows to skip.
+
+Default: `0` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offset: ::std::option::Option<i64>,
+        /**Sort keys, most significant first.
+
+Default: `["project.asc"]` (the server's, when the field is not sent).*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<OrderBy>,
         ///Only these projects.
@@ -193,12 +206,18 @@ pub mod types {
         ///Only these regions.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub regions: ::std::vec::Vec<i64>,
-        ///`json` (paged) or `csv_records` (whole report as text/csv).
-        #[serde(default = "defaults::cost_report_detailed_request_response_format")]
-        pub response_format: CostReportDetailedRequestResponseFormat,
-        ///Round costs to 5 decimal places; false gives full precision.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub rounding: bool,
+        /**`json` (paged) or `csv_records` (whole report as text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response_format: ::std::option::Option<
+            CostReportDetailedRequestResponseFormat,
+        >,
+        /**Round costs to 5 decimal places; false gives full precision.
+
+Default: `true` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rounding: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schema_filter: ::std::option::Option<SchemaFilter>,
         ///Deprecated; use `order_by`.
@@ -219,7 +238,9 @@ pub mod types {
             Default::default()
         }
     }
-    ///`json` (paged) or `csv_records` (whole report as text/csv).
+    /**`json` (paged) or `csv_records` (whole report as text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -275,11 +296,6 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::default::Default for CostReportDetailedRequestResponseFormat {
-        fn default() -> Self {
-            CostReportDetailedRequestResponseFormat::Json
-        }
-    }
     ///A monthly reservation cost report. Its rows have the same shape as the aggregated report's.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CostReportMonthly {
@@ -295,19 +311,23 @@ pub mod types {
         }
     }
     ///What to put in a monthly reservation cost report. Give `year_month`; the time range is deprecated.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CostReportMonthlyRequest {
         ///Only these regions.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub regions: ::std::vec::Vec<i64>,
-        ///`json` or `csv_totals` (text/csv).
+        /**`json` or `csv_totals` (text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response_format: ::std::option::Option<
             CostReportMonthlyRequestResponseFormat,
         >,
-        ///Round costs to 5 decimal places; false gives full precision.
-        #[serde(default = "defaults::default_bool::<true>")]
-        pub rounding: bool,
+        /**Round costs to 5 decimal places; false gives full precision.
+
+Default: `true` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rounding: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schema_filter: ::std::option::Option<SchemaFilter>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -325,27 +345,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub year_month: ::std::option::Option<CostReportMonthlyRequestYearMonth>,
     }
-    impl ::std::default::Default for CostReportMonthlyRequest {
-        fn default() -> Self {
-            Self {
-                regions: Default::default(),
-                response_format: Default::default(),
-                rounding: defaults::default_bool::<true>(),
-                schema_filter: Default::default(),
-                tags: Default::default(),
-                time_from: Default::default(),
-                time_to: Default::default(),
-                types: Default::default(),
-                year_month: Default::default(),
-            }
-        }
-    }
     impl CostReportMonthlyRequest {
         pub fn builder() -> builder::CostReportMonthlyRequest {
             Default::default()
         }
     }
-    ///`json` or `csv_totals` (text/csv).
+    /**`json` or `csv_totals` (text/csv).
+
+Default: `json` (the server's, when the field is not sent).*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -5544,9 +5551,11 @@ pub mod types {
         ///Client to price for; the caller's own account when absent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub client_id: ::std::option::Option<i64>,
-        ///Price Windows licences in.
-        #[serde(default)]
-        pub has_windows: bool,
+        /**Price Windows licences in.
+
+Default: `false` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_windows: ::std::option::Option<bool>,
         pub period: ReservationPeriod,
         ///What to reserve.
         pub resources: ::std::vec::Vec<ReservationPricingResource>,
@@ -9280,9 +9289,11 @@ pub mod types {
     ///Keep only resources whose tags match these conditions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TagsFilter {
-        ///Whether every condition must hold (`AND`) or any one (`OR`).
-        #[serde(default = "defaults::tags_filter_condition_type")]
-        pub condition_type: TagsFilterConditionType,
+        /**Whether every condition must hold (`AND`) or any one (`OR`).
+
+Default: `OR` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub condition_type: ::std::option::Option<TagsFilterConditionType>,
         ///The tag conditions.
         pub conditions: ::std::vec::Vec<TagCondition>,
     }
@@ -9291,7 +9302,9 @@ pub mod types {
             Default::default()
         }
     }
-    ///Whether every condition must hold (`AND`) or any one (`OR`).
+    /**Whether every condition must hold (`AND`) or any one (`OR`).
+
+Default: `OR` (the server's, when the field is not sent).*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -9346,11 +9359,6 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::default::Default for TagsFilterConditionType {
-        fn default() -> Self {
-            TagsFilterConditionType::Or
-        }
-    }
     ///One page of a usage report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsageReport {
@@ -9369,16 +9377,24 @@ pub mod types {
     ///What to put in a usage report.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsageReportRequest {
-        ///Count the usage of the last day of the period too.
-        #[serde(default)]
-        pub enable_last_day: bool,
-        ///Resources per page.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 10>")]
-        pub limit: ::std::num::NonZeroU64,
-        ///Resources to skip.
-        #[serde(default)]
-        pub offset: i64,
-        ///Sort keys, most significant first.
+        /**Count the usage of the last day of the period too.
+
+Default: `false` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_last_day: ::std::option::Option<bool>,
+        /**Resources per page.
+
+Default: `10` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
+        /**Resources to skip.
+
+Default: `0` (the server's, when the field is not sent).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offset: ::std::option::Option<i64>,
+        /**Sort keys, most significant first.
+
+Default: `["project.asc"]` (the server's, when the field is not sent).*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub order_by: ::std::vec::Vec<OrderBy>,
         ///Only these projects (null means all).
@@ -13808,14 +13824,20 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CostReportAggregatedRequest {
-            enable_last_day: ::std::result::Result<bool, ::std::string::String>,
+            enable_last_day: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             projects: ::std::result::Result<::std::vec::Vec<i64>, ::std::string::String>,
             regions: ::std::result::Result<::std::vec::Vec<i64>, ::std::string::String>,
             response_format: ::std::result::Result<
-                super::CostReportAggregatedRequestResponseFormat,
+                ::std::option::Option<super::CostReportAggregatedRequestResponseFormat>,
                 ::std::string::String,
             >,
-            rounding: ::std::result::Result<bool, ::std::string::String>,
+            rounding: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             schema_filter: ::std::result::Result<
                 ::std::option::Option<super::SchemaFilter>,
                 ::std::string::String,
@@ -13843,10 +13865,8 @@ pub mod types {
                     enable_last_day: Ok(Default::default()),
                     projects: Ok(Default::default()),
                     regions: Ok(Default::default()),
-                    response_format: Ok(
-                        super::defaults::cost_report_aggregated_request_response_format(),
-                    ),
-                    rounding: Ok(super::defaults::default_bool::<true>()),
+                    response_format: Ok(Default::default()),
+                    rounding: Ok(Default::default()),
                     schema_filter: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     time_from: Err("no value supplied for time_from".to_string()),
@@ -13858,7 +13878,7 @@ pub mod types {
         impl CostReportAggregatedRequest {
             pub fn enable_last_day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enable_last_day = value
@@ -13897,7 +13917,9 @@ pub mod types {
             pub fn response_format<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    super::CostReportAggregatedRequestResponseFormat,
+                    ::std::option::Option<
+                        super::CostReportAggregatedRequestResponseFormat,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -13912,7 +13934,7 @@ pub mod types {
             }
             pub fn rounding<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rounding = value
@@ -14104,9 +14126,18 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CostReportDetailedRequest {
-            enable_last_day: ::std::result::Result<bool, ::std::string::String>,
-            limit: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
-            offset: ::std::result::Result<i64, ::std::string::String>,
+            enable_last_day: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
+            offset: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             order_by: ::std::result::Result<
                 ::std::vec::Vec<super::OrderBy>,
                 ::std::string::String,
@@ -14114,10 +14145,13 @@ pub mod types {
             projects: ::std::result::Result<::std::vec::Vec<i64>, ::std::string::String>,
             regions: ::std::result::Result<::std::vec::Vec<i64>, ::std::string::String>,
             response_format: ::std::result::Result<
-                super::CostReportDetailedRequestResponseFormat,
+                ::std::option::Option<super::CostReportDetailedRequestResponseFormat>,
                 ::std::string::String,
             >,
-            rounding: ::std::result::Result<bool, ::std::string::String>,
+            rounding: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             schema_filter: ::std::result::Result<
                 ::std::option::Option<super::SchemaFilter>,
                 ::std::string::String,
@@ -14147,17 +14181,13 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     enable_last_day: Ok(Default::default()),
-                    limit: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 10>(),
-                    ),
+                    limit: Ok(Default::default()),
                     offset: Ok(Default::default()),
                     order_by: Ok(Default::default()),
                     projects: Ok(Default::default()),
                     regions: Ok(Default::default()),
-                    response_format: Ok(
-                        super::defaults::cost_report_detailed_request_response_format(),
-                    ),
-                    rounding: Ok(super::defaults::default_bool::<true>()),
+                    response_format: Ok(Default::default()),
+                    rounding: Ok(Default::default()),
                     schema_filter: Ok(Default::default()),
                     sorting: Ok(Default::default()),
                     tags: Ok(Default::default()),
@@ -14170,7 +14200,7 @@ pub mod types {
         impl CostReportDetailedRequest {
             pub fn enable_last_day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enable_last_day = value
@@ -14184,7 +14214,9 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -14196,7 +14228,7 @@ pub mod types {
             }
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
@@ -14245,7 +14277,7 @@ pub mod types {
             pub fn response_format<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    super::CostReportDetailedRequestResponseFormat,
+                    ::std::option::Option<super::CostReportDetailedRequestResponseFormat>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -14260,7 +14292,7 @@ pub mod types {
             }
             pub fn rounding<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rounding = value
@@ -14477,7 +14509,10 @@ pub mod types {
                 ::std::option::Option<super::CostReportMonthlyRequestResponseFormat>,
                 ::std::string::String,
             >,
-            rounding: ::std::result::Result<bool, ::std::string::String>,
+            rounding: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             schema_filter: ::std::result::Result<
                 ::std::option::Option<super::SchemaFilter>,
                 ::std::string::String,
@@ -14508,7 +14543,7 @@ pub mod types {
                 Self {
                     regions: Ok(Default::default()),
                     response_format: Ok(Default::default()),
-                    rounding: Ok(super::defaults::default_bool::<true>()),
+                    rounding: Ok(Default::default()),
                     schema_filter: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     time_from: Ok(Default::default()),
@@ -14549,7 +14584,7 @@ pub mod types {
             }
             pub fn rounding<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rounding = value
@@ -30064,7 +30099,10 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            has_windows: ::std::result::Result<bool, ::std::string::String>,
+            has_windows: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             period: ::std::result::Result<
                 super::ReservationPeriod,
                 ::std::string::String,
@@ -30099,7 +30137,7 @@ pub mod types {
             }
             pub fn has_windows<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.has_windows = value
@@ -32921,7 +32959,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TagsFilter {
             condition_type: ::std::result::Result<
-                super::TagsFilterConditionType,
+                ::std::option::Option<super::TagsFilterConditionType>,
                 ::std::string::String,
             >,
             conditions: ::std::result::Result<
@@ -32932,7 +32970,7 @@ pub mod types {
         impl ::std::default::Default for TagsFilter {
             fn default() -> Self {
                 Self {
-                    condition_type: Ok(super::defaults::tags_filter_condition_type()),
+                    condition_type: Ok(Default::default()),
                     conditions: Err("no value supplied for conditions".to_string()),
                 }
             }
@@ -32940,7 +32978,9 @@ pub mod types {
         impl TagsFilter {
             pub fn condition_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::TagsFilterConditionType>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TagsFilterConditionType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.condition_type = value
@@ -33070,9 +33110,18 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct UsageReportRequest {
-            enable_last_day: ::std::result::Result<bool, ::std::string::String>,
-            limit: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
-            offset: ::std::result::Result<i64, ::std::string::String>,
+            enable_last_day: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
+            offset: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             order_by: ::std::result::Result<
                 ::std::vec::Vec<super::OrderBy>,
                 ::std::string::String,
@@ -33111,9 +33160,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     enable_last_day: Ok(Default::default()),
-                    limit: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU64, 10>(),
-                    ),
+                    limit: Ok(Default::default()),
                     offset: Ok(Default::default()),
                     order_by: Ok(Default::default()),
                     projects: Ok(Default::default()),
@@ -33130,7 +33177,7 @@ pub mod types {
         impl UsageReportRequest {
             pub fn enable_last_day<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enable_last_day = value
@@ -33144,7 +33191,9 @@ pub mod types {
             }
             pub fn limit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU64>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.limit = value
@@ -33156,7 +33205,7 @@ pub mod types {
             }
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
@@ -43818,30 +43867,6 @@ pub mod types {
             }
         }
     }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn default_bool<const V: bool>() -> bool {
-            V
-        }
-        pub(super) fn default_nzu64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<
-                ::std::num::NonZeroU64,
-            >>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
-        }
-        pub(super) fn cost_report_aggregated_request_response_format() -> super::CostReportAggregatedRequestResponseFormat {
-            super::CostReportAggregatedRequestResponseFormat::Json
-        }
-        pub(super) fn cost_report_detailed_request_response_format() -> super::CostReportDetailedRequestResponseFormat {
-            super::CostReportDetailedRequestResponseFormat::Json
-        }
-        pub(super) fn tags_filter_condition_type() -> super::TagsFilterConditionType {
-            super::TagsFilterConditionType::Or
-        }
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -44050,6 +44075,7 @@ Arguments:
 - `metric_name`: Only reservations of this billing metric.
 - `order_by`: Sort key and direction.
 - `region_id`: Only reservations in this region.
+- `show_inactive`: Include reservations that are no longer active.
 - `time_from`: Start of the period (ISO 8601). The period may span at most 31 days.
 - `time_to`: End of the period (ISO 8601).
 ```ignore
@@ -44057,6 +44083,7 @@ let response = client.list_billing_reservations()
     .metric_name(metric_name)
     .order_by(order_by)
     .region_id(region_id)
+    .show_inactive(show_inactive)
     .time_from(time_from)
     .time_to(time_to)
     .send()
@@ -44611,6 +44638,7 @@ pub mod builder {
         metric_name: Result<Option<::std::string::String>, String>,
         order_by: Result<Option<types::ListBillingReservationsOrderBy>, String>,
         region_id: Result<Option<::std::num::NonZeroU64>, String>,
+        show_inactive: Result<Option<bool>, String>,
         time_from: Result<::chrono::DateTime<::chrono::offset::Utc>, String>,
         time_to: Result<::chrono::DateTime<::chrono::offset::Utc>, String>,
     }
@@ -44621,6 +44649,7 @@ pub mod builder {
                 metric_name: Ok(None),
                 order_by: Ok(None),
                 region_id: Ok(None),
+                show_inactive: Ok(None),
                 time_from: Err("time_from was not initialized".to_string()),
                 time_to: Err("time_to was not initialized".to_string()),
             }
@@ -44664,6 +44693,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn show_inactive<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.show_inactive = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for show_inactive failed".to_string()
+                });
+            self
+        }
         pub fn time_from<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -44695,10 +44736,19 @@ pub mod builder {
             ResponseValue<types::BillingReservations>,
             Error<types::ErrorResponse>,
         > {
-            let Self { client, metric_name, order_by, region_id, time_from, time_to } = self;
+            let Self {
+                client,
+                metric_name,
+                order_by,
+                region_id,
+                show_inactive,
+                time_from,
+                time_to,
+            } = self;
             let metric_name = metric_name.map_err(Error::InvalidRequest)?;
             let order_by = order_by.map_err(Error::InvalidRequest)?;
             let region_id = region_id.map_err(Error::InvalidRequest)?;
+            let show_inactive = show_inactive.map_err(Error::InvalidRequest)?;
             let time_from = time_from.map_err(Error::InvalidRequest)?;
             let time_to = time_to.map_err(Error::InvalidRequest)?;
             let url = format!("{}/cloud/v2/reservations", client.baseurl,);
@@ -44721,6 +44771,9 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("metric_name", &metric_name))
                 .query(&progenitor_client::QueryParam::new("order_by", &order_by))
                 .query(&progenitor_client::QueryParam::new("region_id", &region_id))
+                .query(
+                    &progenitor_client::QueryParam::new("show_inactive", &show_inactive),
+                )
                 .query(&progenitor_client::QueryParam::new("time_from", &time_from))
                 .query(&progenitor_client::QueryParam::new("time_to", &time_to))
                 .headers(header_map)
@@ -49322,21 +49375,25 @@ impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
     type Error = types::ErrorResponse;
     const OPERATION_ID: &'static str = "get_detailed_cost_report";
     fn limit(&self) -> u64 {
-        self.limit.get()
+        self.limit.map_or(10u64, |limit| limit.get())
     }
     fn offset(&self) -> i64 {
-        self.offset
+        self.offset.unwrap_or(0)
     }
     fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
         let mut next = self.clone();
-        next.limit = ::std::convert::TryFrom::try_from(limit)
-            .map_err(|_| {
-                format!("{} {limit} is out of range", "get_detailed_cost_report")
-            })?;
-        next.offset = ::std::convert::TryFrom::try_from(offset)
-            .map_err(|_| {
-                format!("{} {offset} is out of range", "get_detailed_cost_report")
-            })?;
+        next.limit = Some(
+            ::std::convert::TryFrom::try_from(limit)
+                .map_err(|_| {
+                    format!("{} {limit} is out of range", "get_detailed_cost_report")
+                })?,
+        );
+        next.offset = Some(
+            ::std::convert::TryFrom::try_from(offset)
+                .map_err(|_| {
+                    format!("{} {offset} is out of range", "get_detailed_cost_report")
+                })?,
+        );
         Ok(next)
     }
     fn fetch(
@@ -49412,17 +49469,21 @@ impl crate::pagination::PagedRequest for types::UsageReportRequest {
     type Error = types::ErrorResponse;
     const OPERATION_ID: &'static str = "get_usage_report";
     fn limit(&self) -> u64 {
-        self.limit.get()
+        self.limit.map_or(10u64, |limit| limit.get())
     }
     fn offset(&self) -> i64 {
-        self.offset
+        self.offset.unwrap_or(0)
     }
     fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
         let mut next = self.clone();
-        next.limit = ::std::convert::TryFrom::try_from(limit)
-            .map_err(|_| format!("{} {limit} is out of range", "get_usage_report"))?;
-        next.offset = ::std::convert::TryFrom::try_from(offset)
-            .map_err(|_| format!("{} {offset} is out of range", "get_usage_report"))?;
+        next.limit = Some(
+            ::std::convert::TryFrom::try_from(limit)
+                .map_err(|_| format!("{} {limit} is out of range", "get_usage_report"))?,
+        );
+        next.offset = Some(
+            ::std::convert::TryFrom::try_from(offset)
+                .map_err(|_| format!("{} {offset} is out of range", "get_usage_report"))?,
+        );
         Ok(next)
     }
     fn fetch(
@@ -49666,6 +49727,15 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "Only reservations in this region.",
+            },
+            ApiParameter {
+                name: "show_inactive",
+                location: "query",
+                required: false,
+                kind: "boolean",
+                values: &[],
+                minimum: None,
+                description: "Include reservations that are no longer active.",
             },
         ],
         body: None,
@@ -50391,6 +50461,16 @@ pub mod mock {
                     Self(self.0.query_param("region_id", value.to_string()))
                 } else {
                     Self(self.0.query_param_missing("region_id"))
+                }
+            }
+            pub fn show_inactive<T>(self, value: T) -> Self
+            where
+                T: Into<Option<bool>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("show_inactive", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("show_inactive"))
                 }
             }
             pub fn time_from(

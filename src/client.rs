@@ -297,6 +297,8 @@ pub struct ReservationQuery {
     pub order_by: Option<types::ListBillingReservationsOrderBy>,
     /// Only this region.
     pub region_id: Option<u64>,
+    /// Include reservations that are no longer active (not sent when `None`).
+    pub show_inactive: Option<bool>,
 }
 
 impl ReservationQuery {
@@ -311,6 +313,7 @@ impl ReservationQuery {
             metric_name: None,
             order_by: None,
             region_id: None,
+            show_inactive: None,
         }
     }
 }
@@ -745,6 +748,9 @@ impl Client {
         }
         if let Some(region) = query.region_id.and_then(std::num::NonZeroU64::new) {
             request = request.region_id(region);
+        }
+        if let Some(show) = query.show_inactive {
+            request = request.show_inactive(show);
         }
         Ok(call(OP, request.send()).await?.into_inner())
     }

@@ -56,8 +56,10 @@ fn offset(offset: i64) -> Result<(), String> {
 impl Validate for types::CostReportDetailedRequest {
     fn validate(&self) -> Result<(), String> {
         time_range(&self.time_from, &self.time_to)?;
-        int64("limit", self.limit.get())?;
-        offset(self.offset)
+        if let Some(limit) = self.limit {
+            int64("limit", limit.get())?;
+        }
+        self.offset.map_or(Ok(()), offset)
     }
 }
 
@@ -70,8 +72,10 @@ impl Validate for types::CostReportAggregatedRequest {
 impl Validate for types::UsageReportRequest {
     fn validate(&self) -> Result<(), String> {
         time_range(&self.time_from, &self.time_to)?;
-        int64("limit", self.limit.get())?;
-        offset(self.offset)
+        if let Some(limit) = self.limit {
+            int64("limit", limit.get())?;
+        }
+        self.offset.map_or(Ok(()), offset)
     }
 }
 

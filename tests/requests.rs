@@ -26,7 +26,7 @@ fn assert_common_headers(request: &gcore_billing_fake::RecordedRequest, accept: 
 }
 
 #[tokio::test]
-async fn detailed_cost_report_minimal_request_sends_defaults_but_not_deprecated_sorting() {
+async fn detailed_cost_report_minimal_request_sends_only_the_fields_set() {
     let server = server(30).await;
     let client = client(&server);
     let request = types::CostReportDetailedRequest::builder()
@@ -41,10 +41,9 @@ async fn detailed_cost_report_minimal_request_sends_defaults_but_not_deprecated_
     assert_eq!(header(sent, "content-type"), "application/json");
     assert_eq!(
         sent.body,
-        Some(json!({
-            "enable_last_day": false, "limit": 10, "offset": 0, "response_format": "json", "rounding": true,
-            "time_from": "2023-01-01T00:00:00Z", "time_to": "2023-02-01T00:00:00Z"
-        }))
+        // Only what the caller set: the spec's defaults (limit 10, offset 0, rounding, ...) are the
+        // server's to apply, as the official SDK leaves them.
+        Some(json!({"time_from": "2023-01-01T00:00:00Z", "time_to": "2023-02-01T00:00:00Z"}))
     );
     assert_eq!(page.count, 30);
     assert_eq!(page.price_status, types::PriceStatus::Show);
@@ -69,7 +68,7 @@ async fn detailed_cost_report_sends_every_filter() {
         ])
         .order_by(vec![types::OrderBy::ProjectDesc])
         .tags(types::TagsFilter {
-            condition_type: types::TagsFilterConditionType::And,
+            condition_type: Some(types::TagsFilterConditionType::And),
             conditions: vec![types::TagCondition {
                 key: Some("env".into()),
                 strict: Some(true),
@@ -86,8 +85,8 @@ async fn detailed_cost_report_sends_every_filter() {
     assert_eq!(
         server.requests()[0].body,
         Some(json!({
-            "enable_last_day": false, "limit": 50, "offset": 5, "order_by": ["project.desc"],
-            "projects": [1, 2], "regions": [76], "response_format": "json", "rounding": false,
+            "limit": 50, "offset": 5, "order_by": ["project.desc"],
+            "projects": [1, 2], "regions": [76], "rounding": false,
             "schema_filter": {"type": "instance", "field": "flavor", "values": ["g1-standard-2-4"]},
             "tags": {"condition_type": "AND", "conditions": [{"key": "env", "strict": true, "value": "prod"}]},
             "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z",
@@ -124,8 +123,7 @@ async fn aggregated_cost_report_request_and_totals() {
     assert_eq!(
         sent.body,
         Some(json!({
-            "enable_last_day": false, "regions": [1], "response_format": "json", "rounding": true,
-            "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z"
+            "regions": [1], "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z"
         }))
     );
     assert_eq!(report.count as usize, report.results.len());
@@ -151,10 +149,7 @@ async fn monthly_report_sends_year_month_and_no_response_format_by_default() {
         .expect("report");
     let sent = &server.requests()[0];
     assert_eq!(sent.path, "/cloud/v1/reservation_cost_report/totals");
-    assert_eq!(
-        sent.body,
-        Some(json!({"rounding": true, "year_month": "2024-08"}))
-    );
+    assert_eq!(sent.body, Some(json!({"year_month": "2024-08"})));
     assert_eq!(report.price_status, types::PriceStatus::Show);
     assert!(!report.results.is_empty());
 }
@@ -172,8 +167,7 @@ async fn usage_report_request_and_both_result_lists() {
     assert_eq!(
         server.requests()[0].body,
         Some(json!({
-            "enable_last_day": false, "limit": 25, "offset": 0,
-            "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z"
+            "limit": 25, "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z"
         }))
     );
     assert_eq!(report.count, 40);
@@ -204,7 +198,7 @@ async fn reservation_prices_path_body_and_parsed_prices() {
     assert_eq!(
         sent.body,
         Some(json!({
-            "has_windows": false, "period": "MONTHS12",
+            "period": "MONTHS12",
             "resources": [{"resource_name": "bm1-hf-medium", "resource_type": "flavor", "resource_value": 2}]
         }))
     );
@@ -224,6 +218,7 @@ async fn list_reservations_sends_query_and_parses_nested_prices() {
     );
     query.region_id = Some(1);
     query.order_by = Some(types::ListBillingReservationsOrderBy::ActiveFromDesc);
+    query.show_inactive = Some(true);
     let list = client.list_billing_reservations(query).await.expect("list");
     let sent = &server.requests()[0];
     assert_eq!(sent.method, "GET");
@@ -237,6 +232,7 @@ async fn list_reservations_sends_query_and_parses_nested_prices() {
         [
             "order_by=active_from.desc",
             "region_id=1",
+            "show_inactive=true",
             "time_from=2024-08-01T00%3A00%3A00Z",
             "time_to=2024-08-31T00%3A00%3A00Z"
         ]

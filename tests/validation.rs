@@ -36,11 +36,12 @@ async fn checks_run_before_any_request() {
         "get_detailed_cost_report: offset must be 0 or more, got -1"
     );
 
-    let zero_limit = types::UsageReportRequest::builder()
-        .time_from(from)
-        .time_to(to)
-        .limit(0u64);
-    assert!(invalid(client.usage_report(zero_limit).await).contains("limit"));
+    // `limit` has `minimum: 1`: a zero cannot even be built (it is an `Option<NonZeroU64>`).
+    let zero_limit = serde_json::json!({
+        "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 0
+    });
+    let error = serde_json::from_value::<types::UsageReportRequest>(zero_limit).unwrap_err();
+    assert!(error.to_string().contains("nonzero"), "{error}");
 
     let missing = types::CostReportAggregatedRequest::builder().time_from(from);
     assert!(invalid(client.aggregated_cost_report(missing).await).contains("time_to"));

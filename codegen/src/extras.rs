@@ -566,11 +566,12 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     let offset = ident(&op.offset);
     let count = ident(&op.count);
     let items = ident(&op.items);
+    let limit_default = op.limit_default;
     let limit_value = if op.limit_is_nonzero {
-        quote! { self.#limit.get() }
+        quote! { self.#limit.map_or(#limit_default, |limit| limit.get()) }
     } else {
         // The pager only reads this for a request it then checks; a negative limit reads as 0.
-        quote! { u64::try_from(self.#limit).unwrap_or(0) }
+        quote! { self.#limit.map_or(#limit_default, |limit| u64::try_from(limit).unwrap_or(0)) }
     };
     let docs = doc(&format!(
         "`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.",
@@ -605,13 +606,13 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
 
             fn offset(&self) -> i64 {
-                self.#offset
+                self.#offset.unwrap_or(0)
             }
 
             fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
                 let mut next = self.clone();
-                next.#limit = ::std::convert::TryFrom::try_from(limit).map_err(|_| format!("{} {limit} is out of range", #operation_id))?;
-                next.#offset = ::std::convert::TryFrom::try_from(offset).map_err(|_| format!("{} {offset} is out of range", #operation_id))?;
+                next.#limit = Some(::std::convert::TryFrom::try_from(limit).map_err(|_| format!("{} {limit} is out of range", #operation_id))?);
+                next.#offset = Some(::std::convert::TryFrom::try_from(offset).map_err(|_| format!("{} {offset} is out of range", #operation_id))?);
                 Ok(next)
             }
 

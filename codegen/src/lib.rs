@@ -7,6 +7,7 @@
 
 mod api;
 mod check;
+mod defaults;
 mod extras;
 mod model;
 pub mod review;
@@ -71,8 +72,10 @@ pub fn generate(spec_path: &Path) -> Result<String, CodegenError> {
 pub fn generate_from_spec(spec: &OpenAPI) -> Result<String, CodegenError> {
     check_spec(spec)?;
     let model = SpecModel::from_spec(spec)?;
-    let client = generate_client(spec, &model)?;
-    let mocks = generate_mocks(spec, &model)?;
+    // Defaults are documented and left to the server, never filled in and sent (defaults.rs).
+    let wire = defaults::defaults_into_docs(spec);
+    let client = generate_client(&wire, &model)?;
+    let mocks = generate_mocks(&wire, &model)?;
     let extras = extras::generate_extras(spec, &model)?;
     format_source(client, quote::quote! { #extras #mocks })
 }

@@ -99,6 +99,8 @@ pub struct PagedOperation {
     pub item_type: String,
     /// Whether `limit` is generated as a `NonZeroU64` (typify does so for `minimum: 1`).
     pub limit_is_nonzero: bool,
+    /// The spec's default `limit`: the page size of a request that does not set one.
+    pub limit_default: u64,
 }
 
 /// The generator's view of the spec.
@@ -197,9 +199,22 @@ impl SpecModel {
                         &body_ref(op, &location)?,
                         &ext_str(page, "limit", &location)?,
                     ) == Some(1.0),
+                    limit_default: optional_integer_default(
+                        spec,
+                        &body_ref(op, &location)?,
+                        &ext_str(page, "limit", &location)?,
+                        &location,
+                    )?,
                     items,
                     item_type,
                 });
+                // The pager reads `offset` as an optional field as well.
+                optional_integer_default(
+                    spec,
+                    &body_ref(op, &location)?,
+                    &ext_str(page, "offset", &location)?,
+                    &location,
+                )?;
             }
         }
         Ok(model)
@@ -296,6 +311,48 @@ fn array_item_ref(spec: &OpenAPI, schema: &str, property: &str) -> Option<String
 }
 
 /// The `minimum` of an integer property of a component schema.
+/// The `default` of an optional integer property of a component schema (0 when it has none). The
+/// pager's `limit` and `offset` must be optional: defaults are not sent, so the generated fields are
+/// `Option`s.
+fn optional_integer_default(
+    spec: &OpenAPI,
+    schema: &str,
+    property: &str,
+    location: &str,
+) -> Result<u64, CodegenError> {
+    let not_found = || {
+        unsupported(
+            location,
+            format!("x-gcore-pagination: {schema}.{property} is not an integer property"),
+        )
+    };
+    let SchemaKind::Type(Type::Object(obj)) =
+        &component(spec, schema).ok_or_else(not_found)?.schema_kind
+    else {
+        return Err(not_found());
+    };
+    if obj.required.iter().any(|r| r == property) {
+        return Err(unsupported(
+            location,
+            format!("x-gcore-pagination: {schema}.{property} must be optional (with a default)"),
+        ));
+    }
+    let item = obj
+        .properties
+        .get(property)
+        .and_then(|p| p.as_item())
+        .ok_or_else(not_found)?;
+    if !matches!(item.schema_kind, SchemaKind::Type(Type::Integer(_))) {
+        return Err(not_found());
+    }
+    Ok(item
+        .schema_data
+        .default
+        .as_ref()
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0))
+}
+
 fn integer_minimum(spec: &OpenAPI, schema: &str, property: &str) -> Option<f64> {
     let SchemaKind::Type(Type::Object(obj)) = &component(spec, schema)?.schema_kind else {
         return None;

@@ -146,10 +146,10 @@ fn fixtures() -> Vec<Fixture> {
             "add an optional query parameter",
             Class::NonBreaking,
             RESERVATIONS,
-            "query show_inactive",
+            "query include_expired",
             |s| {
                 reservation_params(s).push(yaml(
-                    "{name: show_inactive, in: query, required: false, schema: {type: boolean}}",
+                    "{name: include_expired, in: query, required: false, schema: {type: boolean}}",
                 ))
             },
         ),
