@@ -524,13 +524,15 @@ pub fn parse_csv(operation: &'static str, bytes: &[u8]) -> Result<CsvTable, Erro
         .from_reader(bytes);
     let csv_error = |e: csv::Error| Error::Csv {
         operation,
-        message: e.to_string(),
+        message: "the answer is not valid CSV".into(),
+        source: Some(e),
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(Error::Csv {
             operation,
             message: "no header row".into(),
+            source: None,
         });
     }
     let rows = reader

@@ -80,8 +80,10 @@ pub enum Error {
     Csv {
         /// The spec `operationId` of the call.
         operation: &'static str,
-        /// What went wrong.
+        /// What went wrong, in this crate's words (the parser's own error is the `source`).
         message: String,
+        /// The CSV parser's error, when it was the parser that failed.
+        source: Option<csv::Error>,
     },
 }
 
@@ -128,6 +130,19 @@ impl Error {
             Error::Api { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
+    }
+
+    /// This error and each of its causes, once each, joined with `: ` (what `anyhow`'s `{:#}` prints):
+    /// `get_detailed_cost_report: network error: error sending request ...: connection refused`.
+    pub fn full_message(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
     }
 
     /// The unparsed body, when the server sent one that did not parse.
@@ -195,12 +210,10 @@ impl fmt::Display for Error {
             Error::InvalidRequest { operation, message } => {
                 write!(f, "{operation}: invalid request: {message}")
             }
-            Error::Network { operation, source } => {
-                write!(f, "{operation}: network error: {}", chain(source))
-            }
-            Error::Timeout { operation, source } => {
-                write!(f, "{operation}: timed out: {}", chain(source))
-            }
+            // The transport error is the `source`, not repeated here: `{:#}` in anyhow (or
+            // [`Error::full_message`]) prints each cause once.
+            Error::Network { operation, .. } => write!(f, "{operation}: network error"),
+            Error::Timeout { operation, .. } => write!(f, "{operation}: timed out"),
             Error::Api {
                 operation,
                 status,
@@ -245,7 +258,9 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Csv { operation, message } => write!(f, "{operation}: CSV: {message}"),
+            Error::Csv {
+                operation, message, ..
+            } => write!(f, "{operation}: CSV: {message}"),
         }
     }
 }
@@ -254,20 +269,13 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Network { source, .. } | Error::Timeout { source, .. } => Some(source),
+            Error::Csv {
+                source: Some(source),
+                ..
+            } => Some(source),
             _ => None,
         }
     }
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
 }
 
 /// The first 200 bytes of a body, quoted, for a one-line message.

@@ -425,3 +425,25 @@ async fn api_key_never_appears_in_debug_or_errors() {
     assert!(!format!("{error:?}").contains(secret));
     assert!(!error.to_string().contains(secret));
 }
+
+#[test]
+fn errors_print_each_cause_once_and_keep_typed_sources() {
+    use std::error::Error as _;
+    // Rows of unequal length: the csv crate's own error, kept typed as the source.
+    let error = gcore_billing::parse_csv("get_detailed_cost_report_csv", b"a,b\n1,2\n3\n")
+        .expect_err("ragged CSV");
+    let source = error
+        .source()
+        .and_then(|s| s.downcast_ref::<csv::Error>())
+        .expect("a csv::Error source");
+    let cause = source.to_string();
+    assert_eq!(
+        error.to_string(),
+        "get_detailed_cost_report_csv: CSV: the answer is not valid CSV"
+    );
+    assert!(!error.to_string().contains(&cause));
+    assert_eq!(
+        error.full_message(),
+        format!("get_detailed_cost_report_csv: CSV: the answer is not valid CSV: {cause}")
+    );
+}

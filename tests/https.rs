@@ -84,11 +84,17 @@ async fn https_with_a_trusted_root_works_and_an_unknown_certificate_is_refused()
         .await
         .expect_err("a self-signed certificate is not trusted by default");
     assert!(matches!(error, Error::Network { .. }), "{error:?}");
+    // The cause is in the source chain, printed once: not in the error's own message.
+    assert_eq!(error.to_string(), "get_detailed_cost_report: network error");
+    let full = error.full_message();
     assert!(
-        error
-            .to_string()
-            .contains("invalid peer certificate: UnknownIssuer"),
-        "{error}"
+        full.contains("invalid peer certificate: UnknownIssuer"),
+        "{full}"
+    );
+    assert_eq!(
+        full.matches("UnknownIssuer").count(),
+        1,
+        "each cause once: {full}"
     );
     assert!(!error.is_retryable());
     assert_eq!(

@@ -83,8 +83,8 @@ impl From<Error> for Failure {
     /// Input the client refused before sending is a usage error; everything else is remote.
     fn from(error: Error) -> Self {
         match error {
-            Error::InvalidRequest { .. } | Error::Config(_) => Failure::Usage(error.to_string()),
-            other => Failure::Remote(other.to_string()),
+            Error::InvalidRequest { .. } | Error::Config(_) => Failure::Usage(error.full_message()),
+            other => Failure::Remote(other.full_message()),
         }
     }
 }
