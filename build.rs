@@ -1,39 +1,61 @@
 //! Regenerates the client from the spec (feature `codegen`, on by default), or copies the committed
 //! `generated/` source when the feature is off, so that users who turn it off never compile progenitor.
+//! Either way `OUT_DIR` gets the same files: `gcore_billing.rs`, which the crate includes, and the
+//! files it includes in turn (types, builders, open types, mocks).
 
 use std::path::{Path, PathBuf};
-
-const OUTPUT: &str = "gcore_billing.rs";
 
 fn main() {
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         fail("OUT_DIR is not set: run the build script through cargo");
     };
-    let out = PathBuf::from(out_dir).join(OUTPUT);
-    let source = source_for_this_build();
-    // Write only on change, so an unchanged output keeps its timestamp.
-    if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
-        std::fs::write(&out, source)
-            .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
+    let out_dir = PathBuf::from(out_dir);
+    for (name, source) in sources_for_this_build() {
+        let out = out_dir.join(&name);
+        // Write only on change, so an unchanged output keeps its timestamp.
+        if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
+            std::fs::write(&out, source)
+                .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
+        }
     }
 }
 
 #[cfg(feature = "codegen")]
-fn source_for_this_build() -> String {
+fn sources_for_this_build() -> Vec<(String, String)> {
     const SPEC: &str = "openapi/gcore-billing.yaml";
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=codegen/src");
     println!("cargo:rerun-if-changed=build.rs");
-    gcore_billing_codegen::generate(Path::new(SPEC)).unwrap_or_else(|e| fail(&e.to_string()))
+    gcore_billing_codegen::generate_files(Path::new(SPEC))
+        .unwrap_or_else(|e| fail(&e.to_string()))
+        .into_iter()
+        .map(|file| (file.name.to_string(), file.source))
+        .collect()
 }
 
 #[cfg(not(feature = "codegen"))]
-fn source_for_this_build() -> String {
-    const COMMITTED: &str = "generated/gcore_billing.rs";
+fn sources_for_this_build() -> Vec<(String, String)> {
+    const COMMITTED: &str = "generated";
     println!("cargo:rerun-if-changed={COMMITTED}");
     println!("cargo:rerun-if-changed=build.rs");
-    std::fs::read_to_string(Path::new(COMMITTED))
-        .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}: {e}")))
+    let entries = std::fs::read_dir(Path::new(COMMITTED))
+        .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}/: {e}")));
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}/: {e}")))
+            .path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
+            files.push((name, source));
+        }
+    }
+    files
 }
 
 fn fail(message: &str) -> ! {

@@ -1,21 +1,25 @@
-//! `generated/gcore_billing.rs` must be exactly what the generator makes from the spec today, so that
+//! `generated/` must be exactly what the generator makes from the spec today, file by file, so that
 //! a pull request that edits the spec also shows the code it changes.
 
 #[test]
 fn generated_source_is_fresh() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fresh = gcore_billing_codegen::generate(&root.join("openapi/gcore-billing.yaml"))
+    let files = gcore_billing_codegen::generate_files(&root.join("openapi/gcore-billing.yaml"))
         .expect("the spec generates");
-    let target = root.join("generated/gcore_billing.rs");
-    if std::env::var_os("GCORE_BILLING_BLESS").is_some() {
-        std::fs::write(&target, &fresh).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&target).unwrap_or_default();
-    if let Some(diff) = gcore_billing_codegen::first_difference(&committed, &fresh) {
-        panic!(
-            "generated/gcore_billing.rs is stale.\n{diff}\n\nRefresh it with `cargo run -p gcore-billing-codegen -- --write` \
-             (or GCORE_BILLING_BLESS=1 cargo test --test generated_fresh) and commit it with the spec change."
-        );
+    assert_eq!(files[0].name, gcore_billing_codegen::ROOT_FILE);
+    for file in files {
+        let target = root.join("generated").join(file.name);
+        if std::env::var_os("GCORE_BILLING_BLESS").is_some() {
+            std::fs::write(&target, &file.source).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&target).unwrap_or_default();
+        if let Some(diff) = gcore_billing_codegen::first_difference(&committed, &file.source) {
+            panic!(
+                "generated/{} is stale.\n{diff}\n\nRefresh it with `cargo run -p gcore-billing-codegen -- --write` \
+                 (or GCORE_BILLING_BLESS=1 cargo test --test generated_fresh) and commit it with the spec change.",
+                file.name
+            );
+        }
     }
 }

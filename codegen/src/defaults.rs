@@ -55,7 +55,7 @@ fn note_default(property: &mut Schema) {
     };
     let note = format!("Default: `{value}` (the server's, when the field is not sent).");
     property.schema_data.description = Some(match property.schema_data.description.take() {
-        Some(text) if !text.trim().is_empty() => format!("{}\n\n{note}", text.trim_end()),
+        Some(text) if !text.trim().is_empty() => format!("{} {note}", text.trim_end()),
         _ => note,
     });
 }
@@ -94,7 +94,7 @@ components:
             |value: &str| format!("Default: `{value}` (the server's, when the field is not sent).");
         assert_eq!(
             properties["limit"]["description"],
-            format!("Rows per page.\n\n{}", note("10"))
+            format!("Rows per page. {}", note("10"))
         );
         assert_eq!(properties["format"]["description"], note("json"));
         assert_eq!(

@@ -34,36 +34,54 @@ fn main() -> ExitCode {
 
 fn regenerate(root: &Path, write: bool) -> ExitCode {
     let spec = root.join(SPEC);
-    let target = root.join("generated/gcore_billing.rs");
-    let source = match gcore_billing_codegen::generate(&spec) {
-        Ok(source) => source,
+    let dir = root.join("generated");
+    let files = match gcore_billing_codegen::generate_files(&spec) {
+        Ok(files) => files,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    if write {
-        if let Err(e) = std::fs::write(&target, &source) {
-            eprintln!("error: cannot write {}: {e}", target.display());
-            return ExitCode::FAILURE;
+    let mut stale = false;
+    for file in &files {
+        let target = dir.join(file.name);
+        if write {
+            if let Err(e) = std::fs::write(&target, &file.source) {
+                eprintln!("error: cannot write {}: {e}", target.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {}", target.display());
+            continue;
         }
-        eprintln!("wrote {}", target.display());
+        let committed = std::fs::read_to_string(&target).unwrap_or_default();
+        if let Some(diff) = gcore_billing_codegen::first_difference(&committed, &file.source) {
+            eprintln!("{} is stale:\n{diff}", target.display());
+            stale = true;
+        }
+    }
+    // A file the generator no longer writes would be dead weight in the package.
+    let known: Vec<&str> = files.iter().map(|f| f.name).collect();
+    let extra: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".rs") && !known.contains(&name.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in &extra {
+        eprintln!("generated/{name} is not written by the generator: remove it");
+    }
+    if write {
         return ExitCode::SUCCESS;
     }
-    let committed = std::fs::read_to_string(&target).unwrap_or_default();
-    match gcore_billing_codegen::first_difference(&committed, &source) {
-        None => {
-            eprintln!("{} is fresh", target.display());
-            ExitCode::SUCCESS
-        }
-        Some(diff) => {
-            eprintln!(
-                "{} is stale:\n{diff}\nrun `cargo run -p gcore-billing-codegen -- --write`",
-                target.display()
-            );
-            ExitCode::FAILURE
-        }
+    if stale || !extra.is_empty() {
+        eprintln!("run `cargo run -p gcore-billing-codegen -- --write`");
+        return ExitCode::FAILURE;
     }
+    eprintln!("{} is fresh ({} files)", dir.display(), files.len());
+    ExitCode::SUCCESS
 }
 
 struct ReviewArgs {

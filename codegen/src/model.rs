@@ -375,8 +375,43 @@ pub fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
 }
 
 /// Names of component schemas that some response uses, directly or through other schemas.
-pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
+/// Names of component schemas that some request uses (a body or a parameter), directly or through
+/// other schemas.
+pub fn schemas_reachable_from_requests(spec: &OpenAPI) -> BTreeSet<String> {
+    let mut stack: Vec<String> = Vec::new();
+    for (_, _, op) in operations(spec) {
+        if let Some(body) = op.request_body.as_ref().and_then(|b| b.as_item()) {
+            for media in body.content.values() {
+                if let Some(schema) = &media.schema {
+                    collect_refs(schema_ref_or_item(schema), &mut stack);
+                }
+            }
+        }
+        for parameter in op.parameters.iter().filter_map(|p| p.as_item()) {
+            if let openapiv3::ParameterSchemaOrContent::Schema(schema) =
+                &parameter.parameter_data_ref().format
+            {
+                collect_refs(schema_ref_or_item(schema), &mut stack);
+            }
+        }
+    }
+    reachable(spec, stack)
+}
+
+/// Every schema named in `stack`, and every schema those refer to.
+fn reachable(spec: &OpenAPI, mut stack: Vec<String>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = component(spec, &name)
+        {
+            collect_refs(RefOrSchema::Item(schema), &mut stack);
+        }
+    }
+    seen
+}
+
+pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
     let mut stack: Vec<String> = Vec::new();
     let responses = operations(spec)
         .into_iter()
@@ -399,14 +434,7 @@ pub fn schemas_reachable_from_responses(spec: &OpenAPI) -> BTreeSet<String> {
             }
         }
     }
-    while let Some(name) = stack.pop() {
-        if seen.insert(name.clone())
-            && let Some(schema) = component(spec, &name)
-        {
-            collect_refs(RefOrSchema::Item(schema), &mut stack);
-        }
-    }
-    seen
+    reachable(spec, stack)
 }
 
 enum RefOrSchema<'a> {
