@@ -773,3 +773,82 @@ async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
             .all(|r| !listed_ids.contains(&r[resource].as_str()))
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_mid_export_leaves_a_checkpoint_and_resume_finishes_the_same_file() {
+    let server = FakeServer::start(Config {
+        resources: 5000,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let dir = temp_dir("ctrl-c");
+    let whole = dir.join("whole.csv");
+    let part = dir.join("part.csv");
+    let args = |out: &Path, extra: &[&str]| {
+        let mut args = strings(&["export", "detailed", "--page-size", "500"]);
+        args.extend(strings(&AUGUST));
+        args.extend(["--output".to_string(), path_arg(out)]);
+        args.extend(strings(extra));
+        args
+    };
+    let one_shot = run(args(&whole, &[]), server_env(&server)).await;
+    assert_eq!(one_shot.status.code(), Some(0), "{}", stderr(&one_shot));
+
+    // The page at offset 2000 hangs; once the command has asked for it, it gets SIGINT (Ctrl-C).
+    server.fault_at_offset(2000, 1, Fault::Delay(std::time::Duration::from_secs(20)));
+    let before = server.requests().len();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gcore-billing"))
+        .args(args(&part, &[]))
+        .envs(server_env(&server))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let asked = |server: &FakeServer| {
+        server.requests()[before..]
+            .iter()
+            .any(|r| r.body.as_ref().is_some_and(|b| b["offset"] == 2000))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !asked(&server) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the export never reached offset 2000"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: `kill` with a child's pid and SIGINT only sends a signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let interrupted = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("joins")
+        .expect("exits");
+    assert_eq!(
+        interrupted.status.code(),
+        Some(130),
+        "{}",
+        stderr(&interrupted)
+    );
+    let err = stderr(&interrupted);
+    assert!(
+        err.contains("interrupted") && err.contains("--resume"),
+        "{err}"
+    );
+    let checkpoint = PathBuf::from(format!("{}.checkpoint", part.display()));
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).expect("a checkpoint"))
+            .expect("JSON");
+    let done = saved["rows"].as_u64().expect("rows");
+    assert!(done > 0 && done <= 2000, "{saved}");
+
+    let resumed = run(args(&part, &["--resume"]), server_env(&server)).await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(!checkpoint.exists());
+    assert_eq!(
+        std::fs::read(&part).expect("part"),
+        std::fs::read(&whole).expect("whole"),
+        "every row once, byte for byte"
+    );
+}
