@@ -799,7 +799,7 @@ async fn ctrl_c_mid_export_leaves_a_checkpoint_and_resume_finishes_the_same_file
     // The page at offset 2000 hangs; once the command has asked for it, it gets SIGINT (Ctrl-C).
     server.fault_at_offset(2000, 1, Fault::Delay(std::time::Duration::from_secs(20)));
     let before = server.requests().len();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gcore-billing"))
+    let child = Command::new(env!("CARGO_BIN_EXE_gcore-billing"))
         .args(args(&part, &[]))
         .envs(server_env(&server))
         .stderr(std::process::Stdio::piped())
