@@ -556,6 +556,236 @@ impl Client {
         }
     }
 }
+/// The methods users call, one set per operation with a JSON body: checked input, retries,
+/// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
+impl crate::Client {
+    /// Detailed cost report, one row per resource (`POST /cloud/v1/cost_report/resources`, `get_detailed_cost_report`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_detailed_cost_report`.
+    pub async fn detailed_cost_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::CostReportDetailed, crate::Error>
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportDetailedRequest = crate::client::prepare(
+            "get_detailed_cost_report",
+            body,
+        )?;
+        Ok(
+            crate::client::call(
+                    "get_detailed_cost_report",
+                    self.generated().get_detailed_cost_report().body(body).send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
+    /// Detailed cost report, one row per resource: every row, across pages, as a stream (see [`crate::pagination`] for what is checked). Invalid input is the stream's only item.
+    pub fn detailed_cost_report_stream<B>(
+        &self,
+        body: B,
+        options: crate::PageOptions,
+    ) -> ::futures::stream::BoxStream<
+        'static,
+        Result<open::CostReportResource, crate::Error>,
+    >
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        self.paginate(body, options)
+    }
+    /// Detailed cost report, one row per resource as CSV bytes, exactly as the server sent them.
+    pub async fn detailed_cost_report_csv<B>(
+        &self,
+        body: B,
+    ) -> Result<::bytes::Bytes, crate::Error>
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportDetailedRequest = crate::client::prepare(
+            "get_detailed_cost_report",
+            body,
+        )?;
+        let response = crate::client::call_bytes(
+                "get_detailed_cost_report",
+                self.generated().get_detailed_cost_report_csv(&body),
+            )
+            .await?;
+        crate::client::collect_csv("get_detailed_cost_report", response).await
+    }
+    /// Detailed cost report, one row per resource as CSV, parsed into rows.
+    pub async fn detailed_cost_report_csv_rows<B>(
+        &self,
+        body: B,
+    ) -> Result<crate::CsvTable, crate::Error>
+    where
+        B: TryInto<types::CostReportDetailedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let bytes = self.detailed_cost_report_csv(body).await?;
+        crate::parse_csv("get_detailed_cost_report", &bytes)
+    }
+    /// Aggregated cost report, totals per resource type (`POST /cloud/v1/cost_report/totals`, `get_aggregated_cost_report`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_aggregated_cost_report`.
+    pub async fn aggregated_cost_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::CostReportAggregated, crate::Error>
+    where
+        B: TryInto<types::CostReportAggregatedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportAggregatedRequest = crate::client::prepare(
+            "get_aggregated_cost_report",
+            body,
+        )?;
+        Ok(
+            crate::client::call(
+                    "get_aggregated_cost_report",
+                    self.generated().get_aggregated_cost_report().body(body).send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
+    /// Aggregated cost report, totals per resource type as CSV bytes, exactly as the server sent them.
+    pub async fn aggregated_cost_report_csv<B>(
+        &self,
+        body: B,
+    ) -> Result<::bytes::Bytes, crate::Error>
+    where
+        B: TryInto<types::CostReportAggregatedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportAggregatedRequest = crate::client::prepare(
+            "get_aggregated_cost_report",
+            body,
+        )?;
+        let response = crate::client::call_bytes(
+                "get_aggregated_cost_report",
+                self.generated().get_aggregated_cost_report_csv(&body),
+            )
+            .await?;
+        crate::client::collect_csv("get_aggregated_cost_report", response).await
+    }
+    /// Aggregated cost report, totals per resource type as CSV, parsed into rows.
+    pub async fn aggregated_cost_report_csv_rows<B>(
+        &self,
+        body: B,
+    ) -> Result<crate::CsvTable, crate::Error>
+    where
+        B: TryInto<types::CostReportAggregatedRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let bytes = self.aggregated_cost_report_csv(body).await?;
+        crate::parse_csv("get_aggregated_cost_report", &bytes)
+    }
+    /// Monthly cost totals, split into commit and pay-as-you-go (`POST /cloud/v1/reservation_cost_report/totals`, `get_monthly_reservation_cost_report`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_monthly_reservation_cost_report`.
+    pub async fn monthly_reservation_cost_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::CostReportMonthly, crate::Error>
+    where
+        B: TryInto<types::CostReportMonthlyRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportMonthlyRequest = crate::client::prepare(
+            "get_monthly_reservation_cost_report",
+            body,
+        )?;
+        Ok(
+            crate::client::call(
+                    "get_monthly_reservation_cost_report",
+                    self
+                        .generated()
+                        .get_monthly_reservation_cost_report()
+                        .body(body)
+                        .send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
+    /// Monthly cost totals, split into commit and pay-as-you-go as CSV bytes, exactly as the server sent them.
+    pub async fn monthly_reservation_cost_report_csv<B>(
+        &self,
+        body: B,
+    ) -> Result<::bytes::Bytes, crate::Error>
+    where
+        B: TryInto<types::CostReportMonthlyRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::CostReportMonthlyRequest = crate::client::prepare(
+            "get_monthly_reservation_cost_report",
+            body,
+        )?;
+        let response = crate::client::call_bytes(
+                "get_monthly_reservation_cost_report",
+                self.generated().get_monthly_reservation_cost_report_csv(&body),
+            )
+            .await?;
+        crate::client::collect_csv("get_monthly_reservation_cost_report", response).await
+    }
+    /// Monthly cost totals, split into commit and pay-as-you-go as CSV, parsed into rows.
+    pub async fn monthly_reservation_cost_report_csv_rows<B>(
+        &self,
+        body: B,
+    ) -> Result<crate::CsvTable, crate::Error>
+    where
+        B: TryInto<types::CostReportMonthlyRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let bytes = self.monthly_reservation_cost_report_csv(body).await?;
+        crate::parse_csv("get_monthly_reservation_cost_report", &bytes)
+    }
+    /// Usage report, resources and totals without prices (`POST /cloud/v1/usage_report`, `get_usage_report`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_usage_report`.
+    pub async fn usage_report<B>(
+        &self,
+        body: B,
+    ) -> Result<types::UsageReport, crate::Error>
+    where
+        B: TryInto<types::UsageReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::UsageReportRequest = crate::client::prepare(
+            "get_usage_report",
+            body,
+        )?;
+        Ok(
+            crate::client::call(
+                    "get_usage_report",
+                    self.generated().get_usage_report().body(body).send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
+    /// Usage report, resources and totals without prices: every row, across pages, as a stream (see [`crate::pagination`] for what is checked). Invalid input is the stream's only item.
+    pub fn usage_report_stream<B>(
+        &self,
+        body: B,
+        options: crate::PageOptions,
+    ) -> ::futures::stream::BoxStream<
+        'static,
+        Result<open::UsageReportResource, crate::Error>,
+    >
+    where
+        B: TryInto<types::UsageReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        self.paginate(body, options)
+    }
+}
 /// A parameter of an operation in [`OPERATIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ApiParameter {

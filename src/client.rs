@@ -319,7 +319,7 @@ impl ReservationQuery {
 }
 
 /// Turns a request (or its builder) into the checked request type.
-fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
+pub(crate) fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
 where
     B: TryInto<T>,
     B::Error: fmt::Display,
@@ -347,7 +347,7 @@ where
 }
 
 /// [`call`] for an answer that is not JSON (a CSV stream).
-async fn call_bytes<F>(
+pub(crate) async fn call_bytes<F>(
     operation: &'static str,
     request: F,
 ) -> Result<ResponseValue<crate::generated::ByteStream>, Error>
@@ -470,7 +470,7 @@ async fn convert_error(
 }
 
 /// The body of a CSV answer, once it is known to be CSV: a `text/csv` content type and a header row.
-async fn collect_csv(
+pub(crate) async fn collect_csv(
     operation: &'static str,
     response: ResponseValue<crate::generated::ByteStream>,
 ) -> Result<Bytes, Error> {
@@ -542,31 +542,6 @@ pub fn parse_csv(operation: &'static str, bytes: &[u8]) -> Result<CsvTable, Erro
     Ok(CsvTable { headers, rows })
 }
 
-macro_rules! csv_pair {
-    ($bytes:ident, $rows:ident, $request:ty, $generated:ident, $op:literal, $what:literal) => {
-        #[doc = concat!($what, " as CSV bytes, exactly as the server sent them.")]
-        pub async fn $bytes<B>(&self, body: B) -> Result<Bytes, Error>
-        where
-            B: TryInto<$request>,
-            B::Error: fmt::Display,
-        {
-            let body: $request = prepare($op, body)?;
-            let response = call_bytes($op, self.raw.$generated(&body)).await?;
-            collect_csv($op, response).await
-        }
-
-        #[doc = concat!($what, " as CSV, parsed into rows.")]
-        pub async fn $rows<B>(&self, body: B) -> Result<CsvTable, Error>
-        where
-            B: TryInto<$request>,
-            B::Error: fmt::Display,
-        {
-            let bytes = self.$bytes(body).await?;
-            parse_csv($op, &bytes)
-        }
-    };
-}
-
 impl Client {
     /// A builder with every default set, and no API key.
     pub fn builder() -> ClientBuilder {
@@ -597,100 +572,6 @@ impl Client {
     /// errors are progenitor's own.
     pub fn generated(&self) -> &GeneratedClient {
         &self.raw
-    }
-
-    /// One page of the detailed cost report (`POST /cloud/v1/cost_report/resources`).
-    pub async fn detailed_cost_report<B>(&self, body: B) -> Result<types::CostReportDetailed, Error>
-    where
-        B: TryInto<types::CostReportDetailedRequest>,
-        B::Error: fmt::Display,
-    {
-        const OP: &str = "get_detailed_cost_report";
-        let body: types::CostReportDetailedRequest = prepare(OP, body)?;
-        Ok(
-            call(OP, self.raw.get_detailed_cost_report().body(body).send())
-                .await?
-                .into_inner(),
-        )
-    }
-
-    /// Every row of the detailed cost report, across pages, as a stream.
-    pub fn detailed_cost_report_stream<B>(
-        &self,
-        body: B,
-        options: PageOptions,
-    ) -> BoxStream<'static, Result<types::CostReportResource, Error>>
-    where
-        B: TryInto<types::CostReportDetailedRequest>,
-        B::Error: fmt::Display,
-    {
-        self.paginate(body, options)
-    }
-
-    /// The aggregated cost report (`POST /cloud/v1/cost_report/totals`).
-    pub async fn aggregated_cost_report<B>(
-        &self,
-        body: B,
-    ) -> Result<types::CostReportAggregated, Error>
-    where
-        B: TryInto<types::CostReportAggregatedRequest>,
-        B::Error: fmt::Display,
-    {
-        const OP: &str = "get_aggregated_cost_report";
-        let body: types::CostReportAggregatedRequest = prepare(OP, body)?;
-        Ok(
-            call(OP, self.raw.get_aggregated_cost_report().body(body).send())
-                .await?
-                .into_inner(),
-        )
-    }
-
-    /// The monthly reservation cost report (`POST /cloud/v1/reservation_cost_report/totals`).
-    pub async fn monthly_reservation_cost_report<B>(
-        &self,
-        body: B,
-    ) -> Result<types::CostReportMonthly, Error>
-    where
-        B: TryInto<types::CostReportMonthlyRequest>,
-        B::Error: fmt::Display,
-    {
-        const OP: &str = "get_monthly_reservation_cost_report";
-        let body: types::CostReportMonthlyRequest = prepare(OP, body)?;
-        Ok(call(
-            OP,
-            self.raw
-                .get_monthly_reservation_cost_report()
-                .body(body)
-                .send(),
-        )
-        .await?
-        .into_inner())
-    }
-
-    /// One page of the usage report (`POST /cloud/v1/usage_report`); `totals` is complete on every page.
-    pub async fn usage_report<B>(&self, body: B) -> Result<types::UsageReport, Error>
-    where
-        B: TryInto<types::UsageReportRequest>,
-        B::Error: fmt::Display,
-    {
-        const OP: &str = "get_usage_report";
-        let body: types::UsageReportRequest = prepare(OP, body)?;
-        Ok(call(OP, self.raw.get_usage_report().body(body).send())
-            .await?
-            .into_inner())
-    }
-
-    /// Every resource of the usage report, across pages, as a stream.
-    pub fn usage_report_stream<B>(
-        &self,
-        body: B,
-        options: PageOptions,
-    ) -> BoxStream<'static, Result<types::UsageReportResource, Error>>
-    where
-        B: TryInto<types::UsageReportRequest>,
-        B::Error: fmt::Display,
-    {
-        self.paginate(body, options)
     }
 
     /// Prices of a prospective reservation in `region_id` (`POST /cloud/v1/pricing/{region_id}/billing_reservation`).
@@ -756,31 +637,6 @@ impl Client {
         }
         Ok(call(OP, request.send()).await?.into_inner())
     }
-
-    csv_pair!(
-        detailed_cost_report_csv,
-        detailed_cost_report_csv_rows,
-        types::CostReportDetailedRequest,
-        get_detailed_cost_report_csv,
-        "get_detailed_cost_report",
-        "The whole detailed cost report"
-    );
-    csv_pair!(
-        aggregated_cost_report_csv,
-        aggregated_cost_report_csv_rows,
-        types::CostReportAggregatedRequest,
-        get_aggregated_cost_report_csv,
-        "get_aggregated_cost_report",
-        "The aggregated cost report"
-    );
-    csv_pair!(
-        monthly_reservation_cost_report_csv,
-        monthly_reservation_cost_report_csv_rows,
-        types::CostReportMonthlyRequest,
-        get_monthly_reservation_cost_report_csv,
-        "get_monthly_reservation_cost_report",
-        "The monthly reservation cost report"
-    );
 
     /// Calls any operation of the spec by its `operationId` ([`crate::OPERATIONS`] lists them), with
     /// parameters as text and a JSON body, and returns the answer as JSON once it has parsed as the

@@ -8,8 +8,8 @@ use quote::{format_ident, quote};
 
 use crate::CodegenError;
 use crate::model::{
-    Column, ColumnKind, CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion, PagedOperation,
-    SpecModel, ref_name,
+    BodyOperation, Column, ColumnKind, CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion,
+    PagedOperation, SpecModel, ref_name,
 };
 
 /// All extras, as one token stream of items.
@@ -36,6 +36,11 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .map(|op| pager_glue(op, model, &error_type))
         .collect::<Vec<_>>();
     let api = crate::api::generate_api(spec, &error_type)?;
+    let methods = model
+        .body_operations
+        .iter()
+        .map(|op| client_methods(op, model))
+        .collect::<Vec<_>>();
     Ok(quote! {
         /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
         /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
@@ -50,6 +55,12 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         }
 
         #(#pagers)*
+
+        /// The methods users call, one set per operation with a JSON body: checked input, retries,
+        /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
+        impl crate::Client {
+            #(#methods)*
+        }
 
         #api
     })
@@ -544,6 +555,93 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+    }
+}
+
+/// A body operation's `Client` methods: the call, and `_stream`, `_csv`, `_csv_rows` where the
+/// spec says it pages or has a CSV form.
+fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
+    let operation_id = &op.operation_id;
+    let method = ident(&op.method);
+    let body_type = ident(&op.body_type);
+    let response_type = type_path(&op.response_type, model);
+    let what = op.summary.as_deref().unwrap_or(&op.operation_id);
+    let path = &op.path;
+    let docs = doc(&format!(
+        "{what} (`POST {path}`, `{operation_id}`).\n\nTakes the request or its builder; the input is \
+         checked before anything is sent, and errors are [`crate::Error`]s naming `{operation_id}`."
+    ));
+    let method_ident = ident(operation_id);
+    let plain = quote! {
+        #docs
+        pub async fn #method<B>(&self, body: B) -> Result<#response_type, crate::Error>
+        where
+            B: TryInto<types::#body_type>,
+            B::Error: ::std::fmt::Display,
+        {
+            let body: types::#body_type = crate::client::prepare(#operation_id, body)?;
+            Ok(crate::client::call(#operation_id, self.generated().#method_ident().body(body).send())
+                .await?
+                .into_inner())
+        }
+    };
+    let stream = op.item_type.as_ref().map(|item| {
+        let name = format_ident!("{}_stream", op.method);
+        let item_type = type_path(item, model);
+        let docs = doc(&format!(
+            "{what}: every row, across pages, as a stream (see [`crate::pagination`] for what is \
+             checked). Invalid input is the stream's only item."
+        ));
+        quote! {
+            #docs
+            pub fn #name<B>(
+                &self,
+                body: B,
+                options: crate::PageOptions,
+            ) -> ::futures::stream::BoxStream<'static, Result<#item_type, crate::Error>>
+            where
+                B: TryInto<types::#body_type>,
+                B::Error: ::std::fmt::Display,
+            {
+                self.paginate(body, options)
+            }
+        }
+    });
+    let csv = op.csv.then(|| {
+        let bytes = format_ident!("{}_csv", op.method);
+        let rows = format_ident!("{}_csv_rows", op.method);
+        let generated = format_ident!("{}_csv", op.operation_id);
+        // Errors name the operation, as for the JSON call.
+        let csv_id = operation_id;
+        let bytes_docs = doc(&format!("{what} as CSV bytes, exactly as the server sent them."));
+        let rows_docs = doc(&format!("{what} as CSV, parsed into rows."));
+        quote! {
+            #bytes_docs
+            pub async fn #bytes<B>(&self, body: B) -> Result<::bytes::Bytes, crate::Error>
+            where
+                B: TryInto<types::#body_type>,
+                B::Error: ::std::fmt::Display,
+            {
+                let body: types::#body_type = crate::client::prepare(#csv_id, body)?;
+                let response = crate::client::call_bytes(#csv_id, self.generated().#generated(&body)).await?;
+                crate::client::collect_csv(#csv_id, response).await
+            }
+
+            #rows_docs
+            pub async fn #rows<B>(&self, body: B) -> Result<crate::CsvTable, crate::Error>
+            where
+                B: TryInto<types::#body_type>,
+                B::Error: ::std::fmt::Display,
+            {
+                let bytes = self.#bytes(body).await?;
+                crate::parse_csv(#csv_id, &bytes)
+            }
+        }
+    });
+    quote! {
+        #plain
+        #stream
+        #csv
     }
 }
 

@@ -103,6 +103,23 @@ pub struct PagedOperation {
     pub limit_default: u64,
 }
 
+/// A `POST` operation whose only input is a JSON body: its `Client` methods are generated (the plain
+/// one, and `_stream`, `_csv`, `_csv_rows` when it pages or has a CSV form).
+#[derive(Debug, Clone)]
+pub struct BodyOperation {
+    pub operation_id: String,
+    /// `x-gcore-method`, or the operationId without a leading `get_`.
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub body_type: String,
+    pub response_type: String,
+    /// The row type, when the operation has `x-gcore-pagination`.
+    pub item_type: Option<String>,
+    /// Whether the operation has `x-gcore-csv`.
+    pub csv: bool,
+}
+
 /// The generator's view of the spec.
 #[derive(Debug, Clone, Default)]
 pub struct SpecModel {
@@ -110,6 +127,7 @@ pub struct SpecModel {
     pub open_unions: Vec<OpenUnion>,
     pub csv_operations: Vec<CsvOperation>,
     pub paged_operations: Vec<PagedOperation>,
+    pub body_operations: Vec<BodyOperation>,
 }
 
 fn unsupported(location: impl Into<String>, message: impl Into<String>) -> CodegenError {
@@ -216,6 +234,39 @@ impl SpecModel {
                     &location,
                 )?;
             }
+        }
+        for (path, method, op) in operations(spec) {
+            let op_id = op.operation_id.clone().unwrap_or_default();
+            let location = format!("operation {op_id} ({method} {path})");
+            let body = body_ref(op, &location);
+            let response = success_ref(op, &location);
+            let (Ok(body_type), Ok(response_type)) = (body, response) else {
+                continue;
+            };
+            if method != "post" || !op.parameters.is_empty() {
+                continue;
+            }
+            let method_name = match op.extensions.get("x-gcore-method") {
+                Some(name) => name
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| unsupported(&location, "x-gcore-method must be a string"))?,
+                None => op_id.strip_prefix("get_").unwrap_or(&op_id).to_string(),
+            };
+            model.body_operations.push(BodyOperation {
+                operation_id: op_id.clone(),
+                method: method_name,
+                path: path.to_string(),
+                summary: op.summary.clone(),
+                body_type,
+                response_type,
+                item_type: model
+                    .paged_operations
+                    .iter()
+                    .find(|p| p.operation_id == op_id)
+                    .map(|p| p.item_type.clone()),
+                csv: model.csv_operations.iter().any(|c| c.operation_id == op_id),
+            });
         }
         Ok(model)
     }

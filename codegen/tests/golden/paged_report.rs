@@ -1080,6 +1080,66 @@ impl Client {
         }
     }
 }
+/// The methods users call, one set per operation with a JSON body: checked input, retries,
+/// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
+impl crate::Client {
+    /// A paged report (`POST /reports`, `get_report`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_report`.
+    pub async fn report<B>(&self, body: B) -> Result<types::ReportPage, crate::Error>
+    where
+        B: TryInto<types::ReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::ReportRequest = crate::client::prepare("get_report", body)?;
+        Ok(
+            crate::client::call(
+                    "get_report",
+                    self.generated().get_report().body(body).send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
+    /// A paged report: every row, across pages, as a stream (see [`crate::pagination`] for what is checked). Invalid input is the stream's only item.
+    pub fn report_stream<B>(
+        &self,
+        body: B,
+        options: crate::PageOptions,
+    ) -> ::futures::stream::BoxStream<'static, Result<open::Row, crate::Error>>
+    where
+        B: TryInto<types::ReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        self.paginate(body, options)
+    }
+    /// A paged report as CSV bytes, exactly as the server sent them.
+    pub async fn report_csv<B>(&self, body: B) -> Result<::bytes::Bytes, crate::Error>
+    where
+        B: TryInto<types::ReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let body: types::ReportRequest = crate::client::prepare("get_report", body)?;
+        let response = crate::client::call_bytes(
+                "get_report",
+                self.generated().get_report_csv(&body),
+            )
+            .await?;
+        crate::client::collect_csv("get_report", response).await
+    }
+    /// A paged report as CSV, parsed into rows.
+    pub async fn report_csv_rows<B>(
+        &self,
+        body: B,
+    ) -> Result<crate::CsvTable, crate::Error>
+    where
+        B: TryInto<types::ReportRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        let bytes = self.report_csv(body).await?;
+        crate::parse_csv("get_report", &bytes)
+    }
+}
 /// A parameter of an operation in [`OPERATIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ApiParameter {
