@@ -556,6 +556,142 @@ impl Client {
         }
     }
 }
+/// Checks from the spec's `CostReportDetailedRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::CostReportDetailedRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::After("time_from"),
+            },
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Minimum(1f64),
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Int64,
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Minimum(0f64),
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Int64,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+/// Checks from the spec's `CostReportAggregatedRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::CostReportAggregatedRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::After("time_from"),
+            },
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::Year4,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+/// Checks from the spec's `CostReportMonthlyRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::CostReportMonthlyRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::After("time_from"),
+            },
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::Year4,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+/// Checks from the spec's `UsageReportRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::UsageReportRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::After("time_from"),
+            },
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Minimum(1f64),
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Int64,
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Minimum(0f64),
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Int64,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+/// Checks from the spec's `ReservationPricingRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::ReservationPricingRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "resources",
+                check: crate::validate::Check::MinItems(1u64),
+            },
+            crate::validate::FieldCheck {
+                path: "resources[].resource_value",
+                check: crate::validate::Check::Between(1f64, 100f64),
+            },
+            crate::validate::FieldCheck {
+                path: "resources[].resource_value",
+                check: crate::validate::Check::Int64,
+            },
+            crate::validate::FieldCheck {
+                path: "client_id",
+                check: crate::validate::Check::Int64,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
 /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
 impl crate::Client {

@@ -72,7 +72,18 @@ async fn checks_run_before_any_request() {
     let empty = types::ReservationPricingRequest::builder()
         .period(types::ReservationPeriod::Months12)
         .resources(vec![]);
-    assert!(invalid(client.reservation_prices(1, empty).await).contains("at least one resource"));
+    assert_eq!(
+        invalid(client.reservation_prices(1, empty).await),
+        "get_reservation_prices: resources must have at least 1 item(s)"
+    );
+    // Checks come from the spec: `x-gcore-checks` orders the period, nothing is sent.
+    let backwards = types::CostReportAggregatedRequest::builder()
+        .time_from(at("2024-09-01T00:00:00Z"))
+        .time_to(at("2024-08-01T00:00:00Z"));
+    assert_eq!(
+        invalid(client.aggregated_cost_report(backwards).await),
+        "get_aggregated_cost_report: time_to (2024-08-01T00:00:00+00:00) must be after time_from (2024-09-01T00:00:00+00:00)"
+    );
 
     let too_long = ReservationQuery::new(at("2024-01-01T00:00:00Z"), at("2024-03-01T00:00:00Z"));
     assert_eq!(

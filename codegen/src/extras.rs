@@ -41,6 +41,26 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(|op| client_methods(op, model))
         .collect::<Vec<_>>();
+    // Every schema some operation takes as its JSON body gets its checks.
+    let mut checked: Vec<&str> = Vec::new();
+    for (_, _, op) in crate::model::operations(spec) {
+        let body = op
+            .request_body
+            .as_ref()
+            .and_then(|b| b.as_item())
+            .and_then(|b| b.content.get("application/json"))
+            .and_then(|m| m.schema.as_ref());
+        if let Some(openapiv3::ReferenceOr::Reference { reference }) = body
+            && let Some(name) = ref_name(reference)
+            && !checked.contains(&name)
+        {
+            checked.push(name);
+        }
+    }
+    let validations = checked
+        .iter()
+        .map(|name| validate_impl(spec, name))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
         /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
         /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
@@ -55,6 +75,8 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         }
 
         #(#pagers)*
+
+        #(#validations)*
 
         /// The methods users call, one set per operation with a JSON body: checked input, retries,
         /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
@@ -643,6 +665,156 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
         #stream
         #csv
     }
+}
+
+/// `impl Validate` for a request type: the checks its schema asks for, run before anything is sent.
+fn validate_impl(spec: &OpenAPI, name: &str) -> Result<TokenStream, CodegenError> {
+    let mut checks = Vec::new();
+    if let Some(schema) = component(spec, name) {
+        field_checks(spec, schema, "", 0, &mut checks)?;
+    }
+    let ty = ident(name);
+    let docs = doc(&format!(
+        "Checks from the spec's `{name}` schema (its constraints and `x-gcore-checks`)."
+    ));
+    let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
+    Ok(quote! {
+        #docs
+        impl crate::validate::Validate for types::#ty {
+            fn validate(&self) -> Result<(), String> {
+                const CHECKS: &[crate::validate::FieldCheck] = &[
+                    #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+                ];
+                crate::validate::check_fields(self, CHECKS)
+            }
+        }
+    })
+}
+
+fn component<'a>(spec: &'a OpenAPI, name: &str) -> Option<&'a openapiv3::Schema> {
+    spec.components.as_ref()?.schemas.get(name)?.as_item()
+}
+
+/// A property's schema, through a `$ref` to a component.
+fn resolve<'a>(
+    spec: &'a OpenAPI,
+    schema: &'a openapiv3::ReferenceOr<Box<openapiv3::Schema>>,
+) -> Option<&'a openapiv3::Schema> {
+    match schema {
+        openapiv3::ReferenceOr::Item(item) => Some(item),
+        openapiv3::ReferenceOr::Reference { reference } => component(spec, ref_name(reference)?),
+    }
+}
+
+/// The checks of an object schema's fields (nested objects and array items included, three levels
+/// deep), and its `x-gcore-checks`.
+fn field_checks(
+    spec: &OpenAPI,
+    schema: &openapiv3::Schema,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(String, TokenStream)>,
+) -> Result<(), CodegenError> {
+    use openapiv3::{SchemaKind, Type, VariantOrUnknownOrEmpty};
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return Ok(());
+    };
+    if let Some(rules) = schema.schema_data.extensions.get("x-gcore-checks") {
+        for rule in rules.as_array().into_iter().flatten() {
+            let field = rule.get("field").and_then(|v| v.as_str());
+            let path = field.map(|f| format!("{prefix}{f}"));
+            match (
+                path,
+                rule.get("after"),
+                rule.get("within-days-of"),
+                rule.get("days"),
+            ) {
+                (Some(path), Some(after), None, None) => {
+                    let after = after.as_str().unwrap_or_default();
+                    out.push((path, quote! { After(#after) }));
+                }
+                (Some(path), None, Some(start), Some(days)) => {
+                    let start = start.as_str().unwrap_or_default();
+                    let days = days.as_i64().unwrap_or_default();
+                    out.push((path, quote! { WithinDaysOf(#start, #days) }));
+                }
+                _ => {
+                    return Err(CodegenError::Unsupported {
+                        location: format!("x-gcore-checks of {prefix}"),
+                        message: format!(
+                            "{rule}: a check is {{field, after}} or {{field, within-days-of, days}}"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if depth > 3 {
+        return Ok(());
+    }
+    for (name, property) in &object.properties {
+        let Some(property) = resolve(spec, property) else {
+            continue;
+        };
+        let path = format!("{prefix}{name}");
+        match &property.schema_kind {
+            SchemaKind::Type(Type::Integer(i)) => {
+                let (min, max) = (i.minimum.map(|m| m as f64), i.maximum.map(|m| m as f64));
+                out.extend(bounds(&path, min, max));
+                if matches!(
+                    &i.format,
+                    VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64)
+                ) {
+                    out.push((path.clone(), quote! { Int64 }));
+                }
+            }
+            SchemaKind::Type(Type::Number(n)) => out.extend(bounds(&path, n.minimum, n.maximum)),
+            SchemaKind::Type(Type::String(text)) => {
+                if matches!(
+                    &text.format,
+                    VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
+                ) {
+                    out.push((path.clone(), quote! { Year4 }));
+                }
+                if let Some(min) = text.min_length {
+                    let min = min as u64;
+                    out.push((path.clone(), quote! { MinLength(#min) }));
+                }
+                if let Some(max) = text.max_length {
+                    let max = max as u64;
+                    out.push((path.clone(), quote! { MaxLength(#max) }));
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(min) = array.min_items {
+                    let min = min as u64;
+                    out.push((path.clone(), quote! { MinItems(#min) }));
+                }
+                if let Some(max) = array.max_items {
+                    let max = max as u64;
+                    out.push((path.clone(), quote! { MaxItems(#max) }));
+                }
+                if let Some(items) = array.items.as_ref().and_then(|i| resolve(spec, i)) {
+                    field_checks(spec, items, &format!("{path}[]."), depth + 1, out)?;
+                }
+            }
+            SchemaKind::Type(Type::Object(_)) => {
+                field_checks(spec, property, &format!("{path}."), depth + 1, out)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn bounds(path: &str, min: Option<f64>, max: Option<f64>) -> Option<(String, TokenStream)> {
+    let check = match (min, max) {
+        (Some(min), Some(max)) => quote! { Between(#min, #max) },
+        (Some(min), None) => quote! { Minimum(#min) },
+        (None, Some(max)) => quote! { Maximum(#max) },
+        (None, None) => return None,
+    };
+    Some((path.to_string(), check))
 }
 
 fn type_path(name: &str, model: &SpecModel) -> TokenStream {

@@ -1080,6 +1080,34 @@ impl Client {
         }
     }
 }
+/// Checks from the spec's `ReportRequest` schema (its constraints and `x-gcore-checks`).
+impl crate::validate::Validate for types::ReportRequest {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Minimum(1f64),
+            },
+            crate::validate::FieldCheck {
+                path: "limit",
+                check: crate::validate::Check::Int64,
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Minimum(0f64),
+            },
+            crate::validate::FieldCheck {
+                path: "offset",
+                check: crate::validate::Check::Int64,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
 /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
 impl crate::Client {
