@@ -534,6 +534,36 @@ fn error_type(spec: &OpenAPI) -> Result<Ident, CodegenError> {
         })
 }
 
+/// The body of a hand-shaped generated method: POST `json` to `path` with this `Accept`, through the
+/// client's hooks (auth, retries, tracing), and read a success with `on_success`.
+fn send_through_hooks(
+    path: &str,
+    operation_id: &str,
+    accept: &str,
+    json: TokenStream,
+    on_success: TokenStream,
+) -> TokenStream {
+    quote! {
+        let url = format!("{}{}", self.baseurl, #path);
+        let mut request = self
+            .client
+            .post(url)
+            .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static(#accept))
+            .json(&#json)
+            .build()?;
+        let info = OperationInfo { operation_id: #operation_id };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => #on_success,
+            400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+
 fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
     let method = format_ident!("{}_csv", op.operation_id);
     let operation_id = format!("{}_csv", op.operation_id);
@@ -541,6 +571,13 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
     let path = &op.path;
     let field = &op.field;
     let value = &op.value;
+    let send = send_through_hooks(
+        path,
+        &operation_id,
+        "text/csv",
+        quote! { json },
+        quote! { Ok(ResponseValue::stream(response)) },
+    );
     let docs = doc(&format!(
         "{}, as CSV: sends the request with `{field}: {value}` and `Accept: text/csv`.\n\n\
          The answer is streamed; nothing is parsed. `POST {path}`",
@@ -559,23 +596,7 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
                 }
                 None => return Err(Error::InvalidRequest("request body is not a JSON object".to_string())),
             }
-            let url = format!("{}{}", self.baseurl, #path);
-            let mut request = self
-                .client
-                .post(url)
-                .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("text/csv"))
-                .json(&json)
-                .build()?;
-            let info = OperationInfo { operation_id: #operation_id };
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            #send
         }
     }
 }
@@ -848,6 +869,13 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
         op.limit, op.offset, op.count, op.items
     ));
     let raw_method = format_ident!("{}_rows", op.operation_id);
+    let send = send_through_hooks(
+        &op.path,
+        &op.operation_id,
+        "application/json",
+        quote! { body },
+        quote! { ResponseValue::from_response(response).await },
+    );
     let common_item = match model.open_unions.iter().find(|u| u.name == op.item_type) {
         Some(union) => {
             let common = format_ident!("{}Common", union.name);
@@ -921,23 +949,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
                 &self,
                 body: types::#body_type,
             ) -> Result<ResponseValue<crate::pagination::RowsPage<types::#body_type, T>>, Error<types::#error_type>> {
-                let url = format!("{}{}", self.baseurl, #path);
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
-                    .json(&body)
-                    .build()?;
-                let info = OperationInfo { operation_id: #operation_id };
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
-                    400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+                #send
             }
         }
     }
