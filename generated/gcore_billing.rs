@@ -921,6 +921,54 @@ impl crate::Client {
     {
         self.paginate(body, options)
     }
+    /// Price a reservation before making it (`POST /cloud/v1/pricing/{region_id}/billing_reservation`, `get_reservation_prices`).
+    ///
+    /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_reservation_prices`.
+    pub async fn reservation_prices<B>(
+        &self,
+        region_id: u64,
+        body: B,
+    ) -> Result<types::ReservationPricing, crate::Error>
+    where
+        B: TryInto<types::ReservationPricingRequest>,
+        B::Error: ::std::fmt::Display,
+    {
+        const PARAMETER_CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "region_id",
+                check: crate::validate::Check::Minimum(1f64),
+            },
+            crate::validate::FieldCheck {
+                path: "region_id",
+                check: crate::validate::Check::Int64,
+            },
+        ];
+        crate::validate::check_fields(
+                &::serde_json::json!({ "region_id" : region_id }),
+                PARAMETER_CHECKS,
+            )
+            .map_err(|message| crate::Error::InvalidRequest {
+                operation: "get_reservation_prices",
+                message,
+            })?;
+        let body: types::ReservationPricingRequest = crate::client::prepare(
+            "get_reservation_prices",
+            body,
+        )?;
+        Ok(
+            crate::client::call(
+                    "get_reservation_prices",
+                    self
+                        .generated()
+                        .get_reservation_prices()
+                        .region_id(region_id)
+                        .body(body)
+                        .send(),
+                )
+                .await?
+                .into_inner(),
+        )
+    }
 }
 /// A parameter of an operation in [`OPERATIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

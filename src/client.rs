@@ -574,40 +574,6 @@ impl Client {
         &self.raw
     }
 
-    /// Prices of a prospective reservation in `region_id` (`POST /cloud/v1/pricing/{region_id}/billing_reservation`).
-    pub async fn reservation_prices<B>(
-        &self,
-        region_id: u64,
-        body: B,
-    ) -> Result<types::ReservationPricing, Error>
-    where
-        B: TryInto<types::ReservationPricingRequest>,
-        B::Error: fmt::Display,
-    {
-        const OP: &str = "get_reservation_prices";
-        let region = std::num::NonZeroU64::new(region_id).ok_or_else(|| Error::InvalidRequest {
-            operation: OP,
-            message: "region_id must be greater than 0".into(),
-        })?;
-        crate::validate::int64("region_id", region_id).map_err(|message| {
-            Error::InvalidRequest {
-                operation: OP,
-                message,
-            }
-        })?;
-        let body: types::ReservationPricingRequest = prepare(OP, body)?;
-        Ok(call(
-            OP,
-            self.raw
-                .get_reservation_prices()
-                .region_id(region)
-                .body(body)
-                .send(),
-        )
-        .await?
-        .into_inner())
-    }
-
     /// Reservations active in a period (`GET /cloud/v2/reservations`).
     pub async fn list_billing_reservations(
         &self,

@@ -67,7 +67,7 @@ async fn checks_run_before_any_request() {
     );
     assert_eq!(
         invalid(client.reservation_prices(0, pricing(1)).await),
-        "get_reservation_prices: region_id must be greater than 0"
+        "get_reservation_prices: region_id must be 1 or more, got 0"
     );
     let empty = types::ReservationPricingRequest::builder()
         .period(types::ReservationPeriod::Months12)

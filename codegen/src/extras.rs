@@ -601,6 +601,45 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
     }
 }
 
+/// A body operation's path parameters: the method's arguments, their checks (from their schemas,
+/// run before anything is sent), and the builder calls that set them.
+fn path_parameters(op: &BodyOperation) -> (Vec<TokenStream>, TokenStream, Vec<TokenStream>) {
+    if op.path_parameters.is_empty() {
+        return (Vec::new(), TokenStream::new(), Vec::new());
+    }
+    let operation_id = &op.operation_id;
+    let mut arguments = Vec::new();
+    let mut setters = Vec::new();
+    let mut checks = Vec::new();
+    let mut names = Vec::new();
+    for parameter in &op.path_parameters {
+        let name = ident(&parameter.name);
+        let ty = if parameter.signed {
+            quote! { i64 }
+        } else {
+            quote! { u64 }
+        };
+        arguments.push(quote! { #name: #ty });
+        setters.push(quote! { .#name(#name) });
+        names.push((parameter.name.clone(), name));
+        let spec = OpenAPI::default();
+        // An inline integer schema refers to nothing (an empty spec resolves all it needs) and its
+        // checks cannot fail to build.
+        let _ = property_checks(&spec, &parameter.name, &parameter.schema, 0, &mut checks);
+    }
+    let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
+    let keys = names.iter().map(|(key, _)| key);
+    let values = names.iter().map(|(_, value)| value);
+    let parameter_checks = quote! {
+        const PARAMETER_CHECKS: &[crate::validate::FieldCheck] = &[
+            #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+        ];
+        crate::validate::check_fields(&::serde_json::json!({ #(#keys: #values),* }), PARAMETER_CHECKS)
+            .map_err(|message| crate::Error::InvalidRequest { operation: #operation_id, message })?;
+    };
+    (arguments, parameter_checks, setters)
+}
+
 /// A body operation's `Client` methods: the call, and `_stream`, `_csv`, `_csv_rows` where the
 /// spec says it pages or has a CSV form.
 fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
@@ -615,15 +654,17 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
          checked before anything is sent, and errors are [`crate::Error`]s naming `{operation_id}`."
     ));
     let method_ident = ident(operation_id);
+    let (arguments, parameter_checks, setters) = path_parameters(op);
     let plain = quote! {
         #docs
-        pub async fn #method<B>(&self, body: B) -> Result<#response_type, crate::Error>
+        pub async fn #method<B>(&self, #(#arguments,)* body: B) -> Result<#response_type, crate::Error>
         where
             B: TryInto<types::#body_type>,
             B::Error: ::std::fmt::Display,
         {
+            #parameter_checks
             let body: types::#body_type = crate::client::prepare(#operation_id, body)?;
-            Ok(crate::client::call(#operation_id, self.generated().#method_ident().body(body).send())
+            Ok(crate::client::call(#operation_id, self.generated().#method_ident()#(#setters)*.body(body).send())
                 .await?
                 .into_inner())
         }
@@ -736,7 +777,7 @@ fn field_checks(
     depth: usize,
     out: &mut Vec<(String, TokenStream)>,
 ) -> Result<(), CodegenError> {
-    use openapiv3::{SchemaKind, Type, VariantOrUnknownOrEmpty};
+    use openapiv3::{SchemaKind, Type};
     let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
         return Ok(());
     };
@@ -774,56 +815,68 @@ fn field_checks(
         return Ok(());
     }
     for (name, property) in &object.properties {
-        let Some(property) = resolve(spec, property) else {
-            continue;
-        };
-        let path = format!("{prefix}{name}");
-        match &property.schema_kind {
-            SchemaKind::Type(Type::Integer(i)) => {
-                let (min, max) = (i.minimum.map(|m| m as f64), i.maximum.map(|m| m as f64));
-                out.extend(bounds(&path, min, max));
-                if matches!(
-                    &i.format,
-                    VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64)
-                ) {
-                    out.push((path.clone(), quote! { Int64 }));
-                }
-            }
-            SchemaKind::Type(Type::Number(n)) => out.extend(bounds(&path, n.minimum, n.maximum)),
-            SchemaKind::Type(Type::String(text)) => {
-                if matches!(
-                    &text.format,
-                    VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
-                ) {
-                    out.push((path.clone(), quote! { Year4 }));
-                }
-                if let Some(min) = text.min_length {
-                    let min = min as u64;
-                    out.push((path.clone(), quote! { MinLength(#min) }));
-                }
-                if let Some(max) = text.max_length {
-                    let max = max as u64;
-                    out.push((path.clone(), quote! { MaxLength(#max) }));
-                }
-            }
-            SchemaKind::Type(Type::Array(array)) => {
-                if let Some(min) = array.min_items {
-                    let min = min as u64;
-                    out.push((path.clone(), quote! { MinItems(#min) }));
-                }
-                if let Some(max) = array.max_items {
-                    let max = max as u64;
-                    out.push((path.clone(), quote! { MaxItems(#max) }));
-                }
-                if let Some(items) = array.items.as_ref().and_then(|i| resolve(spec, i)) {
-                    field_checks(spec, items, &format!("{path}[]."), depth + 1, out)?;
-                }
-            }
-            SchemaKind::Type(Type::Object(_)) => {
-                field_checks(spec, property, &format!("{path}."), depth + 1, out)?;
-            }
-            _ => {}
+        if let Some(property) = resolve(spec, property) {
+            property_checks(spec, &format!("{prefix}{name}"), property, depth, out)?;
         }
+    }
+    Ok(())
+}
+
+/// The checks one field's schema asks for, at `path`.
+fn property_checks(
+    spec: &OpenAPI,
+    path: &str,
+    property: &openapiv3::Schema,
+    depth: usize,
+    out: &mut Vec<(String, TokenStream)>,
+) -> Result<(), CodegenError> {
+    use openapiv3::{SchemaKind, Type, VariantOrUnknownOrEmpty};
+    let path = path.to_string();
+    match &property.schema_kind {
+        SchemaKind::Type(Type::Integer(i)) => {
+            let (min, max) = (i.minimum.map(|m| m as f64), i.maximum.map(|m| m as f64));
+            out.extend(bounds(&path, min, max));
+            if matches!(
+                &i.format,
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64)
+            ) {
+                out.push((path.clone(), quote! { Int64 }));
+            }
+        }
+        SchemaKind::Type(Type::Number(n)) => out.extend(bounds(&path, n.minimum, n.maximum)),
+        SchemaKind::Type(Type::String(text)) => {
+            if matches!(
+                &text.format,
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
+            ) {
+                out.push((path.clone(), quote! { Year4 }));
+            }
+            if let Some(min) = text.min_length {
+                let min = min as u64;
+                out.push((path.clone(), quote! { MinLength(#min) }));
+            }
+            if let Some(max) = text.max_length {
+                let max = max as u64;
+                out.push((path.clone(), quote! { MaxLength(#max) }));
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(min) = array.min_items {
+                let min = min as u64;
+                out.push((path.clone(), quote! { MinItems(#min) }));
+            }
+            if let Some(max) = array.max_items {
+                let max = max as u64;
+                out.push((path.clone(), quote! { MaxItems(#max) }));
+            }
+            if let Some(items) = array.items.as_ref().and_then(|i| resolve(spec, i)) {
+                field_checks(spec, items, &format!("{path}[]."), depth + 1, out)?;
+            }
+        }
+        SchemaKind::Type(Type::Object(_)) => {
+            field_checks(spec, property, &format!("{path}."), depth + 1, out)?;
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -118,6 +118,17 @@ pub struct BodyOperation {
     pub item_type: Option<String>,
     /// Whether the operation has `x-gcore-csv`.
     pub csv: bool,
+    /// Its path parameters (integers), in order: each is a method argument before the body.
+    pub path_parameters: Vec<PathParameter>,
+}
+
+/// An integer path parameter: a `u64` argument (`i64` when the schema allows negatives), checked by
+/// its schema before anything is sent.
+#[derive(Debug, Clone)]
+pub struct PathParameter {
+    pub name: String,
+    pub signed: bool,
+    pub schema: openapiv3::Schema,
 }
 
 /// The generator's view of the spec.
@@ -243,8 +254,45 @@ impl SpecModel {
             let (Ok(body_type), Ok(response_type)) = (body, response) else {
                 continue;
             };
-            if method != "post" || !op.parameters.is_empty() {
+            if method != "post" {
                 continue;
+            }
+            let mut path_parameters = Vec::new();
+            for parameter in &op.parameters {
+                let parameter = parameter.as_item().ok_or_else(|| {
+                    unsupported(&location, "parameters must be written inline, not $ref'd")
+                })?;
+                let openapiv3::Parameter::Path { parameter_data, .. } = parameter else {
+                    return Err(unsupported(
+                        &location,
+                        "a POST with a JSON body may have path parameters only",
+                    ));
+                };
+                let schema = match &parameter_data.format {
+                    openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                        schema
+                    }
+                    _ => {
+                        return Err(unsupported(
+                            &location,
+                            format!(
+                                "path parameter {} needs an inline schema",
+                                parameter_data.name
+                            ),
+                        ));
+                    }
+                };
+                let SchemaKind::Type(Type::Integer(integer)) = &schema.schema_kind else {
+                    return Err(unsupported(
+                        &location,
+                        format!("path parameter {} must be an integer", parameter_data.name),
+                    ));
+                };
+                path_parameters.push(PathParameter {
+                    name: parameter_data.name.clone(),
+                    signed: integer.minimum.is_none_or(|m| m < 0),
+                    schema: schema.clone(),
+                });
             }
             let method_name = match op.extensions.get("x-gcore-method") {
                 Some(name) => name
@@ -266,6 +314,7 @@ impl SpecModel {
                     .find(|p| p.operation_id == op_id)
                     .map(|p| p.item_type.clone()),
                 csv: model.csv_operations.iter().any(|c| c.operation_id == op_id),
+                path_parameters,
             });
         }
         Ok(model)
