@@ -692,6 +692,108 @@ impl crate::validate::Validate for types::ReservationPricingRequest {
         crate::validate::check_fields(self, CHECKS)
     }
 }
+/// The query of `list_billing_reservations` (`GET /cloud/v2/reservations`), one field per query parameter of the spec.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+pub struct ReservationQuery {
+    /// Start of the period (ISO 8601). The period may span at most 31 days.
+    pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
+    /// End of the period (ISO 8601).
+    pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
+    /// Only reservations of this billing metric.
+    /// Not sent when `None`.
+    pub metric_name: Option<String>,
+    /// Sort key and direction.
+    /// Not sent when `None`.
+    pub order_by: Option<types::ListBillingReservationsOrderBy>,
+    /// Only reservations in this region.
+    /// Not sent when `None`.
+    pub region_id: Option<u64>,
+    /// Include reservations that are no longer active.
+    /// Not sent when `None`.
+    pub show_inactive: Option<bool>,
+}
+impl ReservationQuery {
+    /// A query with the required parameters set and the others left out.
+    pub fn new(
+        time_from: ::chrono::DateTime<::chrono::offset::Utc>,
+        time_to: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            time_from,
+            time_to,
+            metric_name: None,
+            order_by: None,
+            region_id: None,
+            show_inactive: None,
+        }
+    }
+}
+impl crate::validate::Validate for ReservationQuery {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "time_from",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::Year4,
+            },
+            crate::validate::FieldCheck {
+                path: "region_id",
+                check: crate::validate::Check::Minimum(1f64),
+            },
+            crate::validate::FieldCheck {
+                path: "region_id",
+                check: crate::validate::Check::Int64,
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::After("time_from"),
+            },
+            crate::validate::FieldCheck {
+                path: "time_to",
+                check: crate::validate::Check::WithinDaysOf("time_from", 31i64),
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+impl crate::Client {
+    /// List reservations with their configuration and prices (`GET /cloud/v2/reservations`, `list_billing_reservations`).
+    ///
+    /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+    pub async fn list_billing_reservations(
+        &self,
+        query: ReservationQuery,
+    ) -> Result<types::BillingReservations, crate::Error> {
+        crate::validate::Validate::validate(&query)
+            .map_err(|message| crate::Error::InvalidRequest {
+                operation: "list_billing_reservations",
+                message,
+            })?;
+        let mut request = self.generated().list_billing_reservations();
+        request = request.time_from(query.time_from);
+        request = request.time_to(query.time_to);
+        if let Some(value) = query.metric_name {
+            request = request.metric_name(value);
+        }
+        if let Some(value) = query.order_by {
+            request = request.order_by(value);
+        }
+        if let Some(value) = query.region_id {
+            request = request.region_id(value);
+        }
+        if let Some(value) = query.show_inactive {
+            request = request.show_inactive(value);
+        }
+        Ok(
+            crate::client::call("list_billing_reservations", request.send())
+                .await?
+                .into_inner(),
+        )
+    }
+}
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
 /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
 impl crate::Client {

@@ -284,40 +284,6 @@ impl CsvTable {
     }
 }
 
-/// Query of [`Client::list_billing_reservations`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReservationQuery {
-    /// Start of the period (at most 31 days long).
-    pub time_from: chrono::DateTime<chrono::Utc>,
-    /// End of the period.
-    pub time_to: chrono::DateTime<chrono::Utc>,
-    /// Only this billing metric.
-    pub metric_name: Option<String>,
-    /// Sort order.
-    pub order_by: Option<types::ListBillingReservationsOrderBy>,
-    /// Only this region.
-    pub region_id: Option<u64>,
-    /// Include reservations that are no longer active (not sent when `None`).
-    pub show_inactive: Option<bool>,
-}
-
-impl ReservationQuery {
-    /// Reservations active between `time_from` and `time_to`.
-    pub fn new(
-        time_from: chrono::DateTime<chrono::Utc>,
-        time_to: chrono::DateTime<chrono::Utc>,
-    ) -> Self {
-        Self {
-            time_from,
-            time_to,
-            metric_name: None,
-            order_by: None,
-            region_id: None,
-            show_inactive: None,
-        }
-    }
-}
-
 /// Turns a request (or its builder) into the checked request type.
 pub(crate) fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
 where
@@ -572,36 +538,6 @@ impl Client {
     /// errors are progenitor's own.
     pub fn generated(&self) -> &GeneratedClient {
         &self.raw
-    }
-
-    /// Reservations active in a period (`GET /cloud/v2/reservations`).
-    pub async fn list_billing_reservations(
-        &self,
-        query: ReservationQuery,
-    ) -> Result<types::BillingReservations, Error> {
-        const OP: &str = "list_billing_reservations";
-        query.validate().map_err(|message| Error::InvalidRequest {
-            operation: OP,
-            message,
-        })?;
-        let mut request = self
-            .raw
-            .list_billing_reservations()
-            .time_from(query.time_from)
-            .time_to(query.time_to);
-        if let Some(metric) = query.metric_name {
-            request = request.metric_name(metric);
-        }
-        if let Some(order) = query.order_by {
-            request = request.order_by(order);
-        }
-        if let Some(region) = query.region_id.and_then(std::num::NonZeroU64::new) {
-            request = request.region_id(region);
-        }
-        if let Some(show) = query.show_inactive {
-            request = request.show_inactive(show);
-        }
-        Ok(call(OP, request.send()).await?.into_inner())
     }
 
     /// Calls any operation of the spec by its `operationId` ([`crate::OPERATIONS`] lists them), with

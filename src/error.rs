@@ -133,7 +133,7 @@ impl Error {
     }
 
     /// This error and each of its causes, once each, joined with `: ` (what `anyhow`'s `{:#}` prints):
-    /// `get_detailed_cost_report: network error: error sending request ...: connection refused`.
+    /// `<operationId>: network error: error sending request ...: connection refused`.
     pub fn full_message(&self) -> String {
         let mut text = self.to_string();
         let mut source = std::error::Error::source(self);

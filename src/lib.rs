@@ -17,8 +17,8 @@ pub mod hooks;
 pub mod pagination;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, CsvTable, DEFAULT_BASE_URL, ReservationQuery, parse_csv};
+pub use client::{Client, ClientBuilder, CsvTable, DEFAULT_BASE_URL, parse_csv};
 pub use error::{Error, is_retryable_status};
-pub use generated::{ApiOperation, ApiParameter, OPERATIONS, types};
+pub use generated::{ApiOperation, ApiParameter, OPERATIONS, ReservationQuery, types};
 pub use hooks::RetryPolicy;
 pub use pagination::PageOptions;

@@ -1,50 +1,15 @@
 //! Checks made before any request is sent. The spec's types already enforce what they can
 //! (`limit >= 1` is a `NonZeroU64`, `year_month` is a pattern-checked string, enums are enums). For
-//! every request body schema the generator writes an `impl Validate` from the schema's constraints
-//! and its `x-gcore-checks` ([`Check`], [`check_fields`]): nothing here is written per operation
-//! except the query of `list_billing_reservations` ([`ReservationQuery`]), which is still hand-made.
+//! every request body schema, and every GET's query struct, the generator writes an `impl Validate`
+//! from the schemas' constraints and the `x-gcore-checks` of the schema or operation ([`Check`],
+//! [`check_fields`]): nothing here is written per operation.
 
 use chrono::{DateTime, Utc};
-
-use crate::client::ReservationQuery;
 
 /// A request that can be checked before it is sent.
 pub trait Validate {
     /// `Err` with a sentence saying what is wrong.
     fn validate(&self) -> Result<(), String>;
-}
-
-/// A time the API can read: RFC 3339 has four-digit years, so 0000 to 9999 (chrono would write a
-/// later year as `+10000-...`).
-pub(crate) fn rfc3339_time(field: &str, at: &DateTime<Utc>) -> Result<(), String> {
-    use chrono::Datelike;
-    if !(0..=9999).contains(&at.year()) {
-        return Err(format!(
-            "{field} must be between years 0000 and 9999 (RFC 3339), got year {}",
-            at.year()
-        ));
-    }
-    Ok(())
-}
-
-/// An integer the spec types as int64, given as u64: it must fit.
-pub(crate) fn int64(field: &str, value: u64) -> Result<(), String> {
-    if i64::try_from(value).is_err() {
-        return Err(format!(
-            "{field} must be at most {} (int64), got {value}",
-            i64::MAX
-        ));
-    }
-    Ok(())
-}
-
-fn time_range(from: &DateTime<Utc>, to: &DateTime<Utc>) -> Result<(), String> {
-    rfc3339_time("time_from", from)?;
-    rfc3339_time("time_to", to)?;
-    if to <= from {
-        return Err(format!("time_to ({to}) must be after time_from ({from})"));
-    }
-    Ok(())
 }
 
 /// What the spec asks of one field of a request, checked before it is sent. The generator writes
@@ -224,21 +189,5 @@ fn check_one(
             }
         }
         _ => Ok(()),
-    }
-}
-
-impl Validate for ReservationQuery {
-    fn validate(&self) -> Result<(), String> {
-        time_range(&self.time_from, &self.time_to)?;
-        if self.time_to - self.time_from > chrono::Duration::days(31) {
-            return Err("the period may span at most 31 days".into());
-        }
-        if let Some(region) = self.region_id {
-            if region == 0 {
-                return Err("region_id must be greater than 0".into());
-            }
-            int64("region_id", region)?;
-        }
-        Ok(())
     }
 }

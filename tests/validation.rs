@@ -88,7 +88,7 @@ async fn checks_run_before_any_request() {
     let too_long = ReservationQuery::new(at("2024-01-01T00:00:00Z"), at("2024-03-01T00:00:00Z"));
     assert_eq!(
         invalid(client.list_billing_reservations(too_long).await),
-        "list_billing_reservations: the period may span at most 31 days"
+        "list_billing_reservations: time_to must be at most 31 days after time_from"
     );
 
     assert!(

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use crate::CodegenError;
 use crate::model::{
     BodyOperation, Column, ColumnKind, CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion,
-    PagedOperation, SpecModel, ref_name,
+    PagedOperation, QueryKind, QueryOperation, SpecModel, ref_name,
 };
 
 /// All extras, as one token stream of items.
@@ -57,6 +57,11 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
             checked.push(name);
         }
     }
+    let queries = model
+        .query_operations
+        .iter()
+        .map(|op| query_operation(op, model))
+        .collect::<Result<Vec<_>, _>>()?;
     let validations = checked
         .iter()
         .map(|name| validate_impl(spec, name))
@@ -77,6 +82,8 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         #(#pagers)*
 
         #(#validations)*
+
+        #(#queries)*
 
         /// The methods users call, one set per operation with a JSON body: checked input, retries,
         /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
@@ -782,34 +789,7 @@ fn field_checks(
         return Ok(());
     };
     if let Some(rules) = schema.schema_data.extensions.get("x-gcore-checks") {
-        for rule in rules.as_array().into_iter().flatten() {
-            let field = rule.get("field").and_then(|v| v.as_str());
-            let path = field.map(|f| format!("{prefix}{f}"));
-            match (
-                path,
-                rule.get("after"),
-                rule.get("within-days-of"),
-                rule.get("days"),
-            ) {
-                (Some(path), Some(after), None, None) => {
-                    let after = after.as_str().unwrap_or_default();
-                    out.push((path, quote! { After(#after) }));
-                }
-                (Some(path), None, Some(start), Some(days)) => {
-                    let start = start.as_str().unwrap_or_default();
-                    let days = days.as_i64().unwrap_or_default();
-                    out.push((path, quote! { WithinDaysOf(#start, #days) }));
-                }
-                _ => {
-                    return Err(CodegenError::Unsupported {
-                        location: format!("x-gcore-checks of {prefix}"),
-                        message: format!(
-                            "{rule}: a check is {{field, after}} or {{field, within-days-of, days}}"
-                        ),
-                    });
-                }
-            }
-        }
+        extension_checks(rules, prefix, out)?;
     }
     if depth > 3 {
         return Ok(());
@@ -879,6 +859,139 @@ fn property_checks(
         _ => {}
     }
     Ok(())
+}
+
+/// `x-gcore-checks`: `{field, after}` and `{field, within-days-of, days}` rules between fields.
+fn extension_checks(
+    rules: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<(String, TokenStream)>,
+) -> Result<(), CodegenError> {
+    for rule in rules.as_array().into_iter().flatten() {
+        let field = rule.get("field").and_then(|v| v.as_str());
+        let path = field.map(|f| format!("{prefix}{f}"));
+        match (
+            path,
+            rule.get("after"),
+            rule.get("within-days-of"),
+            rule.get("days"),
+        ) {
+            (Some(path), Some(after), None, None) => {
+                let after = after.as_str().unwrap_or_default();
+                out.push((path, quote! { After(#after) }));
+            }
+            (Some(path), None, Some(start), Some(days)) => {
+                let start = start.as_str().unwrap_or_default();
+                let days = days.as_i64().unwrap_or_default();
+                out.push((path, quote! { WithinDaysOf(#start, #days) }));
+            }
+            _ => {
+                return Err(CodegenError::Unsupported {
+                    location: format!("x-gcore-checks of {prefix}"),
+                    message: format!(
+                        "{rule}: a check is {{field, after}} or {{field, within-days-of, days}}"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A GET's query struct (its fields, a constructor taking the required ones, its checks) and the
+/// `Client` method that takes it.
+fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+    let query_type = ident(&op.query_type);
+    let operation_id = &op.operation_id;
+    let method = ident(&op.method);
+    let generated = ident(operation_id);
+    let response_type = type_path(&op.response_type, model);
+    let what = op.summary.as_deref().unwrap_or(operation_id);
+    let path = &op.path;
+    let mut fields = Vec::new();
+    let mut required_arguments = Vec::new();
+    let mut initial = Vec::new();
+    let mut setters = Vec::new();
+    let mut checks = Vec::new();
+    let empty = OpenAPI::default();
+    for parameter in &op.parameters {
+        let name = ident(&parameter.name);
+        let ty = match &parameter.kind {
+            QueryKind::DateTime => quote! { ::chrono::DateTime<::chrono::offset::Utc> },
+            QueryKind::Text => quote! { String },
+            QueryKind::Enum(name) => {
+                let name = ident(name);
+                quote! { types::#name }
+            }
+            QueryKind::Unsigned => quote! { u64 },
+            QueryKind::Signed => quote! { i64 },
+            QueryKind::Boolean => quote! { bool },
+        };
+        let docs = doc(parameter.description.as_deref().unwrap_or(""));
+        property_checks(&empty, &parameter.name, &parameter.schema, 0, &mut checks)?;
+        if parameter.required {
+            fields.push(quote! { #docs pub #name: #ty });
+            required_arguments.push(quote! { #name: #ty });
+            initial.push(quote! { #name });
+            setters.push(quote! { request = request.#name(query.#name); });
+        } else {
+            let note = doc("Not sent when `None`.");
+            fields.push(quote! { #docs #note pub #name: Option<#ty> });
+            initial.push(quote! { #name: None });
+            setters.push(quote! {
+                if let Some(value) = query.#name {
+                    request = request.#name(value);
+                }
+            });
+        }
+    }
+    if let Some(rules) = &op.checks {
+        extension_checks(rules, "", &mut checks)?;
+    }
+    let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
+    let struct_docs = doc(&format!(
+        "The query of `{operation_id}` (`GET {path}`), one field per query parameter of the spec."
+    ));
+    let method_docs = doc(&format!(
+        "{what} (`GET {path}`, `{operation_id}`).\n\nThe query is checked before anything is sent \
+         (its parameters' schemas and the operation's `x-gcore-checks`)."
+    ));
+    Ok(quote! {
+        #struct_docs
+        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        pub struct #query_type {
+            #(#fields,)*
+        }
+
+        impl #query_type {
+            /// A query with the required parameters set and the others left out.
+            pub fn new(#(#required_arguments),*) -> Self {
+                Self { #(#initial,)* }
+            }
+        }
+
+        impl crate::validate::Validate for #query_type {
+            fn validate(&self) -> Result<(), String> {
+                const CHECKS: &[crate::validate::FieldCheck] = &[
+                    #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+                ];
+                crate::validate::check_fields(self, CHECKS)
+            }
+        }
+
+        impl crate::Client {
+            #method_docs
+            pub async fn #method(&self, query: #query_type) -> Result<#response_type, crate::Error> {
+                crate::validate::Validate::validate(&query).map_err(|message| crate::Error::InvalidRequest {
+                    operation: #operation_id,
+                    message,
+                })?;
+                let mut request = self.generated().#generated();
+                #(#setters)*
+                Ok(crate::client::call(#operation_id, request.send()).await?.into_inner())
+            }
+        }
+    })
 }
 
 fn bounds(path: &str, min: Option<f64>, max: Option<f64>) -> Option<(String, TokenStream)> {

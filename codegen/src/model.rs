@@ -131,6 +131,44 @@ pub struct PathParameter {
     pub schema: openapiv3::Schema,
 }
 
+/// A `GET` whose input is query parameters: a generated query struct (`x-gcore-query-type`, or
+/// `<Method>Query`) with a constructor taking the required ones, checks from the parameters' schemas
+/// and the operation's `x-gcore-checks`, and a `Client` method taking it.
+#[derive(Debug, Clone)]
+pub struct QueryOperation {
+    pub operation_id: String,
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub response_type: String,
+    pub query_type: String,
+    pub parameters: Vec<QueryParameter>,
+    /// The operation's `x-gcore-checks`, as written.
+    pub checks: Option<serde_json::Value>,
+}
+
+/// One query parameter and the Rust type of its field.
+#[derive(Debug, Clone)]
+pub struct QueryParameter {
+    pub name: String,
+    pub description: Option<String>,
+    pub required: bool,
+    pub kind: QueryKind,
+    pub schema: openapiv3::Schema,
+}
+
+/// The Rust type of a query parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryKind {
+    DateTime,
+    Text,
+    /// An inline string enum: progenitor's type `<OperationId><Parameter>` in `types`.
+    Enum(String),
+    Unsigned,
+    Signed,
+    Boolean,
+}
+
 /// The generator's view of the spec.
 #[derive(Debug, Clone, Default)]
 pub struct SpecModel {
@@ -139,6 +177,7 @@ pub struct SpecModel {
     pub csv_operations: Vec<CsvOperation>,
     pub paged_operations: Vec<PagedOperation>,
     pub body_operations: Vec<BodyOperation>,
+    pub query_operations: Vec<QueryOperation>,
 }
 
 fn unsupported(location: impl Into<String>, message: impl Into<String>) -> CodegenError {
@@ -146,6 +185,35 @@ fn unsupported(location: impl Into<String>, message: impl Into<String>) -> Codeg
         location: location.into(),
         message: message.into(),
     }
+}
+
+/// A `Client` method's name: `x-gcore-method`, or the operationId without a leading `get_`.
+fn method_name(
+    op: &openapiv3::Operation,
+    op_id: &str,
+    location: &str,
+) -> Result<String, CodegenError> {
+    match op.extensions.get("x-gcore-method") {
+        Some(name) => name
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| unsupported(location, "x-gcore-method must be a string")),
+        None => Ok(op_id.strip_prefix("get_").unwrap_or(op_id).to_string()),
+    }
+}
+
+/// `list_billing_reservations` → `ListBillingReservations`, `order_by` → `OrderBy`.
+fn pascal(name: &str) -> String {
+    name.split(['_', '-'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `#/components/schemas/Foo` → `Foo`.
@@ -294,13 +362,7 @@ impl SpecModel {
                     schema: schema.clone(),
                 });
             }
-            let method_name = match op.extensions.get("x-gcore-method") {
-                Some(name) => name
-                    .as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| unsupported(&location, "x-gcore-method must be a string"))?,
-                None => op_id.strip_prefix("get_").unwrap_or(&op_id).to_string(),
-            };
+            let method_name = method_name(op, &op_id, &location)?;
             model.body_operations.push(BodyOperation {
                 operation_id: op_id.clone(),
                 method: method_name,
@@ -315,6 +377,107 @@ impl SpecModel {
                     .map(|p| p.item_type.clone()),
                 csv: model.csv_operations.iter().any(|c| c.operation_id == op_id),
                 path_parameters,
+            });
+        }
+        for (path, method, op) in operations(spec) {
+            if method != "get" || op.request_body.is_some() {
+                continue;
+            }
+            let op_id = op.operation_id.clone().unwrap_or_default();
+            let location = format!("operation {op_id} ({method} {path})");
+            let response_type = success_ref(op, &location)?;
+            let method_name = method_name(op, &op_id, &location)?;
+            let mut parameters = Vec::new();
+            for parameter in &op.parameters {
+                let parameter = parameter.as_item().ok_or_else(|| {
+                    unsupported(&location, "parameters must be written inline, not $ref'd")
+                })?;
+                let openapiv3::Parameter::Query { parameter_data, .. } = parameter else {
+                    return Err(unsupported(
+                        &location,
+                        "a GET may have query parameters only",
+                    ));
+                };
+                let name = &parameter_data.name;
+                let openapiv3::ParameterSchemaOrContent::Schema(reference_or_schema) =
+                    &parameter_data.format
+                else {
+                    return Err(unsupported(
+                        &location,
+                        format!("query parameter {name} needs a schema"),
+                    ));
+                };
+                // A `$ref` to a string enum is that named type (open enums are re-exported in `types`).
+                let (schema, named) = match reference_or_schema {
+                    ReferenceOr::Item(schema) => (schema, None),
+                    ReferenceOr::Reference { reference } => {
+                        let target = ref_name(reference)
+                            .and_then(|n| component(spec, n).map(|s| (s, n)))
+                            .ok_or_else(|| {
+                                unsupported(
+                                    &location,
+                                    format!("query parameter {name}: {reference} not found"),
+                                )
+                            })?;
+                        (target.0, Some(target.1.to_string()))
+                    }
+                };
+                let kind = match &schema.schema_kind {
+                    SchemaKind::Type(Type::String(text))
+                        if !text.enumeration.is_empty() && named.is_some() =>
+                    {
+                        QueryKind::Enum(named.clone().unwrap_or_default())
+                    }
+                    SchemaKind::Type(Type::String(text)) if !text.enumeration.is_empty() => {
+                        QueryKind::Enum(format!("{}{}", pascal(&op_id), pascal(name)))
+                    }
+                    SchemaKind::Type(Type::String(text))
+                        if matches!(
+                            &text.format,
+                            openapiv3::VariantOrUnknownOrEmpty::Item(
+                                openapiv3::StringFormat::DateTime
+                            )
+                        ) =>
+                    {
+                        QueryKind::DateTime
+                    }
+                    SchemaKind::Type(Type::String(_)) => QueryKind::Text,
+                    SchemaKind::Type(Type::Integer(i)) if i.minimum.is_some_and(|m| m >= 0) => {
+                        QueryKind::Unsigned
+                    }
+                    SchemaKind::Type(Type::Integer(_)) => QueryKind::Signed,
+                    SchemaKind::Type(Type::Boolean(_)) => QueryKind::Boolean,
+                    _ => {
+                        return Err(unsupported(
+                            &location,
+                            format!("query parameter {name}: unsupported type"),
+                        ));
+                    }
+                };
+                parameters.push(QueryParameter {
+                    name: name.clone(),
+                    description: parameter_data.description.clone(),
+                    required: parameter_data.required,
+                    kind,
+                    schema: schema.clone(),
+                });
+            }
+            let query_type = match op.extensions.get("x-gcore-query-type") {
+                Some(name) => name
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| unsupported(&location, "x-gcore-query-type must be a string"))?,
+                None => format!("{}Query", pascal(&method_name)),
+            };
+            model.query_operations.push(QueryOperation {
+                operation_id: op_id.clone(),
+                method: method_name,
+                path: path.to_string(),
+                summary: op.summary.clone(),
+                response_type,
+                query_type,
+                parameters,
+                checks: op.extensions.get("x-gcore-checks").cloned(),
             });
         }
         Ok(model)

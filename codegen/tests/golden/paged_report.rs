@@ -1108,6 +1108,51 @@ impl crate::validate::Validate for types::ReportRequest {
         crate::validate::check_fields(self, CHECKS)
     }
 }
+/// The query of `list_things` (`GET /things`), one field per query parameter of the spec.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+pub struct ListThingsQuery {
+    pub since: ::chrono::DateTime<::chrono::offset::Utc>,
+    /// Not sent when `None`.
+    pub unit: Option<types::Unit>,
+}
+impl ListThingsQuery {
+    /// A query with the required parameters set and the others left out.
+    pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self { since, unit: None }
+    }
+}
+impl crate::validate::Validate for ListThingsQuery {
+    fn validate(&self) -> Result<(), String> {
+        const CHECKS: &[crate::validate::FieldCheck] = &[
+            crate::validate::FieldCheck {
+                path: "since",
+                check: crate::validate::Check::Year4,
+            },
+        ];
+        crate::validate::check_fields(self, CHECKS)
+    }
+}
+impl crate::Client {
+    /// Things since a time (`GET /things`, `list_things`).
+    ///
+    /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+    pub async fn list_things(
+        &self,
+        query: ListThingsQuery,
+    ) -> Result<types::Things, crate::Error> {
+        crate::validate::Validate::validate(&query)
+            .map_err(|message| crate::Error::InvalidRequest {
+                operation: "list_things",
+                message,
+            })?;
+        let mut request = self.generated().list_things();
+        request = request.since(query.since);
+        if let Some(value) = query.unit {
+            request = request.unit(value);
+        }
+        Ok(crate::client::call("list_things", request.send()).await?.into_inner())
+    }
+}
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
 /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
 impl crate::Client {
