@@ -107,6 +107,11 @@ fn values_at<'a>(
     }
 }
 
+/// A length as u64 (lossless wherever usize is at most 64 bits; saturating elsewhere).
+fn widen(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 fn number(value: &serde_json::Value) -> Option<f64> {
     value.as_f64()
 }
@@ -136,23 +141,23 @@ fn check_one(
         Check::Int64 if value.is_u64() && value.as_i64().is_none() => {
             fail(format!("at most {} (int64)", i64::MAX))
         }
-        Check::MinItems(min) if value.as_array().is_some_and(|a| (a.len() as u64) < min) => {
+        Check::MinItems(min) if value.as_array().is_some_and(|a| widen(a.len()) < min) => {
             Err(format!("{path} must have at least {min} item(s)"))
         }
-        Check::MaxItems(max) if value.as_array().is_some_and(|a| (a.len() as u64) > max) => {
+        Check::MaxItems(max) if value.as_array().is_some_and(|a| widen(a.len()) > max) => {
             Err(format!("{path} must have at most {max} item(s)"))
         }
         Check::MinLength(min)
             if value
                 .as_str()
-                .is_some_and(|s| (s.chars().count() as u64) < min) =>
+                .is_some_and(|s| widen(s.chars().count()) < min) =>
         {
             Err(format!("{path} must have at least {min} character(s)"))
         }
         Check::MaxLength(max)
             if value
                 .as_str()
-                .is_some_and(|s| (s.chars().count() as u64) > max) =>
+                .is_some_and(|s| widen(s.chars().count()) > max) =>
         {
             Err(format!("{path} must have at most {max} character(s)"))
         }
