@@ -372,187 +372,220 @@ impl Client {
         }
     }
 }
-/// `get_detailed_cost_report` pages with `limit`/`offset` and reports `count`; its rows are `results`.
-impl crate::pagination::PagedRequest for types::CostReportDetailedRequest {
-    type Page = types::CostReportDetailed;
-    type Item = open::CostReportResource;
-    type Error = types::ErrorResponse;
-    const OPERATION_ID: &'static str = "get_detailed_cost_report";
-    fn limit(&self) -> u64 {
-        self.limit.map_or(10u64, |limit| limit.get())
-    }
-    fn offset(&self) -> i64 {
-        self.offset.unwrap_or(0)
-    }
-    fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
-        let mut next = self.clone();
-        next.limit = Some(
-            ::std::convert::TryFrom::try_from(limit)
-                .map_err(|_| {
-                    format!("{} {limit} is out of range", "get_detailed_cost_report")
-                })?,
-        );
-        next.offset = Some(
-            ::std::convert::TryFrom::try_from(offset)
-                .map_err(|_| {
-                    format!("{} {offset} is out of range", "get_detailed_cost_report")
-                })?,
-        );
-        Ok(next)
-    }
-    fn fetch(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
-    > + Send + '_ {
-        client.get_detailed_cost_report().body(body).send()
-    }
-    fn count(page: &Self::Page) -> i64 {
-        page.count
-    }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
-        page.results
-    }
-}
-impl crate::pagination::PagedRows for types::CostReportDetailedRequest {
-    const COUNT_FIELD: &'static str = "count";
-    const ITEMS_FIELD: &'static str = "results";
-    type CommonItem = open::CostReportResourceCommon;
-    fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<crate::pagination::RowsPage<Self, T>>,
-            Error<Self::Error>,
-        >,
-    > + Send + '_ {
-        client.get_detailed_cost_report_rows::<T>(body)
-    }
-}
-impl Client {
-    /// Detailed cost report, one row per resource: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/cost_report/resources`
-    pub async fn get_detailed_cost_report_rows<T: ::serde::de::DeserializeOwned>(
-        &self,
-        body: types::CostReportDetailedRequest,
-    ) -> Result<
-        ResponseValue<crate::pagination::RowsPage<types::CostReportDetailedRequest, T>>,
-        Error<types::ErrorResponse>,
-    > {
-        let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "get_detailed_cost_report",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
+/// The paged operations (those with `x-gcore-pagination`), one marker type each, named after
+/// the `Client` method: what [`crate::Client::paginate`] and [`crate::Client::count`] take as
+/// their type parameter. Keyed to the operation, not its request type, which several
+/// operations may share.
+pub mod paged {
+    use super::*;
+    /// The `get_detailed_cost_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `results`.
+    pub enum DetailedCostReport {}
+    impl crate::pagination::PagedOperation for DetailedCostReport {
+        type Body = types::CostReportDetailedRequest;
+        type Page = types::CostReportDetailed;
+        type Item = open::CostReportResource;
+        type Error = types::ErrorResponse;
+        const OPERATION_ID: &'static str = "get_detailed_cost_report";
+        fn limit(body: &Self::Body) -> u64 {
+            body.limit.map_or(10u64, |limit| limit.get())
+        }
+        fn offset(body: &Self::Body) -> i64 {
+            body.offset.unwrap_or(0)
+        }
+        fn with_window(
+            body: &Self::Body,
+            limit: u64,
+            offset: u64,
+        ) -> Result<Self::Body, String> {
+            let mut next = body.clone();
+            next.limit = Some(
+                ::std::convert::TryFrom::try_from(limit)
+                    .map_err(|_| {
+                        format!("{} {limit} is out of range", "get_detailed_cost_report")
+                    })?,
+            );
+            next.offset = Some(
+                ::std::convert::TryFrom::try_from(offset)
+                    .map_err(|_| {
+                        format!(
+                            "{} {offset} is out of range", "get_detailed_cost_report"
+                        )
+                    })?,
+            );
+            Ok(next)
+        }
+        fn fetch(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
+        > + Send + '_ {
+            client.get_detailed_cost_report().body(body).send()
+        }
+        fn count(page: &Self::Page) -> i64 {
+            page.count
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.results
         }
     }
-}
-/// `get_usage_report` pages with `limit`/`offset` and reports `count`; its rows are `resources`.
-impl crate::pagination::PagedRequest for types::UsageReportRequest {
-    type Page = types::UsageReport;
-    type Item = open::UsageReportResource;
-    type Error = types::ErrorResponse;
-    const OPERATION_ID: &'static str = "get_usage_report";
-    fn limit(&self) -> u64 {
-        self.limit.map_or(10u64, |limit| limit.get())
+    impl crate::pagination::PagedRows for DetailedCostReport {
+        const COUNT_FIELD: &'static str = "count";
+        const ITEMS_FIELD: &'static str = "results";
+        type CommonItem = open::CostReportResourceCommon;
+        fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                Error<Self::Error>,
+            >,
+        > + Send + '_ {
+            client.get_detailed_cost_report_rows::<T>(body)
+        }
     }
-    fn offset(&self) -> i64 {
-        self.offset.unwrap_or(0)
-    }
-    fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
-        let mut next = self.clone();
-        next.limit = Some(
-            ::std::convert::TryFrom::try_from(limit)
-                .map_err(|_| format!("{} {limit} is out of range", "get_usage_report"))?,
-        );
-        next.offset = Some(
-            ::std::convert::TryFrom::try_from(offset)
-                .map_err(|_| format!("{} {offset} is out of range", "get_usage_report"))?,
-        );
-        Ok(next)
-    }
-    fn fetch(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
-    > + Send + '_ {
-        client.get_usage_report().body(body).send()
-    }
-    fn count(page: &Self::Page) -> i64 {
-        page.count
-    }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
-        page.resources
-    }
-}
-impl crate::pagination::PagedRows for types::UsageReportRequest {
-    const COUNT_FIELD: &'static str = "count";
-    const ITEMS_FIELD: &'static str = "resources";
-    type CommonItem = open::UsageReportResourceCommon;
-    fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<crate::pagination::RowsPage<Self, T>>,
-            Error<Self::Error>,
-        >,
-    > + Send + '_ {
-        client.get_usage_report_rows::<T>(body)
-    }
-}
-impl Client {
-    /// Usage report, resources and totals without prices: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/usage_report`
-    pub async fn get_usage_report_rows<T: ::serde::de::DeserializeOwned>(
-        &self,
-        body: types::UsageReportRequest,
-    ) -> Result<
-        ResponseValue<crate::pagination::RowsPage<types::UsageReportRequest, T>>,
-        Error<types::ErrorResponse>,
-    > {
-        let url = format!("{}{}", self.baseurl, "/cloud/v1/usage_report");
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "get_usage_report",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+    impl Client {
+        /// Detailed cost report, one row per resource: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/cost_report/resources`
+        pub async fn get_detailed_cost_report_rows<T: ::serde::de::DeserializeOwned>(
+            &self,
+            body: types::CostReportDetailedRequest,
+        ) -> Result<
+            ResponseValue<crate::pagination::RowsPage<DetailedCostReport, T>>,
+            Error<types::ErrorResponse>,
+        > {
+            let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_detailed_cost_report",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                400..=599 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// The `get_usage_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `resources`.
+    pub enum UsageReport {}
+    impl crate::pagination::PagedOperation for UsageReport {
+        type Body = types::UsageReportRequest;
+        type Page = types::UsageReport;
+        type Item = open::UsageReportResource;
+        type Error = types::ErrorResponse;
+        const OPERATION_ID: &'static str = "get_usage_report";
+        fn limit(body: &Self::Body) -> u64 {
+            body.limit.map_or(10u64, |limit| limit.get())
+        }
+        fn offset(body: &Self::Body) -> i64 {
+            body.offset.unwrap_or(0)
+        }
+        fn with_window(
+            body: &Self::Body,
+            limit: u64,
+            offset: u64,
+        ) -> Result<Self::Body, String> {
+            let mut next = body.clone();
+            next.limit = Some(
+                ::std::convert::TryFrom::try_from(limit)
+                    .map_err(|_| {
+                        format!("{} {limit} is out of range", "get_usage_report")
+                    })?,
+            );
+            next.offset = Some(
+                ::std::convert::TryFrom::try_from(offset)
+                    .map_err(|_| {
+                        format!("{} {offset} is out of range", "get_usage_report")
+                    })?,
+            );
+            Ok(next)
+        }
+        fn fetch(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
+        > + Send + '_ {
+            client.get_usage_report().body(body).send()
+        }
+        fn count(page: &Self::Page) -> i64 {
+            page.count
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.resources
+        }
+    }
+    impl crate::pagination::PagedRows for UsageReport {
+        const COUNT_FIELD: &'static str = "count";
+        const ITEMS_FIELD: &'static str = "resources";
+        type CommonItem = open::UsageReportResourceCommon;
+        fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                Error<Self::Error>,
+            >,
+        > + Send + '_ {
+            client.get_usage_report_rows::<T>(body)
+        }
+    }
+    impl Client {
+        /// Usage report, resources and totals without prices: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /cloud/v1/usage_report`
+        pub async fn get_usage_report_rows<T: ::serde::de::DeserializeOwned>(
+            &self,
+            body: types::UsageReportRequest,
+        ) -> Result<
+            ResponseValue<crate::pagination::RowsPage<UsageReport, T>>,
+            Error<types::ErrorResponse>,
+        > {
+            let url = format!("{}{}", self.baseurl, "/cloud/v1/usage_report");
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_usage_report",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                400..=599 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
 }
@@ -692,106 +725,111 @@ impl crate::validate::Validate for types::ReservationPricingRequest {
         crate::validate::check_fields(self, CHECKS)
     }
 }
-/// The query of `list_billing_reservations` (`GET /cloud/v2/reservations`), one field per query parameter of the spec.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
-pub struct ReservationQuery {
-    /// Start of the period (ISO 8601). The period may span at most 31 days.
-    pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
-    /// End of the period (ISO 8601).
-    pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
-    /// Only reservations of this billing metric.
-    /// Not sent when `None`.
-    pub metric_name: Option<String>,
-    /// Sort key and direction.
-    /// Not sent when `None`.
-    pub order_by: Option<types::ListBillingReservationsOrderBy>,
-    /// Only reservations in this region.
-    /// Not sent when `None`.
-    pub region_id: Option<u64>,
-    /// Include reservations that are no longer active.
-    /// Not sent when `None`.
-    pub show_inactive: Option<bool>,
-}
-impl ReservationQuery {
-    /// A query with the required parameters set and the others left out.
-    pub fn new(
-        time_from: ::chrono::DateTime<::chrono::offset::Utc>,
-        time_to: ::chrono::DateTime<::chrono::offset::Utc>,
-    ) -> Self {
-        Self {
-            time_from,
-            time_to,
-            metric_name: None,
-            order_by: None,
-            region_id: None,
-            show_inactive: None,
+/// The query structs of the `GET` operations (`x-gcore-query-type`), with their `Client`
+/// methods. Re-exported at the crate root.
+pub mod queries {
+    use super::*;
+    /// The query of `list_billing_reservations` (`GET /cloud/v2/reservations`), one field per query parameter of the spec.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    pub struct ReservationQuery {
+        /// Start of the period (ISO 8601). The period may span at most 31 days.
+        pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// End of the period (ISO 8601).
+        pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Only reservations of this billing metric.
+        /// Not sent when `None`.
+        pub metric_name: Option<String>,
+        /// Sort key and direction.
+        /// Not sent when `None`.
+        pub order_by: Option<types::ListBillingReservationsOrderBy>,
+        /// Only reservations in this region.
+        /// Not sent when `None`.
+        pub region_id: Option<u64>,
+        /// Include reservations that are no longer active.
+        /// Not sent when `None`.
+        pub show_inactive: Option<bool>,
+    }
+    impl ReservationQuery {
+        /// A query with the required parameters set and the others left out.
+        pub fn new(
+            time_from: ::chrono::DateTime<::chrono::offset::Utc>,
+            time_to: ::chrono::DateTime<::chrono::offset::Utc>,
+        ) -> Self {
+            Self {
+                time_from,
+                time_to,
+                metric_name: None,
+                order_by: None,
+                region_id: None,
+                show_inactive: None,
+            }
         }
     }
-}
-impl crate::validate::Validate for ReservationQuery {
-    fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
-                path: "time_from",
-                check: crate::validate::Check::Year4,
-            },
-            crate::validate::FieldCheck {
-                path: "time_to",
-                check: crate::validate::Check::Year4,
-            },
-            crate::validate::FieldCheck {
-                path: "region_id",
-                check: crate::validate::Check::Minimum(1f64),
-            },
-            crate::validate::FieldCheck {
-                path: "region_id",
-                check: crate::validate::Check::Int64,
-            },
-            crate::validate::FieldCheck {
-                path: "time_to",
-                check: crate::validate::Check::After("time_from"),
-            },
-            crate::validate::FieldCheck {
-                path: "time_to",
-                check: crate::validate::Check::WithinDaysOf("time_from", 31i64),
-            },
-        ];
-        crate::validate::check_fields(self, CHECKS)
+    impl crate::validate::Validate for ReservationQuery {
+        fn validate(&self) -> Result<(), String> {
+            const CHECKS: &[crate::validate::FieldCheck] = &[
+                crate::validate::FieldCheck {
+                    path: "time_from",
+                    check: crate::validate::Check::Year4,
+                },
+                crate::validate::FieldCheck {
+                    path: "time_to",
+                    check: crate::validate::Check::Year4,
+                },
+                crate::validate::FieldCheck {
+                    path: "region_id",
+                    check: crate::validate::Check::Minimum(1f64),
+                },
+                crate::validate::FieldCheck {
+                    path: "region_id",
+                    check: crate::validate::Check::Int64,
+                },
+                crate::validate::FieldCheck {
+                    path: "time_to",
+                    check: crate::validate::Check::After("time_from"),
+                },
+                crate::validate::FieldCheck {
+                    path: "time_to",
+                    check: crate::validate::Check::WithinDaysOf("time_from", 31i64),
+                },
+            ];
+            crate::validate::check_fields(self, CHECKS)
+        }
     }
-}
-impl crate::Client {
-    /// List reservations with their configuration and prices (`GET /cloud/v2/reservations`, `list_billing_reservations`).
-    ///
-    /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
-    pub async fn list_billing_reservations(
-        &self,
-        query: ReservationQuery,
-    ) -> Result<types::BillingReservations, crate::Error> {
-        crate::validate::Validate::validate(&query)
-            .map_err(|message| crate::Error::InvalidRequest {
-                operation: "list_billing_reservations",
-                message,
-            })?;
-        let mut request = self.generated().list_billing_reservations();
-        request = request.time_from(query.time_from);
-        request = request.time_to(query.time_to);
-        if let Some(value) = query.metric_name {
-            request = request.metric_name(value);
+    impl crate::Client {
+        /// List reservations with their configuration and prices (`GET /cloud/v2/reservations`, `list_billing_reservations`).
+        ///
+        /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        pub async fn list_billing_reservations(
+            &self,
+            query: ReservationQuery,
+        ) -> Result<types::BillingReservations, crate::Error> {
+            crate::validate::Validate::validate(&query)
+                .map_err(|message| crate::Error::InvalidRequest {
+                    operation: "list_billing_reservations",
+                    message,
+                })?;
+            let mut request = self.generated().list_billing_reservations();
+            request = request.time_from(query.time_from);
+            request = request.time_to(query.time_to);
+            if let Some(value) = query.metric_name {
+                request = request.metric_name(value);
+            }
+            if let Some(value) = query.order_by {
+                request = request.order_by(value);
+            }
+            if let Some(value) = query.region_id {
+                request = request.region_id(value);
+            }
+            if let Some(value) = query.show_inactive {
+                request = request.show_inactive(value);
+            }
+            Ok(
+                crate::client::call("list_billing_reservations", request.send())
+                    .await?
+                    .into_inner(),
+            )
         }
-        if let Some(value) = query.order_by {
-            request = request.order_by(value);
-        }
-        if let Some(value) = query.region_id {
-            request = request.region_id(value);
-        }
-        if let Some(value) = query.show_inactive {
-            request = request.show_inactive(value);
-        }
-        Ok(
-            crate::client::call("list_billing_reservations", request.send())
-                .await?
-                .into_inner(),
-        )
     }
 }
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
@@ -834,7 +872,7 @@ impl crate::Client {
         B: TryInto<types::CostReportDetailedRequest>,
         B::Error: ::std::fmt::Display,
     {
-        self.paginate(body, options)
+        self.paginate::<paged::DetailedCostReport, B>(body, options)
     }
     /// Detailed cost report, one row per resource as CSV bytes, exactly as the server sent them.
     pub async fn detailed_cost_report_csv<B>(
@@ -1021,7 +1059,7 @@ impl crate::Client {
         B: TryInto<types::UsageReportRequest>,
         B::Error: ::std::fmt::Display,
     {
-        self.paginate(body, options)
+        self.paginate::<paged::UsageReport, B>(body, options)
     }
     /// Price a reservation before making it (`POST /cloud/v1/pricing/{region_id}/billing_reservation`, `get_reservation_prices`).
     ///

@@ -75,6 +75,18 @@ impl ::std::fmt::Display for BillingValueUnit {
         f.write_str(self.as_str())
     }
 }
+impl crate::columns::FieldValue for BillingValueUnit {
+    type Out<'a> = BillingValueUnit;
+    fn value(&self) -> Option<BillingValueUnit> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<BillingValueUnit> {
+    type Out<'a> = BillingValueUnit;
+    fn value(&self) -> Option<BillingValueUnit> {
+        self.clone()
+    }
+}
 impl ::serde::Serialize for BillingValueUnit {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -148,6 +160,18 @@ impl ::std::fmt::Display for EgressInstanceType {
         f.write_str(self.as_str())
     }
 }
+impl crate::columns::FieldValue for EgressInstanceType {
+    type Out<'a> = EgressInstanceType;
+    fn value(&self) -> Option<EgressInstanceType> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<EgressInstanceType> {
+    type Out<'a> = EgressInstanceType;
+    fn value(&self) -> Option<EgressInstanceType> {
+        self.clone()
+    }
+}
 impl ::serde::Serialize for EgressInstanceType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -219,6 +243,18 @@ impl ::std::str::FromStr for PriceStatus {
 impl ::std::fmt::Display for PriceStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for PriceStatus {
+    type Out<'a> = PriceStatus;
+    fn value(&self) -> Option<PriceStatus> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<PriceStatus> {
+    type Out<'a> = PriceStatus;
+    fn value(&self) -> Option<PriceStatus> {
+        self.clone()
     }
 }
 impl ::serde::Serialize for PriceStatus {
@@ -458,6 +494,49 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
         })
     }
 }
+/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+/// unknown row. One match for all the accessors below.
+macro_rules! cost_report_resource_field {
+    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+        match $row { CostReportResource::AiCluster(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::AiVirtualCluster(v) => crate ::columns::FieldValue::value(& v
+        . $field), CostReportResource::Baremetal(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::BasicVm(v) =>
+        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Backup(v) =>
+        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Container(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        CostReportResource::EgressTraffic(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportResource::ExternalIp(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::FileShare(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        CostReportResource::FloatingIp(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportResource::Functions(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportResource::FunctionCalls(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::FunctionEgressTraffic(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::Image(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::Inference(v) =>
+        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Instance(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        CostReportResource::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportResource::LogIndex(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportResource::Snapshot(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::Volume(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlPooler(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlMemory(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlPublicNetwork(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlCpu(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportResource::DbaasPostgresqlVolume(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportResource::Unknown(raw) =>
+        ($unknown) (raw.get($key)), }
+    };
+}
 /// One row of a detailed cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
 /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -591,411 +670,94 @@ impl CostReportResource {
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.billing_feature_name.as_deref(),
-            Self::AiVirtualCluster(v) => v.billing_feature_name.as_deref(),
-            Self::Baremetal(v) => v.billing_feature_name.as_deref(),
-            Self::BasicVm(v) => v.billing_feature_name.as_deref(),
-            Self::Backup(v) => v.billing_feature_name.as_deref(),
-            Self::Container(v) => v.billing_feature_name.as_deref(),
-            Self::EgressTraffic(v) => v.billing_feature_name.as_deref(),
-            Self::ExternalIp(v) => v.billing_feature_name.as_deref(),
-            Self::FileShare(v) => v.billing_feature_name.as_deref(),
-            Self::FloatingIp(v) => v.billing_feature_name.as_deref(),
-            Self::Functions(v) => v.billing_feature_name.as_deref(),
-            Self::FunctionCalls(v) => v.billing_feature_name.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.billing_feature_name.as_deref(),
-            Self::Image(v) => v.billing_feature_name.as_deref(),
-            Self::Inference(v) => v.billing_feature_name.as_deref(),
-            Self::Instance(v) => v.billing_feature_name.as_deref(),
-            Self::LoadBalancer(v) => v.billing_feature_name.as_deref(),
-            Self::LogIndex(v) => v.billing_feature_name.as_deref(),
-            Self::Snapshot(v) => v.billing_feature_name.as_deref(),
-            Self::Volume(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.billing_feature_name.as_deref(),
-            Self::Unknown(raw) => {
-                raw.get("billing_feature_name").and_then(|v| v.as_str())
-            }
-        }
+        cost_report_resource_field!(
+            self, billing_feature_name, "billing_feature_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::AiVirtualCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::Baremetal(v) => Some(v.billing_metric_name.as_str()),
-            Self::BasicVm(v) => Some(v.billing_metric_name.as_str()),
-            Self::Backup(v) => Some(v.billing_metric_name.as_str()),
-            Self::Container(v) => Some(v.billing_metric_name.as_str()),
-            Self::EgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::ExternalIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::FileShare(v) => Some(v.billing_metric_name.as_str()),
-            Self::FloatingIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::Functions(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionCalls(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::Image(v) => Some(v.billing_metric_name.as_str()),
-            Self::Inference(v) => Some(v.billing_metric_name.as_str()),
-            Self::Instance(v) => Some(v.billing_metric_name.as_str()),
-            Self::LoadBalancer(v) => Some(v.billing_metric_name.as_str()),
-            Self::LogIndex(v) => Some(v.billing_metric_name.as_str()),
-            Self::Snapshot(v) => Some(v.billing_metric_name.as_str()),
-            Self::Volume(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_metric_name.as_str()),
-            Self::Unknown(raw) => raw.get("billing_metric_name").and_then(|v| v.as_str()),
-        }
+        cost_report_resource_field!(
+            self, billing_metric_name, "billing_metric_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value),
-            Self::AiVirtualCluster(v) => Some(v.billing_value),
-            Self::Baremetal(v) => Some(v.billing_value),
-            Self::BasicVm(v) => Some(v.billing_value),
-            Self::Backup(v) => Some(v.billing_value),
-            Self::Container(v) => Some(v.billing_value),
-            Self::EgressTraffic(v) => Some(v.billing_value),
-            Self::ExternalIp(v) => Some(v.billing_value),
-            Self::FileShare(v) => Some(v.billing_value),
-            Self::FloatingIp(v) => Some(v.billing_value),
-            Self::Functions(v) => Some(v.billing_value),
-            Self::FunctionCalls(v) => Some(v.billing_value),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value),
-            Self::Image(v) => Some(v.billing_value),
-            Self::Inference(v) => Some(v.billing_value),
-            Self::Instance(v) => Some(v.billing_value),
-            Self::LoadBalancer(v) => Some(v.billing_value),
-            Self::LogIndex(v) => Some(v.billing_value),
-            Self::Snapshot(v) => Some(v.billing_value),
-            Self::Volume(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value),
-            Self::Unknown(raw) => raw.get("billing_value").and_then(|v| v.as_f64()),
-        }
+        cost_report_resource_field!(
+            self, billing_value, "billing_value", crate ::columns::unknown_f64
+        )
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::AiVirtualCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::Baremetal(v) => Some(v.billing_value_unit.clone()),
-            Self::BasicVm(v) => Some(v.billing_value_unit.clone()),
-            Self::Backup(v) => Some(v.billing_value_unit.clone()),
-            Self::Container(v) => Some(v.billing_value_unit.clone()),
-            Self::EgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::ExternalIp(v) => Some(v.billing_value_unit.clone()),
-            Self::FileShare(v) => Some(v.billing_value_unit.clone()),
-            Self::FloatingIp(v) => Some(v.billing_value_unit.clone()),
-            Self::Functions(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionCalls(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::Image(v) => Some(v.billing_value_unit.clone()),
-            Self::Inference(v) => Some(v.billing_value_unit.clone()),
-            Self::Instance(v) => Some(v.billing_value_unit.clone()),
-            Self::LoadBalancer(v) => Some(v.billing_value_unit.clone()),
-            Self::LogIndex(v) => Some(v.billing_value_unit.clone()),
-            Self::Snapshot(v) => Some(v.billing_value_unit.clone()),
-            Self::Volume(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value_unit.clone()),
-            Self::Unknown(raw) => {
-                raw.get("billing_value_unit")
-                    .and_then(|v| v.as_str())
-                    .map(BillingValueUnit::from)
-            }
-        }
+        cost_report_resource_field!(
+            self, billing_value_unit, "billing_value_unit", crate
+            ::columns::unknown_enum:: < BillingValueUnit >
+        )
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => v.cost,
-            Self::AiVirtualCluster(v) => v.cost,
-            Self::Baremetal(v) => v.cost,
-            Self::BasicVm(v) => v.cost,
-            Self::Backup(v) => v.cost,
-            Self::Container(v) => v.cost,
-            Self::EgressTraffic(v) => v.cost,
-            Self::ExternalIp(v) => v.cost,
-            Self::FileShare(v) => v.cost,
-            Self::FloatingIp(v) => v.cost,
-            Self::Functions(v) => v.cost,
-            Self::FunctionCalls(v) => v.cost,
-            Self::FunctionEgressTraffic(v) => v.cost,
-            Self::Image(v) => v.cost,
-            Self::Inference(v) => v.cost,
-            Self::Instance(v) => v.cost,
-            Self::LoadBalancer(v) => v.cost,
-            Self::LogIndex(v) => v.cost,
-            Self::Snapshot(v) => v.cost,
-            Self::Volume(v) => v.cost,
-            Self::DbaasPostgresqlPooler(v) => v.cost,
-            Self::DbaasPostgresqlMemory(v) => v.cost,
-            Self::DbaasPostgresqlPublicNetwork(v) => v.cost,
-            Self::DbaasPostgresqlCpu(v) => v.cost,
-            Self::DbaasPostgresqlVolume(v) => v.cost,
-            Self::Unknown(raw) => raw.get("cost").and_then(|v| v.as_f64()),
-        }
+        cost_report_resource_field!(self, cost, "cost", crate ::columns::unknown_f64)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.currency.as_deref(),
-            Self::AiVirtualCluster(v) => v.currency.as_deref(),
-            Self::Baremetal(v) => v.currency.as_deref(),
-            Self::BasicVm(v) => v.currency.as_deref(),
-            Self::Backup(v) => v.currency.as_deref(),
-            Self::Container(v) => v.currency.as_deref(),
-            Self::EgressTraffic(v) => v.currency.as_deref(),
-            Self::ExternalIp(v) => v.currency.as_deref(),
-            Self::FileShare(v) => v.currency.as_deref(),
-            Self::FloatingIp(v) => v.currency.as_deref(),
-            Self::Functions(v) => v.currency.as_deref(),
-            Self::FunctionCalls(v) => v.currency.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.currency.as_deref(),
-            Self::Image(v) => v.currency.as_deref(),
-            Self::Inference(v) => v.currency.as_deref(),
-            Self::Instance(v) => v.currency.as_deref(),
-            Self::LoadBalancer(v) => v.currency.as_deref(),
-            Self::LogIndex(v) => v.currency.as_deref(),
-            Self::Snapshot(v) => v.currency.as_deref(),
-            Self::Volume(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.currency.as_deref(),
-            Self::Unknown(raw) => raw.get("currency").and_then(|v| v.as_str()),
-        }
+        cost_report_resource_field!(
+            self, currency, "currency", crate ::columns::unknown_str
+        )
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.err.as_deref(),
-            Self::AiVirtualCluster(v) => v.err.as_deref(),
-            Self::Baremetal(v) => v.err.as_deref(),
-            Self::BasicVm(v) => v.err.as_deref(),
-            Self::Backup(v) => v.err.as_deref(),
-            Self::Container(v) => v.err.as_deref(),
-            Self::EgressTraffic(v) => v.err.as_deref(),
-            Self::ExternalIp(v) => v.err.as_deref(),
-            Self::FileShare(v) => v.err.as_deref(),
-            Self::FloatingIp(v) => v.err.as_deref(),
-            Self::Functions(v) => v.err.as_deref(),
-            Self::FunctionCalls(v) => v.err.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.err.as_deref(),
-            Self::Image(v) => v.err.as_deref(),
-            Self::Inference(v) => v.err.as_deref(),
-            Self::Instance(v) => v.err.as_deref(),
-            Self::LoadBalancer(v) => v.err.as_deref(),
-            Self::LogIndex(v) => v.err.as_deref(),
-            Self::Snapshot(v) => v.err.as_deref(),
-            Self::Volume(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.err.as_deref(),
-            Self::Unknown(raw) => raw.get("err").and_then(|v| v.as_str()),
-        }
+        cost_report_resource_field!(self, err, "err", crate ::columns::unknown_str)
     }
     /// First moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        match self {
-            Self::AiCluster(v) => Some(v.first_seen),
-            Self::AiVirtualCluster(v) => Some(v.first_seen),
-            Self::Baremetal(v) => Some(v.first_seen),
-            Self::BasicVm(v) => Some(v.first_seen),
-            Self::Backup(v) => Some(v.first_seen),
-            Self::Container(v) => Some(v.first_seen),
-            Self::EgressTraffic(v) => Some(v.first_seen),
-            Self::ExternalIp(v) => Some(v.first_seen),
-            Self::FileShare(v) => Some(v.first_seen),
-            Self::FloatingIp(v) => Some(v.first_seen),
-            Self::Functions(v) => Some(v.first_seen),
-            Self::FunctionCalls(v) => Some(v.first_seen),
-            Self::FunctionEgressTraffic(v) => Some(v.first_seen),
-            Self::Image(v) => Some(v.first_seen),
-            Self::Inference(v) => Some(v.first_seen),
-            Self::Instance(v) => Some(v.first_seen),
-            Self::LoadBalancer(v) => Some(v.first_seen),
-            Self::LogIndex(v) => Some(v.first_seen),
-            Self::Snapshot(v) => Some(v.first_seen),
-            Self::Volume(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlPooler(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlMemory(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlCpu(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlVolume(v) => Some(v.first_seen),
-            Self::Unknown(raw) => {
-                raw.get("first_seen")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-            }
-        }
+        cost_report_resource_field!(
+            self, first_seen, "first_seen", crate ::columns::unknown_time
+        )
     }
     /// Last moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        match self {
-            Self::AiCluster(v) => Some(v.last_seen),
-            Self::AiVirtualCluster(v) => Some(v.last_seen),
-            Self::Baremetal(v) => Some(v.last_seen),
-            Self::BasicVm(v) => Some(v.last_seen),
-            Self::Backup(v) => Some(v.last_seen),
-            Self::Container(v) => Some(v.last_seen),
-            Self::EgressTraffic(v) => Some(v.last_seen),
-            Self::ExternalIp(v) => Some(v.last_seen),
-            Self::FileShare(v) => Some(v.last_seen),
-            Self::FloatingIp(v) => Some(v.last_seen),
-            Self::Functions(v) => Some(v.last_seen),
-            Self::FunctionCalls(v) => Some(v.last_seen),
-            Self::FunctionEgressTraffic(v) => Some(v.last_seen),
-            Self::Image(v) => Some(v.last_seen),
-            Self::Inference(v) => Some(v.last_seen),
-            Self::Instance(v) => Some(v.last_seen),
-            Self::LoadBalancer(v) => Some(v.last_seen),
-            Self::LogIndex(v) => Some(v.last_seen),
-            Self::Snapshot(v) => Some(v.last_seen),
-            Self::Volume(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlPooler(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlMemory(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlCpu(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlVolume(v) => Some(v.last_seen),
-            Self::Unknown(raw) => {
-                raw.get("last_seen")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-            }
-        }
+        cost_report_resource_field!(
+            self, last_seen, "last_seen", crate ::columns::unknown_time
+        )
     }
     /// Project that owns the resource.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.project_id),
-            Self::AiVirtualCluster(v) => Some(v.project_id),
-            Self::Baremetal(v) => Some(v.project_id),
-            Self::BasicVm(v) => Some(v.project_id),
-            Self::Backup(v) => Some(v.project_id),
-            Self::Container(v) => Some(v.project_id),
-            Self::EgressTraffic(v) => Some(v.project_id),
-            Self::ExternalIp(v) => Some(v.project_id),
-            Self::FileShare(v) => Some(v.project_id),
-            Self::FloatingIp(v) => Some(v.project_id),
-            Self::Functions(v) => Some(v.project_id),
-            Self::FunctionCalls(v) => Some(v.project_id),
-            Self::FunctionEgressTraffic(v) => Some(v.project_id),
-            Self::Image(v) => Some(v.project_id),
-            Self::Inference(v) => Some(v.project_id),
-            Self::Instance(v) => Some(v.project_id),
-            Self::LoadBalancer(v) => Some(v.project_id),
-            Self::LogIndex(v) => Some(v.project_id),
-            Self::Snapshot(v) => Some(v.project_id),
-            Self::Volume(v) => Some(v.project_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.project_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.project_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.project_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.project_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.project_id),
-            Self::Unknown(raw) => raw.get("project_id").and_then(|v| v.as_i64()),
-        }
+        cost_report_resource_field!(
+            self, project_id, "project_id", crate ::columns::unknown_i64
+        )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region),
-            Self::AiVirtualCluster(v) => Some(v.region),
-            Self::Baremetal(v) => Some(v.region),
-            Self::BasicVm(v) => Some(v.region),
-            Self::Backup(v) => Some(v.region),
-            Self::Container(v) => Some(v.region),
-            Self::EgressTraffic(v) => Some(v.region),
-            Self::ExternalIp(v) => Some(v.region),
-            Self::FileShare(v) => Some(v.region),
-            Self::FloatingIp(v) => Some(v.region),
-            Self::Functions(v) => Some(v.region),
-            Self::FunctionCalls(v) => Some(v.region),
-            Self::FunctionEgressTraffic(v) => Some(v.region),
-            Self::Image(v) => Some(v.region),
-            Self::Inference(v) => Some(v.region),
-            Self::Instance(v) => Some(v.region),
-            Self::LoadBalancer(v) => Some(v.region),
-            Self::LogIndex(v) => Some(v.region),
-            Self::Snapshot(v) => Some(v.region),
-            Self::Volume(v) => Some(v.region),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region),
-            Self::Unknown(raw) => raw.get("region").and_then(|v| v.as_i64()),
-        }
+        cost_report_resource_field!(self, region, "region", crate ::columns::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region_id),
-            Self::AiVirtualCluster(v) => Some(v.region_id),
-            Self::Baremetal(v) => Some(v.region_id),
-            Self::BasicVm(v) => Some(v.region_id),
-            Self::Backup(v) => Some(v.region_id),
-            Self::Container(v) => Some(v.region_id),
-            Self::EgressTraffic(v) => Some(v.region_id),
-            Self::ExternalIp(v) => Some(v.region_id),
-            Self::FileShare(v) => Some(v.region_id),
-            Self::FloatingIp(v) => Some(v.region_id),
-            Self::Functions(v) => Some(v.region_id),
-            Self::FunctionCalls(v) => Some(v.region_id),
-            Self::FunctionEgressTraffic(v) => Some(v.region_id),
-            Self::Image(v) => Some(v.region_id),
-            Self::Inference(v) => Some(v.region_id),
-            Self::Instance(v) => Some(v.region_id),
-            Self::LoadBalancer(v) => Some(v.region_id),
-            Self::LogIndex(v) => Some(v.region_id),
-            Self::Snapshot(v) => Some(v.region_id),
-            Self::Volume(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region_id),
-            Self::Unknown(raw) => raw.get("region_id").and_then(|v| v.as_i64()),
-        }
+        cost_report_resource_field!(
+            self, region_id, "region_id", crate ::columns::unknown_i64
+        )
     }
 }
 impl crate::columns::Columns for CostReportResource {
@@ -1225,254 +987,79 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
             #[serde(rename = "type", borrow)]
             tag: Option<::std::borrow::Cow<'a, str>>,
         }
-        type Parse = fn(&str) -> Result<CostReportResource, String>;
+        fn variant<T: ::serde::de::DeserializeOwned>(
+            text: &str,
+            tag: &str,
+        ) -> Result<T, String> {
+            ::serde_json::from_str(text)
+                .map_err(|_| {
+                    crate::error::describe_row_error::<
+                        T,
+                    >(&format!("{} with {} {tag:?}", "CostReportResource", "type"), text)
+                })
+        }
         let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+        let text = raw.get();
+        let tag: Tag<'_> = ::serde_json::from_str(text)
             .map_err(|_| D::Error::custom(
                 "CostReportResource: field `type` is not a string",
             ))?;
-        let parse: Parse = match tag.tag.as_deref() {
-            Some("ai_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::AiCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceAiCluster,
-                        >("CostReportResource with type \"ai_cluster\"", s))
-                }
-            }
+        let row = match tag.tag.as_deref() {
+            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::AiVirtualCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceAiVirtualCluster,
-                        >("CostReportResource with type \"ai_virtual_cluster\"", s))
-                }
+                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
             }
-            Some("baremetal") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Baremetal)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceBaremetal,
-                        >("CostReportResource with type \"baremetal\"", s))
-                }
-            }
-            Some("basic_vm") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::BasicVm)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceBasicVm,
-                        >("CostReportResource with type \"basic_vm\"", s))
-                }
-            }
-            Some("backup") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Backup)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceBackup,
-                        >("CostReportResource with type \"backup\"", s))
-                }
-            }
-            Some("containers") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Container)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceContainer,
-                        >("CostReportResource with type \"containers\"", s))
-                }
-            }
+            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
+            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
+            Some("backup") => variant(text, "backup").map(Self::Backup),
+            Some("containers") => variant(text, "containers").map(Self::Container),
             Some("egress_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::EgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceEgressTraffic,
-                        >("CostReportResource with type \"egress_traffic\"", s))
-                }
+                variant(text, "egress_traffic").map(Self::EgressTraffic)
             }
-            Some("external_ip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::ExternalIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceExternalIp,
-                        >("CostReportResource with type \"external_ip\"", s))
-                }
-            }
-            Some("file_share") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::FileShare)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceFileShare,
-                        >("CostReportResource with type \"file_share\"", s))
-                }
-            }
-            Some("floatingip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::FloatingIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceFloatingIp,
-                        >("CostReportResource with type \"floatingip\"", s))
-                }
-            }
-            Some("functions") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Functions)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceFunctions,
-                        >("CostReportResource with type \"functions\"", s))
-                }
-            }
+            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
+            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
+            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
+            Some("functions") => variant(text, "functions").map(Self::Functions),
             Some("functions_calls") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::FunctionCalls)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceFunctionCalls,
-                        >("CostReportResource with type \"functions_calls\"", s))
-                }
+                variant(text, "functions_calls").map(Self::FunctionCalls)
             }
             Some("functions_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::FunctionEgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceFunctionEgressTraffic,
-                        >("CostReportResource with type \"functions_traffic\"", s))
-                }
+                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
             }
-            Some("image") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Image)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceImage,
-                        >("CostReportResource with type \"image\"", s))
-                }
-            }
-            Some("inference") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Inference)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceInference,
-                        >("CostReportResource with type \"inference\"", s))
-                }
-            }
-            Some("instance") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Instance)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceInstance,
-                        >("CostReportResource with type \"instance\"", s))
-                }
-            }
+            Some("image") => variant(text, "image").map(Self::Image),
+            Some("inference") => variant(text, "inference").map(Self::Inference),
+            Some("instance") => variant(text, "instance").map(Self::Instance),
             Some("load_balancer") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::LoadBalancer)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceLoadBalancer,
-                        >("CostReportResource with type \"load_balancer\"", s))
-                }
+                variant(text, "load_balancer").map(Self::LoadBalancer)
             }
-            Some("log_index") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::LogIndex)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceLogIndex,
-                        >("CostReportResource with type \"log_index\"", s))
-                }
-            }
-            Some("snapshot") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Snapshot)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceSnapshot,
-                        >("CostReportResource with type \"snapshot\"", s))
-                }
-            }
-            Some("volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Volume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceVolume,
-                        >("CostReportResource with type \"volume\"", s))
-                }
-            }
+            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
+            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
+            Some("volume") => variant(text, "volume").map(Self::Volume),
             Some("dbaas_postgresql_connection_pooler") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::DbaasPostgresqlPooler)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceDbaasPostgresqlPooler,
-                        >(
-                            "CostReportResource with type \"dbaas_postgresql_connection_pooler\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_connection_pooler")
+                    .map(Self::DbaasPostgresqlPooler)
             }
             Some("dbaas_postgresql_memory") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::DbaasPostgresqlMemory)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceDbaasPostgresqlMemory,
-                        >("CostReportResource with type \"dbaas_postgresql_memory\"", s))
-                }
+                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
             }
             Some("dbaas_postgresql_public_network") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::DbaasPostgresqlPublicNetwork)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceDbaasPostgresqlPublicNetwork,
-                        >(
-                            "CostReportResource with type \"dbaas_postgresql_public_network\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_public_network")
+                    .map(Self::DbaasPostgresqlPublicNetwork)
             }
             Some("dbaas_postgresql_cpu") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::DbaasPostgresqlCpu)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceDbaasPostgresqlCpu,
-                        >("CostReportResource with type \"dbaas_postgresql_cpu\"", s))
-                }
+                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
             }
             Some("dbaas_postgresql_volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::DbaasPostgresqlVolume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportResourceDbaasPostgresqlVolume,
-                        >("CostReportResource with type \"dbaas_postgresql_volume\"", s))
-                }
+                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
             }
             Some(_) => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportResource::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            ::serde_json::Value,
-                        >("CostReportResource", s))
-                }
+                ::serde_json::from_str(text)
+                    .map(Self::Unknown)
+                    .map_err(|_| crate::error::describe_row_error::<
+                        ::serde_json::Value,
+                    >("CostReportResource", text))
             }
             None => {
                 return Err(
@@ -1480,7 +1067,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
                 );
             }
         };
-        parse(raw.get()).map_err(D::Error::custom)
+        row.map_err(D::Error::custom)
     }
 }
 /// A [`CostReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -1645,6 +1232,43 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
         })
     }
 }
+/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+/// unknown row. One match for all the accessors below.
+macro_rules! cost_report_total_field {
+    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+        match $row { CostReportTotal::AiCluster(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportTotal::AiVirtualCluster(v)
+        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Baremetal(v)
+        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::BasicVm(v)
+        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Backup(v) =>
+        crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Container(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        CostReportTotal::EgressTraffic(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportTotal::ExternalIp(v) => crate ::columns::FieldValue::value(& v
+        . $field), CostReportTotal::FileShare(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::FloatingIp(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportTotal::Functions(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportTotal::FunctionCalls(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        CostReportTotal::FunctionEgressTraffic(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::Image(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportTotal::Inference(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportTotal::Instance(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportTotal::LoadBalancer(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::LogIndex(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::Snapshot(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::Volume(v) => crate ::columns::FieldValue::value(& v.
+        $field), CostReportTotal::DbaasPostgresqlPooler(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        CostReportTotal::DbaasPostgresqlMemory(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
+        ::columns::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlCpu(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        CostReportTotal::DbaasPostgresqlVolume(v) => crate ::columns::FieldValue::value(&
+        v. $field), CostReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
+    };
+}
 /// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
 /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -1778,304 +1402,70 @@ impl CostReportTotal {
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.billing_feature_name.as_deref(),
-            Self::AiVirtualCluster(v) => v.billing_feature_name.as_deref(),
-            Self::Baremetal(v) => v.billing_feature_name.as_deref(),
-            Self::BasicVm(v) => v.billing_feature_name.as_deref(),
-            Self::Backup(v) => v.billing_feature_name.as_deref(),
-            Self::Container(v) => v.billing_feature_name.as_deref(),
-            Self::EgressTraffic(v) => v.billing_feature_name.as_deref(),
-            Self::ExternalIp(v) => v.billing_feature_name.as_deref(),
-            Self::FileShare(v) => v.billing_feature_name.as_deref(),
-            Self::FloatingIp(v) => v.billing_feature_name.as_deref(),
-            Self::Functions(v) => v.billing_feature_name.as_deref(),
-            Self::FunctionCalls(v) => v.billing_feature_name.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.billing_feature_name.as_deref(),
-            Self::Image(v) => v.billing_feature_name.as_deref(),
-            Self::Inference(v) => v.billing_feature_name.as_deref(),
-            Self::Instance(v) => v.billing_feature_name.as_deref(),
-            Self::LoadBalancer(v) => v.billing_feature_name.as_deref(),
-            Self::LogIndex(v) => v.billing_feature_name.as_deref(),
-            Self::Snapshot(v) => v.billing_feature_name.as_deref(),
-            Self::Volume(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.billing_feature_name.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.billing_feature_name.as_deref(),
-            Self::Unknown(raw) => {
-                raw.get("billing_feature_name").and_then(|v| v.as_str())
-            }
-        }
+        cost_report_total_field!(
+            self, billing_feature_name, "billing_feature_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::AiVirtualCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::Baremetal(v) => Some(v.billing_metric_name.as_str()),
-            Self::BasicVm(v) => Some(v.billing_metric_name.as_str()),
-            Self::Backup(v) => Some(v.billing_metric_name.as_str()),
-            Self::Container(v) => Some(v.billing_metric_name.as_str()),
-            Self::EgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::ExternalIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::FileShare(v) => Some(v.billing_metric_name.as_str()),
-            Self::FloatingIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::Functions(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionCalls(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::Image(v) => Some(v.billing_metric_name.as_str()),
-            Self::Inference(v) => Some(v.billing_metric_name.as_str()),
-            Self::Instance(v) => Some(v.billing_metric_name.as_str()),
-            Self::LoadBalancer(v) => Some(v.billing_metric_name.as_str()),
-            Self::LogIndex(v) => Some(v.billing_metric_name.as_str()),
-            Self::Snapshot(v) => Some(v.billing_metric_name.as_str()),
-            Self::Volume(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_metric_name.as_str()),
-            Self::Unknown(raw) => raw.get("billing_metric_name").and_then(|v| v.as_str()),
-        }
+        cost_report_total_field!(
+            self, billing_metric_name, "billing_metric_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value),
-            Self::AiVirtualCluster(v) => Some(v.billing_value),
-            Self::Baremetal(v) => Some(v.billing_value),
-            Self::BasicVm(v) => Some(v.billing_value),
-            Self::Backup(v) => Some(v.billing_value),
-            Self::Container(v) => Some(v.billing_value),
-            Self::EgressTraffic(v) => Some(v.billing_value),
-            Self::ExternalIp(v) => Some(v.billing_value),
-            Self::FileShare(v) => Some(v.billing_value),
-            Self::FloatingIp(v) => Some(v.billing_value),
-            Self::Functions(v) => Some(v.billing_value),
-            Self::FunctionCalls(v) => Some(v.billing_value),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value),
-            Self::Image(v) => Some(v.billing_value),
-            Self::Inference(v) => Some(v.billing_value),
-            Self::Instance(v) => Some(v.billing_value),
-            Self::LoadBalancer(v) => Some(v.billing_value),
-            Self::LogIndex(v) => Some(v.billing_value),
-            Self::Snapshot(v) => Some(v.billing_value),
-            Self::Volume(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value),
-            Self::Unknown(raw) => raw.get("billing_value").and_then(|v| v.as_f64()),
-        }
+        cost_report_total_field!(
+            self, billing_value, "billing_value", crate ::columns::unknown_f64
+        )
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::AiVirtualCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::Baremetal(v) => Some(v.billing_value_unit.clone()),
-            Self::BasicVm(v) => Some(v.billing_value_unit.clone()),
-            Self::Backup(v) => Some(v.billing_value_unit.clone()),
-            Self::Container(v) => Some(v.billing_value_unit.clone()),
-            Self::EgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::ExternalIp(v) => Some(v.billing_value_unit.clone()),
-            Self::FileShare(v) => Some(v.billing_value_unit.clone()),
-            Self::FloatingIp(v) => Some(v.billing_value_unit.clone()),
-            Self::Functions(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionCalls(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::Image(v) => Some(v.billing_value_unit.clone()),
-            Self::Inference(v) => Some(v.billing_value_unit.clone()),
-            Self::Instance(v) => Some(v.billing_value_unit.clone()),
-            Self::LoadBalancer(v) => Some(v.billing_value_unit.clone()),
-            Self::LogIndex(v) => Some(v.billing_value_unit.clone()),
-            Self::Snapshot(v) => Some(v.billing_value_unit.clone()),
-            Self::Volume(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value_unit.clone()),
-            Self::Unknown(raw) => {
-                raw.get("billing_value_unit")
-                    .and_then(|v| v.as_str())
-                    .map(BillingValueUnit::from)
-            }
-        }
+        cost_report_total_field!(
+            self, billing_value_unit, "billing_value_unit", crate
+            ::columns::unknown_enum:: < BillingValueUnit >
+        )
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => v.cost,
-            Self::AiVirtualCluster(v) => v.cost,
-            Self::Baremetal(v) => v.cost,
-            Self::BasicVm(v) => v.cost,
-            Self::Backup(v) => v.cost,
-            Self::Container(v) => v.cost,
-            Self::EgressTraffic(v) => v.cost,
-            Self::ExternalIp(v) => v.cost,
-            Self::FileShare(v) => v.cost,
-            Self::FloatingIp(v) => v.cost,
-            Self::Functions(v) => v.cost,
-            Self::FunctionCalls(v) => v.cost,
-            Self::FunctionEgressTraffic(v) => v.cost,
-            Self::Image(v) => v.cost,
-            Self::Inference(v) => v.cost,
-            Self::Instance(v) => v.cost,
-            Self::LoadBalancer(v) => v.cost,
-            Self::LogIndex(v) => v.cost,
-            Self::Snapshot(v) => v.cost,
-            Self::Volume(v) => v.cost,
-            Self::DbaasPostgresqlPooler(v) => v.cost,
-            Self::DbaasPostgresqlMemory(v) => v.cost,
-            Self::DbaasPostgresqlPublicNetwork(v) => v.cost,
-            Self::DbaasPostgresqlCpu(v) => v.cost,
-            Self::DbaasPostgresqlVolume(v) => v.cost,
-            Self::Unknown(raw) => raw.get("cost").and_then(|v| v.as_f64()),
-        }
+        cost_report_total_field!(self, cost, "cost", crate ::columns::unknown_f64)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.currency.as_deref(),
-            Self::AiVirtualCluster(v) => v.currency.as_deref(),
-            Self::Baremetal(v) => v.currency.as_deref(),
-            Self::BasicVm(v) => v.currency.as_deref(),
-            Self::Backup(v) => v.currency.as_deref(),
-            Self::Container(v) => v.currency.as_deref(),
-            Self::EgressTraffic(v) => v.currency.as_deref(),
-            Self::ExternalIp(v) => v.currency.as_deref(),
-            Self::FileShare(v) => v.currency.as_deref(),
-            Self::FloatingIp(v) => v.currency.as_deref(),
-            Self::Functions(v) => v.currency.as_deref(),
-            Self::FunctionCalls(v) => v.currency.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.currency.as_deref(),
-            Self::Image(v) => v.currency.as_deref(),
-            Self::Inference(v) => v.currency.as_deref(),
-            Self::Instance(v) => v.currency.as_deref(),
-            Self::LoadBalancer(v) => v.currency.as_deref(),
-            Self::LogIndex(v) => v.currency.as_deref(),
-            Self::Snapshot(v) => v.currency.as_deref(),
-            Self::Volume(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.currency.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.currency.as_deref(),
-            Self::Unknown(raw) => raw.get("currency").and_then(|v| v.as_str()),
-        }
+        cost_report_total_field!(
+            self, currency, "currency", crate ::columns::unknown_str
+        )
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => v.err.as_deref(),
-            Self::AiVirtualCluster(v) => v.err.as_deref(),
-            Self::Baremetal(v) => v.err.as_deref(),
-            Self::BasicVm(v) => v.err.as_deref(),
-            Self::Backup(v) => v.err.as_deref(),
-            Self::Container(v) => v.err.as_deref(),
-            Self::EgressTraffic(v) => v.err.as_deref(),
-            Self::ExternalIp(v) => v.err.as_deref(),
-            Self::FileShare(v) => v.err.as_deref(),
-            Self::FloatingIp(v) => v.err.as_deref(),
-            Self::Functions(v) => v.err.as_deref(),
-            Self::FunctionCalls(v) => v.err.as_deref(),
-            Self::FunctionEgressTraffic(v) => v.err.as_deref(),
-            Self::Image(v) => v.err.as_deref(),
-            Self::Inference(v) => v.err.as_deref(),
-            Self::Instance(v) => v.err.as_deref(),
-            Self::LoadBalancer(v) => v.err.as_deref(),
-            Self::LogIndex(v) => v.err.as_deref(),
-            Self::Snapshot(v) => v.err.as_deref(),
-            Self::Volume(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlPooler(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlMemory(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlPublicNetwork(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlCpu(v) => v.err.as_deref(),
-            Self::DbaasPostgresqlVolume(v) => v.err.as_deref(),
-            Self::Unknown(raw) => raw.get("err").and_then(|v| v.as_str()),
-        }
+        cost_report_total_field!(self, err, "err", crate ::columns::unknown_str)
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region),
-            Self::AiVirtualCluster(v) => Some(v.region),
-            Self::Baremetal(v) => Some(v.region),
-            Self::BasicVm(v) => Some(v.region),
-            Self::Backup(v) => Some(v.region),
-            Self::Container(v) => Some(v.region),
-            Self::EgressTraffic(v) => Some(v.region),
-            Self::ExternalIp(v) => Some(v.region),
-            Self::FileShare(v) => Some(v.region),
-            Self::FloatingIp(v) => Some(v.region),
-            Self::Functions(v) => Some(v.region),
-            Self::FunctionCalls(v) => Some(v.region),
-            Self::FunctionEgressTraffic(v) => Some(v.region),
-            Self::Image(v) => Some(v.region),
-            Self::Inference(v) => Some(v.region),
-            Self::Instance(v) => Some(v.region),
-            Self::LoadBalancer(v) => Some(v.region),
-            Self::LogIndex(v) => Some(v.region),
-            Self::Snapshot(v) => Some(v.region),
-            Self::Volume(v) => Some(v.region),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region),
-            Self::Unknown(raw) => raw.get("region").and_then(|v| v.as_i64()),
-        }
+        cost_report_total_field!(self, region, "region", crate ::columns::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region_id),
-            Self::AiVirtualCluster(v) => Some(v.region_id),
-            Self::Baremetal(v) => Some(v.region_id),
-            Self::BasicVm(v) => Some(v.region_id),
-            Self::Backup(v) => Some(v.region_id),
-            Self::Container(v) => Some(v.region_id),
-            Self::EgressTraffic(v) => Some(v.region_id),
-            Self::ExternalIp(v) => Some(v.region_id),
-            Self::FileShare(v) => Some(v.region_id),
-            Self::FloatingIp(v) => Some(v.region_id),
-            Self::Functions(v) => Some(v.region_id),
-            Self::FunctionCalls(v) => Some(v.region_id),
-            Self::FunctionEgressTraffic(v) => Some(v.region_id),
-            Self::Image(v) => Some(v.region_id),
-            Self::Inference(v) => Some(v.region_id),
-            Self::Instance(v) => Some(v.region_id),
-            Self::LoadBalancer(v) => Some(v.region_id),
-            Self::LogIndex(v) => Some(v.region_id),
-            Self::Snapshot(v) => Some(v.region_id),
-            Self::Volume(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region_id),
-            Self::Unknown(raw) => raw.get("region_id").and_then(|v| v.as_i64()),
-        }
+        cost_report_total_field!(
+            self, region_id, "region_id", crate ::columns::unknown_i64
+        )
     }
 }
 impl crate::columns::Columns for CostReportTotal {
@@ -2229,254 +1619,79 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
             #[serde(rename = "type", borrow)]
             tag: Option<::std::borrow::Cow<'a, str>>,
         }
-        type Parse = fn(&str) -> Result<CostReportTotal, String>;
+        fn variant<T: ::serde::de::DeserializeOwned>(
+            text: &str,
+            tag: &str,
+        ) -> Result<T, String> {
+            ::serde_json::from_str(text)
+                .map_err(|_| {
+                    crate::error::describe_row_error::<
+                        T,
+                    >(&format!("{} with {} {tag:?}", "CostReportTotal", "type"), text)
+                })
+        }
         let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+        let text = raw.get();
+        let tag: Tag<'_> = ::serde_json::from_str(text)
             .map_err(|_| D::Error::custom(
                 "CostReportTotal: field `type` is not a string",
             ))?;
-        let parse: Parse = match tag.tag.as_deref() {
-            Some("ai_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::AiCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalAiCluster,
-                        >("CostReportTotal with type \"ai_cluster\"", s))
-                }
-            }
+        let row = match tag.tag.as_deref() {
+            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::AiVirtualCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalAiVirtualCluster,
-                        >("CostReportTotal with type \"ai_virtual_cluster\"", s))
-                }
+                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
             }
-            Some("baremetal") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Baremetal)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalBaremetal,
-                        >("CostReportTotal with type \"baremetal\"", s))
-                }
-            }
-            Some("basic_vm") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::BasicVm)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalBasicVm,
-                        >("CostReportTotal with type \"basic_vm\"", s))
-                }
-            }
-            Some("backup") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Backup)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalBackup,
-                        >("CostReportTotal with type \"backup\"", s))
-                }
-            }
-            Some("containers") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Container)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalContainer,
-                        >("CostReportTotal with type \"containers\"", s))
-                }
-            }
+            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
+            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
+            Some("backup") => variant(text, "backup").map(Self::Backup),
+            Some("containers") => variant(text, "containers").map(Self::Container),
             Some("egress_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::EgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalEgressTraffic,
-                        >("CostReportTotal with type \"egress_traffic\"", s))
-                }
+                variant(text, "egress_traffic").map(Self::EgressTraffic)
             }
-            Some("external_ip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::ExternalIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalExternalIp,
-                        >("CostReportTotal with type \"external_ip\"", s))
-                }
-            }
-            Some("file_share") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::FileShare)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalFileShare,
-                        >("CostReportTotal with type \"file_share\"", s))
-                }
-            }
-            Some("floatingip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::FloatingIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalFloatingIp,
-                        >("CostReportTotal with type \"floatingip\"", s))
-                }
-            }
-            Some("functions") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Functions)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalFunctions,
-                        >("CostReportTotal with type \"functions\"", s))
-                }
-            }
+            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
+            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
+            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
+            Some("functions") => variant(text, "functions").map(Self::Functions),
             Some("functions_calls") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::FunctionCalls)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalFunctionCalls,
-                        >("CostReportTotal with type \"functions_calls\"", s))
-                }
+                variant(text, "functions_calls").map(Self::FunctionCalls)
             }
             Some("functions_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::FunctionEgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalFunctionEgressTraffic,
-                        >("CostReportTotal with type \"functions_traffic\"", s))
-                }
+                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
             }
-            Some("image") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Image)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalImage,
-                        >("CostReportTotal with type \"image\"", s))
-                }
-            }
-            Some("inference") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Inference)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalInference,
-                        >("CostReportTotal with type \"inference\"", s))
-                }
-            }
-            Some("instance") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Instance)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalInstance,
-                        >("CostReportTotal with type \"instance\"", s))
-                }
-            }
+            Some("image") => variant(text, "image").map(Self::Image),
+            Some("inference") => variant(text, "inference").map(Self::Inference),
+            Some("instance") => variant(text, "instance").map(Self::Instance),
             Some("load_balancer") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::LoadBalancer)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalLoadBalancer,
-                        >("CostReportTotal with type \"load_balancer\"", s))
-                }
+                variant(text, "load_balancer").map(Self::LoadBalancer)
             }
-            Some("log_index") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::LogIndex)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalLogIndex,
-                        >("CostReportTotal with type \"log_index\"", s))
-                }
-            }
-            Some("snapshot") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Snapshot)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalSnapshot,
-                        >("CostReportTotal with type \"snapshot\"", s))
-                }
-            }
-            Some("volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Volume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalVolume,
-                        >("CostReportTotal with type \"volume\"", s))
-                }
-            }
+            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
+            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
+            Some("volume") => variant(text, "volume").map(Self::Volume),
             Some("dbaas_postgresql_connection_pooler") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::DbaasPostgresqlPooler)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalDbaasPostgresqlPooler,
-                        >(
-                            "CostReportTotal with type \"dbaas_postgresql_connection_pooler\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_connection_pooler")
+                    .map(Self::DbaasPostgresqlPooler)
             }
             Some("dbaas_postgresql_memory") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::DbaasPostgresqlMemory)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalDbaasPostgresqlMemory,
-                        >("CostReportTotal with type \"dbaas_postgresql_memory\"", s))
-                }
+                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
             }
             Some("dbaas_postgresql_public_network") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::DbaasPostgresqlPublicNetwork)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalDbaasPostgresqlPublicNetwork,
-                        >(
-                            "CostReportTotal with type \"dbaas_postgresql_public_network\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_public_network")
+                    .map(Self::DbaasPostgresqlPublicNetwork)
             }
             Some("dbaas_postgresql_cpu") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::DbaasPostgresqlCpu)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalDbaasPostgresqlCpu,
-                        >("CostReportTotal with type \"dbaas_postgresql_cpu\"", s))
-                }
+                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
             }
             Some("dbaas_postgresql_volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::DbaasPostgresqlVolume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::CostReportTotalDbaasPostgresqlVolume,
-                        >("CostReportTotal with type \"dbaas_postgresql_volume\"", s))
-                }
+                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
             }
             Some(_) => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(CostReportTotal::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            ::serde_json::Value,
-                        >("CostReportTotal", s))
-                }
+                ::serde_json::from_str(text)
+                    .map(Self::Unknown)
+                    .map_err(|_| crate::error::describe_row_error::<
+                        ::serde_json::Value,
+                    >("CostReportTotal", text))
             }
             None => {
                 return Err(
@@ -2484,7 +1699,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
                 );
             }
         };
-        parse(raw.get()).map_err(D::Error::custom)
+        row.map_err(D::Error::custom)
     }
 }
 /// A [`UsageReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -2681,6 +1896,50 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
         })
     }
 }
+/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+/// unknown row. One match for all the accessors below.
+macro_rules! usage_report_resource_field {
+    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+        match $row { UsageReportResource::AiCluster(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::AiVirtualCluster(v) => crate ::columns::FieldValue::value(&
+        v. $field), UsageReportResource::Baremetal(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::BasicVm(v) =>
+        crate ::columns::FieldValue::value(& v. $field), UsageReportResource::Backup(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::Container(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportResource::EgressTraffic(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::ExternalIp(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::FileShare(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportResource::FloatingIp(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::Functions(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::FunctionCalls(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportResource::FunctionEgressTraffic(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::Image(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::Inference(v) =>
+        crate ::columns::FieldValue::value(& v. $field), UsageReportResource::Instance(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportResource::LogIndex(v) => crate ::columns::FieldValue::value(&
+        v. $field), UsageReportResource::Snapshot(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::Volume(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlPooler(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlMemory(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlPublicNetwork(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlCpu(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlVolume(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportResource::Unknown(raw) =>
+        ($unknown) (raw.get($key)), }
+    };
+}
 /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
 /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -2814,277 +2073,67 @@ impl UsageReportResource {
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::AiVirtualCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::Baremetal(v) => Some(v.billing_metric_name.as_str()),
-            Self::BasicVm(v) => Some(v.billing_metric_name.as_str()),
-            Self::Backup(v) => Some(v.billing_metric_name.as_str()),
-            Self::Container(v) => Some(v.billing_metric_name.as_str()),
-            Self::EgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::ExternalIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::FileShare(v) => Some(v.billing_metric_name.as_str()),
-            Self::FloatingIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::Functions(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionCalls(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::Image(v) => Some(v.billing_metric_name.as_str()),
-            Self::Inference(v) => Some(v.billing_metric_name.as_str()),
-            Self::Instance(v) => Some(v.billing_metric_name.as_str()),
-            Self::LoadBalancer(v) => Some(v.billing_metric_name.as_str()),
-            Self::LogIndex(v) => Some(v.billing_metric_name.as_str()),
-            Self::Snapshot(v) => Some(v.billing_metric_name.as_str()),
-            Self::Volume(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_metric_name.as_str()),
-            Self::Unknown(raw) => raw.get("billing_metric_name").and_then(|v| v.as_str()),
-        }
+        usage_report_resource_field!(
+            self, billing_metric_name, "billing_metric_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value),
-            Self::AiVirtualCluster(v) => Some(v.billing_value),
-            Self::Baremetal(v) => Some(v.billing_value),
-            Self::BasicVm(v) => Some(v.billing_value),
-            Self::Backup(v) => Some(v.billing_value),
-            Self::Container(v) => Some(v.billing_value),
-            Self::EgressTraffic(v) => Some(v.billing_value),
-            Self::ExternalIp(v) => Some(v.billing_value),
-            Self::FileShare(v) => Some(v.billing_value),
-            Self::FloatingIp(v) => Some(v.billing_value),
-            Self::Functions(v) => Some(v.billing_value),
-            Self::FunctionCalls(v) => Some(v.billing_value),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value),
-            Self::Image(v) => Some(v.billing_value),
-            Self::Inference(v) => Some(v.billing_value),
-            Self::Instance(v) => Some(v.billing_value),
-            Self::LoadBalancer(v) => Some(v.billing_value),
-            Self::LogIndex(v) => Some(v.billing_value),
-            Self::Snapshot(v) => Some(v.billing_value),
-            Self::Volume(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value),
-            Self::Unknown(raw) => raw.get("billing_value").and_then(|v| v.as_f64()),
-        }
+        usage_report_resource_field!(
+            self, billing_value, "billing_value", crate ::columns::unknown_f64
+        )
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::AiVirtualCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::Baremetal(v) => Some(v.billing_value_unit.clone()),
-            Self::BasicVm(v) => Some(v.billing_value_unit.clone()),
-            Self::Backup(v) => Some(v.billing_value_unit.clone()),
-            Self::Container(v) => Some(v.billing_value_unit.clone()),
-            Self::EgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::ExternalIp(v) => Some(v.billing_value_unit.clone()),
-            Self::FileShare(v) => Some(v.billing_value_unit.clone()),
-            Self::FloatingIp(v) => Some(v.billing_value_unit.clone()),
-            Self::Functions(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionCalls(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::Image(v) => Some(v.billing_value_unit.clone()),
-            Self::Inference(v) => Some(v.billing_value_unit.clone()),
-            Self::Instance(v) => Some(v.billing_value_unit.clone()),
-            Self::LoadBalancer(v) => Some(v.billing_value_unit.clone()),
-            Self::LogIndex(v) => Some(v.billing_value_unit.clone()),
-            Self::Snapshot(v) => Some(v.billing_value_unit.clone()),
-            Self::Volume(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value_unit.clone()),
-            Self::Unknown(raw) => {
-                raw.get("billing_value_unit")
-                    .and_then(|v| v.as_str())
-                    .map(BillingValueUnit::from)
-            }
-        }
+        usage_report_resource_field!(
+            self, billing_value_unit, "billing_value_unit", crate
+            ::columns::unknown_enum:: < BillingValueUnit >
+        )
     }
     /// First moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        match self {
-            Self::AiCluster(v) => Some(v.first_seen),
-            Self::AiVirtualCluster(v) => Some(v.first_seen),
-            Self::Baremetal(v) => Some(v.first_seen),
-            Self::BasicVm(v) => Some(v.first_seen),
-            Self::Backup(v) => Some(v.first_seen),
-            Self::Container(v) => Some(v.first_seen),
-            Self::EgressTraffic(v) => Some(v.first_seen),
-            Self::ExternalIp(v) => Some(v.first_seen),
-            Self::FileShare(v) => Some(v.first_seen),
-            Self::FloatingIp(v) => Some(v.first_seen),
-            Self::Functions(v) => Some(v.first_seen),
-            Self::FunctionCalls(v) => Some(v.first_seen),
-            Self::FunctionEgressTraffic(v) => Some(v.first_seen),
-            Self::Image(v) => Some(v.first_seen),
-            Self::Inference(v) => Some(v.first_seen),
-            Self::Instance(v) => Some(v.first_seen),
-            Self::LoadBalancer(v) => Some(v.first_seen),
-            Self::LogIndex(v) => Some(v.first_seen),
-            Self::Snapshot(v) => Some(v.first_seen),
-            Self::Volume(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlPooler(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlMemory(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlCpu(v) => Some(v.first_seen),
-            Self::DbaasPostgresqlVolume(v) => Some(v.first_seen),
-            Self::Unknown(raw) => {
-                raw.get("first_seen")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-            }
-        }
+        usage_report_resource_field!(
+            self, first_seen, "first_seen", crate ::columns::unknown_time
+        )
     }
     /// Last moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        match self {
-            Self::AiCluster(v) => Some(v.last_seen),
-            Self::AiVirtualCluster(v) => Some(v.last_seen),
-            Self::Baremetal(v) => Some(v.last_seen),
-            Self::BasicVm(v) => Some(v.last_seen),
-            Self::Backup(v) => Some(v.last_seen),
-            Self::Container(v) => Some(v.last_seen),
-            Self::EgressTraffic(v) => Some(v.last_seen),
-            Self::ExternalIp(v) => Some(v.last_seen),
-            Self::FileShare(v) => Some(v.last_seen),
-            Self::FloatingIp(v) => Some(v.last_seen),
-            Self::Functions(v) => Some(v.last_seen),
-            Self::FunctionCalls(v) => Some(v.last_seen),
-            Self::FunctionEgressTraffic(v) => Some(v.last_seen),
-            Self::Image(v) => Some(v.last_seen),
-            Self::Inference(v) => Some(v.last_seen),
-            Self::Instance(v) => Some(v.last_seen),
-            Self::LoadBalancer(v) => Some(v.last_seen),
-            Self::LogIndex(v) => Some(v.last_seen),
-            Self::Snapshot(v) => Some(v.last_seen),
-            Self::Volume(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlPooler(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlMemory(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlCpu(v) => Some(v.last_seen),
-            Self::DbaasPostgresqlVolume(v) => Some(v.last_seen),
-            Self::Unknown(raw) => {
-                raw.get("last_seen")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-            }
-        }
+        usage_report_resource_field!(
+            self, last_seen, "last_seen", crate ::columns::unknown_time
+        )
     }
     /// Project that owns the resource.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.project_id),
-            Self::AiVirtualCluster(v) => Some(v.project_id),
-            Self::Baremetal(v) => Some(v.project_id),
-            Self::BasicVm(v) => Some(v.project_id),
-            Self::Backup(v) => Some(v.project_id),
-            Self::Container(v) => Some(v.project_id),
-            Self::EgressTraffic(v) => Some(v.project_id),
-            Self::ExternalIp(v) => Some(v.project_id),
-            Self::FileShare(v) => Some(v.project_id),
-            Self::FloatingIp(v) => Some(v.project_id),
-            Self::Functions(v) => Some(v.project_id),
-            Self::FunctionCalls(v) => Some(v.project_id),
-            Self::FunctionEgressTraffic(v) => Some(v.project_id),
-            Self::Image(v) => Some(v.project_id),
-            Self::Inference(v) => Some(v.project_id),
-            Self::Instance(v) => Some(v.project_id),
-            Self::LoadBalancer(v) => Some(v.project_id),
-            Self::LogIndex(v) => Some(v.project_id),
-            Self::Snapshot(v) => Some(v.project_id),
-            Self::Volume(v) => Some(v.project_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.project_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.project_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.project_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.project_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.project_id),
-            Self::Unknown(raw) => raw.get("project_id").and_then(|v| v.as_i64()),
-        }
+        usage_report_resource_field!(
+            self, project_id, "project_id", crate ::columns::unknown_i64
+        )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region),
-            Self::AiVirtualCluster(v) => Some(v.region),
-            Self::Baremetal(v) => Some(v.region),
-            Self::BasicVm(v) => Some(v.region),
-            Self::Backup(v) => Some(v.region),
-            Self::Container(v) => Some(v.region),
-            Self::EgressTraffic(v) => Some(v.region),
-            Self::ExternalIp(v) => Some(v.region),
-            Self::FileShare(v) => Some(v.region),
-            Self::FloatingIp(v) => Some(v.region),
-            Self::Functions(v) => Some(v.region),
-            Self::FunctionCalls(v) => Some(v.region),
-            Self::FunctionEgressTraffic(v) => Some(v.region),
-            Self::Image(v) => Some(v.region),
-            Self::Inference(v) => Some(v.region),
-            Self::Instance(v) => Some(v.region),
-            Self::LoadBalancer(v) => Some(v.region),
-            Self::LogIndex(v) => Some(v.region),
-            Self::Snapshot(v) => Some(v.region),
-            Self::Volume(v) => Some(v.region),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region),
-            Self::Unknown(raw) => raw.get("region").and_then(|v| v.as_i64()),
-        }
+        usage_report_resource_field!(
+            self, region, "region", crate ::columns::unknown_i64
+        )
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region_id),
-            Self::AiVirtualCluster(v) => Some(v.region_id),
-            Self::Baremetal(v) => Some(v.region_id),
-            Self::BasicVm(v) => Some(v.region_id),
-            Self::Backup(v) => Some(v.region_id),
-            Self::Container(v) => Some(v.region_id),
-            Self::EgressTraffic(v) => Some(v.region_id),
-            Self::ExternalIp(v) => Some(v.region_id),
-            Self::FileShare(v) => Some(v.region_id),
-            Self::FloatingIp(v) => Some(v.region_id),
-            Self::Functions(v) => Some(v.region_id),
-            Self::FunctionCalls(v) => Some(v.region_id),
-            Self::FunctionEgressTraffic(v) => Some(v.region_id),
-            Self::Image(v) => Some(v.region_id),
-            Self::Inference(v) => Some(v.region_id),
-            Self::Instance(v) => Some(v.region_id),
-            Self::LoadBalancer(v) => Some(v.region_id),
-            Self::LogIndex(v) => Some(v.region_id),
-            Self::Snapshot(v) => Some(v.region_id),
-            Self::Volume(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region_id),
-            Self::Unknown(raw) => raw.get("region_id").and_then(|v| v.as_i64()),
-        }
+        usage_report_resource_field!(
+            self, region_id, "region_id", crate ::columns::unknown_i64
+        )
     }
 }
 impl crate::columns::Columns for UsageReportResource {
@@ -3282,260 +2331,82 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
             #[serde(rename = "type", borrow)]
             tag: Option<::std::borrow::Cow<'a, str>>,
         }
-        type Parse = fn(&str) -> Result<UsageReportResource, String>;
+        fn variant<T: ::serde::de::DeserializeOwned>(
+            text: &str,
+            tag: &str,
+        ) -> Result<T, String> {
+            ::serde_json::from_str(text)
+                .map_err(|_| {
+                    crate::error::describe_row_error::<
+                        T,
+                    >(
+                        &format!("{} with {} {tag:?}", "UsageReportResource", "type"),
+                        text,
+                    )
+                })
+        }
         let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+        let text = raw.get();
+        let tag: Tag<'_> = ::serde_json::from_str(text)
             .map_err(|_| D::Error::custom(
                 "UsageReportResource: field `type` is not a string",
             ))?;
-        let parse: Parse = match tag.tag.as_deref() {
-            Some("ai_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::AiCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceAiCluster,
-                        >("UsageReportResource with type \"ai_cluster\"", s))
-                }
-            }
+        let row = match tag.tag.as_deref() {
+            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::AiVirtualCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceAiVirtualCluster,
-                        >("UsageReportResource with type \"ai_virtual_cluster\"", s))
-                }
+                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
             }
-            Some("baremetal") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Baremetal)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceBaremetal,
-                        >("UsageReportResource with type \"baremetal\"", s))
-                }
-            }
-            Some("basic_vm") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::BasicVm)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceBasicVm,
-                        >("UsageReportResource with type \"basic_vm\"", s))
-                }
-            }
-            Some("backup") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Backup)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceBackup,
-                        >("UsageReportResource with type \"backup\"", s))
-                }
-            }
-            Some("containers") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Container)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceContainer,
-                        >("UsageReportResource with type \"containers\"", s))
-                }
-            }
+            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
+            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
+            Some("backup") => variant(text, "backup").map(Self::Backup),
+            Some("containers") => variant(text, "containers").map(Self::Container),
             Some("egress_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::EgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceEgressTraffic,
-                        >("UsageReportResource with type \"egress_traffic\"", s))
-                }
+                variant(text, "egress_traffic").map(Self::EgressTraffic)
             }
-            Some("external_ip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::ExternalIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceExternalIp,
-                        >("UsageReportResource with type \"external_ip\"", s))
-                }
-            }
-            Some("file_share") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::FileShare)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceFileShare,
-                        >("UsageReportResource with type \"file_share\"", s))
-                }
-            }
-            Some("floatingip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::FloatingIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceFloatingIp,
-                        >("UsageReportResource with type \"floatingip\"", s))
-                }
-            }
-            Some("functions") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Functions)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceFunctions,
-                        >("UsageReportResource with type \"functions\"", s))
-                }
-            }
+            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
+            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
+            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
+            Some("functions") => variant(text, "functions").map(Self::Functions),
             Some("functions_calls") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::FunctionCalls)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceFunctionCalls,
-                        >("UsageReportResource with type \"functions_calls\"", s))
-                }
+                variant(text, "functions_calls").map(Self::FunctionCalls)
             }
             Some("functions_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::FunctionEgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceFunctionEgressTraffic,
-                        >("UsageReportResource with type \"functions_traffic\"", s))
-                }
+                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
             }
-            Some("image") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Image)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceImage,
-                        >("UsageReportResource with type \"image\"", s))
-                }
-            }
-            Some("inference") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Inference)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceInference,
-                        >("UsageReportResource with type \"inference\"", s))
-                }
-            }
-            Some("instance") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Instance)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceInstance,
-                        >("UsageReportResource with type \"instance\"", s))
-                }
-            }
+            Some("image") => variant(text, "image").map(Self::Image),
+            Some("inference") => variant(text, "inference").map(Self::Inference),
+            Some("instance") => variant(text, "instance").map(Self::Instance),
             Some("load_balancer") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::LoadBalancer)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceLoadBalancer,
-                        >("UsageReportResource with type \"load_balancer\"", s))
-                }
+                variant(text, "load_balancer").map(Self::LoadBalancer)
             }
-            Some("log_index") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::LogIndex)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceLogIndex,
-                        >("UsageReportResource with type \"log_index\"", s))
-                }
-            }
-            Some("snapshot") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Snapshot)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceSnapshot,
-                        >("UsageReportResource with type \"snapshot\"", s))
-                }
-            }
-            Some("volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Volume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceVolume,
-                        >("UsageReportResource with type \"volume\"", s))
-                }
-            }
+            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
+            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
+            Some("volume") => variant(text, "volume").map(Self::Volume),
             Some("dbaas_postgresql_connection_pooler") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::DbaasPostgresqlPooler)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceDbaasPostgresqlPooler,
-                        >(
-                            "UsageReportResource with type \"dbaas_postgresql_connection_pooler\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_connection_pooler")
+                    .map(Self::DbaasPostgresqlPooler)
             }
             Some("dbaas_postgresql_memory") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::DbaasPostgresqlMemory)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceDbaasPostgresqlMemory,
-                        >(
-                            "UsageReportResource with type \"dbaas_postgresql_memory\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
             }
             Some("dbaas_postgresql_public_network") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::DbaasPostgresqlPublicNetwork)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceDbaasPostgresqlPublicNetwork,
-                        >(
-                            "UsageReportResource with type \"dbaas_postgresql_public_network\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_public_network")
+                    .map(Self::DbaasPostgresqlPublicNetwork)
             }
             Some("dbaas_postgresql_cpu") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::DbaasPostgresqlCpu)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceDbaasPostgresqlCpu,
-                        >("UsageReportResource with type \"dbaas_postgresql_cpu\"", s))
-                }
+                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
             }
             Some("dbaas_postgresql_volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::DbaasPostgresqlVolume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportResourceDbaasPostgresqlVolume,
-                        >(
-                            "UsageReportResource with type \"dbaas_postgresql_volume\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
             }
             Some(_) => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportResource::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            ::serde_json::Value,
-                        >("UsageReportResource", s))
-                }
+                ::serde_json::from_str(text)
+                    .map(Self::Unknown)
+                    .map_err(|_| crate::error::describe_row_error::<
+                        ::serde_json::Value,
+                    >("UsageReportResource", text))
             }
             None => {
                 return Err(
@@ -3543,7 +2414,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
                 );
             }
         };
-        parse(raw.get()).map_err(D::Error::custom)
+        row.map_err(D::Error::custom)
     }
 }
 /// A [`UsageReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -3683,6 +2554,46 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
         })
     }
 }
+/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+/// unknown row. One match for all the accessors below.
+macro_rules! usage_report_total_field {
+    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+        match $row { UsageReportTotal::AiCluster(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportTotal::AiVirtualCluster(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::Baremetal(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::BasicVm(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::Container(v) => crate ::columns::FieldValue::value(& v
+        . $field), UsageReportTotal::EgressTraffic(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportTotal::ExternalIp(v) =>
+        crate ::columns::FieldValue::value(& v. $field), UsageReportTotal::FileShare(v)
+        => crate ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::FloatingIp(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::Functions(v) => crate ::columns::FieldValue::value(& v
+        . $field), UsageReportTotal::FunctionCalls(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::FunctionEgressTraffic(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Image(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Inference(v) =>
+        crate ::columns::FieldValue::value(& v. $field), UsageReportTotal::Instance(v) =>
+        crate ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::LogIndex(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::Snapshot(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::Volume(v) => crate ::columns::FieldValue::value(& v.
+        $field), UsageReportTotal::DbaasPostgresqlPooler(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::DbaasPostgresqlMemory(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
+        ::columns::FieldValue::value(& v. $field),
+        UsageReportTotal::DbaasPostgresqlCpu(v) => crate ::columns::FieldValue::value(& v
+        . $field), UsageReportTotal::DbaasPostgresqlVolume(v) => crate
+        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Unknown(raw) =>
+        ($unknown) (raw.get($key)), }
+    };
+}
 /// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
 /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -3812,165 +2723,41 @@ impl UsageReportTotal {
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::AiVirtualCluster(v) => Some(v.billing_metric_name.as_str()),
-            Self::Baremetal(v) => Some(v.billing_metric_name.as_str()),
-            Self::BasicVm(v) => Some(v.billing_metric_name.as_str()),
-            Self::Container(v) => Some(v.billing_metric_name.as_str()),
-            Self::EgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::ExternalIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::FileShare(v) => Some(v.billing_metric_name.as_str()),
-            Self::FloatingIp(v) => Some(v.billing_metric_name.as_str()),
-            Self::Functions(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionCalls(v) => Some(v.billing_metric_name.as_str()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_metric_name.as_str()),
-            Self::Image(v) => Some(v.billing_metric_name.as_str()),
-            Self::Inference(v) => Some(v.billing_metric_name.as_str()),
-            Self::Instance(v) => Some(v.billing_metric_name.as_str()),
-            Self::LoadBalancer(v) => Some(v.billing_metric_name.as_str()),
-            Self::LogIndex(v) => Some(v.billing_metric_name.as_str()),
-            Self::Snapshot(v) => Some(v.billing_metric_name.as_str()),
-            Self::Volume(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_metric_name.as_str()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_metric_name.as_str()),
-            Self::Unknown(raw) => raw.get("billing_metric_name").and_then(|v| v.as_str()),
-        }
+        usage_report_total_field!(
+            self, billing_metric_name, "billing_metric_name", crate
+            ::columns::unknown_str
+        )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value),
-            Self::AiVirtualCluster(v) => Some(v.billing_value),
-            Self::Baremetal(v) => Some(v.billing_value),
-            Self::BasicVm(v) => Some(v.billing_value),
-            Self::Container(v) => Some(v.billing_value),
-            Self::EgressTraffic(v) => Some(v.billing_value),
-            Self::ExternalIp(v) => Some(v.billing_value),
-            Self::FileShare(v) => Some(v.billing_value),
-            Self::FloatingIp(v) => Some(v.billing_value),
-            Self::Functions(v) => Some(v.billing_value),
-            Self::FunctionCalls(v) => Some(v.billing_value),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value),
-            Self::Image(v) => Some(v.billing_value),
-            Self::Inference(v) => Some(v.billing_value),
-            Self::Instance(v) => Some(v.billing_value),
-            Self::LoadBalancer(v) => Some(v.billing_value),
-            Self::LogIndex(v) => Some(v.billing_value),
-            Self::Snapshot(v) => Some(v.billing_value),
-            Self::Volume(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value),
-            Self::Unknown(raw) => raw.get("billing_value").and_then(|v| v.as_f64()),
-        }
+        usage_report_total_field!(
+            self, billing_value, "billing_value", crate ::columns::unknown_f64
+        )
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        match self {
-            Self::AiCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::AiVirtualCluster(v) => Some(v.billing_value_unit.clone()),
-            Self::Baremetal(v) => Some(v.billing_value_unit.clone()),
-            Self::BasicVm(v) => Some(v.billing_value_unit.clone()),
-            Self::Container(v) => Some(v.billing_value_unit.clone()),
-            Self::EgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::ExternalIp(v) => Some(v.billing_value_unit.clone()),
-            Self::FileShare(v) => Some(v.billing_value_unit.clone()),
-            Self::FloatingIp(v) => Some(v.billing_value_unit.clone()),
-            Self::Functions(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionCalls(v) => Some(v.billing_value_unit.clone()),
-            Self::FunctionEgressTraffic(v) => Some(v.billing_value_unit.clone()),
-            Self::Image(v) => Some(v.billing_value_unit.clone()),
-            Self::Inference(v) => Some(v.billing_value_unit.clone()),
-            Self::Instance(v) => Some(v.billing_value_unit.clone()),
-            Self::LoadBalancer(v) => Some(v.billing_value_unit.clone()),
-            Self::LogIndex(v) => Some(v.billing_value_unit.clone()),
-            Self::Snapshot(v) => Some(v.billing_value_unit.clone()),
-            Self::Volume(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPooler(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlMemory(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlCpu(v) => Some(v.billing_value_unit.clone()),
-            Self::DbaasPostgresqlVolume(v) => Some(v.billing_value_unit.clone()),
-            Self::Unknown(raw) => {
-                raw.get("billing_value_unit")
-                    .and_then(|v| v.as_str())
-                    .map(BillingValueUnit::from)
-            }
-        }
+        usage_report_total_field!(
+            self, billing_value_unit, "billing_value_unit", crate
+            ::columns::unknown_enum:: < BillingValueUnit >
+        )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region),
-            Self::AiVirtualCluster(v) => Some(v.region),
-            Self::Baremetal(v) => Some(v.region),
-            Self::BasicVm(v) => Some(v.region),
-            Self::Container(v) => Some(v.region),
-            Self::EgressTraffic(v) => Some(v.region),
-            Self::ExternalIp(v) => Some(v.region),
-            Self::FileShare(v) => Some(v.region),
-            Self::FloatingIp(v) => Some(v.region),
-            Self::Functions(v) => Some(v.region),
-            Self::FunctionCalls(v) => Some(v.region),
-            Self::FunctionEgressTraffic(v) => Some(v.region),
-            Self::Image(v) => Some(v.region),
-            Self::Inference(v) => Some(v.region),
-            Self::Instance(v) => Some(v.region),
-            Self::LoadBalancer(v) => Some(v.region),
-            Self::LogIndex(v) => Some(v.region),
-            Self::Snapshot(v) => Some(v.region),
-            Self::Volume(v) => Some(v.region),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region),
-            Self::Unknown(raw) => raw.get("region").and_then(|v| v.as_i64()),
-        }
+        usage_report_total_field!(self, region, "region", crate ::columns::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        match self {
-            Self::AiCluster(v) => Some(v.region_id),
-            Self::AiVirtualCluster(v) => Some(v.region_id),
-            Self::Baremetal(v) => Some(v.region_id),
-            Self::BasicVm(v) => Some(v.region_id),
-            Self::Container(v) => Some(v.region_id),
-            Self::EgressTraffic(v) => Some(v.region_id),
-            Self::ExternalIp(v) => Some(v.region_id),
-            Self::FileShare(v) => Some(v.region_id),
-            Self::FloatingIp(v) => Some(v.region_id),
-            Self::Functions(v) => Some(v.region_id),
-            Self::FunctionCalls(v) => Some(v.region_id),
-            Self::FunctionEgressTraffic(v) => Some(v.region_id),
-            Self::Image(v) => Some(v.region_id),
-            Self::Inference(v) => Some(v.region_id),
-            Self::Instance(v) => Some(v.region_id),
-            Self::LoadBalancer(v) => Some(v.region_id),
-            Self::LogIndex(v) => Some(v.region_id),
-            Self::Snapshot(v) => Some(v.region_id),
-            Self::Volume(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPooler(v) => Some(v.region_id),
-            Self::DbaasPostgresqlMemory(v) => Some(v.region_id),
-            Self::DbaasPostgresqlPublicNetwork(v) => Some(v.region_id),
-            Self::DbaasPostgresqlCpu(v) => Some(v.region_id),
-            Self::DbaasPostgresqlVolume(v) => Some(v.region_id),
-            Self::Unknown(raw) => raw.get("region_id").and_then(|v| v.as_i64()),
-        }
+        usage_report_total_field!(
+            self, region_id, "region_id", crate ::columns::unknown_i64
+        )
     }
 }
 impl crate::columns::Columns for UsageReportTotal {
@@ -4087,245 +2874,78 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
             #[serde(rename = "type", borrow)]
             tag: Option<::std::borrow::Cow<'a, str>>,
         }
-        type Parse = fn(&str) -> Result<UsageReportTotal, String>;
+        fn variant<T: ::serde::de::DeserializeOwned>(
+            text: &str,
+            tag: &str,
+        ) -> Result<T, String> {
+            ::serde_json::from_str(text)
+                .map_err(|_| {
+                    crate::error::describe_row_error::<
+                        T,
+                    >(&format!("{} with {} {tag:?}", "UsageReportTotal", "type"), text)
+                })
+        }
         let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+        let text = raw.get();
+        let tag: Tag<'_> = ::serde_json::from_str(text)
             .map_err(|_| D::Error::custom(
                 "UsageReportTotal: field `type` is not a string",
             ))?;
-        let parse: Parse = match tag.tag.as_deref() {
-            Some("ai_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::AiCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalAiCluster,
-                        >("UsageReportTotal with type \"ai_cluster\"", s))
-                }
-            }
+        let row = match tag.tag.as_deref() {
+            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::AiVirtualCluster)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalAiVirtualCluster,
-                        >("UsageReportTotal with type \"ai_virtual_cluster\"", s))
-                }
+                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
             }
-            Some("baremetal") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Baremetal)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalBaremetal,
-                        >("UsageReportTotal with type \"baremetal\"", s))
-                }
-            }
-            Some("basic_vm") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::BasicVm)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalBasicVm,
-                        >("UsageReportTotal with type \"basic_vm\"", s))
-                }
-            }
-            Some("containers") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Container)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalContainer,
-                        >("UsageReportTotal with type \"containers\"", s))
-                }
-            }
+            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
+            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
+            Some("containers") => variant(text, "containers").map(Self::Container),
             Some("egress_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::EgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalEgressTraffic,
-                        >("UsageReportTotal with type \"egress_traffic\"", s))
-                }
+                variant(text, "egress_traffic").map(Self::EgressTraffic)
             }
-            Some("external_ip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::ExternalIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalExternalIp,
-                        >("UsageReportTotal with type \"external_ip\"", s))
-                }
-            }
-            Some("file_share") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::FileShare)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalFileShare,
-                        >("UsageReportTotal with type \"file_share\"", s))
-                }
-            }
-            Some("floatingip") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::FloatingIp)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalFloatingIp,
-                        >("UsageReportTotal with type \"floatingip\"", s))
-                }
-            }
-            Some("functions") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Functions)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalFunctions,
-                        >("UsageReportTotal with type \"functions\"", s))
-                }
-            }
+            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
+            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
+            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
+            Some("functions") => variant(text, "functions").map(Self::Functions),
             Some("functions_calls") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::FunctionCalls)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalFunctionCalls,
-                        >("UsageReportTotal with type \"functions_calls\"", s))
-                }
+                variant(text, "functions_calls").map(Self::FunctionCalls)
             }
             Some("functions_traffic") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::FunctionEgressTraffic)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalFunctionEgressTraffic,
-                        >("UsageReportTotal with type \"functions_traffic\"", s))
-                }
+                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
             }
-            Some("image") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Image)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalImage,
-                        >("UsageReportTotal with type \"image\"", s))
-                }
-            }
-            Some("inference") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Inference)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalInference,
-                        >("UsageReportTotal with type \"inference\"", s))
-                }
-            }
-            Some("instance") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Instance)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalInstance,
-                        >("UsageReportTotal with type \"instance\"", s))
-                }
-            }
+            Some("image") => variant(text, "image").map(Self::Image),
+            Some("inference") => variant(text, "inference").map(Self::Inference),
+            Some("instance") => variant(text, "instance").map(Self::Instance),
             Some("load_balancer") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::LoadBalancer)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalLoadBalancer,
-                        >("UsageReportTotal with type \"load_balancer\"", s))
-                }
+                variant(text, "load_balancer").map(Self::LoadBalancer)
             }
-            Some("log_index") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::LogIndex)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalLogIndex,
-                        >("UsageReportTotal with type \"log_index\"", s))
-                }
-            }
-            Some("snapshot") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Snapshot)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalSnapshot,
-                        >("UsageReportTotal with type \"snapshot\"", s))
-                }
-            }
-            Some("volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Volume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalVolume,
-                        >("UsageReportTotal with type \"volume\"", s))
-                }
-            }
+            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
+            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
+            Some("volume") => variant(text, "volume").map(Self::Volume),
             Some("dbaas_postgresql_connection_pooler") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::DbaasPostgresqlPooler)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalDbaasPostgresqlPooler,
-                        >(
-                            "UsageReportTotal with type \"dbaas_postgresql_connection_pooler\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_connection_pooler")
+                    .map(Self::DbaasPostgresqlPooler)
             }
             Some("dbaas_postgresql_memory") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::DbaasPostgresqlMemory)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalDbaasPostgresqlMemory,
-                        >("UsageReportTotal with type \"dbaas_postgresql_memory\"", s))
-                }
+                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
             }
             Some("dbaas_postgresql_public_network") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::DbaasPostgresqlPublicNetwork)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalDbaasPostgresqlPublicNetwork,
-                        >(
-                            "UsageReportTotal with type \"dbaas_postgresql_public_network\"",
-                            s,
-                        ))
-                }
+                variant(text, "dbaas_postgresql_public_network")
+                    .map(Self::DbaasPostgresqlPublicNetwork)
             }
             Some("dbaas_postgresql_cpu") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::DbaasPostgresqlCpu)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalDbaasPostgresqlCpu,
-                        >("UsageReportTotal with type \"dbaas_postgresql_cpu\"", s))
-                }
+                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
             }
             Some("dbaas_postgresql_volume") => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::DbaasPostgresqlVolume)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            super::types::UsageReportTotalDbaasPostgresqlVolume,
-                        >("UsageReportTotal with type \"dbaas_postgresql_volume\"", s))
-                }
+                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
             }
             Some(_) => {
-                |s| {
-                    ::serde_json::from_str(s)
-                        .map(UsageReportTotal::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<
-                            ::serde_json::Value,
-                        >("UsageReportTotal", s))
-                }
+                ::serde_json::from_str(text)
+                    .map(Self::Unknown)
+                    .map_err(|_| crate::error::describe_row_error::<
+                        ::serde_json::Value,
+                    >("UsageReportTotal", text))
             }
             None => {
                 return Err(
@@ -4333,6 +2953,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
                 );
             }
         };
-        parse(raw.get()).map_err(D::Error::custom)
+        row.map_err(D::Error::custom)
     }
 }

@@ -22,6 +22,10 @@ pub struct BillingReservation {
     pub unit_size_month: ::std::string::String,
     ///Units in one month times `resource_count`.
     pub unit_size_total: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///A list of reservations.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -30,6 +34,10 @@ pub struct BillingReservations {
     pub count: i64,
     ///The reservations.
     pub results: ::std::vec::Vec<BillingReservation>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///An aggregated cost report.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -39,6 +47,10 @@ pub struct CostReportAggregated {
     pub price_status: crate::generated::open::PriceStatus,
     ///The totals.
     pub results: ::std::vec::Vec<crate::generated::open::CostReportTotal>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///What to put in an aggregated cost report.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -141,6 +153,10 @@ pub struct CostReportDetailed {
     pub price_status: crate::generated::open::PriceStatus,
     ///The rows of this page.
     pub results: ::std::vec::Vec<crate::generated::open::CostReportResource>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///What to put in a detailed cost report.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -253,6 +269,10 @@ pub struct CostReportMonthly {
     pub price_status: crate::generated::open::PriceStatus,
     ///The totals.
     pub results: ::std::vec::Vec<crate::generated::open::CostReportTotal>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///What to put in a monthly reservation cost report. Give `year_month`; the time range is deprecated.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -405,7 +425,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequestYearMonth {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceAiCluster {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -413,13 +432,10 @@ pub struct CostReportResourceAiCluster {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -436,7 +452,6 @@ pub struct CostReportResourceAiCluster {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -447,6 +462,10 @@ pub struct CostReportResourceAiCluster {
     pub type_: CostReportResourceAiClusterType,
     ///ID of the bare-metal GPU cluster.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -472,38 +491,10 @@ impl ::std::fmt::Display for CostReportResourceAiClusterType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceAiClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One virtual GPU cluster in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceAiVirtualCluster {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -511,13 +502,10 @@ pub struct CostReportResourceAiVirtualCluster {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -534,7 +522,6 @@ pub struct CostReportResourceAiVirtualCluster {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -545,6 +532,10 @@ pub struct CostReportResourceAiVirtualCluster {
     pub type_: CostReportResourceAiVirtualClusterType,
     ///ID of the virtual GPU cluster.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -570,39 +561,10 @@ impl ::std::fmt::Display for CostReportResourceAiVirtualClusterType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceAiVirtualClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One backup in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceBackup {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -610,13 +572,10 @@ pub struct CostReportResourceBackup {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -641,6 +600,10 @@ pub struct CostReportResourceBackup {
     pub type_: CostReportResourceBackupType,
     ///ID of the backup.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -666,38 +629,10 @@ impl ::std::fmt::Display for CostReportResourceBackupType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceBackupType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One bare-metal server in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceBaremetal {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -705,13 +640,10 @@ pub struct CostReportResourceBaremetal {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -728,7 +660,6 @@ pub struct CostReportResourceBaremetal {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -739,6 +670,10 @@ pub struct CostReportResourceBaremetal {
     pub type_: CostReportResourceBaremetalType,
     ///ID of the bare-metal server.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -764,38 +699,10 @@ impl ::std::fmt::Display for CostReportResourceBaremetalType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceBaremetalType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One basic VM in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceBasicVm {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -803,13 +710,10 @@ pub struct CostReportResourceBasicVm {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -826,7 +730,6 @@ pub struct CostReportResourceBasicVm {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -837,6 +740,10 @@ pub struct CostReportResourceBasicVm {
     pub type_: CostReportResourceBasicVmType,
     ///ID of the basic VM.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -862,38 +769,10 @@ impl ::std::fmt::Display for CostReportResourceBasicVmType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceBasicVmType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One serverless container in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceContainer {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -901,13 +780,10 @@ pub struct CostReportResourceContainer {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -926,6 +802,10 @@ pub struct CostReportResourceContainer {
     pub type_: CostReportResourceContainerType,
     ///ID of the serverless container.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -951,38 +831,10 @@ impl ::std::fmt::Display for CostReportResourceContainerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceContainerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL cluster (CPU) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceDbaasPostgresqlCpu {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -990,13 +842,10 @@ pub struct CostReportResourceDbaasPostgresqlCpu {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1015,6 +864,10 @@ pub struct CostReportResourceDbaasPostgresqlCpu {
     pub type_: CostReportResourceDbaasPostgresqlCpuType,
     ///ID of the managed PostgreSQL cluster (CPU).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1040,39 +893,10 @@ impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlCpuType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlCpuType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL cluster (memory) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceDbaasPostgresqlMemory {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1080,13 +904,10 @@ pub struct CostReportResourceDbaasPostgresqlMemory {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1105,6 +926,10 @@ pub struct CostReportResourceDbaasPostgresqlMemory {
     pub type_: CostReportResourceDbaasPostgresqlMemoryType,
     ///ID of the managed PostgreSQL cluster (memory).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1130,39 +955,10 @@ impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlMemoryType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlMemoryType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL connection pooler in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceDbaasPostgresqlPooler {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1170,13 +966,10 @@ pub struct CostReportResourceDbaasPostgresqlPooler {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1195,6 +988,10 @@ pub struct CostReportResourceDbaasPostgresqlPooler {
     pub type_: CostReportResourceDbaasPostgresqlPoolerType,
     ///ID of the managed PostgreSQL connection pooler.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1222,41 +1019,10 @@ impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlPoolerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlPoolerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_connection_pooler" => {
-                Ok(Self::DbaasPostgresqlConnectionPooler)
-            }
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL cluster (public network) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceDbaasPostgresqlPublicNetwork {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1264,13 +1030,10 @@ pub struct CostReportResourceDbaasPostgresqlPublicNetwork {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1289,6 +1052,10 @@ pub struct CostReportResourceDbaasPostgresqlPublicNetwork {
     pub type_: CostReportResourceDbaasPostgresqlPublicNetworkType,
     ///ID of the managed PostgreSQL cluster (public network).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1316,40 +1083,10 @@ impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlPublicNetworkType 
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlPublicNetworkType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str>
-for CostReportResourceDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL volume in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceDbaasPostgresqlVolume {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1357,13 +1094,10 @@ pub struct CostReportResourceDbaasPostgresqlVolume {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1386,6 +1120,10 @@ pub struct CostReportResourceDbaasPostgresqlVolume {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1411,39 +1149,10 @@ impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One egress traffic meter in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `bytes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1451,18 +1160,14 @@ pub struct CostReportResourceEgressTraffic {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Name of the machine that sent the traffic; null when unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instance_name: ::std::option::Option<::std::string::String>,
     pub instance_type: crate::generated::open::EgressInstanceType,
     ///Last moment inside the report period at which the resource was observed.
@@ -1478,7 +1183,6 @@ pub struct CostReportResourceEgressTraffic {
     ///Unit of `last_size`.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -1489,6 +1193,10 @@ pub struct CostReportResourceEgressTraffic {
     pub type_: CostReportResourceEgressTrafficType,
     ///ID of the machine that sent the traffic.
     pub vm_id: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1514,42 +1222,12 @@ impl ::std::fmt::Display for CostReportResourceEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One external IP address in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceExternalIp {
     ///Machine the resource is attached to; null when it is detached.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1557,13 +1235,10 @@ pub struct CostReportResourceExternalIp {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1586,6 +1261,10 @@ pub struct CostReportResourceExternalIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportResourceExternalIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1611,39 +1290,10 @@ impl ::std::fmt::Display for CostReportResourceExternalIpType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceExternalIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One file share in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceFileShare {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1651,13 +1301,10 @@ pub struct CostReportResourceFileShare {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Kind of file share (for example `standard` or `vast`).
     pub file_share_type: ::std::string::String,
@@ -1678,7 +1325,6 @@ pub struct CostReportResourceFileShare {
     ///Unit of `last_size`. Always `GiB` for this resource type.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -1689,6 +1335,10 @@ pub struct CostReportResourceFileShare {
     pub type_: CostReportResourceFileShareType,
     ///ID of the file share.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1714,38 +1364,10 @@ impl ::std::fmt::Display for CostReportResourceFileShareType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceFileShareType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One floating IP address in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceFloatingIp {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1753,13 +1375,10 @@ pub struct CostReportResourceFloatingIp {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1776,7 +1395,6 @@ pub struct CostReportResourceFloatingIp {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -1787,6 +1405,10 @@ pub struct CostReportResourceFloatingIp {
     pub type_: CostReportResourceFloatingIpType,
     ///ID of the floating IP address.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1812,39 +1434,10 @@ impl ::std::fmt::Display for CostReportResourceFloatingIpType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceFloatingIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One FaaS function (call count) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `MLS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceFunctionCalls {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1852,13 +1445,10 @@ pub struct CostReportResourceFunctionCalls {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1877,6 +1467,10 @@ pub struct CostReportResourceFunctionCalls {
     pub type_: CostReportResourceFunctionCallsType,
     ///ID of the FaaS function (call count).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1902,39 +1496,10 @@ impl ::std::fmt::Display for CostReportResourceFunctionCallsType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceFunctionCallsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One FaaS function (egress traffic) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `GB` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceFunctionEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -1942,13 +1507,10 @@ pub struct CostReportResourceFunctionEgressTraffic {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1967,6 +1529,10 @@ pub struct CostReportResourceFunctionEgressTraffic {
     pub type_: CostReportResourceFunctionEgressTrafficType,
     ///ID of the FaaS function (egress traffic).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -1992,39 +1558,10 @@ impl ::std::fmt::Display for CostReportResourceFunctionEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceFunctionEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One FaaS function in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceFunctions {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2032,13 +1569,10 @@ pub struct CostReportResourceFunctions {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2057,6 +1591,10 @@ pub struct CostReportResourceFunctions {
     pub type_: CostReportResourceFunctionsType,
     ///ID of the FaaS function.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2082,38 +1620,10 @@ impl ::std::fmt::Display for CostReportResourceFunctionsType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceFunctionsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One image in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceImage {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2121,13 +1631,10 @@ pub struct CostReportResourceImage {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2146,7 +1653,6 @@ pub struct CostReportResourceImage {
     ///Unit of `last_size`. Always `bytes` for this resource type.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -2157,6 +1663,10 @@ pub struct CostReportResourceImage {
     pub type_: CostReportResourceImageType,
     ///ID of the image.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2182,38 +1692,10 @@ impl ::std::fmt::Display for CostReportResourceImageType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceImageType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One inference deployment in a detailed cost report: what it consumed in the period and what that cost.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceInference {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2221,13 +1703,10 @@ pub struct CostReportResourceInference {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2248,6 +1727,10 @@ pub struct CostReportResourceInference {
     pub type_: CostReportResourceInferenceType,
     ///ID of the inference deployment.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2273,38 +1756,10 @@ impl ::std::fmt::Display for CostReportResourceInferenceType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceInferenceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One virtual machine instance in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceInstance {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2312,13 +1767,10 @@ pub struct CostReportResourceInstance {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2335,7 +1787,6 @@ pub struct CostReportResourceInstance {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -2346,6 +1797,10 @@ pub struct CostReportResourceInstance {
     pub type_: CostReportResourceInstanceType,
     ///ID of the virtual machine instance.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2371,38 +1826,10 @@ impl ::std::fmt::Display for CostReportResourceInstanceType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceInstanceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "instance" => Ok(Self::Instance),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One load balancer in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceLoadBalancer {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2410,13 +1837,10 @@ pub struct CostReportResourceLoadBalancer {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2433,7 +1857,6 @@ pub struct CostReportResourceLoadBalancer {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -2444,6 +1867,10 @@ pub struct CostReportResourceLoadBalancer {
     pub type_: CostReportResourceLoadBalancerType,
     ///ID of the load balancer.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2469,39 +1896,10 @@ impl ::std::fmt::Display for CostReportResourceLoadBalancerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceLoadBalancerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "load_balancer" => Ok(Self::LoadBalancer),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportResourceLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One logging index in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceLogIndex {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2509,13 +1907,10 @@ pub struct CostReportResourceLogIndex {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2537,8 +1932,11 @@ pub struct CostReportResourceLogIndex {
     #[serde(rename = "type")]
     pub type_: CostReportResourceLogIndexType,
     ///ID of the logging index.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uuid: ::std::option::Option<::std::string::String>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2564,38 +1962,10 @@ impl ::std::fmt::Display for CostReportResourceLogIndexType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceLogIndexType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One volume snapshot in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceSnapshot {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2603,13 +1973,10 @@ pub struct CostReportResourceSnapshot {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2630,7 +1997,6 @@ pub struct CostReportResourceSnapshot {
     ///Volume the backup or snapshot was taken from.
     pub source_volume_uuid: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -2643,6 +2009,10 @@ pub struct CostReportResourceSnapshot {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2668,41 +2038,12 @@ impl ::std::fmt::Display for CostReportResourceSnapshotType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceSnapshotType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One volume in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportResourceVolume {
     ///Machine the resource is attached to; null when it is detached.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2710,13 +2051,10 @@ pub struct CostReportResourceVolume {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2735,7 +2073,6 @@ pub struct CostReportResourceVolume {
     ///Unit of `last_size`.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -2748,6 +2085,10 @@ pub struct CostReportResourceVolume {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2773,38 +2114,10 @@ impl ::std::fmt::Display for CostReportResourceVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportResourceVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportResourceVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportResourceVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all bare-metal GPU cluster resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalAiCluster {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2812,13 +2125,10 @@ pub struct CostReportTotalAiCluster {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the bare-metal GPU cluster.
     pub flavor: ::std::string::String,
@@ -2829,6 +2139,10 @@ pub struct CostReportTotalAiCluster {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalAiClusterType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2854,38 +2168,10 @@ impl ::std::fmt::Display for CostReportTotalAiClusterType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalAiClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all virtual GPU cluster resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalAiVirtualCluster {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2893,13 +2179,10 @@ pub struct CostReportTotalAiVirtualCluster {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the virtual GPU cluster.
     pub flavor: ::std::string::String,
@@ -2910,6 +2193,10 @@ pub struct CostReportTotalAiVirtualCluster {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalAiVirtualClusterType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -2935,39 +2222,10 @@ impl ::std::fmt::Display for CostReportTotalAiVirtualClusterType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalAiVirtualClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all backup resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalBackup {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -2975,13 +2233,10 @@ pub struct CostReportTotalBackup {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Most recent size of the backup in bytes.
     pub last_size: i64,
@@ -2992,6 +2247,10 @@ pub struct CostReportTotalBackup {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalBackupType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3017,38 +2276,10 @@ impl ::std::fmt::Display for CostReportTotalBackupType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalBackupType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all bare-metal server resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalBaremetal {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3056,13 +2287,10 @@ pub struct CostReportTotalBaremetal {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the bare-metal server.
     pub flavor: ::std::string::String,
@@ -3073,6 +2301,10 @@ pub struct CostReportTotalBaremetal {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalBaremetalType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3098,38 +2330,10 @@ impl ::std::fmt::Display for CostReportTotalBaremetalType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalBaremetalType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all basic VM resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalBasicVm {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3137,13 +2341,10 @@ pub struct CostReportTotalBasicVm {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the basic VM.
     pub flavor: ::std::string::String,
@@ -3154,6 +2355,10 @@ pub struct CostReportTotalBasicVm {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalBasicVmType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3179,38 +2384,10 @@ impl ::std::fmt::Display for CostReportTotalBasicVmType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalBasicVmType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all serverless container resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalContainer {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3218,13 +2395,10 @@ pub struct CostReportTotalContainer {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3233,6 +2407,10 @@ pub struct CostReportTotalContainer {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalContainerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3258,38 +2436,10 @@ impl ::std::fmt::Display for CostReportTotalContainerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalContainerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all managed PostgreSQL cluster (CPU) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlCpu {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3297,13 +2447,10 @@ pub struct CostReportTotalDbaasPostgresqlCpu {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3312,6 +2459,10 @@ pub struct CostReportTotalDbaasPostgresqlCpu {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalDbaasPostgresqlCpuType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3337,39 +2488,10 @@ impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlCpuType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlCpuType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all managed PostgreSQL cluster (memory) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlMemory {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3377,13 +2499,10 @@ pub struct CostReportTotalDbaasPostgresqlMemory {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3392,6 +2511,10 @@ pub struct CostReportTotalDbaasPostgresqlMemory {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalDbaasPostgresqlMemoryType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3417,39 +2540,10 @@ impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlMemoryType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlMemoryType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all managed PostgreSQL connection pooler resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlPooler {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3457,13 +2551,10 @@ pub struct CostReportTotalDbaasPostgresqlPooler {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3472,6 +2563,10 @@ pub struct CostReportTotalDbaasPostgresqlPooler {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalDbaasPostgresqlPoolerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3499,41 +2594,10 @@ impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlPoolerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPoolerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_connection_pooler" => {
-                Ok(Self::DbaasPostgresqlConnectionPooler)
-            }
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all managed PostgreSQL cluster (public network) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlPublicNetwork {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3541,13 +2605,10 @@ pub struct CostReportTotalDbaasPostgresqlPublicNetwork {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3556,6 +2617,10 @@ pub struct CostReportTotalDbaasPostgresqlPublicNetwork {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalDbaasPostgresqlPublicNetworkType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3583,39 +2648,10 @@ impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlPublicNetworkType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPublicNetworkType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all managed PostgreSQL volume resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlVolume {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3623,13 +2659,10 @@ pub struct CostReportTotalDbaasPostgresqlVolume {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3640,6 +2673,10 @@ pub struct CostReportTotalDbaasPostgresqlVolume {
     pub type_: CostReportTotalDbaasPostgresqlVolumeType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3665,39 +2702,10 @@ impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all egress traffic meter resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `bytes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3705,13 +2713,10 @@ pub struct CostReportTotalEgressTraffic {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     pub instance_type: crate::generated::open::EgressInstanceType,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
@@ -3721,6 +2726,10 @@ pub struct CostReportTotalEgressTraffic {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalEgressTrafficType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3746,39 +2755,10 @@ impl ::std::fmt::Display for CostReportTotalEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all external IP address resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalExternalIp {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3786,13 +2766,10 @@ pub struct CostReportTotalExternalIp {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3801,6 +2778,10 @@ pub struct CostReportTotalExternalIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalExternalIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3826,38 +2807,10 @@ impl ::std::fmt::Display for CostReportTotalExternalIpType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalExternalIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all file share resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalFileShare {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3865,13 +2818,10 @@ pub struct CostReportTotalFileShare {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Kind of file share (for example `standard` or `vast`).
     pub file_share_type: ::std::string::String,
@@ -3882,6 +2832,10 @@ pub struct CostReportTotalFileShare {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalFileShareType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3907,38 +2861,10 @@ impl ::std::fmt::Display for CostReportTotalFileShareType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalFileShareType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all floating IP address resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalFloatingIp {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -3946,13 +2872,10 @@ pub struct CostReportTotalFloatingIp {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -3961,6 +2884,10 @@ pub struct CostReportTotalFloatingIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalFloatingIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -3986,38 +2913,10 @@ impl ::std::fmt::Display for CostReportTotalFloatingIpType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalFloatingIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all FaaS function (call count) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `MLS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalFunctionCalls {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4025,13 +2924,10 @@ pub struct CostReportTotalFunctionCalls {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4040,6 +2936,10 @@ pub struct CostReportTotalFunctionCalls {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalFunctionCallsType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4065,39 +2965,10 @@ impl ::std::fmt::Display for CostReportTotalFunctionCallsType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalFunctionCallsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all FaaS function (egress traffic) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `GB` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalFunctionEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4105,13 +2976,10 @@ pub struct CostReportTotalFunctionEgressTraffic {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4120,6 +2988,10 @@ pub struct CostReportTotalFunctionEgressTraffic {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalFunctionEgressTrafficType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4145,39 +3017,10 @@ impl ::std::fmt::Display for CostReportTotalFunctionEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalFunctionEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CostReportTotalFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all FaaS function resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalFunctions {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4185,13 +3028,10 @@ pub struct CostReportTotalFunctions {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4200,6 +3040,10 @@ pub struct CostReportTotalFunctions {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalFunctionsType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4225,38 +3069,10 @@ impl ::std::fmt::Display for CostReportTotalFunctionsType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalFunctionsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all image resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalImage {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4264,13 +3080,10 @@ pub struct CostReportTotalImage {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4279,6 +3092,10 @@ pub struct CostReportTotalImage {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalImageType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4304,38 +3121,10 @@ impl ::std::fmt::Display for CostReportTotalImageType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalImageType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all inference deployment resources that share this row's grouping keys, summed over the period.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalInference {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4343,13 +3132,10 @@ pub struct CostReportTotalInference {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4358,6 +3144,10 @@ pub struct CostReportTotalInference {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalInferenceType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4383,38 +3173,10 @@ impl ::std::fmt::Display for CostReportTotalInferenceType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalInferenceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all virtual machine instance resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalInstance {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4422,13 +3184,10 @@ pub struct CostReportTotalInstance {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the virtual machine instance.
     pub flavor: ::std::string::String,
@@ -4439,6 +3198,10 @@ pub struct CostReportTotalInstance {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalInstanceType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4464,38 +3227,10 @@ impl ::std::fmt::Display for CostReportTotalInstanceType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalInstanceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "instance" => Ok(Self::Instance),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all load balancer resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalLoadBalancer {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4503,13 +3238,10 @@ pub struct CostReportTotalLoadBalancer {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Flavor (size) of the load balancer.
     pub flavor: ::std::string::String,
@@ -4520,6 +3252,10 @@ pub struct CostReportTotalLoadBalancer {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalLoadBalancerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4545,38 +3281,10 @@ impl ::std::fmt::Display for CostReportTotalLoadBalancerType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalLoadBalancerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "load_balancer" => Ok(Self::LoadBalancer),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all logging index resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalLogIndex {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4584,13 +3292,10 @@ pub struct CostReportTotalLogIndex {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4599,6 +3304,10 @@ pub struct CostReportTotalLogIndex {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: CostReportTotalLogIndexType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4624,38 +3333,10 @@ impl ::std::fmt::Display for CostReportTotalLogIndexType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalLogIndexType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all volume snapshot resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalSnapshot {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4663,13 +3344,10 @@ pub struct CostReportTotalSnapshot {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4680,6 +3358,10 @@ pub struct CostReportTotalSnapshot {
     pub type_: CostReportTotalSnapshotType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4705,38 +3387,10 @@ impl ::std::fmt::Display for CostReportTotalSnapshotType {
         }
     }
 }
-impl ::std::str::FromStr for CostReportTotalSnapshotType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Cost and consumption of all volume resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportTotalVolume {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -4744,13 +3398,10 @@ pub struct CostReportTotalVolume {
     pub billing_value: f64,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<f64>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
     pub region: i64,
@@ -4761,6 +3412,10 @@ pub struct CostReportTotalVolume {
     pub type_: CostReportTotalVolumeType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -4784,33 +3439,6 @@ impl ::std::fmt::Display for CostReportTotalVolumeType {
         match *self {
             Self::Volume => f.write_str("volume"),
         }
-    }
-}
-impl ::std::str::FromStr for CostReportTotalVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for CostReportTotalVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CostReportTotalVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///A report as comma-separated values, one header line then one line per row.
@@ -4858,14 +3486,16 @@ impl ::std::str::FromStr for CsvReport {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ErrorResponse {
     ///Per-field problems, when the request failed validation.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(default)]
     pub errors: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ///Machine-readable kind of error.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub exception_class: ::std::option::Option<::std::string::String>,
     ///What went wrong, for people.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///`ListBillingReservationsOrderBy`
 #[derive(
@@ -4898,36 +3528,6 @@ impl ::std::fmt::Display for ListBillingReservationsOrderBy {
             Self::ActiveToAsc => f.write_str("active_to.asc"),
             Self::ActiveToDesc => f.write_str("active_to.desc"),
         }
-    }
-}
-impl ::std::str::FromStr for ListBillingReservationsOrderBy {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "active_from.asc" => Ok(Self::ActiveFromAsc),
-            "active_from.desc" => Ok(Self::ActiveFromDesc),
-            "active_to.asc" => Ok(Self::ActiveToAsc),
-            "active_to.desc" => Ok(Self::ActiveToDesc),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for ListBillingReservationsOrderBy {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ListBillingReservationsOrderBy {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///A sort key and its direction, `field.asc` or `field.desc`.
@@ -5050,6 +3650,10 @@ pub struct ReservationAmountPrices {
     pub overcommit_price_per_unit: ::std::string::String,
     ///Price for the whole period of use beyond the commitment.
     pub overcommit_price_total: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Prices of the reserved amount.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5057,7 +3661,6 @@ pub struct ReservationCommit {
     ///When the commitment began.
     pub active_from: ::chrono::DateTime<::chrono::offset::Utc>,
     ///When it ends; null when open-ended.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub active_to: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Price per month for one resource.
     pub price_per_month: ::std::string::String,
@@ -5066,21 +3669,25 @@ pub struct ReservationCommit {
     ///Price for the period for the whole reserved amount.
     pub price_total: ::std::string::String,
     ///Billing subscription of the commitment.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub subscription_id: ::std::option::Option<i64>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Hardware of the reserved resource.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ReservationHardware {
     ///CPU.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cpu: ::std::option::Option<::std::string::String>,
     ///Disks.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub disk: ::std::option::Option<::std::string::String>,
     ///Memory.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ram: ::std::option::Option<::std::string::String>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Prices for use beyond the reservation.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5088,7 +3695,6 @@ pub struct ReservationOvercommit {
     ///When these prices took effect.
     pub active_from: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Billing plan item.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub plan_item_id: ::std::option::Option<i64>,
     ///Price per month.
     pub price_per_month: ::std::string::String,
@@ -5097,8 +3703,11 @@ pub struct ReservationOvercommit {
     ///Price for the whole period.
     pub price_total: ::std::string::String,
     ///Billing subscription of the over-commit.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub subscription_id: ::std::option::Option<i64>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Length of the commitment.
 #[derive(
@@ -5170,6 +3779,10 @@ pub struct ReservationPricing {
     pub region_name: ::std::string::String,
     ///Prices per resource.
     pub resources: ::std::vec::Vec<ReservationResourcePrices>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///The resources to price a reservation for.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5231,6 +3844,10 @@ pub struct ReservationResourcePrices {
     pub unit_size_month: ::std::string::String,
     ///Units in one month times the number of resources.
     pub unit_size_total: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///A resource type to filter on.
 #[derive(
@@ -8971,6 +7588,10 @@ pub struct UsageReport {
     pub resources: ::std::vec::Vec<crate::generated::open::UsageReportResource>,
     ///Usage summed per type, region and metric, over the whole report.
     pub totals: ::std::vec::Vec<crate::generated::open::UsageReportTotal>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///What to put in a usage report.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -9036,7 +7657,6 @@ pub struct UsageReportResourceAiCluster {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -9047,6 +7667,10 @@ pub struct UsageReportResourceAiCluster {
     pub type_: UsageReportResourceAiClusterType,
     ///ID of the bare-metal GPU cluster.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9072,34 +7696,6 @@ impl ::std::fmt::Display for UsageReportResourceAiClusterType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceAiClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One virtual GPU cluster in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceAiVirtualCluster {
@@ -9123,7 +7719,6 @@ pub struct UsageReportResourceAiVirtualCluster {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -9134,6 +7729,10 @@ pub struct UsageReportResourceAiVirtualCluster {
     pub type_: UsageReportResourceAiVirtualClusterType,
     ///ID of the virtual GPU cluster.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9157,34 +7756,6 @@ impl ::std::fmt::Display for UsageReportResourceAiVirtualClusterType {
         match *self {
             Self::AiVirtualCluster => f.write_str("ai_virtual_cluster"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceAiVirtualClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One backup in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -9218,6 +7789,10 @@ pub struct UsageReportResourceBackup {
     pub type_: UsageReportResourceBackupType,
     ///ID of the backup.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9243,33 +7818,6 @@ impl ::std::fmt::Display for UsageReportResourceBackupType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceBackupType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceBackupType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One bare-metal server in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceBaremetal {
@@ -9293,7 +7841,6 @@ pub struct UsageReportResourceBaremetal {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -9304,6 +7851,10 @@ pub struct UsageReportResourceBaremetal {
     pub type_: UsageReportResourceBaremetalType,
     ///ID of the bare-metal server.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9329,34 +7880,6 @@ impl ::std::fmt::Display for UsageReportResourceBaremetalType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceBaremetalType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One basic VM in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceBasicVm {
@@ -9380,7 +7903,6 @@ pub struct UsageReportResourceBasicVm {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -9391,6 +7913,10 @@ pub struct UsageReportResourceBasicVm {
     pub type_: UsageReportResourceBasicVmType,
     ///ID of the basic VM.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9414,33 +7940,6 @@ impl ::std::fmt::Display for UsageReportResourceBasicVmType {
         match *self {
             Self::BasicVm => f.write_str("basic_vm"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceBasicVmType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One serverless container in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `GBS` for this type.
@@ -9468,6 +7967,10 @@ pub struct UsageReportResourceContainer {
     pub type_: UsageReportResourceContainerType,
     ///ID of the serverless container.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9491,34 +7994,6 @@ impl ::std::fmt::Display for UsageReportResourceContainerType {
         match *self {
             Self::Containers => f.write_str("containers"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceContainerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One managed PostgreSQL cluster (CPU) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
@@ -9546,6 +8021,10 @@ pub struct UsageReportResourceDbaasPostgresqlCpu {
     pub type_: UsageReportResourceDbaasPostgresqlCpuType,
     ///ID of the managed PostgreSQL cluster (CPU).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9569,34 +8048,6 @@ impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlCpuType {
         match *self {
             Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlCpuType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One managed PostgreSQL cluster (memory) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -9624,6 +8075,10 @@ pub struct UsageReportResourceDbaasPostgresqlMemory {
     pub type_: UsageReportResourceDbaasPostgresqlMemoryType,
     ///ID of the managed PostgreSQL cluster (memory).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9647,34 +8102,6 @@ impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlMemoryType {
         match *self {
             Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlMemoryType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One managed PostgreSQL connection pooler in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
@@ -9702,6 +8129,10 @@ pub struct UsageReportResourceDbaasPostgresqlPooler {
     pub type_: UsageReportResourceDbaasPostgresqlPoolerType,
     ///ID of the managed PostgreSQL connection pooler.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9729,36 +8160,6 @@ impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlPoolerType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlPoolerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_connection_pooler" => {
-                Ok(Self::DbaasPostgresqlConnectionPooler)
-            }
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One managed PostgreSQL cluster (public network) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceDbaasPostgresqlPublicNetwork {
@@ -9784,6 +8185,10 @@ pub struct UsageReportResourceDbaasPostgresqlPublicNetwork {
     pub type_: UsageReportResourceDbaasPostgresqlPublicNetworkType,
     ///ID of the managed PostgreSQL cluster (public network).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9809,35 +8214,6 @@ impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlPublicNetworkType
                 f.write_str("dbaas_postgresql_public_network")
             }
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlPublicNetworkType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str>
-for UsageReportResourceDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One managed PostgreSQL volume in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -9869,6 +8245,10 @@ pub struct UsageReportResourceDbaasPostgresqlVolume {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9894,34 +8274,6 @@ impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One egress traffic meter in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `bytes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceEgressTraffic {
@@ -9933,7 +8285,6 @@ pub struct UsageReportResourceEgressTraffic {
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Name of the machine that sent the traffic; null when unknown.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instance_name: ::std::option::Option<::std::string::String>,
     pub instance_type: crate::generated::open::EgressInstanceType,
     ///Last moment inside the report period at which the resource was observed.
@@ -9949,7 +8300,6 @@ pub struct UsageReportResourceEgressTraffic {
     ///Unit of `last_size`.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -9960,6 +8310,10 @@ pub struct UsageReportResourceEgressTraffic {
     pub type_: UsageReportResourceEgressTrafficType,
     ///ID of the machine that sent the traffic.
     pub vm_id: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -9985,39 +8339,10 @@ impl ::std::fmt::Display for UsageReportResourceEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One external IP address in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceExternalIp {
     ///Machine the resource is attached to; null when it is detached.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -10045,6 +8370,10 @@ pub struct UsageReportResourceExternalIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportResourceExternalIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10068,34 +8397,6 @@ impl ::std::fmt::Display for UsageReportResourceExternalIpType {
         match *self {
             Self::ExternalIp => f.write_str("external_ip"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceExternalIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One file share in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -10125,7 +8426,6 @@ pub struct UsageReportResourceFileShare {
     ///Unit of `last_size`. Always `GiB` for this resource type.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10136,6 +8436,10 @@ pub struct UsageReportResourceFileShare {
     pub type_: UsageReportResourceFileShareType,
     ///ID of the file share.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10161,34 +8465,6 @@ impl ::std::fmt::Display for UsageReportResourceFileShareType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceFileShareType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One floating IP address in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceFloatingIp {
@@ -10212,7 +8488,6 @@ pub struct UsageReportResourceFloatingIp {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10223,6 +8498,10 @@ pub struct UsageReportResourceFloatingIp {
     pub type_: UsageReportResourceFloatingIpType,
     ///ID of the floating IP address.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10246,34 +8525,6 @@ impl ::std::fmt::Display for UsageReportResourceFloatingIpType {
         match *self {
             Self::Floatingip => f.write_str("floatingip"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceFloatingIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One FaaS function (call count) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `MLS` for this type.
@@ -10301,6 +8552,10 @@ pub struct UsageReportResourceFunctionCalls {
     pub type_: UsageReportResourceFunctionCallsType,
     ///ID of the FaaS function (call count).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10324,34 +8579,6 @@ impl ::std::fmt::Display for UsageReportResourceFunctionCallsType {
         match *self {
             Self::FunctionsCalls => f.write_str("functions_calls"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceFunctionCallsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One FaaS function (egress traffic) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `GB` for this type.
@@ -10379,6 +8606,10 @@ pub struct UsageReportResourceFunctionEgressTraffic {
     pub type_: UsageReportResourceFunctionEgressTrafficType,
     ///ID of the FaaS function (egress traffic).
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10402,34 +8633,6 @@ impl ::std::fmt::Display for UsageReportResourceFunctionEgressTrafficType {
         match *self {
             Self::FunctionsTraffic => f.write_str("functions_traffic"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceFunctionEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One FaaS function in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `GBS` for this type.
@@ -10457,6 +8660,10 @@ pub struct UsageReportResourceFunctions {
     pub type_: UsageReportResourceFunctionsType,
     ///ID of the FaaS function.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10480,34 +8687,6 @@ impl ::std::fmt::Display for UsageReportResourceFunctionsType {
         match *self {
             Self::Functions => f.write_str("functions"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceFunctionsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One image in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -10535,7 +8714,6 @@ pub struct UsageReportResourceImage {
     ///Unit of `last_size`. Always `bytes` for this resource type.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10546,6 +8724,10 @@ pub struct UsageReportResourceImage {
     pub type_: UsageReportResourceImageType,
     ///ID of the image.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10569,33 +8751,6 @@ impl ::std::fmt::Display for UsageReportResourceImageType {
         match *self {
             Self::Image => f.write_str("image"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceImageType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One inference deployment in a usage report: what it consumed in the period (no prices).
@@ -10625,6 +8780,10 @@ pub struct UsageReportResourceInference {
     pub type_: UsageReportResourceInferenceType,
     ///ID of the inference deployment.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10650,34 +8809,6 @@ impl ::std::fmt::Display for UsageReportResourceInferenceType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceInferenceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One virtual machine instance in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceInstance {
@@ -10701,7 +8832,6 @@ pub struct UsageReportResourceInstance {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10712,6 +8842,10 @@ pub struct UsageReportResourceInstance {
     pub type_: UsageReportResourceInstanceType,
     ///ID of the virtual machine instance.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10737,33 +8871,6 @@ impl ::std::fmt::Display for UsageReportResourceInstanceType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceInstanceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "instance" => Ok(Self::Instance),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One load balancer in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceLoadBalancer {
@@ -10787,7 +8894,6 @@ pub struct UsageReportResourceLoadBalancer {
     ///Region ID.
     pub region_id: i64,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10798,6 +8904,10 @@ pub struct UsageReportResourceLoadBalancer {
     pub type_: UsageReportResourceLoadBalancerType,
     ///ID of the load balancer.
     pub uuid: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10821,34 +8931,6 @@ impl ::std::fmt::Display for UsageReportResourceLoadBalancerType {
         match *self {
             Self::LoadBalancer => f.write_str("load_balancer"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceLoadBalancerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "load_balancer" => Ok(Self::LoadBalancer),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportResourceLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One logging index in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -10879,8 +8961,11 @@ pub struct UsageReportResourceLogIndex {
     #[serde(rename = "type")]
     pub type_: UsageReportResourceLogIndexType,
     ///ID of the logging index.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uuid: ::std::option::Option<::std::string::String>,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10904,33 +8989,6 @@ impl ::std::fmt::Display for UsageReportResourceLogIndexType {
         match *self {
             Self::LogIndex => f.write_str("log_index"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportResourceLogIndexType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 ///One volume snapshot in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
@@ -10960,7 +9018,6 @@ pub struct UsageReportResourceSnapshot {
     ///Volume the backup or snapshot was taken from.
     pub source_volume_uuid: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -10973,6 +9030,10 @@ pub struct UsageReportResourceSnapshot {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -10998,38 +9059,10 @@ impl ::std::fmt::Display for UsageReportResourceSnapshotType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceSnapshotType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///One volume in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportResourceVolume {
     ///Machine the resource is attached to; null when it is detached.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -11053,7 +9086,6 @@ pub struct UsageReportResourceVolume {
     ///Unit of `last_size`.
     pub size_unit: ::std::string::String,
     ///Tags of the resource, one single-key object per tag; null when the resource has no tags.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<
         ::std::vec::Vec<
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -11066,6 +9098,10 @@ pub struct UsageReportResourceVolume {
     pub uuid: ::std::string::String,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11091,33 +9127,6 @@ impl ::std::fmt::Display for UsageReportResourceVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportResourceVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportResourceVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportResourceVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all bare-metal GPU cluster resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalAiCluster {
@@ -11135,6 +9144,10 @@ pub struct UsageReportTotalAiCluster {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalAiClusterType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11160,33 +9173,6 @@ impl ::std::fmt::Display for UsageReportTotalAiClusterType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalAiClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalAiClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all virtual GPU cluster resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalAiVirtualCluster {
@@ -11204,6 +9190,10 @@ pub struct UsageReportTotalAiVirtualCluster {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalAiVirtualClusterType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11229,34 +9219,6 @@ impl ::std::fmt::Display for UsageReportTotalAiVirtualClusterType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalAiVirtualClusterType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalAiVirtualClusterType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all bare-metal server resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalBaremetal {
@@ -11274,6 +9236,10 @@ pub struct UsageReportTotalBaremetal {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalBaremetalType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11299,33 +9265,6 @@ impl ::std::fmt::Display for UsageReportTotalBaremetalType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalBaremetalType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalBaremetalType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all basic VM resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalBasicVm {
@@ -11343,6 +9282,10 @@ pub struct UsageReportTotalBasicVm {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalBasicVmType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11368,33 +9311,6 @@ impl ::std::fmt::Display for UsageReportTotalBasicVmType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalBasicVmType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalBasicVmType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all serverless container resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalContainer {
@@ -11410,6 +9326,10 @@ pub struct UsageReportTotalContainer {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalContainerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11435,33 +9355,6 @@ impl ::std::fmt::Display for UsageReportTotalContainerType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalContainerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalContainerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all managed PostgreSQL cluster (CPU) resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalDbaasPostgresqlCpu {
@@ -11477,6 +9370,10 @@ pub struct UsageReportTotalDbaasPostgresqlCpu {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalDbaasPostgresqlCpuType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11502,34 +9399,6 @@ impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlCpuType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlCpuType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalDbaasPostgresqlCpuType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all managed PostgreSQL cluster (memory) resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalDbaasPostgresqlMemory {
@@ -11545,6 +9414,10 @@ pub struct UsageReportTotalDbaasPostgresqlMemory {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalDbaasPostgresqlMemoryType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11570,34 +9443,6 @@ impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlMemoryType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlMemoryType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalDbaasPostgresqlMemoryType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all managed PostgreSQL connection pooler resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalDbaasPostgresqlPooler {
@@ -11613,6 +9458,10 @@ pub struct UsageReportTotalDbaasPostgresqlPooler {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalDbaasPostgresqlPoolerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11640,36 +9489,6 @@ impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlPoolerType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlPoolerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_connection_pooler" => {
-                Ok(Self::DbaasPostgresqlConnectionPooler)
-            }
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalDbaasPostgresqlPoolerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all managed PostgreSQL cluster (public network) resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalDbaasPostgresqlPublicNetwork {
@@ -11685,6 +9504,10 @@ pub struct UsageReportTotalDbaasPostgresqlPublicNetwork {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalDbaasPostgresqlPublicNetworkType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11712,34 +9535,6 @@ impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlPublicNetworkType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlPublicNetworkType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalDbaasPostgresqlPublicNetworkType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all managed PostgreSQL volume resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalDbaasPostgresqlVolume {
@@ -11757,6 +9552,10 @@ pub struct UsageReportTotalDbaasPostgresqlVolume {
     pub type_: UsageReportTotalDbaasPostgresqlVolumeType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11782,34 +9581,6 @@ impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlVolumeType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalDbaasPostgresqlVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all egress traffic meter resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `bytes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalEgressTraffic {
@@ -11826,6 +9597,10 @@ pub struct UsageReportTotalEgressTraffic {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalEgressTrafficType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11851,34 +9626,6 @@ impl ::std::fmt::Display for UsageReportTotalEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all external IP address resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalExternalIp {
@@ -11894,6 +9641,10 @@ pub struct UsageReportTotalExternalIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalExternalIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11919,33 +9670,6 @@ impl ::std::fmt::Display for UsageReportTotalExternalIpType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalExternalIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalExternalIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all file share resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalFileShare {
@@ -11963,6 +9687,10 @@ pub struct UsageReportTotalFileShare {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalFileShareType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -11988,33 +9716,6 @@ impl ::std::fmt::Display for UsageReportTotalFileShareType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalFileShareType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalFileShareType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all floating IP address resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalFloatingIp {
@@ -12030,6 +9731,10 @@ pub struct UsageReportTotalFloatingIp {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalFloatingIpType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12055,33 +9760,6 @@ impl ::std::fmt::Display for UsageReportTotalFloatingIpType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalFloatingIpType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalFloatingIpType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all FaaS function (call count) resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `MLS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalFunctionCalls {
@@ -12097,6 +9775,10 @@ pub struct UsageReportTotalFunctionCalls {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalFunctionCallsType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12122,34 +9804,6 @@ impl ::std::fmt::Display for UsageReportTotalFunctionCallsType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalFunctionCallsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalFunctionCallsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all FaaS function (egress traffic) resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `GB` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalFunctionEgressTraffic {
@@ -12165,6 +9819,10 @@ pub struct UsageReportTotalFunctionEgressTraffic {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalFunctionEgressTrafficType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12190,34 +9848,6 @@ impl ::std::fmt::Display for UsageReportTotalFunctionEgressTrafficType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalFunctionEgressTrafficType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalFunctionEgressTrafficType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all FaaS function resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `GBS` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalFunctions {
@@ -12233,6 +9863,10 @@ pub struct UsageReportTotalFunctions {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalFunctionsType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12258,33 +9892,6 @@ impl ::std::fmt::Display for UsageReportTotalFunctionsType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalFunctionsType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalFunctionsType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all image resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalImage {
@@ -12300,6 +9907,10 @@ pub struct UsageReportTotalImage {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalImageType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12325,33 +9936,6 @@ impl ::std::fmt::Display for UsageReportTotalImageType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalImageType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalImageType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all inference deployment resources that share this row's grouping keys, summed over the period (no prices).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalInference {
@@ -12367,6 +9951,10 @@ pub struct UsageReportTotalInference {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalInferenceType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12392,33 +9980,6 @@ impl ::std::fmt::Display for UsageReportTotalInferenceType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalInferenceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalInferenceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all virtual machine instance resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalInstance {
@@ -12436,6 +9997,10 @@ pub struct UsageReportTotalInstance {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalInstanceType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12461,33 +10026,6 @@ impl ::std::fmt::Display for UsageReportTotalInstanceType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalInstanceType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "instance" => Ok(Self::Instance),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalInstanceType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all load balancer resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalLoadBalancer {
@@ -12505,6 +10043,10 @@ pub struct UsageReportTotalLoadBalancer {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalLoadBalancerType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12530,34 +10072,6 @@ impl ::std::fmt::Display for UsageReportTotalLoadBalancerType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalLoadBalancerType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "load_balancer" => Ok(Self::LoadBalancer),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for UsageReportTotalLoadBalancerType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all logging index resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalLogIndex {
@@ -12573,6 +10087,10 @@ pub struct UsageReportTotalLogIndex {
     ///Resource type; always this value for this schema.
     #[serde(rename = "type")]
     pub type_: UsageReportTotalLogIndexType,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12598,33 +10116,6 @@ impl ::std::fmt::Display for UsageReportTotalLogIndexType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalLogIndexType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalLogIndexType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all volume snapshot resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalSnapshot {
@@ -12642,6 +10133,10 @@ pub struct UsageReportTotalSnapshot {
     pub type_: UsageReportTotalSnapshotType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12667,33 +10162,6 @@ impl ::std::fmt::Display for UsageReportTotalSnapshotType {
         }
     }
 }
-impl ::std::str::FromStr for UsageReportTotalSnapshotType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalSnapshotType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 ///Consumption of all volume resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportTotalVolume {
@@ -12711,6 +10179,10 @@ pub struct UsageReportTotalVolume {
     pub type_: UsageReportTotalVolumeType,
     ///Storage class of the volume (for example `standard`, `ssd_hiiops`).
     pub volume_type: ::std::string::String,
+    /// Fields the server sent that this version of the spec does not list, each as
+    /// received; serialized back in place, so nothing the server sent is lost.
+    #[serde(flatten)]
+    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Resource type; always this value for this schema.
 #[derive(
@@ -12734,33 +10206,6 @@ impl ::std::fmt::Display for UsageReportTotalVolumeType {
         match *self {
             Self::Volume => f.write_str("volume"),
         }
-    }
-}
-impl ::std::str::FromStr for UsageReportTotalVolumeType {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for UsageReportTotalVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UsageReportTotalVolumeType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
     }
 }
 /// Types for composing complex structures.

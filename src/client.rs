@@ -20,7 +20,7 @@ use crate::generated::{Client as GeneratedClient, Error as GeneratedError, Respo
 use crate::hooks::{
     DEFAULT_MAX_BODY_BYTES, ERROR_EXCERPT_BYTES, Hooks, LAST_RESPONSE, LastResponse, RetryPolicy,
 };
-use crate::pagination::{PageOptions, PagedRequest, paginate};
+use crate::pagination::{PageOptions, PagedOperation, paginate};
 use crate::types;
 use crate::validate::Validate;
 
@@ -407,8 +407,9 @@ async fn convert_error(
                 operation,
                 status,
                 message: explain(&raw)
-                    .unwrap_or_else(|| crate::error::truncate(&e.to_string(), 300)),
+                    .unwrap_or_else(|| "the body does not parse as the spec's type".into()),
                 raw: excerpt(raw),
+                source: Some(e),
             },
         },
         GeneratedError::UnexpectedResponse(response) => {
@@ -421,6 +422,7 @@ async fn convert_error(
                     status: Some(status),
                     message: "status not in the spec".into(),
                     raw: raw.unwrap_or_default(),
+                    source: None,
                 }
             } else {
                 Error::Api {
@@ -470,6 +472,7 @@ pub(crate) async fn collect_csv(
             status: Some(status),
             message: format!("asked for text/csv, got {got}"),
             raw: excerpt(body),
+            source: None,
         });
     }
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -478,6 +481,7 @@ pub(crate) async fn collect_csv(
             status: Some(status),
             message: "the CSV answer is empty: not even a header row".into(),
             raw: body,
+            source: None,
         });
     }
     Ok(body)
@@ -567,31 +571,41 @@ impl Client {
     /// How many rows a paged report has, from one request for a single row (the request's own
     /// `limit` and `offset` are ignored). For a progress bar, or to check that a report has not
     /// changed before resuming an export of it.
-    pub async fn count<R, B>(&self, body: B) -> Result<u64, Error>
+    ///
+    /// `O` names the operation, a marker from [`crate::paged`]:
+    /// `client.count::<paged::UsageReport, _>(request)`.
+    pub async fn count<O, B>(&self, body: B) -> Result<u64, Error>
     where
-        R: PagedRequest<Error = types::ErrorResponse> + Validate,
-        B: TryInto<R>,
+        O: PagedOperation<Error = types::ErrorResponse>,
+        O::Body: Validate,
+        B: TryInto<O::Body>,
         B::Error: fmt::Display,
     {
-        let request: R = prepare(R::OPERATION_ID, body)?;
-        let (count, _) = crate::pagination::fetch_page(&self.raw, &request, 1, 0).await?;
+        let request: O::Body = prepare(O::OPERATION_ID, body)?;
+        let (count, _) = crate::pagination::fetch_page::<O>(&self.raw, &request, 1, 0).await?;
         Ok(count)
     }
 
     /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
     /// Invalid input is the stream's only item.
-    pub fn paginate<R, B>(
+    ///
+    /// `O` names the operation, a marker from [`crate::paged`], or [`crate::pagination::Raw`] /
+    /// [`crate::pagination::Common`] of one for other row types:
+    /// `client.paginate::<Raw<paged::DetailedCostReport>, _>(request, options)`. The generated
+    /// `<operation>_stream` methods call this.
+    pub fn paginate<O, B>(
         &self,
         body: B,
         options: PageOptions,
-    ) -> BoxStream<'static, Result<R::Item, Error>>
+    ) -> BoxStream<'static, Result<O::Item, Error>>
     where
-        R: PagedRequest<Error = types::ErrorResponse> + Validate,
-        B: TryInto<R>,
+        O: PagedOperation<Error = types::ErrorResponse>,
+        O::Body: Validate,
+        B: TryInto<O::Body>,
         B::Error: fmt::Display,
     {
-        match prepare::<R, B>(R::OPERATION_ID, body) {
-            Ok(request) => paginate(self.raw.clone(), request, options),
+        match prepare::<O::Body, B>(O::OPERATION_ID, body) {
+            Ok(request) => paginate::<O>(self.raw.clone(), request, options),
             Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
         }
     }

@@ -549,6 +549,83 @@ impl ser::Serializer for SlotSerializer<'_> {
     }
 }
 
+/// How the generated union accessors (`CostReportResource::cost()`, ...) read a field of a known
+/// variant: the same call whether the variant's schema requires the field (`T`) or not
+/// (`Option<T>`). Implemented here for the field kinds unions share, and by the generated open
+/// enums for themselves.
+pub(crate) trait FieldValue {
+    /// What the accessor returns inside its `Option`.
+    type Out<'a>
+    where
+        Self: 'a;
+    /// The field's value; `None` when an optional field is null.
+    fn value(&self) -> Option<Self::Out<'_>>;
+}
+
+impl FieldValue for String {
+    type Out<'a> = &'a str;
+    fn value(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl FieldValue for Option<String> {
+    type Out<'a> = &'a str;
+    fn value(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
+/// `FieldValue` for copied values (`i64`, `f64`, timestamps), required or optional.
+macro_rules! copied_field_value {
+    ($($ty:ty),*) => {$(
+        impl FieldValue for $ty {
+            type Out<'a> = $ty;
+            fn value(&self) -> Option<$ty> {
+                Some(*self)
+            }
+        }
+
+        impl FieldValue for Option<$ty> {
+            type Out<'a> = $ty;
+            fn value(&self) -> Option<$ty> {
+                *self
+            }
+        }
+    )*};
+}
+
+copied_field_value!(i64, f64, chrono::DateTime<chrono::Utc>);
+
+/// A text field of a row of unknown type.
+pub(crate) fn unknown_str(value: Option<&serde_json::Value>) -> Option<&str> {
+    value.and_then(serde_json::Value::as_str)
+}
+
+/// An integer field of a row of unknown type.
+pub(crate) fn unknown_i64(value: Option<&serde_json::Value>) -> Option<i64> {
+    value.and_then(serde_json::Value::as_i64)
+}
+
+/// A number field of a row of unknown type.
+pub(crate) fn unknown_f64(value: Option<&serde_json::Value>) -> Option<f64> {
+    value.and_then(serde_json::Value::as_f64)
+}
+
+/// A timestamp field of a row of unknown type (`None` when it is not RFC 3339).
+pub(crate) fn unknown_time(
+    value: Option<&serde_json::Value>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    unknown_str(value).and_then(|text| text.parse().ok())
+}
+
+/// An open-enum field of a row of unknown type.
+pub(crate) fn unknown_enum<T: for<'a> From<&'a str>>(
+    value: Option<&serde_json::Value>,
+) -> Option<T> {
+    unknown_str(value).map(T::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,10 +55,13 @@ pub enum Error {
         operation: &'static str,
         /// The HTTP status, when known.
         status: Option<StatusCode>,
-        /// What did not match.
+        /// Where or what did not match: the field path (``at `results[2]` ``), or what was
+        /// expected instead.
         message: String,
-        /// The body as received.
+        /// The body as received (its first 64 KiB).
         raw: Bytes,
+        /// serde_json's reason, when the body is JSON that does not parse as the spec's type.
+        source: Option<serde_json::Error>,
     },
     /// The pager found the server's pages inconsistent (an empty page before `count` rows).
     Pagination {
@@ -139,7 +142,8 @@ impl Error {
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
             text.push_str(": ");
-            text.push_str(&cause.to_string());
+            // A cause may quote what the server sent (serde_json quotes a bad value whole).
+            text.push_str(&truncate(&cause.to_string(), MAX_CAUSE));
             source = cause.source();
         }
         text
@@ -237,12 +241,15 @@ impl fmt::Display for Error {
                 status,
                 message,
                 raw,
+                ..
             } => {
                 write!(f, "{operation}: undecodable response")?;
                 if let Some(status) = status {
                     write!(f, " ({status})")?;
                 }
-                write!(f, ": {message}; body starts {}", snippet(raw))
+                // serde_json's reason is the `source`, printed after this by `{:#}` or
+                // [`Error::full_message`].
+                write!(f, " (body starts {}): {message}", snippet(raw))
             }
             Error::Pagination { operation, message } => {
                 write!(f, "{operation}: pagination: {message}")
@@ -273,6 +280,10 @@ impl std::error::Error for Error {
                 source: Some(source),
                 ..
             } => Some(source),
+            Error::Decode {
+                source: Some(source),
+                ..
+            } => Some(source),
             _ => None,
         }
     }
@@ -300,6 +311,9 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
 /// Longest piece of a serde message quoted in an error (a bad value can be megabytes long).
 const MAX_DETAIL: usize = 300;
 
+/// Longest cause [`Error::full_message`] prints.
+const MAX_CAUSE: usize = 1000;
+
 /// Why `raw` (one JSON row) does not parse as `T`: the field path and serde's reason, without the
 /// position (relative to the row, so misleading) and cut to a few hundred bytes. Used by the
 /// generated open unions.
@@ -320,13 +334,15 @@ pub(crate) fn describe_row_error<T: serde::de::DeserializeOwned>(what: &str, raw
     }
 }
 
-/// Where in a whole body `raw` stops parsing as `T`: the field path (`results[3]`, say) and the
-/// reason, cut short. None when it parses (the failure was elsewhere).
+/// Where in a whole body `raw` stops parsing as `T`: the field path (`results[3]`, say); the
+/// reason is the error's `source`. None when it parses (the failure was elsewhere).
 pub(crate) fn describe_body_error<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Option<String> {
     let mut reader = serde_json::Deserializer::from_slice(raw);
     let error = serde_path_to_error::deserialize::<_, T>(&mut reader).err()?;
-    let reason = truncate(&error.inner().to_string(), MAX_DETAIL);
-    Some(format!("at `{}`: {reason}", error.path()))
+    Some(format!(
+        "at `{}`",
+        truncate(&error.path().to_string(), MAX_DETAIL)
+    ))
 }
 
 /// serde_json's message without its trailing ` at line L column C`.

@@ -19,6 +19,7 @@ pub mod validate;
 
 pub use client::{Client, ClientBuilder, CsvTable, DEFAULT_BASE_URL, parse_csv};
 pub use error::{Error, is_retryable_status};
-pub use generated::{ApiOperation, ApiParameter, OPERATIONS, ReservationQuery, types};
+pub use generated::queries::*;
+pub use generated::{ApiOperation, ApiParameter, OPERATIONS, paged, types};
 pub use hooks::RetryPolicy;
 pub use pagination::PageOptions;

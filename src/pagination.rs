@@ -1,5 +1,6 @@
 //! Streams every row of a paged report. Which operations are paged, and by which fields, comes from
-//! `x-gcore-pagination` in the spec: the generator implements [`PagedRequest`] for them.
+//! `x-gcore-pagination` in the spec: the generator implements [`PagedOperation`] for each, on a
+//! marker type in [`crate::paged`].
 //!
 //! The first page tells `count`; the remaining rows are cut into windows of `page_size`, planned
 //! lazily (memory depends on `page_size × concurrency`, never on `count`) and fetched one at a time
@@ -38,8 +39,12 @@ pub const MAX_PAGE_SIZE: u64 = i64::MAX.unsigned_abs();
 /// Most pages in flight at once.
 pub const MAX_CONCURRENCY: usize = 64;
 
-/// An operation that pages with a limit and an offset. Implemented by generated code.
-pub trait PagedRequest: Clone + Send + Sync + 'static {
+/// An operation that pages with a limit and an offset, as a type: the generator implements it, for
+/// each operation with `x-gcore-pagination`, on a marker in [`crate::paged`] (never on the request
+/// type, which several operations may share). The request itself is [`PagedOperation::Body`].
+pub trait PagedOperation: Sized + Send + Sync + 'static {
+    /// The request body (a generated request type, possibly shared with other operations).
+    type Body: Clone + Send + Sync + 'static;
     /// One page of the answer.
     type Page: Send + DeserializeOwned;
     /// One row.
@@ -49,15 +54,15 @@ pub trait PagedRequest: Clone + Send + Sync + 'static {
     /// The spec's `operationId`.
     const OPERATION_ID: &'static str;
     /// The request's page size.
-    fn limit(&self) -> u64;
+    fn limit(body: &Self::Body) -> u64;
     /// The request's first row, as set (negative values are rejected by the pager).
-    fn offset(&self) -> i64;
+    fn offset(body: &Self::Body) -> i64;
     /// A copy of the request for another window.
-    fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String>;
+    fn with_window(body: &Self::Body, limit: u64, offset: u64) -> Result<Self::Body, String>;
     /// Sends the request.
     fn fetch(
         client: &GeneratedClient,
-        body: Self,
+        body: Self::Body,
     ) -> impl Future<Output = Result<ResponseValue<Self::Page>, GeneratedError<Self::Error>>> + Send + '_;
     /// Rows in the whole report, as the page claims it (checked by the pager).
     fn count(page: &Self::Page) -> i64;
@@ -68,7 +73,7 @@ pub trait PagedRequest: Clone + Send + Sync + 'static {
 /// A paged operation whose pages can also be read into other row types than its typed rows: each
 /// row's JSON text ([`Raw`]), or only the fields every row type has ([`Common`]). Implemented by
 /// generated code for every operation with `x-gcore-pagination`.
-pub trait PagedRows: PagedRequest {
+pub trait PagedRows: PagedOperation {
     /// The answer's field that holds the report's row count.
     const COUNT_FIELD: &'static str;
     /// The answer's field that holds the rows.
@@ -79,7 +84,7 @@ pub trait PagedRows: PagedRequest {
     /// Sends the request and reads the rows as `T`.
     fn fetch_rows<T: DeserializeOwned + Send + 'static>(
         client: &GeneratedClient,
-        body: Self,
+        body: Self::Body,
     ) -> impl Future<Output = Result<ResponseValue<RowsPage<Self, T>>, GeneratedError<Self::Error>>>
     + Send
     + '_;
@@ -258,34 +263,35 @@ impl<'de, R: PagedRows, T: serde::Deserialize<'de>> serde::Deserialize<'de> for 
     }
 }
 
-/// Implements [`PagedRequest`] for a wrapper that reads `R`'s pages with another row type.
+/// Implements [`PagedOperation`] for a marker that reads `O`'s pages with another row type.
 macro_rules! paged_as {
     ($wrapper:ident, $item:ty) => {
-        impl<R: PagedRows> PagedRequest for $wrapper<R> {
-            type Page = RowsPage<R, $item>;
+        impl<O: PagedRows> PagedOperation for $wrapper<O> {
+            type Body = O::Body;
+            type Page = RowsPage<O, $item>;
             type Item = $item;
-            type Error = R::Error;
-            const OPERATION_ID: &'static str = R::OPERATION_ID;
+            type Error = O::Error;
+            const OPERATION_ID: &'static str = O::OPERATION_ID;
 
-            fn limit(&self) -> u64 {
-                self.0.limit()
+            fn limit(body: &Self::Body) -> u64 {
+                O::limit(body)
             }
 
-            fn offset(&self) -> i64 {
-                self.0.offset()
+            fn offset(body: &Self::Body) -> i64 {
+                O::offset(body)
             }
 
-            fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
-                self.0.with_window(limit, offset).map($wrapper)
+            fn with_window(body: &Self::Body, limit: u64, offset: u64) -> Result<Self::Body, String> {
+                O::with_window(body, limit, offset)
             }
 
             fn fetch(
                 client: &GeneratedClient,
-                body: Self,
+                body: Self::Body,
             ) -> impl Future<Output = Result<ResponseValue<Self::Page>, GeneratedError<Self::Error>>>
             + Send
             + '_ {
-                R::fetch_rows(client, body.0)
+                O::fetch_rows(client, body)
             }
 
             fn count(page: &Self::Page) -> i64 {
@@ -296,29 +302,29 @@ macro_rules! paged_as {
                 page.rows
             }
         }
-
-        impl<R: crate::validate::Validate> crate::validate::Validate for $wrapper<R> {
-            fn validate(&self) -> Result<(), String> {
-                self.0.validate()
-            }
-        }
     };
 }
 
-/// A paged request whose rows come as [`RawRow`]s: `client.paginate::<Raw<R>, _>(Raw(request),
-/// options)` streams the same rows as `R`, with the same checks, each kept as the server's text.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Raw<R>(pub R);
+/// Operation `O` with its rows as [`RawRow`]s: `client.paginate::<Raw<paged::DetailedCostReport>,
+/// _>(request, options)` streams the same rows as `O`, with the same checks, each kept as the
+/// server's text. A type only; never built.
+pub struct Raw<O>(
+    std::marker::PhantomData<fn() -> O>,
+    std::convert::Infallible,
+);
 
 paged_as!(Raw, RawRow);
 
-/// A paged request whose rows have only the fields every row type has
-/// ([`PagedRows::CommonItem`]), parsed in one pass: `client.paginate::<Common<R>, _>(Common(request),
-/// options)` streams the same rows as `R`, with the same checks, for less work per row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Common<R>(pub R);
+/// Operation `O` with rows that have only the fields every row type has
+/// ([`PagedRows::CommonItem`]), parsed in one pass: `client.paginate::<Common<paged::UsageReport>,
+/// _>(request, options)` streams the same rows as `O`, with the same checks, for less work per row.
+/// A type only; never built.
+pub struct Common<O>(
+    std::marker::PhantomData<fn() -> O>,
+    std::convert::Infallible,
+);
 
-paged_as!(Common, R::CommonItem);
+paged_as!(Common, O::CommonItem);
 
 /// How a report is paged through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -389,14 +395,14 @@ fn widen(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-fn pagination_error<R: PagedRequest>(message: String) -> Error {
+fn pagination_error<R: PagedOperation>(message: String) -> Error {
     Error::Pagination {
         operation: R::OPERATION_ID,
         message,
     }
 }
 
-fn overlap_error<R: PagedRequest>(offset: u64, repeated: u64) -> Error {
+fn overlap_error<R: PagedOperation>(offset: u64, repeated: u64) -> Error {
     pagination_error::<R>(format!(
         "the page at offset {offset} starts with the row already read at offset {repeated}: the \
          server's pages overlap or ignore the offset"
@@ -404,7 +410,7 @@ fn overlap_error<R: PagedRequest>(offset: u64, repeated: u64) -> Error {
 }
 
 /// A page's `count`, checked to be a possible number of rows.
-fn checked_count<R: PagedRequest>(claimed: i64, offset: u64) -> Result<u64, Error> {
+fn checked_count<R: PagedOperation>(claimed: i64, offset: u64) -> Result<u64, Error> {
     u64::try_from(claimed).map_err(|_| {
         pagination_error::<R>(format!(
             "the page at offset {offset} claims a negative count ({claimed})"
@@ -416,19 +422,17 @@ fn checked_count<R: PagedRequest>(claimed: i64, offset: u64) -> Result<u64, Erro
 /// which are never more than `limit`.
 pub(crate) async fn fetch_page<R>(
     client: &GeneratedClient,
-    request: &R,
+    request: &R::Body,
     limit: u64,
     offset: u64,
 ) -> Result<(u64, Vec<R::Item>), Error>
 where
-    R: PagedRequest<Error = ErrorResponse>,
+    R: PagedOperation<Error = ErrorResponse>,
 {
-    let body = request
-        .with_window(limit, offset)
-        .map_err(|message| Error::InvalidRequest {
-            operation: R::OPERATION_ID,
-            message,
-        })?;
+    let body = R::with_window(request, limit, offset).map_err(|message| Error::InvalidRequest {
+        operation: R::OPERATION_ID,
+        message,
+    })?;
     let page = crate::client::call(R::OPERATION_ID, R::fetch(client, body)).await?;
     let page = page.into_inner();
     let count = checked_count::<R>(R::count(&page), offset)?;
@@ -451,17 +455,17 @@ where
 /// short page left out.
 async fn fetch_window<R>(
     client: GeneratedClient,
-    request: R,
+    request: R::Body,
     (offset, end): (u64, u64),
     count: u64,
 ) -> Result<Vec<R::Item>, Error>
 where
-    R: PagedRequest<Error = ErrorResponse>,
+    R: PagedOperation<Error = ErrorResponse>,
 {
     let mut rows = Vec::new();
     let mut next = offset;
     while next < end {
-        let (now, items) = fetch_page(&client, &request, end - next, next).await?;
+        let (now, items) = fetch_page::<R>(&client, &request, end - next, next).await?;
         if now != count {
             return Err(pagination_error::<R>(format!(
                 "count changed from {count} to {now} at offset {next}: the report changed while it \
@@ -493,7 +497,7 @@ fn without_overlaps<R>(
     start: u64,
 ) -> BoxStream<'static, Result<R::Item, Error>>
 where
-    R: PagedRequest<Error = ErrorResponse>,
+    R: PagedOperation<Error = ErrorResponse>,
 {
     struct State<T> {
         windows: BoxStream<'static, Result<Vec<T>, Error>>,
@@ -561,14 +565,14 @@ where
     .boxed()
 }
 
-/// Every row from `request.offset()` to the end of the report, as a stream.
+/// Every row from the request's offset to the end of the report, as a stream.
 pub fn paginate<R>(
     client: GeneratedClient,
-    request: R,
+    request: R::Body,
     options: PageOptions,
 ) -> BoxStream<'static, Result<R::Item, Error>>
 where
-    R: PagedRequest<Error = ErrorResponse>,
+    R: PagedOperation<Error = ErrorResponse>,
 {
     let invalid = |message: String| {
         stream::once(async move {
@@ -582,15 +586,15 @@ where
     if let Err(message) = options.check() {
         return invalid(message);
     }
-    let Ok(start) = u64::try_from(request.offset()) else {
+    let Ok(start) = u64::try_from(R::offset(&request)) else {
         return invalid(format!(
             "offset must be 0 or more, got {}",
-            request.offset()
+            R::offset(&request)
         ));
     };
     let page_size = options.page_size;
     let first = async move {
-        let (count, items) = fetch_page(&client, &request, page_size, start).await?;
+        let (count, items) = fetch_page::<R>(&client, &request, page_size, start).await?;
         if items.is_empty() && start < count {
             return Err(pagination_error::<R>(format!(
                 "empty first page at offset {start}, but the claimed count is {count}"
@@ -598,7 +602,7 @@ where
         }
         let after_first = start.saturating_add(widen(items.len()));
         let rest = stream::iter(windows(after_first, count, page_size))
-            .map(move |window| fetch_window(client.clone(), request.clone(), window, count))
+            .map(move |window| fetch_window::<R>(client.clone(), request.clone(), window, count))
             .buffered(options.concurrency);
         Ok(stream::once(async move { Ok(items) }).chain(rest))
     };

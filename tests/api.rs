@@ -188,7 +188,7 @@ async fn path_and_query_parameters_are_filled_and_checked() {
 async fn count_asks_for_one_row_and_returns_the_report_size() {
     let server = server(7).await;
     let count = client(&server)
-        .count::<gcore_billing::types::CostReportDetailedRequest, _>(common::detailed().offset(3))
+        .count::<gcore_billing::paged::DetailedCostReport, _>(common::detailed().offset(3))
         .await
         .expect("count");
     assert_eq!(count, 7);

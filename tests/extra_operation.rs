@@ -1,7 +1,8 @@
 //! A new operation in the spec gives users its methods with no edit in `src/`: this copies the crate
-//! with two operations added to its spec, one paged with a CSV form and one that reuses an existing
-//! request schema under another method name (`x-gcore-method`), and compiles code that calls every
-//! method they should have, with the types they should have.
+//! with three operations added to its spec (one paged with a CSV form; one that reuses an existing
+//! request schema under another method name, `x-gcore-method`; one paged that shares the detailed
+//! report's request type), compiles code that calls every method they should have, with the types
+//! they should have, and runs what can be checked without a server.
 //!
 //! It builds the copy in its own target directory (`target/extra-operation`; the outer `cargo test`
 //! holds the main one), so its first run compiles the dependencies once.
@@ -31,13 +32,18 @@ fn yaml(text: &str) -> Value {
 }
 
 /// The spec with `get_extra_cost_report` (paged, CSV, its own request schema, the detailed report's
-/// answer) and `get_totals_again` (the aggregated report's request and answer, method `totals_again`).
+/// answer), `get_totals_again` (the aggregated report's request and answer, method `totals_again`)
+/// and `get_detailed_again` (paged like the detailed report, with the same request schema, method
+/// `detailed_again`: two paged operations sharing one request type).
 fn spec_with_extra_operations(root: &Path) -> String {
     let mut spec: Value = serde_yaml::from_str(
         &std::fs::read_to_string(root.join("openapi/gcore-billing.yaml")).expect("spec"),
     )
     .expect("YAML");
     let detailed = spec["paths"]["/cloud/v1/cost_report/resources"].clone();
+    let mut again = detailed.clone();
+    again["post"]["operationId"] = Value::from("get_detailed_again");
+    again["post"]["x-gcore-method"] = Value::from("detailed_again");
     let mut extra = detailed.clone();
     extra["post"]["operationId"] = Value::from("get_extra_cost_report");
     extra["post"]["requestBody"]["content"]["application/json"]["schema"] =
@@ -49,6 +55,7 @@ fn spec_with_extra_operations(root: &Path) -> String {
     let paths = spec["paths"].as_mapping_mut().expect("paths");
     paths.insert(Value::from("/cloud/v1/extra/resources"), extra);
     paths.insert(Value::from("/cloud/v1/extra/totals"), totals);
+    paths.insert(Value::from("/cloud/v1/extra/detailed"), again);
     let schemas: &mut Mapping = spec["components"]["schemas"]
         .as_mapping_mut()
         .expect("schemas");
@@ -59,7 +66,8 @@ fn spec_with_extra_operations(root: &Path) -> String {
 const USES: &str = r#"
 //! Calls every method the two added operations should have.
 use futures::stream::BoxStream;
-use gcore_billing::{Client, CsvTable, Error, PageOptions, types};
+use gcore_billing::{Client, CsvTable, Error, PageOptions, paged, types};
+use gcore_billing::pagination::{PagedOperation, Raw, RawRow};
 
 #[allow(dead_code)]
 async fn uses(client: Client) -> Result<(), Error> {
@@ -74,13 +82,35 @@ async fn uses(client: Client) -> Result<(), Error> {
     let same = types::CostReportAggregatedRequest::builder().time_from(from).time_to(to);
     let _totals: types::CostReportAggregated = client.totals_again(same.clone()).await?;
     let _table: CsvTable = client.totals_again_csv_rows(same).await?;
-    // Both are in the operation table, so `gcore-billing api` has them too.
-    assert!(gcore_billing::OPERATIONS.iter().any(|o| o.id == "get_extra_cost_report"));
-    assert!(gcore_billing::OPERATIONS.iter().any(|o| o.id == "get_totals_again"));
+    // Two paged operations on one request type: each pages as itself.
+    let shared = types::CostReportDetailedRequest::builder().time_from(from).time_to(to);
+    let _rows: BoxStream<'static, Result<types::CostReportResource, Error>> =
+        client.detailed_again_stream(shared.clone(), PageOptions::default());
+    let _rows: BoxStream<'static, Result<types::CostReportResource, Error>> =
+        client.detailed_cost_report_stream(shared.clone(), PageOptions::default());
+    let _raw: BoxStream<'static, Result<RawRow, Error>> =
+        client.paginate::<Raw<paged::DetailedAgain>, _>(shared.clone(), PageOptions::default());
+    let _n: u64 = client.count::<paged::DetailedAgain, _>(shared.clone()).await?;
+    let _n: u64 = client.count::<paged::ExtraCostReport, _>(request_again()).await?;
     Ok(())
 }
 
-fn main() {}
+fn request_again() -> types::builder::ExtraReportRequest {
+    types::ExtraReportRequest::builder()
+}
+
+/// Run by the test: what can be checked without a server.
+fn main() {
+    // All three are in the operation table, so `gcore-billing api` has them too.
+    for id in ["get_extra_cost_report", "get_totals_again", "get_detailed_again"] {
+        assert!(gcore_billing::OPERATIONS.iter().any(|o| o.id == id), "{id} missing");
+    }
+    // Each paged operation's marker names its own operation, whatever request type it shares.
+    assert_eq!(<paged::DetailedAgain as PagedOperation>::OPERATION_ID, "get_detailed_again");
+    assert_eq!(<paged::DetailedCostReport as PagedOperation>::OPERATION_ID, "get_detailed_cost_report");
+    assert_eq!(<paged::ExtraCostReport as PagedOperation>::OPERATION_ID, "get_extra_cost_report");
+    println!("extra operations: ok");
+}
 "#;
 
 #[test]
@@ -115,7 +145,7 @@ fn added_operations_get_every_method_with_no_edit_in_src() {
     std::fs::write(copy.join("examples/uses_extra.rs"), USES).expect("write example");
 
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--example", "uses_extra"])
+        .args(["run", "--quiet", "--example", "uses_extra"])
         .current_dir(&copy)
         .env("CARGO_TARGET_DIR", root.join("target/extra-operation"))
         .output()
@@ -123,7 +153,11 @@ fn added_operations_get_every_method_with_no_edit_in_src() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "the copy does not compile:\n{stderr}"
+        "the copy does not compile or its checks fail:\n{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "extra operations: ok"
     );
     let _ = std::fs::remove_dir_all(&copy);
 }

@@ -237,12 +237,15 @@ async fn truncated_json_is_a_decode_error_with_the_raw_body() {
         Error::Decode {
             status,
             raw,
-            message,
+            source: Some(source),
             ..
         } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
             assert_eq!(&raw[..], truncated.as_bytes());
-            assert!(message.contains("EOF"), "{message}");
+            // serde_json's own error, typed, as the source: printed once, after the context.
+            assert!(source.is_eof(), "{source}");
+            let full = error.full_message();
+            assert_eq!(full.matches("EOF").count(), 1, "{full}");
         }
         other => panic!("expected Decode, got {other:?}"),
     }

@@ -403,21 +403,29 @@ async fn a_malformed_row_names_its_index_type_and_field_and_quotes_little() {
         .await
         .expect_err("bad row");
     match &error {
-        Error::Decode { message, raw, .. } => {
+        Error::Decode {
+            message,
+            raw,
+            source: Some(source),
+            ..
+        } => {
+            assert_eq!(message, "at `results[2]`");
+            let reason = source.to_string();
             assert!(
-                message.starts_with("at `results[2]`: CostReportResource with type "),
-                "{message}"
+                reason.starts_with("CostReportResource with type "),
+                "{reason}"
             );
             assert!(
-                message.contains("field `cost`: invalid type: string \"xxx"),
-                "{message}"
+                reason.contains("field `cost`: invalid type: string \"xxx"),
+                "{reason}"
             );
-            assert!(message.len() < 1000, "{} bytes", message.len());
+            assert!(reason.len() < 1000, "{} bytes", reason.len());
             assert_eq!(raw.len(), 64 * 1024, "the raw body is an excerpt");
         }
         other => panic!("{other:?}"),
     }
     assert!(error.to_string().len() < 1500);
+    assert!(error.full_message().len() < 2500);
 }
 
 #[tokio::test]

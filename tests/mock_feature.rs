@@ -12,6 +12,7 @@ async fn typed_mock_answers_the_client() {
     let body = types::BillingReservations {
         count: 0,
         results: vec![],
+        extra_fields: Default::default(),
     };
     let mock = server.list_billing_reservations(|when, then| {
         when.region_id(std::num::NonZeroU64::new(1).unwrap());

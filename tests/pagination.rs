@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use common::{at, client, detailed, server};
 use futures::StreamExt;
-use gcore_billing::{Error, PageOptions, types};
+use gcore_billing::{Error, PageOptions, paged, types};
 use gcore_billing_fake::{Config, FakeServer, Fault};
 
 /// The identity of a row: (type, name, value) is unique in the fake data because the name has the index.
@@ -247,14 +247,10 @@ async fn raw_rows_are_the_servers_text_and_parse_to_the_typed_rows() {
     let server = server(1234).await;
     let client = client(&server);
     let options = PageOptions::default().page_size(300).concurrency(2);
-    let typed =
-        collect(client.paginate::<types::CostReportDetailedRequest, _>(detailed(), options)).await;
+    let typed = collect(client.paginate::<paged::DetailedCostReport, _>(detailed(), options)).await;
     assert!(typed.1.is_none());
     let raw: Vec<RawRow> = client
-        .paginate::<Raw<types::CostReportDetailedRequest>, _>(
-            Raw(detailed().try_into().unwrap()),
-            options,
-        )
+        .paginate::<Raw<paged::DetailedCostReport>, _>(detailed(), options)
         .map(|row| row.expect("row"))
         .collect()
         .await;
@@ -327,15 +323,12 @@ async fn common_rows_hold_the_typed_rows_common_fields_in_one_pass() {
     let client = client(&server);
     let options = PageOptions::default().page_size(200);
     let typed: Vec<types::CostReportResource> = client
-        .paginate::<types::CostReportDetailedRequest, _>(detailed(), options)
+        .paginate::<paged::DetailedCostReport, _>(detailed(), options)
         .map(|row| row.expect("row"))
         .collect()
         .await;
     let common: Vec<CostReportResourceCommon> = client
-        .paginate::<Common<types::CostReportDetailedRequest>, _>(
-            Common(detailed().try_into().unwrap()),
-            options,
-        )
+        .paginate::<Common<paged::DetailedCostReport>, _>(detailed(), options)
         .map(|row| row.expect("row"))
         .collect()
         .await;

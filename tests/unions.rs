@@ -34,8 +34,12 @@ fn cost_report_resource_known_unknown_malformed() {
     assert_eq!(parsed.type_name(), "instance");
     assert_eq!(parsed.cost(), Some(26.78));
     assert_eq!(parsed.currency(), Some("EUR"));
-    // Serializes back to what came in (nulls for absent optional fields are not added).
-    assert_eq!(serde_json::to_value(&parsed).unwrap(), known);
+    // Serializes back to what came in, with a null for each optional field the row left out (Gcore
+    // sends its nulls; a row as Gcore sends it comes back unchanged, see below).
+    let mut with_nulls = known.clone();
+    with_nulls["err"] = json!(null);
+    with_nulls["billing_feature_name"] = json!(null);
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), with_nulls);
 
     let unknown = json!({"type": "gpu_spaceship", "region_id": 3, "anything": [1, 2]});
     let parsed: CostReportResource = serde_json::from_value(unknown.clone()).unwrap();
@@ -70,6 +74,49 @@ fn cost_report_resource_known_unknown_malformed() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("missing string field `type`"), "{error}");
+}
+
+/// A field the spec does not list, on a row of a known type, is kept: readable from
+/// `extra_fields`, and written back in place, so the re-serialized row is the row the server sent.
+#[test]
+fn fields_the_spec_does_not_list_are_kept_and_written_back() {
+    let mut sent = instance_resource();
+    sent["cost"] = json!(26.78);
+    sent["currency"] = json!("EUR");
+    sent["err"] = json!(null);
+    sent["billing_feature_name"] = json!("Instances");
+    sent["carbon_grams"] = json!(12.5);
+    sent["placement"] = json!({"zone": "a", "rack": [1, 2]});
+    let parsed: CostReportResource = serde_json::from_value(sent.clone()).unwrap();
+    let CostReportResource::Instance(instance) = &parsed else {
+        panic!("{parsed:?}");
+    };
+    assert_eq!(instance.flavor, "g1-standard-2-4");
+    assert_eq!(
+        instance.extra_fields.len(),
+        2,
+        "{:?}",
+        instance.extra_fields
+    );
+    assert_eq!(instance.extra_fields["carbon_grams"], json!(12.5));
+    assert_eq!(
+        instance.extra_fields["placement"],
+        json!({"zone": "a", "rack": [1, 2]})
+    );
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), sent);
+
+    // The same for the page around the rows, and for the other answers.
+    let page = json!({"count": 1, "price_status": "show", "results": [sent], "next_cursor": "abc"});
+    let parsed: types::CostReportDetailed = serde_json::from_value(page.clone()).unwrap();
+    assert_eq!(parsed.extra_fields["next_cursor"], json!("abc"));
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), page);
+    let reservations = json!({"count": 0, "results": [], "generated_at": "2024-08-01T00:00:00Z"});
+    let parsed: types::BillingReservations = serde_json::from_value(reservations.clone()).unwrap();
+    assert_eq!(
+        parsed.extra_fields["generated_at"],
+        json!("2024-08-01T00:00:00Z")
+    );
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), reservations);
 }
 
 #[test]

@@ -16,7 +16,8 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use gcore_billing::columns::{Cell, Column, Columns, RowWriter};
-use gcore_billing::pagination::{Common, PagedRequest, PagedRows, Raw, RawRow};
+use gcore_billing::paged;
+use gcore_billing::pagination::{Common, PagedOperation, PagedRows, Raw, RawRow};
 use gcore_billing::validate::Validate;
 use gcore_billing::{Client, PageOptions, types};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -303,14 +304,20 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
             let request: types::CostReportDetailedRequest = typed(&body, args.report)?;
             match focus {
                 Some(focus) => {
-                    export_paged(&args, output, &body, &client, Raw(request), focus).await
+                    export_paged::<Raw<paged::DetailedCostReport>, _>(
+                        &args, output, &body, &client, request, focus,
+                    )
+                    .await
                 }
-                None => export_rows(&args, output, &body, &client, request).await,
+                None => {
+                    export_rows::<paged::DetailedCostReport>(&args, output, &body, &client, request)
+                        .await
+                }
             }
         }
         Report::Usage => {
             let request: types::UsageReportRequest = typed(&body, args.report)?;
-            export_rows(&args, output, &body, &client, request).await
+            export_rows::<paged::UsageReport>(&args, output, &body, &client, request).await
         }
         Report::Aggregated => {
             let request: types::CostReportAggregatedRequest = typed(&body, args.report)?;
@@ -327,24 +334,25 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
 
 /// A paged report's rows as columns: every field of every type with `--wide` (the typed rows), else
 /// the fields every type has, parsed in one pass ([`Common`]).
-async fn export_rows<R>(
+async fn export_rows<O>(
     args: &ExportArgs,
     output: Option<&Path>,
     body: &serde_json::Value,
     client: &Client,
-    request: R,
+    request: O::Body,
 ) -> Result<(), Failure>
 where
-    R: PagedRows<Error = types::ErrorResponse> + Validate,
-    R::Item: Columns + Serialize,
-    R::CommonItem: Columns + Serialize,
+    O: PagedRows<Error = types::ErrorResponse>,
+    O::Body: Validate,
+    O::Item: Columns + Serialize,
+    O::CommonItem: Columns + Serialize,
 {
     if args.wide {
-        let cells = RowWriter::new(R::Item::ALL_COLUMNS);
-        export_paged(args, output, body, client, request, cells).await
+        let cells = RowWriter::new(O::Item::ALL_COLUMNS);
+        export_paged::<O, _>(args, output, body, client, request, cells).await
     } else {
-        let cells = RowWriter::new(R::CommonItem::COMMON_COLUMNS);
-        export_paged(args, output, body, client, Common(request), cells).await
+        let cells = RowWriter::new(O::CommonItem::COMMON_COLUMNS);
+        export_paged::<Common<O>, _>(args, output, body, client, request, cells).await
     }
 }
 
@@ -515,18 +523,19 @@ fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
 
 /// A paged report (any operation with `x-gcore-pagination`): count it, then stream from where the
 /// output stands, checkpointing as it goes.
-async fn export_paged<R, C>(
+async fn export_paged<O, C>(
     args: &ExportArgs,
     output: Option<&Path>,
     body: &serde_json::Value,
     client: &Client,
-    request: R,
+    request: O::Body,
     mut converter: C,
 ) -> Result<(), Failure>
 where
-    R: PagedRequest<Error = types::ErrorResponse> + Validate,
-    R::Item: Serialize,
-    C: RowCells<R::Item>,
+    O: PagedOperation<Error = types::ErrorResponse>,
+    O::Body: Validate,
+    O::Item: Serialize,
+    C: RowCells<O::Item>,
 {
     let columns = converter.columns().to_vec();
     let export = serde_json::to_string(&json!({
@@ -540,7 +549,7 @@ where
         (Some(path), true) => Some(read_checkpoint(path, &export)?),
         _ => None,
     };
-    let count = client.count::<R, R>(request.clone()).await?;
+    let count = client.count::<O, _>(request.clone()).await?;
     if let Some(checkpoint) = &resume_at
         && checkpoint.count != count
     {
@@ -561,10 +570,8 @@ where
     let options = PageOptions::default()
         .page_size(args.page_size)
         .concurrency(args.concurrency);
-    let start = request
-        .with_window(args.page_size, consumed)
-        .map_err(Failure::Usage)?;
-    let mut stream = client.paginate::<R, R>(start, options);
+    let start = O::with_window(&request, args.page_size, consumed).map_err(Failure::Usage)?;
+    let mut stream = client.paginate::<O, _>(start, options);
     let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
     let mut since_checkpoint = 0u64;
     let mut last_checkpoint = std::time::Instant::now();

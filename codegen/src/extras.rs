@@ -19,11 +19,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(open_enum)
         .collect::<Result<Vec<_>, _>>()?;
-    let unions = model
-        .open_unions
-        .iter()
-        .map(|u| open_union(u, model))
-        .collect::<Vec<_>>();
+    let unions = model.open_unions.iter().map(open_union).collect::<Vec<_>>();
     let error_type = error_type(spec)?;
     let csv = model
         .csv_operations
@@ -62,6 +58,16 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(|op| query_operation(op, model))
         .collect::<Result<Vec<_>, _>>()?;
+    // Always there (src/lib.rs re-exports it), importing the generated items only when used.
+    let imports = (!queries.is_empty()).then(|| quote! { use super::*; });
+    let queries = quote! {
+        /// The query structs of the `GET` operations (`x-gcore-query-type`), with their `Client`
+        /// methods. Re-exported at the crate root.
+        pub mod queries {
+            #imports
+            #(#queries)*
+        }
+    };
     let validations = checked
         .iter()
         .map(|name| validate_impl(spec, name))
@@ -79,11 +85,18 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
             #(#csv)*
         }
 
-        #(#pagers)*
+        /// The paged operations (those with `x-gcore-pagination`), one marker type each, named after
+        /// the `Client` method: what [`crate::Client::paginate`] and [`crate::Client::count`] take as
+        /// their type parameter. Keyed to the operation, not its request type, which several
+        /// operations may share.
+        pub mod paged {
+            use super::*;
+            #(#pagers)*
+        }
 
         #(#validations)*
 
-        #(#queries)*
+        #queries
 
         /// The methods users call, one set per operation with a JSON body: checked input, retries,
         /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
@@ -203,6 +216,20 @@ fn open_enum(e: &OpenEnum) -> Result<TokenStream, CodegenError> {
             }
         }
 
+        impl crate::columns::FieldValue for #name {
+            type Out<'a> = #name;
+            fn value(&self) -> Option<#name> {
+                Some(self.clone())
+            }
+        }
+
+        impl crate::columns::FieldValue for Option<#name> {
+            type Out<'a> = #name;
+            fn value(&self) -> Option<#name> {
+                self.clone()
+            }
+        }
+
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -226,7 +253,7 @@ fn variant_ident(union: &OpenUnion, schema: &str) -> Ident {
     ident(short)
 }
 
-fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
+fn open_union(u: &OpenUnion) -> TokenStream {
     let name = ident(&u.name);
     let name_str = &u.name;
     let property = &u.property;
@@ -239,20 +266,29 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
     let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
     let variant_docs = tags.iter().map(|t| doc(&format!("`{property}`: `{t}`")));
     let description = doc(u.description.as_deref().unwrap_or(""));
-    let errors: Vec<String> = tags
-        .iter()
-        .map(|t| format!("{name_str} with {property} {t:?}"))
-        .collect();
     let missing = format!("{name_str}: missing string field `{property}`");
     let bad_tag = format!("{name_str}: field `{property}` is not a string");
+    let field_macro = format_ident!("{}_field", snake(&u.name));
     let accessors = u
         .common_fields
         .iter()
-        .map(|f| common_accessor(f, &variants, model));
+        .map(|f| common_accessor(f, &field_macro));
     let columns = columns_impl(&name, &u.columns);
     let common_row = common_row(u);
     quote! {
         #common_row
+
+        /// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+        /// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+        /// unknown row. One match for all the accessors below.
+        macro_rules! #field_macro {
+            ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+                match $row {
+                    #(#name::#variants(v) => crate::columns::FieldValue::value(&v.$field),)*
+                    #name::Unknown(raw) => ($unknown)(raw.get($key)),
+                }
+            };
+        }
 
         #description
         ///
@@ -310,20 +346,23 @@ fn open_union(u: &OpenUnion, model: &SpecModel) -> TokenStream {
                 }
                 // A row that fails is read again with its field path tracked, for an error that names
                 // the type and the field (and quotes at most a short piece of the bad value).
-                type Parse = fn(&str) -> Result<#name, String>;
+                fn variant<T: ::serde::de::DeserializeOwned>(text: &str, tag: &str) -> Result<T, String> {
+                    ::serde_json::from_str(text).map_err(|_| {
+                        crate::error::describe_row_error::<T>(&format!("{} with {} {tag:?}", #name_str, #property), text)
+                    })
+                }
                 let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
-                let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+                let text = raw.get();
+                let tag: Tag<'_> = ::serde_json::from_str(text)
                     .map_err(|_| D::Error::custom(#bad_tag))?;
-                let parse: Parse = match tag.tag.as_deref() {
-                    #(Some(#tags) => |s| ::serde_json::from_str(s)
-                        .map(#name::#variants)
-                        .map_err(|_| crate::error::describe_row_error::<super::types::#schemas>(#errors, s)),)*
-                    Some(_) => |s| ::serde_json::from_str(s)
-                        .map(#name::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<::serde_json::Value>(#name_str, s)),
+                let row = match tag.tag.as_deref() {
+                    #(Some(#tags) => variant(text, #tags).map(Self::#variants),)*
+                    Some(_) => ::serde_json::from_str(text)
+                        .map(Self::Unknown)
+                        .map_err(|_| crate::error::describe_row_error::<::serde_json::Value>(#name_str, text)),
                     None => return Err(D::Error::custom(#missing)),
                 };
-                parse(raw.get()).map_err(D::Error::custom)
+                row.map_err(D::Error::custom)
             }
         }
     }
@@ -449,68 +488,61 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
     }
 }
 
-fn common_accessor(f: &CommonField, variants: &[Ident], _model: &SpecModel) -> TokenStream {
+/// One accessor of a union's common field, through the union's field macro.
+fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
     let field = format_ident!("{}", f.name);
     let key = &f.name;
     let description = doc(&format!(
         "{}\n\n`None` when the row does not carry it (null, or an unknown type without it).",
         f.description.as_deref().unwrap_or("")
     ));
-    let (ret, known_required, known_optional, unknown) = match &f.kind {
+    let (ret, unknown) = match &f.kind {
         FieldKind::Str => (
             quote! { Option<&str> },
-            quote! { Some(v.#field.as_str()) },
-            quote! { v.#field.as_deref() },
-            quote! { raw.get(#key).and_then(|v| v.as_str()) },
+            quote! { crate::columns::unknown_str },
         ),
         FieldKind::I64 => (
             quote! { Option<i64> },
-            quote! { Some(v.#field) },
-            quote! { v.#field },
-            quote! { raw.get(#key).and_then(|v| v.as_i64()) },
+            quote! { crate::columns::unknown_i64 },
         ),
         FieldKind::F64 => (
             quote! { Option<f64> },
-            quote! { Some(v.#field) },
-            quote! { v.#field },
-            quote! { raw.get(#key).and_then(|v| v.as_f64()) },
+            quote! { crate::columns::unknown_f64 },
         ),
         FieldKind::DateTime => (
             quote! { Option<::chrono::DateTime<::chrono::offset::Utc>> },
-            quote! { Some(v.#field) },
-            quote! { v.#field },
-            quote! { raw.get(#key).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) },
+            quote! { crate::columns::unknown_time },
         ),
         FieldKind::OpenEnum(name) => {
             let ty = ident(name);
             (
                 quote! { Option<#ty> },
-                quote! { Some(v.#field.clone()) },
-                quote! { v.#field.clone() },
-                quote! { raw.get(#key).and_then(|v| v.as_str()).map(#ty::from) },
+                quote! { crate::columns::unknown_enum::<#ty> },
             )
         }
     };
-    let arms = variants
-        .iter()
-        .zip(&f.optional_in)
-        .map(|(variant, optional)| {
-            let body = if *optional {
-                &known_optional
-            } else {
-                &known_required
-            };
-            quote! { Self::#variant(v) => #body, }
-        });
     quote! {
         #description
         pub fn #field(&self) -> #ret {
-            match self {
-                #(#arms)*
-                Self::Unknown(raw) => #unknown,
-            }
+            #field_macro!(self, #field, #key, #unknown)
         }
     }
+}
+
+/// `CostReportResource` → `cost_report_resource`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn error_type(spec: &OpenAPI) -> Result<Ident, CodegenError> {
@@ -678,6 +710,7 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
     };
     let stream = op.item_type.as_ref().map(|item| {
         let name = format_ident!("{}_stream", op.method);
+        let marker = ident(&crate::model::pascal(&op.method));
         let item_type = type_path(item, model);
         let docs = doc(&format!(
             "{what}: every row, across pages, as a stream (see [`crate::pagination`] for what is \
@@ -694,7 +727,7 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
                 B: TryInto<types::#body_type>,
                 B::Error: ::std::fmt::Display,
             {
-                self.paginate(body, options)
+                self.paginate::<paged::#marker, B>(body, options)
             }
         }
     });
@@ -1025,13 +1058,16 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     let items = ident(&op.items);
     let limit_default = op.limit_default;
     let limit_value = if op.limit_is_nonzero {
-        quote! { self.#limit.map_or(#limit_default, |limit| limit.get()) }
+        quote! { body.#limit.map_or(#limit_default, |limit| limit.get()) }
     } else {
         // The pager only reads this for a request it then checks; a negative limit reads as 0.
-        quote! { self.#limit.map_or(#limit_default, |limit| u64::try_from(limit).unwrap_or(0)) }
+        quote! { body.#limit.map_or(#limit_default, |limit| u64::try_from(limit).unwrap_or(0)) }
     };
+    let marker = ident(&crate::model::pascal(&op.method));
     let docs = doc(&format!(
-        "`{operation_id}` pages with `{}`/`{}` and reports `{}`; its rows are `{}`.",
+        "The `{operation_id}` operation as a type, for [`crate::Client::paginate`] and \
+         [`crate::Client::count`] (a type only; never built). It pages with `{}`/`{}` and reports \
+         `{}`; its rows are `{}`.",
         op.limit, op.offset, op.count, op.items
     ));
     let raw_method = format_ident!("{}_rows", op.operation_id);
@@ -1059,22 +1095,25 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
     ));
     quote! {
         #docs
-        impl crate::pagination::PagedRequest for types::#body_type {
+        pub enum #marker {}
+
+        impl crate::pagination::PagedOperation for #marker {
+            type Body = types::#body_type;
             type Page = types::#page_type;
             type Item = #item_type;
             type Error = types::#error_type;
             const OPERATION_ID: &'static str = #operation_id;
 
-            fn limit(&self) -> u64 {
+            fn limit(body: &Self::Body) -> u64 {
                 #limit_value
             }
 
-            fn offset(&self) -> i64 {
-                self.#offset.unwrap_or(0)
+            fn offset(body: &Self::Body) -> i64 {
+                body.#offset.unwrap_or(0)
             }
 
-            fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
-                let mut next = self.clone();
+            fn with_window(body: &Self::Body, limit: u64, offset: u64) -> Result<Self::Body, String> {
+                let mut next = body.clone();
                 next.#limit = Some(::std::convert::TryFrom::try_from(limit).map_err(|_| format!("{} {limit} is out of range", #operation_id))?);
                 next.#offset = Some(::std::convert::TryFrom::try_from(offset).map_err(|_| format!("{} {offset} is out of range", #operation_id))?);
                 Ok(next)
@@ -1082,7 +1121,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
 
             fn fetch(
                 client: &Client,
-                body: Self,
+                body: Self::Body,
             ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>> + Send + '_ {
                 client.#method().body(body).send()
             }
@@ -1096,14 +1135,14 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
         }
 
-        impl crate::pagination::PagedRows for types::#body_type {
+        impl crate::pagination::PagedRows for #marker {
             const COUNT_FIELD: &'static str = #count_field;
             const ITEMS_FIELD: &'static str = #items_field;
             type CommonItem = #common_item;
 
             fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
                 client: &Client,
-                body: Self,
+                body: Self::Body,
             ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::pagination::RowsPage<Self, T>>, Error<Self::Error>>> + Send + '_ {
                 client.#raw_method::<T>(body)
             }
@@ -1114,7 +1153,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             pub async fn #raw_method<T: ::serde::de::DeserializeOwned>(
                 &self,
                 body: types::#body_type,
-            ) -> Result<ResponseValue<crate::pagination::RowsPage<types::#body_type, T>>, Error<types::#error_type>> {
+            ) -> Result<ResponseValue<crate::pagination::RowsPage<#marker, T>>, Error<types::#error_type>> {
                 #send
             }
         }

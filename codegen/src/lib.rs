@@ -2,10 +2,10 @@
 //!
 //! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → [`SpecModel::from_spec`] →
 //! defaults moved into docs (`defaults.rs`, so they are never sent) → [`generate_client`]
-//! (progenitor, keeping builders only for request types) and [`generate_mocks`] (progenitor's
-//! httpmock helpers) → the project's extras (open enums, open unions with their common rows, CSV
-//! methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn file, pretty-printed
-//! by prettyplease. [`generate_files`] splits that file by kind for `generated/`.
+//! (progenitor, keeping builders only for request types, with an `extra_fields` map on answer
+//! types) and [`generate_mocks`] (progenitor's httpmock helpers) → the project's extras (open
+//! enums, open unions with their common rows, CSV methods, pager glue, the operation table;
+//! `extras.rs`, `api.rs`) → one syn file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for `generated/`.
 
 mod api;
 mod check;
@@ -167,7 +167,11 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     // uses (typify names a schema's inline parts after it).
     let request_types = model::schemas_reachable_from_requests(spec);
     let keep = |name: &str| request_types.iter().any(|t| name.starts_with(t.as_str()));
-    tidy::keep_builders_only_for(tokens, &keep).map_err(|e| CodegenError::Syntax(e.to_string()))
+    let answer = |name: &str| !keep(name);
+    let syntax = |e: syn::Error| CodegenError::Syntax(e.to_string());
+    let tokens = tidy::keep_builders_only_for(tokens, &keep).map_err(syntax)?;
+    let tokens = tidy::drop_string_parsing_of_answer_enums(tokens, &answer).map_err(syntax)?;
+    tidy::keep_unknown_fields(tokens, &answer).map_err(syntax)
 }
 
 /// The first lines of every generated file.

@@ -88,6 +88,9 @@ pub struct CsvOperation {
 #[derive(Debug, Clone)]
 pub struct PagedOperation {
     pub operation_id: String,
+    /// The `Client` method's name (`x-gcore-method`, or the operationId without `get_`); its
+    /// UpperCamelCase is the operation's marker type in `paged`.
+    pub method: String,
     pub path: String,
     pub summary: Option<String>,
     pub body_type: String,
@@ -203,7 +206,7 @@ fn method_name(
 }
 
 /// `list_billing_reservations` → `ListBillingReservations`, `order_by` → `OrderBy`.
-fn pascal(name: &str) -> String {
+pub(crate) fn pascal(name: &str) -> String {
     name.split(['_', '-'])
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -284,6 +287,7 @@ impl SpecModel {
                 }
                 model.paged_operations.push(PagedOperation {
                     operation_id: op_id.clone(),
+                    method: method_name(op, &op_id, &location)?,
                     path: path.to_string(),
                     summary: op.summary.clone(),
                     body_type: body_ref(op, &location)?,

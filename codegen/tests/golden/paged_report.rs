@@ -13,8 +13,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorResponse {
         ///What went wrong.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version of the spec does not list, each as
+        /// received; serialized back in place, so nothing the server sent is lost.
+        #[serde(flatten)]
+        pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ReportPage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -22,6 +25,10 @@ pub mod types {
         ///Rows in the report.
         pub count: i64,
         pub results: ::std::vec::Vec<crate::generated::open::Row>,
+        /// Fields the server sent that this version of the spec does not list, each as
+        /// received; serialized back in place, so nothing the server sent is lost.
+        #[serde(flatten)]
+        pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ReportRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -105,11 +112,14 @@ pub mod types {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub cost: ::std::option::Option<f64>,
         ///When.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seen: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(rename = "type")]
         pub type_: RowAType,
         pub unit: crate::generated::open::Unit,
+        /// Fields the server sent that this version of the spec does not list, each as
+        /// received; serialized back in place, so nothing the server sent is lost.
+        #[serde(flatten)]
+        pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`RowAType`
     #[derive(
@@ -135,33 +145,6 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for RowAType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "a" => Ok(Self::A),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RowAType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RowAType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`RowB`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RowB {
@@ -173,6 +156,10 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: RowBType,
         pub unit: crate::generated::open::Unit,
+        /// Fields the server sent that this version of the spec does not list, each as
+        /// received; serialized back in place, so nothing the server sent is lost.
+        #[serde(flatten)]
+        pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`RowBType`
     #[derive(
@@ -198,37 +185,14 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for RowBType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "b" => Ok(Self::B),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RowBType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RowBType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Things`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Things {
         pub count: i64,
+        /// Fields the server sent that this version of the spec does not list, each as
+        /// received; serialized back in place, so nothing the server sent is lost.
+        #[serde(flatten)]
+        pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /// Types for composing complex structures.
     pub mod builder {
@@ -711,6 +675,18 @@ pub mod open {
             f.write_str(self.as_str())
         }
     }
+    impl crate::columns::FieldValue for Unit {
+        type Out<'a> = Unit;
+        fn value(&self) -> Option<Unit> {
+            Some(self.clone())
+        }
+    }
+    impl crate::columns::FieldValue for Option<Unit> {
+        type Out<'a> = Unit;
+        fn value(&self) -> Option<Unit> {
+            self.clone()
+        }
+    }
     impl ::serde::Serialize for Unit {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -782,6 +758,16 @@ pub mod open {
             })
         }
     }
+    /// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
+    /// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
+    /// unknown row. One match for all the accessors below.
+    macro_rules! row_field {
+        ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
+            match $row { Row::A(v) => crate ::columns::FieldValue::value(& v. $field),
+            Row::B(v) => crate ::columns::FieldValue::value(& v. $field),
+            Row::Unknown(raw) => ($unknown) (raw.get($key)), }
+        };
+    }
     /// One row, of one of two types.
     ///
     /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
@@ -818,23 +804,13 @@ pub mod open {
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn cost(&self) -> Option<f64> {
-            match self {
-                Self::A(v) => v.cost,
-                Self::B(v) => v.cost,
-                Self::Unknown(raw) => raw.get("cost").and_then(|v| v.as_f64()),
-            }
+            row_field!(self, cost, "cost", crate ::columns::unknown_f64)
         }
         ///
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn unit(&self) -> Option<Unit> {
-            match self {
-                Self::A(v) => Some(v.unit.clone()),
-                Self::B(v) => Some(v.unit.clone()),
-                Self::Unknown(raw) => {
-                    raw.get("unit").and_then(|v| v.as_str()).map(Unit::from)
-                }
-            }
+            row_field!(self, unit, "unit", crate ::columns::unknown_enum:: < Unit >)
         }
     }
     impl crate::columns::Columns for Row {
@@ -897,43 +873,36 @@ pub mod open {
                 #[serde(rename = "type", borrow)]
                 tag: Option<::std::borrow::Cow<'a, str>>,
             }
-            type Parse = fn(&str) -> Result<Row, String>;
+            fn variant<T: ::serde::de::DeserializeOwned>(
+                text: &str,
+                tag: &str,
+            ) -> Result<T, String> {
+                ::serde_json::from_str(text)
+                    .map_err(|_| {
+                        crate::error::describe_row_error::<
+                            T,
+                        >(&format!("{} with {} {tag:?}", "Row", "type"), text)
+                    })
+            }
             let raw = <Box<
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
-            let tag: Tag<'_> = ::serde_json::from_str(raw.get())
+            let text = raw.get();
+            let tag: Tag<'_> = ::serde_json::from_str(text)
                 .map_err(|_| D::Error::custom("Row: field `type` is not a string"))?;
-            let parse: Parse = match tag.tag.as_deref() {
-                Some("a") => {
-                    |s| {
-                        ::serde_json::from_str(s)
-                            .map(Row::A)
-                            .map_err(|_| crate::error::describe_row_error::<
-                                super::types::RowA,
-                            >("Row with type \"a\"", s))
-                    }
-                }
-                Some("b") => {
-                    |s| {
-                        ::serde_json::from_str(s)
-                            .map(Row::B)
-                            .map_err(|_| crate::error::describe_row_error::<
-                                super::types::RowB,
-                            >("Row with type \"b\"", s))
-                    }
-                }
+            let row = match tag.tag.as_deref() {
+                Some("a") => variant(text, "a").map(Self::A),
+                Some("b") => variant(text, "b").map(Self::B),
                 Some(_) => {
-                    |s| {
-                        ::serde_json::from_str(s)
-                            .map(Row::Unknown)
-                            .map_err(|_| crate::error::describe_row_error::<
-                                ::serde_json::Value,
-                            >("Row", s))
-                    }
+                    ::serde_json::from_str(text)
+                        .map(Self::Unknown)
+                        .map_err(|_| crate::error::describe_row_error::<
+                            ::serde_json::Value,
+                        >("Row", text))
                 }
                 None => return Err(D::Error::custom("Row: missing string field `type`")),
             };
-            parse(raw.get()).map_err(D::Error::custom)
+            row.map_err(D::Error::custom)
         }
     }
 }
@@ -990,93 +959,110 @@ impl Client {
         }
     }
 }
-/// `get_report` pages with `limit`/`offset` and reports `count`; its rows are `results`.
-impl crate::pagination::PagedRequest for types::ReportRequest {
-    type Page = types::ReportPage;
-    type Item = open::Row;
-    type Error = types::ErrorResponse;
-    const OPERATION_ID: &'static str = "get_report";
-    fn limit(&self) -> u64 {
-        self.limit.map_or(10u64, |limit| limit.get())
+/// The paged operations (those with `x-gcore-pagination`), one marker type each, named after
+/// the `Client` method: what [`crate::Client::paginate`] and [`crate::Client::count`] take as
+/// their type parameter. Keyed to the operation, not its request type, which several
+/// operations may share.
+pub mod paged {
+    use super::*;
+    /// The `get_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `results`.
+    pub enum Report {}
+    impl crate::pagination::PagedOperation for Report {
+        type Body = types::ReportRequest;
+        type Page = types::ReportPage;
+        type Item = open::Row;
+        type Error = types::ErrorResponse;
+        const OPERATION_ID: &'static str = "get_report";
+        fn limit(body: &Self::Body) -> u64 {
+            body.limit.map_or(10u64, |limit| limit.get())
+        }
+        fn offset(body: &Self::Body) -> i64 {
+            body.offset.unwrap_or(0)
+        }
+        fn with_window(
+            body: &Self::Body,
+            limit: u64,
+            offset: u64,
+        ) -> Result<Self::Body, String> {
+            let mut next = body.clone();
+            next.limit = Some(
+                ::std::convert::TryFrom::try_from(limit)
+                    .map_err(|_| format!("{} {limit} is out of range", "get_report"))?,
+            );
+            next.offset = Some(
+                ::std::convert::TryFrom::try_from(offset)
+                    .map_err(|_| format!("{} {offset} is out of range", "get_report"))?,
+            );
+            Ok(next)
+        }
+        fn fetch(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
+        > + Send + '_ {
+            client.get_report().body(body).send()
+        }
+        fn count(page: &Self::Page) -> i64 {
+            page.count
+        }
+        fn into_items(page: Self::Page) -> Vec<Self::Item> {
+            page.results
+        }
     }
-    fn offset(&self) -> i64 {
-        self.offset.unwrap_or(0)
+    impl crate::pagination::PagedRows for Report {
+        const COUNT_FIELD: &'static str = "count";
+        const ITEMS_FIELD: &'static str = "results";
+        type CommonItem = open::RowCommon;
+        fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
+            client: &Client,
+            body: Self::Body,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                Error<Self::Error>,
+            >,
+        > + Send + '_ {
+            client.get_report_rows::<T>(body)
+        }
     }
-    fn with_window(&self, limit: u64, offset: u64) -> Result<Self, String> {
-        let mut next = self.clone();
-        next.limit = Some(
-            ::std::convert::TryFrom::try_from(limit)
-                .map_err(|_| format!("{} {limit} is out of range", "get_report"))?,
-        );
-        next.offset = Some(
-            ::std::convert::TryFrom::try_from(offset)
-                .map_err(|_| format!("{} {offset} is out of range", "get_report"))?,
-        );
-        Ok(next)
-    }
-    fn fetch(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Page>, Error<Self::Error>>,
-    > + Send + '_ {
-        client.get_report().body(body).send()
-    }
-    fn count(page: &Self::Page) -> i64 {
-        page.count
-    }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
-        page.results
-    }
-}
-impl crate::pagination::PagedRows for types::ReportRequest {
-    const COUNT_FIELD: &'static str = "count";
-    const ITEMS_FIELD: &'static str = "results";
-    type CommonItem = open::RowCommon;
-    fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
-        client: &Client,
-        body: Self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ResponseValue<crate::pagination::RowsPage<Self, T>>,
-            Error<Self::Error>,
-        >,
-    > + Send + '_ {
-        client.get_report_rows::<T>(body)
-    }
-}
-impl Client {
-    /// A paged report: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /reports`
-    pub async fn get_report_rows<T: ::serde::de::DeserializeOwned>(
-        &self,
-        body: types::ReportRequest,
-    ) -> Result<
-        ResponseValue<crate::pagination::RowsPage<types::ReportRequest, T>>,
-        Error<types::ErrorResponse>,
-    > {
-        let url = format!("{}{}", self.baseurl, "/reports");
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "get_report",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+    impl Client {
+        /// A paged report: one page, its rows read as `T`: the typed rows, [`crate::pagination::RawRow`] for each row's JSON text, or the rows' common fields. `POST /reports`
+        pub async fn get_report_rows<T: ::serde::de::DeserializeOwned>(
+            &self,
+            body: types::ReportRequest,
+        ) -> Result<
+            ResponseValue<crate::pagination::RowsPage<Report, T>>,
+            Error<types::ErrorResponse>,
+        > {
+            let url = format!("{}{}", self.baseurl, "/reports");
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_report",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                400..=599 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
             }
-            _ => Err(Error::UnexpectedResponse(response)),
         }
     }
 }
@@ -1108,49 +1094,54 @@ impl crate::validate::Validate for types::ReportRequest {
         crate::validate::check_fields(self, CHECKS)
     }
 }
-/// The query of `list_things` (`GET /things`), one field per query parameter of the spec.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
-pub struct ListThingsQuery {
-    pub since: ::chrono::DateTime<::chrono::offset::Utc>,
-    /// Not sent when `None`.
-    pub unit: Option<types::Unit>,
-}
-impl ListThingsQuery {
-    /// A query with the required parameters set and the others left out.
-    pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
-        Self { since, unit: None }
+/// The query structs of the `GET` operations (`x-gcore-query-type`), with their `Client`
+/// methods. Re-exported at the crate root.
+pub mod queries {
+    use super::*;
+    /// The query of `list_things` (`GET /things`), one field per query parameter of the spec.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    pub struct ListThingsQuery {
+        pub since: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Not sent when `None`.
+        pub unit: Option<types::Unit>,
     }
-}
-impl crate::validate::Validate for ListThingsQuery {
-    fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
-                path: "since",
-                check: crate::validate::Check::Year4,
-            },
-        ];
-        crate::validate::check_fields(self, CHECKS)
-    }
-}
-impl crate::Client {
-    /// Things since a time (`GET /things`, `list_things`).
-    ///
-    /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
-    pub async fn list_things(
-        &self,
-        query: ListThingsQuery,
-    ) -> Result<types::Things, crate::Error> {
-        crate::validate::Validate::validate(&query)
-            .map_err(|message| crate::Error::InvalidRequest {
-                operation: "list_things",
-                message,
-            })?;
-        let mut request = self.generated().list_things();
-        request = request.since(query.since);
-        if let Some(value) = query.unit {
-            request = request.unit(value);
+    impl ListThingsQuery {
+        /// A query with the required parameters set and the others left out.
+        pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+            Self { since, unit: None }
         }
-        Ok(crate::client::call("list_things", request.send()).await?.into_inner())
+    }
+    impl crate::validate::Validate for ListThingsQuery {
+        fn validate(&self) -> Result<(), String> {
+            const CHECKS: &[crate::validate::FieldCheck] = &[
+                crate::validate::FieldCheck {
+                    path: "since",
+                    check: crate::validate::Check::Year4,
+                },
+            ];
+            crate::validate::check_fields(self, CHECKS)
+        }
+    }
+    impl crate::Client {
+        /// Things since a time (`GET /things`, `list_things`).
+        ///
+        /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        pub async fn list_things(
+            &self,
+            query: ListThingsQuery,
+        ) -> Result<types::Things, crate::Error> {
+            crate::validate::Validate::validate(&query)
+                .map_err(|message| crate::Error::InvalidRequest {
+                    operation: "list_things",
+                    message,
+                })?;
+            let mut request = self.generated().list_things();
+            request = request.since(query.since);
+            if let Some(value) = query.unit {
+                request = request.unit(value);
+            }
+            Ok(crate::client::call("list_things", request.send()).await?.into_inner())
+        }
     }
 }
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
@@ -1184,7 +1175,7 @@ impl crate::Client {
         B: TryInto<types::ReportRequest>,
         B::Error: ::std::fmt::Display,
     {
-        self.paginate(body, options)
+        self.paginate::<paged::Report, B>(body, options)
     }
     /// A paged report as CSV bytes, exactly as the server sent them.
     pub async fn report_csv<B>(&self, body: B) -> Result<::bytes::Bytes, crate::Error>
