@@ -64,6 +64,39 @@ impl fmt::Debug for BaseUrl {
 }
 
 /// `url` with its user name and password replaced by `redacted`.
+/// TLS for every connection: rustls with the *ring* provider, verifying certificates against the
+/// platform's roots (rustls-platform-verifier, as reqwest does) plus the caller's extra roots. The
+/// provider is passed in, never installed process-wide, so the host's own rustls set-up is untouched.
+fn tls_config(extra_roots: &[Pem]) -> Result<rustls::ClientConfig, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for (i, pem) in extra_roots.iter().enumerate() {
+        let certs = CertificateDer::pem_slice_iter(&pem.0)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Config(format!("root certificate PEM #{}: {e}", i + 1)))?;
+        if certs.is_empty() {
+            return Err(Error::Config(format!(
+                "root certificate PEM #{} holds no certificate",
+                i + 1
+            )));
+        }
+        roots.extend(certs);
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone()).map_err(
+            |e| Error::Config(format!("cannot load the platform's root certificates: {e}")),
+        )?;
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("TLS set-up: {e}")))?
+        .dangerous() // a custom verifier: the platform's, which does verify
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(config)
+}
+
 fn redact_userinfo(mut url: reqwest::Url) -> String {
     // Both setters fail only for URLs that cannot have userinfo, which then have none to hide.
     let _ = url.set_username("redacted");
@@ -174,20 +207,8 @@ impl ClientBuilder {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         let base_url = check_base_url(&self.base_url.0)?;
-        let mut roots = Vec::new();
-        for (i, pem) in self.extra_roots.iter().enumerate() {
-            let certs = reqwest::Certificate::from_pem_bundle(&pem.0)
-                .map_err(|e| Error::Config(format!("root certificate PEM #{}: {e}", i + 1)))?;
-            if certs.is_empty() {
-                return Err(Error::Config(format!(
-                    "root certificate PEM #{} holds no certificate",
-                    i + 1
-                )));
-            }
-            roots.extend(certs);
-        }
         let http = reqwest::Client::builder()
-            .tls_certs_merge(roots)
+            .tls_backend_preconfigured(tls_config(&self.extra_roots)?)
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
