@@ -666,6 +666,16 @@ impl CostReportResource {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
     }
+    /// The fields of this row that the spec does not list, as received (the variant's
+    /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+    /// [`Self::Unknown`].
+    pub fn extra_fields(
+        &self,
+    ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+        cost_report_resource_field!(
+            self, extra_fields, "", crate ::columns::no_extra_fields
+        )
+    }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
@@ -1398,6 +1408,16 @@ impl CostReportTotal {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
     }
+    /// The fields of this row that the spec does not list, as received (the variant's
+    /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+    /// [`Self::Unknown`].
+    pub fn extra_fields(
+        &self,
+    ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+        cost_report_total_field!(
+            self, extra_fields, "", crate ::columns::no_extra_fields
+        )
+    }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
@@ -2069,6 +2089,16 @@ impl UsageReportResource {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
     }
+    /// The fields of this row that the spec does not list, as received (the variant's
+    /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+    /// [`Self::Unknown`].
+    pub fn extra_fields(
+        &self,
+    ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+        usage_report_resource_field!(
+            self, extra_fields, "", crate ::columns::no_extra_fields
+        )
+    }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
@@ -2718,6 +2748,16 @@ impl UsageReportTotal {
     /// True for a type the spec does not list.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
+    }
+    /// The fields of this row that the spec does not list, as received (the variant's
+    /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+    /// [`Self::Unknown`].
+    pub fn extra_fields(
+        &self,
+    ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+        usage_report_total_field!(
+            self, extra_fields, "", crate ::columns::no_extra_fields
+        )
     }
     /// Identifier of the metric the resource is billed by.
     ///

@@ -597,6 +597,20 @@ macro_rules! copied_field_value {
 
 copied_field_value!(i64, f64, chrono::DateTime<chrono::Utc>);
 
+impl FieldValue for serde_json::Map<String, serde_json::Value> {
+    type Out<'a> = &'a serde_json::Map<String, serde_json::Value>;
+    fn value(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        Some(self)
+    }
+}
+
+/// A row of unknown type has no separate unlisted fields: it is kept whole.
+pub(crate) fn no_extra_fields(
+    _: Option<&serde_json::Value>,
+) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    None
+}
+
 /// A text field of a row of unknown type.
 pub(crate) fn unknown_str(value: Option<&serde_json::Value>) -> Option<&str> {
     value.and_then(serde_json::Value::as_str)

@@ -104,6 +104,11 @@ fn fields_the_spec_does_not_list_are_kept_and_written_back() {
         json!({"zone": "a", "rack": [1, 2]})
     );
     assert_eq!(serde_json::to_value(&parsed).unwrap(), sent);
+    // From the row itself, whatever its type.
+    assert_eq!(parsed.extra_fields(), Some(&instance.extra_fields));
+    let unknown: CostReportResource =
+        serde_json::from_value(json!({"type": "gpu_spaceship", "x": 1})).unwrap();
+    assert_eq!(unknown.extra_fields(), None);
 
     // The same for the page around the rows, and for the other answers.
     let page = json!({"count": 1, "price_status": "show", "results": [sent], "next_cursor": "abc"});

@@ -19,7 +19,18 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(open_enum)
         .collect::<Result<Vec<_>, _>>()?;
-    let unions = model.open_unions.iter().map(open_union).collect::<Vec<_>>();
+    // A union whose variants only answers carry has `extra_fields` on each (see tidy.rs).
+    let request_types = crate::model::schemas_reachable_from_requests(spec);
+    let answer_only = |u: &OpenUnion| {
+        u.variants
+            .iter()
+            .all(|(_, schema)| !request_types.iter().any(|t| schema.starts_with(t.as_str())))
+    };
+    let unions = model
+        .open_unions
+        .iter()
+        .map(|u| open_union(u, answer_only(u)))
+        .collect::<Vec<_>>();
     let error_type = error_type(spec)?;
     let csv = model
         .csv_operations
@@ -253,7 +264,7 @@ fn variant_ident(union: &OpenUnion, schema: &str) -> Ident {
     ident(short)
 }
 
-fn open_union(u: &OpenUnion) -> TokenStream {
+fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
     let name = ident(&u.name);
     let name_str = &u.name;
     let property = &u.property;
@@ -275,6 +286,16 @@ fn open_union(u: &OpenUnion) -> TokenStream {
         .map(|f| common_accessor(f, &field_macro));
     let columns = columns_impl(&name, &u.columns);
     let common_row = common_row(u);
+    let extra_fields = answer_only.then(|| {
+        quote! {
+            /// The fields of this row that the spec does not list, as received (the variant's
+            /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+            /// [`Self::Unknown`].
+            pub fn extra_fields(&self) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+                #field_macro!(self, extra_fields, "", crate::columns::no_extra_fields)
+            }
+        }
+    });
     quote! {
         #common_row
 
@@ -319,6 +340,8 @@ fn open_union(u: &OpenUnion) -> TokenStream {
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
             }
+
+            #extra_fields
 
             #(#accessors)*
         }

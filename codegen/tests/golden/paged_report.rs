@@ -800,6 +800,14 @@ pub mod open {
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
         }
+        /// The fields of this row that the spec does not list, as received (the variant's
+        /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
+        /// [`Self::Unknown`].
+        pub fn extra_fields(
+            &self,
+        ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
+            row_field!(self, extra_fields, "", crate ::columns::no_extra_fields)
+        }
         /// The cost.
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
