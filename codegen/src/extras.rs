@@ -24,7 +24,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     let answer_only = |u: &OpenUnion| {
         u.variants
             .iter()
-            .all(|(_, schema)| !request_types.iter().any(|t| schema.starts_with(t.as_str())))
+            .all(|(_, schema)| !crate::model::is_request_type(&request_types, schema))
     };
     let unions = model
         .open_unions

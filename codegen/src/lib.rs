@@ -166,7 +166,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     // Builders only for what requests are made of: a type named after a schema that a request
     // uses (typify names a schema's inline parts after it).
     let request_types = model::schemas_reachable_from_requests(spec);
-    let keep = |name: &str| request_types.iter().any(|t| name.starts_with(t.as_str()));
+    let keep = |name: &str| model::is_request_type(&request_types, name);
     let answer = |name: &str| !keep(name);
     let syntax = |e: syn::Error| CodegenError::Syntax(e.to_string());
     let tokens = tidy::keep_builders_only_for(tokens, &keep).map_err(syntax)?;

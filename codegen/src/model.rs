@@ -641,7 +641,12 @@ pub fn string_enum_values(schema: &Schema) -> Option<Vec<String>> {
     }
 }
 
-/// Names of component schemas that some response uses, directly or through other schemas.
+/// Whether the generated type `name` is made from a schema in `request_types` (typify names a
+/// schema's inline parts after it, so a prefix match).
+pub fn is_request_type(request_types: &BTreeSet<String>, name: &str) -> bool {
+    request_types.iter().any(|t| name.starts_with(t.as_str()))
+}
+
 /// Names of component schemas that some request uses (a body or a parameter), directly or through
 /// other schemas.
 pub fn schemas_reachable_from_requests(spec: &OpenAPI) -> BTreeSet<String> {
