@@ -12,6 +12,10 @@ fn main() {
     let out_dir = PathBuf::from(out_dir);
     for (name, source) in sources_for_this_build() {
         let out = out_dir.join(&name);
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", parent.display())));
+        }
         // Write only on change, so an unchanged output keeps its timestamp.
         if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
             std::fs::write(&out, source)
@@ -29,7 +33,7 @@ fn sources_for_this_build() -> Vec<(String, String)> {
     gcore_billing_codegen::generate_files(Path::new(SPEC))
         .unwrap_or_else(|e| fail(&e.to_string()))
         .into_iter()
-        .map(|file| (file.name.to_string(), file.source))
+        .map(|file| (file.name, file.source))
         .collect()
 }
 
@@ -38,24 +42,33 @@ fn sources_for_this_build() -> Vec<(String, String)> {
     const COMMITTED: &str = "generated";
     println!("cargo:rerun-if-changed={COMMITTED}");
     println!("cargo:rerun-if-changed=build.rs");
-    let entries = std::fs::read_dir(Path::new(COMMITTED))
-        .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}/: {e}")));
     let mut files = Vec::new();
+    read_committed(Path::new(COMMITTED), "", &mut files);
+    files
+}
+
+/// Every `.rs` file under `dir` (one folder deep is all the generator writes), named by its path
+/// relative to `generated/`.
+#[cfg(not(feature = "codegen"))]
+fn read_committed(dir: &Path, prefix: &str, files: &mut Vec<(String, String)>) {
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())));
     for entry in entries {
         let path = entry
-            .unwrap_or_else(|e| fail(&format!("cannot read {COMMITTED}/: {e}")))
+            .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
             .path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| format!("{prefix}{}", n.to_string_lossy()))
+            .unwrap_or_default();
+        if path.is_dir() {
+            read_committed(&path, &format!("{name}/"), files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
             let source = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
             files.push((name, source));
         }
     }
-    files
 }
 
 fn fail(message: &str) -> ! {

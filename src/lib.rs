@@ -12,6 +12,7 @@ pub mod generated {
 mod client;
 pub mod columns;
 pub mod csv_safety;
+mod de;
 mod error;
 pub mod hooks;
 pub mod pagination;

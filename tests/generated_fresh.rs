@@ -8,7 +8,7 @@ fn generated_source_is_fresh() {
         .expect("the spec generates");
     assert_eq!(files[0].name, gcore_billing_codegen::ROOT_FILE);
     for file in files {
-        let target = root.join("generated").join(file.name);
+        let target = root.join("generated").join(&file.name);
         if std::env::var_os("GCORE_BILLING_BLESS").is_some() {
             std::fs::write(&target, &file.source).unwrap();
             continue;

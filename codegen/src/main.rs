@@ -44,8 +44,14 @@ fn regenerate(root: &Path, write: bool) -> ExitCode {
     };
     let mut stale = false;
     for file in &files {
-        let target = dir.join(file.name);
+        let target = dir.join(&file.name);
         if write {
+            if let Some(parent) = target.parent()
+                && let Err(e) = std::fs::create_dir_all(parent)
+            {
+                eprintln!("error: cannot create {}: {e}", parent.display());
+                return ExitCode::FAILURE;
+            }
             if let Err(e) = std::fs::write(&target, &file.source) {
                 eprintln!("error: cannot write {}: {e}", target.display());
                 return ExitCode::FAILURE;
@@ -59,19 +65,26 @@ fn regenerate(root: &Path, write: bool) -> ExitCode {
             stale = true;
         }
     }
-    // A file the generator no longer writes would be dead weight in the package.
-    let known: Vec<&str> = files.iter().map(|f| f.name).collect();
-    let extra: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".rs") && !known.contains(&name.as_str()))
-                .collect()
-        })
-        .unwrap_or_default();
+    // A file the generator no longer writes (a schema removed from the spec) would be dead weight
+    // in the package: --write removes it, --check fails on it.
+    let known: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let extra: Vec<String> = ["", gcore_billing_codegen::TYPES_DIR]
+        .iter()
+        .flat_map(|sub| rust_files_in(&dir, sub))
+        .filter(|name| !known.contains(&name.as_str()))
+        .collect();
     for name in &extra {
-        eprintln!("generated/{name} is not written by the generator: remove it");
+        if write {
+            match std::fs::remove_file(dir.join(name)) {
+                Ok(()) => eprintln!("removed generated/{name}: the generator no longer writes it"),
+                Err(e) => {
+                    eprintln!("error: cannot remove generated/{name}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            eprintln!("generated/{name} is not written by the generator: remove it");
+        }
     }
     if write {
         return ExitCode::SUCCESS;
@@ -82,6 +95,24 @@ fn regenerate(root: &Path, write: bool) -> ExitCode {
     }
     eprintln!("{} is fresh ({} files)", dir.display(), files.len());
     ExitCode::SUCCESS
+}
+
+/// The `.rs` files of `generated/<sub>`, named by their path under `generated/`.
+fn rust_files_in(dir: &Path, sub: &str) -> Vec<String> {
+    let prefix = if sub.is_empty() {
+        String::new()
+    } else {
+        format!("{sub}/")
+    };
+    std::fs::read_dir(dir.join(sub))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| format!("{prefix}{}", e.file_name().to_string_lossy()))
+                .filter(|name| name.ends_with(".rs"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 struct ReviewArgs {

@@ -42,11 +42,10 @@ impl VisitMut for DropToString {
 /// requests are built by callers: answers are parsed. This keeps the builders of the types `keep`
 /// accepts and drops the rest, which is most of the generated file.
 pub fn keep_builders_only_for(
-    tokens: TokenStream,
+    file: &mut syn::File,
     keep: &dyn Fn(&str) -> bool,
-) -> syn::Result<TokenStream> {
-    let mut file: syn::File = syn::parse2(tokens)?;
-    for item in &mut file.items {
+) -> syn::Result<()> {
+    for item in file.items.iter_mut() {
         let syn::Item::Mod(types) = item else {
             continue;
         };
@@ -72,7 +71,7 @@ pub fn keep_builders_only_for(
             }
         }
     }
-    Ok(file.into_token_stream())
+    Ok(())
 }
 
 fn is_only_builder_fn(block: &syn::ItemImpl) -> bool {
@@ -85,6 +84,40 @@ fn type_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
+}
+
+/// The type an item of the types module belongs to, among the `defined` ones: a struct, enum or
+/// alias by its name; an impl by its self type, or (for `impl From<X> for String`) the type in its
+/// trait's generic arguments; an answer macro call by the type it is given. None for anything
+/// else (`use`, modules).
+pub fn item_subject(item: &syn::Item, defined: &dyn Fn(&str) -> bool) -> Option<String> {
+    let name = match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        syn::Item::Impl(block) => type_name(&block.self_ty)
+            .filter(|name| defined(name))
+            .or_else(|| trait_type_argument(block)),
+        syn::Item::Macro(call) => call.mac.tokens.clone().into_iter().find_map(|t| match t {
+            proc_macro2::TokenTree::Ident(ident) => Some(ident.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    name.filter(|name| defined(name))
+}
+
+/// `X` in `impl Trait<X> for ...` (or `Trait<&X>`).
+fn trait_type_argument(block: &syn::ItemImpl) -> Option<String> {
+    let (path, _) = block.trait_.as_ref()?;
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(syn::Type::Reference(r)) => type_name(&r.elem),
+        syn::GenericArgument::Type(t) => type_name(t),
+        _ => None,
+    })
 }
 
 /// Which type a builder-module item belongs to: the struct, its impls, and the conversions
@@ -120,11 +153,10 @@ pub const EXTRA_FIELDS: &str = "extra_fields";
 /// re-serialized answer is the JSON the server sent. Request types are left alone: only what the
 /// caller set goes on the wire.
 pub fn keep_unknown_fields(
-    tokens: TokenStream,
+    file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
-) -> syn::Result<TokenStream> {
-    let mut file: syn::File = syn::parse2(tokens)?;
-    for item in &mut file.items {
+) -> syn::Result<()> {
+    for item in file.items.iter_mut() {
         let syn::Item::Mod(types) = item else {
             continue;
         };
@@ -165,7 +197,7 @@ pub fn keep_unknown_fields(
             }
         }
     }
-    Ok(file.into_token_stream())
+    Ok(())
 }
 
 /// Removes `skip_serializing_if = ...` from a field's `#[serde(...)]` attributes (dropping an
@@ -197,11 +229,10 @@ fn drop_skip_serializing_if(attrs: &mut Vec<syn::Attribute>) -> syn::Result<()> 
 /// serde and never built from a string by a builder, so for those (`is_answer`) the four
 /// conversions are dropped; `Display` stays.
 pub fn drop_string_parsing_of_answer_enums(
-    tokens: TokenStream,
+    file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
-) -> syn::Result<TokenStream> {
-    let mut file: syn::File = syn::parse2(tokens)?;
-    for item in &mut file.items {
+) -> syn::Result<()> {
+    for item in file.items.iter_mut() {
         let syn::Item::Mod(types) = item else {
             continue;
         };
@@ -226,7 +257,7 @@ pub fn drop_string_parsing_of_answer_enums(
             _ => true,
         });
     }
-    Ok(file.into_token_stream())
+    Ok(())
 }
 
 /// `impl FromStr for X` or `impl TryFrom<&str | String | &String> for X`.
@@ -253,4 +284,195 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
         syn::GenericArgument::Type(t) => type_name(t).is_some_and(|n| n == "String"),
         _ => false,
     })
+}
+
+/// serde's derived `Deserialize` for a struct with a flattened map buffers the whole object and
+/// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
+/// for the crate. For answer types (`is_answer`) this drops `Deserialize` from the derive and
+/// writes a call of the crate's `deserialize_answer_struct!` (structs with `extra_fields`) or
+/// `deserialize_answer_enum!` (enums of plain values) after the type: one pass, the same errors.
+/// Request types keep the derive.
+pub fn deserialize_answers_by_macro(
+    file: &mut syn::File,
+    is_answer: &dyn Fn(&str) -> bool,
+) -> syn::Result<()> {
+    for item in file.items.iter_mut() {
+        let syn::Item::Mod(types) = item else {
+            continue;
+        };
+        if types.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = types.content.as_mut() else {
+            continue;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for mut item in items.drain(..) {
+            let call = match &mut item {
+                syn::Item::Struct(s) if is_answer(&s.ident.to_string()) => answer_struct_call(s)?,
+                syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => answer_enum_call(e)?,
+                _ => None,
+            };
+            out.push(item);
+            out.extend(call);
+        }
+        *items = out;
+    }
+    Ok(())
+}
+
+/// `crate::de::deserialize_answer_struct!` (`Name { field => required, type_ as "type" => ... }`)
+/// for a struct that has `extra_fields` and derives
+/// `Deserialize` (which is taken out of its derive); None for any other struct.
+fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>> {
+    let syn::Fields::Named(fields) = &s.fields else {
+        return Ok(None);
+    };
+    let has_extra = fields
+        .named
+        .iter()
+        .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS));
+    if !has_extra || has_serde_attr(&s.attrs) {
+        return Ok(None);
+    }
+    let mut entries = Vec::new();
+    for field in &fields.named {
+        let Some(ident) = &field.ident else {
+            return Ok(None);
+        };
+        if ident == EXTRA_FIELDS {
+            continue;
+        }
+        let serde = field_serde(&field.attrs)?;
+        let how = if serde.default {
+            quote::format_ident!("defaulted")
+        } else if !serde.required && type_name(&field.ty).is_some_and(|n| n == "Option") {
+            quote::format_ident!("optional")
+        } else {
+            quote::format_ident!("required")
+        };
+        // The wire name only where it is not the field's own name (`type_ as "type"`).
+        let wire = serde
+            .rename
+            .filter(|wire| *wire != unraw(ident))
+            .map(|wire| quote::quote! { as #wire });
+        entries.push(quote::quote! { #ident #wire => #how });
+    }
+    if !take_deserialize_out_of_derive(&mut s.attrs)? {
+        return Ok(None);
+    }
+    let name = &s.ident;
+    Ok(Some(syn::parse_quote! {
+        crate::de::deserialize_answer_struct!(#name { #(#entries),* });
+    }))
+}
+
+/// `crate::de::deserialize_answer_enum!` for an enum of plain (unit) values that derives
+/// `Deserialize` (which is taken out of its derive); None for any other enum.
+fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
+    if has_serde_attr(&e.attrs) || e.variants.is_empty() {
+        return Ok(None);
+    }
+    let mut entries = Vec::new();
+    for variant in &e.variants {
+        if !matches!(variant.fields, syn::Fields::Unit) {
+            return Ok(None);
+        }
+        let serde = field_serde(&variant.attrs)?;
+        let wire = serde.rename.unwrap_or_else(|| unraw(&variant.ident));
+        let ident = &variant.ident;
+        entries.push(quote::quote! { #ident = #wire });
+    }
+    if !take_deserialize_out_of_derive(&mut e.attrs)? {
+        return Ok(None);
+    }
+    let name = &e.ident;
+    Ok(Some(syn::parse_quote! {
+        crate::de::deserialize_answer_enum!(#name { #(#entries),* });
+    }))
+}
+
+/// What a field's (or variant's) `#[serde(...)]` says about reading it.
+struct FieldSerde {
+    rename: Option<String>,
+    default: bool,
+    /// An `Option` field that must be present (typify's required-and-nullable).
+    required: bool,
+}
+
+/// Reads `rename = "..."` and `default`; `flatten` and anything else the macros cannot honour is
+/// an error naming the attribute (the generator must learn it first).
+fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
+    let mut out = FieldSerde {
+        rename: None,
+        default: false,
+        required: false,
+    };
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let items = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)?;
+        for meta in items {
+            match &meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("rename") => {
+                    if let Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = &nv.value
+                    {
+                        out.rename = Some(s.value());
+                        continue;
+                    }
+                    return Err(syn::Error::new_spanned(meta, "rename takes a string"));
+                }
+                syn::Meta::Path(p) if p.is_ident("default") => out.default = true,
+                // typify's way of saying "required, may be null": an Option that must be sent.
+                syn::Meta::NameValue(nv)
+                    if nv.path.is_ident("deserialize_with")
+                        && nv.value.to_token_stream().to_string().replace(' ', "")
+                            == "\"::std::option::Option::deserialize\"" =>
+                {
+                    out.required = true;
+                }
+                syn::Meta::NameValue(nv) if nv.path.is_ident("skip_serializing_if") => {}
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        &meta,
+                        format!(
+                            "#[serde({})] is a serde attribute the answer macros do not handle",
+                            meta.to_token_stream()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// True when a type carries a container-level `#[serde(...)]` (untagged, transparent, ...): those
+/// keep serde's derive.
+fn has_serde_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("serde"))
+}
+
+/// An identifier as it is spelled on the wire (`r#type` → `type`).
+fn unraw(ident: &syn::Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").unwrap_or(&text).to_string()
+}
+
+/// Removes `Deserialize` from the type's `#[derive(...)]`; false when it was not there.
+fn take_deserialize_out_of_derive(attrs: &mut [syn::Attribute]) -> syn::Result<bool> {
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        let paths = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)?;
+        let before = paths.len();
+        let rest: Punctuated<syn::Path, Token![,]> = paths
+            .into_iter()
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"))
+            .collect();
+        if rest.len() != before {
+            *attr = syn::parse_quote! { #[derive(#rest)] };
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -10,7 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     pub use super::open::*;
     ///`ErrorResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorResponse {
         ///What went wrong.
         pub message: ::std::option::Option<::std::string::String>,
@@ -19,8 +19,9 @@ pub mod types {
         #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    crate::de::deserialize_answer_struct!(ErrorResponse { message => optional });
     ///`ReportPage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportPage {
         ///Rows in the report.
         pub count: i64,
@@ -30,6 +31,9 @@ pub mod types {
         #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    crate::de::deserialize_answer_struct!(
+        ReportPage { count => required, results => required }
+    );
     ///`ReportRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportRequest {
@@ -106,7 +110,7 @@ pub mod types {
         }
     }
     ///`RowA`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RowA {
         ///The cost.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -121,9 +125,12 @@ pub mod types {
         #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    crate::de::deserialize_answer_struct!(
+        RowA { cost => required, seen => optional, type_ as "type" => required, unit =>
+        required }
+    );
     ///`RowAType`
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -138,6 +145,7 @@ pub mod types {
         #[serde(rename = "a")]
         A,
     }
+    crate::de::deserialize_answer_enum!(RowAType { A = "a" });
     impl ::std::fmt::Display for RowAType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -146,7 +154,7 @@ pub mod types {
         }
     }
     ///`RowB`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RowB {
         ///The cost.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -161,9 +169,12 @@ pub mod types {
         #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    crate::de::deserialize_answer_struct!(
+        RowB { cost => required, size => required, type_ as "type" => required, unit =>
+        required }
+    );
     ///`RowBType`
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -178,6 +189,7 @@ pub mod types {
         #[serde(rename = "b")]
         B,
     }
+    crate::de::deserialize_answer_enum!(RowBType { B = "b" });
     impl ::std::fmt::Display for RowBType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -186,7 +198,7 @@ pub mod types {
         }
     }
     ///`Things`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Things {
         pub count: i64,
         /// Fields the server sent that this version of the spec does not list, each as
@@ -194,6 +206,7 @@ pub mod types {
         #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    crate::de::deserialize_answer_struct!(Things { count => required });
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]

@@ -1,0 +1,152 @@
+//! Parsing of answer types: the two macros the generated code calls instead of serde's derive.
+//!
+//! Answers (the types only responses carry) keep the fields the spec does not list in a flattened
+//! `extra_fields` map. serde's derive writes about 500 lines per such struct (`#[serde(flatten)]`
+//! buffers the whole object first), and a hundred of them made up most of what rustc compiled. The
+//! generator writes [`deserialize_answer_struct!`] and [`deserialize_answer_enum!`] instead: one
+//! pass over the object, each field parsed straight into its type, unlisted fields into
+//! `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
+//! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
+//! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
+//! own messages. `Serialize` stays derived.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+
+/// A map key or a string value, borrowed from the input where the format allows it.
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Parses the next value into `slot`; a field sent twice is an error, as with serde's derive.
+pub fn set_once<'de, T: de::Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Keeps a field the spec does not list, as received (a later one of the same name wins).
+pub fn keep_extra<'de, A: MapAccess<'de>>(
+    extra: &mut serde_json::Map<String, serde_json::Value>,
+    key: Key<'de>,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    let value = map.next_value::<serde_json::Value>()?;
+    extra.insert(key.0.into_owned(), value);
+    Ok(())
+}
+
+/// A field the answer must have.
+pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
+}
+
+/// An `Option` field: missing and `null` are both `None`.
+pub fn optional<T, E: de::Error>(
+    slot: Option<Option<T>>,
+    _name: &'static str,
+) -> Result<Option<T>, E> {
+    Ok(slot.flatten())
+}
+
+/// A `#[serde(default)]` field: missing is the type's default.
+pub fn defaulted<T: Default, E: de::Error>(slot: Option<T>, _name: &'static str) -> Result<T, E> {
+    Ok(slot.unwrap_or_default())
+}
+
+/// The name a field travels under: its own, or the one given with `as`.
+macro_rules! wire_name {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident $wire:literal) => {
+        $wire
+    };
+}
+pub(crate) use wire_name;
+
+/// `Deserialize` for an answer struct with an `extra_fields` map: each listed field as
+/// `rust_name => required | optional | defaulted`, with `as "wire_name"` after the Rust name when
+/// the two differ.
+macro_rules! deserialize_answer_struct {
+    ($name:ident { $($field:ident $(as $wire:literal)? => $how:ident),* $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Fields;
+                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
+                        $(let mut $field = ::std::option::Option::None;)*
+                        let mut extra_fields = ::serde_json::Map::new();
+                        while let ::std::option::Option::Some(key) = map.next_key::<$crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                $($crate::de::wire_name!($field $($wire)?) => $crate::de::set_once(&mut $field, &mut map, $crate::de::wire_name!($field $($wire)?))?,)*
+                                _ => $crate::de::keep_extra(&mut extra_fields, key, &mut map)?,
+                            }
+                        }
+                        ::std::result::Result::Ok($name {
+                            $($field: $crate::de::$how::<_, A::Error>($field, $crate::de::wire_name!($field $($wire)?))?,)*
+                            extra_fields,
+                        })
+                    }
+                }
+                deserializer.deserialize_struct(stringify!($name), &[$($crate::de::wire_name!($field $($wire)?)),*], Fields)
+            }
+        }
+    };
+}
+pub(crate) use deserialize_answer_struct;
+
+/// `Deserialize` for an answer enum of plain values: each variant as `Variant = "wire_value"`.
+macro_rules! deserialize_answer_enum {
+    ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <$crate::de::Key<'de> as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.as_str() {
+                    $($wire => ::std::result::Result::Ok(Self::$variant),)*
+                    other => ::std::result::Result::Err(<D::Error as ::serde::de::Error>::unknown_variant(other, &[$($wire),*])),
+                }
+            }
+        }
+    };
+}
+pub(crate) use deserialize_answer_enum;

@@ -1,0 +1,124 @@
+//! Answer types are parsed by the crate's `deserialize_answer_struct!`/`deserialize_answer_enum!`
+//! (src/de.rs), which the generator writes instead of serde's derive. These pin what users rely on:
+//! the same values and the same errors as the derive, and nothing the server sent lost.
+
+use gcore_billing::types::{CostReportResourceVolumeType, ErrorResponse, ReservationCommit};
+use serde_json::json;
+
+fn commit(value: serde_json::Value) -> Result<ReservationCommit, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn full_commit() -> serde_json::Value {
+    json!({
+        "active_from": "2024-08-01T00:00:00Z",
+        "active_to": null,
+        "price_per_month": "10.5",
+        "price_per_unit": "0.0144",
+        "price_total": "31.5",
+        "subscription_id": 7
+    })
+}
+
+#[test]
+fn fields_are_parsed_into_their_types() {
+    let parsed = commit(full_commit()).unwrap();
+    assert_eq!(parsed.active_from.to_rfc3339(), "2024-08-01T00:00:00+00:00");
+    assert_eq!(parsed.active_to, None);
+    assert_eq!(parsed.price_per_month, "10.5");
+    assert_eq!(parsed.subscription_id, Some(7));
+    assert!(parsed.extra_fields.is_empty());
+}
+
+#[test]
+fn a_missing_optional_field_is_none_and_a_missing_required_field_is_named() {
+    let mut value = full_commit();
+    value.as_object_mut().unwrap().remove("active_to");
+    value.as_object_mut().unwrap().remove("subscription_id");
+    let parsed = commit(value).unwrap();
+    assert_eq!((parsed.active_to, parsed.subscription_id), (None, None));
+
+    let mut value = full_commit();
+    value.as_object_mut().unwrap().remove("price_total");
+    assert_eq!(commit(value).unwrap_err(), "missing field `price_total`");
+}
+
+#[test]
+fn a_field_sent_twice_is_an_error() {
+    let text = r#"{"active_from":"2024-08-01T00:00:00Z","price_per_month":"1","price_per_month":"2",
+                  "price_per_unit":"1","price_total":"1"}"#;
+    let error = serde_json::from_str::<ReservationCommit>(text).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("duplicate field `price_per_month`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn unlisted_fields_are_kept_in_place_and_written_back() {
+    let mut value = full_commit();
+    value["discount"] = json!({"percent": 5, "until": "2025-01-01"});
+    // A key written with an escape reaches the parser as an owned string.
+    let text = serde_json::to_string(&value)
+        .unwrap()
+        .replace("\"discount\"", "\"disc\\u006funt\"");
+    let parsed: ReservationCommit = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        parsed.extra_fields.get("discount"),
+        Some(&json!({"percent": 5, "until": "2025-01-01"}))
+    );
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+}
+
+#[test]
+fn a_wrong_shape_or_type_names_what_was_expected() {
+    assert_eq!(
+        commit(json!([1, 2])).unwrap_err(),
+        "invalid type: sequence, expected struct ReservationCommit"
+    );
+    let mut value = full_commit();
+    value["subscription_id"] = json!("seven");
+    assert_eq!(
+        commit(value).unwrap_err(),
+        "invalid type: string \"seven\", expected i64"
+    );
+}
+
+#[test]
+fn field_paths_reach_through_the_answer_parser() {
+    let mut value = full_commit();
+    value["active_from"] = json!("yesterday");
+    let text = value.to_string();
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    let error = serde_path_to_error::deserialize::<_, ReservationCommit>(&mut reader).unwrap_err();
+    assert_eq!(error.path().to_string(), "active_from");
+}
+
+#[test]
+fn a_defaulted_field_falls_back_to_its_default() {
+    let parsed: ErrorResponse = serde_json::from_value(json!({"message": "no"})).unwrap();
+    assert!(parsed.errors.is_empty());
+    assert_eq!(parsed.message.as_deref(), Some("no"));
+    let parsed: ErrorResponse =
+        serde_json::from_value(json!({"errors": {"time_to": ["bad"]}})).unwrap();
+    assert_eq!(parsed.errors.get("time_to"), Some(&json!(["bad"])));
+}
+
+#[test]
+fn answer_enums_take_their_values_and_name_the_allowed_ones() {
+    let parsed: CostReportResourceVolumeType = serde_json::from_value(json!("volume")).unwrap();
+    assert_eq!(parsed, CostReportResourceVolumeType::Volume);
+    assert_eq!(serde_json::to_value(parsed).unwrap(), json!("volume"));
+    let error = serde_json::from_value::<CostReportResourceVolumeType>(json!("disk")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown variant `disk`, expected `volume`"
+    );
+    let error = serde_json::from_value::<CostReportResourceVolumeType>(json!(5)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid type: integer `5`, expected a string"
+    );
+}
