@@ -2,159 +2,673 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 pub use super::open::*;
-include!("types/billing_reservation.rs");
-include!("types/billing_reservations.rs");
-include!("types/cost_report_aggregated.rs");
-include!("types/cost_report_aggregated_request.rs");
-include!("types/cost_report_detailed.rs");
-include!("types/cost_report_detailed_request.rs");
-include!("types/cost_report_monthly.rs");
-include!("types/cost_report_monthly_request.rs");
-include!("types/cost_report_resource_ai_cluster.rs");
-include!("types/cost_report_resource_ai_virtual_cluster.rs");
-include!("types/cost_report_resource_backup.rs");
-include!("types/cost_report_resource_baremetal.rs");
-include!("types/cost_report_resource_basic_vm.rs");
-include!("types/cost_report_resource_container.rs");
-include!("types/cost_report_resource_dbaas_postgresql_cpu.rs");
-include!("types/cost_report_resource_dbaas_postgresql_memory.rs");
-include!("types/cost_report_resource_dbaas_postgresql_pooler.rs");
-include!("types/cost_report_resource_dbaas_postgresql_public_network.rs");
-include!("types/cost_report_resource_dbaas_postgresql_volume.rs");
-include!("types/cost_report_resource_egress_traffic.rs");
-include!("types/cost_report_resource_external_ip.rs");
-include!("types/cost_report_resource_file_share.rs");
-include!("types/cost_report_resource_floating_ip.rs");
-include!("types/cost_report_resource_function_calls.rs");
-include!("types/cost_report_resource_function_egress_traffic.rs");
-include!("types/cost_report_resource_functions.rs");
-include!("types/cost_report_resource_image.rs");
-include!("types/cost_report_resource_inference.rs");
-include!("types/cost_report_resource_instance.rs");
-include!("types/cost_report_resource_load_balancer.rs");
-include!("types/cost_report_resource_log_index.rs");
-include!("types/cost_report_resource_snapshot.rs");
-include!("types/cost_report_resource_volume.rs");
-include!("types/cost_report_total_ai_cluster.rs");
-include!("types/cost_report_total_ai_virtual_cluster.rs");
-include!("types/cost_report_total_backup.rs");
-include!("types/cost_report_total_baremetal.rs");
-include!("types/cost_report_total_basic_vm.rs");
-include!("types/cost_report_total_container.rs");
-include!("types/cost_report_total_dbaas_postgresql_cpu.rs");
-include!("types/cost_report_total_dbaas_postgresql_memory.rs");
-include!("types/cost_report_total_dbaas_postgresql_pooler.rs");
-include!("types/cost_report_total_dbaas_postgresql_public_network.rs");
-include!("types/cost_report_total_dbaas_postgresql_volume.rs");
-include!("types/cost_report_total_egress_traffic.rs");
-include!("types/cost_report_total_external_ip.rs");
-include!("types/cost_report_total_file_share.rs");
-include!("types/cost_report_total_floating_ip.rs");
-include!("types/cost_report_total_function_calls.rs");
-include!("types/cost_report_total_function_egress_traffic.rs");
-include!("types/cost_report_total_functions.rs");
-include!("types/cost_report_total_image.rs");
-include!("types/cost_report_total_inference.rs");
-include!("types/cost_report_total_instance.rs");
-include!("types/cost_report_total_load_balancer.rs");
-include!("types/cost_report_total_log_index.rs");
-include!("types/cost_report_total_snapshot.rs");
-include!("types/cost_report_total_volume.rs");
-include!("types/csv_report.rs");
-include!("types/error_response.rs");
-include!("types/list_billing_reservations_order_by.rs");
-include!("types/order_by.rs");
-include!("types/reservation_amount_prices.rs");
-include!("types/reservation_commit.rs");
-include!("types/reservation_hardware.rs");
-include!("types/reservation_overcommit.rs");
-include!("types/reservation_period.rs");
-include!("types/reservation_pricing.rs");
-include!("types/reservation_pricing_request.rs");
-include!("types/reservation_pricing_resource.rs");
-include!("types/reservation_resource_prices.rs");
-include!("types/resource_type.rs");
-include!("types/schema_filter.rs");
-include!("types/schema_filter_ai_cluster.rs");
-include!("types/schema_filter_ai_virtual_cluster.rs");
-include!("types/schema_filter_backup.rs");
-include!("types/schema_filter_baremetal.rs");
-include!("types/schema_filter_basic_vm.rs");
-include!("types/schema_filter_container.rs");
-include!("types/schema_filter_dbaas_postgresql_cpu.rs");
-include!("types/schema_filter_dbaas_postgresql_memory.rs");
-include!("types/schema_filter_dbaas_postgresql_pooler.rs");
-include!("types/schema_filter_dbaas_postgresql_public_network.rs");
-include!("types/schema_filter_dbaas_postgresql_volume.rs");
-include!("types/schema_filter_egress_traffic.rs");
-include!("types/schema_filter_external_ip.rs");
-include!("types/schema_filter_file_share.rs");
-include!("types/schema_filter_floating_ip.rs");
-include!("types/schema_filter_function_calls.rs");
-include!("types/schema_filter_function_egress_traffic.rs");
-include!("types/schema_filter_functions.rs");
-include!("types/schema_filter_image.rs");
-include!("types/schema_filter_inference.rs");
-include!("types/schema_filter_instance.rs");
-include!("types/schema_filter_load_balancer.rs");
-include!("types/schema_filter_log_index.rs");
-include!("types/schema_filter_snapshot.rs");
-include!("types/schema_filter_volume.rs");
-include!("types/sort_direction.rs");
-include!("types/sorting.rs");
-include!("types/tag_condition.rs");
-include!("types/tags_filter.rs");
-include!("types/usage_report.rs");
-include!("types/usage_report_request.rs");
-include!("types/usage_report_resource_ai_cluster.rs");
-include!("types/usage_report_resource_ai_virtual_cluster.rs");
-include!("types/usage_report_resource_backup.rs");
-include!("types/usage_report_resource_baremetal.rs");
-include!("types/usage_report_resource_basic_vm.rs");
-include!("types/usage_report_resource_container.rs");
-include!("types/usage_report_resource_dbaas_postgresql_cpu.rs");
-include!("types/usage_report_resource_dbaas_postgresql_memory.rs");
-include!("types/usage_report_resource_dbaas_postgresql_pooler.rs");
-include!("types/usage_report_resource_dbaas_postgresql_public_network.rs");
-include!("types/usage_report_resource_dbaas_postgresql_volume.rs");
-include!("types/usage_report_resource_egress_traffic.rs");
-include!("types/usage_report_resource_external_ip.rs");
-include!("types/usage_report_resource_file_share.rs");
-include!("types/usage_report_resource_floating_ip.rs");
-include!("types/usage_report_resource_function_calls.rs");
-include!("types/usage_report_resource_function_egress_traffic.rs");
-include!("types/usage_report_resource_functions.rs");
-include!("types/usage_report_resource_image.rs");
-include!("types/usage_report_resource_inference.rs");
-include!("types/usage_report_resource_instance.rs");
-include!("types/usage_report_resource_load_balancer.rs");
-include!("types/usage_report_resource_log_index.rs");
-include!("types/usage_report_resource_snapshot.rs");
-include!("types/usage_report_resource_volume.rs");
-include!("types/usage_report_total_ai_cluster.rs");
-include!("types/usage_report_total_ai_virtual_cluster.rs");
-include!("types/usage_report_total_baremetal.rs");
-include!("types/usage_report_total_basic_vm.rs");
-include!("types/usage_report_total_container.rs");
-include!("types/usage_report_total_dbaas_postgresql_cpu.rs");
-include!("types/usage_report_total_dbaas_postgresql_memory.rs");
-include!("types/usage_report_total_dbaas_postgresql_pooler.rs");
-include!("types/usage_report_total_dbaas_postgresql_public_network.rs");
-include!("types/usage_report_total_dbaas_postgresql_volume.rs");
-include!("types/usage_report_total_egress_traffic.rs");
-include!("types/usage_report_total_external_ip.rs");
-include!("types/usage_report_total_file_share.rs");
-include!("types/usage_report_total_floating_ip.rs");
-include!("types/usage_report_total_function_calls.rs");
-include!("types/usage_report_total_function_egress_traffic.rs");
-include!("types/usage_report_total_functions.rs");
-include!("types/usage_report_total_image.rs");
-include!("types/usage_report_total_inference.rs");
-include!("types/usage_report_total_instance.rs");
-include!("types/usage_report_total_load_balancer.rs");
-include!("types/usage_report_total_log_index.rs");
-include!("types/usage_report_total_snapshot.rs");
-include!("types/usage_report_total_volume.rs");
+mod billing_reservation {
+    use super::{ReservationCommit, ReservationHardware, ReservationOvercommit};
+    include!("types/billing_reservation.rs");
+}
+pub use billing_reservation::*;
+mod billing_reservations {
+    use super::BillingReservation;
+    include!("types/billing_reservations.rs");
+}
+pub use billing_reservations::*;
+mod cost_report_aggregated {
+    include!("types/cost_report_aggregated.rs");
+}
+pub use cost_report_aggregated::*;
+mod cost_report_aggregated_request {
+    use super::{ResourceType, SchemaFilter, TagsFilter, builder, error};
+    include!("types/cost_report_aggregated_request.rs");
+}
+pub use cost_report_aggregated_request::*;
+mod cost_report_detailed {
+    include!("types/cost_report_detailed.rs");
+}
+pub use cost_report_detailed::*;
+mod cost_report_detailed_request {
+    use super::{
+        OrderBy, ResourceType, SchemaFilter, Sorting, TagsFilter, builder, error,
+    };
+    include!("types/cost_report_detailed_request.rs");
+}
+pub use cost_report_detailed_request::*;
+mod cost_report_monthly {
+    include!("types/cost_report_monthly.rs");
+}
+pub use cost_report_monthly::*;
+mod cost_report_monthly_request {
+    use super::{ResourceType, SchemaFilter, TagsFilter, builder, error};
+    include!("types/cost_report_monthly_request.rs");
+}
+pub use cost_report_monthly_request::*;
+mod cost_report_resource_ai_cluster {
+    include!("types/cost_report_resource_ai_cluster.rs");
+}
+pub use cost_report_resource_ai_cluster::*;
+mod cost_report_resource_ai_virtual_cluster {
+    include!("types/cost_report_resource_ai_virtual_cluster.rs");
+}
+pub use cost_report_resource_ai_virtual_cluster::*;
+mod cost_report_resource_backup {
+    include!("types/cost_report_resource_backup.rs");
+}
+pub use cost_report_resource_backup::*;
+mod cost_report_resource_baremetal {
+    include!("types/cost_report_resource_baremetal.rs");
+}
+pub use cost_report_resource_baremetal::*;
+mod cost_report_resource_basic_vm {
+    include!("types/cost_report_resource_basic_vm.rs");
+}
+pub use cost_report_resource_basic_vm::*;
+mod cost_report_resource_container {
+    include!("types/cost_report_resource_container.rs");
+}
+pub use cost_report_resource_container::*;
+mod cost_report_resource_dbaas_postgresql_cpu {
+    include!("types/cost_report_resource_dbaas_postgresql_cpu.rs");
+}
+pub use cost_report_resource_dbaas_postgresql_cpu::*;
+mod cost_report_resource_dbaas_postgresql_memory {
+    include!("types/cost_report_resource_dbaas_postgresql_memory.rs");
+}
+pub use cost_report_resource_dbaas_postgresql_memory::*;
+mod cost_report_resource_dbaas_postgresql_pooler {
+    include!("types/cost_report_resource_dbaas_postgresql_pooler.rs");
+}
+pub use cost_report_resource_dbaas_postgresql_pooler::*;
+mod cost_report_resource_dbaas_postgresql_public_network {
+    include!("types/cost_report_resource_dbaas_postgresql_public_network.rs");
+}
+pub use cost_report_resource_dbaas_postgresql_public_network::*;
+mod cost_report_resource_dbaas_postgresql_volume {
+    include!("types/cost_report_resource_dbaas_postgresql_volume.rs");
+}
+pub use cost_report_resource_dbaas_postgresql_volume::*;
+mod cost_report_resource_egress_traffic {
+    include!("types/cost_report_resource_egress_traffic.rs");
+}
+pub use cost_report_resource_egress_traffic::*;
+mod cost_report_resource_external_ip {
+    include!("types/cost_report_resource_external_ip.rs");
+}
+pub use cost_report_resource_external_ip::*;
+mod cost_report_resource_file_share {
+    include!("types/cost_report_resource_file_share.rs");
+}
+pub use cost_report_resource_file_share::*;
+mod cost_report_resource_floating_ip {
+    include!("types/cost_report_resource_floating_ip.rs");
+}
+pub use cost_report_resource_floating_ip::*;
+mod cost_report_resource_function_calls {
+    include!("types/cost_report_resource_function_calls.rs");
+}
+pub use cost_report_resource_function_calls::*;
+mod cost_report_resource_function_egress_traffic {
+    include!("types/cost_report_resource_function_egress_traffic.rs");
+}
+pub use cost_report_resource_function_egress_traffic::*;
+mod cost_report_resource_functions {
+    include!("types/cost_report_resource_functions.rs");
+}
+pub use cost_report_resource_functions::*;
+mod cost_report_resource_image {
+    include!("types/cost_report_resource_image.rs");
+}
+pub use cost_report_resource_image::*;
+mod cost_report_resource_inference {
+    include!("types/cost_report_resource_inference.rs");
+}
+pub use cost_report_resource_inference::*;
+mod cost_report_resource_instance {
+    include!("types/cost_report_resource_instance.rs");
+}
+pub use cost_report_resource_instance::*;
+mod cost_report_resource_load_balancer {
+    include!("types/cost_report_resource_load_balancer.rs");
+}
+pub use cost_report_resource_load_balancer::*;
+mod cost_report_resource_log_index {
+    include!("types/cost_report_resource_log_index.rs");
+}
+pub use cost_report_resource_log_index::*;
+mod cost_report_resource_snapshot {
+    include!("types/cost_report_resource_snapshot.rs");
+}
+pub use cost_report_resource_snapshot::*;
+mod cost_report_resource_volume {
+    include!("types/cost_report_resource_volume.rs");
+}
+pub use cost_report_resource_volume::*;
+mod cost_report_total_ai_cluster {
+    include!("types/cost_report_total_ai_cluster.rs");
+}
+pub use cost_report_total_ai_cluster::*;
+mod cost_report_total_ai_virtual_cluster {
+    include!("types/cost_report_total_ai_virtual_cluster.rs");
+}
+pub use cost_report_total_ai_virtual_cluster::*;
+mod cost_report_total_backup {
+    include!("types/cost_report_total_backup.rs");
+}
+pub use cost_report_total_backup::*;
+mod cost_report_total_baremetal {
+    include!("types/cost_report_total_baremetal.rs");
+}
+pub use cost_report_total_baremetal::*;
+mod cost_report_total_basic_vm {
+    include!("types/cost_report_total_basic_vm.rs");
+}
+pub use cost_report_total_basic_vm::*;
+mod cost_report_total_container {
+    include!("types/cost_report_total_container.rs");
+}
+pub use cost_report_total_container::*;
+mod cost_report_total_dbaas_postgresql_cpu {
+    include!("types/cost_report_total_dbaas_postgresql_cpu.rs");
+}
+pub use cost_report_total_dbaas_postgresql_cpu::*;
+mod cost_report_total_dbaas_postgresql_memory {
+    include!("types/cost_report_total_dbaas_postgresql_memory.rs");
+}
+pub use cost_report_total_dbaas_postgresql_memory::*;
+mod cost_report_total_dbaas_postgresql_pooler {
+    include!("types/cost_report_total_dbaas_postgresql_pooler.rs");
+}
+pub use cost_report_total_dbaas_postgresql_pooler::*;
+mod cost_report_total_dbaas_postgresql_public_network {
+    include!("types/cost_report_total_dbaas_postgresql_public_network.rs");
+}
+pub use cost_report_total_dbaas_postgresql_public_network::*;
+mod cost_report_total_dbaas_postgresql_volume {
+    include!("types/cost_report_total_dbaas_postgresql_volume.rs");
+}
+pub use cost_report_total_dbaas_postgresql_volume::*;
+mod cost_report_total_egress_traffic {
+    include!("types/cost_report_total_egress_traffic.rs");
+}
+pub use cost_report_total_egress_traffic::*;
+mod cost_report_total_external_ip {
+    include!("types/cost_report_total_external_ip.rs");
+}
+pub use cost_report_total_external_ip::*;
+mod cost_report_total_file_share {
+    include!("types/cost_report_total_file_share.rs");
+}
+pub use cost_report_total_file_share::*;
+mod cost_report_total_floating_ip {
+    include!("types/cost_report_total_floating_ip.rs");
+}
+pub use cost_report_total_floating_ip::*;
+mod cost_report_total_function_calls {
+    include!("types/cost_report_total_function_calls.rs");
+}
+pub use cost_report_total_function_calls::*;
+mod cost_report_total_function_egress_traffic {
+    include!("types/cost_report_total_function_egress_traffic.rs");
+}
+pub use cost_report_total_function_egress_traffic::*;
+mod cost_report_total_functions {
+    include!("types/cost_report_total_functions.rs");
+}
+pub use cost_report_total_functions::*;
+mod cost_report_total_image {
+    include!("types/cost_report_total_image.rs");
+}
+pub use cost_report_total_image::*;
+mod cost_report_total_inference {
+    include!("types/cost_report_total_inference.rs");
+}
+pub use cost_report_total_inference::*;
+mod cost_report_total_instance {
+    include!("types/cost_report_total_instance.rs");
+}
+pub use cost_report_total_instance::*;
+mod cost_report_total_load_balancer {
+    include!("types/cost_report_total_load_balancer.rs");
+}
+pub use cost_report_total_load_balancer::*;
+mod cost_report_total_log_index {
+    include!("types/cost_report_total_log_index.rs");
+}
+pub use cost_report_total_log_index::*;
+mod cost_report_total_snapshot {
+    include!("types/cost_report_total_snapshot.rs");
+}
+pub use cost_report_total_snapshot::*;
+mod cost_report_total_volume {
+    include!("types/cost_report_total_volume.rs");
+}
+pub use cost_report_total_volume::*;
+mod csv_report {
+    include!("types/csv_report.rs");
+}
+pub use csv_report::*;
+mod error_response {
+    include!("types/error_response.rs");
+}
+pub use error_response::*;
+mod list_billing_reservations_order_by {
+    include!("types/list_billing_reservations_order_by.rs");
+}
+pub use list_billing_reservations_order_by::*;
+mod order_by {
+    use super::error;
+    include!("types/order_by.rs");
+}
+pub use order_by::*;
+mod reservation_amount_prices {
+    include!("types/reservation_amount_prices.rs");
+}
+pub use reservation_amount_prices::*;
+mod reservation_commit {
+    include!("types/reservation_commit.rs");
+}
+pub use reservation_commit::*;
+mod reservation_hardware {
+    include!("types/reservation_hardware.rs");
+}
+pub use reservation_hardware::*;
+mod reservation_overcommit {
+    include!("types/reservation_overcommit.rs");
+}
+pub use reservation_overcommit::*;
+mod reservation_period {
+    use super::error;
+    include!("types/reservation_period.rs");
+}
+pub use reservation_period::*;
+mod reservation_pricing {
+    use super::{ReservationAmountPrices, ReservationResourcePrices};
+    include!("types/reservation_pricing.rs");
+}
+pub use reservation_pricing::*;
+mod reservation_pricing_request {
+    use super::{ReservationPeriod, ReservationPricingResource, builder};
+    include!("types/reservation_pricing_request.rs");
+}
+pub use reservation_pricing_request::*;
+mod reservation_pricing_resource {
+    use super::builder;
+    include!("types/reservation_pricing_resource.rs");
+}
+pub use reservation_pricing_resource::*;
+mod reservation_resource_prices {
+    include!("types/reservation_resource_prices.rs");
+}
+pub use reservation_resource_prices::*;
+mod resource_type {
+    use super::error;
+    include!("types/resource_type.rs");
+}
+pub use resource_type::*;
+mod schema_filter {
+    use super::{
+        SchemaFilterAiCluster, SchemaFilterAiVirtualCluster, SchemaFilterBackup,
+        SchemaFilterBaremetal, SchemaFilterBasicVm, SchemaFilterContainer,
+        SchemaFilterDbaasPostgresqlCpu, SchemaFilterDbaasPostgresqlMemory,
+        SchemaFilterDbaasPostgresqlPooler, SchemaFilterDbaasPostgresqlPublicNetwork,
+        SchemaFilterDbaasPostgresqlVolume, SchemaFilterEgressTraffic,
+        SchemaFilterExternalIp, SchemaFilterFileShare, SchemaFilterFloatingIp,
+        SchemaFilterFunctionCalls, SchemaFilterFunctionEgressTraffic,
+        SchemaFilterFunctions, SchemaFilterImage, SchemaFilterInference,
+        SchemaFilterInstance, SchemaFilterLoadBalancer, SchemaFilterLogIndex,
+        SchemaFilterSnapshot, SchemaFilterVolume,
+    };
+    include!("types/schema_filter.rs");
+}
+pub use schema_filter::*;
+mod schema_filter_ai_cluster {
+    use super::{builder, error};
+    include!("types/schema_filter_ai_cluster.rs");
+}
+pub use schema_filter_ai_cluster::*;
+mod schema_filter_ai_virtual_cluster {
+    use super::{builder, error};
+    include!("types/schema_filter_ai_virtual_cluster.rs");
+}
+pub use schema_filter_ai_virtual_cluster::*;
+mod schema_filter_backup {
+    use super::{builder, error};
+    include!("types/schema_filter_backup.rs");
+}
+pub use schema_filter_backup::*;
+mod schema_filter_baremetal {
+    use super::{builder, error};
+    include!("types/schema_filter_baremetal.rs");
+}
+pub use schema_filter_baremetal::*;
+mod schema_filter_basic_vm {
+    use super::{builder, error};
+    include!("types/schema_filter_basic_vm.rs");
+}
+pub use schema_filter_basic_vm::*;
+mod schema_filter_container {
+    use super::{builder, error};
+    include!("types/schema_filter_container.rs");
+}
+pub use schema_filter_container::*;
+mod schema_filter_dbaas_postgresql_cpu {
+    use super::{builder, error};
+    include!("types/schema_filter_dbaas_postgresql_cpu.rs");
+}
+pub use schema_filter_dbaas_postgresql_cpu::*;
+mod schema_filter_dbaas_postgresql_memory {
+    use super::{builder, error};
+    include!("types/schema_filter_dbaas_postgresql_memory.rs");
+}
+pub use schema_filter_dbaas_postgresql_memory::*;
+mod schema_filter_dbaas_postgresql_pooler {
+    use super::{builder, error};
+    include!("types/schema_filter_dbaas_postgresql_pooler.rs");
+}
+pub use schema_filter_dbaas_postgresql_pooler::*;
+mod schema_filter_dbaas_postgresql_public_network {
+    use super::{builder, error};
+    include!("types/schema_filter_dbaas_postgresql_public_network.rs");
+}
+pub use schema_filter_dbaas_postgresql_public_network::*;
+mod schema_filter_dbaas_postgresql_volume {
+    use super::{builder, error};
+    include!("types/schema_filter_dbaas_postgresql_volume.rs");
+}
+pub use schema_filter_dbaas_postgresql_volume::*;
+mod schema_filter_egress_traffic {
+    use super::{builder, error};
+    include!("types/schema_filter_egress_traffic.rs");
+}
+pub use schema_filter_egress_traffic::*;
+mod schema_filter_external_ip {
+    use super::{builder, error};
+    include!("types/schema_filter_external_ip.rs");
+}
+pub use schema_filter_external_ip::*;
+mod schema_filter_file_share {
+    use super::{builder, error};
+    include!("types/schema_filter_file_share.rs");
+}
+pub use schema_filter_file_share::*;
+mod schema_filter_floating_ip {
+    use super::{builder, error};
+    include!("types/schema_filter_floating_ip.rs");
+}
+pub use schema_filter_floating_ip::*;
+mod schema_filter_function_calls {
+    use super::{builder, error};
+    include!("types/schema_filter_function_calls.rs");
+}
+pub use schema_filter_function_calls::*;
+mod schema_filter_function_egress_traffic {
+    use super::{builder, error};
+    include!("types/schema_filter_function_egress_traffic.rs");
+}
+pub use schema_filter_function_egress_traffic::*;
+mod schema_filter_functions {
+    use super::{builder, error};
+    include!("types/schema_filter_functions.rs");
+}
+pub use schema_filter_functions::*;
+mod schema_filter_image {
+    use super::{builder, error};
+    include!("types/schema_filter_image.rs");
+}
+pub use schema_filter_image::*;
+mod schema_filter_inference {
+    use super::{builder, error};
+    include!("types/schema_filter_inference.rs");
+}
+pub use schema_filter_inference::*;
+mod schema_filter_instance {
+    use super::{builder, error};
+    include!("types/schema_filter_instance.rs");
+}
+pub use schema_filter_instance::*;
+mod schema_filter_load_balancer {
+    use super::{builder, error};
+    include!("types/schema_filter_load_balancer.rs");
+}
+pub use schema_filter_load_balancer::*;
+mod schema_filter_log_index {
+    use super::{builder, error};
+    include!("types/schema_filter_log_index.rs");
+}
+pub use schema_filter_log_index::*;
+mod schema_filter_snapshot {
+    use super::{builder, error};
+    include!("types/schema_filter_snapshot.rs");
+}
+pub use schema_filter_snapshot::*;
+mod schema_filter_volume {
+    use super::{builder, error};
+    include!("types/schema_filter_volume.rs");
+}
+pub use schema_filter_volume::*;
+mod sort_direction {
+    use super::error;
+    include!("types/sort_direction.rs");
+}
+pub use sort_direction::*;
+mod sorting {
+    use super::{SortDirection, builder};
+    include!("types/sorting.rs");
+}
+pub use sorting::*;
+mod tag_condition {
+    use super::builder;
+    include!("types/tag_condition.rs");
+}
+pub use tag_condition::*;
+mod tags_filter {
+    use super::{TagCondition, builder, error};
+    include!("types/tags_filter.rs");
+}
+pub use tags_filter::*;
+mod usage_report {
+    include!("types/usage_report.rs");
+}
+pub use usage_report::*;
+mod usage_report_request {
+    use super::{OrderBy, ResourceType, SchemaFilter, Sorting, TagsFilter, builder};
+    include!("types/usage_report_request.rs");
+}
+pub use usage_report_request::*;
+mod usage_report_resource_ai_cluster {
+    include!("types/usage_report_resource_ai_cluster.rs");
+}
+pub use usage_report_resource_ai_cluster::*;
+mod usage_report_resource_ai_virtual_cluster {
+    include!("types/usage_report_resource_ai_virtual_cluster.rs");
+}
+pub use usage_report_resource_ai_virtual_cluster::*;
+mod usage_report_resource_backup {
+    include!("types/usage_report_resource_backup.rs");
+}
+pub use usage_report_resource_backup::*;
+mod usage_report_resource_baremetal {
+    include!("types/usage_report_resource_baremetal.rs");
+}
+pub use usage_report_resource_baremetal::*;
+mod usage_report_resource_basic_vm {
+    include!("types/usage_report_resource_basic_vm.rs");
+}
+pub use usage_report_resource_basic_vm::*;
+mod usage_report_resource_container {
+    include!("types/usage_report_resource_container.rs");
+}
+pub use usage_report_resource_container::*;
+mod usage_report_resource_dbaas_postgresql_cpu {
+    include!("types/usage_report_resource_dbaas_postgresql_cpu.rs");
+}
+pub use usage_report_resource_dbaas_postgresql_cpu::*;
+mod usage_report_resource_dbaas_postgresql_memory {
+    include!("types/usage_report_resource_dbaas_postgresql_memory.rs");
+}
+pub use usage_report_resource_dbaas_postgresql_memory::*;
+mod usage_report_resource_dbaas_postgresql_pooler {
+    include!("types/usage_report_resource_dbaas_postgresql_pooler.rs");
+}
+pub use usage_report_resource_dbaas_postgresql_pooler::*;
+mod usage_report_resource_dbaas_postgresql_public_network {
+    include!("types/usage_report_resource_dbaas_postgresql_public_network.rs");
+}
+pub use usage_report_resource_dbaas_postgresql_public_network::*;
+mod usage_report_resource_dbaas_postgresql_volume {
+    include!("types/usage_report_resource_dbaas_postgresql_volume.rs");
+}
+pub use usage_report_resource_dbaas_postgresql_volume::*;
+mod usage_report_resource_egress_traffic {
+    include!("types/usage_report_resource_egress_traffic.rs");
+}
+pub use usage_report_resource_egress_traffic::*;
+mod usage_report_resource_external_ip {
+    include!("types/usage_report_resource_external_ip.rs");
+}
+pub use usage_report_resource_external_ip::*;
+mod usage_report_resource_file_share {
+    include!("types/usage_report_resource_file_share.rs");
+}
+pub use usage_report_resource_file_share::*;
+mod usage_report_resource_floating_ip {
+    include!("types/usage_report_resource_floating_ip.rs");
+}
+pub use usage_report_resource_floating_ip::*;
+mod usage_report_resource_function_calls {
+    include!("types/usage_report_resource_function_calls.rs");
+}
+pub use usage_report_resource_function_calls::*;
+mod usage_report_resource_function_egress_traffic {
+    include!("types/usage_report_resource_function_egress_traffic.rs");
+}
+pub use usage_report_resource_function_egress_traffic::*;
+mod usage_report_resource_functions {
+    include!("types/usage_report_resource_functions.rs");
+}
+pub use usage_report_resource_functions::*;
+mod usage_report_resource_image {
+    include!("types/usage_report_resource_image.rs");
+}
+pub use usage_report_resource_image::*;
+mod usage_report_resource_inference {
+    include!("types/usage_report_resource_inference.rs");
+}
+pub use usage_report_resource_inference::*;
+mod usage_report_resource_instance {
+    include!("types/usage_report_resource_instance.rs");
+}
+pub use usage_report_resource_instance::*;
+mod usage_report_resource_load_balancer {
+    include!("types/usage_report_resource_load_balancer.rs");
+}
+pub use usage_report_resource_load_balancer::*;
+mod usage_report_resource_log_index {
+    include!("types/usage_report_resource_log_index.rs");
+}
+pub use usage_report_resource_log_index::*;
+mod usage_report_resource_snapshot {
+    include!("types/usage_report_resource_snapshot.rs");
+}
+pub use usage_report_resource_snapshot::*;
+mod usage_report_resource_volume {
+    include!("types/usage_report_resource_volume.rs");
+}
+pub use usage_report_resource_volume::*;
+mod usage_report_total_ai_cluster {
+    include!("types/usage_report_total_ai_cluster.rs");
+}
+pub use usage_report_total_ai_cluster::*;
+mod usage_report_total_ai_virtual_cluster {
+    include!("types/usage_report_total_ai_virtual_cluster.rs");
+}
+pub use usage_report_total_ai_virtual_cluster::*;
+mod usage_report_total_baremetal {
+    include!("types/usage_report_total_baremetal.rs");
+}
+pub use usage_report_total_baremetal::*;
+mod usage_report_total_basic_vm {
+    include!("types/usage_report_total_basic_vm.rs");
+}
+pub use usage_report_total_basic_vm::*;
+mod usage_report_total_container {
+    include!("types/usage_report_total_container.rs");
+}
+pub use usage_report_total_container::*;
+mod usage_report_total_dbaas_postgresql_cpu {
+    include!("types/usage_report_total_dbaas_postgresql_cpu.rs");
+}
+pub use usage_report_total_dbaas_postgresql_cpu::*;
+mod usage_report_total_dbaas_postgresql_memory {
+    include!("types/usage_report_total_dbaas_postgresql_memory.rs");
+}
+pub use usage_report_total_dbaas_postgresql_memory::*;
+mod usage_report_total_dbaas_postgresql_pooler {
+    include!("types/usage_report_total_dbaas_postgresql_pooler.rs");
+}
+pub use usage_report_total_dbaas_postgresql_pooler::*;
+mod usage_report_total_dbaas_postgresql_public_network {
+    include!("types/usage_report_total_dbaas_postgresql_public_network.rs");
+}
+pub use usage_report_total_dbaas_postgresql_public_network::*;
+mod usage_report_total_dbaas_postgresql_volume {
+    include!("types/usage_report_total_dbaas_postgresql_volume.rs");
+}
+pub use usage_report_total_dbaas_postgresql_volume::*;
+mod usage_report_total_egress_traffic {
+    include!("types/usage_report_total_egress_traffic.rs");
+}
+pub use usage_report_total_egress_traffic::*;
+mod usage_report_total_external_ip {
+    include!("types/usage_report_total_external_ip.rs");
+}
+pub use usage_report_total_external_ip::*;
+mod usage_report_total_file_share {
+    include!("types/usage_report_total_file_share.rs");
+}
+pub use usage_report_total_file_share::*;
+mod usage_report_total_floating_ip {
+    include!("types/usage_report_total_floating_ip.rs");
+}
+pub use usage_report_total_floating_ip::*;
+mod usage_report_total_function_calls {
+    include!("types/usage_report_total_function_calls.rs");
+}
+pub use usage_report_total_function_calls::*;
+mod usage_report_total_function_egress_traffic {
+    include!("types/usage_report_total_function_egress_traffic.rs");
+}
+pub use usage_report_total_function_egress_traffic::*;
+mod usage_report_total_functions {
+    include!("types/usage_report_total_functions.rs");
+}
+pub use usage_report_total_functions::*;
+mod usage_report_total_image {
+    include!("types/usage_report_total_image.rs");
+}
+pub use usage_report_total_image::*;
+mod usage_report_total_inference {
+    include!("types/usage_report_total_inference.rs");
+}
+pub use usage_report_total_inference::*;
+mod usage_report_total_instance {
+    include!("types/usage_report_total_instance.rs");
+}
+pub use usage_report_total_instance::*;
+mod usage_report_total_load_balancer {
+    include!("types/usage_report_total_load_balancer.rs");
+}
+pub use usage_report_total_load_balancer::*;
+mod usage_report_total_log_index {
+    include!("types/usage_report_total_log_index.rs");
+}
+pub use usage_report_total_log_index::*;
+mod usage_report_total_snapshot {
+    include!("types/usage_report_total_snapshot.rs");
+}
+pub use usage_report_total_snapshot::*;
+mod usage_report_total_volume {
+    include!("types/usage_report_total_volume.rs");
+}
+pub use usage_report_total_volume::*;
 /// Types for composing complex structures.
 pub mod builder {
     include!("types_builders.rs");

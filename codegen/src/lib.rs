@@ -3,9 +3,11 @@
 //! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → [`SpecModel::from_spec`] →
 //! defaults moved into docs (`defaults.rs`, so they are never sent) → [`generate_client`]
 //! (progenitor, keeping builders only for request types, with an `extra_fields` map on answer
-//! types) and [`generate_mocks`] (progenitor's httpmock helpers) → the project's extras (open
-//! enums, open unions with their common rows, CSV methods, pager glue, the operation table;
-//! `extras.rs`, `api.rs`) → one syn file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for `generated/`.
+//! types, parsed by the crate's answer macros instead of serde's derive) and [`generate_mocks`]
+//! (progenitor's httpmock helpers) → the project's extras (open enums, open unions with their
+//! common rows, CSV methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn
+//! file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for
+//! `generated/`, the types one file per spec schema.
 
 mod api;
 mod check;
@@ -20,6 +22,7 @@ use std::path::Path;
 
 use openapiv3::OpenAPI;
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
 pub use check::check_spec;
 pub use model::SpecModel;
@@ -285,10 +288,15 @@ fn file_of(name: &str, items: Vec<syn::Item>) -> GeneratedFile {
 }
 
 /// Moves the types module's items into one file per owning schema (`types/<schema>.rs`), each
-/// group replaced by an `include!` where its first item was; items that belong to no type (the
-/// `use` of the open types, the builder and error modules) stay.
+/// group becoming a private module where its first item was:
+/// `mod <schema> { use super::{what it names}; include!("types/<schema>.rs"); }` and
+/// `pub use <schema>::*;`, so the types keep their paths. A module of its own per schema is what
+/// lets rustc's incremental rebuild redo only the changed schema's code (rustc cuts the crate into
+/// codegen units by module). Items that belong to no type (the `use` of the open types, the
+/// builder and error modules) stay.
 fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<GeneratedFile> {
-    let defined: std::collections::BTreeSet<String> = items
+    use std::collections::BTreeSet;
+    let defined: BTreeSet<String> = items
         .iter()
         .filter_map(|item| match item {
             syn::Item::Struct(s) => Some(s.ident.to_string()),
@@ -297,30 +305,82 @@ fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<Generate
             _ => None,
         })
         .collect();
+    // What a schema's module may import from `types`: the other types and the modules there.
+    let importable: BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) => Some(m.ident.to_string()),
+            _ => None,
+        })
+        .chain(defined.iter().cloned())
+        .collect();
     let is_defined = |name: &str| defined.contains(name);
     let mut groups: Vec<(String, Vec<syn::Item>)> = Vec::new();
-    let mut kept = Vec::with_capacity(items.len());
+    // Items that stay, and (as Err) the place of each group's module.
+    let mut kept: Vec<Result<syn::Item, usize>> = Vec::with_capacity(items.len());
     for item in items.drain(..) {
         let Some(owner) =
             tidy::item_subject(&item, &is_defined).map(|name| owning_schema(&name, schemas))
         else {
-            kept.push(item);
+            kept.push(Ok(item));
             continue;
         };
         match groups.iter_mut().find(|(name, _)| *name == owner) {
             Some((_, group)) => group.push(item),
             None => {
-                let path = format!("{TYPES_DIR}/{}.rs", snake_case(&owner));
-                kept.push(syn::parse_quote! { include!(#path); });
+                kept.push(Err(groups.len()));
                 groups.push((owner, vec![item]));
             }
         }
     }
-    *items = kept;
-    groups
-        .into_iter()
-        .map(|(owner, group)| file_of(&format!("{TYPES_DIR}/{}.rs", snake_case(&owner)), group))
-        .collect()
+    let mut files = Vec::with_capacity(groups.len());
+    for slot in kept {
+        let (owner, group) = match slot {
+            Ok(item) => {
+                items.push(item);
+                continue;
+            }
+            Err(index) => &groups[index],
+        };
+        let own: BTreeSet<String> = group
+            .iter()
+            .filter_map(|item| tidy::item_subject(item, &is_defined))
+            .collect();
+        let mut named = BTreeSet::new();
+        for item in group {
+            idents_in(item.to_token_stream(), &mut named);
+        }
+        let imports: Vec<syn::Ident> = named
+            .iter()
+            .filter(|name| importable.contains(*name) && !own.contains(*name))
+            .map(|name| quote::format_ident!("{name}"))
+            .collect();
+        let module = quote::format_ident!("{}", snake_case(owner));
+        let path = format!("{TYPES_DIR}/{module}.rs");
+        let import = (!imports.is_empty()).then(|| quote::quote! { use super::{#(#imports),*}; });
+        items.push(syn::parse_quote! {
+            mod #module {
+                #import
+                include!(#path);
+            }
+        });
+        items.push(syn::parse_quote! { pub use #module::*; });
+        files.push(file_of(&path, group.clone()));
+    }
+    files
+}
+
+/// Every identifier in a token stream.
+fn idents_in(tokens: TokenStream, out: &mut std::collections::BTreeSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                out.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => idents_in(group.stream(), out),
+            _ => {}
+        }
+    }
 }
 
 /// The schema a generated type comes from: the longest schema name that starts the type's name
