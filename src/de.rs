@@ -3,9 +3,9 @@
 //! Answers (the types only responses carry) keep the fields the spec does not list in a flattened
 //! `extra_fields` map. serde's derive writes about 500 lines per such struct (`#[serde(flatten)]`
 //! buffers the whole object first), and a hundred of them made up most of what rustc compiled. The
-//! generator writes [`deserialize_answer_struct!`] and [`deserialize_answer_enum!`] instead: one
-//! pass over the object, each field parsed straight into its type, unlisted fields into
-//! `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
+//! generator writes [`deserialize_answer_struct!`] and [`answer_enum!`] (which also writes the
+//! enum's `Display`) instead: one pass over the object, each field parsed straight into its type,
+//! unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
 //! own messages. `Serialize` stays derived.
@@ -135,9 +135,17 @@ macro_rules! deserialize_answer_struct {
 }
 pub(crate) use deserialize_answer_struct;
 
-/// `Deserialize` for an answer enum of plain values: each variant as `Variant = "wire_value"`.
-macro_rules! deserialize_answer_enum {
+/// `Deserialize` and `Display` for an answer enum of plain values: each variant as
+/// `Variant = "wire_value"`.
+macro_rules! answer_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(match self {
+                    $(Self::$variant => $wire,)*
+                })
+            }
+        }
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <$crate::de::Key<'de> as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -149,4 +157,4 @@ macro_rules! deserialize_answer_enum {
         }
     };
 }
-pub(crate) use deserialize_answer_enum;
+pub(crate) use answer_enum;

@@ -111,6 +111,7 @@ fn answer_enums_take_their_values_and_name_the_allowed_ones() {
     let parsed: CostReportResourceVolumeType = serde_json::from_value(json!("volume")).unwrap();
     assert_eq!(parsed, CostReportResourceVolumeType::Volume);
     assert_eq!(serde_json::to_value(parsed).unwrap(), json!("volume"));
+    assert_eq!(parsed.to_string(), "volume");
     let error = serde_json::from_value::<CostReportResourceVolumeType>(json!("disk")).unwrap_err();
     assert_eq!(
         error.to_string(),

@@ -290,8 +290,8 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 /// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
 /// for the crate. For answer types (`is_answer`) this drops `Deserialize` from the derive and
 /// writes a call of the crate's `deserialize_answer_struct!` (structs with `extra_fields`) or
-/// `deserialize_answer_enum!` (enums of plain values) after the type: one pass, the same errors.
-/// Request types keep the derive.
+/// `answer_enum!` (enums of plain values; it writes their `Display` too, in place of typify's)
+/// after the type: one pass, the same errors. Request types keep the derive.
 pub fn deserialize_answers_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
@@ -307,15 +307,30 @@ pub fn deserialize_answers_by_macro(
             continue;
         };
         let mut out = Vec::with_capacity(items.len());
+        // Enums whose `Display` the macro writes too, from the same list of values.
+        let mut displayed = Vec::new();
         for mut item in items.drain(..) {
             let call = match &mut item {
                 syn::Item::Struct(s) if is_answer(&s.ident.to_string()) => answer_struct_call(s)?,
-                syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => answer_enum_call(e)?,
+                syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => {
+                    let call = answer_enum_call(e)?;
+                    if call.is_some() {
+                        displayed.push(e.ident.to_string());
+                    }
+                    call
+                }
                 _ => None,
             };
             out.push(item);
             out.extend(call);
         }
+        out.retain(|item| match item {
+            syn::Item::Impl(block) => {
+                !(is_display(block)
+                    && type_name(&block.self_ty).is_some_and(|name| displayed.contains(&name)))
+            }
+            _ => true,
+        });
         *items = out;
     }
     Ok(())
@@ -367,8 +382,8 @@ fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>>
     }))
 }
 
-/// `crate::de::deserialize_answer_enum!` for an enum of plain (unit) values that derives
-/// `Deserialize` (which is taken out of its derive); None for any other enum.
+/// `crate::de::answer_enum!` (its `Deserialize` and `Display`) for an enum of plain (unit) values
+/// that derives `Deserialize` (which is taken out of its derive); None for any other enum.
 fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
     if has_serde_attr(&e.attrs) || e.variants.is_empty() {
         return Ok(None);
@@ -388,8 +403,17 @@ fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
     }
     let name = &e.ident;
     Ok(Some(syn::parse_quote! {
-        crate::de::deserialize_answer_enum!(#name { #(#entries),* });
+        crate::de::answer_enum!(#name { #(#entries),* });
     }))
+}
+
+/// `impl Display for X`.
+fn is_display(block: &syn::ItemImpl) -> bool {
+    block
+        .trait_
+        .as_ref()
+        .and_then(|(path, _)| path.segments.last())
+        .is_some_and(|last| last.ident == "Display")
 }
 
 /// What a field's (or variant's) `#[serde(...)]` says about reading it.

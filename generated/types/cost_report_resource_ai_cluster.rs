@@ -61,13 +61,4 @@ pub enum CostReportResourceAiClusterType {
     #[serde(rename = "ai_cluster")]
     AiCluster,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceAiClusterType { AiCluster = "ai_cluster" }
-);
-impl ::std::fmt::Display for CostReportResourceAiClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceAiClusterType { AiCluster = "ai_cluster" });

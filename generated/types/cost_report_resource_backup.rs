@@ -59,11 +59,4 @@ pub enum CostReportResourceBackupType {
     #[serde(rename = "backup")]
     Backup,
 }
-crate::de::deserialize_answer_enum!(CostReportResourceBackupType { Backup = "backup" });
-impl ::std::fmt::Display for CostReportResourceBackupType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Backup => f.write_str("backup"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceBackupType { Backup = "backup" });

@@ -61,13 +61,4 @@ pub enum CostReportResourceBaremetalType {
     #[serde(rename = "baremetal")]
     Baremetal,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceBaremetalType { Baremetal = "baremetal" }
-);
-impl ::std::fmt::Display for CostReportResourceBaremetalType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Baremetal => f.write_str("baremetal"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceBaremetalType { Baremetal = "baremetal" });

@@ -61,13 +61,4 @@ pub enum CostReportResourceBasicVmType {
     #[serde(rename = "basic_vm")]
     BasicVm,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceBasicVmType { BasicVm = "basic_vm" }
-);
-impl ::std::fmt::Display for CostReportResourceBasicVmType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BasicVm => f.write_str("basic_vm"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceBasicVmType { BasicVm = "basic_vm" });

@@ -52,13 +52,4 @@ pub enum CostReportResourceContainerType {
     #[serde(rename = "containers")]
     Containers,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceContainerType { Containers = "containers" }
-);
-impl ::std::fmt::Display for CostReportResourceContainerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Containers => f.write_str("containers"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceContainerType { Containers = "containers" });

@@ -53,14 +53,7 @@ pub enum CostReportResourceDbaasPostgresqlCpuType {
     #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportResourceDbaasPostgresqlCpuType { DbaasPostgresqlCpu =
     "dbaas_postgresql_cpu" }
 );
-impl ::std::fmt::Display for CostReportResourceDbaasPostgresqlCpuType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-        }
-    }
-}

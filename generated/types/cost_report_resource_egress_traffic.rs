@@ -65,13 +65,6 @@ pub enum CostReportResourceEgressTrafficType {
     #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportResourceEgressTrafficType { EgressTraffic = "egress_traffic" }
 );
-impl ::std::fmt::Display for CostReportResourceEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-        }
-    }
-}

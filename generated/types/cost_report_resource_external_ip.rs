@@ -59,13 +59,4 @@ pub enum CostReportResourceExternalIpType {
     #[serde(rename = "external_ip")]
     ExternalIp,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceExternalIpType { ExternalIp = "external_ip" }
-);
-impl ::std::fmt::Display for CostReportResourceExternalIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ExternalIp => f.write_str("external_ip"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceExternalIpType { ExternalIp = "external_ip" });

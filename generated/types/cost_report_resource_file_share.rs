@@ -66,13 +66,4 @@ pub enum CostReportResourceFileShareType {
     #[serde(rename = "file_share")]
     FileShare,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceFileShareType { FileShare = "file_share" }
-);
-impl ::std::fmt::Display for CostReportResourceFileShareType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShare => f.write_str("file_share"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceFileShareType { FileShare = "file_share" });

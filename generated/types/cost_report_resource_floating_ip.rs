@@ -61,13 +61,4 @@ pub enum CostReportResourceFloatingIpType {
     #[serde(rename = "floatingip")]
     Floatingip,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceFloatingIpType { Floatingip = "floatingip" }
-);
-impl ::std::fmt::Display for CostReportResourceFloatingIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Floatingip => f.write_str("floatingip"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceFloatingIpType { Floatingip = "floatingip" });

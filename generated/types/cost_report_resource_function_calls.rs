@@ -53,13 +53,6 @@ pub enum CostReportResourceFunctionCallsType {
     #[serde(rename = "functions_calls")]
     FunctionsCalls,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportResourceFunctionCallsType { FunctionsCalls = "functions_calls" }
 );
-impl ::std::fmt::Display for CostReportResourceFunctionCallsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-        }
-    }
-}

@@ -53,14 +53,7 @@ pub enum CostReportResourceFunctionEgressTrafficType {
     #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportResourceFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic"
     }
 );
-impl ::std::fmt::Display for CostReportResourceFunctionEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-        }
-    }
-}

@@ -52,13 +52,4 @@ pub enum CostReportResourceFunctionsType {
     #[serde(rename = "functions")]
     Functions,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceFunctionsType { Functions = "functions" }
-);
-impl ::std::fmt::Display for CostReportResourceFunctionsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Functions => f.write_str("functions"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceFunctionsType { Functions = "functions" });

@@ -63,11 +63,4 @@ pub enum CostReportResourceImageType {
     #[serde(rename = "image")]
     Image,
 }
-crate::de::deserialize_answer_enum!(CostReportResourceImageType { Image = "image" });
-impl ::std::fmt::Display for CostReportResourceImageType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceImageType { Image = "image" });

@@ -55,13 +55,4 @@ pub enum CostReportResourceInferenceType {
     #[serde(rename = "inference")]
     Inference,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceInferenceType { Inference = "inference" }
-);
-impl ::std::fmt::Display for CostReportResourceInferenceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Inference => f.write_str("inference"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceInferenceType { Inference = "inference" });

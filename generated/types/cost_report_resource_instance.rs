@@ -61,13 +61,4 @@ pub enum CostReportResourceInstanceType {
     #[serde(rename = "instance")]
     Instance,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceInstanceType { Instance = "instance" }
-);
-impl ::std::fmt::Display for CostReportResourceInstanceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Instance => f.write_str("instance"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceInstanceType { Instance = "instance" });

@@ -61,13 +61,6 @@ pub enum CostReportResourceLoadBalancerType {
     #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportResourceLoadBalancerType { LoadBalancer = "load_balancer" }
 );
-impl ::std::fmt::Display for CostReportResourceLoadBalancerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LoadBalancer => f.write_str("load_balancer"),
-        }
-    }
-}

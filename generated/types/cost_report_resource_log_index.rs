@@ -57,13 +57,4 @@ pub enum CostReportResourceLogIndexType {
     #[serde(rename = "log_index")]
     LogIndex,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceLogIndexType { LogIndex = "log_index" }
-);
-impl ::std::fmt::Display for CostReportResourceLogIndexType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LogIndex => f.write_str("log_index"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceLogIndexType { LogIndex = "log_index" });

@@ -68,13 +68,4 @@ pub enum CostReportResourceSnapshotType {
     #[serde(rename = "snapshot")]
     Snapshot,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportResourceSnapshotType { Snapshot = "snapshot" }
-);
-impl ::std::fmt::Display for CostReportResourceSnapshotType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snapshot => f.write_str("snapshot"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceSnapshotType { Snapshot = "snapshot" });

@@ -68,11 +68,4 @@ pub enum CostReportResourceVolumeType {
     #[serde(rename = "volume")]
     Volume,
 }
-crate::de::deserialize_answer_enum!(CostReportResourceVolumeType { Volume = "volume" });
-impl ::std::fmt::Display for CostReportResourceVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportResourceVolumeType { Volume = "volume" });

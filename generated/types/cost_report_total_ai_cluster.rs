@@ -43,13 +43,4 @@ pub enum CostReportTotalAiClusterType {
     #[serde(rename = "ai_cluster")]
     AiCluster,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalAiClusterType { AiCluster = "ai_cluster" }
-);
-impl ::std::fmt::Display for CostReportTotalAiClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalAiClusterType { AiCluster = "ai_cluster" });

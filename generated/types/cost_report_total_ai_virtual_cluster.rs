@@ -43,13 +43,6 @@ pub enum CostReportTotalAiVirtualClusterType {
     #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );
-impl ::std::fmt::Display for CostReportTotalAiVirtualClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiVirtualCluster => f.write_str("ai_virtual_cluster"),
-        }
-    }
-}

@@ -43,11 +43,4 @@ pub enum CostReportTotalBackupType {
     #[serde(rename = "backup")]
     Backup,
 }
-crate::de::deserialize_answer_enum!(CostReportTotalBackupType { Backup = "backup" });
-impl ::std::fmt::Display for CostReportTotalBackupType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Backup => f.write_str("backup"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalBackupType { Backup = "backup" });

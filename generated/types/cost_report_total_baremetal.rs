@@ -43,13 +43,4 @@ pub enum CostReportTotalBaremetalType {
     #[serde(rename = "baremetal")]
     Baremetal,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalBaremetalType { Baremetal = "baremetal" }
-);
-impl ::std::fmt::Display for CostReportTotalBaremetalType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Baremetal => f.write_str("baremetal"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalBaremetalType { Baremetal = "baremetal" });

@@ -43,11 +43,4 @@ pub enum CostReportTotalBasicVmType {
     #[serde(rename = "basic_vm")]
     BasicVm,
 }
-crate::de::deserialize_answer_enum!(CostReportTotalBasicVmType { BasicVm = "basic_vm" });
-impl ::std::fmt::Display for CostReportTotalBasicVmType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BasicVm => f.write_str("basic_vm"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalBasicVmType { BasicVm = "basic_vm" });

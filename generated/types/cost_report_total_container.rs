@@ -41,13 +41,4 @@ pub enum CostReportTotalContainerType {
     #[serde(rename = "containers")]
     Containers,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalContainerType { Containers = "containers" }
-);
-impl ::std::fmt::Display for CostReportTotalContainerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Containers => f.write_str("containers"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalContainerType { Containers = "containers" });

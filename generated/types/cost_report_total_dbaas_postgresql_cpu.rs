@@ -41,13 +41,6 @@ pub enum CostReportTotalDbaasPostgresqlCpuType {
     #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu" }
 );
-impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlCpuType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-        }
-    }
-}

@@ -41,14 +41,7 @@ pub enum CostReportTotalDbaasPostgresqlMemoryType {
     #[serde(rename = "dbaas_postgresql_memory")]
     DbaasPostgresqlMemory,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );
-impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlMemoryType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
-        }
-    }
-}

@@ -44,14 +44,7 @@ pub enum CostReportTotalDbaasPostgresqlVolumeType {
     #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );
-impl ::std::fmt::Display for CostReportTotalDbaasPostgresqlVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlVolume => f.write_str("dbaas_postgresql_volume"),
-        }
-    }
-}

@@ -42,13 +42,6 @@ pub enum CostReportTotalEgressTrafficType {
     #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalEgressTrafficType { EgressTraffic = "egress_traffic" }
 );
-impl ::std::fmt::Display for CostReportTotalEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-        }
-    }
-}

@@ -41,13 +41,4 @@ pub enum CostReportTotalExternalIpType {
     #[serde(rename = "external_ip")]
     ExternalIp,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalExternalIpType { ExternalIp = "external_ip" }
-);
-impl ::std::fmt::Display for CostReportTotalExternalIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ExternalIp => f.write_str("external_ip"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalExternalIpType { ExternalIp = "external_ip" });

@@ -43,13 +43,4 @@ pub enum CostReportTotalFileShareType {
     #[serde(rename = "file_share")]
     FileShare,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalFileShareType { FileShare = "file_share" }
-);
-impl ::std::fmt::Display for CostReportTotalFileShareType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShare => f.write_str("file_share"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalFileShareType { FileShare = "file_share" });

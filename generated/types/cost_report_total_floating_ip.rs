@@ -41,13 +41,4 @@ pub enum CostReportTotalFloatingIpType {
     #[serde(rename = "floatingip")]
     Floatingip,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalFloatingIpType { Floatingip = "floatingip" }
-);
-impl ::std::fmt::Display for CostReportTotalFloatingIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Floatingip => f.write_str("floatingip"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalFloatingIpType { Floatingip = "floatingip" });

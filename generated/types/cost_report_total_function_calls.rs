@@ -41,13 +41,6 @@ pub enum CostReportTotalFunctionCallsType {
     #[serde(rename = "functions_calls")]
     FunctionsCalls,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalFunctionCallsType { FunctionsCalls = "functions_calls" }
 );
-impl ::std::fmt::Display for CostReportTotalFunctionCallsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-        }
-    }
-}

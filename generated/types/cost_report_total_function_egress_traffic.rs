@@ -41,13 +41,6 @@ pub enum CostReportTotalFunctionEgressTrafficType {
     #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
 );
-impl ::std::fmt::Display for CostReportTotalFunctionEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-        }
-    }
-}

@@ -41,13 +41,4 @@ pub enum CostReportTotalFunctionsType {
     #[serde(rename = "functions")]
     Functions,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalFunctionsType { Functions = "functions" }
-);
-impl ::std::fmt::Display for CostReportTotalFunctionsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Functions => f.write_str("functions"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalFunctionsType { Functions = "functions" });

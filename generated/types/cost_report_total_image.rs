@@ -41,11 +41,4 @@ pub enum CostReportTotalImageType {
     #[serde(rename = "image")]
     Image,
 }
-crate::de::deserialize_answer_enum!(CostReportTotalImageType { Image = "image" });
-impl ::std::fmt::Display for CostReportTotalImageType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalImageType { Image = "image" });

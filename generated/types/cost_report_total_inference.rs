@@ -41,13 +41,4 @@ pub enum CostReportTotalInferenceType {
     #[serde(rename = "inference")]
     Inference,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalInferenceType { Inference = "inference" }
-);
-impl ::std::fmt::Display for CostReportTotalInferenceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Inference => f.write_str("inference"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalInferenceType { Inference = "inference" });

@@ -43,13 +43,4 @@ pub enum CostReportTotalInstanceType {
     #[serde(rename = "instance")]
     Instance,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalInstanceType { Instance = "instance" }
-);
-impl ::std::fmt::Display for CostReportTotalInstanceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Instance => f.write_str("instance"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalInstanceType { Instance = "instance" });

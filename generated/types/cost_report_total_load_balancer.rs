@@ -43,13 +43,6 @@ pub enum CostReportTotalLoadBalancerType {
     #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     CostReportTotalLoadBalancerType { LoadBalancer = "load_balancer" }
 );
-impl ::std::fmt::Display for CostReportTotalLoadBalancerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LoadBalancer => f.write_str("load_balancer"),
-        }
-    }
-}

@@ -41,13 +41,4 @@ pub enum CostReportTotalLogIndexType {
     #[serde(rename = "log_index")]
     LogIndex,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalLogIndexType { LogIndex = "log_index" }
-);
-impl ::std::fmt::Display for CostReportTotalLogIndexType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LogIndex => f.write_str("log_index"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalLogIndexType { LogIndex = "log_index" });

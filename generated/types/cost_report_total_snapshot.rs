@@ -43,13 +43,4 @@ pub enum CostReportTotalSnapshotType {
     #[serde(rename = "snapshot")]
     Snapshot,
 }
-crate::de::deserialize_answer_enum!(
-    CostReportTotalSnapshotType { Snapshot = "snapshot" }
-);
-impl ::std::fmt::Display for CostReportTotalSnapshotType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snapshot => f.write_str("snapshot"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalSnapshotType { Snapshot = "snapshot" });

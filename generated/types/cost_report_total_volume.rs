@@ -43,11 +43,4 @@ pub enum CostReportTotalVolumeType {
     #[serde(rename = "volume")]
     Volume,
 }
-crate::de::deserialize_answer_enum!(CostReportTotalVolumeType { Volume = "volume" });
-impl ::std::fmt::Display for CostReportTotalVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::answer_enum!(CostReportTotalVolumeType { Volume = "volume" });

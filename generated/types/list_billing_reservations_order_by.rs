@@ -13,17 +13,7 @@ pub enum ListBillingReservationsOrderBy {
     #[serde(rename = "active_to.desc")]
     ActiveToDesc,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     ListBillingReservationsOrderBy { ActiveFromAsc = "active_from.asc", ActiveFromDesc =
     "active_from.desc", ActiveToAsc = "active_to.asc", ActiveToDesc = "active_to.desc" }
 );
-impl ::std::fmt::Display for ListBillingReservationsOrderBy {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ActiveFromAsc => f.write_str("active_from.asc"),
-            Self::ActiveFromDesc => f.write_str("active_from.desc"),
-            Self::ActiveToAsc => f.write_str("active_to.asc"),
-            Self::ActiveToDesc => f.write_str("active_to.desc"),
-        }
-    }
-}

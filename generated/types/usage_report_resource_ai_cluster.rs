@@ -52,13 +52,4 @@ pub enum UsageReportResourceAiClusterType {
     #[serde(rename = "ai_cluster")]
     AiCluster,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceAiClusterType { AiCluster = "ai_cluster" }
-);
-impl ::std::fmt::Display for UsageReportResourceAiClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceAiClusterType { AiCluster = "ai_cluster" });

@@ -50,11 +50,4 @@ pub enum UsageReportResourceBackupType {
     #[serde(rename = "backup")]
     Backup,
 }
-crate::de::deserialize_answer_enum!(UsageReportResourceBackupType { Backup = "backup" });
-impl ::std::fmt::Display for UsageReportResourceBackupType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Backup => f.write_str("backup"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceBackupType { Backup = "backup" });

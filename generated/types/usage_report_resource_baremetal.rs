@@ -52,13 +52,4 @@ pub enum UsageReportResourceBaremetalType {
     #[serde(rename = "baremetal")]
     Baremetal,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceBaremetalType { Baremetal = "baremetal" }
-);
-impl ::std::fmt::Display for UsageReportResourceBaremetalType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Baremetal => f.write_str("baremetal"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceBaremetalType { Baremetal = "baremetal" });

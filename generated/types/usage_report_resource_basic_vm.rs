@@ -52,13 +52,4 @@ pub enum UsageReportResourceBasicVmType {
     #[serde(rename = "basic_vm")]
     BasicVm,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceBasicVmType { BasicVm = "basic_vm" }
-);
-impl ::std::fmt::Display for UsageReportResourceBasicVmType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BasicVm => f.write_str("basic_vm"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceBasicVmType { BasicVm = "basic_vm" });

@@ -43,13 +43,4 @@ pub enum UsageReportResourceContainerType {
     #[serde(rename = "containers")]
     Containers,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceContainerType { Containers = "containers" }
-);
-impl ::std::fmt::Display for UsageReportResourceContainerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Containers => f.write_str("containers"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceContainerType { Containers = "containers" });

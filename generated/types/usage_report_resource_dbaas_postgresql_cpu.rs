@@ -43,14 +43,7 @@ pub enum UsageReportResourceDbaasPostgresqlCpuType {
     #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceDbaasPostgresqlCpuType { DbaasPostgresqlCpu =
     "dbaas_postgresql_cpu" }
 );
-impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlCpuType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-        }
-    }
-}

@@ -43,14 +43,7 @@ pub enum UsageReportResourceDbaasPostgresqlMemoryType {
     #[serde(rename = "dbaas_postgresql_memory")]
     DbaasPostgresqlMemory,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );
-impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlMemoryType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
-        }
-    }
-}

@@ -43,16 +43,7 @@ pub enum UsageReportResourceDbaasPostgresqlPoolerType {
     #[serde(rename = "dbaas_postgresql_connection_pooler")]
     DbaasPostgresqlConnectionPooler,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
     "dbaas_postgresql_connection_pooler" }
 );
-impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlPoolerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlConnectionPooler => {
-                f.write_str("dbaas_postgresql_connection_pooler")
-            }
-        }
-    }
-}

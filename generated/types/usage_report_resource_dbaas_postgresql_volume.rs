@@ -48,14 +48,7 @@ pub enum UsageReportResourceDbaasPostgresqlVolumeType {
     #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );
-impl ::std::fmt::Display for UsageReportResourceDbaasPostgresqlVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlVolume => f.write_str("dbaas_postgresql_volume"),
-        }
-    }
-}

@@ -55,13 +55,6 @@ pub enum UsageReportResourceEgressTrafficType {
     #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceEgressTrafficType { EgressTraffic = "egress_traffic" }
 );
-impl ::std::fmt::Display for UsageReportResourceEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-        }
-    }
-}

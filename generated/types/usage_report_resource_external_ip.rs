@@ -50,13 +50,6 @@ pub enum UsageReportResourceExternalIpType {
     #[serde(rename = "external_ip")]
     ExternalIp,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceExternalIpType { ExternalIp = "external_ip" }
 );
-impl ::std::fmt::Display for UsageReportResourceExternalIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ExternalIp => f.write_str("external_ip"),
-        }
-    }
-}

@@ -56,13 +56,4 @@ pub enum UsageReportResourceFileShareType {
     #[serde(rename = "file_share")]
     FileShare,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceFileShareType { FileShare = "file_share" }
-);
-impl ::std::fmt::Display for UsageReportResourceFileShareType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShare => f.write_str("file_share"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceFileShareType { FileShare = "file_share" });

@@ -52,13 +52,4 @@ pub enum UsageReportResourceFloatingIpType {
     #[serde(rename = "floatingip")]
     Floatingip,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceFloatingIpType { Floatingip = "floatingip" }
-);
-impl ::std::fmt::Display for UsageReportResourceFloatingIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Floatingip => f.write_str("floatingip"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceFloatingIpType { Floatingip = "floatingip" });

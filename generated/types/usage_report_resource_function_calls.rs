@@ -43,13 +43,6 @@ pub enum UsageReportResourceFunctionCallsType {
     #[serde(rename = "functions_calls")]
     FunctionsCalls,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceFunctionCallsType { FunctionsCalls = "functions_calls" }
 );
-impl ::std::fmt::Display for UsageReportResourceFunctionCallsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-        }
-    }
-}

@@ -43,14 +43,7 @@ pub enum UsageReportResourceFunctionEgressTrafficType {
     #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic"
     }
 );
-impl ::std::fmt::Display for UsageReportResourceFunctionEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-        }
-    }
-}

@@ -43,13 +43,4 @@ pub enum UsageReportResourceFunctionsType {
     #[serde(rename = "functions")]
     Functions,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceFunctionsType { Functions = "functions" }
-);
-impl ::std::fmt::Display for UsageReportResourceFunctionsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Functions => f.write_str("functions"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceFunctionsType { Functions = "functions" });

@@ -54,11 +54,4 @@ pub enum UsageReportResourceImageType {
     #[serde(rename = "image")]
     Image,
 }
-crate::de::deserialize_answer_enum!(UsageReportResourceImageType { Image = "image" });
-impl ::std::fmt::Display for UsageReportResourceImageType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceImageType { Image = "image" });

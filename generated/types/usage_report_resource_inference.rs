@@ -45,13 +45,4 @@ pub enum UsageReportResourceInferenceType {
     #[serde(rename = "inference")]
     Inference,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceInferenceType { Inference = "inference" }
-);
-impl ::std::fmt::Display for UsageReportResourceInferenceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Inference => f.write_str("inference"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceInferenceType { Inference = "inference" });

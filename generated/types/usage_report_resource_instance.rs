@@ -52,13 +52,4 @@ pub enum UsageReportResourceInstanceType {
     #[serde(rename = "instance")]
     Instance,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceInstanceType { Instance = "instance" }
-);
-impl ::std::fmt::Display for UsageReportResourceInstanceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Instance => f.write_str("instance"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceInstanceType { Instance = "instance" });

@@ -52,13 +52,6 @@ pub enum UsageReportResourceLoadBalancerType {
     #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportResourceLoadBalancerType { LoadBalancer = "load_balancer" }
 );
-impl ::std::fmt::Display for UsageReportResourceLoadBalancerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LoadBalancer => f.write_str("load_balancer"),
-        }
-    }
-}

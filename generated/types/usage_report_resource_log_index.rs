@@ -48,13 +48,4 @@ pub enum UsageReportResourceLogIndexType {
     #[serde(rename = "log_index")]
     LogIndex,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceLogIndexType { LogIndex = "log_index" }
-);
-impl ::std::fmt::Display for UsageReportResourceLogIndexType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LogIndex => f.write_str("log_index"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceLogIndexType { LogIndex = "log_index" });

@@ -59,13 +59,4 @@ pub enum UsageReportResourceSnapshotType {
     #[serde(rename = "snapshot")]
     Snapshot,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportResourceSnapshotType { Snapshot = "snapshot" }
-);
-impl ::std::fmt::Display for UsageReportResourceSnapshotType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snapshot => f.write_str("snapshot"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceSnapshotType { Snapshot = "snapshot" });

@@ -59,11 +59,4 @@ pub enum UsageReportResourceVolumeType {
     #[serde(rename = "volume")]
     Volume,
 }
-crate::de::deserialize_answer_enum!(UsageReportResourceVolumeType { Volume = "volume" });
-impl ::std::fmt::Display for UsageReportResourceVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportResourceVolumeType { Volume = "volume" });

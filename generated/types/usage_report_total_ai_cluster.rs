@@ -34,13 +34,4 @@ pub enum UsageReportTotalAiClusterType {
     #[serde(rename = "ai_cluster")]
     AiCluster,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalAiClusterType { AiCluster = "ai_cluster" }
-);
-impl ::std::fmt::Display for UsageReportTotalAiClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalAiClusterType { AiCluster = "ai_cluster" });

@@ -34,13 +34,6 @@ pub enum UsageReportTotalAiVirtualClusterType {
     #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );
-impl ::std::fmt::Display for UsageReportTotalAiVirtualClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiVirtualCluster => f.write_str("ai_virtual_cluster"),
-        }
-    }
-}

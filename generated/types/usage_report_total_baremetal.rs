@@ -34,13 +34,4 @@ pub enum UsageReportTotalBaremetalType {
     #[serde(rename = "baremetal")]
     Baremetal,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalBaremetalType { Baremetal = "baremetal" }
-);
-impl ::std::fmt::Display for UsageReportTotalBaremetalType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Baremetal => f.write_str("baremetal"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalBaremetalType { Baremetal = "baremetal" });

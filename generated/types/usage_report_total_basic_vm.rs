@@ -34,13 +34,4 @@ pub enum UsageReportTotalBasicVmType {
     #[serde(rename = "basic_vm")]
     BasicVm,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalBasicVmType { BasicVm = "basic_vm" }
-);
-impl ::std::fmt::Display for UsageReportTotalBasicVmType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BasicVm => f.write_str("basic_vm"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalBasicVmType { BasicVm = "basic_vm" });

@@ -32,13 +32,4 @@ pub enum UsageReportTotalContainerType {
     #[serde(rename = "containers")]
     Containers,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalContainerType { Containers = "containers" }
-);
-impl ::std::fmt::Display for UsageReportTotalContainerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Containers => f.write_str("containers"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalContainerType { Containers = "containers" });

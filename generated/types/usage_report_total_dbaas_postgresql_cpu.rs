@@ -32,14 +32,7 @@ pub enum UsageReportTotalDbaasPostgresqlCpuType {
     #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu"
     }
 );
-impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlCpuType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-        }
-    }
-}

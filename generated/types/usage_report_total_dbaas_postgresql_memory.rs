@@ -32,14 +32,7 @@ pub enum UsageReportTotalDbaasPostgresqlMemoryType {
     #[serde(rename = "dbaas_postgresql_memory")]
     DbaasPostgresqlMemory,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );
-impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlMemoryType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
-        }
-    }
-}

@@ -32,16 +32,7 @@ pub enum UsageReportTotalDbaasPostgresqlPublicNetworkType {
     #[serde(rename = "dbaas_postgresql_public_network")]
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
     "dbaas_postgresql_public_network" }
 );
-impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlPublicNetworkType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlPublicNetwork => {
-                f.write_str("dbaas_postgresql_public_network")
-            }
-        }
-    }
-}

@@ -34,14 +34,7 @@ pub enum UsageReportTotalDbaasPostgresqlVolumeType {
     #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );
-impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlVolume => f.write_str("dbaas_postgresql_volume"),
-        }
-    }
-}

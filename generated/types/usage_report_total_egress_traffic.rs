@@ -33,13 +33,6 @@ pub enum UsageReportTotalEgressTrafficType {
     #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalEgressTrafficType { EgressTraffic = "egress_traffic" }
 );
-impl ::std::fmt::Display for UsageReportTotalEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-        }
-    }
-}

@@ -32,13 +32,4 @@ pub enum UsageReportTotalExternalIpType {
     #[serde(rename = "external_ip")]
     ExternalIp,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalExternalIpType { ExternalIp = "external_ip" }
-);
-impl ::std::fmt::Display for UsageReportTotalExternalIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ExternalIp => f.write_str("external_ip"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalExternalIpType { ExternalIp = "external_ip" });

@@ -34,13 +34,4 @@ pub enum UsageReportTotalFileShareType {
     #[serde(rename = "file_share")]
     FileShare,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalFileShareType { FileShare = "file_share" }
-);
-impl ::std::fmt::Display for UsageReportTotalFileShareType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShare => f.write_str("file_share"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalFileShareType { FileShare = "file_share" });

@@ -32,13 +32,4 @@ pub enum UsageReportTotalFloatingIpType {
     #[serde(rename = "floatingip")]
     Floatingip,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalFloatingIpType { Floatingip = "floatingip" }
-);
-impl ::std::fmt::Display for UsageReportTotalFloatingIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Floatingip => f.write_str("floatingip"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalFloatingIpType { Floatingip = "floatingip" });

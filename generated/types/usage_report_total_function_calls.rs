@@ -32,13 +32,6 @@ pub enum UsageReportTotalFunctionCallsType {
     #[serde(rename = "functions_calls")]
     FunctionsCalls,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalFunctionCallsType { FunctionsCalls = "functions_calls" }
 );
-impl ::std::fmt::Display for UsageReportTotalFunctionCallsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-        }
-    }
-}

@@ -32,13 +32,6 @@ pub enum UsageReportTotalFunctionEgressTrafficType {
     #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
 );
-impl ::std::fmt::Display for UsageReportTotalFunctionEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-        }
-    }
-}

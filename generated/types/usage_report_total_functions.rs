@@ -32,13 +32,4 @@ pub enum UsageReportTotalFunctionsType {
     #[serde(rename = "functions")]
     Functions,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalFunctionsType { Functions = "functions" }
-);
-impl ::std::fmt::Display for UsageReportTotalFunctionsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Functions => f.write_str("functions"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalFunctionsType { Functions = "functions" });

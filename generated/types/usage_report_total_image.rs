@@ -32,11 +32,4 @@ pub enum UsageReportTotalImageType {
     #[serde(rename = "image")]
     Image,
 }
-crate::de::deserialize_answer_enum!(UsageReportTotalImageType { Image = "image" });
-impl ::std::fmt::Display for UsageReportTotalImageType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalImageType { Image = "image" });

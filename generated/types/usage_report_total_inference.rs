@@ -32,13 +32,4 @@ pub enum UsageReportTotalInferenceType {
     #[serde(rename = "inference")]
     Inference,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalInferenceType { Inference = "inference" }
-);
-impl ::std::fmt::Display for UsageReportTotalInferenceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Inference => f.write_str("inference"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalInferenceType { Inference = "inference" });

@@ -34,13 +34,4 @@ pub enum UsageReportTotalInstanceType {
     #[serde(rename = "instance")]
     Instance,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalInstanceType { Instance = "instance" }
-);
-impl ::std::fmt::Display for UsageReportTotalInstanceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Instance => f.write_str("instance"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalInstanceType { Instance = "instance" });

@@ -34,13 +34,6 @@ pub enum UsageReportTotalLoadBalancerType {
     #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
-crate::de::deserialize_answer_enum!(
+crate::de::answer_enum!(
     UsageReportTotalLoadBalancerType { LoadBalancer = "load_balancer" }
 );
-impl ::std::fmt::Display for UsageReportTotalLoadBalancerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LoadBalancer => f.write_str("load_balancer"),
-        }
-    }
-}

@@ -32,13 +32,4 @@ pub enum UsageReportTotalLogIndexType {
     #[serde(rename = "log_index")]
     LogIndex,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalLogIndexType { LogIndex = "log_index" }
-);
-impl ::std::fmt::Display for UsageReportTotalLogIndexType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LogIndex => f.write_str("log_index"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalLogIndexType { LogIndex = "log_index" });

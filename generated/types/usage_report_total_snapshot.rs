@@ -34,13 +34,4 @@ pub enum UsageReportTotalSnapshotType {
     #[serde(rename = "snapshot")]
     Snapshot,
 }
-crate::de::deserialize_answer_enum!(
-    UsageReportTotalSnapshotType { Snapshot = "snapshot" }
-);
-impl ::std::fmt::Display for UsageReportTotalSnapshotType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snapshot => f.write_str("snapshot"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalSnapshotType { Snapshot = "snapshot" });

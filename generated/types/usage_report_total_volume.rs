@@ -34,11 +34,4 @@ pub enum UsageReportTotalVolumeType {
     #[serde(rename = "volume")]
     Volume,
 }
-crate::de::deserialize_answer_enum!(UsageReportTotalVolumeType { Volume = "volume" });
-impl ::std::fmt::Display for UsageReportTotalVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::answer_enum!(UsageReportTotalVolumeType { Volume = "volume" });

@@ -145,14 +145,7 @@ pub mod types {
         #[serde(rename = "a")]
         A,
     }
-    crate::de::deserialize_answer_enum!(RowAType { A = "a" });
-    impl ::std::fmt::Display for RowAType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::A => f.write_str("a"),
-            }
-        }
-    }
+    crate::de::answer_enum!(RowAType { A = "a" });
     ///`RowB`
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RowB {
@@ -189,14 +182,7 @@ pub mod types {
         #[serde(rename = "b")]
         B,
     }
-    crate::de::deserialize_answer_enum!(RowBType { B = "b" });
-    impl ::std::fmt::Display for RowBType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::B => f.write_str("b"),
-            }
-        }
-    }
+    crate::de::answer_enum!(RowBType { B = "b" });
     ///`Things`
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Things {
