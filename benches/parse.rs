@@ -21,6 +21,9 @@ fn page_bytes() -> Vec<u8> {
         let body = serde_json::json!({
             "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 10_000, "offset": 0
         });
+        // reqwest comes without a default TLS provider here (the library sets rustls up with ring
+        // itself), so a bare reqwest client needs one installed first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let response = reqwest::Client::new()
             .post(format!("{}/cloud/v1/cost_report/resources", server.base_url()))
             .header("Authorization", "APIKey bench")

@@ -45,30 +45,22 @@ pub fn keep_builders_only_for(
     file: &mut syn::File,
     keep: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
-    for item in file.items.iter_mut() {
-        let syn::Item::Mod(types) = item else {
-            continue;
-        };
-        if types.ident != "types" {
-            continue;
+    let Some(items) = types_items(file) else {
+        return Ok(());
+    };
+    items.retain(|item| match item {
+        // `impl X { pub fn builder() -> builder::X }`
+        syn::Item::Impl(block) if block.trait_.is_none() && is_only_builder_fn(block) => {
+            type_name(&block.self_ty).is_none_or(|name| keep(&name))
         }
-        let Some((_, items)) = types.content.as_mut() else {
-            continue;
-        };
-        items.retain(|item| match item {
-            // `impl X { pub fn builder() -> builder::X }`
-            syn::Item::Impl(block) if block.trait_.is_none() && is_only_builder_fn(block) => {
-                type_name(&block.self_ty).is_none_or(|name| keep(&name))
-            }
-            _ => true,
-        });
-        for item in items.iter_mut() {
-            if let syn::Item::Mod(builder) = item
-                && builder.ident == "builder"
-                && let Some((_, builders)) = builder.content.as_mut()
-            {
-                builders.retain(|item| builder_subject(item).is_none_or(|name| keep(&name)));
-            }
+        _ => true,
+    });
+    for item in items.iter_mut() {
+        if let syn::Item::Mod(builder) = item
+            && builder.ident == "builder"
+            && let Some((_, builders)) = builder.content.as_mut()
+        {
+            builders.retain(|item| builder_subject(item).is_none_or(|name| keep(&name)));
         }
     }
     Ok(())
@@ -76,6 +68,16 @@ pub fn keep_builders_only_for(
 
 fn is_only_builder_fn(block: &syn::ItemImpl) -> bool {
     matches!(block.items.as_slice(), [syn::ImplItem::Fn(f)] if f.sig.ident == "builder")
+}
+
+/// The items of the `types` module (typify's output), when progenitor wrote one.
+fn types_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
 }
 
 /// The last path segment of a type (`super::X` → `X`).
@@ -156,45 +158,37 @@ pub fn keep_unknown_fields(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
-    for item in file.items.iter_mut() {
-        let syn::Item::Mod(types) = item else {
-            continue;
-        };
-        if types.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = types.content.as_mut() else {
-            continue;
-        };
-        for item in items.iter_mut() {
-            if let syn::Item::Struct(s) = item
-                && is_answer(&s.ident.to_string())
-                && let syn::Fields::Named(fields) = &mut s.fields
+    let Some(items) = types_items(file) else {
+        return Ok(());
+    };
+    for item in items.iter_mut() {
+        if let syn::Item::Struct(s) = item
+            && is_answer(&s.ident.to_string())
+            && let syn::Fields::Named(fields) = &mut s.fields
+        {
+            if fields
+                .named
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS))
             {
-                if fields
-                    .named
-                    .iter()
-                    .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS))
-                {
-                    return Err(syn::Error::new(
-                        s.ident.span(),
-                        format!(
-                            "{} has a property named `{EXTRA_FIELDS}`, which the generator \
+                return Err(syn::Error::new(
+                    s.ident.span(),
+                    format!(
+                        "{} has a property named `{EXTRA_FIELDS}`, which the generator \
                              uses for unlisted fields",
-                            s.ident
-                        ),
-                    ));
-                }
-                for field in fields.named.iter_mut() {
-                    drop_skip_serializing_if(&mut field.attrs)?;
-                }
-                fields.named.push(syn::parse_quote! {
-                    /// Fields the server sent that this version of the spec does not list, each as
-                    /// received; serialized back in place, so nothing the server sent is lost.
-                    #[serde(flatten)]
-                    pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>
-                });
+                        s.ident
+                    ),
+                ));
             }
+            for field in fields.named.iter_mut() {
+                drop_skip_serializing_if(&mut field.attrs)?;
+            }
+            fields.named.push(syn::parse_quote! {
+                /// Fields the server sent that this version of the spec does not list, each as
+                /// received; serialized back in place, so nothing the server sent is lost.
+                #[serde(flatten)]
+                pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>
+            });
         }
     }
     Ok(())
@@ -232,31 +226,23 @@ pub fn drop_string_parsing_of_answer_enums(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
-    for item in file.items.iter_mut() {
-        let syn::Item::Mod(types) = item else {
-            continue;
-        };
-        if types.ident != "types" {
-            continue;
+    let Some(items) = types_items(file) else {
+        return Ok(());
+    };
+    let answer_enums: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    items.retain(|item| match item {
+        syn::Item::Impl(block) => {
+            !(is_string_parsing(block)
+                && type_name(&block.self_ty).is_some_and(|name| answer_enums.contains(&name)))
         }
-        let Some((_, items)) = types.content.as_mut() else {
-            continue;
-        };
-        let answer_enums: Vec<String> = items
-            .iter()
-            .filter_map(|item| match item {
-                syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => Some(e.ident.to_string()),
-                _ => None,
-            })
-            .collect();
-        items.retain(|item| match item {
-            syn::Item::Impl(block) => {
-                !(is_string_parsing(block)
-                    && type_name(&block.self_ty).is_some_and(|name| answer_enums.contains(&name)))
-            }
-            _ => true,
-        });
-    }
+        _ => true,
+    });
     Ok(())
 }
 
@@ -296,43 +282,35 @@ pub fn deserialize_answers_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
-    for item in file.items.iter_mut() {
-        let syn::Item::Mod(types) = item else {
-            continue;
-        };
-        if types.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = types.content.as_mut() else {
-            continue;
-        };
-        let mut out = Vec::with_capacity(items.len());
-        // Enums whose `Display` the macro writes too, from the same list of values.
-        let mut displayed = Vec::new();
-        for mut item in items.drain(..) {
-            let call = match &mut item {
-                syn::Item::Struct(s) if is_answer(&s.ident.to_string()) => answer_struct_call(s)?,
-                syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => {
-                    let call = answer_enum_call(e)?;
-                    if call.is_some() {
-                        displayed.push(e.ident.to_string());
-                    }
-                    call
+    let Some(items) = types_items(file) else {
+        return Ok(());
+    };
+    let mut out = Vec::with_capacity(items.len());
+    // Enums whose `Display` the macro writes too, from the same list of values.
+    let mut displayed = Vec::new();
+    for mut item in items.drain(..) {
+        let call = match &mut item {
+            syn::Item::Struct(s) if is_answer(&s.ident.to_string()) => answer_struct_call(s)?,
+            syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => {
+                let call = answer_enum_call(e)?;
+                if call.is_some() {
+                    displayed.push(e.ident.to_string());
                 }
-                _ => None,
-            };
-            out.push(item);
-            out.extend(call);
-        }
-        out.retain(|item| match item {
-            syn::Item::Impl(block) => {
-                !(is_display(block)
-                    && type_name(&block.self_ty).is_some_and(|name| displayed.contains(&name)))
+                call
             }
-            _ => true,
-        });
-        *items = out;
+            _ => None,
+        };
+        out.push(item);
+        out.extend(call);
     }
+    out.retain(|item| match item {
+        syn::Item::Impl(block) => {
+            !(is_display(block)
+                && type_name(&block.self_ty).is_some_and(|name| displayed.contains(&name)))
+        }
+        _ => true,
+    });
+    *items = out;
     Ok(())
 }
 
