@@ -1,4 +1,4 @@
-//! Parsing of answer types: the two macros the generated code calls instead of serde's derive.
+//! Parsing of the generated types: the macros the generated code calls instead of serde's derive.
 //!
 //! Answers (the types only responses carry) keep the fields the spec does not list in a flattened
 //! `extra_fields` map. serde's derive writes about 500 lines per such struct (`#[serde(flatten)]`
@@ -8,7 +8,8 @@
 //! unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
-//! own messages. `Serialize` stays derived.
+//! own messages. `Serialize` stays derived. Request structs get the same parser through
+//! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -60,15 +61,33 @@ pub fn set_once<'de, T: de::Deserialize<'de>, A: MapAccess<'de>>(
     Ok(())
 }
 
-/// Keeps a field the spec does not list, as received (a later one of the same name wins).
-pub fn keep_extra<'de, A: MapAccess<'de>>(
-    extra: &mut serde_json::Map<String, serde_json::Value>,
-    key: Key<'de>,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    let value = map.next_value::<serde_json::Value>()?;
-    extra.insert(key.0.into_owned(), value);
-    Ok(())
+/// What happens to a field a struct does not list.
+pub trait Unlisted {
+    /// Takes the field's value from `map`.
+    fn take<'de, A: MapAccess<'de>>(&mut self, key: Key<'de>, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// An answer keeps it as received (a later one of the same name wins).
+impl Unlisted for serde_json::Map<String, serde_json::Value> {
+    fn take<'de, A: MapAccess<'de>>(&mut self, key: Key<'de>, map: &mut A) -> Result<(), A::Error> {
+        let value = map.next_value::<serde_json::Value>()?;
+        self.insert(key.0.into_owned(), value);
+        Ok(())
+    }
+}
+
+/// A request skips it.
+pub struct Skipped;
+
+impl Unlisted for Skipped {
+    fn take<'de, A: MapAccess<'de>>(
+        &mut self,
+        _key: Key<'de>,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        map.next_value::<de::IgnoredAny>()?;
+        Ok(())
+    }
 }
 
 /// A field the answer must have.
@@ -102,9 +121,26 @@ pub(crate) use wire_name;
 
 /// `Deserialize` for an answer struct with an `extra_fields` map: each listed field as
 /// `rust_name => required | optional | defaulted`, with `as "wire_name"` after the Rust name when
-/// the two differ.
+/// the two differ. Unlisted fields are kept in `extra_fields`.
 macro_rules! deserialize_answer_struct {
-    ($name:ident { $($field:ident $(as $wire:literal)? => $how:ident),* $(,)? }) => {
+    ($name:ident { $($fields:tt)* }) => {
+        $crate::de::deserialize_struct!(answer $name { $($fields)* });
+    };
+}
+pub(crate) use deserialize_answer_struct;
+
+/// `Deserialize` for a request struct, written like [`deserialize_answer_struct!`]; unlisted
+/// fields are skipped, as serde's derive skips them (the CLI's `api --body` parses requests).
+macro_rules! deserialize_request_struct {
+    ($name:ident { $($fields:tt)* }) => {
+        $crate::de::deserialize_struct!(request $name { $($fields)* });
+    };
+}
+pub(crate) use deserialize_request_struct;
+
+/// The body of both struct macros; `answer` or `request` says where unlisted fields go.
+macro_rules! deserialize_struct {
+    ($kind:ident $name:ident { $($field:ident $(as $wire:literal)? => $how:ident),* $(,)? }) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 struct Fields;
@@ -115,17 +151,16 @@ macro_rules! deserialize_answer_struct {
                     }
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
                         $(let mut $field = ::std::option::Option::None;)*
-                        let mut extra_fields = ::serde_json::Map::new();
+                        let mut unlisted = $crate::de::unlisted!($kind);
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::de::Key<'de>>()? {
                             match key.as_str() {
                                 $($crate::de::wire_name!($field $($wire)?) => $crate::de::set_once(&mut $field, &mut map, $crate::de::wire_name!($field $($wire)?))?,)*
-                                _ => $crate::de::keep_extra(&mut extra_fields, key, &mut map)?,
+                                _ => $crate::de::Unlisted::take(&mut unlisted, key, &mut map)?,
                             }
                         }
-                        ::std::result::Result::Ok($name {
+                        ::std::result::Result::Ok($crate::de::with_unlisted!($kind unlisted, $name {
                             $($field: $crate::de::$how::<_, A::Error>($field, $crate::de::wire_name!($field $($wire)?))?,)*
-                            extra_fields,
-                        })
+                        }))
                     }
                 }
                 deserializer.deserialize_struct(stringify!($name), &[$($crate::de::wire_name!($field $($wire)?)),*], Fields)
@@ -133,7 +168,29 @@ macro_rules! deserialize_answer_struct {
         }
     };
 }
-pub(crate) use deserialize_answer_struct;
+pub(crate) use deserialize_struct;
+
+/// Where a struct's unlisted fields go while it is parsed: an answer's map, or nowhere.
+macro_rules! unlisted {
+    (answer) => {
+        ::serde_json::Map::new()
+    };
+    (request) => {
+        $crate::de::Skipped
+    };
+}
+pub(crate) use unlisted;
+
+/// The struct built from its listed fields, plus `extra_fields` for an answer.
+macro_rules! with_unlisted {
+    (answer $unlisted:ident, $name:ident { $($fields:tt)* }) => {
+        $name { $($fields)* extra_fields: $unlisted }
+    };
+    (request $unlisted:ident, $name:ident { $($fields:tt)* }) => {
+        $name { $($fields)* }
+    };
+}
+pub(crate) use with_unlisted;
 
 /// `Deserialize` and `Display` for an answer enum of plain values: each variant as
 /// `Variant = "wire_value"`.

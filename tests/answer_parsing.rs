@@ -1,8 +1,12 @@
-//! Answer types are parsed by the crate's `deserialize_answer_struct!`/`deserialize_answer_enum!`
-//! (src/de.rs), which the generator writes instead of serde's derive. These pin what users rely on:
-//! the same values and the same errors as the derive, and nothing the server sent lost.
+//! The generated structs are parsed by the crate's `deserialize_answer_struct!`,
+//! `deserialize_request_struct!` and `answer_enum!` (src/de.rs), which the generator writes instead
+//! of serde's derive. These pin what users rely on: the same values and the same errors as the
+//! derive, and nothing the server sent lost.
 
-use gcore_billing::types::{CostReportResourceVolumeType, ErrorResponse, ReservationCommit};
+use gcore_billing::types::{
+    CostReportDetailedRequest, CostReportResourceVolumeType, ErrorResponse, ReservationCommit,
+    ResourceType,
+};
 use serde_json::json;
 
 fn commit(value: serde_json::Value) -> Result<ReservationCommit, String> {
@@ -121,5 +125,44 @@ fn answer_enums_take_their_values_and_name_the_allowed_ones() {
     assert_eq!(
         error.to_string(),
         "invalid type: integer `5`, expected a string"
+    );
+}
+
+#[test]
+fn requests_parse_as_with_the_derive_and_skip_unlisted_fields() {
+    let parsed: CostReportDetailedRequest = serde_json::from_value(json!({
+        "time_from": "2024-08-01T00:00:00Z",
+        "time_to": "2024-09-01T00:00:00Z",
+        "limit": 100,
+        "types": ["volume", "instance"],
+        "not_in_the_spec": {"anything": [1, 2]}
+    }))
+    .unwrap();
+    assert_eq!(parsed.limit.map(|l| l.get()), Some(100));
+    assert_eq!(
+        parsed.types,
+        vec![ResourceType::Volume, ResourceType::Instance]
+    );
+    assert_eq!((parsed.offset, parsed.enable_last_day), (None, None));
+    assert!(parsed.regions.is_empty() && parsed.order_by.is_empty());
+    // Only what was set goes back on the wire; the unlisted field is not kept for requests.
+    assert_eq!(
+        serde_json::to_value(&parsed).unwrap(),
+        json!({"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z",
+               "limit": 100, "types": ["volume", "instance"]})
+    );
+
+    let error = serde_json::from_value::<CostReportDetailedRequest>(
+        json!({"time_from": "2024-08-01T00:00:00Z"}),
+    )
+    .unwrap_err();
+    assert_eq!(error.to_string(), "missing field `time_to`");
+    let error = serde_json::from_value::<CostReportDetailedRequest>(json!({
+        "time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "limit": 0
+    }))
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid value: integer `0`, expected a nonzero u64"
     );
 }

@@ -177,7 +177,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::keep_builders_only_for(&mut file, &keep).map_err(syntax)?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
-    tidy::deserialize_answers_by_macro(&mut file, &answer).map_err(syntax)?;
+    tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
     Ok(file)
 }
 

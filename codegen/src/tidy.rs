@@ -274,11 +274,14 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 
 /// serde's derived `Deserialize` for a struct with a flattened map buffers the whole object and
 /// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
-/// for the crate. For answer types (`is_answer`) this drops `Deserialize` from the derive and
-/// writes a call of the crate's `deserialize_answer_struct!` (structs with `extra_fields`) or
-/// `answer_enum!` (enums of plain values; it writes their `Display` too, in place of typify's)
-/// after the type: one pass, the same errors. Request types keep the derive.
-pub fn deserialize_answers_by_macro(
+/// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` from
+/// the derive and writes a call of one of the crate's macros after the type:
+/// `deserialize_answer_struct!` for answer structs (`is_answer`; unlisted fields kept in
+/// `extra_fields`), `deserialize_request_struct!` for request structs (unlisted fields skipped, as
+/// the derive does), `answer_enum!` for answer enums of plain values (it writes their `Display`
+/// too, in place of typify's): one pass, the same errors. Request enums and untagged unions keep
+/// the derive.
+pub fn deserialize_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
@@ -290,7 +293,10 @@ pub fn deserialize_answers_by_macro(
     let mut displayed = Vec::new();
     for mut item in items.drain(..) {
         let call = match &mut item {
-            syn::Item::Struct(s) if is_answer(&s.ident.to_string()) => answer_struct_call(s)?,
+            syn::Item::Struct(s) => {
+                let answer = is_answer(&s.ident.to_string());
+                struct_call(s, answer)?
+            }
             syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => {
                 let call = answer_enum_call(e)?;
                 if call.is_some() {
@@ -315,9 +321,10 @@ pub fn deserialize_answers_by_macro(
 }
 
 /// `crate::de::deserialize_answer_struct!` (`Name { field => required, type_ as "type" => ... }`)
-/// for a struct that has `extra_fields` and derives
-/// `Deserialize` (which is taken out of its derive); None for any other struct.
-fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>> {
+/// for an answer struct (it has `extra_fields`), or `crate::de::deserialize_request_struct!` for
+/// a request struct, when it derives `Deserialize` (which is taken out of its derive); None for
+/// any other struct, and for a request struct with a field attribute the macros do not read.
+fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn::Item>> {
     let syn::Fields::Named(fields) = &s.fields else {
         return Ok(None);
     };
@@ -325,7 +332,7 @@ fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>>
         .named
         .iter()
         .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS));
-    if !has_extra || has_serde_attr(&s.attrs) {
+    if has_extra != answer || has_serde_attr(&s.attrs) {
         return Ok(None);
     }
     let mut entries = Vec::new();
@@ -336,7 +343,12 @@ fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>>
         if ident == EXTRA_FIELDS {
             continue;
         }
-        let serde = field_serde(&field.attrs)?;
+        let serde = match field_serde(&field.attrs) {
+            Ok(serde) => serde,
+            Err(e) if answer => return Err(e),
+            // A request field the macro cannot read keeps serde's derive for its struct.
+            Err(_) => return Ok(None),
+        };
         let how = if serde.default {
             quote::format_ident!("defaulted")
         } else if !serde.required && type_name(&field.ty).is_some_and(|n| n == "Option") {
@@ -355,8 +367,10 @@ fn answer_struct_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>>
         return Ok(None);
     }
     let name = &s.ident;
-    Ok(Some(syn::parse_quote! {
-        crate::de::deserialize_answer_struct!(#name { #(#entries),* });
+    Ok(Some(if answer {
+        syn::parse_quote! { crate::de::deserialize_answer_struct!(#name { #(#entries),* }); }
+    } else {
+        syn::parse_quote! { crate::de::deserialize_request_struct!(#name { #(#entries),* }); }
     }))
 }
 

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in an aggregated cost report.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportAggregatedRequest {
     ///Count the expenses of the last day of the period too. Default: `false` (the server's, when the field is not sent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -33,6 +33,12 @@ pub struct CostReportAggregatedRequest {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
+crate::de::deserialize_request_struct!(
+    CostReportAggregatedRequest { enable_last_day => optional, projects => defaulted,
+    regions => defaulted, response_format => optional, rounding => optional,
+    schema_filter => optional, tags => optional, time_from => required, time_to =>
+    required, types => defaulted }
+);
 impl CostReportAggregatedRequest {
     pub fn builder() -> builder::CostReportAggregatedRequest {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a detailed cost report.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CostReportDetailedRequest {
     ///Count the expenses of the last day of the period too. Default: `false` (the server's, when the field is not sent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -43,6 +43,13 @@ pub struct CostReportDetailedRequest {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
+crate::de::deserialize_request_struct!(
+    CostReportDetailedRequest { enable_last_day => optional, limit => optional, offset =>
+    optional, order_by => defaulted, projects => defaulted, regions => defaulted,
+    response_format => optional, rounding => optional, schema_filter => optional, sorting
+    => defaulted, tags => optional, time_from => required, time_to => required, types =>
+    defaulted }
+);
 impl CostReportDetailedRequest {
     pub fn builder() -> builder::CostReportDetailedRequest {
         Default::default()

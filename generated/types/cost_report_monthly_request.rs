@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a monthly reservation cost report. Give `year_month`; the time range is deprecated.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CostReportMonthlyRequest {
     ///Only these regions.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -30,6 +30,11 @@ pub struct CostReportMonthlyRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub year_month: ::std::option::Option<CostReportMonthlyRequestYearMonth>,
 }
+crate::de::deserialize_request_struct!(
+    CostReportMonthlyRequest { regions => defaulted, response_format => optional,
+    rounding => optional, schema_filter => optional, tags => optional, time_from =>
+    optional, time_to => optional, types => defaulted, year_month => optional }
+);
 impl CostReportMonthlyRequest {
     pub fn builder() -> builder::CostReportMonthlyRequest {
         Default::default()

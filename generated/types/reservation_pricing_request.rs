@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///The resources to price a reservation for.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReservationPricingRequest {
     ///Client to price for; the caller's own account when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -14,6 +14,10 @@ pub struct ReservationPricingRequest {
     ///What to reserve.
     pub resources: ::std::vec::Vec<ReservationPricingResource>,
 }
+crate::de::deserialize_request_struct!(
+    ReservationPricingRequest { client_id => optional, has_windows => optional, period =>
+    required, resources => required }
+);
 impl ReservationPricingRequest {
     pub fn builder() -> builder::ReservationPricingRequest {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only bare-metal GPU cluster resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterAiCluster {
     ///Field to match.
     pub field: SchemaFilterAiClusterField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterAiCluster {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterAiCluster { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterAiCluster {
     pub fn builder() -> builder::SchemaFilterAiCluster {
         Default::default()

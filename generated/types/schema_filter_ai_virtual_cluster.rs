@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only virtual GPU cluster resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterAiVirtualCluster {
     ///Field to match.
     pub field: SchemaFilterAiVirtualClusterField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterAiVirtualCluster {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterAiVirtualCluster { field => required, type_ as "type" => required, values
+    => required }
+);
 impl SchemaFilterAiVirtualCluster {
     pub fn builder() -> builder::SchemaFilterAiVirtualCluster {
         Default::default()

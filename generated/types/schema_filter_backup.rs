@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only backup resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterBackup {
     ///Field to match.
     pub field: SchemaFilterBackupField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterBackup {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterBackup { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterBackup {
     pub fn builder() -> builder::SchemaFilterBackup {
         Default::default()

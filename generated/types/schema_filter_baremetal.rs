@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only bare-metal server resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterBaremetal {
     ///Field to match.
     pub field: SchemaFilterBaremetalField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterBaremetal {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterBaremetal { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterBaremetal {
     pub fn builder() -> builder::SchemaFilterBaremetal {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only basic VM resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterBasicVm {
     ///Field to match.
     pub field: SchemaFilterBasicVmField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterBasicVm {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterBasicVm { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterBasicVm {
     pub fn builder() -> builder::SchemaFilterBasicVm {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only serverless container resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterContainer {
     ///Field to match.
     pub field: SchemaFilterContainerField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterContainer {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterContainer { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterContainer {
     pub fn builder() -> builder::SchemaFilterContainer {
         Default::default()

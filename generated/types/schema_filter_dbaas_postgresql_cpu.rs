@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL cluster (CPU) resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlCpu {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlCpuField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterDbaasPostgresqlCpu {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterDbaasPostgresqlCpu { field => required, type_ as "type" => required,
+    values => required }
+);
 impl SchemaFilterDbaasPostgresqlCpu {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlCpu {
         Default::default()

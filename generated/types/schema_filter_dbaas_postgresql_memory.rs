@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL cluster (memory) resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlMemory {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlMemoryField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterDbaasPostgresqlMemory {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterDbaasPostgresqlMemory { field => required, type_ as "type" => required,
+    values => required }
+);
 impl SchemaFilterDbaasPostgresqlMemory {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlMemory {
         Default::default()

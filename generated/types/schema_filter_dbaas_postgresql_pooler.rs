@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL connection pooler resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlPooler {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlPoolerField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterDbaasPostgresqlPooler {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterDbaasPostgresqlPooler { field => required, type_ as "type" => required,
+    values => required }
+);
 impl SchemaFilterDbaasPostgresqlPooler {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlPooler {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL cluster (public network) resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlPublicNetwork {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlPublicNetworkField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterDbaasPostgresqlPublicNetwork {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterDbaasPostgresqlPublicNetwork { field => required, type_ as "type" =>
+    required, values => required }
+);
 impl SchemaFilterDbaasPostgresqlPublicNetwork {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlPublicNetwork {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL volume resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlVolume {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlVolumeField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterDbaasPostgresqlVolume {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterDbaasPostgresqlVolume { field => required, type_ as "type" => required,
+    values => required }
+);
 impl SchemaFilterDbaasPostgresqlVolume {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlVolume {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only egress traffic meter resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterEgressTraffic {
     ///Field to match.
     pub field: SchemaFilterEgressTrafficField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterEgressTraffic {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterEgressTraffic { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterEgressTraffic {
     pub fn builder() -> builder::SchemaFilterEgressTraffic {
         Default::default()

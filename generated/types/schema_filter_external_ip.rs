@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only external IP address resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterExternalIp {
     ///Field to match.
     pub field: SchemaFilterExternalIpField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterExternalIp {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterExternalIp { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterExternalIp {
     pub fn builder() -> builder::SchemaFilterExternalIp {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only file share resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterFileShare {
     ///Field to match.
     pub field: SchemaFilterFileShareField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterFileShare {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterFileShare { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterFileShare {
     pub fn builder() -> builder::SchemaFilterFileShare {
         Default::default()

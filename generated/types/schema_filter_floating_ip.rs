@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only floating IP address resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterFloatingIp {
     ///Field to match.
     pub field: SchemaFilterFloatingIpField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterFloatingIp {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterFloatingIp { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterFloatingIp {
     pub fn builder() -> builder::SchemaFilterFloatingIp {
         Default::default()

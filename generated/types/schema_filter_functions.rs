@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only FaaS function resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterFunctions {
     ///Field to match.
     pub field: SchemaFilterFunctionsField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterFunctions {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterFunctions { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterFunctions {
     pub fn builder() -> builder::SchemaFilterFunctions {
         Default::default()

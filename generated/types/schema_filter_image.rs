@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only image resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterImage {
     ///Field to match.
     pub field: SchemaFilterImageField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterImage {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterImage { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterImage {
     pub fn builder() -> builder::SchemaFilterImage {
         Default::default()

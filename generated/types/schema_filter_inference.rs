@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only inference deployment resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterInference {
     ///Field to match.
     pub field: SchemaFilterInferenceField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterInference {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterInference { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterInference {
     pub fn builder() -> builder::SchemaFilterInference {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only virtual machine instance resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterInstance {
     ///Field to match.
     pub field: SchemaFilterInstanceField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterInstance {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterInstance { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterInstance {
     pub fn builder() -> builder::SchemaFilterInstance {
         Default::default()

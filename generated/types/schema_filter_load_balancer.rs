@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only load balancer resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterLoadBalancer {
     ///Field to match.
     pub field: SchemaFilterLoadBalancerField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterLoadBalancer {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterLoadBalancer { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterLoadBalancer {
     pub fn builder() -> builder::SchemaFilterLoadBalancer {
         Default::default()

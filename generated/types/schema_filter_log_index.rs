@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only logging index resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterLogIndex {
     ///Field to match.
     pub field: SchemaFilterLogIndexField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterLogIndex {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterLogIndex { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterLogIndex {
     pub fn builder() -> builder::SchemaFilterLogIndex {
         Default::default()

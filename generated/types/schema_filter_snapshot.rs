@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only volume snapshot resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterSnapshot {
     ///Field to match.
     pub field: SchemaFilterSnapshotField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterSnapshot {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterSnapshot { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterSnapshot {
     pub fn builder() -> builder::SchemaFilterSnapshot {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only volume resources whose `field` has one of `values`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SchemaFilterVolume {
     ///Field to match.
     pub field: SchemaFilterVolumeField,
@@ -11,6 +11,10 @@ pub struct SchemaFilterVolume {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    SchemaFilterVolume { field => required, type_ as "type" => required, values =>
+    required }
+);
 impl SchemaFilterVolume {
     pub fn builder() -> builder::SchemaFilterVolume {
         Default::default()

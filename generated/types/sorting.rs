@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Deprecated sort order, one key per object (`{"project": "desc"}`). Use `order_by`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Sorting {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_value: ::std::option::Option<SortDirection>,
@@ -19,6 +19,11 @@ pub struct Sorting {
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SortDirection>,
 }
+crate::de::deserialize_request_struct!(
+    Sorting { billing_value => optional, first_seen => optional, last_name => optional,
+    last_seen => optional, project => optional, region => optional, type_ as "type" =>
+    optional }
+);
 impl Sorting {
     pub fn builder() -> builder::Sorting {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One tag condition.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct TagCondition {
     ///Tag name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -14,6 +14,9 @@ pub struct TagCondition {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
+crate::de::deserialize_request_struct!(
+    TagCondition { key => optional, strict => optional, value => optional }
+);
 impl TagCondition {
     pub fn builder() -> builder::TagCondition {
         Default::default()

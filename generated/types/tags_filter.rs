@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only resources whose tags match these conditions.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TagsFilter {
     ///Whether every condition must hold (`AND`) or any one (`OR`). Default: `OR` (the server's, when the field is not sent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10,6 +10,9 @@ pub struct TagsFilter {
     ///The tag conditions.
     pub conditions: ::std::vec::Vec<TagCondition>,
 }
+crate::de::deserialize_request_struct!(
+    TagsFilter { condition_type => optional, conditions => required }
+);
 impl TagsFilter {
     pub fn builder() -> builder::TagsFilter {
         Default::default()

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a usage report.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UsageReportRequest {
     ///Count the usage of the last day of the period too. Default: `false` (the server's, when the field is not sent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,6 +37,12 @@ pub struct UsageReportRequest {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
+crate::de::deserialize_request_struct!(
+    UsageReportRequest { enable_last_day => optional, limit => optional, offset =>
+    optional, order_by => defaulted, projects => optional, regions => defaulted,
+    schema_filter => optional, sorting => defaulted, tags => optional, time_from =>
+    required, time_to => required, types => defaulted }
+);
 impl UsageReportRequest {
     pub fn builder() -> builder::UsageReportRequest {
         Default::default()

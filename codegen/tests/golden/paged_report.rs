@@ -35,7 +35,7 @@ pub mod types {
         ReportPage { count => required, results => required }
     );
     ///`ReportRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportRequest {
         ///Rows per page. Default: `10` (the server's, when the field is not sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -49,6 +49,10 @@ pub mod types {
         ///Start.
         pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     }
+    crate::de::deserialize_request_struct!(
+        ReportRequest { limit => optional, offset => optional, response_format =>
+        optional, time_from => required }
+    );
     impl ReportRequest {
         pub fn builder() -> builder::ReportRequest {
             Default::default()
