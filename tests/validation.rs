@@ -49,6 +49,10 @@ async fn checks_run_before_any_request() {
     let bad_month = types::CostReportMonthlyRequestYearMonth::try_from("2024-13");
     assert!(bad_month.is_err(), "year_month must be YYYY-MM");
     assert!(types::CostReportMonthlyRequestYearMonth::try_from("2024-8").is_err());
+    // `$` is the end of the text, as in ECMA-262: no trailing newline slips through.
+    assert!(types::CostReportMonthlyRequestYearMonth::try_from("2024-08\n").is_err());
+    let august = types::CostReportMonthlyRequestYearMonth::try_from("2024-08").unwrap();
+    assert_eq!(august.as_str(), "2024-08");
     let bad_month_json = serde_json::json!({"year_month": "August"});
     assert!(serde_json::from_value::<types::CostReportMonthlyRequest>(bad_month_json).is_err());
 

@@ -21,6 +21,7 @@ pub fn check_spec(spec: &OpenAPI) -> Result<(), CodegenError> {
     check_operations(spec)?;
     check_discriminators(spec)?;
     check_no_inline_enums_in_responses(spec)?;
+    check_patterns(spec)?;
     Ok(())
 }
 
@@ -266,4 +267,47 @@ fn check_no_inline_enums_in_responses(spec: &OpenAPI) -> Result<(), CodegenError
         }
     }
     Ok(())
+}
+
+/// Every `pattern` must compile with `regex-lite`, which the generated code checks it with (see
+/// `tidy::check_patterns_with_regex_lite`), so that the generated `Regex::new(..).unwrap()` cannot
+/// fail at run time. regex-lite reads the ECMA-262 subset that JSON Schema patterns use in practice
+/// (classes, groups, alternation, repetition, anchors); a pattern beyond it (lookaround,
+/// backreferences, Unicode classes) is an error here rather than a surprise for a user.
+fn check_patterns(spec: &OpenAPI) -> Result<(), CodegenError> {
+    let value = serde_json::to_value(spec)
+        .map_err(|e| problem("spec", format!("cannot be read back as JSON: {e}")))?;
+    let mut found = Vec::new();
+    collect_patterns(&value, String::new(), &mut found);
+    for (location, pattern) in found {
+        if let Err(e) = regex_lite::Regex::new(&pattern) {
+            return Err(problem(
+                location,
+                format!("pattern {pattern:?} is not one that regex-lite can check: {e}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The string values of `pattern` keys, with their JSON pointer. A property that happens to be
+/// named `pattern` holds a schema (an object), so only strings count.
+fn collect_patterns(value: &serde_json::Value, at: String, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                match inner {
+                    serde_json::Value::String(p) if key == "pattern" => out.push((here, p.clone())),
+                    _ => collect_patterns(inner, here, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                collect_patterns(inner, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }

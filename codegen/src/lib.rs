@@ -178,6 +178,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
     tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
+    tidy::check_patterns_with_regex_lite(&mut file);
     Ok(file)
 }
 

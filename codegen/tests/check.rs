@@ -111,3 +111,25 @@ fn an_unreadable_spec_is_a_clear_error_not_a_panic() {
         "{error}"
     );
 }
+
+#[test]
+fn a_pattern_the_client_cannot_check_is_reported_with_its_place() {
+    // A lookahead: ECMA-262 has it, regex-lite (which the generated client checks patterns with)
+    // does not, so the generated `Regex::new(..).unwrap()` would panic at run time.
+    let paths = format!("  /p:\n    get:\n      operationId: get_p\n      responses:\n{OK_200}");
+    let schemas =
+        "    D: {type: object, properties: {code: {type: string, pattern: '^(?=x)x$'}}}\n";
+    let text = message(check_spec(&spec(&paths, schemas)));
+    assert!(
+        text.starts_with("/components/schemas/D/properties/code/pattern: pattern \"^(?=x)x$\" is not one that regex-lite can check"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_property_named_pattern_is_a_schema_not_a_pattern() {
+    let paths = format!("  /p:\n    get:\n      operationId: get_p\n      responses:\n{OK_200}");
+    let schemas =
+        "    D: {type: object, properties: {pattern: {type: string, pattern: '^[a-z]+$'}}}\n";
+    check_spec(&spec(&paths, schemas)).expect("a valid pattern under a property named pattern");
+}

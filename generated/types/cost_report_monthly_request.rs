@@ -116,8 +116,8 @@ impl ::std::str::FromStr for CostReportMonthlyRequestYearMonth {
     fn from_str(
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[0-9]{4}-(0[1-9]|1[0-2])$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[0-9]{4}-(0[1-9]|1[0-2])$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[0-9]{4}-(0[1-9]|1[0-2])$\"".into());
         }
