@@ -22,7 +22,6 @@ use std::path::Path;
 
 use openapiv3::OpenAPI;
 use proc_macro2::TokenStream;
-use quote::ToTokens;
 
 pub use check::check_spec;
 pub use model::SpecModel;
@@ -172,9 +171,10 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     let keep = |name: &str| model::is_request_type(&request_types, name);
     let answer = |name: &str| !keep(name);
     let syntax = |e: syn::Error| CodegenError::Syntax(e.to_string());
+    let tokens = tidy::drop_builders_except(tokens, &keep);
     // Parsed once: each step below rewrites the same syntax tree.
     let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
-    tidy::keep_builders_only_for(&mut file, &keep).map_err(syntax)?;
+    tidy::keep_builder_fns_only_for(&mut file, &keep).map_err(syntax)?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
     tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
@@ -336,27 +336,30 @@ fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<Generate
     }
     let mut files = Vec::with_capacity(groups.len());
     for slot in kept {
-        let (owner, group) = match slot {
+        let (owner, mut group) = match slot {
             Ok(item) => {
                 items.push(item);
                 continue;
             }
-            Err(index) => &groups[index],
+            Err(index) => {
+                let (owner, group) = &mut groups[index];
+                (std::mem::take(owner), std::mem::take(group))
+            }
         };
         let own: BTreeSet<String> = group
             .iter()
             .filter_map(|item| tidy::item_subject(item, &is_defined))
             .collect();
         let mut named = BTreeSet::new();
-        for item in group {
-            idents_in(item.to_token_stream(), &mut named);
+        for item in &mut group {
+            syn::visit_mut::VisitMut::visit_item_mut(&mut IdentsIn(&mut named), item);
         }
         let imports: Vec<syn::Ident> = named
             .iter()
             .filter(|name| importable.contains(*name) && !own.contains(*name))
             .map(|name| quote::format_ident!("{name}"))
             .collect();
-        let module = quote::format_ident!("{}", snake_case(owner));
+        let module = quote::format_ident!("{}", snake_case(&owner));
         let path = format!("{TYPES_DIR}/{module}.rs");
         let import = (!imports.is_empty()).then(|| quote::quote! { use super::{#(#imports),*}; });
         items.push(syn::parse_quote! {
@@ -366,9 +369,25 @@ fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<Generate
             }
         });
         items.push(syn::parse_quote! { pub use #module::*; });
-        files.push(file_of(&path, group.clone()));
+        files.push(file_of(&path, group));
     }
     files
+}
+
+/// Collects every identifier of the items it visits (walking the syntax tree; turning each item
+/// back into tokens to read them took a tenth of a generator run).
+struct IdentsIn<'a>(&'a mut std::collections::BTreeSet<String>);
+
+impl syn::visit_mut::VisitMut for IdentsIn<'_> {
+    fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+        self.0.insert(ident.to_string());
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        // A macro's body is tokens, not syntax: its identifiers are read from them.
+        syn::visit_mut::visit_path_mut(self, &mut mac.path);
+        idents_in(mac.tokens.clone(), self.0);
+    }
 }
 
 /// Every identifier in a token stream.

@@ -1,6 +1,6 @@
 //! Small rewrites of progenitor's output that keep `clippy -D warnings` clean without `allow`s.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
@@ -61,9 +61,89 @@ impl VisitMut for RegressToRegexLite {
 }
 
 /// typify writes a builder (`types::builder::X`, and `X::builder()`) for every struct, but only
-/// requests are built by callers: answers are parsed. This keeps the builders of the types `keep`
-/// accepts and drops the rest, which is most of the generated file.
-pub fn keep_builders_only_for(
+/// requests are built by callers: answers are parsed. This drops the builder module's items for
+/// the types `keep` rejects, which are most of progenitor's output, while it is still tokens: syn
+/// then never parses them (parsing them was a third of a generator run). See
+/// [`keep_builder_fns_only_for`] for the `X::builder()` functions.
+pub fn drop_builders_except(tokens: TokenStream, keep: &dyn Fn(&str) -> bool) -> TokenStream {
+    map_module(tokens, "types", &mut |types| {
+        map_module(types, "builder", &mut |builders| {
+            token_items(builders)
+                .into_iter()
+                .filter(|item| builder_item_subject(item).is_none_or(|name| keep(&name)))
+                .flatten()
+                .collect()
+        })
+    })
+}
+
+/// `tokens` with the body of each top-level `mod <name> { .. }` replaced by `f(body)`.
+fn map_module(
+    tokens: TokenStream,
+    name: &str,
+    f: &mut dyn FnMut(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    for token in tokens {
+        let token = match token {
+            TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Brace
+                    && matches!(out.as_slice(), [.., TokenTree::Ident(m), TokenTree::Ident(n)] if m == "mod" && n == name) =>
+            {
+                let mut body = Group::new(Delimiter::Brace, f(group.stream()));
+                body.set_span(group.span());
+                TokenTree::Group(body)
+            }
+            other => other,
+        };
+        out.push(token);
+    }
+    out.into_iter().collect()
+}
+
+/// A module body's tokens cut into items: each ends with its body (a top-level `{ .. }`) or a
+/// `;`. Attributes are bracket groups, so they stay with the item they precede.
+fn token_items(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut items = Vec::new();
+    let mut item = Vec::new();
+    for token in tokens {
+        let ends = match &token {
+            TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
+            TokenTree::Punct(punct) => punct.as_char() == ';',
+            _ => false,
+        };
+        item.push(token);
+        if ends {
+            items.push(std::mem::take(&mut item));
+        }
+    }
+    if !item.is_empty() {
+        items.push(item);
+    }
+    items
+}
+
+/// The type a builder-module item belongs to: `struct X`'s name, or an impl's last identifier
+/// before its body (`impl Default for X`, `impl X`, `impl TryFrom<X> for super::X`,
+/// `impl From<super::X> for X`: typify names each builder after its type). None for anything else.
+fn builder_item_subject(item: &[TokenTree]) -> Option<String> {
+    let idents = || {
+        item.iter().filter_map(|t| match t {
+            TokenTree::Ident(ident) => Some(ident),
+            _ => None,
+        })
+    };
+    let mut words = idents().skip_while(|i| *i == "pub");
+    match words.next()? {
+        first if first == "struct" => words.next().map(|name| name.to_string()),
+        first if first == "impl" => idents().next_back().map(|name| name.to_string()),
+        _ => None,
+    }
+}
+
+/// The `impl X { pub fn builder() -> builder::X }` of the types whose builders
+/// [`drop_builders_except`] dropped go too.
+pub fn keep_builder_fns_only_for(
     file: &mut syn::File,
     keep: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
@@ -71,20 +151,11 @@ pub fn keep_builders_only_for(
         return Ok(());
     };
     items.retain(|item| match item {
-        // `impl X { pub fn builder() -> builder::X }`
         syn::Item::Impl(block) if block.trait_.is_none() && is_only_builder_fn(block) => {
             type_name(&block.self_ty).is_none_or(|name| keep(&name))
         }
         _ => true,
     });
-    for item in items.iter_mut() {
-        if let syn::Item::Mod(builder) = item
-            && builder.ident == "builder"
-            && let Some((_, builders)) = builder.content.as_mut()
-        {
-            builders.retain(|item| builder_subject(item).is_none_or(|name| keep(&name)));
-        }
-    }
     Ok(())
 }
 
@@ -142,30 +213,6 @@ fn trait_type_argument(block: &syn::ItemImpl) -> Option<String> {
         syn::GenericArgument::Type(t) => type_name(t),
         _ => None,
     })
-}
-
-/// Which type a builder-module item belongs to: the struct, its impls, and the conversions
-/// between it and `super::X`.
-fn builder_subject(item: &syn::Item) -> Option<String> {
-    match item {
-        syn::Item::Struct(s) => Some(s.ident.to_string()),
-        syn::Item::Impl(block) => {
-            let own = type_name(&block.self_ty)?;
-            // `impl TryFrom<X> for super::X`: named by the generic argument, which is the builder.
-            let generic = block.trait_.as_ref().and_then(|(path, _)| {
-                let last = path.segments.last()?;
-                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                    return None;
-                };
-                args.args.iter().find_map(|a| match a {
-                    syn::GenericArgument::Type(t) => type_name(t),
-                    _ => None,
-                })
-            });
-            Some(generic.unwrap_or(own))
-        }
-        _ => None,
-    }
 }
 
 /// The field that keeps what the spec does not list, on every struct that only answers carry.
@@ -513,4 +560,61 @@ fn take_deserialize_out_of_derive(attrs: &mut [syn::Attribute]) -> syn::Result<b
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders_of_unkept_types_are_dropped_before_parsing() {
+        let tokens = quote::quote! {
+            pub mod types {
+                pub struct Kept { pub a: i64 }
+                pub struct Gone { pub b: i64 }
+                pub mod builder {
+                    #[derive(Clone, Debug)]
+                    pub struct Kept { a: Result<i64, String> }
+                    impl ::std::default::Default for Kept { fn default() -> Self { todo!() } }
+                    impl Kept { pub fn a(self) -> Self { self } }
+                    impl ::std::convert::TryFrom<Kept> for super::Kept { type Error = String; }
+                    impl ::std::convert::From<super::Kept> for Kept { fn from(v: super::Kept) -> Self { todo!() } }
+                    #[derive(Clone, Debug)]
+                    pub struct Gone { b: Result<i64, String> }
+                    impl ::std::default::Default for Gone { fn default() -> Self { todo!() } }
+                    impl Gone { pub fn b(self) -> Self { self } }
+                    impl ::std::convert::TryFrom<Gone> for super::Gone { type Error = String; }
+                    impl ::std::convert::From<super::Gone> for Gone { fn from(v: super::Gone) -> Self { todo!() } }
+                    use super::Kept as Alias;
+                }
+            }
+            pub mod builder { pub struct Gone; }
+        };
+        let out = drop_builders_except(tokens, &|name| name == "Kept").to_string();
+        let file: syn::File = syn::parse_str(&out).expect("still valid Rust");
+        let text = prettyplease::unparse(&file);
+        // The types themselves and the client's own `builder` module are untouched.
+        assert!(
+            text.contains("pub struct Gone {\n        pub b: i64,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub mod builder {\n    pub struct Gone;"),
+            "{text}"
+        );
+        // In typify's builder module, all five items of Kept stay, none of Gone, and the `use`.
+        let builders =
+            &text[text.find("pub mod builder").unwrap()..text.rfind("pub mod builder").unwrap()];
+        for kept in [
+            "pub struct Kept",
+            "impl ::std::default::Default for Kept",
+            "impl Kept",
+            "impl ::std::convert::TryFrom<Kept> for super::Kept",
+            "impl ::std::convert::From<super::Kept> for Kept",
+            "use super::Kept as Alias;",
+        ] {
+            assert!(builders.contains(kept), "{kept} missing from {builders}");
+        }
+        assert_eq!(builders.matches("Gone").count(), 0, "{builders}");
+    }
 }
