@@ -5,13 +5,14 @@
 #    crates.io dependency (no incremental caches, the consumer's own default dev profile: this
 #    workspace's [profile] settings do not apply to it), once with the default features (build.rs
 #    runs the generator, so progenitor is compiled) and once with `default-features = false` (the
-#    committed generated/ source is compiled as is).
+#    committed generated/ source is compiled as is); then the same two with the IDNA back end a
+#    fresh lock picks (ICU4X) instead of this workspace's pinned idna_adapter 1.1 (unicode-rs).
 # 2. This workspace: the same two cold builds of the library, a no-op rebuild, and rebuilds after
 #    spec edits (touch only, an operation summary, a new field in the error body that every
 #    operation's error type carries, a new field in one answer type, a new field in a request type).
 #
 # Each cold build has its own target directory, so it starts cold; the registry is fetched first.
-# Usage: bash benches/build_times.sh [TARGET_ROOT]   (about 8 minutes on 2 cores)
+# Usage: bash benches/build_times.sh [TARGET_ROOT]   (about 11 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -50,10 +51,14 @@ gcore-billing = { path = "$repo"$features }
 EOF
   echo 'fn main() { let _ = gcore_billing::Client::builder(); }' >"$dir/src/main.rs"
   cp Cargo.lock "$dir/Cargo.lock"
+  # "icu": the IDNA back end a fresh lock resolves to (ICU4X), instead of this workspace's pin.
+  if [ "${3:-}" = icu ]; then (cd "$dir" && cargo update -q -p idna_adapter); fi
   (cd "$dir" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$dir/target" seconds cargo build)
 }
 consumer_default=$(consumer default "")
 consumer_plain=$(consumer plain ", default-features = false")
+consumer_default_icu=$(consumer default-icu "" icu)
+consumer_plain_icu=$(consumer plain-icu ", default-features = false" icu)
 
 # 2. This workspace.
 build() { CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
@@ -91,6 +96,7 @@ seconds build default >/dev/null
 ratio() { python3 -c "print(round($1 / $2, 2))"; }
 echo "consumer crate, cold, default features (codegen): ${consumer_default} s"
 echo "consumer crate, cold, default-features = false:   ${consumer_plain} s ($(ratio "$consumer_plain" "$consumer_default")x)"
+echo "the same two with ICU4X under url (a fresh lock):  ${consumer_default_icu} s, ${consumer_plain_icu} s ($(ratio "$consumer_plain_icu" "$consumer_default_icu")x)"
 echo "workspace lib, cold, default features:            ${cold_default} s"
 echo "workspace lib, cold, --no-default-features:       ${cold_plain} s ($(ratio "$cold_plain" "$cold_default")x)"
 echo "no-op rebuild:                                    ${noop} s"
