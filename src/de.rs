@@ -8,7 +8,7 @@
 //! unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
-//! own messages. `Serialize` stays derived. Request structs get the same parser through
+//! own messages. `Serialize` stays derived for structs (answer enums get it from [`answer_enum!`]). Request structs get the same parser through
 //! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them.
 
 use std::borrow::Cow;
@@ -210,15 +210,27 @@ macro_rules! with_unlisted {
 }
 pub(crate) use with_unlisted;
 
-/// `Deserialize` and `Display` for an answer enum of plain values: each variant as
-/// `Variant = "wire_value"`.
+/// `Deserialize`, `Serialize` and `Display` for an answer enum of plain values: each variant as
+/// `Variant = "wire_value"`. It serializes as its wire value, as serde's derive does for a unit
+/// variant in JSON, without 100 more runs of serde's derive in every build of the crate.
 macro_rules! answer_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// The value as the API writes it.
+            fn wire_value(&self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+        }
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(match self {
-                    $(Self::$variant => $wire,)*
-                })
+                f.write_str(self.wire_value())
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.wire_value())
             }
         }
         impl<'de> ::serde::Deserialize<'de> for $name {

@@ -116,6 +116,10 @@ fn answer_enums_take_their_values_and_name_the_allowed_ones() {
     assert_eq!(parsed, CostReportResourceVolumeType::Volume);
     assert_eq!(serde_json::to_value(parsed).unwrap(), json!("volume"));
     assert_eq!(parsed.to_string(), "volume");
+    // A wire value that is not the variant's name is what `Serialize` and `Display` write.
+    let ai = gcore_billing::types::CostReportResourceAiClusterType::AiCluster;
+    assert_eq!(serde_json::to_string(&ai).unwrap(), r#""ai_cluster""#);
+    assert_eq!(ai.to_string(), "ai_cluster");
     let error = serde_json::from_value::<CostReportResourceVolumeType>(json!("disk")).unwrap_err();
     assert_eq!(
         error.to_string(),

@@ -459,8 +459,12 @@ fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
         let ident = &variant.ident;
         entries.push(quote::quote! { #ident = #wire });
     }
-    if !take_deserialize_out_of_derive(&mut e.attrs)? {
+    if !take_out_of_derive(&mut e.attrs, &["Deserialize", "Serialize"])? {
         return Ok(None);
+    }
+    // The macro writes `Serialize` too, from the same values: the variants' renames go with the derive.
+    for variant in &mut e.variants {
+        variant.attrs.retain(|a| !a.path().is_ident("serde"));
     }
     let name = &e.ident;
     Ok(Some(syn::parse_quote! {
@@ -547,14 +551,24 @@ fn unraw(ident: &syn::Ident) -> String {
 
 /// Removes `Deserialize` from the type's `#[derive(...)]`; false when it was not there.
 fn take_deserialize_out_of_derive(attrs: &mut [syn::Attribute]) -> syn::Result<bool> {
+    take_out_of_derive(attrs, &["Deserialize"])
+}
+
+/// Takes `traits` out of the item's `#[derive(..)]`; true when all of them were there (and are
+/// gone), false (and nothing changed) otherwise.
+fn take_out_of_derive(attrs: &mut [syn::Attribute], traits: &[&str]) -> syn::Result<bool> {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         let paths = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)?;
         let before = paths.len();
         let rest: Punctuated<syn::Path, Token![,]> = paths
             .into_iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"))
+            .filter(|p| {
+                p.segments
+                    .last()
+                    .is_none_or(|s| !traits.iter().any(|t| s.ident == t))
+            })
             .collect();
-        if rest.len() != before {
+        if rest.len() == before - traits.len() {
             *attr = syn::parse_quote! { #[derive(#rest)] };
             return Ok(true);
         }

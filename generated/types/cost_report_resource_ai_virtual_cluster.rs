@@ -56,9 +56,8 @@ crate::de::deserialize_answer_struct!(
     type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceAiVirtualClusterType {
-    #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
 }
 crate::de::answer_enum!(

@@ -56,9 +56,8 @@ crate::de::deserialize_answer_struct!(
     required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceBaremetalType {
-    #[serde(rename = "baremetal")]
     Baremetal,
 }
 crate::de::answer_enum!(CostReportResourceBaremetalType { Baremetal = "baremetal" });

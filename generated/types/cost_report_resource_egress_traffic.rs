@@ -60,9 +60,8 @@ crate::de::deserialize_answer_struct!(
     vm_id => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceEgressTrafficType {
-    #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
 crate::de::answer_enum!(

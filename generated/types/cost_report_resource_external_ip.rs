@@ -54,9 +54,8 @@ crate::de::deserialize_answer_struct!(
     required, region_id => required, subnet_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceExternalIpType {
-    #[serde(rename = "external_ip")]
     ExternalIp,
 }
 crate::de::answer_enum!(CostReportResourceExternalIpType { ExternalIp = "external_ip" });

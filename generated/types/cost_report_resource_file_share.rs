@@ -61,9 +61,8 @@ crate::de::deserialize_answer_struct!(
     required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceFileShareType {
-    #[serde(rename = "file_share")]
     FileShare,
 }
 crate::de::answer_enum!(CostReportResourceFileShareType { FileShare = "file_share" });

@@ -48,9 +48,8 @@ crate::de::deserialize_answer_struct!(
     required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceFunctionEgressTrafficType {
-    #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
 crate::de::answer_enum!(

@@ -47,9 +47,8 @@ crate::de::deserialize_answer_struct!(
     region_id => required, type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceFunctionsType {
-    #[serde(rename = "functions")]
     Functions,
 }
 crate::de::answer_enum!(CostReportResourceFunctionsType { Functions = "functions" });

@@ -50,9 +50,8 @@ crate::de::deserialize_answer_struct!(
     required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceInferenceType {
-    #[serde(rename = "inference")]
     Inference,
 }
 crate::de::answer_enum!(CostReportResourceInferenceType { Inference = "inference" });

@@ -63,9 +63,8 @@ crate::de::deserialize_answer_struct!(
     => required, volume_type => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceVolumeType {
-    #[serde(rename = "volume")]
     Volume,
 }
 crate::de::answer_enum!(CostReportResourceVolumeType { Volume = "volume" });

@@ -38,9 +38,8 @@ crate::de::deserialize_answer_struct!(
     required, region_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalAiClusterType {
-    #[serde(rename = "ai_cluster")]
     AiCluster,
 }
 crate::de::answer_enum!(CostReportTotalAiClusterType { AiCluster = "ai_cluster" });

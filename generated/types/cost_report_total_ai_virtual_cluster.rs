@@ -38,9 +38,8 @@ crate::de::deserialize_answer_struct!(
     required, region => required, region_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalAiVirtualClusterType {
-    #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
 }
 crate::de::answer_enum!(

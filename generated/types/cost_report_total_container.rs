@@ -36,9 +36,8 @@ crate::de::deserialize_answer_struct!(
     required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalContainerType {
-    #[serde(rename = "containers")]
     Containers,
 }
 crate::de::answer_enum!(CostReportTotalContainerType { Containers = "containers" });

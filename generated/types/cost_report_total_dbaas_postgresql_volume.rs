@@ -39,9 +39,8 @@ crate::de::deserialize_answer_struct!(
     }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalDbaasPostgresqlVolumeType {
-    #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
 crate::de::answer_enum!(

@@ -37,9 +37,8 @@ crate::de::deserialize_answer_struct!(
     required, region_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalEgressTrafficType {
-    #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
 crate::de::answer_enum!(

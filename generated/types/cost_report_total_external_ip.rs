@@ -36,9 +36,8 @@ crate::de::deserialize_answer_struct!(
     required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalExternalIpType {
-    #[serde(rename = "external_ip")]
     ExternalIp,
 }
 crate::de::answer_enum!(CostReportTotalExternalIpType { ExternalIp = "external_ip" });

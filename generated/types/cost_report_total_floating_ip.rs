@@ -36,9 +36,8 @@ crate::de::deserialize_answer_struct!(
     required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalFloatingIpType {
-    #[serde(rename = "floatingip")]
     Floatingip,
 }
 crate::de::answer_enum!(CostReportTotalFloatingIpType { Floatingip = "floatingip" });

@@ -38,9 +38,8 @@ crate::de::deserialize_answer_struct!(
     required, type_ as "type" => required, volume_type => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalVolumeType {
-    #[serde(rename = "volume")]
     Volume,
 }
 crate::de::answer_enum!(CostReportTotalVolumeType { Volume = "volume" });

@@ -2,15 +2,11 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///`ListBillingReservationsOrderBy`
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum ListBillingReservationsOrderBy {
-    #[serde(rename = "active_from.asc")]
     ActiveFromAsc,
-    #[serde(rename = "active_from.desc")]
     ActiveFromDesc,
-    #[serde(rename = "active_to.asc")]
     ActiveToAsc,
-    #[serde(rename = "active_to.desc")]
     ActiveToDesc,
 }
 crate::de::answer_enum!(

@@ -45,9 +45,8 @@ crate::de::deserialize_answer_struct!(
     source_volume_uuid => required, type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceBackupType {
-    #[serde(rename = "backup")]
     Backup,
 }
 crate::de::answer_enum!(UsageReportResourceBackupType { Backup = "backup" });

@@ -47,9 +47,8 @@ crate::de::deserialize_answer_struct!(
     => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceBasicVmType {
-    #[serde(rename = "basic_vm")]
     BasicVm,
 }
 crate::de::answer_enum!(UsageReportResourceBasicVmType { BasicVm = "basic_vm" });

@@ -38,9 +38,8 @@ crate::de::deserialize_answer_struct!(
     required, region_id => required, type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceDbaasPostgresqlPoolerType {
-    #[serde(rename = "dbaas_postgresql_connection_pooler")]
     DbaasPostgresqlConnectionPooler,
 }
 crate::de::answer_enum!(

@@ -43,9 +43,8 @@ crate::de::deserialize_answer_struct!(
     uuid => required, volume_type => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceDbaasPostgresqlVolumeType {
-    #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
 crate::de::answer_enum!(

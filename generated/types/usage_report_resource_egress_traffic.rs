@@ -50,9 +50,8 @@ crate::de::deserialize_answer_struct!(
     required, tags => optional, type_ as "type" => required, vm_id => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceEgressTrafficType {
-    #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
 crate::de::answer_enum!(

@@ -45,9 +45,8 @@ crate::de::deserialize_answer_struct!(
     required, subnet_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceExternalIpType {
-    #[serde(rename = "external_ip")]
     ExternalIp,
 }
 crate::de::answer_enum!(

@@ -51,9 +51,8 @@ crate::de::deserialize_answer_struct!(
     required, tags => optional, type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceFileShareType {
-    #[serde(rename = "file_share")]
     FileShare,
 }
 crate::de::answer_enum!(UsageReportResourceFileShareType { FileShare = "file_share" });

@@ -49,9 +49,8 @@ crate::de::deserialize_answer_struct!(
     type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceImageType {
-    #[serde(rename = "image")]
     Image,
 }
 crate::de::answer_enum!(UsageReportResourceImageType { Image = "image" });

@@ -40,9 +40,8 @@ crate::de::deserialize_answer_struct!(
     required, region_id => required, type_ as "type" => required, uuid => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceInferenceType {
-    #[serde(rename = "inference")]
     Inference,
 }
 crate::de::answer_enum!(UsageReportResourceInferenceType { Inference = "inference" });

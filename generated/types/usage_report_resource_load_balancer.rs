@@ -47,9 +47,8 @@ crate::de::deserialize_answer_struct!(
     => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceLoadBalancerType {
-    #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
 crate::de::answer_enum!(

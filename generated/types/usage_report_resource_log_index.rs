@@ -43,9 +43,8 @@ crate::de::deserialize_answer_struct!(
     required, uuid => optional }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceLogIndexType {
-    #[serde(rename = "log_index")]
     LogIndex,
 }
 crate::de::answer_enum!(UsageReportResourceLogIndexType { LogIndex = "log_index" });

@@ -54,9 +54,8 @@ crate::de::deserialize_answer_struct!(
     volume_type => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceSnapshotType {
-    #[serde(rename = "snapshot")]
     Snapshot,
 }
 crate::de::answer_enum!(UsageReportResourceSnapshotType { Snapshot = "snapshot" });

@@ -29,9 +29,8 @@ crate::de::deserialize_answer_struct!(
     required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalBasicVmType {
-    #[serde(rename = "basic_vm")]
     BasicVm,
 }
 crate::de::answer_enum!(UsageReportTotalBasicVmType { BasicVm = "basic_vm" });

@@ -27,9 +27,8 @@ crate::de::deserialize_answer_struct!(
     type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalContainerType {
-    #[serde(rename = "containers")]
     Containers,
 }
 crate::de::answer_enum!(UsageReportTotalContainerType { Containers = "containers" });

@@ -27,9 +27,8 @@ crate::de::deserialize_answer_struct!(
     type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalExternalIpType {
-    #[serde(rename = "external_ip")]
     ExternalIp,
 }
 crate::de::answer_enum!(UsageReportTotalExternalIpType { ExternalIp = "external_ip" });

@@ -27,9 +27,8 @@ crate::de::deserialize_answer_struct!(
     region_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalFunctionEgressTrafficType {
-    #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
 crate::de::answer_enum!(

@@ -27,9 +27,8 @@ crate::de::deserialize_answer_struct!(
     "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalImageType {
-    #[serde(rename = "image")]
     Image,
 }
 crate::de::answer_enum!(UsageReportTotalImageType { Image = "image" });

@@ -29,9 +29,8 @@ crate::de::deserialize_answer_struct!(
     region_id => required, type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalInstanceType {
-    #[serde(rename = "instance")]
     Instance,
 }
 crate::de::answer_enum!(UsageReportTotalInstanceType { Instance = "instance" });

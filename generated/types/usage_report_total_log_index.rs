@@ -27,9 +27,8 @@ crate::de::deserialize_answer_struct!(
     type_ as "type" => required }
 );
 ///Resource type; always this value for this schema.
-#[derive(::serde::Serialize, Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalLogIndexType {
-    #[serde(rename = "log_index")]
     LogIndex,
 }
 crate::de::answer_enum!(UsageReportTotalLogIndexType { LogIndex = "log_index" });

@@ -134,19 +134,8 @@ pub mod types {
         required }
     );
     ///`RowAType`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum RowAType {
-        #[serde(rename = "a")]
         A,
     }
     crate::de::answer_enum!(RowAType { A = "a" });
@@ -171,19 +160,8 @@ pub mod types {
         required }
     );
     ///`RowBType`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum RowBType {
-        #[serde(rename = "b")]
         B,
     }
     crate::de::answer_enum!(RowBType { B = "b" });
