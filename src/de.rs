@@ -8,7 +8,8 @@
 //! unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
-//! own messages. `Serialize` stays derived for structs (answer enums get it from [`answer_enum!`]). Request structs get the same parser through
+//! own messages. `Serialize` stays derived for structs (answer enums get it from
+//! [`answer_enum!`]). Request structs get the same parser through
 //! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them.
 
 use std::borrow::Cow;
