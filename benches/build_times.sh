@@ -12,7 +12,8 @@
 #    operation's error type carries, a new field in one answer type, a new field in a request type).
 #
 # Each cold build has its own target directory, so it starts cold; the registry is fetched first.
-# Usage: bash benches/build_times.sh [TARGET_ROOT]   (about 11 minutes on 2 cores)
+# Usage: [REPEAT=n] bash benches/build_times.sh [TARGET_ROOT]   (about 20 minutes on 2 cores with
+# REPEAT=1, and 5 minutes more for each further repeat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -54,11 +55,23 @@ EOF
   # "icu": the IDNA back end a fresh lock resolves to (ICU4X), instead of this workspace's pin.
   if [ "${3:-}" = icu ]; then (cd "$dir" && cargo update -q -p idna_adapter); fi
   (cd "$dir" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$dir/target" seconds cargo build)
+  rm -rf "$dir/target" # a cold target directory is over 1 GB; the repeats would add up
 }
-consumer_default=$(consumer default "")
-consumer_plain=$(consumer plain ", default-features = false")
-consumer_default_icu=$(consumer default-icu "" icu)
-consumer_plain_icu=$(consumer plain-icu ", default-features = false" icu)
+# REPEAT=n builds each consumer n times, alternating default and plain so that a slow spell of the
+# machine hits both, and reports the medians (every run is listed too). One pair's ratio has moved
+# by 0.1 between identical builds on the 2-core machine.
+repeat=${REPEAT:-1}
+median() { printf '%s\n' "$@" | sort -n | python3 -c "import sys; v=[float(x) for x in sys.stdin]; print(v[len(v)//2] if len(v)%2 else round((v[len(v)//2-1]+v[len(v)//2])/2, 1))"; }
+consumer_pair() {
+  local lock=${1:-} defaults=() plains=()
+  for n in $(seq "$repeat"); do
+    defaults+=("$(consumer "default${lock:+-$lock}-$n" "" "$lock")")
+    plains+=("$(consumer "plain${lock:+-$lock}-$n" ", default-features = false" "$lock")")
+  done
+  echo "$(median "${defaults[@]}") $(median "${plains[@]}") (runs: ${defaults[*]} / ${plains[*]})"
+}
+read -r consumer_default consumer_plain consumer_runs <<<"$(consumer_pair)"
+read -r consumer_default_icu consumer_plain_icu consumer_runs_icu <<<"$(consumer_pair icu)"
 
 # 2. This workspace.
 build() { CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
@@ -96,7 +109,9 @@ seconds build default >/dev/null
 ratio() { python3 -c "print(round($1 / $2, 2))"; }
 echo "consumer crate, cold, default features (codegen): ${consumer_default} s"
 echo "consumer crate, cold, default-features = false:   ${consumer_plain} s ($(ratio "$consumer_plain" "$consumer_default")x)"
+echo "  each run, default / plain:                      ${consumer_runs}"
 echo "the same two with ICU4X under url (a fresh lock):  ${consumer_default_icu} s, ${consumer_plain_icu} s ($(ratio "$consumer_plain_icu" "$consumer_default_icu")x)"
+echo "  each run, default / plain:                      ${consumer_runs_icu}"
 echo "workspace lib, cold, default features:            ${cold_default} s"
 echo "workspace lib, cold, --no-default-features:       ${cold_plain} s ($(ratio "$cold_plain" "$cold_default")x)"
 echo "no-op rebuild:                                    ${noop} s"
