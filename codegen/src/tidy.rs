@@ -568,7 +568,7 @@ fn take_out_of_derive(attrs: &mut [syn::Attribute], traits: &[&str]) -> syn::Res
                     .is_none_or(|s| !traits.iter().any(|t| s.ident == t))
             })
             .collect();
-        if rest.len() == before - traits.len() {
+        if before - rest.len() == traits.len() {
             *attr = syn::parse_quote! { #[derive(#rest)] };
             return Ok(true);
         }
@@ -579,6 +579,24 @@ fn take_out_of_derive(attrs: &mut [syn::Attribute], traits: &[&str]) -> syn::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traits_leave_a_derive_only_when_all_of_them_are_there() {
+        let mut short: Vec<syn::Attribute> = vec![syn::parse_quote! { #[derive(Deserialize)] }];
+        assert!(!take_out_of_derive(&mut short, &["Deserialize", "Serialize"]).unwrap());
+        assert_eq!(
+            quote::quote! { #(#short)* }.to_string(),
+            "# [derive (Deserialize)]"
+        );
+
+        let mut full: Vec<syn::Attribute> =
+            vec![syn::parse_quote! { #[derive(::serde::Serialize, Clone, ::serde::Deserialize)] }];
+        assert!(take_out_of_derive(&mut full, &["Deserialize", "Serialize"]).unwrap());
+        assert_eq!(
+            quote::quote! { #(#full)* }.to_string(),
+            "# [derive (Clone)]"
+        );
+    }
 
     #[test]
     fn builders_of_unkept_types_are_dropped_before_parsing() {
