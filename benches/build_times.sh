@@ -12,7 +12,9 @@
 #    operation's error type carries, a new field in one answer type, a new field in a request type).
 #
 # Each cold build has its own target directory, so it starts cold; the registry is fetched first.
-# Usage: [REPEAT=n] bash benches/build_times.sh [TARGET_ROOT]   (about 20 minutes on 2 cores with
+# Every build is timed by benches/timed.py: wall time, CPU time of the build's processes, and the
+# host's steal (the CPU other guests of a shared virtual machine took meanwhile).
+# Usage: [REPEAT=n] bash benches/build_times.sh [TARGET_ROOT]   (about 25 minutes on 2 cores with
 # REPEAT=1, and 5 minutes more for each further repeat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,13 +27,9 @@ backup=$(mktemp)
 cp "$spec" "$backup"
 trap 'cp "$backup" "$spec"; rm -f "$backup"' EXIT
 
-seconds() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  python3 -c "print(round($end - $start, 1))"
-}
+# "<wall s> <cpu s> <steal %>" of a command (benches/timed.py): wall time, the CPU time of the
+# build's processes, and the share of the host's CPU that other guests took meanwhile.
+timed() { python3 "$repo/benches/timed.py" "$@"; }
 
 cargo fetch >/dev/null 2>&1
 
@@ -54,42 +52,54 @@ EOF
   cp Cargo.lock "$dir/Cargo.lock"
   # "icu": the IDNA back end a fresh lock resolves to (ICU4X), instead of this workspace's pin.
   if [ "${3:-}" = icu ]; then (cd "$dir" && cargo update -q -p idna_adapter); fi
-  (cd "$dir" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$dir/target" seconds cargo build)
+  (cd "$dir" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$dir/target" timed cargo build)
   rm -rf "$dir/target" # a cold target directory is over 1 GB; the repeats would add up
 }
 # REPEAT=n builds each consumer n times, alternating default and plain so that a slow spell of the
-# machine hits both, and reports the medians (every run is listed too). One pair's ratio has moved
-# by 0.1 between identical builds on the 2-core machine.
+# machine hits both, and reports the medians of wall and CPU time (every run is listed too, with
+# the host's steal). One pair's wall-time ratio has moved by 0.2 between identical builds on the
+# 2-core machine; the CPU-time ratio much less.
 repeat=${REPEAT:-1}
 median() { printf '%s\n' "$@" | sort -n | python3 -c "import sys; v=[float(x) for x in sys.stdin]; print(v[len(v)//2] if len(v)%2 else round((v[len(v)//2-1]+v[len(v)//2])/2, 1))"; }
+ratio() { python3 -c "print(round($1 / $2, 2))"; }
+# One line per lock: "<default wall> <plain wall> <wall ratio> <default cpu> <plain cpu> <cpu ratio>",
+# medians, then every run as wall/cpu/steal%.
 consumer_pair() {
-  local lock=${1:-} defaults=() plains=()
+  local lock=${1:-} dwall=() pwall=() dcpu=() pcpu=() runs=() w c st
   for n in $(seq "$repeat"); do
-    defaults+=("$(consumer "default${lock:+-$lock}-$n" "" "$lock")")
-    plains+=("$(consumer "plain${lock:+-$lock}-$n" ", default-features = false" "$lock")")
+    read -r w c st <<<"$(consumer "default${lock:+-$lock}-$n" "" "$lock")"
+    dwall+=("$w") dcpu+=("$c") runs+=("default ${w}/${c}/${st}%")
+    read -r w c st <<<"$(consumer "plain${lock:+-$lock}-$n" ", default-features = false" "$lock")"
+    pwall+=("$w") pcpu+=("$c") runs+=("plain ${w}/${c}/${st}%")
   done
-  echo "$(median "${defaults[@]}") $(median "${plains[@]}") (runs: ${defaults[*]} / ${plains[*]})"
+  local dw pw dc pc
+  dw=$(median "${dwall[@]}") pw=$(median "${pwall[@]}") dc=$(median "${dcpu[@]}") pc=$(median "${pcpu[@]}")
+  echo "$dw $pw $(ratio "$pw" "$dw") $dc $pc $(ratio "$pc" "$dc") ${runs[*]}"
 }
-read -r consumer_default consumer_plain consumer_runs <<<"$(consumer_pair)"
-read -r consumer_default_icu consumer_plain_icu consumer_runs_icu <<<"$(consumer_pair icu)"
+read -r c_dw c_pw c_wr c_dc c_pc c_cr c_runs <<<"$(consumer_pair)"
+read -r i_dw i_pw i_wr i_dc i_pc i_cr i_runs <<<"$(consumer_pair icu)"
 
 # 2. This workspace.
-build() { CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
-cold_default=$(seconds build default)
-cold_plain=$(seconds build plain --no-default-features)
-noop=$(seconds build default)
-# Each edit three times (edit, timed build, restore, untimed build); the median is printed, since
-# one rebuild of a few seconds varies by a second on a shared machine.
+# `build <target dir name> [ARG...]`: the workspace's library, built in its own target directory.
+build() { env CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
+build_timed() { timed env CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
+cold_default=$(build_timed default | cut -d' ' -f1)
+cold_plain=$(build_timed plain --no-default-features | cut -d' ' -f1)
+noop=$(build_timed default | cut -d' ' -f1)
+# Each edit five times (edit, timed build, restore, untimed build); the median wall time is printed
+# with every run's "wall/cpu/steal%", since one rebuild of a few seconds varies by a second or
+# more on a shared machine.
 edit_and_build() {
-  local times=()
-  for _ in 1 2 3; do
+  local walls=() runs=() w c st
+  for _ in 1 2 3 4 5; do
     cp "$backup" "$spec"
     "$@"
-    times+=("$(seconds build default)")
+    read -r w c st <<<"$(build_timed default)"
+    walls+=("$w") runs+=("${w}/${c}/${st}%")
     cp "$backup" "$spec"
     build default >/dev/null 2>&1
   done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+  echo "$(median "${walls[@]}") s (runs: ${runs[*]})"
 }
 # Touch without change: the generator reruns and so does rustc (cargo rebuilds a crate whenever its
 # build script reran), but incremental compilation reuses nearly everything.
@@ -104,19 +114,21 @@ add_request_field() {
 }
 request_field=$(edit_and_build add_request_field)
 cp "$backup" "$spec"
-seconds build default >/dev/null
+build default >/dev/null 2>&1
 
-ratio() { python3 -c "print(round($1 / $2, 2))"; }
-echo "consumer crate, cold, default features (codegen): ${consumer_default} s"
-echo "consumer crate, cold, default-features = false:   ${consumer_plain} s ($(ratio "$consumer_plain" "$consumer_default")x)"
-echo "  each run, default / plain:                      ${consumer_runs}"
-echo "the same two with ICU4X under url (a fresh lock):  ${consumer_default_icu} s, ${consumer_plain_icu} s ($(ratio "$consumer_plain_icu" "$consumer_default_icu")x)"
-echo "  each run, default / plain:                      ${consumer_runs_icu}"
+echo "consumer crate, cold (this lock), medians of ${repeat}:"
+echo "  wall: default ${c_dw} s, default-features = false ${c_pw} s (${c_wr}x)"
+echo "  cpu:  default ${c_dc} s, default-features = false ${c_pc} s (${c_cr}x)"
+echo "  runs (wall/cpu/steal): ${c_runs}"
+echo "the same with ICU4X under url (a fresh lock), medians of ${repeat}:"
+echo "  wall: default ${i_dw} s, default-features = false ${i_pw} s (${i_wr}x)"
+echo "  cpu:  default ${i_dc} s, default-features = false ${i_pc} s (${i_cr}x)"
+echo "  runs (wall/cpu/steal): ${i_runs}"
 echo "workspace lib, cold, default features:            ${cold_default} s"
 echo "workspace lib, cold, --no-default-features:       ${cold_plain} s ($(ratio "$cold_plain" "$cold_default")x)"
 echo "no-op rebuild:                                    ${noop} s"
-echo "rebuild after touching the spec only:             ${touch_only} s"
-echo "rebuild after a spec doc edit:                    ${doc} s"
-echo "rebuild after a new field in the error body:      ${error_field} s"
-echo "rebuild after a new field in an answer type:      ${answer_field} s"
-echo "rebuild after a new field in a request type:      ${request_field} s"
+echo "rebuild after touching the spec only:             ${touch_only}"
+echo "rebuild after a spec doc edit:                    ${doc}"
+echo "rebuild after a new field in the error body:      ${error_field}"
+echo "rebuild after a new field in an answer type:      ${answer_field}"
+echo "rebuild after a new field in a request type:      ${request_field}"
