@@ -3,14 +3,15 @@
 //! Answers (the types only responses carry) keep the fields the spec does not list in a flattened
 //! `extra_fields` map. serde's derive writes about 500 lines per such struct (`#[serde(flatten)]`
 //! buffers the whole object first), and a hundred of them made up most of what rustc compiled. The
-//! generator writes [`deserialize_answer_struct!`] and [`answer_enum!`] (which also writes the
-//! enum's `Display`) instead: one pass over the object, each field parsed straight into its type,
-//! unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
+//! generator writes [`answer_struct!`] (which also writes the struct's `Serialize`) and
+//! [`answer_enum!`] (which also writes the enum's `Serialize` and `Display`) instead: one pass over
+//! the object, each field parsed straight into its type, unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
-//! own messages. `Serialize` stays derived for structs (answer enums get it from
-//! [`answer_enum!`]). Request structs get the same parser through
-//! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them.
+//! own messages. Answers serialize as the derive would write them: every listed field in order
+//! (`None` as `null`), then the unlisted ones. Request structs get the same parser through
+//! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them; their
+//! `Serialize` stays derived (it skips unset fields).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -131,17 +132,39 @@ macro_rules! wire_name {
 }
 pub(crate) use wire_name;
 
-/// `Deserialize` for an answer struct with an `extra_fields` map: each listed field as
-/// `rust_name => required | optional | defaulted`, with `as "wire_name"` after the Rust name when
-/// the two differ. Unlisted fields are kept in `extra_fields`.
-macro_rules! deserialize_answer_struct {
+/// `Deserialize` and `Serialize` for an answer struct with an `extra_fields` map: each listed
+/// field as `rust_name => required | optional | defaulted`, with `as "wire_name"` after the Rust
+/// name when the two differ. Unlisted fields are kept in `extra_fields` and written back after
+/// the listed ones, so a row serializes to what the server sent.
+macro_rules! answer_struct {
     ($name:ident { $($fields:tt)* }) => {
         $crate::de::deserialize_struct!(answer $name { $($fields)* });
+        $crate::de::serialize_answer_struct!($name { $($fields)* });
     };
 }
-pub(crate) use deserialize_answer_struct;
+pub(crate) use answer_struct;
 
-/// `Deserialize` for a request struct, written like [`deserialize_answer_struct!`]; unlisted
+/// `Serialize` for an answer struct, as serde's derive writes it for a struct with a flattened
+/// map: a map of every listed field in declaration order (`None` as `null`; answers skip no
+/// field), then the entries of `extra_fields`.
+macro_rules! serialize_answer_struct {
+    ($name:ident { $($field:ident $(as $wire:literal)? => $how:ident),* $(,)? }) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                $(map.serialize_entry($crate::de::wire_name!($field $($wire)?), &self.$field)?;)*
+                for (key, value) in &self.extra_fields {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    };
+}
+pub(crate) use serialize_answer_struct;
+
+/// `Deserialize` for a request struct, written like [`answer_struct!`]; unlisted
 /// fields are skipped, as serde's derive skips them (the CLI's `api --body` parses requests).
 macro_rules! deserialize_request_struct {
     ($name:ident { $($fields:tt)* }) => {

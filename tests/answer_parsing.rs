@@ -1,7 +1,7 @@
-//! The generated structs are parsed by the crate's `deserialize_answer_struct!`,
-//! `deserialize_request_struct!` and `answer_enum!` (src/de.rs), which the generator writes instead
-//! of serde's derive. These pin what users rely on: the same values and the same errors as the
-//! derive, and nothing the server sent lost.
+//! The generated structs are parsed by the crate's `answer_struct!`, `deserialize_request_struct!`
+//! and `answer_enum!` (src/de.rs), which the generator writes instead of serde's derive (answers
+//! are serialized by them too). These pin what users rely on: the same values, errors and output
+//! as the derive, and nothing the server sent lost.
 
 use gcore_billing::types::{
     CostReportDetailedRequest, CostReportResourceVolumeType, ErrorResponse, ReservationCommit,
@@ -74,6 +74,31 @@ fn unlisted_fields_are_kept_in_place_and_written_back() {
         Some(&json!({"percent": 5, "until": "2025-01-01"}))
     );
     assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+}
+
+#[test]
+fn answers_serialize_as_the_derive_did_listed_fields_in_order_then_unlisted_ones() {
+    // A row as the server sends it: the spec's fields in the struct's order (`type` under its
+    // wire name, a null kept as null), then one the spec does not list. The text comes back as is.
+    let sent = concat!(
+        r#"{"attached_to_vm":null,"billing_feature_name":"Volume SSD","billing_metric_name":"volume_size","#,
+        r#""billing_value":1440.5,"billing_value_unit":"gbminutes","cost":0.25,"currency":"EUR","err":null,"#,
+        r#""first_seen":"2025-01-01T00:00:00Z","last_name":"data","last_seen":"2025-01-01T23:59:00Z","#,
+        r#""last_size":10,"project_id":1,"region":76,"region_id":76,"size_unit":"GiB","tags":null,"#,
+        r#""type":"volume","uuid":"9e5a","volume_type":"ssd_hiiops","zone":"a"}"#
+    );
+    let parsed: gcore_billing::types::CostReportResourceVolume =
+        serde_json::from_str(sent).unwrap();
+    assert_eq!(parsed.extra_fields.get("zone"), Some(&json!("a")));
+    assert_eq!(serde_json::to_string(&parsed).unwrap(), sent);
+
+    // Fields sent in another order come back in the struct's order, unlisted ones last.
+    let shuffled = r#"{"note":"x","message":"no","errors":{"a":["b"]},"exception_class":null}"#;
+    let parsed: ErrorResponse = serde_json::from_str(shuffled).unwrap();
+    assert_eq!(
+        serde_json::to_string(&parsed).unwrap(),
+        r#"{"errors":{"a":["b"]},"exception_class":null,"message":"no","note":"x"}"#
+    );
 }
 
 #[test]

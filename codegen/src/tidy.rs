@@ -344,12 +344,12 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 /// serde's derived `Deserialize` for a struct with a flattened map buffers the whole object and
 /// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
 /// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` from
-/// the derive and writes a call of one of the crate's macros after the type:
-/// `deserialize_answer_struct!` for answer structs (`is_answer`; unlisted fields kept in
-/// `extra_fields`), `deserialize_request_struct!` for request structs (unlisted fields skipped, as
-/// the derive does), `answer_enum!` for answer enums of plain values (it writes their `Display`
-/// too, in place of typify's): one pass, the same errors. Request enums and untagged unions keep
-/// the derive.
+/// the derive and writes a call of one of the crate's macros after the type: `answer_struct!`
+/// for answer structs (`is_answer`; unlisted fields kept in `extra_fields`; it writes their
+/// `Serialize` too, in place of the derive), `deserialize_request_struct!` for request structs
+/// (unlisted fields skipped, as the derive does), `answer_enum!` for answer enums of plain values
+/// (it writes their `Serialize` and `Display` too, in place of the derive and typify's): one pass,
+/// the same errors. Request enums and untagged unions keep the derive.
 pub fn deserialize_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
@@ -389,8 +389,9 @@ pub fn deserialize_by_macro(
     Ok(())
 }
 
-/// `crate::de::deserialize_answer_struct!` (`Name { field => required, type_ as "type" => ... }`)
-/// for an answer struct (it has `extra_fields`), or `crate::de::deserialize_request_struct!` for
+/// `crate::de::answer_struct!` (`Name { field => required, type_ as "type" => ... }`) for an
+/// answer struct (it has `extra_fields`; `Deserialize` and `Serialize` are taken out of its derive
+/// and its fields' `#[serde]` attributes dropped), or `crate::de::deserialize_request_struct!` for
 /// a request struct, when it derives `Deserialize` (which is taken out of its derive); None for
 /// any other struct, and for a request struct with a field attribute the macros do not read.
 fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn::Item>> {
@@ -432,12 +433,23 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
             .map(|wire| quote::quote! { as #wire });
         entries.push(quote::quote! { #ident #wire => #how });
     }
-    if !take_deserialize_out_of_derive(&mut s.attrs)? {
+    if answer {
+        // The macro writes `Serialize` too, from the same fields: their `#[serde]` attributes
+        // (renames, `flatten` on `extra_fields`) go with the derive.
+        if !take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
+            return Ok(None);
+        }
+        if let syn::Fields::Named(fields) = &mut s.fields {
+            for field in &mut fields.named {
+                field.attrs.retain(|a| !a.path().is_ident("serde"));
+            }
+        }
+    } else if !take_deserialize_out_of_derive(&mut s.attrs)? {
         return Ok(None);
     }
     let name = &s.ident;
     Ok(Some(if answer {
-        syn::parse_quote! { crate::de::deserialize_answer_struct!(#name { #(#entries),* }); }
+        syn::parse_quote! { crate::de::answer_struct!(#name { #(#entries),* }); }
     } else {
         syn::parse_quote! { crate::de::deserialize_request_struct!(#name { #(#entries),* }); }
     }))

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///A reservation of some resources, with its prices.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BillingReservation {
     ///Billing plan in force.
     pub active_billing_plan_id: i64,
@@ -23,10 +23,9 @@ pub struct BillingReservation {
     pub unit_size_total: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     BillingReservation { active_billing_plan_id => required, active_overcommit =>
     required, commit => required, hardware_info => required, region_name => required,
     resource_count => required, resource_name => required, unit_name => required,

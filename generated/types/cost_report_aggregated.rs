@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///An aggregated cost report.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportAggregated {
     ///Number of totals.
     pub count: i64,
@@ -11,10 +11,9 @@ pub struct CostReportAggregated {
     pub results: ::std::vec::Vec<crate::generated::open::CostReportTotal>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     CostReportAggregated { count => required, price_status => required, results =>
     required }
 );

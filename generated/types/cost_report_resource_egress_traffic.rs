@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One egress traffic meter in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `bytes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportResourceEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
@@ -41,16 +41,14 @@ pub struct CostReportResourceEgressTraffic {
         >,
     >,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: CostReportResourceEgressTrafficType,
     ///ID of the machine that sent the traffic.
     pub vm_id: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     CostReportResourceEgressTraffic { billing_feature_name => optional,
     billing_metric_name => required, billing_value => required, billing_value_unit =>
     required, cost => optional, currency => optional, err => optional, first_seen =>

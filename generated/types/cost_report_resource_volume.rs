@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One volume in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportResourceVolume {
     ///Machine the resource is attached to; null when it is detached.
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
@@ -42,7 +42,6 @@ pub struct CostReportResourceVolume {
         >,
     >,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: CostReportResourceVolumeType,
     ///ID of the volume.
     pub uuid: ::std::string::String,
@@ -50,10 +49,9 @@ pub struct CostReportResourceVolume {
     pub volume_type: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     CostReportResourceVolume { attached_to_vm => optional, billing_feature_name =>
     optional, billing_metric_name => required, billing_value => required,
     billing_value_unit => required, cost => optional, currency => optional, err =>

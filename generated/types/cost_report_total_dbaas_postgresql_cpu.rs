@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Cost and consumption of all managed PostgreSQL cluster (CPU) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `minutes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportTotalDbaasPostgresqlCpu {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,
@@ -22,14 +22,12 @@ pub struct CostReportTotalDbaasPostgresqlCpu {
     ///Region ID.
     pub region_id: i64,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: CostReportTotalDbaasPostgresqlCpuType,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     CostReportTotalDbaasPostgresqlCpu { billing_feature_name => optional,
     billing_metric_name => required, billing_value => required, billing_value_unit =>
     required, cost => optional, currency => optional, err => optional, region =>

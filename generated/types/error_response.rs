@@ -2,10 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Body of an error answer. Gcore does not document it; both fields may be missing and other fields may appear.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorResponse {
     ///Per-field problems, when the request failed validation.
-    #[serde(default)]
     pub errors: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ///Machine-readable kind of error.
     pub exception_class: ::std::option::Option<::std::string::String>,
@@ -13,10 +12,9 @@ pub struct ErrorResponse {
     pub message: ::std::option::Option<::std::string::String>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ErrorResponse { errors => defaulted, exception_class => optional, message => optional
     }
 );

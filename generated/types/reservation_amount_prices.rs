@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Prices of the whole reservation, as decimal strings.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationAmountPrices {
     ///Committed price per month.
     pub commit_price_per_month: ::std::string::String,
@@ -20,10 +20,9 @@ pub struct ReservationAmountPrices {
     pub overcommit_price_total: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ReservationAmountPrices { commit_price_per_month => required, commit_price_per_unit
     => required, commit_price_total => required, currency_code => required,
     overcommit_price_per_month => required, overcommit_price_per_unit => required,

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Hardware of the reserved resource.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReservationHardware {
     ///CPU.
     pub cpu: ::std::option::Option<::std::string::String>,
@@ -12,9 +12,8 @@ pub struct ReservationHardware {
     pub ram: ::std::option::Option<::std::string::String>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ReservationHardware { cpu => optional, disk => optional, ram => optional }
 );

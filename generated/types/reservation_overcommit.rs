@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Prices for use beyond the reservation.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationOvercommit {
     ///When these prices took effect.
     pub active_from: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -18,10 +18,9 @@ pub struct ReservationOvercommit {
     pub subscription_id: ::std::option::Option<i64>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ReservationOvercommit { active_from => required, plan_item_id => optional,
     price_per_month => required, price_per_unit => required, price_total => required,
     subscription_id => optional }

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Prices of a prospective reservation.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationPricing {
     ///Unit the period is counted in: year, month or day.
     pub activity_period: ::std::string::String,
@@ -18,10 +18,9 @@ pub struct ReservationPricing {
     pub resources: ::std::vec::Vec<ReservationResourcePrices>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ReservationPricing { activity_period => required, activity_period_length => required,
     amount_prices => required, price_status => required, region_id => required,
     region_name => required, resources => required }

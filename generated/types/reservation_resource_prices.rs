@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Prices of one reserved resource, as decimal strings.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationResourcePrices {
     ///Unit the period is counted in: year, month or day.
     pub activity_period: ::std::string::String,
@@ -30,10 +30,9 @@ pub struct ReservationResourcePrices {
     pub unit_size_total: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     ReservationResourcePrices { activity_period => required, activity_period_length =>
     required, commit_price_per_month => required, commit_price_per_unit => required,
     commit_price_total => required, overcommit_price_per_month => required,

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One page of a usage report.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UsageReport {
     ///Resources in the whole report (all pages).
     pub count: i64,
@@ -12,9 +12,8 @@ pub struct UsageReport {
     pub totals: ::std::vec::Vec<crate::generated::open::UsageReportTotal>,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     UsageReport { count => required, resources => required, totals => required }
 );

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One external IP address in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UsageReportResourceExternalIp {
     ///Machine the resource is attached to; null when it is detached.
     pub attached_to_vm: ::std::option::Option<::std::string::String>,
@@ -30,14 +30,12 @@ pub struct UsageReportResourceExternalIp {
     ///Subnet the address belongs to.
     pub subnet_id: ::std::string::String,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: UsageReportResourceExternalIpType,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     UsageReportResourceExternalIp { attached_to_vm => optional, billing_metric_name =>
     required, billing_value => required, billing_value_unit => required, first_seen =>
     required, ip_address => required, last_seen => required, network_id => required,

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One file share in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UsageReportResourceFileShare {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -34,16 +34,14 @@ pub struct UsageReportResourceFileShare {
         >,
     >,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: UsageReportResourceFileShareType,
     ///ID of the file share.
     pub uuid: ::std::string::String,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     UsageReportResourceFileShare { billing_metric_name => required, billing_value =>
     required, billing_value_unit => required, file_share_type => required, first_seen =>
     required, last_name => required, last_seen => required, last_size => required,

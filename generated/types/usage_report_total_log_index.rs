@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Consumption of all logging index resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UsageReportTotalLogIndex {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
@@ -14,14 +14,12 @@ pub struct UsageReportTotalLogIndex {
     ///Region ID.
     pub region_id: i64,
     ///Resource type; always this value for this schema.
-    #[serde(rename = "type")]
     pub type_: UsageReportTotalLogIndexType,
     /// Fields the server sent that this version of the spec does not list, each as
     /// received; serialized back in place, so nothing the server sent is lost.
-    #[serde(flatten)]
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::deserialize_answer_struct!(
+crate::de::answer_struct!(
     UsageReportTotalLogIndex { billing_metric_name => required, billing_value =>
     required, billing_value_unit => required, region => required, region_id => required,
     type_ as "type" => required }

@@ -10,30 +10,26 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     pub use super::open::*;
     ///`ErrorResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ErrorResponse {
         ///What went wrong.
         pub message: ::std::option::Option<::std::string::String>,
         /// Fields the server sent that this version of the spec does not list, each as
         /// received; serialized back in place, so nothing the server sent is lost.
-        #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::deserialize_answer_struct!(ErrorResponse { message => optional });
+    crate::de::answer_struct!(ErrorResponse { message => optional });
     ///`ReportPage`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct ReportPage {
         ///Rows in the report.
         pub count: i64,
         pub results: ::std::vec::Vec<crate::generated::open::Row>,
         /// Fields the server sent that this version of the spec does not list, each as
         /// received; serialized back in place, so nothing the server sent is lost.
-        #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::deserialize_answer_struct!(
-        ReportPage { count => required, results => required }
-    );
+    crate::de::answer_struct!(ReportPage { count => required, results => required });
     ///`ReportRequest`
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReportRequest {
@@ -114,22 +110,19 @@ pub mod types {
         }
     }
     ///`RowA`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct RowA {
         ///The cost.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub cost: ::std::option::Option<f64>,
         ///When.
         pub seen: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(rename = "type")]
         pub type_: RowAType,
         pub unit: crate::generated::open::Unit,
         /// Fields the server sent that this version of the spec does not list, each as
         /// received; serialized back in place, so nothing the server sent is lost.
-        #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::deserialize_answer_struct!(
+    crate::de::answer_struct!(
         RowA { cost => required, seen => optional, type_ as "type" => required, unit =>
         required }
     );
@@ -140,22 +133,19 @@ pub mod types {
     }
     crate::de::answer_enum!(RowAType { A = "a" });
     ///`RowB`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct RowB {
         ///The cost.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub cost: ::std::option::Option<f64>,
         ///Its size.
         pub size: i64,
-        #[serde(rename = "type")]
         pub type_: RowBType,
         pub unit: crate::generated::open::Unit,
         /// Fields the server sent that this version of the spec does not list, each as
         /// received; serialized back in place, so nothing the server sent is lost.
-        #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::deserialize_answer_struct!(
+    crate::de::answer_struct!(
         RowB { cost => required, size => required, type_ as "type" => required, unit =>
         required }
     );
@@ -166,15 +156,14 @@ pub mod types {
     }
     crate::de::answer_enum!(RowBType { B = "b" });
     ///`Things`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct Things {
         pub count: i64,
         /// Fields the server sent that this version of the spec does not list, each as
         /// received; serialized back in place, so nothing the server sent is lost.
-        #[serde(flatten)]
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::deserialize_answer_struct!(Things { count => required });
+    crate::de::answer_struct!(Things { count => required });
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
