@@ -9,9 +9,9 @@
 //! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
 //! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
 //! own messages. Answers serialize as the derive would write them: every listed field in order
-//! (`None` as `null`), then the unlisted ones. Request structs get the same parser through
-//! [`deserialize_request_struct!`], with unlisted fields skipped as the derive skips them; their
-//! `Serialize` stays derived (it skips unset fields).
+//! (`None` as `null`), then the unlisted ones. Request structs get the same parser and their
+//! `Serialize` through [`request_struct!`], with unlisted fields skipped as the derive skips them
+//! and unset fields left out of the body as the derive leaves them out.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -164,14 +164,53 @@ macro_rules! serialize_answer_struct {
 }
 pub(crate) use serialize_answer_struct;
 
-/// `Deserialize` for a request struct, written like [`answer_struct!`]; unlisted
-/// fields are skipped, as serde's derive skips them (the CLI's `api --body` parses requests).
-macro_rules! deserialize_request_struct {
-    ($name:ident { $($fields:tt)* }) => {
-        $crate::de::deserialize_struct!(request $name { $($fields)* });
+/// `Deserialize` and `Serialize` for a request struct: its fields written as for
+/// [`answer_struct!`], each followed by `if is_none` (an `Option`) or `if is_empty` (a `Vec`) when
+/// it is left out of the body while unset, so that only what the caller set is sent. Unlisted
+/// fields are skipped when parsing, as serde's derive skips them (the CLI's `api --body` parses
+/// requests).
+macro_rules! request_struct {
+    ($name:ident { $($field:ident $(as $wire:literal)? => $how:ident $(if $unset:ident)?),* $(,)? }) => {
+        $crate::de::deserialize_struct!(request $name { $($field $(as $wire)? => $how),* });
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeStruct as _;
+                // As serde's derive: the length counts the fields that are sent.
+                let len = 0 $(+ $crate::de::sent!(self.$field $(, $unset)?))*;
+                let mut state = serializer.serialize_struct(stringify!($name), len)?;
+                $($crate::de::serialize_field!(state, self.$field, $crate::de::wire_name!($field $($wire)?) $(, $unset)?);)*
+                state.end()
+            }
+        }
     };
 }
-pub(crate) use deserialize_request_struct;
+pub(crate) use request_struct;
+
+/// 1 when a request field is sent, 0 when it is unset and left out.
+macro_rules! sent {
+    ($value:expr) => {
+        1usize
+    };
+    ($value:expr, $unset:ident) => {
+        if $value.$unset() { 0usize } else { 1usize }
+    };
+}
+pub(crate) use sent;
+
+/// Writes one request field, or skips it when it is unset and marked so.
+macro_rules! serialize_field {
+    ($state:ident, $value:expr, $wire:expr) => {
+        $state.serialize_field($wire, &$value)?
+    };
+    ($state:ident, $value:expr, $wire:expr, $unset:ident) => {
+        if $value.$unset() {
+            $state.skip_field($wire)?
+        } else {
+            $state.serialize_field($wire, &$value)?
+        }
+    };
+}
+pub(crate) use serialize_field;
 
 /// The body of both struct macros; `answer` or `request` says where unlisted fields go.
 ///

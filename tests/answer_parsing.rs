@@ -1,6 +1,6 @@
-//! The generated structs are parsed by the crate's `answer_struct!`, `deserialize_request_struct!`
-//! and `answer_enum!` (src/de.rs), which the generator writes instead of serde's derive (answers
-//! are serialized by them too). These pin what users rely on: the same values, errors and output
+//! The generated structs are parsed by the crate's `answer_struct!`, `request_struct!` and
+//! `answer_enum!` (src/de.rs), which the generator writes instead of serde's derive (and which
+//! serialize them too). These pin what users rely on: the same values, errors and output
 //! as the derive, and nothing the server sent lost.
 
 use gcore_billing::types::{

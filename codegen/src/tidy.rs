@@ -346,8 +346,8 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 /// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` from
 /// the derive and writes a call of one of the crate's macros after the type: `answer_struct!`
 /// for answer structs (`is_answer`; unlisted fields kept in `extra_fields`; it writes their
-/// `Serialize` too, in place of the derive), `deserialize_request_struct!` for request structs
-/// (unlisted fields skipped, as the derive does), `answer_enum!` for answer enums of plain values
+/// `Serialize` too, in place of the derive), `request_struct!` for request structs (unlisted
+/// fields skipped, as the derive does; unset fields left out of what it writes), `answer_enum!` for answer enums of plain values
 /// (it writes their `Serialize` and `Display` too, in place of the derive and typify's): one pass,
 /// the same errors. Request enums and untagged unions keep the derive.
 pub fn deserialize_by_macro(
@@ -390,10 +390,11 @@ pub fn deserialize_by_macro(
 }
 
 /// `crate::de::answer_struct!` (`Name { field => required, type_ as "type" => ... }`) for an
-/// answer struct (it has `extra_fields`; `Deserialize` and `Serialize` are taken out of its derive
-/// and its fields' `#[serde]` attributes dropped), or `crate::de::deserialize_request_struct!` for
-/// a request struct, when it derives `Deserialize` (which is taken out of its derive); None for
-/// any other struct, and for a request struct with a field attribute the macros do not read.
+/// answer struct (it has `extra_fields`), or `crate::de::request_struct!` (the same, with each
+/// field's `if is_none` / `if is_empty`) for a request struct, when it derives `Deserialize` and
+/// `Serialize` (which are taken out of its derive, and its fields' `#[serde]` attributes
+/// dropped); None for any other struct, and for a request struct with a field attribute the
+/// macros do not read.
 fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn::Item>> {
     let syn::Fields::Named(fields) = &s.fields else {
         return Ok(None);
@@ -406,6 +407,8 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
         return Ok(None);
     }
     let mut entries = Vec::new();
+    // The same with each field's `if is_none` / `if is_empty`, for `request_struct!`.
+    let mut request_entries = Vec::new();
     for field in &fields.named {
         let Some(ident) = &field.ident else {
             return Ok(None);
@@ -419,6 +422,15 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
             // A request field the macro cannot read keeps serde's derive for its struct.
             Err(_) => return Ok(None),
         };
+        if answer && let Some(skip) = &serde.skip {
+            // `answer_struct!` writes every field; it would not honour the skip.
+            return Err(syn::Error::new_spanned(
+                &field.ident,
+                format!(
+                    "answer field with skip_serializing_if = {skip}: answer_struct! writes every field"
+                ),
+            ));
+        }
         let how = if serde.default {
             quote::format_ident!("defaulted")
         } else if !serde.required && type_name(&field.ty).is_some_and(|n| n == "Option") {
@@ -432,26 +444,20 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
             .filter(|wire| *wire != unraw(ident))
             .map(|wire| quote::quote! { as #wire });
         entries.push(quote::quote! { #ident #wire => #how });
+        let unset = serde.skip.map(|skip| quote::quote! { if #skip });
+        request_entries.push(quote::quote! { #ident #wire => #how #unset });
     }
-    if answer {
-        // The macro writes `Serialize` too, from the same fields: their `#[serde]` attributes
-        // (renames, `flatten` on `extra_fields`) go with the derive.
-        if !take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
-            return Ok(None);
-        }
-        if let syn::Fields::Named(fields) = &mut s.fields {
-            for field in &mut fields.named {
-                field.attrs.retain(|a| !a.path().is_ident("serde"));
-            }
-        }
-    } else if !take_deserialize_out_of_derive(&mut s.attrs)? {
+    // The macros write `Serialize` too, from the same fields: their `#[serde]` attributes
+    // (renames, skips, `flatten` on `extra_fields`) go with the derive.
+    if !take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
         return Ok(None);
     }
+    drop_field_serde_attrs(s);
     let name = &s.ident;
     Ok(Some(if answer {
         syn::parse_quote! { crate::de::answer_struct!(#name { #(#entries),* }); }
     } else {
-        syn::parse_quote! { crate::de::deserialize_request_struct!(#name { #(#entries),* }); }
+        syn::parse_quote! { crate::de::request_struct!(#name { #(#request_entries),* }); }
     }))
 }
 
@@ -484,6 +490,16 @@ fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
     }))
 }
 
+/// Drops the `#[serde(...)]` attributes of a struct's fields, once a macro writes both its
+/// `Deserialize` and `Serialize` (without serde's derive they would not compile).
+fn drop_field_serde_attrs(s: &mut syn::ItemStruct) {
+    if let syn::Fields::Named(fields) = &mut s.fields {
+        for field in &mut fields.named {
+            field.attrs.retain(|a| !a.path().is_ident("serde"));
+        }
+    }
+}
+
 /// `impl Display for X`.
 fn is_display(block: &syn::ItemImpl) -> bool {
     block
@@ -499,6 +515,8 @@ struct FieldSerde {
     default: bool,
     /// An `Option` field that must be present (typify's required-and-nullable).
     required: bool,
+    /// `is_none` or `is_empty`: the field is left out of a body while unset.
+    skip: Option<syn::Ident>,
 }
 
 /// Reads `rename = "..."` and `default`; `flatten` and anything else the macros cannot honour is
@@ -508,6 +526,7 @@ fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
         rename: None,
         default: false,
         required: false,
+        skip: None,
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let items = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)?;
@@ -533,7 +552,21 @@ fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
                 {
                     out.required = true;
                 }
-                syn::Meta::NameValue(nv) if nv.path.is_ident("skip_serializing_if") => {}
+                syn::Meta::NameValue(nv) if nv.path.is_ident("skip_serializing_if") => {
+                    let test = nv.value.to_token_stream().to_string().replace(' ', "");
+                    out.skip = Some(match test.as_str() {
+                        "\"::std::option::Option::is_none\"" => quote::format_ident!("is_none"),
+                        "\"::std::vec::Vec::is_empty\"" => quote::format_ident!("is_empty"),
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                &meta,
+                                format!(
+                                    "skip_serializing_if = {test} is a test the macros do not know"
+                                ),
+                            ));
+                        }
+                    });
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         &meta,
@@ -559,11 +592,6 @@ fn has_serde_attr(attrs: &[syn::Attribute]) -> bool {
 fn unraw(ident: &syn::Ident) -> String {
     let text = ident.to_string();
     text.strip_prefix("r#").unwrap_or(&text).to_string()
-}
-
-/// Removes `Deserialize` from the type's `#[derive(...)]`; false when it was not there.
-fn take_deserialize_out_of_derive(attrs: &mut [syn::Attribute]) -> syn::Result<bool> {
-    take_out_of_derive(attrs, &["Deserialize"])
 }
 
 /// Takes `traits` out of the item's `#[derive(..)]`; true when all of them were there (and are

@@ -2,42 +2,35 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in an aggregated cost report.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportAggregatedRequest {
     ///Count the expenses of the last day of the period too. Default: `false` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_last_day: ::std::option::Option<bool>,
     ///Only these projects.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub projects: ::std::vec::Vec<i64>,
     ///Only these regions.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub regions: ::std::vec::Vec<i64>,
     ///`json` or `csv_totals` (text/csv). Default: `json` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<
         CostReportAggregatedRequestResponseFormat,
     >,
     ///Round costs to 5 decimal places; false gives full precision. Default: `true` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rounding: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub schema_filter: ::std::option::Option<SchemaFilter>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at 00:00 UTC of that day.
     pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     ///End of the period (ISO 8601); the report stops just before 00:00 UTC of that day.
     pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Only these resource types.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
-crate::de::deserialize_request_struct!(
-    CostReportAggregatedRequest { enable_last_day => optional, projects => defaulted,
-    regions => defaulted, response_format => optional, rounding => optional,
-    schema_filter => optional, tags => optional, time_from => required, time_to =>
-    required, types => defaulted }
+crate::de::request_struct!(
+    CostReportAggregatedRequest { enable_last_day => optional if is_none, projects =>
+    defaulted if is_empty, regions => defaulted if is_empty, response_format => optional
+    if is_none, rounding => optional if is_none, schema_filter => optional if is_none,
+    tags => optional if is_none, time_from => required, time_to => required, types =>
+    defaulted if is_empty }
 );
 impl CostReportAggregatedRequest {
     pub fn builder() -> builder::CostReportAggregatedRequest {

@@ -2,53 +2,42 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a detailed cost report.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostReportDetailedRequest {
     ///Count the expenses of the last day of the period too. Default: `false` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_last_day: ::std::option::Option<bool>,
     ///Rows per page. Default: `10` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<::std::num::NonZeroU64>,
     ///Rows to skip. Default: `0` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub offset: ::std::option::Option<i64>,
     ///Sort keys, most significant first. Default: `["project.asc"]` (the server's, when the field is not sent).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub order_by: ::std::vec::Vec<OrderBy>,
     ///Only these projects.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub projects: ::std::vec::Vec<i64>,
     ///Only these regions.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub regions: ::std::vec::Vec<i64>,
     ///`json` (paged) or `csv_records` (whole report as text/csv). Default: `json` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<CostReportDetailedRequestResponseFormat>,
     ///Round costs to 5 decimal places; false gives full precision. Default: `true` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rounding: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub schema_filter: ::std::option::Option<SchemaFilter>,
     ///Deprecated; use `order_by`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub sorting: ::std::vec::Vec<Sorting>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at 00:00 UTC of that day.
     pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     ///End of the period (ISO 8601); the report stops just before 00:00 UTC of that day.
     pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Only these resource types.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
-crate::de::deserialize_request_struct!(
-    CostReportDetailedRequest { enable_last_day => optional, limit => optional, offset =>
-    optional, order_by => defaulted, projects => defaulted, regions => defaulted,
-    response_format => optional, rounding => optional, schema_filter => optional, sorting
-    => defaulted, tags => optional, time_from => required, time_to => required, types =>
-    defaulted }
+crate::de::request_struct!(
+    CostReportDetailedRequest { enable_last_day => optional if is_none, limit => optional
+    if is_none, offset => optional if is_none, order_by => defaulted if is_empty,
+    projects => defaulted if is_empty, regions => defaulted if is_empty, response_format
+    => optional if is_none, rounding => optional if is_none, schema_filter => optional if
+    is_none, sorting => defaulted if is_empty, tags => optional if is_none, time_from =>
+    required, time_to => required, types => defaulted if is_empty }
 );
 impl CostReportDetailedRequest {
     pub fn builder() -> builder::CostReportDetailedRequest {

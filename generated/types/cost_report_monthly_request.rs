@@ -2,38 +2,31 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a monthly reservation cost report. Give `year_month`; the time range is deprecated.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CostReportMonthlyRequest {
     ///Only these regions.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub regions: ::std::vec::Vec<i64>,
     ///`json` or `csv_totals` (text/csv). Default: `json` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<CostReportMonthlyRequestResponseFormat>,
     ///Round costs to 5 decimal places; false gives full precision. Default: `true` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rounding: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub schema_filter: ::std::option::Option<SchemaFilter>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<TagsFilter>,
     ///Deprecated; use `year_month`. Start of the period.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_from: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Deprecated; use `year_month`. End of the period.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time_to: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Only these resource types.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
     ///The month, as YYYY-MM.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub year_month: ::std::option::Option<CostReportMonthlyRequestYearMonth>,
 }
-crate::de::deserialize_request_struct!(
-    CostReportMonthlyRequest { regions => defaulted, response_format => optional,
-    rounding => optional, schema_filter => optional, tags => optional, time_from =>
-    optional, time_to => optional, types => defaulted, year_month => optional }
+crate::de::request_struct!(
+    CostReportMonthlyRequest { regions => defaulted if is_empty, response_format =>
+    optional if is_none, rounding => optional if is_none, schema_filter => optional if
+    is_none, tags => optional if is_none, time_from => optional if is_none, time_to =>
+    optional if is_none, types => defaulted if is_empty, year_month => optional if
+    is_none }
 );
 impl CostReportMonthlyRequest {
     pub fn builder() -> builder::CostReportMonthlyRequest {

@@ -2,21 +2,19 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///The resources to price a reservation for.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationPricingRequest {
     ///Client to price for; the caller's own account when absent.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub client_id: ::std::option::Option<i64>,
     ///Price Windows licences in. Default: `false` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub has_windows: ::std::option::Option<bool>,
     pub period: ReservationPeriod,
     ///What to reserve.
     pub resources: ::std::vec::Vec<ReservationPricingResource>,
 }
-crate::de::deserialize_request_struct!(
-    ReservationPricingRequest { client_id => optional, has_windows => optional, period =>
-    required, resources => required }
+crate::de::request_struct!(
+    ReservationPricingRequest { client_id => optional if is_none, has_windows => optional
+    if is_none, period => required, resources => required }
 );
 impl ReservationPricingRequest {
     pub fn builder() -> builder::ReservationPricingRequest {

@@ -2,7 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One resource to reserve.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReservationPricingResource {
     ///Flavor or product name.
     pub resource_name: ::std::string::String,
@@ -11,7 +11,7 @@ pub struct ReservationPricingResource {
     ///How many to reserve (1 to 100).
     pub resource_value: ::std::num::NonZeroU64,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     ReservationPricingResource { resource_name => required, resource_type => required,
     resource_value => required }
 );

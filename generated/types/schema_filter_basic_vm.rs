@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only basic VM resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterBasicVm {
     ///Field to match.
     pub field: SchemaFilterBasicVmField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterBasicVmType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterBasicVm { field => required, type_ as "type" => required, values =>
     required }
 );

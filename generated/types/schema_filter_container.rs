@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only serverless container resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterContainer {
     ///Field to match.
     pub field: SchemaFilterContainerField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterContainerType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterContainer { field => required, type_ as "type" => required, values =>
     required }
 );

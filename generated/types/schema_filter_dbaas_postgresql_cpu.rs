@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only managed PostgreSQL cluster (CPU) resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterDbaasPostgresqlCpu {
     ///Field to match.
     pub field: SchemaFilterDbaasPostgresqlCpuField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterDbaasPostgresqlCpuType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterDbaasPostgresqlCpu { field => required, type_ as "type" => required,
     values => required }
 );

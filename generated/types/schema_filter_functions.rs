@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only FaaS function resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterFunctions {
     ///Field to match.
     pub field: SchemaFilterFunctionsField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterFunctionsType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterFunctions { field => required, type_ as "type" => required, values =>
     required }
 );

@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only image resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterImage {
     ///Field to match.
     pub field: SchemaFilterImageField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterImageType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterImage { field => required, type_ as "type" => required, values =>
     required }
 );

@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only volume resources whose `field` has one of `values`.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SchemaFilterVolume {
     ///Field to match.
     pub field: SchemaFilterVolumeField,
-    #[serde(rename = "type")]
     pub type_: SchemaFilterVolumeType,
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
+crate::de::request_struct!(
     SchemaFilterVolume { field => required, type_ as "type" => required, values =>
     required }
 );

@@ -2,27 +2,21 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Deprecated sort order, one key per object (`{"project": "desc"}`). Use `order_by`.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sorting {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub billing_value: ::std::option::Option<SortDirection>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_seen: ::std::option::Option<SortDirection>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_name: ::std::option::Option<SortDirection>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_seen: ::std::option::Option<SortDirection>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub project: ::std::option::Option<SortDirection>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<SortDirection>,
-    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SortDirection>,
 }
-crate::de::deserialize_request_struct!(
-    Sorting { billing_value => optional, first_seen => optional, last_name => optional,
-    last_seen => optional, project => optional, region => optional, type_ as "type" =>
-    optional }
+crate::de::request_struct!(
+    Sorting { billing_value => optional if is_none, first_seen => optional if is_none,
+    last_name => optional if is_none, last_seen => optional if is_none, project =>
+    optional if is_none, region => optional if is_none, type_ as "type" => optional if
+    is_none }
 );
 impl Sorting {
     pub fn builder() -> builder::Sorting {

@@ -2,20 +2,18 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///One tag condition.
-#[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagCondition {
     ///Tag name.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub key: ::std::option::Option<::std::string::String>,
     ///true: the value must match exactly; false: a looser match (substring, any case) is allowed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
     ///Tag value.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
-crate::de::deserialize_request_struct!(
-    TagCondition { key => optional, strict => optional, value => optional }
+crate::de::request_struct!(
+    TagCondition { key => optional if is_none, strict => optional if is_none, value =>
+    optional if is_none }
 );
 impl TagCondition {
     pub fn builder() -> builder::TagCondition {

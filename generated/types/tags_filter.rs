@@ -2,16 +2,15 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Keep only resources whose tags match these conditions.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TagsFilter {
     ///Whether every condition must hold (`AND`) or any one (`OR`). Default: `OR` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub condition_type: ::std::option::Option<TagsFilterConditionType>,
     ///The tag conditions.
     pub conditions: ::std::vec::Vec<TagCondition>,
 }
-crate::de::deserialize_request_struct!(
-    TagsFilter { condition_type => optional, conditions => required }
+crate::de::request_struct!(
+    TagsFilter { condition_type => optional if is_none, conditions => required }
 );
 impl TagsFilter {
     pub fn builder() -> builder::TagsFilter {

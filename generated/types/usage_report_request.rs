@@ -2,46 +2,37 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///What to put in a usage report.
-#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UsageReportRequest {
     ///Count the usage of the last day of the period too. Default: `false` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_last_day: ::std::option::Option<bool>,
     ///Resources per page. Default: `10` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<::std::num::NonZeroU64>,
     ///Resources to skip. Default: `0` (the server's, when the field is not sent).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub offset: ::std::option::Option<i64>,
     ///Sort keys, most significant first. Default: `["project.asc"]` (the server's, when the field is not sent).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub order_by: ::std::vec::Vec<OrderBy>,
     ///Only these projects (null means all).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub projects: ::std::option::Option<::std::vec::Vec<i64>>,
     ///Only these regions.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub regions: ::std::vec::Vec<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub schema_filter: ::std::option::Option<SchemaFilter>,
     ///Deprecated; use `order_by`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub sorting: ::std::vec::Vec<Sorting>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at the start of that day.
     pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     ///End of the period (ISO 8601); the report stops just before the start of that day.
     pub time_to: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Only these resource types.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub types: ::std::vec::Vec<ResourceType>,
 }
-crate::de::deserialize_request_struct!(
-    UsageReportRequest { enable_last_day => optional, limit => optional, offset =>
-    optional, order_by => defaulted, projects => optional, regions => defaulted,
-    schema_filter => optional, sorting => defaulted, tags => optional, time_from =>
-    required, time_to => required, types => defaulted }
+crate::de::request_struct!(
+    UsageReportRequest { enable_last_day => optional if is_none, limit => optional if
+    is_none, offset => optional if is_none, order_by => defaulted if is_empty, projects
+    => optional if is_none, regions => defaulted if is_empty, schema_filter => optional
+    if is_none, sorting => defaulted if is_empty, tags => optional if is_none, time_from
+    => required, time_to => required, types => defaulted if is_empty }
 );
 impl UsageReportRequest {
     pub fn builder() -> builder::UsageReportRequest {

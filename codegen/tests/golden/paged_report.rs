@@ -31,23 +31,20 @@ pub mod types {
     }
     crate::de::answer_struct!(ReportPage { count => required, results => required });
     ///`ReportRequest`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct ReportRequest {
         ///Rows per page. Default: `10` (the server's, when the field is not sent).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///Rows to skip. Default: `0` (the server's, when the field is not sent).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<i64>,
         ///The answer's form. Default: `json` (the server's, when the field is not sent).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response_format: ::std::option::Option<ReportRequestResponseFormat>,
         ///Start.
         pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     }
-    crate::de::deserialize_request_struct!(
-        ReportRequest { limit => optional, offset => optional, response_format =>
-        optional, time_from => required }
+    crate::de::request_struct!(
+        ReportRequest { limit => optional if is_none, offset => optional if is_none,
+        response_format => optional if is_none, time_from => required }
     );
     impl ReportRequest {
         pub fn builder() -> builder::ReportRequest {
