@@ -5,10 +5,11 @@
 //! buffers the whole object first), and a hundred of them made up most of what rustc compiled. The
 //! generator writes [`answer_struct!`] (which also writes the struct's `Serialize`) and
 //! [`answer_enum!`] (which also writes the enum's `Serialize` and `Display`) instead: one pass over
-//! the object, each field parsed straight into its type, unlisted fields into `extra_fields`. They behave as the derive does: a missing required field is `missing field`,
-//! a missing `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a
-//! field sent twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's
-//! own messages. Answers serialize as the derive would write them: every listed field in order
+//! the object, each field parsed straight into its type, unlisted fields into `extra_fields`.
+//! They behave as the derive does: a missing required field is `missing field`, a missing
+//! `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a field sent
+//! twice is `duplicate field`, an unknown enum value is `unknown variant`, with serde's own
+//! messages. Answers serialize as the derive would write them: every listed field in order
 //! (`None` as `null`), then the unlisted ones. Request structs get the same parser and their
 //! `Serialize` through [`request_struct!`], with unlisted fields skipped as the derive skips them
 //! and unset fields left out of the body as the derive leaves them out.

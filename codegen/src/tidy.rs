@@ -343,13 +343,13 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 
 /// serde's derived `Deserialize` for a struct with a flattened map buffers the whole object and
 /// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
-/// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` from
-/// the derive and writes a call of one of the crate's macros after the type: `answer_struct!`
-/// for answer structs (`is_answer`; unlisted fields kept in `extra_fields`; it writes their
-/// `Serialize` too, in place of the derive), `request_struct!` for request structs (unlisted
-/// fields skipped, as the derive does; unset fields left out of what it writes), `answer_enum!` for answer enums of plain values
-/// (it writes their `Serialize` and `Display` too, in place of the derive and typify's): one pass,
-/// the same errors. Request enums and untagged unions keep the derive.
+/// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` and
+/// `Serialize` from the derive and writes a call of one of the crate's macros after the type:
+/// `answer_struct!` for answer structs (`is_answer`; unlisted fields kept in `extra_fields`),
+/// `request_struct!` for request structs (unlisted fields skipped, as the derive does; unset
+/// fields left out of what it writes), `answer_enum!` for answer enums of plain values (it writes
+/// their `Display` too, in place of typify's): one pass, the same errors and the same output.
+/// Request enums and untagged unions keep the derive.
 pub fn deserialize_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
