@@ -29,7 +29,9 @@ trap 'cp "$backup" "$spec"; rm -f "$backup"' EXIT
 
 # "<wall s> <cpu s> <steal %>" of a command (benches/timed.py): wall time, the CPU time of the
 # build's processes, and the share of the host's CPU that other guests took meanwhile.
-timed() { python3 "$repo/benches/timed.py" "$@"; }
+# A build that fails leaves a mark (its figures would be empty), and the script stops before it
+# prints anything.
+timed() { python3 "$repo/benches/timed.py" "$@" || touch "$root/failed"; }
 
 cargo fetch >/dev/null 2>&1
 
@@ -116,6 +118,10 @@ request_field=$(edit_and_build add_request_field)
 cp "$backup" "$spec"
 build default >/dev/null 2>&1
 
+if [ -e "$root/failed" ]; then
+  echo "a timed build failed (timed.py named it above; rerun it by hand to see why); no figures" >&2
+  exit 1
+fi
 echo "consumer crate, cold (this lock), medians of ${repeat}:"
 echo "  wall: default ${c_dw} s, default-features = false ${c_pw} s (${c_wr}x)"
 echo "  cpu:  default ${c_dc} s, default-features = false ${c_pc} s (${c_cr}x)"
