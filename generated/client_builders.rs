@@ -4,8 +4,7 @@
 use super::types;
 #[allow(unused_imports)]
 use super::{
-    encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-    RequestBuilderExt, ResponseValue,
+    encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, ResponseValue,
 };
 /**Builder for [`Client::get_detailed_cost_report`]
 
@@ -599,12 +598,12 @@ impl<'a> ListBillingReservations<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("metric_name", &metric_name))
-            .query(&progenitor_client::QueryParam::new("order_by", &order_by))
-            .query(&progenitor_client::QueryParam::new("region_id", &region_id))
-            .query(&progenitor_client::QueryParam::new("show_inactive", &show_inactive))
-            .query(&progenitor_client::QueryParam::new("time_from", &time_from))
-            .query(&progenitor_client::QueryParam::new("time_to", &time_to))
+            .query(&crate::runtime::QueryParam::new("metric_name", &metric_name))
+            .query(&crate::runtime::QueryParam::new("order_by", &order_by))
+            .query(&crate::runtime::QueryParam::new("region_id", &region_id))
+            .query(&crate::runtime::QueryParam::new("show_inactive", &show_inactive))
+            .query(&crate::runtime::QueryParam::new("time_from", &time_from))
+            .query(&crate::runtime::QueryParam::new("time_to", &time_to))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

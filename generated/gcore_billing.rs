@@ -2,9 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use crate::runtime::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use crate::runtime::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -730,7 +730,7 @@ impl crate::validate::Validate for types::ReservationPricingRequest {
 pub mod queries {
     use super::*;
     /// The query of `list_billing_reservations` (`GET /cloud/v2/reservations`), one field per query parameter of the spec.
-    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct ReservationQuery {
         /// Start of the period (ISO 8601). The period may span at most 31 days.
         pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -749,6 +749,10 @@ pub mod queries {
         /// Not sent when `None`.
         pub show_inactive: Option<bool>,
     }
+    crate::de::serialize_struct!(
+        ReservationQuery { time_from, time_to, metric_name, order_by, region_id,
+        show_inactive }
+    );
     impl ReservationQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new(

@@ -277,49 +277,41 @@ impl<'de> ::serde::Deserialize<'de> for PriceStatus {
     }
 }
 /// A [`CostReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CostReportResourceCommon {
     /// `type`, known or not.
-    #[serde(rename = "type")]
     pub r#type: String,
     /// `billing_feature_name`, when the row has it.
-    #[serde(rename = "billing_feature_name")]
     pub billing_feature_name: Option<String>,
     /// `billing_metric_name`, when the row has it.
-    #[serde(rename = "billing_metric_name")]
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    #[serde(rename = "billing_value")]
     pub billing_value: Option<f64>,
     /// `billing_value_unit`, when the row has it.
-    #[serde(rename = "billing_value_unit")]
     pub billing_value_unit: Option<String>,
     /// `cost`, when the row has it.
-    #[serde(rename = "cost")]
     pub cost: Option<f64>,
     /// `currency`, when the row has it.
-    #[serde(rename = "currency")]
     pub currency: Option<String>,
     /// `err`, when the row has it.
-    #[serde(rename = "err")]
     pub err: Option<String>,
     /// `first_seen`, when the row has it.
-    #[serde(rename = "first_seen")]
     pub first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `last_seen`, when the row has it.
-    #[serde(rename = "last_seen")]
     pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `project_id`, when the row has it.
-    #[serde(rename = "project_id")]
     pub project_id: Option<i64>,
     /// `region`, when the row has it.
-    #[serde(rename = "region")]
     pub region: Option<i64>,
     /// `region_id`, when the row has it.
-    #[serde(rename = "region_id")]
     pub region_id: Option<i64>,
 }
+crate::de::serialize_struct!(
+    CostReportResourceCommon { r#type as "type", billing_feature_name,
+    billing_metric_name, billing_value, billing_value_unit, cost, currency, err,
+    first_seen, last_seen, project_id, region, region_id }
+);
 impl crate::columns::Columns for CostReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportResource as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -329,44 +321,29 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
         struct Wire {
-            #[serde(rename = "type")]
             tag: String,
-            #[serde(rename = "billing_feature_name", default)]
             billing_feature_name: Option<String>,
-            #[serde(rename = "billing_metric_name", default)]
             billing_metric_name: Option<String>,
-            #[serde(rename = "billing_value", default)]
             billing_value: Option<f64>,
-            #[serde(rename = "billing_value_unit", default)]
             billing_value_unit: Option<String>,
-            #[serde(rename = "cost", default)]
             cost: Option<f64>,
-            #[serde(rename = "currency", default)]
             currency: Option<String>,
-            #[serde(rename = "err", default)]
             err: Option<String>,
-            #[serde(
-                rename = "first_seen",
-                default,
-                deserialize_with = "crate::columns::deserialize_optional_utc"
-            )]
-            first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            #[serde(
-                rename = "last_seen",
-                default,
-                deserialize_with = "crate::columns::deserialize_optional_utc"
-            )]
-            last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            #[serde(rename = "project_id", default)]
+            first_seen: Option<crate::columns::RowTime>,
+            last_seen: Option<crate::columns::RowTime>,
             project_id: Option<i64>,
-            #[serde(rename = "region", default)]
             region: Option<i64>,
-            #[serde(rename = "region_id", default)]
             region_id: Option<i64>,
         }
-        let wire = Wire::deserialize(deserializer)?;
+        crate::de::deserialize_struct!(
+            request Wire { tag as "type" => required, billing_feature_name => optional,
+            billing_metric_name => optional, billing_value => optional,
+            billing_value_unit => optional, cost => optional, currency => optional, err
+            => optional, first_seen => optional, last_seen => optional, project_id =>
+            optional, region => optional, region_id => optional }
+        );
+        let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -486,8 +463,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             cost: wire.cost,
             currency: wire.currency,
             err: wire.err,
-            first_seen: wire.first_seen,
-            last_seen: wire.last_seen,
+            first_seen: wire.first_seen.map(|time| time.0),
+            last_seen: wire.last_seen.map(|time| time.0),
             project_id: wire.project_id,
             region: wire.region,
             region_id: wire.region_id,
@@ -992,11 +969,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "type", borrow)]
-            tag: Option<::std::borrow::Cow<'a, str>>,
-        }
         fn variant<T: ::serde::de::DeserializeOwned>(
             text: &str,
             tag: &str,
@@ -1012,11 +984,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag: Tag<'_> = ::serde_json::from_str(text)
+        let tag = crate::de::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "CostReportResource: field `type` is not a string",
             ))?;
-        let row = match tag.tag.as_deref() {
+        let row = match tag.as_deref() {
             Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
                 variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
@@ -1081,40 +1053,34 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
     }
 }
 /// A [`CostReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CostReportTotalCommon {
     /// `type`, known or not.
-    #[serde(rename = "type")]
     pub r#type: String,
     /// `billing_feature_name`, when the row has it.
-    #[serde(rename = "billing_feature_name")]
     pub billing_feature_name: Option<String>,
     /// `billing_metric_name`, when the row has it.
-    #[serde(rename = "billing_metric_name")]
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    #[serde(rename = "billing_value")]
     pub billing_value: Option<f64>,
     /// `billing_value_unit`, when the row has it.
-    #[serde(rename = "billing_value_unit")]
     pub billing_value_unit: Option<String>,
     /// `cost`, when the row has it.
-    #[serde(rename = "cost")]
     pub cost: Option<f64>,
     /// `currency`, when the row has it.
-    #[serde(rename = "currency")]
     pub currency: Option<String>,
     /// `err`, when the row has it.
-    #[serde(rename = "err")]
     pub err: Option<String>,
     /// `region`, when the row has it.
-    #[serde(rename = "region")]
     pub region: Option<i64>,
     /// `region_id`, when the row has it.
-    #[serde(rename = "region_id")]
     pub region_id: Option<i64>,
 }
+crate::de::serialize_struct!(
+    CostReportTotalCommon { r#type as "type", billing_feature_name, billing_metric_name,
+    billing_value, billing_value_unit, cost, currency, err, region, region_id }
+);
 impl crate::columns::Columns for CostReportTotalCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -1124,30 +1090,25 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
         struct Wire {
-            #[serde(rename = "type")]
             tag: String,
-            #[serde(rename = "billing_feature_name", default)]
             billing_feature_name: Option<String>,
-            #[serde(rename = "billing_metric_name", default)]
             billing_metric_name: Option<String>,
-            #[serde(rename = "billing_value", default)]
             billing_value: Option<f64>,
-            #[serde(rename = "billing_value_unit", default)]
             billing_value_unit: Option<String>,
-            #[serde(rename = "cost", default)]
             cost: Option<f64>,
-            #[serde(rename = "currency", default)]
             currency: Option<String>,
-            #[serde(rename = "err", default)]
             err: Option<String>,
-            #[serde(rename = "region", default)]
             region: Option<i64>,
-            #[serde(rename = "region_id", default)]
             region_id: Option<i64>,
         }
-        let wire = Wire::deserialize(deserializer)?;
+        crate::de::deserialize_struct!(
+            request Wire { tag as "type" => required, billing_feature_name => optional,
+            billing_metric_name => optional, billing_value => optional,
+            billing_value_unit => optional, cost => optional, currency => optional, err
+            => optional, region => optional, region_id => optional }
+        );
+        let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -1634,11 +1595,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "type", borrow)]
-            tag: Option<::std::borrow::Cow<'a, str>>,
-        }
         fn variant<T: ::serde::de::DeserializeOwned>(
             text: &str,
             tag: &str,
@@ -1654,11 +1610,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag: Tag<'_> = ::serde_json::from_str(text)
+        let tag = crate::de::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "CostReportTotal: field `type` is not a string",
             ))?;
-        let row = match tag.tag.as_deref() {
+        let row = match tag.as_deref() {
             Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
                 variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
@@ -1723,37 +1679,32 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
     }
 }
 /// A [`UsageReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UsageReportResourceCommon {
     /// `type`, known or not.
-    #[serde(rename = "type")]
     pub r#type: String,
     /// `billing_metric_name`, when the row has it.
-    #[serde(rename = "billing_metric_name")]
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    #[serde(rename = "billing_value")]
     pub billing_value: Option<f64>,
     /// `billing_value_unit`, when the row has it.
-    #[serde(rename = "billing_value_unit")]
     pub billing_value_unit: Option<String>,
     /// `first_seen`, when the row has it.
-    #[serde(rename = "first_seen")]
     pub first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `last_seen`, when the row has it.
-    #[serde(rename = "last_seen")]
     pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `project_id`, when the row has it.
-    #[serde(rename = "project_id")]
     pub project_id: Option<i64>,
     /// `region`, when the row has it.
-    #[serde(rename = "region")]
     pub region: Option<i64>,
     /// `region_id`, when the row has it.
-    #[serde(rename = "region_id")]
     pub region_id: Option<i64>,
 }
+crate::de::serialize_struct!(
+    UsageReportResourceCommon { r#type as "type", billing_metric_name, billing_value,
+    billing_value_unit, first_seen, last_seen, project_id, region, region_id }
+);
 impl crate::columns::Columns for UsageReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportResource as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -1763,36 +1714,24 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
         struct Wire {
-            #[serde(rename = "type")]
             tag: String,
-            #[serde(rename = "billing_metric_name", default)]
             billing_metric_name: Option<String>,
-            #[serde(rename = "billing_value", default)]
             billing_value: Option<f64>,
-            #[serde(rename = "billing_value_unit", default)]
             billing_value_unit: Option<String>,
-            #[serde(
-                rename = "first_seen",
-                default,
-                deserialize_with = "crate::columns::deserialize_optional_utc"
-            )]
-            first_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            #[serde(
-                rename = "last_seen",
-                default,
-                deserialize_with = "crate::columns::deserialize_optional_utc"
-            )]
-            last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            #[serde(rename = "project_id", default)]
+            first_seen: Option<crate::columns::RowTime>,
+            last_seen: Option<crate::columns::RowTime>,
             project_id: Option<i64>,
-            #[serde(rename = "region", default)]
             region: Option<i64>,
-            #[serde(rename = "region_id", default)]
             region_id: Option<i64>,
         }
-        let wire = Wire::deserialize(deserializer)?;
+        crate::de::deserialize_struct!(
+            request Wire { tag as "type" => required, billing_metric_name => optional,
+            billing_value => optional, billing_value_unit => optional, first_seen =>
+            optional, last_seen => optional, project_id => optional, region => optional,
+            region_id => optional }
+        );
+        let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -1908,8 +1847,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             billing_metric_name: wire.billing_metric_name,
             billing_value: wire.billing_value,
             billing_value_unit: wire.billing_value_unit,
-            first_seen: wire.first_seen,
-            last_seen: wire.last_seen,
+            first_seen: wire.first_seen.map(|time| time.0),
+            last_seen: wire.last_seen.map(|time| time.0),
             project_id: wire.project_id,
             region: wire.region,
             region_id: wire.region_id,
@@ -2356,11 +2295,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "type", borrow)]
-            tag: Option<::std::borrow::Cow<'a, str>>,
-        }
         fn variant<T: ::serde::de::DeserializeOwned>(
             text: &str,
             tag: &str,
@@ -2379,11 +2313,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag: Tag<'_> = ::serde_json::from_str(text)
+        let tag = crate::de::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "UsageReportResource: field `type` is not a string",
             ))?;
-        let row = match tag.tag.as_deref() {
+        let row = match tag.as_deref() {
             Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
                 variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
@@ -2448,28 +2382,26 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
     }
 }
 /// A [`UsageReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UsageReportTotalCommon {
     /// `type`, known or not.
-    #[serde(rename = "type")]
     pub r#type: String,
     /// `billing_metric_name`, when the row has it.
-    #[serde(rename = "billing_metric_name")]
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    #[serde(rename = "billing_value")]
     pub billing_value: Option<f64>,
     /// `billing_value_unit`, when the row has it.
-    #[serde(rename = "billing_value_unit")]
     pub billing_value_unit: Option<String>,
     /// `region`, when the row has it.
-    #[serde(rename = "region")]
     pub region: Option<i64>,
     /// `region_id`, when the row has it.
-    #[serde(rename = "region_id")]
     pub region_id: Option<i64>,
 }
+crate::de::serialize_struct!(
+    UsageReportTotalCommon { r#type as "type", billing_metric_name, billing_value,
+    billing_value_unit, region, region_id }
+);
 impl crate::columns::Columns for UsageReportTotalCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -2479,22 +2411,20 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
         struct Wire {
-            #[serde(rename = "type")]
             tag: String,
-            #[serde(rename = "billing_metric_name", default)]
             billing_metric_name: Option<String>,
-            #[serde(rename = "billing_value", default)]
             billing_value: Option<f64>,
-            #[serde(rename = "billing_value_unit", default)]
             billing_value_unit: Option<String>,
-            #[serde(rename = "region", default)]
             region: Option<i64>,
-            #[serde(rename = "region_id", default)]
             region_id: Option<i64>,
         }
-        let wire = Wire::deserialize(deserializer)?;
+        crate::de::deserialize_struct!(
+            request Wire { tag as "type" => required, billing_metric_name => optional,
+            billing_value => optional, billing_value_unit => optional, region =>
+            optional, region_id => optional }
+        );
+        let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -2909,11 +2839,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         use ::serde::de::Error as _;
-        #[derive(::serde::Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "type", borrow)]
-            tag: Option<::std::borrow::Cow<'a, str>>,
-        }
         fn variant<T: ::serde::de::DeserializeOwned>(
             text: &str,
             tag: &str,
@@ -2929,11 +2854,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag: Tag<'_> = ::serde_json::from_str(text)
+        let tag = crate::de::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "UsageReportTotal: field `type` is not a string",
             ))?;
-        let row = match tag.tag.as_deref() {
+        let row = match tag.as_deref() {
             Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
             Some("ai_virtual_cluster") => {
                 variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)

@@ -1,6 +1,6 @@
 //! [`Client`]: configuration, authentication and one method per operation, on top of the generated
 //! client. Each method checks its input ([`crate::validate`]), sends through the retrying hooks, and
-//! turns progenitor's error into [`Error`].
+//! turns the generated client's error into [`Error`].
 
 use std::cell::RefCell;
 use std::fmt;
@@ -396,19 +396,17 @@ async fn convert_error(
     explain: fn(&[u8]) -> Option<String>,
 ) -> Error {
     match error {
-        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
-            Error::InvalidRequest { operation, message }
+        GeneratedError::InvalidRequest(message) => Error::InvalidRequest { operation, message },
+        GeneratedError::CommunicationError(e) | GeneratedError::ResponseBodyError(e) => {
+            match (transport(operation, e), last.status) {
+                (Error::ResponseTooLarge { limit, .. }, status) => Error::ResponseTooLarge {
+                    operation,
+                    status,
+                    limit,
+                },
+                (other, _) => other,
+            }
         }
-        GeneratedError::CommunicationError(e)
-        | GeneratedError::ResponseBodyError(e)
-        | GeneratedError::InvalidUpgrade(e) => match (transport(operation, e), last.status) {
-            (Error::ResponseTooLarge { limit, .. }, status) => Error::ResponseTooLarge {
-                operation,
-                status,
-                limit,
-            },
-            (other, _) => other,
-        },
         GeneratedError::ErrorResponse(response) => Error::Api {
             operation,
             status: response.status(),

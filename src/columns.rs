@@ -786,33 +786,26 @@ mod tests {
     }
 }
 
-/// An optional RFC 3339 time as UTC, for generated row types: the usual `YYYY-MM-DDTHH:MM:SSZ`
-/// form is read directly, any other through chrono (so exactly the texts chrono accepts are
-/// accepted). `null` is `None`.
+/// An RFC 3339 time as UTC, for the generated common rows (`Option<RowTime>` reads `null` as
+/// `None`): the usual `YYYY-MM-DDTHH:MM:SSZ` form is read directly, any other through chrono (so
+/// exactly the texts chrono accepts are accepted).
 #[doc(hidden)]
-pub fn deserialize_optional_utc<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
-    struct Visit;
-    impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<chrono::DateTime<chrono::Utc>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an RFC 3339 date-time or null")
+pub struct RowTime(pub chrono::DateTime<chrono::Utc>);
+
+impl<'de> serde::Deserialize<'de> for RowTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = RowTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 date-time or null")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RowTime, E> {
+                parse_utc(text).map(RowTime).map_err(E::custom)
+            }
         }
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(Visit)
-        }
-        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            parse_utc(text).map(Some).map_err(E::custom)
-        }
+        deserializer.deserialize_str(Visit)
     }
-    deserializer.deserialize_option(Visit)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` read by hand; anything else through chrono's `FromStr`.

@@ -4,7 +4,7 @@
 //! `extra_fields` map. serde's derive writes about 500 lines per such struct (`#[serde(flatten)]`
 //! buffers the whole object first), and a hundred of them made up most of what rustc compiled. The
 //! generator writes [`answer_struct!`] (which also writes the struct's `Serialize`) and
-//! [`answer_enum!`] (which also writes the enum's `Serialize` and `Display`) instead: one pass over
+//! [`string_enum!`] (which also writes the enum's `Serialize` and `Display`) instead: one pass over
 //! the object, each field parsed straight into its type, unlisted fields into `extra_fields`.
 //! They behave as the derive does: a missing required field is `missing field`, a missing
 //! `Option` field is `None`, a `#[serde(default)]` field falls back to its default, a field sent
@@ -173,6 +173,16 @@ pub(crate) use serialize_answer_struct;
 macro_rules! request_struct {
     ($name:ident { $($field:ident $(as $wire:literal)? => $how:ident $(if $unset:ident)?),* $(,)? }) => {
         $crate::de::deserialize_struct!(request $name { $($field $(as $wire)? => $how),* });
+        $crate::de::serialize_struct!($name { $($field $(as $wire)? $(if $unset)?),* });
+    };
+}
+pub(crate) use request_struct;
+
+/// `Serialize` for a struct, as serde's derive writes it: each field as `rust_name`, with
+/// `as "wire_name"` when the two differ and `if is_none` / `if is_empty` when it is left out while
+/// unset (the derive's `skip_serializing_if`); the others are always written.
+macro_rules! serialize_struct {
+    ($name:ident { $($field:ident $(as $wire:literal)? $(if $unset:ident)?),* $(,)? }) => {
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeStruct as _;
@@ -185,7 +195,7 @@ macro_rules! request_struct {
         }
     };
 }
-pub(crate) use request_struct;
+pub(crate) use serialize_struct;
 
 /// 1 when a request field is sent, 0 when it is unset and left out.
 macro_rules! sent {
@@ -252,6 +262,38 @@ macro_rules! deserialize_struct {
 }
 pub(crate) use deserialize_struct;
 
+/// The value of field `name` of the JSON object `text`, every other field skipped without being
+/// parsed into anything: `None` when the field is missing or null. An error when `text` is not an
+/// object, or the field is neither a string nor null, or it is sent twice. The open unions read
+/// their tag with it before they parse the row as the variant the tag names.
+pub fn tag_of<'a>(
+    text: &'a str,
+    name: &'static str,
+) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
+    struct TagVisitor(&'static str);
+    impl<'de> Visitor<'de> for TagVisitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut tag: Option<Option<Key<'de>>> = None;
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if key.as_str() == self.0 {
+                    set_once(&mut tag, &mut map, self.0)?;
+                } else {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            Ok(tag.flatten().map(|key| key.0))
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let tag = de::Deserializer::deserialize_map(&mut deserializer, TagVisitor(name))?;
+    deserializer.end()?;
+    Ok(tag)
+}
+
 /// Where a struct's unlisted fields go while it is parsed: an answer's map, or nowhere.
 macro_rules! unlisted {
     (answer) => {
@@ -277,7 +319,7 @@ pub(crate) use with_unlisted;
 /// `Deserialize`, `Serialize` and `Display` for an answer enum of plain values: each variant as
 /// `Variant = "wire_value"`. It serializes as its wire value, as serde's derive does for a unit
 /// variant in JSON, without 100 more runs of serde's derive in every build of the crate.
-macro_rules! answer_enum {
+macro_rules! string_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name {
             /// The value as the API writes it.
@@ -308,4 +350,61 @@ macro_rules! answer_enum {
         }
     };
 }
-pub(crate) use answer_enum;
+pub(crate) use string_enum;
+
+/// `Deserialize` and `Serialize` for an untagged union whose variants each hold one value: it
+/// writes the value it holds, and it reads the first variant, in declaration order, that takes
+/// the input, as serde's derive does for `#[serde(untagged)]`. The input is buffered once as a
+/// `serde_json::Value` (the derive buffers it too), then offered to each variant in turn.
+macro_rules! untagged_union {
+    ($name:ident { $($variant:ident),* $(,)? }) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(value) => ::serde::Serialize::serialize(value, serializer),)*
+                }
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                $(
+                    if let ::std::result::Result::Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+                        return ::std::result::Result::Ok(Self::$variant(inner));
+                    }
+                )*
+                ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(concat!(
+                    "data did not match any variant of untagged enum ",
+                    stringify!($name)
+                )))
+            }
+        }
+    };
+}
+pub(crate) use untagged_union;
+
+/// `Serialize` (and, with `Deserialize`, that too) for a newtype that travels as the one value
+/// it holds, as serde's derive does for `#[serde(transparent)]`.
+macro_rules! transparent {
+    ($name:ident) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                ::serde::Serialize::serialize(&self.0, serializer)
+            }
+        }
+    };
+    ($name:ident, Deserialize) => {
+        $crate::de::transparent!($name);
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                ::serde::Deserialize::deserialize(deserializer).map(Self)
+            }
+        }
+    };
+}
+pub(crate) use transparent;

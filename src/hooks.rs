@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
+use crate::runtime::{ClientHooks, ClientInfo, OperationInfo};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::HeaderMap;
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
@@ -236,7 +236,7 @@ impl ClientHooks<Hooks> for GeneratedClient {
         &self,
         request: &mut Request,
         _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
+    ) -> Result<(), crate::runtime::Error<E>> {
         request.headers_mut().remove("api-version");
         Ok(())
     }

@@ -16,6 +16,7 @@ mod de;
 mod error;
 pub mod hooks;
 pub mod pagination;
+mod runtime;
 pub mod validate;
 
 pub use client::{Client, ClientBuilder, CsvTable, DEFAULT_BASE_URL, parse_csv};

@@ -1,5 +1,5 @@
 //! The generated structs are parsed by the crate's `answer_struct!`, `request_struct!` and
-//! `answer_enum!` (src/de.rs), which the generator writes instead of serde's derive (and which
+//! `string_enum!` (src/de.rs), which the generator writes instead of serde's derive (and which
 //! serialize them too). These pin what users rely on: the same values, errors and output
 //! as the derive, and nothing the server sent lost.
 
@@ -193,5 +193,70 @@ fn requests_parse_as_with_the_derive_and_skip_unlisted_fields() {
     assert_eq!(
         error.to_string(),
         "invalid value: integer `0`, expected a nonzero u64"
+    );
+}
+
+#[test]
+fn request_enums_unions_and_newtypes_read_and_write_as_the_derive_did() {
+    use gcore_billing::types::{
+        CostReportMonthlyRequestYearMonth, CsvReport, ReservationPeriod, SchemaFilter,
+        SchemaFilterVolume, SchemaFilterVolumeField, SchemaFilterVolumeType,
+    };
+    // A request enum: its wire value both ways, and serde's own message for an unknown one.
+    let period: ReservationPeriod = serde_json::from_value(json!("MONTHS36")).unwrap();
+    assert_eq!(period, ReservationPeriod::Months36);
+    assert_eq!(serde_json::to_string(&period).unwrap(), r#""MONTHS36""#);
+    assert_eq!(period.to_string(), "MONTHS36");
+    assert_eq!(
+        "MONTHS12".parse::<ReservationPeriod>().unwrap(),
+        ReservationPeriod::Months12
+    );
+    let error = serde_json::from_value::<ReservationPeriod>(json!("MONTHS24")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown variant `MONTHS24`, expected `MONTHS12` or `MONTHS36`"
+    );
+
+    // The untagged schema filter: the variant whose `type` matches, written back field by field.
+    let text = r#"{"field":"last_name","type":"volume","values":["a","b"]}"#;
+    let filter: SchemaFilter = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        filter,
+        SchemaFilter::Volume(SchemaFilterVolume {
+            field: SchemaFilterVolumeField::LastName,
+            type_: SchemaFilterVolumeType::Volume,
+            values: vec!["a".into(), "b".into()],
+        })
+    );
+    assert_eq!(serde_json::to_string(&filter).unwrap(), text);
+    let error = serde_json::from_str::<SchemaFilter>(
+        r#"{"field":"last_name","type":"teapot","values":[]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "data did not match any variant of untagged enum SchemaFilter"
+    );
+
+    // Newtypes travel as the value they hold; a checked one is still checked when read.
+    let csv: CsvReport = serde_json::from_str(r#""a,b\n1,2\n""#).unwrap();
+    assert_eq!(csv.0, "a,b\n1,2\n");
+    assert_eq!(serde_json::to_string(&csv).unwrap(), r#""a,b\n1,2\n""#);
+    let month: CostReportMonthlyRequestYearMonth = "2025-01".parse().unwrap();
+    assert_eq!(serde_json::to_string(&month).unwrap(), r#""2025-01""#);
+    assert!(serde_json::from_str::<CostReportMonthlyRequestYearMonth>(r#""2025-1""#).is_err());
+}
+
+#[test]
+fn common_rows_write_type_first_then_every_common_field() {
+    let row: gcore_billing::types::CostReportResourceCommon = serde_json::from_str(
+        r#"{"uuid":"x","type":"volume","billing_metric_name":"m","billing_value":1.5,
+            "billing_value_unit":"minutes","first_seen":"2024-08-01T00:00:30+02:00",
+            "last_seen":"2024-08-02T00:00:30Z","project_id":1,"region":2,"region_id":2}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_string(&row).unwrap(),
+        r#"{"type":"volume","billing_feature_name":null,"billing_metric_name":"m","billing_value":1.5,"billing_value_unit":"minutes","cost":null,"currency":null,"err":null,"first_seen":"2024-07-31T22:00:30Z","last_seen":"2024-08-02T00:00:30Z","project_id":1,"region":2,"region_id":2}"#
     );
 }

@@ -78,6 +78,15 @@ fn check_operations(spec: &OpenAPI) -> Result<(), CodegenError> {
                 ),
             ));
         }
+        // The generated code's runtime (src/runtime.rs) sends JSON bodies only.
+        if let Some(ReferenceOr::Item(body)) = &op.request_body
+            && let Some(other) = body.content.keys().find(|t| *t != "application/json")
+        {
+            return Err(problem(
+                location,
+                format!("request body is {other}; the client sends application/json bodies only"),
+            ));
+        }
         let mut error_schemas = BTreeSet::new();
         let mut success_schemas = BTreeSet::new();
         for (status, response) in &op.responses.responses {

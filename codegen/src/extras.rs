@@ -155,6 +155,15 @@ fn pascal_ident(value: &str) -> Ident {
     Ident::new(&name, Span::call_site())
 }
 
+/// A field as the crate's struct macros list it: `name`, or `name as "wire"` when the two differ.
+fn as_wire(field: &Ident, wire: &str) -> TokenStream {
+    if *field == wire {
+        quote! { #field }
+    } else {
+        quote! { #field as #wire }
+    }
+}
+
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
@@ -362,11 +371,6 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
                 use ::serde::de::Error as _;
                 // The row is kept as raw JSON text, its tag read with every other field skipped, then
                 // the text is parsed once more as the variant: no `Value` tree is built for a known type.
-                #[derive(::serde::Deserialize)]
-                struct Tag<'a> {
-                    #[serde(rename = #property, borrow)]
-                    tag: Option<::std::borrow::Cow<'a, str>>,
-                }
                 // A row that fails is read again with its field path tracked, for an error that names
                 // the type and the field (and quotes at most a short piece of the bad value).
                 fn variant<T: ::serde::de::DeserializeOwned>(text: &str, tag: &str) -> Result<T, String> {
@@ -376,9 +380,9 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
                 }
                 let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
                 let text = raw.get();
-                let tag: Tag<'_> = ::serde_json::from_str(text)
+                let tag = crate::de::tag_of(text, #property)
                     .map_err(|_| D::Error::custom(#bad_tag))?;
-                let row = match tag.tag.as_deref() {
+                let row = match tag.as_deref() {
                     #(Some(#tags) => variant(text, #tags).map(Self::#variants),)*
                     Some(_) => ::serde_json::from_str(text)
                         .map(Self::Unknown)
@@ -418,13 +422,27 @@ fn common_row(u: &OpenUnion) -> TokenStream {
             ColumnKind::Json => quote! { ::serde_json::Value },
         })
         .collect();
-    let parse_with: Vec<TokenStream> = fields
+    // What each field is parsed as: a timestamp as the columns' `RowTime` (the same parser as the
+    // rows'), then taken out of it.
+    let wire_types: Vec<TokenStream> = fields
         .iter()
-        .map(|c| match c.kind {
-            ColumnKind::Timestamp => {
-                quote! { , deserialize_with = "crate::columns::deserialize_optional_utc" }
-            }
-            _ => quote! {},
+        .zip(&types)
+        .map(|(c, ty)| match c.kind {
+            ColumnKind::Timestamp => quote! { crate::columns::RowTime },
+            _ => ty.clone(),
+        })
+        .collect();
+    let listed: Vec<TokenStream> = idents
+        .iter()
+        .zip(&names)
+        .map(|(id, n)| as_wire(id, n))
+        .collect();
+    let from_wire: Vec<TokenStream> = fields
+        .iter()
+        .zip(&idents)
+        .map(|(c, id)| match c.kind {
+            ColumnKind::Timestamp => quote! { wire.#id.map(|time| time.0) },
+            _ => quote! { wire.#id },
         })
         .collect();
     let required: Vec<(&Ident, String)> = u
@@ -451,14 +469,15 @@ fn common_row(u: &OpenUnion) -> TokenStream {
     let property_doc = doc(&format!("`{property}`, known or not."));
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         pub struct #name {
             #property_doc
-            #[serde(rename = #property)]
             pub #tag_field: String,
-            #(#field_docs #[serde(rename = #names)] pub #idents: Option<#types>,)*
+            #(#field_docs pub #idents: Option<#types>,)*
         }
+
+        crate::de::serialize_struct!(#name { #tag_field as #property, #(#listed),* });
 
         impl crate::columns::Columns for #name {
             const COMMON_COLUMNS: &'static [crate::columns::Column] =
@@ -469,19 +488,21 @@ fn common_row(u: &OpenUnion) -> TokenStream {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use ::serde::de::Error as _;
-                #[derive(::serde::Deserialize)]
                 struct Wire {
-                    #[serde(rename = #property)]
                     tag: String,
-                    #(#[serde(rename = #names, default #parse_with)] #idents: Option<#types>,)*
+                    #(#idents: Option<#wire_types>,)*
                 }
-                let wire = Wire::deserialize(deserializer)?;
+                crate::de::deserialize_struct!(request Wire {
+                    tag as #property => required,
+                    #(#listed => optional),*
+                });
+                let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
                 if [#(#tags),*].contains(&wire.tag.as_str()) {
                     #(if wire.#required_fields.is_none() {
                         return Err(D::Error::custom(format!("{} with {} {:?}: {}", #union_name, #property, wire.tag, #required_messages)));
                     })*
                 }
-                Ok(Self { #tag_field: wire.tag, #(#idents: wire.#idents,)* })
+                Ok(Self { #tag_field: wire.tag, #(#idents: #from_wire,)* })
             }
         }
     }
@@ -970,6 +991,11 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
     let mut setters = Vec::new();
     let mut checks = Vec::new();
     let empty = OpenAPI::default();
+    let listed: Vec<TokenStream> = op
+        .parameters
+        .iter()
+        .map(|p| as_wire(&ident(&p.name), &p.name))
+        .collect();
     for parameter in &op.parameters {
         let name = ident(&parameter.name);
         let ty = match &parameter.kind {
@@ -1014,10 +1040,12 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
     ));
     Ok(quote! {
         #struct_docs
-        #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct #query_type {
             #(#fields,)*
         }
+
+        crate::de::serialize_struct!(#query_type { #(#listed),* });
 
         impl #query_type {
             /// A query with the required parameters set and the others left out.

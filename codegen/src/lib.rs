@@ -179,6 +179,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
     tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
     tidy::check_patterns_with_regex_lite(&mut file);
+    tidy::use_own_runtime(&mut file);
     Ok(file)
 }
 

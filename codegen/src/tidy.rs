@@ -60,6 +60,58 @@ impl VisitMut for RegressToRegexLite {
     }
 }
 
+/// progenitor's code takes its runtime (`ResponseValue`, `Error`, `ByteStream`, the hook traits,
+/// `encode_path`, `QueryParam`) from the `progenitor-client` crate; this points those paths at the
+/// crate's own `crate::runtime` (src/runtime.rs) and drops the import of `RequestBuilderExt`,
+/// which only form-encoded bodies use (`check_spec` accepts JSON bodies only). progenitor-client
+/// turns on serde's `derive` feature, so depending on it made every build compile syn and
+/// serde's derive macro, though nothing in it derives.
+pub fn use_own_runtime(file: &mut syn::File) {
+    OwnRuntime.visit_file_mut(file);
+}
+
+struct OwnRuntime;
+
+const PROGENITOR_CLIENT: &str = "progenitor_client";
+
+impl VisitMut for OwnRuntime {
+    fn visit_item_use_mut(&mut self, item: &mut syn::ItemUse) {
+        if matches!(&item.tree, syn::UseTree::Path(p) if p.ident == PROGENITOR_CLIENT) {
+            item.leading_colon = None;
+        }
+        syn::visit_mut::visit_item_use_mut(self, item);
+    }
+
+    fn visit_use_tree_mut(&mut self, tree: &mut syn::UseTree) {
+        if let syn::UseTree::Path(p) = tree
+            && p.ident == PROGENITOR_CLIENT
+        {
+            let rest = &p.tree;
+            *tree = syn::parse_quote! { crate::runtime::#rest };
+        }
+        if let syn::UseTree::Group(group) = tree {
+            group.items = std::mem::take(&mut group.items)
+                .into_iter()
+                .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "RequestBuilderExt"))
+                .collect();
+        }
+        syn::visit_mut::visit_use_tree_mut(self, tree);
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path
+            .segments
+            .first()
+            .is_some_and(|s| s.ident == PROGENITOR_CLIENT)
+        {
+            let rest: Vec<syn::PathSegment> = path.segments.iter().skip(1).cloned().collect();
+            *path = syn::parse_quote! { crate::runtime };
+            path.segments.extend(rest);
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
 /// typify writes a builder (`types::builder::X`, and `X::builder()`) for every struct, but only
 /// requests are built by callers: answers are parsed. This drops the builder module's items for
 /// the types `keep` rejects, which are most of progenitor's output, while it is still tokens: syn
@@ -347,9 +399,9 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 /// `Serialize` from the derive and writes a call of one of the crate's macros after the type:
 /// `answer_struct!` for answer structs (`is_answer`; unlisted fields kept in `extra_fields`),
 /// `request_struct!` for request structs (unlisted fields skipped, as the derive does; unset
-/// fields left out of what it writes), `answer_enum!` for answer enums of plain values (it writes
-/// their `Display` too, in place of typify's): one pass, the same errors and the same output.
-/// Request enums and untagged unions keep the derive.
+/// fields left out of what it writes), `string_enum!` for enums of plain values, answers and
+/// requests alike (it writes their `Display` too, in place of typify's), `untagged_union!` for
+/// untagged unions and `transparent!` for newtypes: one pass, the same errors and the same output.
 pub fn deserialize_by_macro(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
@@ -362,12 +414,14 @@ pub fn deserialize_by_macro(
     let mut displayed = Vec::new();
     for mut item in items.drain(..) {
         let call = match &mut item {
+            syn::Item::Struct(s) if only_serde_attr_is(&s.attrs, "transparent") => newtype_call(s)?,
             syn::Item::Struct(s) => {
                 let answer = is_answer(&s.ident.to_string());
                 struct_call(s, answer)?
             }
-            syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => {
-                let call = answer_enum_call(e)?;
+            syn::Item::Enum(e) if only_serde_attr_is(&e.attrs, "untagged") => union_call(e)?,
+            syn::Item::Enum(e) => {
+                let call = string_enum_call(e)?;
                 if call.is_some() {
                     displayed.push(e.ident.to_string());
                 }
@@ -461,9 +515,9 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
     }))
 }
 
-/// `crate::de::answer_enum!` (its `Deserialize` and `Display`) for an enum of plain (unit) values
-/// that derives `Deserialize` (which is taken out of its derive); None for any other enum.
-fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
+/// `crate::de::string_enum!` (its `Deserialize`, `Serialize` and `Display`) for an enum of plain
+/// (unit) values that derives them (they are taken out of its derive); None for any other enum.
+fn string_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
     if has_serde_attr(&e.attrs) || e.variants.is_empty() {
         return Ok(None);
     }
@@ -486,8 +540,60 @@ fn answer_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
     }
     let name = &e.ident;
     Ok(Some(syn::parse_quote! {
-        crate::de::answer_enum!(#name { #(#entries),* });
+        crate::de::string_enum!(#name { #(#entries),* });
     }))
+}
+
+/// `crate::de::untagged_union!` (its `Deserialize` and `Serialize`) for a `#[serde(untagged)]`
+/// enum whose variants each hold one value, when it derives both (they are taken out of its
+/// derive, with the `#[serde]` attribute); None for any other enum.
+fn union_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
+    let one_value =
+        |v: &syn::Variant| matches!(&v.fields, syn::Fields::Unnamed(f) if f.unnamed.len() == 1);
+    if e.variants.is_empty()
+        || !e
+            .variants
+            .iter()
+            .all(|v| one_value(v) && v.attrs.is_empty())
+    {
+        return Ok(None);
+    }
+    if !take_out_of_derive(&mut e.attrs, &["Deserialize", "Serialize"])? {
+        return Ok(None);
+    }
+    e.attrs.retain(|a| !a.path().is_ident("serde"));
+    let name = &e.ident;
+    let variants = e.variants.iter().map(|v| &v.ident);
+    Ok(Some(syn::parse_quote! {
+        crate::de::untagged_union!(#name { #(#variants),* });
+    }))
+}
+
+/// `crate::de::transparent!` for a `#[serde(transparent)]` struct of one value: its `Serialize`,
+/// and its `Deserialize` too when it derives one (typify writes its own for a checked string),
+/// both taken out of its derive with the `#[serde]` attribute; None for any other struct.
+fn newtype_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>> {
+    if !matches!(&s.fields, syn::Fields::Unnamed(f) if f.unnamed.len() == 1) {
+        return Ok(None);
+    }
+    let name = s.ident.clone();
+    let call = if take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
+        quote::quote! { crate::de::transparent!(#name, Deserialize); }
+    } else if take_out_of_derive(&mut s.attrs, &["Serialize"])? {
+        quote::quote! { crate::de::transparent!(#name); }
+    } else {
+        return Ok(None);
+    };
+    s.attrs.retain(|a| !a.path().is_ident("serde"));
+    Ok(Some(syn::parse2(call)?))
+}
+
+/// True when the item's only `#[serde(...)]` attribute is exactly `#[serde(<word>)]`.
+fn only_serde_attr_is(attrs: &[syn::Attribute], word: &str) -> bool {
+    let mut serde = attrs.iter().filter(|a| a.path().is_ident("serde"));
+    let first = serde.next();
+    serde.next().is_none()
+        && first.is_some_and(|a| a.parse_args::<syn::Path>().is_ok_and(|p| p.is_ident(word)))
 }
 
 /// Drops the `#[serde(...)]` attributes of a struct's fields, once a macro writes both its

@@ -29,6 +29,18 @@ fn two_request_media_types_are_reported_with_the_operation() {
 }
 
 #[test]
+fn a_form_request_body_is_reported_with_the_operation() {
+    let paths = format!(
+        "  /x:\n    post:\n      operationId: make_x\n      requestBody:\n        content:\n          application/x-www-form-urlencoded: {{schema: {{$ref: '#/components/schemas/A'}}}}\n      responses:\n{OK_200}"
+    );
+    let text = message(check_spec(&spec(&paths, "")));
+    assert_eq!(
+        text,
+        "operation make_x (post /x): request body is application/x-www-form-urlencoded; the client sends application/json bodies only"
+    );
+}
+
+#[test]
 fn two_error_schemas_are_reported_with_the_operation() {
     let paths = format!(
         "  /x:\n    get:\n      operationId: get_x\n      responses:\n{OK_200}          '4XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/A'}}}}}}}}\n          '5XX': {{description: e, content: {{application/json: {{schema: {{$ref: '#/components/schemas/B'}}}}}}}}\n"

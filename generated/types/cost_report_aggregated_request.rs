@@ -38,32 +38,14 @@ impl CostReportAggregatedRequest {
     }
 }
 ///`json` or `csv_totals` (text/csv). Default: `json` (the server's, when the field is not sent).
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportAggregatedRequestResponseFormat {
-    #[serde(rename = "csv_totals")]
     CsvTotals,
-    #[serde(rename = "json")]
     Json,
 }
-impl ::std::fmt::Display for CostReportAggregatedRequestResponseFormat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::CsvTotals => f.write_str("csv_totals"),
-            Self::Json => f.write_str("json"),
-        }
-    }
-}
+crate::de::string_enum!(
+    CostReportAggregatedRequestResponseFormat { CsvTotals = "csv_totals", Json = "json" }
+);
 impl ::std::str::FromStr for CostReportAggregatedRequestResponseFormat {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -45,32 +45,14 @@ impl CostReportDetailedRequest {
     }
 }
 ///`json` (paged) or `csv_records` (whole report as text/csv). Default: `json` (the server's, when the field is not sent).
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportDetailedRequestResponseFormat {
-    #[serde(rename = "csv_records")]
     CsvRecords,
-    #[serde(rename = "json")]
     Json,
 }
-impl ::std::fmt::Display for CostReportDetailedRequestResponseFormat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::CsvRecords => f.write_str("csv_records"),
-            Self::Json => f.write_str("json"),
-        }
-    }
-}
+crate::de::string_enum!(
+    CostReportDetailedRequestResponseFormat { CsvRecords = "csv_records", Json = "json" }
+);
 impl ::std::str::FromStr for CostReportDetailedRequestResponseFormat {
     type Err = self::error::ConversionError;
     fn from_str(

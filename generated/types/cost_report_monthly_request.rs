@@ -34,32 +34,14 @@ impl CostReportMonthlyRequest {
     }
 }
 ///`json` or `csv_totals` (text/csv). Default: `json` (the server's, when the field is not sent).
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportMonthlyRequestResponseFormat {
-    #[serde(rename = "csv_totals")]
     CsvTotals,
-    #[serde(rename = "json")]
     Json,
 }
-impl ::std::fmt::Display for CostReportMonthlyRequestResponseFormat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::CsvTotals => f.write_str("csv_totals"),
-            Self::Json => f.write_str("json"),
-        }
-    }
-}
+crate::de::string_enum!(
+    CostReportMonthlyRequestResponseFormat { CsvTotals = "csv_totals", Json = "json" }
+);
 impl ::std::str::FromStr for CostReportMonthlyRequestResponseFormat {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -90,9 +72,9 @@ for CostReportMonthlyRequestResponseFormat {
     }
 }
 ///The month, as YYYY-MM.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub struct CostReportMonthlyRequestYearMonth(::std::string::String);
+crate::de::transparent!(CostReportMonthlyRequestYearMonth);
 impl ::std::ops::Deref for CostReportMonthlyRequestYearMonth {
     type Target = ::std::string::String;
     fn deref(&self) -> &::std::string::String {

@@ -58,4 +58,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceAiClusterType {
     AiCluster,
 }
-crate::de::answer_enum!(CostReportResourceAiClusterType { AiCluster = "ai_cluster" });
+crate::de::string_enum!(CostReportResourceAiClusterType { AiCluster = "ai_cluster" });

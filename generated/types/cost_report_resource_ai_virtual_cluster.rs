@@ -58,6 +58,6 @@ crate::de::answer_struct!(
 pub enum CostReportResourceAiVirtualClusterType {
     AiVirtualCluster,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );

@@ -56,4 +56,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceBackupType {
     Backup,
 }
-crate::de::answer_enum!(CostReportResourceBackupType { Backup = "backup" });
+crate::de::string_enum!(CostReportResourceBackupType { Backup = "backup" });

@@ -58,4 +58,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceBaremetalType {
     Baremetal,
 }
-crate::de::answer_enum!(CostReportResourceBaremetalType { Baremetal = "baremetal" });
+crate::de::string_enum!(CostReportResourceBaremetalType { Baremetal = "baremetal" });

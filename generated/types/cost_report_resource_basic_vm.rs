@@ -58,4 +58,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceBasicVmType {
     BasicVm,
 }
-crate::de::answer_enum!(CostReportResourceBasicVmType { BasicVm = "basic_vm" });
+crate::de::string_enum!(CostReportResourceBasicVmType { BasicVm = "basic_vm" });

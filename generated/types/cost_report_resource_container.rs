@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceContainerType {
     Containers,
 }
-crate::de::answer_enum!(CostReportResourceContainerType { Containers = "containers" });
+crate::de::string_enum!(CostReportResourceContainerType { Containers = "containers" });

@@ -50,7 +50,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceDbaasPostgresqlCpuType { DbaasPostgresqlCpu =
     "dbaas_postgresql_cpu" }
 );

@@ -50,7 +50,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );

@@ -50,7 +50,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceDbaasPostgresqlPoolerType {
     DbaasPostgresqlConnectionPooler,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
     "dbaas_postgresql_connection_pooler" }
 );

@@ -50,7 +50,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
     "dbaas_postgresql_public_network" }
 );

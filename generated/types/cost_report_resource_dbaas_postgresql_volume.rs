@@ -54,7 +54,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );

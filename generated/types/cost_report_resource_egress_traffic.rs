@@ -62,6 +62,6 @@ crate::de::answer_struct!(
 pub enum CostReportResourceEgressTrafficType {
     EgressTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceEgressTrafficType { EgressTraffic = "egress_traffic" }
 );

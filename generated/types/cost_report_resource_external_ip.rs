@@ -56,4 +56,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceExternalIpType {
     ExternalIp,
 }
-crate::de::answer_enum!(CostReportResourceExternalIpType { ExternalIp = "external_ip" });
+crate::de::string_enum!(CostReportResourceExternalIpType { ExternalIp = "external_ip" });

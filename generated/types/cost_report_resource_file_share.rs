@@ -63,4 +63,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceFileShareType {
     FileShare,
 }
-crate::de::answer_enum!(CostReportResourceFileShareType { FileShare = "file_share" });
+crate::de::string_enum!(CostReportResourceFileShareType { FileShare = "file_share" });

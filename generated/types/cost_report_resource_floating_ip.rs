@@ -58,4 +58,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceFloatingIpType {
     Floatingip,
 }
-crate::de::answer_enum!(CostReportResourceFloatingIpType { Floatingip = "floatingip" });
+crate::de::string_enum!(CostReportResourceFloatingIpType { Floatingip = "floatingip" });

@@ -50,6 +50,6 @@ crate::de::answer_struct!(
 pub enum CostReportResourceFunctionCallsType {
     FunctionsCalls,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceFunctionCallsType { FunctionsCalls = "functions_calls" }
 );

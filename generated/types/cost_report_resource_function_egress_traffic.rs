@@ -50,7 +50,7 @@ crate::de::answer_struct!(
 pub enum CostReportResourceFunctionEgressTrafficType {
     FunctionsTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic"
     }
 );

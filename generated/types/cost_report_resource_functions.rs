@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceFunctionsType {
     Functions,
 }
-crate::de::answer_enum!(CostReportResourceFunctionsType { Functions = "functions" });
+crate::de::string_enum!(CostReportResourceFunctionsType { Functions = "functions" });

@@ -60,4 +60,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceImageType {
     Image,
 }
-crate::de::answer_enum!(CostReportResourceImageType { Image = "image" });
+crate::de::string_enum!(CostReportResourceImageType { Image = "image" });

@@ -52,4 +52,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceInferenceType {
     Inference,
 }
-crate::de::answer_enum!(CostReportResourceInferenceType { Inference = "inference" });
+crate::de::string_enum!(CostReportResourceInferenceType { Inference = "inference" });

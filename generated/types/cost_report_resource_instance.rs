@@ -58,4 +58,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceInstanceType {
     Instance,
 }
-crate::de::answer_enum!(CostReportResourceInstanceType { Instance = "instance" });
+crate::de::string_enum!(CostReportResourceInstanceType { Instance = "instance" });

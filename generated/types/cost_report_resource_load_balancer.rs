@@ -58,6 +58,6 @@ crate::de::answer_struct!(
 pub enum CostReportResourceLoadBalancerType {
     LoadBalancer,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportResourceLoadBalancerType { LoadBalancer = "load_balancer" }
 );

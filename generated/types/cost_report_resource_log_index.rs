@@ -54,4 +54,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceLogIndexType {
     LogIndex,
 }
-crate::de::answer_enum!(CostReportResourceLogIndexType { LogIndex = "log_index" });
+crate::de::string_enum!(CostReportResourceLogIndexType { LogIndex = "log_index" });

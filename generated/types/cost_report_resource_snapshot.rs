@@ -65,4 +65,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceSnapshotType {
     Snapshot,
 }
-crate::de::answer_enum!(CostReportResourceSnapshotType { Snapshot = "snapshot" });
+crate::de::string_enum!(CostReportResourceSnapshotType { Snapshot = "snapshot" });

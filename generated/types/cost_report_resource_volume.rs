@@ -65,4 +65,4 @@ crate::de::answer_struct!(
 pub enum CostReportResourceVolumeType {
     Volume,
 }
-crate::de::answer_enum!(CostReportResourceVolumeType { Volume = "volume" });
+crate::de::string_enum!(CostReportResourceVolumeType { Volume = "volume" });

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalAiClusterType {
     AiCluster,
 }
-crate::de::answer_enum!(CostReportTotalAiClusterType { AiCluster = "ai_cluster" });
+crate::de::string_enum!(CostReportTotalAiClusterType { AiCluster = "ai_cluster" });

@@ -40,6 +40,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalAiVirtualClusterType {
     AiVirtualCluster,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalBackupType {
     Backup,
 }
-crate::de::answer_enum!(CostReportTotalBackupType { Backup = "backup" });
+crate::de::string_enum!(CostReportTotalBackupType { Backup = "backup" });

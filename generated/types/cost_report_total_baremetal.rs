@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalBaremetalType {
     Baremetal,
 }
-crate::de::answer_enum!(CostReportTotalBaremetalType { Baremetal = "baremetal" });
+crate::de::string_enum!(CostReportTotalBaremetalType { Baremetal = "baremetal" });

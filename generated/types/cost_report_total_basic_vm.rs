@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalBasicVmType {
     BasicVm,
 }
-crate::de::answer_enum!(CostReportTotalBasicVmType { BasicVm = "basic_vm" });
+crate::de::string_enum!(CostReportTotalBasicVmType { BasicVm = "basic_vm" });

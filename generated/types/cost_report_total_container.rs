@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalContainerType {
     Containers,
 }
-crate::de::answer_enum!(CostReportTotalContainerType { Containers = "containers" });
+crate::de::string_enum!(CostReportTotalContainerType { Containers = "containers" });

@@ -38,6 +38,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu" }
 );

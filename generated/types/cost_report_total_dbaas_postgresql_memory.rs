@@ -38,7 +38,7 @@ crate::de::answer_struct!(
 pub enum CostReportTotalDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );

@@ -38,7 +38,7 @@ crate::de::answer_struct!(
 pub enum CostReportTotalDbaasPostgresqlPoolerType {
     DbaasPostgresqlConnectionPooler,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
     "dbaas_postgresql_connection_pooler" }
 );

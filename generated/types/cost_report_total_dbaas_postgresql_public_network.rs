@@ -38,7 +38,7 @@ crate::de::answer_struct!(
 pub enum CostReportTotalDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
     "dbaas_postgresql_public_network" }
 );

@@ -41,7 +41,7 @@ crate::de::answer_struct!(
 pub enum CostReportTotalDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );

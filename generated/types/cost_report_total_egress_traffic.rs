@@ -39,6 +39,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalEgressTrafficType {
     EgressTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalEgressTrafficType { EgressTraffic = "egress_traffic" }
 );

@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalExternalIpType {
     ExternalIp,
 }
-crate::de::answer_enum!(CostReportTotalExternalIpType { ExternalIp = "external_ip" });
+crate::de::string_enum!(CostReportTotalExternalIpType { ExternalIp = "external_ip" });

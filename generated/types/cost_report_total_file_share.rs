@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalFileShareType {
     FileShare,
 }
-crate::de::answer_enum!(CostReportTotalFileShareType { FileShare = "file_share" });
+crate::de::string_enum!(CostReportTotalFileShareType { FileShare = "file_share" });

@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalFloatingIpType {
     Floatingip,
 }
-crate::de::answer_enum!(CostReportTotalFloatingIpType { Floatingip = "floatingip" });
+crate::de::string_enum!(CostReportTotalFloatingIpType { Floatingip = "floatingip" });

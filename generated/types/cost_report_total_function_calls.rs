@@ -38,6 +38,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalFunctionCallsType {
     FunctionsCalls,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalFunctionCallsType { FunctionsCalls = "functions_calls" }
 );

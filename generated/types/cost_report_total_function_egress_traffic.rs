@@ -38,6 +38,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalFunctionEgressTrafficType {
     FunctionsTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
 );

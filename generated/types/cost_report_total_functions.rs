@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalFunctionsType {
     Functions,
 }
-crate::de::answer_enum!(CostReportTotalFunctionsType { Functions = "functions" });
+crate::de::string_enum!(CostReportTotalFunctionsType { Functions = "functions" });

@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalImageType {
     Image,
 }
-crate::de::answer_enum!(CostReportTotalImageType { Image = "image" });
+crate::de::string_enum!(CostReportTotalImageType { Image = "image" });

@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalInferenceType {
     Inference,
 }
-crate::de::answer_enum!(CostReportTotalInferenceType { Inference = "inference" });
+crate::de::string_enum!(CostReportTotalInferenceType { Inference = "inference" });

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalInstanceType {
     Instance,
 }
-crate::de::answer_enum!(CostReportTotalInstanceType { Instance = "instance" });
+crate::de::string_enum!(CostReportTotalInstanceType { Instance = "instance" });

@@ -40,6 +40,6 @@ crate::de::answer_struct!(
 pub enum CostReportTotalLoadBalancerType {
     LoadBalancer,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     CostReportTotalLoadBalancerType { LoadBalancer = "load_balancer" }
 );

@@ -38,4 +38,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalLogIndexType {
     LogIndex,
 }
-crate::de::answer_enum!(CostReportTotalLogIndexType { LogIndex = "log_index" });
+crate::de::string_enum!(CostReportTotalLogIndexType { LogIndex = "log_index" });

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalSnapshotType {
     Snapshot,
 }
-crate::de::answer_enum!(CostReportTotalSnapshotType { Snapshot = "snapshot" });
+crate::de::string_enum!(CostReportTotalSnapshotType { Snapshot = "snapshot" });

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum CostReportTotalVolumeType {
     Volume,
 }
-crate::de::answer_enum!(CostReportTotalVolumeType { Volume = "volume" });
+crate::de::string_enum!(CostReportTotalVolumeType { Volume = "volume" });

@@ -2,19 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///A report as comma-separated values, one header line then one line per row.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub struct CsvReport(pub ::std::string::String);
+crate::de::transparent!(CsvReport, Deserialize);
 impl ::std::ops::Deref for CsvReport {
     type Target = ::std::string::String;
     fn deref(&self) -> &::std::string::String {

@@ -9,7 +9,7 @@ pub enum ListBillingReservationsOrderBy {
     ActiveToAsc,
     ActiveToDesc,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     ListBillingReservationsOrderBy { ActiveFromAsc = "active_from.asc", ActiveFromDesc =
     "active_from.desc", ActiveToAsc = "active_to.asc", ActiveToDesc = "active_to.desc" }
 );

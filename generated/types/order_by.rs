@@ -2,68 +2,31 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///A sort key and its direction, `field.asc` or `field.desc`.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum OrderBy {
-    #[serde(rename = "billing_value.asc")]
     BillingValueAsc,
-    #[serde(rename = "billing_value.desc")]
     BillingValueDesc,
-    #[serde(rename = "first_seen.asc")]
     FirstSeenAsc,
-    #[serde(rename = "first_seen.desc")]
     FirstSeenDesc,
-    #[serde(rename = "last_name.asc")]
     LastNameAsc,
-    #[serde(rename = "last_name.desc")]
     LastNameDesc,
-    #[serde(rename = "last_seen.asc")]
     LastSeenAsc,
-    #[serde(rename = "last_seen.desc")]
     LastSeenDesc,
-    #[serde(rename = "project.asc")]
     ProjectAsc,
-    #[serde(rename = "project.desc")]
     ProjectDesc,
-    #[serde(rename = "region.asc")]
     RegionAsc,
-    #[serde(rename = "region.desc")]
     RegionDesc,
-    #[serde(rename = "type.asc")]
     TypeAsc,
-    #[serde(rename = "type.desc")]
     TypeDesc,
 }
-impl ::std::fmt::Display for OrderBy {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BillingValueAsc => f.write_str("billing_value.asc"),
-            Self::BillingValueDesc => f.write_str("billing_value.desc"),
-            Self::FirstSeenAsc => f.write_str("first_seen.asc"),
-            Self::FirstSeenDesc => f.write_str("first_seen.desc"),
-            Self::LastNameAsc => f.write_str("last_name.asc"),
-            Self::LastNameDesc => f.write_str("last_name.desc"),
-            Self::LastSeenAsc => f.write_str("last_seen.asc"),
-            Self::LastSeenDesc => f.write_str("last_seen.desc"),
-            Self::ProjectAsc => f.write_str("project.asc"),
-            Self::ProjectDesc => f.write_str("project.desc"),
-            Self::RegionAsc => f.write_str("region.asc"),
-            Self::RegionDesc => f.write_str("region.desc"),
-            Self::TypeAsc => f.write_str("type.asc"),
-            Self::TypeDesc => f.write_str("type.desc"),
-        }
-    }
-}
+crate::de::string_enum!(
+    OrderBy { BillingValueAsc = "billing_value.asc", BillingValueDesc =
+    "billing_value.desc", FirstSeenAsc = "first_seen.asc", FirstSeenDesc =
+    "first_seen.desc", LastNameAsc = "last_name.asc", LastNameDesc = "last_name.desc",
+    LastSeenAsc = "last_seen.asc", LastSeenDesc = "last_seen.desc", ProjectAsc =
+    "project.asc", ProjectDesc = "project.desc", RegionAsc = "region.asc", RegionDesc =
+    "region.desc", TypeAsc = "type.asc", TypeDesc = "type.desc" }
+);
 impl ::std::str::FromStr for OrderBy {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -2,32 +2,14 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Length of the commitment.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum ReservationPeriod {
-    #[serde(rename = "MONTHS12")]
     Months12,
-    #[serde(rename = "MONTHS36")]
     Months36,
 }
-impl ::std::fmt::Display for ReservationPeriod {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Months12 => f.write_str("MONTHS12"),
-            Self::Months36 => f.write_str("MONTHS36"),
-        }
-    }
-}
+crate::de::string_enum!(
+    ReservationPeriod { Months12 = "MONTHS12", Months36 = "MONTHS36" }
+);
 impl ::std::str::FromStr for ReservationPeriod {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -2,108 +2,49 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///A resource type to filter on.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum ResourceType {
-    #[serde(rename = "ai_cluster")]
     AiCluster,
-    #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
-    #[serde(rename = "backup")]
     Backup,
-    #[serde(rename = "baremetal")]
     Baremetal,
-    #[serde(rename = "basic_vm")]
     BasicVm,
-    #[serde(rename = "containers")]
     Containers,
-    #[serde(rename = "dbaas_postgresql_connection_pooler")]
     DbaasPostgresqlConnectionPooler,
-    #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
-    #[serde(rename = "dbaas_postgresql_memory")]
     DbaasPostgresqlMemory,
-    #[serde(rename = "dbaas_postgresql_public_network")]
     DbaasPostgresqlPublicNetwork,
-    #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
-    #[serde(rename = "egress_traffic")]
     EgressTraffic,
-    #[serde(rename = "external_ip")]
     ExternalIp,
-    #[serde(rename = "file_share")]
     FileShare,
-    #[serde(rename = "floatingip")]
     Floatingip,
-    #[serde(rename = "functions")]
     Functions,
-    #[serde(rename = "functions_calls")]
     FunctionsCalls,
-    #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
-    #[serde(rename = "image")]
     Image,
-    #[serde(rename = "inference")]
     Inference,
-    #[serde(rename = "inference_public_models")]
     InferencePublicModels,
-    #[serde(rename = "instance")]
     Instance,
-    #[serde(rename = "load_balancer")]
     LoadBalancer,
-    #[serde(rename = "log_index")]
     LogIndex,
-    #[serde(rename = "snapshot")]
     Snapshot,
-    #[serde(rename = "volume")]
     Volume,
 }
-impl ::std::fmt::Display for ResourceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-            Self::AiVirtualCluster => f.write_str("ai_virtual_cluster"),
-            Self::Backup => f.write_str("backup"),
-            Self::Baremetal => f.write_str("baremetal"),
-            Self::BasicVm => f.write_str("basic_vm"),
-            Self::Containers => f.write_str("containers"),
-            Self::DbaasPostgresqlConnectionPooler => {
-                f.write_str("dbaas_postgresql_connection_pooler")
-            }
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-            Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
-            Self::DbaasPostgresqlPublicNetwork => {
-                f.write_str("dbaas_postgresql_public_network")
-            }
-            Self::DbaasPostgresqlVolume => f.write_str("dbaas_postgresql_volume"),
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-            Self::ExternalIp => f.write_str("external_ip"),
-            Self::FileShare => f.write_str("file_share"),
-            Self::Floatingip => f.write_str("floatingip"),
-            Self::Functions => f.write_str("functions"),
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-            Self::Image => f.write_str("image"),
-            Self::Inference => f.write_str("inference"),
-            Self::InferencePublicModels => f.write_str("inference_public_models"),
-            Self::Instance => f.write_str("instance"),
-            Self::LoadBalancer => f.write_str("load_balancer"),
-            Self::LogIndex => f.write_str("log_index"),
-            Self::Snapshot => f.write_str("snapshot"),
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::string_enum!(
+    ResourceType { AiCluster = "ai_cluster", AiVirtualCluster = "ai_virtual_cluster",
+    Backup = "backup", Baremetal = "baremetal", BasicVm = "basic_vm", Containers =
+    "containers", DbaasPostgresqlConnectionPooler = "dbaas_postgresql_connection_pooler",
+    DbaasPostgresqlCpu = "dbaas_postgresql_cpu", DbaasPostgresqlMemory =
+    "dbaas_postgresql_memory", DbaasPostgresqlPublicNetwork =
+    "dbaas_postgresql_public_network", DbaasPostgresqlVolume = "dbaas_postgresql_volume",
+    EgressTraffic = "egress_traffic", ExternalIp = "external_ip", FileShare =
+    "file_share", Floatingip = "floatingip", Functions = "functions", FunctionsCalls =
+    "functions_calls", FunctionsTraffic = "functions_traffic", Image = "image", Inference
+    = "inference", InferencePublicModels = "inference_public_models", Instance =
+    "instance", LoadBalancer = "load_balancer", LogIndex = "log_index", Snapshot =
+    "snapshot", Volume = "volume" }
+);
 impl ::std::str::FromStr for ResourceType {
     type Err = self::error::ConversionError;
     fn from_str(

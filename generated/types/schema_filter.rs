@@ -2,8 +2,7 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///Filter on one field of one resource type. `type` picks the resource type, which decides the fields that may be named.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SchemaFilter {
     Snapshot(SchemaFilterSnapshot),
     Instance(SchemaFilterInstance),
@@ -31,6 +30,13 @@ pub enum SchemaFilter {
     DbaasPostgresqlMemory(SchemaFilterDbaasPostgresqlMemory),
     DbaasPostgresqlPooler(SchemaFilterDbaasPostgresqlPooler),
 }
+crate::de::untagged_union!(
+    SchemaFilter { Snapshot, Instance, AiCluster, AiVirtualCluster, BasicVm, Baremetal,
+    Volume, FileShare, Image, FloatingIp, EgressTraffic, LoadBalancer, ExternalIp,
+    Backup, LogIndex, Functions, FunctionCalls, FunctionEgressTraffic, Container,
+    Inference, DbaasPostgresqlVolume, DbaasPostgresqlPublicNetwork, DbaasPostgresqlCpu,
+    DbaasPostgresqlMemory, DbaasPostgresqlPooler }
+);
 impl ::std::convert::From<SchemaFilterSnapshot> for SchemaFilter {
     fn from(value: SchemaFilterSnapshot) -> Self {
         Self::Snapshot(value)

@@ -20,38 +20,17 @@ impl SchemaFilterAiCluster {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterAiClusterField {
-    #[serde(rename = "flavor")]
     Flavor,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterAiClusterField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Flavor => f.write_str("flavor"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterAiClusterField { Flavor = "flavor", LastName = "last_name", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterAiClusterField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterAiClusterFie
     }
 }
 ///`SchemaFilterAiClusterType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterAiClusterType {
-    #[serde(rename = "ai_cluster")]
     AiCluster,
 }
-impl ::std::fmt::Display for SchemaFilterAiClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiCluster => f.write_str("ai_cluster"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterAiClusterType { AiCluster = "ai_cluster" });
 impl ::std::str::FromStr for SchemaFilterAiClusterType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,38 +20,17 @@ impl SchemaFilterAiVirtualCluster {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterAiVirtualClusterField {
-    #[serde(rename = "flavor")]
     Flavor,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterAiVirtualClusterField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Flavor => f.write_str("flavor"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterAiVirtualClusterField { Flavor = "flavor", LastName = "last_name", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterAiVirtualClusterField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -84,29 +63,13 @@ for SchemaFilterAiVirtualClusterField {
     }
 }
 ///`SchemaFilterAiVirtualClusterType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterAiVirtualClusterType {
-    #[serde(rename = "ai_virtual_cluster")]
     AiVirtualCluster,
 }
-impl ::std::fmt::Display for SchemaFilterAiVirtualClusterType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AiVirtualCluster => f.write_str("ai_virtual_cluster"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
+);
 impl ::std::str::FromStr for SchemaFilterAiVirtualClusterType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,44 +20,20 @@ impl SchemaFilterBackup {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterBackupField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "schedule_id")]
     ScheduleId,
-    #[serde(rename = "source_volume_uuid")]
     SourceVolumeUuid,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterBackupField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::ScheduleId => f.write_str("schedule_id"),
-            Self::SourceVolumeUuid => f.write_str("source_volume_uuid"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterBackupField { LastName = "last_name", LastSize = "last_size", ScheduleId
+    = "schedule_id", SourceVolumeUuid = "source_volume_uuid", Type = "type", Uuid =
+    "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterBackupField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -91,29 +67,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterBackupField 
     }
 }
 ///`SchemaFilterBackupType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterBackupType {
-    #[serde(rename = "backup")]
     Backup,
 }
-impl ::std::fmt::Display for SchemaFilterBackupType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Backup => f.write_str("backup"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterBackupType { Backup = "backup" });
 impl ::std::str::FromStr for SchemaFilterBackupType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,38 +20,17 @@ impl SchemaFilterBasicVm {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterBasicVmField {
-    #[serde(rename = "flavor")]
     Flavor,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterBasicVmField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Flavor => f.write_str("flavor"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterBasicVmField { Flavor = "flavor", LastName = "last_name", Type = "type",
+    Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterBasicVmField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterBasicVmField
     }
 }
 ///`SchemaFilterBasicVmType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterBasicVmType {
-    #[serde(rename = "basic_vm")]
     BasicVm,
 }
-impl ::std::fmt::Display for SchemaFilterBasicVmType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::BasicVm => f.write_str("basic_vm"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterBasicVmType { BasicVm = "basic_vm" });
 impl ::std::str::FromStr for SchemaFilterBasicVmType {
     type Err = self::error::ConversionError;
     fn from_str(

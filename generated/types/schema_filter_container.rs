@@ -20,35 +20,15 @@ impl SchemaFilterContainer {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterContainerField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterContainerField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterContainerField { LastName = "last_name", Type = "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterContainerField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -79,29 +59,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterContainerFie
     }
 }
 ///`SchemaFilterContainerType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterContainerType {
-    #[serde(rename = "containers")]
     Containers,
 }
-impl ::std::fmt::Display for SchemaFilterContainerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Containers => f.write_str("containers"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterContainerType { Containers = "containers" });
 impl ::std::str::FromStr for SchemaFilterContainerType {
     type Err = self::error::ConversionError;
     fn from_str(

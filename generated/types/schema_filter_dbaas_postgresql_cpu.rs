@@ -20,35 +20,16 @@ impl SchemaFilterDbaasPostgresqlCpu {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlCpuField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlCpuField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlCpuField { LastName = "last_name", Type = "type", Uuid =
+    "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -80,29 +61,13 @@ for SchemaFilterDbaasPostgresqlCpuField {
     }
 }
 ///`SchemaFilterDbaasPostgresqlCpuType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlCpuType {
-    #[serde(rename = "dbaas_postgresql_cpu")]
     DbaasPostgresqlCpu,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlCpuType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlCpu => f.write_str("dbaas_postgresql_cpu"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuType {
     type Err = self::error::ConversionError;
     fn from_str(

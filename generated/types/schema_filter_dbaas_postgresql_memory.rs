@@ -20,35 +20,16 @@ impl SchemaFilterDbaasPostgresqlMemory {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlMemoryField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlMemoryField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlMemoryField { LastName = "last_name", Type = "type", Uuid
+    = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -80,29 +61,14 @@ for SchemaFilterDbaasPostgresqlMemoryField {
     }
 }
 ///`SchemaFilterDbaasPostgresqlMemoryType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlMemoryType {
-    #[serde(rename = "dbaas_postgresql_memory")]
     DbaasPostgresqlMemory,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlMemoryType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlMemory => f.write_str("dbaas_postgresql_memory"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
+    "dbaas_postgresql_memory" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,35 +20,16 @@ impl SchemaFilterDbaasPostgresqlPooler {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlPoolerField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPoolerField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlPoolerField { LastName = "last_name", Type = "type", Uuid
+    = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPoolerField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -80,31 +61,14 @@ for SchemaFilterDbaasPostgresqlPoolerField {
     }
 }
 ///`SchemaFilterDbaasPostgresqlPoolerType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlPoolerType {
-    #[serde(rename = "dbaas_postgresql_connection_pooler")]
     DbaasPostgresqlConnectionPooler,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPoolerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlConnectionPooler => {
-                f.write_str("dbaas_postgresql_connection_pooler")
-            }
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
+    "dbaas_postgresql_connection_pooler" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPoolerType {
     type Err = self::error::ConversionError;
     fn from_str(

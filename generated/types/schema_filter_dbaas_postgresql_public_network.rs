@@ -20,35 +20,16 @@ impl SchemaFilterDbaasPostgresqlPublicNetwork {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlPublicNetworkField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPublicNetworkField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlPublicNetworkField { LastName = "last_name", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -80,31 +61,14 @@ for SchemaFilterDbaasPostgresqlPublicNetworkField {
     }
 }
 ///`SchemaFilterDbaasPostgresqlPublicNetworkType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlPublicNetworkType {
-    #[serde(rename = "dbaas_postgresql_public_network")]
     DbaasPostgresqlPublicNetwork,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPublicNetworkType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlPublicNetwork => {
-                f.write_str("dbaas_postgresql_public_network")
-            }
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
+    "dbaas_postgresql_public_network" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,38 +20,17 @@ impl SchemaFilterDbaasPostgresqlVolume {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlVolumeField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
-    #[serde(rename = "volume_type")]
     VolumeType,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlVolumeField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-            Self::VolumeType => f.write_str("volume_type"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlVolumeField { LastName = "last_name", Type = "type", Uuid
+    = "uuid", VolumeType = "volume_type" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -84,29 +63,14 @@ for SchemaFilterDbaasPostgresqlVolumeField {
     }
 }
 ///`SchemaFilterDbaasPostgresqlVolumeType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterDbaasPostgresqlVolumeType {
-    #[serde(rename = "dbaas_postgresql_volume")]
     DbaasPostgresqlVolume,
 }
-impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::DbaasPostgresqlVolume => f.write_str("dbaas_postgresql_volume"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
+    "dbaas_postgresql_volume" }
+);
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeType {
     type Err = self::error::ConversionError;
     fn from_str(

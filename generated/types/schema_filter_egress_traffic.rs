@@ -20,41 +20,18 @@ impl SchemaFilterEgressTraffic {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterEgressTrafficField {
-    #[serde(rename = "instance_name")]
     InstanceName,
-    #[serde(rename = "instance_type")]
     InstanceType,
-    #[serde(rename = "port_id")]
     PortId,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "vm_id")]
     VmId,
 }
-impl ::std::fmt::Display for SchemaFilterEgressTrafficField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::InstanceName => f.write_str("instance_name"),
-            Self::InstanceType => f.write_str("instance_type"),
-            Self::PortId => f.write_str("port_id"),
-            Self::Type => f.write_str("type"),
-            Self::VmId => f.write_str("vm_id"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterEgressTrafficField { InstanceName = "instance_name", InstanceType =
+    "instance_type", PortId = "port_id", Type = "type", VmId = "vm_id" }
+);
 impl ::std::str::FromStr for SchemaFilterEgressTrafficField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -87,29 +64,13 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterEgressTraffi
     }
 }
 ///`SchemaFilterEgressTrafficType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterEgressTrafficType {
-    #[serde(rename = "egress_traffic")]
     EgressTraffic,
 }
-impl ::std::fmt::Display for SchemaFilterEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::EgressTraffic => f.write_str("egress_traffic"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterEgressTrafficType { EgressTraffic = "egress_traffic" }
+);
 impl ::std::str::FromStr for SchemaFilterEgressTrafficType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,44 +20,20 @@ impl SchemaFilterExternalIp {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterExternalIpField {
-    #[serde(rename = "attached_to_vm")]
     AttachedToVm,
-    #[serde(rename = "ip_address")]
     IpAddress,
-    #[serde(rename = "network_id")]
     NetworkId,
-    #[serde(rename = "port_id")]
     PortId,
-    #[serde(rename = "subnet_id")]
     SubnetId,
-    #[serde(rename = "type")]
     Type,
 }
-impl ::std::fmt::Display for SchemaFilterExternalIpField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AttachedToVm => f.write_str("attached_to_vm"),
-            Self::IpAddress => f.write_str("ip_address"),
-            Self::NetworkId => f.write_str("network_id"),
-            Self::PortId => f.write_str("port_id"),
-            Self::SubnetId => f.write_str("subnet_id"),
-            Self::Type => f.write_str("type"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterExternalIpField { AttachedToVm = "attached_to_vm", IpAddress =
+    "ip_address", NetworkId = "network_id", PortId = "port_id", SubnetId = "subnet_id",
+    Type = "type" }
+);
 impl ::std::str::FromStr for SchemaFilterExternalIpField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -91,29 +67,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterExternalIpFi
     }
 }
 ///`SchemaFilterExternalIpType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterExternalIpType {
-    #[serde(rename = "external_ip")]
     ExternalIp,
 }
-impl ::std::fmt::Display for SchemaFilterExternalIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ExternalIp => f.write_str("external_ip"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterExternalIpType { ExternalIp = "external_ip" });
 impl ::std::str::FromStr for SchemaFilterExternalIpType {
     type Err = self::error::ConversionError;
     fn from_str(

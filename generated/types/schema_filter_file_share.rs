@@ -20,41 +20,18 @@ impl SchemaFilterFileShare {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFileShareField {
-    #[serde(rename = "file_share_type")]
     FileShareType,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterFileShareField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShareType => f.write_str("file_share_type"),
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFileShareField { FileShareType = "file_share_type", LastName =
+    "last_name", LastSize = "last_size", Type = "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterFileShareField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -87,29 +64,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterFileShareFie
     }
 }
 ///`SchemaFilterFileShareType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFileShareType {
-    #[serde(rename = "file_share")]
     FileShare,
 }
-impl ::std::fmt::Display for SchemaFilterFileShareType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FileShare => f.write_str("file_share"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterFileShareType { FileShare = "file_share" });
 impl ::std::str::FromStr for SchemaFilterFileShareType {
     type Err = self::error::ConversionError;
     fn from_str(

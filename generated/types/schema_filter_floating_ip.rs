@@ -20,38 +20,17 @@ impl SchemaFilterFloatingIp {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFloatingIpField {
-    #[serde(rename = "ip_address")]
     IpAddress,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterFloatingIpField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::IpAddress => f.write_str("ip_address"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFloatingIpField { IpAddress = "ip_address", LastName = "last_name", Type
+    = "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterFloatingIpField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterFloatingIpFi
     }
 }
 ///`SchemaFilterFloatingIpType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFloatingIpType {
-    #[serde(rename = "floatingip")]
     Floatingip,
 }
-impl ::std::fmt::Display for SchemaFilterFloatingIpType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Floatingip => f.write_str("floatingip"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterFloatingIpType { Floatingip = "floatingip" });
 impl ::std::str::FromStr for SchemaFilterFloatingIpType {
     type Err = self::error::ConversionError;
     fn from_str(

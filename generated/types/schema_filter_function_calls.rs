@@ -20,35 +20,16 @@ impl SchemaFilterFunctionCalls {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionCallsField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionCallsField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
+crate::de::string_enum!(
+    SchemaFilterFunctionCallsField { LastName = "last_name", Type = "type", Uuid = "uuid"
     }
-}
+);
 impl ::std::str::FromStr for SchemaFilterFunctionCallsField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -79,29 +60,13 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterFunctionCall
     }
 }
 ///`SchemaFilterFunctionCallsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionCallsType {
-    #[serde(rename = "functions_calls")]
     FunctionsCalls,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionCallsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsCalls => f.write_str("functions_calls"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFunctionCallsType { FunctionsCalls = "functions_calls" }
+);
 impl ::std::str::FromStr for SchemaFilterFunctionCallsType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,35 +20,16 @@ impl SchemaFilterFunctionEgressTraffic {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionEgressTrafficField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionEgressTrafficField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFunctionEgressTrafficField { LastName = "last_name", Type = "type", Uuid
+    = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -80,29 +61,13 @@ for SchemaFilterFunctionEgressTrafficField {
     }
 }
 ///`SchemaFilterFunctionEgressTrafficType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionEgressTrafficType {
-    #[serde(rename = "functions_traffic")]
     FunctionsTraffic,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionEgressTrafficType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionsTraffic => f.write_str("functions_traffic"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
+);
 impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficType {
     type Err = self::error::ConversionError;
     fn from_str(

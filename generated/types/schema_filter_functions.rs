@@ -20,35 +20,15 @@ impl SchemaFilterFunctions {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionsField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionsField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterFunctionsField { LastName = "last_name", Type = "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterFunctionsField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -79,29 +59,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterFunctionsFie
     }
 }
 ///`SchemaFilterFunctionsType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterFunctionsType {
-    #[serde(rename = "functions")]
     Functions,
 }
-impl ::std::fmt::Display for SchemaFilterFunctionsType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Functions => f.write_str("functions"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterFunctionsType { Functions = "functions" });
 impl ::std::str::FromStr for SchemaFilterFunctionsType {
     type Err = self::error::ConversionError;
     fn from_str(

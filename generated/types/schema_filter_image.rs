@@ -20,38 +20,17 @@ impl SchemaFilterImage {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterImageField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterImageField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterImageField { LastName = "last_name", LastSize = "last_size", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterImageField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterImageField {
     }
 }
 ///`SchemaFilterImageType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterImageType {
-    #[serde(rename = "image")]
     Image,
 }
-impl ::std::fmt::Display for SchemaFilterImageType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterImageType { Image = "image" });
 impl ::std::str::FromStr for SchemaFilterImageType {
     type Err = self::error::ConversionError;
     fn from_str(

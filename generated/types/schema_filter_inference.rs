@@ -20,38 +20,17 @@ impl SchemaFilterInference {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterInferenceField {
-    #[serde(rename = "flavor")]
     Flavor,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterInferenceField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Flavor => f.write_str("flavor"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterInferenceField { Flavor = "flavor", LastName = "last_name", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterInferenceField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterInferenceFie
     }
 }
 ///`SchemaFilterInferenceType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterInferenceType {
-    #[serde(rename = "inference")]
     Inference,
 }
-impl ::std::fmt::Display for SchemaFilterInferenceType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Inference => f.write_str("inference"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterInferenceType { Inference = "inference" });
 impl ::std::str::FromStr for SchemaFilterInferenceType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,38 +20,17 @@ impl SchemaFilterLoadBalancer {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterLoadBalancerField {
-    #[serde(rename = "flavor")]
     Flavor,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterLoadBalancerField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Flavor => f.write_str("flavor"),
-            Self::LastName => f.write_str("last_name"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterLoadBalancerField { Flavor = "flavor", LastName = "last_name", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterLoadBalancerField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterLoadBalancer
     }
 }
 ///`SchemaFilterLoadBalancerType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterLoadBalancerType {
-    #[serde(rename = "load_balancer")]
     LoadBalancer,
 }
-impl ::std::fmt::Display for SchemaFilterLoadBalancerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LoadBalancer => f.write_str("load_balancer"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterLoadBalancerType { LoadBalancer = "load_balancer" });
 impl ::std::str::FromStr for SchemaFilterLoadBalancerType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,38 +20,17 @@ impl SchemaFilterLogIndex {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterLogIndexField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
 }
-impl ::std::fmt::Display for SchemaFilterLogIndexField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterLogIndexField { LastName = "last_name", LastSize = "last_size", Type =
+    "type", Uuid = "uuid" }
+);
 impl ::std::str::FromStr for SchemaFilterLogIndexField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -83,29 +62,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterLogIndexFiel
     }
 }
 ///`SchemaFilterLogIndexType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterLogIndexType {
-    #[serde(rename = "log_index")]
     LogIndex,
 }
-impl ::std::fmt::Display for SchemaFilterLogIndexType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LogIndex => f.write_str("log_index"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterLogIndexType { LogIndex = "log_index" });
 impl ::std::str::FromStr for SchemaFilterLogIndexType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,44 +20,20 @@ impl SchemaFilterSnapshot {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterSnapshotField {
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "source_volume_uuid")]
     SourceVolumeUuid,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
-    #[serde(rename = "volume_type")]
     VolumeType,
 }
-impl ::std::fmt::Display for SchemaFilterSnapshotField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::SourceVolumeUuid => f.write_str("source_volume_uuid"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-            Self::VolumeType => f.write_str("volume_type"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterSnapshotField { LastName = "last_name", LastSize = "last_size",
+    SourceVolumeUuid = "source_volume_uuid", Type = "type", Uuid = "uuid", VolumeType =
+    "volume_type" }
+);
 impl ::std::str::FromStr for SchemaFilterSnapshotField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -91,29 +67,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterSnapshotFiel
     }
 }
 ///`SchemaFilterSnapshotType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterSnapshotType {
-    #[serde(rename = "snapshot")]
     Snapshot,
 }
-impl ::std::fmt::Display for SchemaFilterSnapshotType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Snapshot => f.write_str("snapshot"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterSnapshotType { Snapshot = "snapshot" });
 impl ::std::str::FromStr for SchemaFilterSnapshotType {
     type Err = self::error::ConversionError;
     fn from_str(

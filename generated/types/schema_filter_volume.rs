@@ -20,44 +20,19 @@ impl SchemaFilterVolume {
     }
 }
 ///Field to match.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterVolumeField {
-    #[serde(rename = "attached_to_vm")]
     AttachedToVm,
-    #[serde(rename = "last_name")]
     LastName,
-    #[serde(rename = "last_size")]
     LastSize,
-    #[serde(rename = "type")]
     Type,
-    #[serde(rename = "uuid")]
     Uuid,
-    #[serde(rename = "volume_type")]
     VolumeType,
 }
-impl ::std::fmt::Display for SchemaFilterVolumeField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::AttachedToVm => f.write_str("attached_to_vm"),
-            Self::LastName => f.write_str("last_name"),
-            Self::LastSize => f.write_str("last_size"),
-            Self::Type => f.write_str("type"),
-            Self::Uuid => f.write_str("uuid"),
-            Self::VolumeType => f.write_str("volume_type"),
-        }
-    }
-}
+crate::de::string_enum!(
+    SchemaFilterVolumeField { AttachedToVm = "attached_to_vm", LastName = "last_name",
+    LastSize = "last_size", Type = "type", Uuid = "uuid", VolumeType = "volume_type" }
+);
 impl ::std::str::FromStr for SchemaFilterVolumeField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -91,29 +66,11 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterVolumeField 
     }
 }
 ///`SchemaFilterVolumeType`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SchemaFilterVolumeType {
-    #[serde(rename = "volume")]
     Volume,
 }
-impl ::std::fmt::Display for SchemaFilterVolumeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Volume => f.write_str("volume"),
-        }
-    }
-}
+crate::de::string_enum!(SchemaFilterVolumeType { Volume = "volume" });
 impl ::std::str::FromStr for SchemaFilterVolumeType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -2,32 +2,12 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 ///`SortDirection`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum SortDirection {
-    #[serde(rename = "asc")]
     Asc,
-    #[serde(rename = "desc")]
     Desc,
 }
-impl ::std::fmt::Display for SortDirection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Asc => f.write_str("asc"),
-            Self::Desc => f.write_str("desc"),
-        }
-    }
-}
+crate::de::string_enum!(SortDirection { Asc = "asc", Desc = "desc" });
 impl ::std::str::FromStr for SortDirection {
     type Err = self::error::ConversionError;
     fn from_str(

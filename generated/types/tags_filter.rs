@@ -18,32 +18,12 @@ impl TagsFilter {
     }
 }
 ///Whether every condition must hold (`AND`) or any one (`OR`). Default: `OR` (the server's, when the field is not sent).
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TagsFilterConditionType {
-    #[serde(rename = "AND")]
     And,
-    #[serde(rename = "OR")]
     Or,
 }
-impl ::std::fmt::Display for TagsFilterConditionType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::And => f.write_str("AND"),
-            Self::Or => f.write_str("OR"),
-        }
-    }
-}
+crate::de::string_enum!(TagsFilterConditionType { And = "AND", Or = "OR" });
 impl ::std::str::FromStr for TagsFilterConditionType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceAiClusterType {
     AiCluster,
 }
-crate::de::answer_enum!(UsageReportResourceAiClusterType { AiCluster = "ai_cluster" });
+crate::de::string_enum!(UsageReportResourceAiClusterType { AiCluster = "ai_cluster" });

@@ -49,6 +49,6 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceAiVirtualClusterType {
     AiVirtualCluster,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );

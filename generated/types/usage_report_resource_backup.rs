@@ -47,4 +47,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceBackupType {
     Backup,
 }
-crate::de::answer_enum!(UsageReportResourceBackupType { Backup = "backup" });
+crate::de::string_enum!(UsageReportResourceBackupType { Backup = "backup" });

@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceBaremetalType {
     Baremetal,
 }
-crate::de::answer_enum!(UsageReportResourceBaremetalType { Baremetal = "baremetal" });
+crate::de::string_enum!(UsageReportResourceBaremetalType { Baremetal = "baremetal" });

@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceBasicVmType {
     BasicVm,
 }
-crate::de::answer_enum!(UsageReportResourceBasicVmType { BasicVm = "basic_vm" });
+crate::de::string_enum!(UsageReportResourceBasicVmType { BasicVm = "basic_vm" });

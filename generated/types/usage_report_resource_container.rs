@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceContainerType {
     Containers,
 }
-crate::de::answer_enum!(UsageReportResourceContainerType { Containers = "containers" });
+crate::de::string_enum!(UsageReportResourceContainerType { Containers = "containers" });

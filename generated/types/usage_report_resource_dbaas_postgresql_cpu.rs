@@ -40,7 +40,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceDbaasPostgresqlCpuType { DbaasPostgresqlCpu =
     "dbaas_postgresql_cpu" }
 );

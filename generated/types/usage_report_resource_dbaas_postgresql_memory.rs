@@ -40,7 +40,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );

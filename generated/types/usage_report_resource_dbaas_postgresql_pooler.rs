@@ -40,7 +40,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceDbaasPostgresqlPoolerType {
     DbaasPostgresqlConnectionPooler,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
     "dbaas_postgresql_connection_pooler" }
 );

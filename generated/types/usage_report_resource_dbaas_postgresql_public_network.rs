@@ -40,7 +40,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
     "dbaas_postgresql_public_network" }
 );

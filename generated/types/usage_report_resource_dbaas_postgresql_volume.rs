@@ -45,7 +45,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );

@@ -52,6 +52,6 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceEgressTrafficType {
     EgressTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceEgressTrafficType { EgressTraffic = "egress_traffic" }
 );

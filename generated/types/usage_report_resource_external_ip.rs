@@ -47,6 +47,6 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceExternalIpType {
     ExternalIp,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceExternalIpType { ExternalIp = "external_ip" }
 );

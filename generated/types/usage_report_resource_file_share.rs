@@ -53,4 +53,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceFileShareType {
     FileShare,
 }
-crate::de::answer_enum!(UsageReportResourceFileShareType { FileShare = "file_share" });
+crate::de::string_enum!(UsageReportResourceFileShareType { FileShare = "file_share" });

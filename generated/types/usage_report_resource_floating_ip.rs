@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceFloatingIpType {
     Floatingip,
 }
-crate::de::answer_enum!(UsageReportResourceFloatingIpType { Floatingip = "floatingip" });
+crate::de::string_enum!(UsageReportResourceFloatingIpType { Floatingip = "floatingip" });

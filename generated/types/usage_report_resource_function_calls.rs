@@ -40,6 +40,6 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceFunctionCallsType {
     FunctionsCalls,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceFunctionCallsType { FunctionsCalls = "functions_calls" }
 );

@@ -40,7 +40,7 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceFunctionEgressTrafficType {
     FunctionsTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic"
     }
 );

@@ -40,4 +40,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceFunctionsType {
     Functions,
 }
-crate::de::answer_enum!(UsageReportResourceFunctionsType { Functions = "functions" });
+crate::de::string_enum!(UsageReportResourceFunctionsType { Functions = "functions" });

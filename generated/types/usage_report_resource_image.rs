@@ -51,4 +51,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceImageType {
     Image,
 }
-crate::de::answer_enum!(UsageReportResourceImageType { Image = "image" });
+crate::de::string_enum!(UsageReportResourceImageType { Image = "image" });

@@ -42,4 +42,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceInferenceType {
     Inference,
 }
-crate::de::answer_enum!(UsageReportResourceInferenceType { Inference = "inference" });
+crate::de::string_enum!(UsageReportResourceInferenceType { Inference = "inference" });

@@ -49,4 +49,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceInstanceType {
     Instance,
 }
-crate::de::answer_enum!(UsageReportResourceInstanceType { Instance = "instance" });
+crate::de::string_enum!(UsageReportResourceInstanceType { Instance = "instance" });

@@ -49,6 +49,6 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceLoadBalancerType {
     LoadBalancer,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportResourceLoadBalancerType { LoadBalancer = "load_balancer" }
 );

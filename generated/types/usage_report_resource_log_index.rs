@@ -45,4 +45,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceLogIndexType {
     LogIndex,
 }
-crate::de::answer_enum!(UsageReportResourceLogIndexType { LogIndex = "log_index" });
+crate::de::string_enum!(UsageReportResourceLogIndexType { LogIndex = "log_index" });

@@ -56,4 +56,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceSnapshotType {
     Snapshot,
 }
-crate::de::answer_enum!(UsageReportResourceSnapshotType { Snapshot = "snapshot" });
+crate::de::string_enum!(UsageReportResourceSnapshotType { Snapshot = "snapshot" });

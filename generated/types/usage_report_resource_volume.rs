@@ -56,4 +56,4 @@ crate::de::answer_struct!(
 pub enum UsageReportResourceVolumeType {
     Volume,
 }
-crate::de::answer_enum!(UsageReportResourceVolumeType { Volume = "volume" });
+crate::de::string_enum!(UsageReportResourceVolumeType { Volume = "volume" });

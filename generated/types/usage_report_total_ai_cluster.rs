@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalAiClusterType {
     AiCluster,
 }
-crate::de::answer_enum!(UsageReportTotalAiClusterType { AiCluster = "ai_cluster" });
+crate::de::string_enum!(UsageReportTotalAiClusterType { AiCluster = "ai_cluster" });

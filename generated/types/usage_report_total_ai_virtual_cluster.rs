@@ -31,6 +31,6 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalAiVirtualClusterType {
     AiVirtualCluster,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalAiVirtualClusterType { AiVirtualCluster = "ai_virtual_cluster" }
 );

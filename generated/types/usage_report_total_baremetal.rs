@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalBaremetalType {
     Baremetal,
 }
-crate::de::answer_enum!(UsageReportTotalBaremetalType { Baremetal = "baremetal" });
+crate::de::string_enum!(UsageReportTotalBaremetalType { Baremetal = "baremetal" });

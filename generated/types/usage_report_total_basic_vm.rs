@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalBasicVmType {
     BasicVm,
 }
-crate::de::answer_enum!(UsageReportTotalBasicVmType { BasicVm = "basic_vm" });
+crate::de::string_enum!(UsageReportTotalBasicVmType { BasicVm = "basic_vm" });

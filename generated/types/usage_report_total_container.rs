@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalContainerType {
     Containers,
 }
-crate::de::answer_enum!(UsageReportTotalContainerType { Containers = "containers" });
+crate::de::string_enum!(UsageReportTotalContainerType { Containers = "containers" });

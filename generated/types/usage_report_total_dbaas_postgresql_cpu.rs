@@ -29,7 +29,7 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu"
     }
 );

@@ -29,7 +29,7 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
     "dbaas_postgresql_memory" }
 );

@@ -29,7 +29,7 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalDbaasPostgresqlPoolerType {
     DbaasPostgresqlConnectionPooler,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalDbaasPostgresqlPoolerType { DbaasPostgresqlConnectionPooler =
     "dbaas_postgresql_connection_pooler" }
 );

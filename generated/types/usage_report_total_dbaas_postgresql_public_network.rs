@@ -29,7 +29,7 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
     "dbaas_postgresql_public_network" }
 );

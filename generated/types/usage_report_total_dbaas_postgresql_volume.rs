@@ -31,7 +31,7 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
     "dbaas_postgresql_volume" }
 );

@@ -30,6 +30,6 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalEgressTrafficType {
     EgressTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalEgressTrafficType { EgressTraffic = "egress_traffic" }
 );

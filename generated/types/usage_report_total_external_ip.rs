@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalExternalIpType {
     ExternalIp,
 }
-crate::de::answer_enum!(UsageReportTotalExternalIpType { ExternalIp = "external_ip" });
+crate::de::string_enum!(UsageReportTotalExternalIpType { ExternalIp = "external_ip" });

@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalFileShareType {
     FileShare,
 }
-crate::de::answer_enum!(UsageReportTotalFileShareType { FileShare = "file_share" });
+crate::de::string_enum!(UsageReportTotalFileShareType { FileShare = "file_share" });

@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalFloatingIpType {
     Floatingip,
 }
-crate::de::answer_enum!(UsageReportTotalFloatingIpType { Floatingip = "floatingip" });
+crate::de::string_enum!(UsageReportTotalFloatingIpType { Floatingip = "floatingip" });

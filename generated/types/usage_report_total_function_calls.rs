@@ -29,6 +29,6 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalFunctionCallsType {
     FunctionsCalls,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalFunctionCallsType { FunctionsCalls = "functions_calls" }
 );

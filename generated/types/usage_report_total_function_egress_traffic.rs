@@ -29,6 +29,6 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalFunctionEgressTrafficType {
     FunctionsTraffic,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
 );

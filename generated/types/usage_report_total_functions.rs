@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalFunctionsType {
     Functions,
 }
-crate::de::answer_enum!(UsageReportTotalFunctionsType { Functions = "functions" });
+crate::de::string_enum!(UsageReportTotalFunctionsType { Functions = "functions" });

@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalImageType {
     Image,
 }
-crate::de::answer_enum!(UsageReportTotalImageType { Image = "image" });
+crate::de::string_enum!(UsageReportTotalImageType { Image = "image" });

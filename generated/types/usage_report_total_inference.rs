@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalInferenceType {
     Inference,
 }
-crate::de::answer_enum!(UsageReportTotalInferenceType { Inference = "inference" });
+crate::de::string_enum!(UsageReportTotalInferenceType { Inference = "inference" });

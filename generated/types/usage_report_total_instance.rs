@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalInstanceType {
     Instance,
 }
-crate::de::answer_enum!(UsageReportTotalInstanceType { Instance = "instance" });
+crate::de::string_enum!(UsageReportTotalInstanceType { Instance = "instance" });

@@ -31,6 +31,6 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalLoadBalancerType {
     LoadBalancer,
 }
-crate::de::answer_enum!(
+crate::de::string_enum!(
     UsageReportTotalLoadBalancerType { LoadBalancer = "load_balancer" }
 );

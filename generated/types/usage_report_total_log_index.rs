@@ -29,4 +29,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalLogIndexType {
     LogIndex,
 }
-crate::de::answer_enum!(UsageReportTotalLogIndexType { LogIndex = "log_index" });
+crate::de::string_enum!(UsageReportTotalLogIndexType { LogIndex = "log_index" });

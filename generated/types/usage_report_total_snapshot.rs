@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalSnapshotType {
     Snapshot,
 }
-crate::de::answer_enum!(UsageReportTotalSnapshotType { Snapshot = "snapshot" });
+crate::de::string_enum!(UsageReportTotalSnapshotType { Snapshot = "snapshot" });

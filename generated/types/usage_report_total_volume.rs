@@ -31,4 +31,4 @@ crate::de::answer_struct!(
 pub enum UsageReportTotalVolumeType {
     Volume,
 }
-crate::de::answer_enum!(UsageReportTotalVolumeType { Volume = "volume" });
+crate::de::string_enum!(UsageReportTotalVolumeType { Volume = "volume" });

@@ -2,9 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use crate::runtime::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use crate::runtime::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -52,32 +52,14 @@ pub mod types {
         }
     }
     ///The answer's form. Default: `json` (the server's, when the field is not sent).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum ReportRequestResponseFormat {
-        #[serde(rename = "csv_records")]
         CsvRecords,
-        #[serde(rename = "json")]
         Json,
     }
-    impl ::std::fmt::Display for ReportRequestResponseFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::CsvRecords => f.write_str("csv_records"),
-                Self::Json => f.write_str("json"),
-            }
-        }
-    }
+    crate::de::string_enum!(
+        ReportRequestResponseFormat { CsvRecords = "csv_records", Json = "json" }
+    );
     impl ::std::str::FromStr for ReportRequestResponseFormat {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -128,7 +110,7 @@ pub mod types {
     pub enum RowAType {
         A,
     }
-    crate::de::answer_enum!(RowAType { A = "a" });
+    crate::de::string_enum!(RowAType { A = "a" });
     ///`RowB`
     #[derive(Clone, Debug, PartialEq)]
     pub struct RowB {
@@ -151,7 +133,7 @@ pub mod types {
     pub enum RowBType {
         B,
     }
-    crate::de::answer_enum!(RowBType { B = "b" });
+    crate::de::string_enum!(RowBType { B = "b" });
     ///`Things`
     #[derive(Clone, Debug, PartialEq)]
     pub struct Things {
@@ -405,7 +387,7 @@ pub mod builder {
     #[allow(unused_imports)]
     use super::{
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ResponseValue,
     };
     /**Builder for [`Client::get_report`]
 
@@ -560,8 +542,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("since", &since))
-                .query(&progenitor_client::QueryParam::new("unit", &unit))
+                .query(&crate::runtime::QueryParam::new("since", &since))
+                .query(&crate::runtime::QueryParam::new("unit", &unit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -674,19 +656,17 @@ pub mod open {
         }
     }
     /// A [`Row`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`Row`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
-    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RowCommon {
         /// `type`, known or not.
-        #[serde(rename = "type")]
         pub r#type: String,
         /// `cost`, when the row has it.
-        #[serde(rename = "cost")]
         pub cost: Option<f64>,
         /// `unit`, when the row has it.
-        #[serde(rename = "unit")]
         pub unit: Option<String>,
     }
+    crate::de::serialize_struct!(RowCommon { r#type as "type", cost, unit });
     impl crate::columns::Columns for RowCommon {
         const COMMON_COLUMNS: &'static [crate::columns::Column] = <Row as crate::columns::Columns>::COMMON_COLUMNS;
         const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -696,16 +676,16 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            #[derive(::serde::Deserialize)]
             struct Wire {
-                #[serde(rename = "type")]
                 tag: String,
-                #[serde(rename = "cost", default)]
                 cost: Option<f64>,
-                #[serde(rename = "unit", default)]
                 unit: Option<String>,
             }
-            let wire = Wire::deserialize(deserializer)?;
+            crate::de::deserialize_struct!(
+                request Wire { tag as "type" => required, cost => optional, unit =>
+                optional }
+            );
+            let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
             if ["a", "b"].contains(&wire.tag.as_str()) {
                 if wire.unit.is_none() {
                     return Err(
@@ -843,11 +823,6 @@ pub mod open {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             use ::serde::de::Error as _;
-            #[derive(::serde::Deserialize)]
-            struct Tag<'a> {
-                #[serde(rename = "type", borrow)]
-                tag: Option<::std::borrow::Cow<'a, str>>,
-            }
             fn variant<T: ::serde::de::DeserializeOwned>(
                 text: &str,
                 tag: &str,
@@ -863,9 +838,9 @@ pub mod open {
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let text = raw.get();
-            let tag: Tag<'_> = ::serde_json::from_str(text)
+            let tag = crate::de::tag_of(text, "type")
                 .map_err(|_| D::Error::custom("Row: field `type` is not a string"))?;
-            let row = match tag.tag.as_deref() {
+            let row = match tag.as_deref() {
                 Some("a") => variant(text, "a").map(Self::A),
                 Some("b") => variant(text, "b").map(Self::B),
                 Some(_) => {
@@ -1074,12 +1049,13 @@ impl crate::validate::Validate for types::ReportRequest {
 pub mod queries {
     use super::*;
     /// The query of `list_things` (`GET /things`), one field per query parameter of the spec.
-    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct ListThingsQuery {
         pub since: ::chrono::DateTime<::chrono::offset::Utc>,
         /// Not sent when `None`.
         pub unit: Option<types::Unit>,
     }
+    crate::de::serialize_struct!(ListThingsQuery { since, unit });
     impl ListThingsQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
