@@ -3,8 +3,9 @@
 //!
 //! progenitor's generated code names these items in its `progenitor-client` crate; the generator
 //! points those paths here instead (`tidy::use_own_runtime`). That crate asks for serde's `derive`
-//! feature without deriving anything, which alone made every build of this crate compile `syn` and
-//! serde's derive macro (benches/README.md, section 5). Only what the generated code uses is here.
+//! feature without deriving anything, which made every build of this crate compile `syn` and
+//! serde's derive macro (benches/README.md, section 4, fifth round). Only what the generated code
+//! uses is here.
 
 use std::fmt;
 use std::future::Future;

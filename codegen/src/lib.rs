@@ -180,6 +180,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
     tidy::check_patterns_with_regex_lite(&mut file);
     tidy::use_own_runtime(&mut file);
+    tidy::drop_unwrapping_constructor(&mut file);
     Ok(file)
 }
 

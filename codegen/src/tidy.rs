@@ -60,6 +60,22 @@ impl VisitMut for RegressToRegexLite {
     }
 }
 
+/// progenitor's `Client::new` builds a reqwest client and `unwrap`s the result, which would panic
+/// the host process where reqwest cannot set up TLS. The crate builds its reqwest client itself
+/// (`ClientBuilder`, which returns the failure as an error), so only `new_with_client` is kept.
+pub fn drop_unwrapping_constructor(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Impl(block) = item
+            && block.trait_.is_none()
+            && type_name(&block.self_ty).is_some_and(|name| name == "Client")
+        {
+            block
+                .items
+                .retain(|f| !matches!(f, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        }
+    }
+}
+
 /// progenitor's code takes its runtime (`ResponseValue`, `Error`, `ByteStream`, the hook traits,
 /// `encode_path`, `QueryParam`) from the `progenitor-client` crate; this points those paths at the
 /// crate's own `crate::runtime` (src/runtime.rs) and drops the import of `RequestBuilderExt`,
