@@ -14,8 +14,9 @@
 # Each cold build has its own target directory, so it starts cold; the registry is fetched first.
 # Every build is timed by benches/timed.py: wall time, CPU time of the build's processes, and the
 # host's steal (the CPU other guests of a shared virtual machine took meanwhile).
-# Usage: [REPEAT=n] bash benches/build_times.sh [TARGET_ROOT]   (about 25 minutes on 2 cores with
-# REPEAT=1, and 5 minutes more for each further repeat)
+# Usage: [REPEAT=n] [ONLY=consumer] bash benches/build_times.sh [TARGET_ROOT]   (about 25 minutes on
+# 2 cores with REPEAT=1, and 5 minutes more for each further repeat; ONLY=consumer stops after
+# part 1, about 5 minutes a repeat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -81,6 +82,28 @@ consumer_pair() {
 read -r c_dw c_pw c_wr c_dc c_pc c_cr c_runs <<<"$(consumer_pair)"
 read -r i_dw i_pw i_wr i_dc i_pc i_cr i_runs <<<"$(consumer_pair icu)"
 
+print_consumers() {
+  echo "consumer crate, cold (this lock), medians of ${repeat}:"
+  echo "  wall: default ${c_dw} s, default-features = false ${c_pw} s (${c_wr}x)"
+  echo "  cpu:  default ${c_dc} s, default-features = false ${c_pc} s (${c_cr}x)"
+  echo "  runs (wall/cpu/steal): ${c_runs}"
+  echo "the same with ICU4X under url (a fresh lock), medians of ${repeat}:"
+  echo "  wall: default ${i_dw} s, default-features = false ${i_pw} s (${i_wr}x)"
+  echo "  cpu:  default ${i_dc} s, default-features = false ${i_pc} s (${i_cr}x)"
+  echo "  runs (wall/cpu/steal): ${i_runs}"
+}
+failed() {
+  if [ -e "$root/failed" ]; then
+    echo "a timed build failed (timed.py named it above; rerun it by hand to see why); no figures" >&2
+    exit 1
+  fi
+}
+if [ "${ONLY:-}" = consumer ]; then
+  failed
+  print_consumers
+  exit 0
+fi
+
 # 2. This workspace.
 # `build <target dir name> [ARG...]`: the workspace's library, built in its own target directory.
 build() { env CARGO_TARGET_DIR="$root/$1" cargo build --lib "${@:2}"; }
@@ -118,18 +141,8 @@ request_field=$(edit_and_build add_request_field)
 cp "$backup" "$spec"
 build default >/dev/null 2>&1
 
-if [ -e "$root/failed" ]; then
-  echo "a timed build failed (timed.py named it above; rerun it by hand to see why); no figures" >&2
-  exit 1
-fi
-echo "consumer crate, cold (this lock), medians of ${repeat}:"
-echo "  wall: default ${c_dw} s, default-features = false ${c_pw} s (${c_wr}x)"
-echo "  cpu:  default ${c_dc} s, default-features = false ${c_pc} s (${c_cr}x)"
-echo "  runs (wall/cpu/steal): ${c_runs}"
-echo "the same with ICU4X under url (a fresh lock), medians of ${repeat}:"
-echo "  wall: default ${i_dw} s, default-features = false ${i_pw} s (${i_wr}x)"
-echo "  cpu:  default ${i_dc} s, default-features = false ${i_pc} s (${i_cr}x)"
-echo "  runs (wall/cpu/steal): ${i_runs}"
+failed
+print_consumers
 echo "workspace lib, cold, default features:            ${cold_default} s"
 echo "workspace lib, cold, --no-default-features:       ${cold_plain} s ($(ratio "$cold_plain" "$cold_default")x)"
 echo "no-op rebuild:                                    ${noop} s"
