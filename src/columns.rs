@@ -798,7 +798,7 @@ impl<'de> serde::Deserialize<'de> for RowTime {
         impl serde::de::Visitor<'_> for Visit {
             type Value = RowTime;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an RFC 3339 date-time or null")
+                f.write_str("an RFC 3339 date-time")
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RowTime, E> {
                 parse_utc(text).map(RowTime).map_err(E::custom)
