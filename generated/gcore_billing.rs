@@ -211,24 +211,18 @@ impl Client {
         &self,
         body: &types::CostReportDetailedRequest,
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-        let mut json = ::serde_json::to_value(body)
+        let written = ::serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        match json.as_object_mut() {
-            Some(object) => {
-                object
-                    .insert(
-                        "response_format".to_string(),
-                        ::serde_json::Value::from("csv_records"),
-                    );
-            }
-            None => {
-                return Err(
-                    Error::InvalidRequest(
-                        "request body is not a JSON object".to_string(),
-                    ),
-                );
-            }
-        }
+        let mut json: ::serde_json::Map<String, ::serde_json::Value> = ::serde_json::from_slice(
+                &written,
+            )
+            .map_err(|_| Error::InvalidRequest(
+                "request body is not a JSON object".to_string(),
+            ))?;
+        json.insert(
+            "response_format".to_string(),
+            ::serde_json::Value::from("csv_records"),
+        );
         let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
         let mut request = self
             .client
@@ -261,24 +255,18 @@ impl Client {
         &self,
         body: &types::CostReportAggregatedRequest,
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-        let mut json = ::serde_json::to_value(body)
+        let written = ::serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        match json.as_object_mut() {
-            Some(object) => {
-                object
-                    .insert(
-                        "response_format".to_string(),
-                        ::serde_json::Value::from("csv_totals"),
-                    );
-            }
-            None => {
-                return Err(
-                    Error::InvalidRequest(
-                        "request body is not a JSON object".to_string(),
-                    ),
-                );
-            }
-        }
+        let mut json: ::serde_json::Map<String, ::serde_json::Value> = ::serde_json::from_slice(
+                &written,
+            )
+            .map_err(|_| Error::InvalidRequest(
+                "request body is not a JSON object".to_string(),
+            ))?;
+        json.insert(
+            "response_format".to_string(),
+            ::serde_json::Value::from("csv_totals"),
+        );
         let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/totals");
         let mut request = self
             .client
@@ -311,24 +299,18 @@ impl Client {
         &self,
         body: &types::CostReportMonthlyRequest,
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-        let mut json = ::serde_json::to_value(body)
+        let written = ::serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        match json.as_object_mut() {
-            Some(object) => {
-                object
-                    .insert(
-                        "response_format".to_string(),
-                        ::serde_json::Value::from("csv_totals"),
-                    );
-            }
-            None => {
-                return Err(
-                    Error::InvalidRequest(
-                        "request body is not a JSON object".to_string(),
-                    ),
-                );
-            }
-        }
+        let mut json: ::serde_json::Map<String, ::serde_json::Value> = ::serde_json::from_slice(
+                &written,
+            )
+            .map_err(|_| Error::InvalidRequest(
+                "request body is not a JSON object".to_string(),
+            ))?;
+        json.insert(
+            "response_format".to_string(),
+            ::serde_json::Value::from("csv_totals"),
+        );
         let url = format!(
             "{}{}", self.baseurl, "/cloud/v1/reservation_cost_report/totals"
         );
@@ -1290,9 +1272,10 @@ pub const OPERATIONS: &[ApiOperation] = &[
 ];
 impl Client {
     /// Calls the operation `id` with parameters given as text and a JSON body, and returns
-    /// the answer as JSON once it has parsed as the operation's response type. Parameters
-    /// are checked against their schema and the body against the request type before
-    /// anything is sent; unknown or missing required parameters are refused.
+    /// the answer's JSON as the server sent it, once it has parsed as the operation's
+    /// response type. Parameters are checked against their schema and the body against the
+    /// request type before anything is sent; unknown or missing required parameters are
+    /// refused.
     pub async fn call_operation(
         &self,
         id: &str,
@@ -1371,19 +1354,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::CostReportDetailed,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::CostReportDetailed>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1417,19 +1397,18 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::CostReportAggregated,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<
+                                        types::CostReportAggregated,
+                                    >(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1463,19 +1442,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::CostReportMonthly,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::CostReportMonthly>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1509,19 +1485,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::UsageReport,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::UsageReport>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1555,19 +1528,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::ReservationPricing,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::ReservationPricing>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1595,19 +1565,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::BillingReservations,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::BillingReservations>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(

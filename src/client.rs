@@ -564,9 +564,10 @@ impl Client {
     }
 
     /// Calls any operation of the spec by its `operationId` ([`crate::OPERATIONS`] lists them), with
-    /// parameters as text and a JSON body, and returns the answer as JSON once it has parsed as the
-    /// operation's response type. Parameters and body are checked before anything is sent. This is
-    /// what the CLI's `api` command runs; typed code should prefer the typed methods.
+    /// parameters as text and a JSON body, and returns the answer's JSON as the server sent it
+    /// (fields the spec does not list included), once it has parsed as the operation's response
+    /// type. Parameters and body are checked before anything is sent. This is what the CLI's `api`
+    /// command runs; typed code should prefer the typed methods.
     pub async fn call_operation(
         &self,
         operation_id: &str,

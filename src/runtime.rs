@@ -83,6 +83,26 @@ impl<T: DeserializeOwned> ResponseValue<T> {
     }
 }
 
+impl ResponseValue<serde_json::Value> {
+    /// Reads the whole body, checks it with `check` (the operation's typed parse), and keeps the
+    /// JSON as the server sent it. A body that fails either parse is kept in the error with serde's
+    /// reason, as [`ResponseValue::from_response`] keeps it.
+    pub async fn checked_json<E>(
+        response: reqwest::Response,
+        check: fn(&[u8]) -> Result<(), serde_json::Error>,
+    ) -> Result<Self, Error<E>> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+        if let Err(e) = check(&body) {
+            return Err(Error::InvalidResponsePayload(body, e));
+        }
+        match serde_json::from_slice(&body) {
+            Ok(inner) => Ok(Self::new(inner, status, headers)),
+            Err(e) => Err(Error::InvalidResponsePayload(body, e)),
+        }
+    }
+}
 impl ResponseValue<ByteStream> {
     /// The answer with its body left unread, as a stream of chunks.
     pub fn stream(response: reqwest::Response) -> Self {

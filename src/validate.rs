@@ -56,7 +56,10 @@ pub struct FieldCheck {
 /// Runs generated checks on a request, as it would be sent. `Err` names the field and the rule.
 #[doc(hidden)]
 pub fn check_fields<T: serde::Serialize>(request: &T, checks: &[FieldCheck]) -> Result<(), String> {
-    let value = serde_json::to_value(request).map_err(|e| e.to_string())?;
+    // Through bytes rather than `to_value`: the request's serializer for bytes is the one sending
+    // it uses, so the crate compiles one serializer per request type, not two.
+    let written = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_json::from_slice(&written).map_err(|e| e.to_string())?;
     for check in checks {
         let mut found = Vec::new();
         values_at(&value, check.path, String::new(), &mut found);

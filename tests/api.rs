@@ -198,3 +198,122 @@ async fn count_asks_for_one_row_and_returns_the_report_size() {
         (json!(1), json!(0))
     );
 }
+
+/// A pricing answer as Gcore sends it.
+fn pricing_answer() -> serde_json::Value {
+    json!({
+        "activity_period": "MONTHS12",
+        "activity_period_length": 12,
+        "amount_prices": {
+            "commit_price_per_month": "120.50", "commit_price_per_unit": "0.17",
+            "commit_price_total": "1446.00", "currency_code": "EUR",
+            "overcommit_price_per_month": "0.00", "overcommit_price_per_unit": "0.00",
+            "overcommit_price_total": "0.00"
+        },
+        "price_status": "OK",
+        "region_id": 76,
+        "region_name": "Luxembourg-2",
+        "resources": [{
+            "activity_period": "MONTHS12", "activity_period_length": 12,
+            "commit_price_per_month": "120.50", "commit_price_per_unit": "0.17",
+            "commit_price_total": "1446.00", "overcommit_price_per_month": "0.00",
+            "overcommit_price_per_unit": "0.00", "overcommit_price_total": "0.00",
+            "resource_name": "bm1-hf-medium", "unit_name": "pcs", "unit_size_month": "720",
+            "unit_size_total": "8640"
+        }]
+    })
+}
+
+#[tokio::test]
+async fn the_answer_comes_back_as_the_server_sent_it_with_unlisted_fields_and_no_added_nulls() {
+    // Optional fields left out (`active_to`, `subscription_id`, `plan_item_id`, the hardware's
+    // `disk`) stay out, and fields the spec does not list yet stay in, as sent.
+    let sent = json!({
+        "count": 1,
+        "results": [{
+            "active_billing_plan_id": 4,
+            "active_overcommit": {
+                "active_from": "2024-08-01T00:00:00Z", "price_per_month": "0.00",
+                "price_per_unit": "0.00", "price_total": "0.00"
+            },
+            "commit": {
+                "active_from": "2024-08-01T00:00:00Z", "price_per_month": "10.5",
+                "price_per_unit": "0.0144", "price_total": "31.5"
+            },
+            "hardware_info": {"cpu": "2x Xeon", "ram": "64 GiB"},
+            "region_name": "Luxembourg-2",
+            "resource_count": 2,
+            "resource_name": "bm1-hf-medium",
+            "unit_name": "pcs",
+            "unit_size_month": "720",
+            "unit_size_total": "1440",
+            "renewal": {"automatic": true}
+        }],
+        "next_page_token": "b2Zmc2V0PTE"
+    });
+    let server = {
+        let sent = sent.clone();
+        common::hostile::start(move |_, _| common::hostile::Reply::json(200, &sent)).await
+    };
+    let client = gcore_billing::Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    let answer = client
+        .call_operation(
+            "list_billing_reservations",
+            &text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+            ]),
+            None,
+        )
+        .await
+        .expect("answer");
+    assert_eq!(answer, sent);
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_the_operations_type_is_a_decode_error_with_the_body() {
+    let mut sent = pricing_answer();
+    sent["region_id"] = json!("seventy-six");
+    let server = {
+        let sent = sent.clone();
+        common::hostile::start(move |_, _| common::hostile::Reply::json(200, &sent)).await
+    };
+    let client = gcore_billing::Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    let error = client
+        .call_operation(
+            "get_reservation_prices",
+            &text(&[("region_id", "76")]),
+            Some(json!({"period": "MONTHS12", "resources": []})),
+        )
+        .await
+        .expect_err("region_id is not a number");
+    match &error {
+        Error::Decode {
+            operation,
+            status,
+            raw,
+            ..
+        } => {
+            assert_eq!(*operation, "get_reservation_prices");
+            assert_eq!(status.map(|s| s.as_u16()), Some(200));
+            let raw: serde_json::Value = serde_json::from_slice(raw).expect("raw body is JSON");
+            assert_eq!(raw, sent);
+        }
+        other => panic!("{other:?}"),
+    }
+    let source = std::error::Error::source(&error)
+        .expect("serde's reason")
+        .to_string();
+    assert!(
+        source.starts_with("invalid type: string \"seventy-six\", expected i64"),
+        "{source}"
+    );
+}

@@ -672,13 +672,12 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
             &self,
             body: &types::#body_type,
         ) -> Result<ResponseValue<ByteStream>, Error<types::#error_type>> {
-            let mut json = ::serde_json::to_value(body).map_err(|e| Error::InvalidRequest(e.to_string()))?;
-            match json.as_object_mut() {
-                Some(object) => {
-                    object.insert(#field.to_string(), ::serde_json::Value::from(#value));
-                }
-                None => return Err(Error::InvalidRequest("request body is not a JSON object".to_string())),
-            }
+            // Written as the typed method writes it (the same serializer), then read back as an
+            // object to set the format.
+            let written = ::serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+            let mut json: ::serde_json::Map<String, ::serde_json::Value> = ::serde_json::from_slice(&written)
+                .map_err(|_| Error::InvalidRequest("request body is not a JSON object".to_string()))?;
+            json.insert(#field.to_string(), ::serde_json::Value::from(#value));
             #send
         }
     }

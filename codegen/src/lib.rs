@@ -212,9 +212,14 @@ pub const ROOT_FILE: &str = "gcore_billing.rs";
 /// The folder of `generated/` that holds one file per spec schema (see [`generate_files`]).
 pub const TYPES_DIR: &str = "types";
 
+/// The file of the request types' builders, and the folder of one file per builder that it
+/// includes (see [`split_builders_by_type`]).
+const BUILDERS_FILE: &str = "types_builders.rs";
+const BUILDERS_DIR: &str = "types_builders";
+
 /// Which module goes to which file, so that a spec change shows in the file of its kind: the
 /// types (`types.rs`, which includes one file per schema from `types/`), the builders of request
-/// types (`types_builders.rs`), the open enums and unions (`open.rs`), progenitor's per-operation
+/// types (`types_builders.rs`, which includes one file per builder from `types_builders/`), the open enums and unions (`open.rs`), progenitor's per-operation
 /// builders (`client_builders.rs`), the typed mocks (`mocks.rs`); the client itself, the pager
 /// glue and the operation table stay in the root.
 const FILES: &[(&str, &str)] = &[
@@ -254,7 +259,8 @@ pub fn generate_files(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenErr
                 if let syn::Item::Mod(builders) = inner
                     && builders.ident == "builder"
                 {
-                    files.push(move_into_file(builders, "types_builders.rs"));
+                    files.extend(split_builders_by_type(builders));
+                    files.push(move_into_file(builders, BUILDERS_FILE));
                 }
             }
             files.extend(split_by_schema(items, &schemas));
@@ -373,6 +379,44 @@ fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<Generate
         items.push(syn::parse_quote! { pub use #module::*; });
         files.push(file_of(&path, group));
     }
+    files
+}
+
+/// Moves each builder of the `builder` module (its struct and the impls that follow it) into a
+/// file of its own, `types_builders/<type>.rs`, leaving `include!` of that file where it was. The
+/// builders stay in one module, so their paths do not change. What this buys is stable lines: a
+/// new field in one request type no longer moves the lines of every builder after it in one long
+/// file, and rustc's incremental rebuild (which hashes spans by file, line and column) then
+/// re-checks and re-compiles only the changed builder.
+fn split_builders_by_type(module: &mut syn::ItemMod) -> Vec<GeneratedFile> {
+    let Some((_, items)) = module.content.as_mut() else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    let mut kept = Vec::with_capacity(items.len());
+    let mut group: Option<(String, Vec<syn::Item>)> = None;
+    let mut close = |group: Option<(String, Vec<syn::Item>)>, kept: &mut Vec<syn::Item>| {
+        if let Some((name, group)) = group {
+            let path = format!("{BUILDERS_DIR}/{}.rs", snake_case(&name));
+            kept.push(syn::parse_quote! { include!(#path); });
+            files.push(file_of(&path, group));
+        }
+    };
+    for item in items.drain(..) {
+        match (&item, group.as_mut()) {
+            (syn::Item::Struct(s), _) => {
+                close(group.take(), &mut kept);
+                group = Some((s.ident.to_string(), vec![item]));
+            }
+            (syn::Item::Impl(_), Some((_, current))) => current.push(item),
+            _ => {
+                close(group.take(), &mut kept);
+                kept.push(item);
+            }
+        }
+    }
+    close(group.take(), &mut kept);
+    *items = kept;
     files
 }
 

@@ -850,24 +850,18 @@ impl Client {
         &self,
         body: &types::ReportRequest,
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-        let mut json = ::serde_json::to_value(body)
+        let written = ::serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        match json.as_object_mut() {
-            Some(object) => {
-                object
-                    .insert(
-                        "response_format".to_string(),
-                        ::serde_json::Value::from("csv_records"),
-                    );
-            }
-            None => {
-                return Err(
-                    Error::InvalidRequest(
-                        "request body is not a JSON object".to_string(),
-                    ),
-                );
-            }
-        }
+        let mut json: ::serde_json::Map<String, ::serde_json::Value> = ::serde_json::from_slice(
+                &written,
+            )
+            .map_err(|_| Error::InvalidRequest(
+                "request body is not a JSON object".to_string(),
+            ))?;
+        json.insert(
+            "response_format".to_string(),
+            ::serde_json::Value::from("csv_records"),
+        );
         let url = format!("{}{}", self.baseurl, "/reports");
         let mut request = self
             .client
@@ -1248,9 +1242,10 @@ pub const OPERATIONS: &[ApiOperation] = &[
 ];
 impl Client {
     /// Calls the operation `id` with parameters given as text and a JSON body, and returns
-    /// the answer as JSON once it has parsed as the operation's response type. Parameters
-    /// are checked against their schema and the body against the request type before
-    /// anything is sent; unknown or missing required parameters are refused.
+    /// the answer's JSON as the server sent it, once it has parsed as the operation's
+    /// response type. Parameters are checked against their schema and the body against the
+    /// request type before anything is sent; unknown or missing required parameters are
+    /// refused.
     pub async fn call_operation(
         &self,
         id: &str,
@@ -1329,19 +1324,16 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::ReportPage,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::ReportPage>(body)
+                                        .map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
@@ -1369,19 +1361,15 @@ impl Client {
                 let response = result?;
                 match response.status().as_u16() {
                     200..=299 => {
-                        let typed = ResponseValue::<
-                            types::Things,
-                        >::from_response::<types::ErrorResponse>(response)
-                            .await?;
-                        let (status, headers) = (
-                            typed.status(),
-                            typed.headers().clone(),
-                        );
-                        let value = ::serde_json::to_value(typed.into_inner())
-                            .map_err(|e| Error::InvalidRequest(
-                                format!("answer does not serialize: {e}"),
-                            ))?;
-                        Ok(ResponseValue::new(value, status, headers))
+                        ResponseValue::checked_json::<
+                            types::ErrorResponse,
+                        >(
+                                response,
+                                |body| {
+                                    ::serde_json::from_slice::<types::Things>(body).map(drop)
+                                },
+                            )
+                            .await
                     }
                     400..=599 => {
                         Err(
