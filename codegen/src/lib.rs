@@ -212,16 +212,19 @@ pub const ROOT_FILE: &str = "gcore_billing.rs";
 /// The folder of `generated/` that holds one file per spec schema (see [`generate_files`]).
 pub const TYPES_DIR: &str = "types";
 
-/// The file of the request types' builders, and the folder of one file per builder that it
-/// includes (see [`split_builders_by_type`]).
+/// The file of the request types' builders.
 const BUILDERS_FILE: &str = "types_builders.rs";
-const BUILDERS_DIR: &str = "types_builders";
+
+/// The folder of `generated/` that holds one file per request type's builder, which
+/// `types_builders.rs` includes (see [`generate_files`]).
+pub const BUILDERS_DIR: &str = "types_builders";
 
 /// Which module goes to which file, so that a spec change shows in the file of its kind: the
 /// types (`types.rs`, which includes one file per schema from `types/`), the builders of request
-/// types (`types_builders.rs`, which includes one file per builder from `types_builders/`), the open enums and unions (`open.rs`), progenitor's per-operation
-/// builders (`client_builders.rs`), the typed mocks (`mocks.rs`); the client itself, the pager
-/// glue and the operation table stay in the root.
+/// types (`types_builders.rs`, which includes one file per builder from `types_builders/`), the
+/// open enums and unions (`open.rs`), progenitor's per-operation builders (`client_builders.rs`),
+/// the typed mocks (`mocks.rs`); the client itself, the pager glue and the operation table stay in
+/// the root.
 const FILES: &[(&str, &str)] = &[
     ("types", "types.rs"),
     ("open", "open.rs"),

@@ -68,11 +68,15 @@ fn regenerate(root: &Path, write: bool) -> ExitCode {
     // A file the generator no longer writes (a schema removed from the spec) would be dead weight
     // in the package: --write removes it, --check fails on it.
     let known: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    let extra: Vec<String> = ["", gcore_billing_codegen::TYPES_DIR]
-        .iter()
-        .flat_map(|sub| rust_files_in(&dir, sub))
-        .filter(|name| !known.contains(&name.as_str()))
-        .collect();
+    let extra: Vec<String> = [
+        "",
+        gcore_billing_codegen::TYPES_DIR,
+        gcore_billing_codegen::BUILDERS_DIR,
+    ]
+    .iter()
+    .flat_map(|sub| rust_files_in(&dir, sub))
+    .filter(|name| !known.contains(&name.as_str()))
+    .collect();
     for name in &extra {
         if write {
             match std::fs::remove_file(dir.join(name)) {
