@@ -199,6 +199,18 @@ async fn count_asks_for_one_row_and_returns_the_report_size() {
     );
 }
 
+/// A server that answers every request with `sent` (status 200), and a client of it.
+async fn answering(sent: &serde_json::Value) -> (common::hostile::Hostile, gcore_billing::Client) {
+    let sent = sent.clone();
+    let server = common::hostile::start(move |_, _| common::hostile::Reply::json(200, &sent)).await;
+    let client = gcore_billing::Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    (server, client)
+}
+
 /// A pricing answer as Gcore sends it.
 fn pricing_answer() -> serde_json::Value {
     json!({
@@ -251,15 +263,7 @@ async fn the_answer_comes_back_as_the_server_sent_it_with_unlisted_fields_and_no
         }],
         "next_page_token": "b2Zmc2V0PTE"
     });
-    let server = {
-        let sent = sent.clone();
-        common::hostile::start(move |_, _| common::hostile::Reply::json(200, &sent)).await
-    };
-    let client = gcore_billing::Client::builder()
-        .api_key("test-key")
-        .base_url(server.base_url())
-        .build()
-        .expect("client");
+    let (_server, client) = answering(&sent).await;
     let answer = client
         .call_operation(
             "list_billing_reservations",
@@ -278,15 +282,7 @@ async fn the_answer_comes_back_as_the_server_sent_it_with_unlisted_fields_and_no
 async fn an_answer_that_is_not_the_operations_type_is_a_decode_error_with_the_body() {
     let mut sent = pricing_answer();
     sent["region_id"] = json!("seventy-six");
-    let server = {
-        let sent = sent.clone();
-        common::hostile::start(move |_, _| common::hostile::Reply::json(200, &sent)).await
-    };
-    let client = gcore_billing::Client::builder()
-        .api_key("test-key")
-        .base_url(server.base_url())
-        .build()
-        .expect("client");
+    let (_server, client) = answering(&sent).await;
     let error = client
         .call_operation(
             "get_reservation_prices",
