@@ -103,6 +103,7 @@ impl ResponseValue<serde_json::Value> {
         }
     }
 }
+
 impl ResponseValue<ByteStream> {
     /// The answer with its body left unread, as a stream of chunks.
     pub fn stream(response: reqwest::Response) -> Self {
