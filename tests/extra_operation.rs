@@ -116,8 +116,12 @@ fn main() {
 #[test]
 fn added_operations_get_every_method_with_no_edit_in_src() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let copy = std::env::temp_dir().join(format!("gcore-billing-extra-op-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&copy);
+    // Removed when the test ends, passed or failed.
+    let tmp = tempfile::Builder::new()
+        .prefix("gcore-billing-extra-op-")
+        .tempdir()
+        .expect("temp dir");
+    let copy = tmp.path();
     for dir in ["src", "codegen", "generated", "openapi"] {
         copy_dir(&root.join(dir), &copy.join(dir));
     }
@@ -146,7 +150,7 @@ fn added_operations_get_every_method_with_no_edit_in_src() {
 
     let output = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--example", "uses_extra"])
-        .current_dir(&copy)
+        .current_dir(copy)
         .env("CARGO_TARGET_DIR", root.join("target/extra-operation"))
         .output()
         .expect("cargo runs");
@@ -159,5 +163,4 @@ fn added_operations_get_every_method_with_no_edit_in_src() {
         String::from_utf8_lossy(&output.stdout).trim(),
         "extra operations: ok"
     );
-    let _ = std::fs::remove_dir_all(&copy);
 }

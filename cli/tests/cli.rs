@@ -43,11 +43,13 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gcore-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A new directory under the system's temporary directory, removed with everything in it when
+/// the returned guard drops, whether the test passes or fails.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("gcore-cli-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn path_arg(path: &Path) -> String {
@@ -105,7 +107,8 @@ fn no_key_and_no_demo_is_a_usage_error_naming_both() {
 
 #[test]
 fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it() {
-    let dir = temp_dir("csv");
+    let tmp = temp_dir("csv");
+    let dir = tmp.path();
     let out = dir.join("report.csv");
     let output = gcore_billing(
         &[
@@ -151,7 +154,8 @@ fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it(
 
 #[test]
 fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
-    let dir = temp_dir("formats");
+    let tmp = temp_dir("formats");
+    let dir = tmp.path();
     let export = |format: &str, file: &str, wide: bool| {
         let path = dir.join(file);
         let mut args = vec![
@@ -279,7 +283,8 @@ async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_expo
         })
         .await
         .expect("server");
-        let dir = temp_dir(&format!("resume-{format}"));
+        let tmp = temp_dir(&format!("resume-{format}"));
+        let dir = tmp.path();
         let whole = dir.join(format!("whole.{format}"));
         let part = dir.join(format!("part.{format}"));
         let args = |out: &Path, extra: &[&str]| {
@@ -539,7 +544,8 @@ async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
         .base_url(server.base_url())
         .build()
         .expect("client");
-    let dir = temp_dir("focus-sum");
+    let tmp = temp_dir("focus-sum");
+    let dir = tmp.path();
     let cases: [(&[&str], Value); 3] = [
         (&[], serde_json::json!({})),
         (
@@ -558,7 +564,7 @@ async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
         ),
     ];
     for (i, (filters, aggregated_filters)) in cases.into_iter().enumerate() {
-        let csv = focus_export(&server, &dir, &format!("f{i}.csv"), &strings(filters)).await;
+        let csv = focus_export(&server, dir, &format!("f{i}.csv"), &strings(filters)).await;
         let (header, rows) = read_csv(&csv);
         let column = |name: &str| header.iter().position(|h| h == name).expect(name);
         let (billed, currency) = (column("BilledCost"), column("BillingCurrency"));
@@ -599,9 +605,10 @@ async fn focus_parquet_reads_back_with_the_declared_schema_and_the_csv_values() 
     })
     .await
     .expect("server");
-    let dir = temp_dir("focus-parquet");
-    let csv = focus_export(&server, &dir, "f.csv", &[]).await;
-    let parquet = focus_export(&server, &dir, "f.parquet", &[]).await;
+    let tmp = temp_dir("focus-parquet");
+    let dir = tmp.path();
+    let csv = focus_export(&server, dir, "f.csv", &[]).await;
+    let parquet = focus_export(&server, dir, "f.parquet", &[]).await;
     let (header, rows) = read_csv(&csv);
 
     let file = std::fs::File::open(&parquet).expect("parquet");
@@ -734,8 +741,9 @@ async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
     })
     .await
     .expect("server");
-    let dir = temp_dir("focus-left-out");
-    let csv = focus_export(&server, &dir, "f.csv", &[]).await;
+    let tmp = temp_dir("focus-left-out");
+    let dir = tmp.path();
+    let csv = focus_export(&server, dir, "f.csv", &[]).await;
     let (header, rows) = read_csv(&csv);
     let list = std::fs::read_to_string(dir.join("f.csv.left-out.jsonl")).expect("the list");
     let listed: Vec<Value> = list
@@ -783,7 +791,8 @@ async fn ctrl_c_mid_export_leaves_a_checkpoint_and_resume_finishes_the_same_file
     })
     .await
     .expect("server");
-    let dir = temp_dir("ctrl-c");
+    let tmp = temp_dir("ctrl-c");
+    let dir = tmp.path();
     let whole = dir.join("whole.csv");
     let part = dir.join("part.csv");
     let args = |out: &Path, extra: &[&str]| {

@@ -615,8 +615,11 @@ fn run_review(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_command_exits_0_1_or_2() {
-    let dir = std::env::temp_dir().join(format!("gcore-review-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let tmp = tempfile::Builder::new()
+        .prefix("gcore-review-")
+        .tempdir()
+        .expect("temp dir");
+    let dir = tmp.path();
     let real_path = spec_path();
     let real_path = real_path.to_str().expect("UTF-8 path");
 
