@@ -58,12 +58,6 @@ impl<'a> GetDetailedCostReport<'a> {
             })
             .map_err(Error::InvalidRequest)?;
         let url = format!("{}/cloud/v1/cost_report/resources", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -73,7 +67,6 @@ impl<'a> GetDetailedCostReport<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_detailed_cost_report",
@@ -150,12 +143,6 @@ impl<'a> GetAggregatedCostReport<'a> {
             })
             .map_err(Error::InvalidRequest)?;
         let url = format!("{}/cloud/v1/cost_report/totals", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -165,7 +152,6 @@ impl<'a> GetAggregatedCostReport<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_aggregated_cost_report",
@@ -238,12 +224,6 @@ impl<'a> GetMonthlyReservationCostReport<'a> {
             })
             .map_err(Error::InvalidRequest)?;
         let url = format!("{}/cloud/v1/reservation_cost_report/totals", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -253,7 +233,6 @@ impl<'a> GetMonthlyReservationCostReport<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_monthly_reservation_cost_report",
@@ -324,12 +303,6 @@ impl<'a> GetUsageReport<'a> {
             })
             .map_err(Error::InvalidRequest)?;
         let url = format!("{}/cloud/v1/usage_report", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -339,7 +312,6 @@ impl<'a> GetUsageReport<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_usage_report",
@@ -430,12 +402,6 @@ impl<'a> GetReservationPrices<'a> {
             "{}/cloud/v1/pricing/{}/billing_reservation", client.baseurl, encode_path(&
             region_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -445,7 +411,6 @@ impl<'a> GetReservationPrices<'a> {
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_reservation_prices",
@@ -584,12 +549,6 @@ impl<'a> ListBillingReservations<'a> {
         let time_from = time_from.map_err(Error::InvalidRequest)?;
         let time_to = time_to.map_err(Error::InvalidRequest)?;
         let url = format!("{}/cloud/v2/reservations", client.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = client
             .client
@@ -604,7 +563,6 @@ impl<'a> ListBillingReservations<'a> {
             .query(&crate::runtime::QueryParam::new("show_inactive", &show_inactive))
             .query(&crate::runtime::QueryParam::new("time_from", &time_from))
             .query(&crate::runtime::QueryParam::new("time_to", &time_to))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_billing_reservations",

@@ -230,17 +230,6 @@ async fn read_body(mut response: Response, limit: u64) -> Attempt {
 }
 
 impl ClientHooks<Hooks> for GeneratedClient {
-    /// progenitor sends the spec's `info.version` as an `api-version` header; neither Gcore's
-    /// documentation nor its official SDK sends one, so it is taken off before anything goes out.
-    async fn pre<E>(
-        &self,
-        request: &mut Request,
-        _info: &OperationInfo,
-    ) -> Result<(), crate::runtime::Error<E>> {
-        request.headers_mut().remove("api-version");
-        Ok(())
-    }
-
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let mut delays = self.inner().retry.delays();
         let limit = self.inner().max_body_bytes;

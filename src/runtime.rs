@@ -217,12 +217,14 @@ pub struct OperationInfo {
 /// What the generated client calls around every request: `pre` before it is sent, `exec` to
 /// send it, `post` with the result. `src/hooks.rs` implements them (retries, limits, tracing).
 pub(crate) trait ClientHooks<Inner>: ClientInfo<Inner> {
-    /// Changes the request before it is sent.
+    /// Changes the request before it is sent; by default, nothing.
     fn pre<E>(
         &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> impl Future<Output = Result<(), Error<E>>> + Send;
+        _request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> impl Future<Output = Result<(), Error<E>>> + Send {
+        async { Ok(()) }
+    }
 
     /// Sends the request and returns the answer.
     fn exec(

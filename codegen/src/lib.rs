@@ -181,6 +181,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::check_patterns_with_regex_lite(&mut file);
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);
+    tidy::drop_api_version_header(&mut file);
     Ok(file)
 }
 

@@ -76,6 +76,63 @@ pub fn drop_unwrapping_constructor(file: &mut syn::File) {
     }
 }
 
+/// progenitor sends the spec's `info.version` in an `api-version` header with every request;
+/// neither Gcore's documentation nor its official SDK sends one. This drops that header where
+/// the request is built, and with it the header map and the `.headers(header_map)` that attaches
+/// it when no other header is added (`check_spec` accepts no header parameters, so none is).
+pub fn drop_api_version_header(file: &mut syn::File) {
+    struct DropHeader;
+    impl VisitMut for DropHeader {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let before = block.stmts.len();
+            block.stmts.retain(|stmt| !is_api_version_append(stmt));
+            if block.stmts.len() != before && !block.stmts.iter().any(appends_a_header) {
+                block.stmts.retain(|stmt| !declares_header_map(stmt));
+                for stmt in &mut block.stmts {
+                    DetachHeaderMap.visit_stmt_mut(stmt);
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    /// `request.headers(header_map)` becomes `request`.
+    struct DetachHeaderMap;
+    impl VisitMut for DetachHeaderMap {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            if let Expr::MethodCall(call) = expr
+                && call.method == "headers"
+                && call.args.len() == 1
+                && call.args[0].to_token_stream().to_string() == "header_map"
+            {
+                *expr = (*call.receiver).clone();
+                self.visit_expr_mut(expr);
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    DropHeader.visit_file_mut(file);
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), ..);`
+fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+    let text = stmt.to_token_stream().to_string();
+    text.starts_with("header_map . append") && text.contains("\"api-version\"")
+}
+
+/// A statement that adds a header to `header_map`, however deeply nested.
+fn appends_a_header(stmt: &syn::Stmt) -> bool {
+    stmt.to_token_stream()
+        .to_string()
+        .contains("header_map . append")
+}
+
+/// `let mut header_map = ..;`
+fn declares_header_map(stmt: &syn::Stmt) -> bool {
+    matches!(stmt, syn::Stmt::Local(local)
+        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
+}
+
 /// progenitor's code takes its runtime (`ResponseValue`, `Error`, `ByteStream`, the hook traits,
 /// `encode_path`, `QueryParam`) from the `progenitor-client` crate; this points those paths at the
 /// crate's own `crate::runtime` (src/runtime.rs) and drops the import of `RequestBuilderExt`,

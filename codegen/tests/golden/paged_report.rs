@@ -422,14 +422,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/reports", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -439,7 +431,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_report",
@@ -511,14 +502,6 @@ pub mod builder {
             let since = since.map_err(Error::InvalidRequest)?;
             let unit = unit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/things", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -529,7 +512,6 @@ pub mod builder {
                 )
                 .query(&crate::runtime::QueryParam::new("since", &since))
                 .query(&crate::runtime::QueryParam::new("unit", &unit))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_things",
