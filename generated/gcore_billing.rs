@@ -1328,265 +1328,131 @@ impl Client {
             .collect();
         let url = format!("{}{}", self.baseurl, path);
         use ::serde::Deserialize as _;
+        let (
+            method,
+            check_body,
+            check_answer,
+        ): (
+            ::reqwest::Method,
+            Option<crate::runtime::BodyCheck>,
+            crate::runtime::AnswerCheck,
+        ) = match operation.id {
+            "get_detailed_cost_report" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| {
+                        types::CostReportDetailedRequest::deserialize(body).map(drop)
+                    }),
+                    |body| {
+                        ::serde_json::from_slice::<types::CostReportDetailed>(body)
+                            .map(drop)
+                    },
+                )
+            }
+            "get_aggregated_cost_report" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| {
+                        types::CostReportAggregatedRequest::deserialize(body).map(drop)
+                    }),
+                    |body| {
+                        ::serde_json::from_slice::<types::CostReportAggregated>(body)
+                            .map(drop)
+                    },
+                )
+            }
+            "get_monthly_reservation_cost_report" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| {
+                        types::CostReportMonthlyRequest::deserialize(body).map(drop)
+                    }),
+                    |body| {
+                        ::serde_json::from_slice::<types::CostReportMonthly>(body)
+                            .map(drop)
+                    },
+                )
+            }
+            "get_usage_report" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| types::UsageReportRequest::deserialize(body).map(drop)),
+                    |body| ::serde_json::from_slice::<types::UsageReport>(body).map(drop),
+                )
+            }
+            "get_reservation_prices" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| {
+                        types::ReservationPricingRequest::deserialize(body).map(drop)
+                    }),
+                    |body| {
+                        ::serde_json::from_slice::<types::ReservationPricing>(body)
+                            .map(drop)
+                    },
+                )
+            }
+            "list_billing_reservations" => {
+                (
+                    ::reqwest::Method::GET,
+                    None,
+                    |body| {
+                        ::serde_json::from_slice::<types::BillingReservations>(body)
+                            .map(drop)
+                    },
+                )
+            }
+            _ => {
+                return Err(
+                    Error::InvalidRequest(format!("no operation {id} in the spec")),
+                );
+            }
+        };
+        let body = match check_body {
+            Some(check) => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                check(&body)
+                    .map_err(|e| {
+                        Error::InvalidRequest(
+                            format!(
+                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                            ),
+                        )
+                    })?;
+                Some(body)
+            }
+            None => None,
+        };
+        let mut request = self
+            .client
+            .request(method, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&query);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let mut request = request.build()?;
         let info = OperationInfo {
             operation_id: operation.id,
         };
-        match operation.id {
-            "get_detailed_cost_report" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::CostReportDetailedRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "CostReportDetailedRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::CostReportDetailed>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => {
+                ResponseValue::checked_json::<
+                    types::ErrorResponse,
+                >(response, check_answer)
+                    .await
             }
-            "get_aggregated_cost_report" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::CostReportAggregatedRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "CostReportAggregatedRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<
-                                        types::CostReportAggregated,
-                                    >(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+            400..=599 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
-            "get_monthly_reservation_cost_report" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::CostReportMonthlyRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "CostReportMonthlyRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::CostReportMonthly>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-            "get_usage_report" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::UsageReportRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "UsageReportRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::UsageReport>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-            "get_reservation_prices" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::ReservationPricingRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "ReservationPricingRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::ReservationPricing>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-            "list_billing_reservations" => {
-                let mut request = self
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::BillingReservations>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-            _ => Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+            _ => Err(Error::UnexpectedResponse(response)),
         }
     }
 }

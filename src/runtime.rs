@@ -83,13 +83,19 @@ impl<T: DeserializeOwned> ResponseValue<T> {
     }
 }
 
+/// An operation's check of a JSON request body: its parse into the generated request type.
+pub type BodyCheck = fn(&serde_json::Value) -> Result<(), serde_json::Error>;
+
+/// An operation's check of an answer's bytes: their parse into the generated response type.
+pub type AnswerCheck = fn(&[u8]) -> Result<(), serde_json::Error>;
+
 impl ResponseValue<serde_json::Value> {
     /// Reads the whole body, checks it with `check` (the operation's typed parse), and keeps the
     /// JSON as the server sent it. A body that fails either parse is kept in the error with serde's
     /// reason, as [`ResponseValue::from_response`] keeps it.
     pub async fn checked_json<E>(
         response: reqwest::Response,
-        check: fn(&[u8]) -> Result<(), serde_json::Error>,
+        check: AnswerCheck,
     ) -> Result<Self, Error<E>> {
         let status = response.status();
         let headers = response.headers().clone();

@@ -95,7 +95,10 @@ async fn path_and_query_parameters_are_filled_and_checked() {
         .expect("answer");
     assert!(answer["results"].is_array());
     let sent = &server.requests()[0];
-    assert_eq!(sent.path, "/cloud/v2/reservations");
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str(), &sent.body),
+        ("GET", "/cloud/v2/reservations", &None)
+    );
     let query = sent.query.as_deref().unwrap_or("");
     assert!(
         query.contains("region_id=76") && query.contains("time_from=2024-08-01T00%3A00%3A00Z"),
@@ -111,9 +114,10 @@ async fn path_and_query_parameters_are_filled_and_checked() {
         .await
         .expect("prices");
     assert_eq!(prices["region_id"], 76);
+    let sent = &server.requests()[1];
     assert_eq!(
-        server.requests()[1].path,
-        "/cloud/v1/pricing/76/billing_reservation"
+        (sent.method.as_str(), sent.path.as_str()),
+        ("POST", "/cloud/v1/pricing/76/billing_reservation")
     );
 
     let invalid = |e: Error| match e {
@@ -167,6 +171,15 @@ async fn path_and_query_parameters_are_filled_and_checked() {
             vec![],
             Some(json!({"time_from": "2024-08-01T00:00:00Z"})),
             "body is not a UsageReportRequest: missing field `time_to`",
+        ),
+        (
+            "list_billing_reservations",
+            text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-08-20T00:00:00Z"),
+            ]),
+            Some(json!({})),
+            "list_billing_reservations takes no body",
         ),
         (
             "get_quantum_report",

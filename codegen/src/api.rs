@@ -51,7 +51,7 @@ pub fn generate_api(
             &params,
             body.as_deref(),
         ));
-        arms.push(call_arm(&id, method, body.as_deref(), &answer, error_type));
+        arms.push(call_arm(&id, method, body.as_deref(), &answer));
     }
     Ok(quote! {
         /// A parameter of an operation in [`OPERATIONS`].
@@ -166,10 +166,48 @@ pub fn generate_api(
                     .collect();
                 let url = format!("{}{}", self.baseurl, path);
                 use ::serde::Deserialize as _;
-                let info = OperationInfo { operation_id: operation.id };
-                match operation.id {
+                // What is the operation's own: its method, and the checks of its body (when it
+                // takes one) and of its answer, each a parse into its generated type.
+                let (method, check_body, check_answer): (
+                    ::reqwest::Method,
+                    Option<crate::runtime::BodyCheck>,
+                    crate::runtime::AnswerCheck,
+                ) = match operation.id {
                     #(#arms)*
-                    _ => Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+                    _ => return Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+                };
+                // Checked as the typed request, sent as given: only what the caller set goes on
+                // the wire.
+                let body = match check_body {
+                    Some(check) => {
+                        let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                        check(&body).map_err(|e| {
+                            Error::InvalidRequest(format!("body is not a {}: {e}", operation.body.unwrap_or_default()))
+                        })?;
+                        Some(body)
+                    }
+                    None => None,
+                };
+                let mut request = self
+                    .client
+                    .request(method, url)
+                    .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
+                    .query(&query);
+                if let Some(body) = &body {
+                    request = request.json(body);
+                }
+                let mut request = request.build()?;
+                let info = OperationInfo { operation_id: operation.id };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    // Checked as the typed answer, returned as sent: a field the spec does not
+                    // list yet reaches the caller, and no answer type is serialized again.
+                    200..=299 => ResponseValue::checked_json::<types::#error_type>(response, check_answer).await,
+                    400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
             }
         }
@@ -229,55 +267,24 @@ fn optional<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
     }
 }
 
-fn call_arm(
-    id: &str,
-    method: &str,
-    body: Option<&str>,
-    answer: &str,
-    error_type: &proc_macro2::Ident,
-) -> TokenStream {
-    let method = proc_macro2::Ident::new(method, proc_macro2::Span::call_site());
+/// The operation's arm of `call_operation`'s match: its method, the parse of its body into the
+/// request type (when it takes one), and the parse of its answer into the response type.
+fn call_arm(id: &str, method: &str, body: Option<&str>, answer: &str) -> TokenStream {
+    let method = proc_macro2::Ident::new(&method.to_uppercase(), proc_macro2::Span::call_site());
     let answer = proc_macro2::Ident::new(answer, proc_macro2::Span::call_site());
-    let (parse_body, attach_body) = match body {
+    let check_body = match body {
         Some(name) => {
             let ty = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-            (
-                // Checked as the typed request, sent as given: only what the caller set goes on the wire.
-                quote! {
-                    let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                    types::#ty::deserialize(&body)
-                        .map_err(|e| Error::InvalidRequest(format!("body is not a {}: {e}", #name)))?;
-                },
-                quote! { .json(&body) },
-            )
+            quote! { Some(|body| types::#ty::deserialize(body).map(drop)) }
         }
-        None => (quote! {}, quote! {}),
+        None => quote! { None },
     };
     quote! {
-        #id => {
-            #parse_body
-            let mut request = self
-                .client
-                .#method(url)
-                .header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json"))
-                .query(&query)
-                #attach_body
-                .build()?;
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                // Checked as the typed answer, returned as sent: a field the spec does not list
-                // yet reaches the caller, and no answer type is serialized again.
-                200..=299 => ResponseValue::checked_json::<types::#error_type>(
-                    response,
-                    |body| ::serde_json::from_slice::<types::#answer>(body).map(drop),
-                ).await,
-                400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
+        #id => (
+            ::reqwest::Method::#method,
+            #check_body,
+            |body| ::serde_json::from_slice::<types::#answer>(body).map(drop),
+        ),
     }
 }
 

@@ -1280,90 +1280,80 @@ impl Client {
             .collect();
         let url = format!("{}{}", self.baseurl, path);
         use ::serde::Deserialize as _;
+        let (
+            method,
+            check_body,
+            check_answer,
+        ): (
+            ::reqwest::Method,
+            Option<crate::runtime::BodyCheck>,
+            crate::runtime::AnswerCheck,
+        ) = match operation.id {
+            "get_report" => {
+                (
+                    ::reqwest::Method::POST,
+                    Some(|body| types::ReportRequest::deserialize(body).map(drop)),
+                    |body| ::serde_json::from_slice::<types::ReportPage>(body).map(drop),
+                )
+            }
+            "list_things" => {
+                (
+                    ::reqwest::Method::GET,
+                    None,
+                    |body| ::serde_json::from_slice::<types::Things>(body).map(drop),
+                )
+            }
+            _ => {
+                return Err(
+                    Error::InvalidRequest(format!("no operation {id} in the spec")),
+                );
+            }
+        };
+        let body = match check_body {
+            Some(check) => {
+                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
+                check(&body)
+                    .map_err(|e| {
+                        Error::InvalidRequest(
+                            format!(
+                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                            ),
+                        )
+                    })?;
+                Some(body)
+            }
+            None => None,
+        };
+        let mut request = self
+            .client
+            .request(method, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&query);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let mut request = request.build()?;
         let info = OperationInfo {
             operation_id: operation.id,
         };
-        match operation.id {
-            "get_report" => {
-                let body = body.unwrap_or_else(|| ::serde_json::json!({}));
-                types::ReportRequest::deserialize(&body)
-                    .map_err(|e| Error::InvalidRequest(
-                        format!("body is not a {}: {e}", "ReportRequest"),
-                    ))?;
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .json(&body)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::ReportPage>(body)
-                                        .map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => {
+                ResponseValue::checked_json::<
+                    types::ErrorResponse,
+                >(response, check_answer)
+                    .await
             }
-            "list_things" => {
-                let mut request = self
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&query)
-                    .build()?;
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => {
-                        ResponseValue::checked_json::<
-                            types::ErrorResponse,
-                        >(
-                                response,
-                                |body| {
-                                    ::serde_json::from_slice::<types::Things>(body).map(drop)
-                                },
-                            )
-                            .await
-                    }
-                    400..=599 => {
-                        Err(
-                            Error::ErrorResponse(
-                                ResponseValue::from_response(response).await?,
-                            ),
-                        )
-                    }
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
+            400..=599 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
-            _ => Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
+            _ => Err(Error::UnexpectedResponse(response)),
         }
     }
 }
