@@ -90,8 +90,9 @@ pub type BodyCheck = fn(&serde_json::Value) -> Result<(), serde_json::Error>;
 pub type AnswerCheck = fn(&[u8]) -> Result<(), serde_json::Error>;
 
 impl ResponseValue<serde_json::Value> {
-    /// Reads the whole body, checks it with `check` (the operation's typed parse), and keeps the
-    /// JSON as the server sent it. A body that fails either parse is kept in the error with serde's
+    /// Reads the whole body (already in memory and within the client's size limit: the `exec`
+    /// hook of src/hooks.rs read it), checks it with `check` (the operation's typed parse), and
+    /// keeps the JSON as the server sent it. A body that fails either parse is kept in the error with serde's
     /// reason, as [`ResponseValue::from_response`] keeps it.
     pub async fn checked_json<E>(
         response: reqwest::Response,
