@@ -276,7 +276,7 @@ impl<'de> ::serde::Deserialize<'de> for PriceStatus {
         Ok(Self::from(value.as_ref()))
     }
 }
-/// A [`CostReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+/// A [`CostReportResource`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`CostReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CostReportResourceCommon {
@@ -302,15 +302,19 @@ pub struct CostReportResourceCommon {
     pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `project_id`, when the row has it.
     pub project_id: Option<i64>,
-    /// `region`, when the row has it.
-    pub region: Option<i64>,
     /// `region_id`, when the row has it.
     pub region_id: Option<i64>,
+    /// `last_name`, when the row has it.
+    pub last_name: Option<String>,
+    /// `tags`, when the row has it.
+    pub tags: Option<::serde_json::Value>,
+    /// `uuid`, when the row has it.
+    pub uuid: Option<String>,
 }
 crate::de::serialize_struct!(
     CostReportResourceCommon { r#type as "type", billing_feature_name,
     billing_metric_name, billing_value, billing_value_unit, cost, currency, err,
-    first_seen, last_seen, project_id, region, region_id }
+    first_seen, last_seen, project_id, region_id, last_name, tags, uuid }
 );
 impl crate::columns::Columns for CostReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportResource as crate::columns::Columns>::COMMON_COLUMNS;
@@ -333,15 +337,18 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             first_seen: Option<crate::columns::RowTime>,
             last_seen: Option<crate::columns::RowTime>,
             project_id: Option<i64>,
-            region: Option<i64>,
             region_id: Option<i64>,
+            last_name: Option<String>,
+            tags: Option<::serde_json::Value>,
+            uuid: Option<String>,
         }
         crate::de::deserialize_struct!(
             request Wire { tag as "type" => required, billing_feature_name => optional,
             billing_metric_name => optional, billing_value => optional,
             billing_value_unit => optional, cost => optional, currency => optional, err
             => optional, first_seen => optional, last_seen => optional, project_id =>
-            optional, region => optional, region_id => optional }
+            optional, region_id => optional, last_name => optional, tags => optional,
+            uuid => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
@@ -433,16 +440,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                     ),
                 );
             }
-            if wire.region.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `region`"
-                        ),
-                    ),
-                );
-            }
             if wire.region_id.is_none() {
                 return Err(
                     D::Error::custom(
@@ -466,8 +463,10 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             first_seen: wire.first_seen.map(|time| time.0),
             last_seen: wire.last_seen.map(|time| time.0),
             project_id: wire.project_id,
-            region: wire.region,
             region_id: wire.region_id,
+            last_name: wire.last_name,
+            tags: wire.tags,
+            uuid: wire.uuid,
         })
     }
 }
@@ -794,12 +793,20 @@ impl crate::columns::Columns for CostReportResource {
             kind: crate::columns::ColumnKind::Integer,
         },
         crate::columns::Column {
-            name: "region",
+            name: "region_id",
             kind: crate::columns::ColumnKind::Integer,
         },
         crate::columns::Column {
-            name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            name: "last_name",
+            kind: crate::columns::ColumnKind::Text,
+        },
+        crate::columns::Column {
+            name: "tags",
+            kind: crate::columns::ColumnKind::Json,
+        },
+        crate::columns::Column {
+            name: "uuid",
+            kind: crate::columns::ColumnKind::Text,
         },
     ];
     const ALL_COLUMNS: &'static [crate::columns::Column] = &[
@@ -1052,7 +1059,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
         row.map_err(D::Error::custom)
     }
 }
-/// A [`CostReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+/// A [`CostReportTotal`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct CostReportTotalCommon {
@@ -1678,7 +1685,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
         row.map_err(D::Error::custom)
     }
 }
-/// A [`UsageReportResource`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+/// A [`UsageReportResource`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UsageReportResourceCommon {
@@ -1696,14 +1703,19 @@ pub struct UsageReportResourceCommon {
     pub last_seen: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// `project_id`, when the row has it.
     pub project_id: Option<i64>,
-    /// `region`, when the row has it.
-    pub region: Option<i64>,
     /// `region_id`, when the row has it.
     pub region_id: Option<i64>,
+    /// `last_name`, when the row has it.
+    pub last_name: Option<String>,
+    /// `tags`, when the row has it.
+    pub tags: Option<::serde_json::Value>,
+    /// `uuid`, when the row has it.
+    pub uuid: Option<String>,
 }
 crate::de::serialize_struct!(
     UsageReportResourceCommon { r#type as "type", billing_metric_name, billing_value,
-    billing_value_unit, first_seen, last_seen, project_id, region, region_id }
+    billing_value_unit, first_seen, last_seen, project_id, region_id, last_name, tags,
+    uuid }
 );
 impl crate::columns::Columns for UsageReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportResource as crate::columns::Columns>::COMMON_COLUMNS;
@@ -1722,14 +1734,16 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             first_seen: Option<crate::columns::RowTime>,
             last_seen: Option<crate::columns::RowTime>,
             project_id: Option<i64>,
-            region: Option<i64>,
             region_id: Option<i64>,
+            last_name: Option<String>,
+            tags: Option<::serde_json::Value>,
+            uuid: Option<String>,
         }
         crate::de::deserialize_struct!(
             request Wire { tag as "type" => required, billing_metric_name => optional,
             billing_value => optional, billing_value_unit => optional, first_seen =>
-            optional, last_seen => optional, project_id => optional, region => optional,
-            region_id => optional }
+            optional, last_seen => optional, project_id => optional, region_id =>
+            optional, last_name => optional, tags => optional, uuid => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         if [
@@ -1821,16 +1835,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
                     ),
                 );
             }
-            if wire.region.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `region`"
-                        ),
-                    ),
-                );
-            }
             if wire.region_id.is_none() {
                 return Err(
                     D::Error::custom(
@@ -1850,8 +1854,10 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             first_seen: wire.first_seen.map(|time| time.0),
             last_seen: wire.last_seen.map(|time| time.0),
             project_id: wire.project_id,
-            region: wire.region,
             region_id: wire.region_id,
+            last_name: wire.last_name,
+            tags: wire.tags,
+            uuid: wire.uuid,
         })
     }
 }
@@ -2136,12 +2142,20 @@ impl crate::columns::Columns for UsageReportResource {
             kind: crate::columns::ColumnKind::Integer,
         },
         crate::columns::Column {
-            name: "region",
+            name: "region_id",
             kind: crate::columns::ColumnKind::Integer,
         },
         crate::columns::Column {
-            name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            name: "last_name",
+            kind: crate::columns::ColumnKind::Text,
+        },
+        crate::columns::Column {
+            name: "tags",
+            kind: crate::columns::ColumnKind::Json,
+        },
+        crate::columns::Column {
+            name: "uuid",
+            kind: crate::columns::ColumnKind::Text,
         },
     ];
     const ALL_COLUMNS: &'static [crate::columns::Column] = &[
@@ -2381,7 +2395,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
         row.map_err(D::Error::custom)
     }
 }
-/// A [`UsageReportTotal`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+/// A [`UsageReportTotal`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct UsageReportTotalCommon {

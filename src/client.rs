@@ -115,6 +115,7 @@ pub struct ClientBuilder {
     user_agent: String,
     extra_roots: Vec<Pem>,
     max_body_bytes: u64,
+    allow_insecure_http: bool,
 }
 
 impl Default for ClientBuilder {
@@ -128,6 +129,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("gcore-billing-rust/", env!("CARGO_PKG_VERSION")).to_string(),
             extra_roots: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allow_insecure_http: false,
         }
     }
 }
@@ -143,6 +145,15 @@ impl ClientBuilder {
     /// user name or password (the API key is the only credential) and no query or fragment.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = BaseUrl(url.into());
+        self
+    }
+
+    /// Lets [`build`](Self::build) accept an `http://` base URL whose host is not a loopback
+    /// address. The API key then crosses the network in clear text, readable by anyone on the
+    /// path: only for a proxy you trust on a network you control. Loopback hosts (`127.0.0.0/8`,
+    /// `[::1]`, `localhost`) are accepted without it.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
         self
     }
 
@@ -206,7 +217,7 @@ impl ClientBuilder {
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
-        let base_url = check_base_url(&self.base_url.0)?;
+        let base_url = check_base_url(&self.base_url.0, self.allow_insecure_http)?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config(&self.extra_roots)?)
             .default_headers(headers)
@@ -233,8 +244,9 @@ impl ClientBuilder {
     }
 }
 
-/// The base URL with any trailing `/` removed, once it is known to be one requests can go to.
-fn check_base_url(given: &str) -> Result<String, Error> {
+/// The base URL with any trailing `/` removed, once it is known to be one requests can go to: `https`,
+/// or `http` to a loopback host (or to any host when `insecure_http` is allowed).
+fn check_base_url(given: &str, insecure_http: bool) -> Result<String, Error> {
     let base_url = given.trim_end_matches('/').to_string();
     // The message does not quote a URL that does not parse: it might hold a password.
     let parsed = reqwest::Url::parse(&base_url)
@@ -251,6 +263,13 @@ fn check_base_url(given: &str) -> Result<String, Error> {
             "base URL {base_url:?} must be http or https"
         )));
     }
+    if parsed.scheme() == "http" && !insecure_http && !is_loopback(&parsed) {
+        return Err(Error::Config(format!(
+            "base URL {base_url:?} is plain http to a host that is not this machine: the API key \
+             would cross the network unencrypted. Use https, or allow it explicitly \
+             (ClientBuilder::allow_insecure_http; the CLI's --allow-insecure-http)"
+        )));
+    }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::Config(format!(
             "base URL {base_url:?} must not have a query (?...) or fragment (#...): request paths \
@@ -258,6 +277,18 @@ fn check_base_url(given: &str) -> Result<String, Error> {
         )));
     }
     Ok(base_url)
+}
+
+/// Whether the URL's host is this machine: `localhost`, or a loopback IPv4 or IPv6 address.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! Rows as columns, for exports (CSV, JSON lines, Parquet).
 //!
 //! Each report row type (an open union) knows its columns from the spec: [`Columns::COMMON_COLUMNS`]
-//! are the fields every resource type has, [`Columns::ALL_COLUMNS`] every field of any type. The
+//! are the default export columns (the fields every resource type has, with the union's
+//! `x-gcore-default-columns` added or omitted), [`Columns::ALL_COLUMNS`] every field of any type. The
 //! generator writes both lists, so a new field or resource type in the spec is a new column with no
 //! edit here. [`RowWriter::fill`] turns one typed row into cells by serializing it through a small
 //! [`serde::Serializer`] that keeps only the wanted fields: no `serde_json::Value` is built for a
@@ -43,7 +44,8 @@ pub struct Column {
 
 /// A row type whose columns the spec gives. Implemented by the generated open unions.
 pub trait Columns {
-    /// The discriminator and the fields every variant has, in spec order.
+    /// The default export columns: the discriminator and the fields every variant has, with the
+    /// spec's `x-gcore-default-columns` added or omitted, in spec order.
     const COMMON_COLUMNS: &'static [Column];
     /// Every field of any variant: the common ones first, then the others in order of appearance.
     const ALL_COLUMNS: &'static [Column];
@@ -761,17 +763,19 @@ mod tests {
             assert!(common.contains(&name), "{name} in {common:?}");
         }
         assert!(!common.contains(&"flavor"), "only some types have a flavor");
-        assert!(!common.contains(&"tags"), "a few types have no tags");
+        // The spec's x-gcore-default-columns: identity for cost allocation, though a few types lack
+        // it, and not `region`, which repeats `region_id`.
+        for name in ["uuid", "last_name", "tags"] {
+            assert!(common.contains(&name), "{name} in {common:?}");
+        }
+        assert!(!common.contains(&"region"), "{common:?}");
         let all: Vec<&str> = CostReportResource::ALL_COLUMNS
             .iter()
             .map(|c| c.name)
             .collect();
         assert!(all.contains(&"flavor") && all.contains(&"volume_type"));
-        assert_eq!(
-            &all[..common.len()],
-            &common[..],
-            "common columns come first"
-        );
+        assert!(all.contains(&"region"));
+        assert!(common.iter().all(|c| all.contains(c)), "{common:?}");
         let kind = |name: &str| {
             CostReportResource::ALL_COLUMNS
                 .iter()

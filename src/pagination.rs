@@ -214,6 +214,72 @@ pub fn exact_decimal(text: &str) -> Result<Option<rust_decimal::Decimal>, String
     })
 }
 
+/// A row parsed as `T`, with a fingerprint of its JSON text exactly as received: two `Received`
+/// rows are equal when their texts are (the fingerprint is a 64-bit hash of the text plus its
+/// length), whatever `T` keeps of them.
+///
+/// The pager compares rows to catch pages that overlap or ignore the offset; a `T` that leaves
+/// fields out (such as a union's `<Union>Common`) would make two resources that differ only in a
+/// left-out field, such as their ID, look like one repeated row. [`Common`] streams its rows in this
+/// wrapper so that the comparison sees every field the server sent.
+///
+/// It parses from a page read whole into memory (as the client reads every answer); a deserializer
+/// that cannot lend out the row's text is an error.
+#[derive(Clone, Debug)]
+pub struct Received<T> {
+    /// The parsed row.
+    pub row: T,
+    fingerprint: u64,
+    length: usize,
+}
+
+impl<T> Received<T> {
+    /// Wraps a row parsed from `json`, its text as received.
+    pub fn new(row: T, json: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        json.hash(&mut hasher);
+        Self {
+            row,
+            fingerprint: hasher.finish(),
+            length: json.len(),
+        }
+    }
+
+    /// The parsed row.
+    pub fn into_inner(self) -> T {
+        self.row
+    }
+}
+
+impl<T> std::ops::Deref for Received<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.row
+    }
+}
+
+impl<T> PartialEq for Received<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint && self.length == other.length
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Received<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let text = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        let row = T::deserialize(text).map_err(D::Error::custom)?;
+        Ok(Self::new(row, text.get()))
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Received<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.row.serialize(serializer)
+    }
+}
+
 /// A page read by [`PagedRows::fetch_rows`]: the count and the rows, as `T`.
 #[derive(Debug)]
 pub struct RowsPage<R, T> {
@@ -316,15 +382,16 @@ pub struct Raw<O>(
 paged_as!(Raw, RawRow);
 
 /// Operation `O` with rows that have only the fields every row type has
-/// ([`PagedRows::CommonItem`]), parsed in one pass: `client.paginate::<Common<paged::UsageReport>,
-/// _>(request, options)` streams the same rows as `O`, with the same checks, for less work per row.
-/// A type only; never built.
+/// ([`PagedRows::CommonItem`]), each in a [`Received`] that remembers a fingerprint of the whole
+/// row: `client.paginate::<Common<paged::UsageReport>, _>(request, options)` streams the same rows
+/// as `O`, with the same checks (overlaps are judged on the whole row, not on the fields kept), for
+/// less work per row. A type only; never built.
 pub struct Common<O>(
     std::marker::PhantomData<fn() -> O>,
     std::convert::Infallible,
 );
 
-paged_as!(Common, O::CommonItem);
+paged_as!(Common, Received<O::CommonItem>);
 
 /// How a report is paged through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

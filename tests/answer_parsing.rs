@@ -248,7 +248,7 @@ fn request_enums_unions_and_newtypes_read_and_write_as_the_derive_did() {
 }
 
 #[test]
-fn common_rows_write_type_first_then_every_common_field() {
+fn common_rows_write_type_first_then_every_default_field() {
     let row: gcore_billing::types::CostReportResourceCommon = serde_json::from_str(
         r#"{"uuid":"x","type":"volume","billing_metric_name":"m","billing_value":1.5,
             "billing_value_unit":"minutes","first_seen":"2024-08-01T00:00:30+02:00",
@@ -257,6 +257,6 @@ fn common_rows_write_type_first_then_every_common_field() {
     .unwrap();
     assert_eq!(
         serde_json::to_string(&row).unwrap(),
-        r#"{"type":"volume","billing_feature_name":null,"billing_metric_name":"m","billing_value":1.5,"billing_value_unit":"minutes","cost":null,"currency":null,"err":null,"first_seen":"2024-07-31T22:00:30Z","last_seen":"2024-08-02T00:00:30Z","project_id":1,"region":2,"region_id":2}"#
+        r#"{"type":"volume","billing_feature_name":null,"billing_metric_name":"m","billing_value":1.5,"billing_value_unit":"minutes","cost":null,"currency":null,"err":null,"first_seen":"2024-07-31T22:00:30Z","last_seen":"2024-08-02T00:00:30Z","project_id":1,"region_id":2,"last_name":null,"tags":null,"uuid":"x"}"#
     );
 }

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use gcore_billing::pagination::windows;
 use gcore_billing::types::{self, BillingValueUnit, CostReportResource, PriceStatus};
 use gcore_billing::{Client, Error, PageOptions, RetryPolicy};
-use gcore_billing_fake::{Config, Dataset};
+use gcore_billing_fake::Dataset;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -34,7 +34,7 @@ fn cases(divisor: u32) -> ProptestConfig {
 
 fn dataset() -> &'static Dataset {
     static DATA: std::sync::OnceLock<Dataset> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| Dataset::load(&Config::default().spec_path, 3000, 11).expect("dataset"))
+    DATA.get_or_init(|| Dataset::embedded(3000, 11).expect("dataset"))
 }
 
 /// A real detailed page of 60 rows (every resource type appears) as bytes.

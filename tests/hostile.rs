@@ -10,12 +10,12 @@ use std::time::Duration;
 use common::hostile::{self, Hostile, Reply, Seen};
 use common::{KEY, at, detailed, fast_retries};
 use futures::StreamExt;
-use gcore_billing::{Client, Error, PageOptions, RetryPolicy, types};
-use gcore_billing_fake::{Config, Dataset};
+use gcore_billing::{Client, Error, PageOptions, RetryPolicy, paged, types};
+use gcore_billing_fake::Dataset;
 use serde_json::{Value, json};
 
 fn dataset() -> Arc<Dataset> {
-    Arc::new(Dataset::load(&Config::default().spec_path, 10_000, 7).expect("dataset"))
+    Arc::new(Dataset::embedded(10_000, 7).expect("dataset"))
 }
 
 fn page(count: i64, rows: Vec<Value>) -> Reply {
@@ -572,4 +572,39 @@ async fn a_fault_rule_for_zero_requests_does_not_break_the_fake_server() {
         .await
         .expect("served normally");
     assert_eq!(page.results.len(), 3);
+}
+
+/// Overlaps are judged on whole rows: a fleet's rows look alike in the common fields, yet a server
+/// that ignores the offset is still caught when only those fields are kept.
+#[tokio::test]
+async fn a_server_that_ignores_offset_is_caught_through_common_rows_of_a_fleet() {
+    use gcore_billing::pagination::Common;
+    for concurrency in [1, 4] {
+        let fleet = Arc::new(
+            Dataset::embedded(2500, 7)
+                .expect("dataset")
+                .with_fleets(2500),
+        );
+        let server = hostile::start(honest_pages(fleet, |_| 2500, |_| 0)).await;
+        let client = client_for(&server, RetryPolicy::none());
+        let mut stream = client.paginate::<Common<paged::DetailedCostReport>, _>(
+            detailed(),
+            PageOptions::default().concurrency(concurrency),
+        );
+        let (mut rows, mut error) = (0, None);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(_) => rows += 1,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        assert_eq!(rows, 1000, "concurrency {concurrency}");
+        assert!(
+            pagination_message(error).contains("already read at offset 0"),
+            "concurrency {concurrency}"
+        );
+    }
 }

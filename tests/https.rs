@@ -144,3 +144,43 @@ fn a_root_certificate_that_is_not_pem_is_a_config_error() {
         "configuration: root certificate PEM #1 holds no certificate"
     );
 }
+
+/// The key goes in a header: plain http is refused unless the host is this machine, or the caller
+/// says it knows.
+#[tokio::test]
+async fn plain_http_to_another_host_is_refused_unless_allowed() {
+    let error = Client::builder()
+        .api_key(KEY)
+        .base_url("http://billing.example.com")
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("unencrypted"), "{message}");
+    assert!(message.contains("allow_insecure_http"), "{message}");
+    assert!(!message.contains(KEY), "{message}");
+    // An IP that only looks local is not loopback.
+    assert!(
+        Client::builder()
+            .api_key(KEY)
+            .base_url("http://10.0.0.1:8080")
+            .build()
+            .is_err()
+    );
+    for local in [
+        "http://127.0.0.1:9",
+        "http://127.8.9.10",
+        "http://localhost:8080",
+        "http://[::1]:8080",
+    ] {
+        let client = Client::builder().api_key(KEY).base_url(local).build();
+        assert!(client.is_ok(), "{local}: {:?}", client.err());
+    }
+    let allowed = Client::builder()
+        .api_key(KEY)
+        .base_url("http://billing.example.com")
+        .allow_insecure_http()
+        .build()
+        .unwrap();
+    assert_eq!(allowed.base_url(), "http://billing.example.com");
+}

@@ -130,7 +130,7 @@ fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it(
         .collect();
     assert_eq!(header, expected);
     assert_eq!(rows.len(), 2500);
-    let truth = Dataset::load(&Config::default().spec_path, 2500, Config::default().seed)
+    let truth = Dataset::embedded(2500, Config::default().seed)
         .expect("dataset")
         .detailed_rows(0, 2500);
     let column = |name: &str| header.iter().position(|h| h == name).expect("column");
@@ -756,8 +756,7 @@ async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
         2000,
         "every row is in one file or the other"
     );
-    let dataset =
-        Dataset::load(&Config::default().spec_path, 2000, Config::default().seed).expect("dataset");
+    let dataset = Dataset::embedded(2000, Config::default().seed).expect("dataset");
     for entry in &listed {
         let offset = entry["offset"].as_u64().expect("offset") as usize;
         // The row exactly as the server sent it, and why it is not in the FOCUS file.

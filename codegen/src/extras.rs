@@ -395,8 +395,9 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
     }
 }
 
-/// `<Union>Common`: a row with only the discriminator and the fields every variant has, parsed in
-/// one pass with every other field skipped (for exports of the common columns). A known type must
+/// `<Union>Common`: a row with only the discriminator and the default columns' fields (those every
+/// variant has, with the union's `x-gcore-default-columns`), parsed in one pass with every other
+/// field skipped (for exports of the default columns). A known type must
 /// carry each field that all its variants require, as the union checks.
 fn common_row(u: &OpenUnion) -> TokenStream {
     let union_name = &u.name;
@@ -407,7 +408,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
     let fields: Vec<&Column> = u
         .columns
         .iter()
-        .filter(|c| c.in_every_variant && c.name != *property)
+        .filter(|c| c.in_default && c.name != *property)
         .collect();
     let idents: Vec<Ident> = fields.iter().map(|c| ident(&c.name)).collect();
     let names: Vec<&String> = fields.iter().map(|c| &c.name).collect();
@@ -458,10 +459,11 @@ fn common_row(u: &OpenUnion) -> TokenStream {
         required.into_iter().unzip();
     let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
     let docs = doc(&format!(
-        "A [`{union_name}`] row with only `{property}` and the fields every type has, parsed in one \
-         pass (other fields are skipped, not kept). For exports of the common columns: its columns \
-         are [`{union_name}`]'s `COMMON_COLUMNS`. A known `{property}` must carry every field all \
-         its variants require; an unknown one is taken as it is."
+        "A [`{union_name}`] row with only `{property}` and the fields of the default export \
+         columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one \
+         pass (other fields are skipped, not kept). Its columns are [`{union_name}`]'s \
+         `COMMON_COLUMNS`. A known `{property}` must carry every field all its variants require; \
+         an unknown one is taken as it is."
     ));
     let field_docs = names
         .iter()
@@ -522,7 +524,7 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
         };
         quote! { crate::columns::Column { name: #field, kind: crate::columns::ColumnKind::#kind } }
     };
-    let common = columns.iter().filter(|c| c.in_every_variant).map(column);
+    let common = columns.iter().filter(|c| c.in_default).map(column);
     let all = columns.iter().map(column);
     quote! {
         impl crate::columns::Columns for #name {

@@ -38,6 +38,9 @@ pub struct Column {
     pub kind: ColumnKind,
     /// True when every variant has the field.
     pub in_every_variant: bool,
+    /// True when the field is one of the default export columns: those every variant has, plus
+    /// the union's `x-gcore-default-columns.add`, less its `omit`.
+    pub in_default: bool,
 }
 
 /// How a column's values are typed in an export (Parquet types; CSV writes them all as text).
@@ -796,7 +799,13 @@ fn open_union(spec: &OpenAPI, name: &str, schema: &Schema) -> Result<OpenUnion, 
         variants.push((tag.to_string(), variant.to_string()));
     }
     let common_fields = common_fields(spec, &variants, &discriminator.property_name);
-    let columns = columns(spec, &variants, &discriminator.property_name);
+    let mut columns = columns(spec, &variants, &discriminator.property_name);
+    mark_default_columns(
+        &location,
+        schema,
+        &discriminator.property_name,
+        &mut columns,
+    )?;
     Ok(OpenUnion {
         name: name.to_string(),
         description: schema.schema_data.description.clone(),
@@ -847,11 +856,68 @@ fn columns(spec: &OpenAPI, variants: &[(String, String)], discriminator: &str) -
         .into_iter()
         .map(|(name, kind)| Column {
             in_every_variant: in_every(&name),
+            in_default: false,
             name,
             kind,
         })
         .partition(|c| c.in_every_variant);
     common.into_iter().chain(rest).collect()
+}
+
+/// Marks the default export columns: every variant's fields, plus the union's
+/// `x-gcore-default-columns: {add: [..], omit: [..]}` (fields some variants lack, such as a
+/// resource's ID; fields that only repeat another). A name that is not a field of any variant, or an
+/// omitted discriminator, is an error: the extension must never silently do nothing.
+fn mark_default_columns(
+    location: &str,
+    schema: &Schema,
+    discriminator: &str,
+    columns: &mut [Column],
+) -> Result<(), CodegenError> {
+    for column in columns.iter_mut() {
+        column.in_default = column.in_every_variant;
+    }
+    let Some(rule) = schema.schema_data.extensions.get("x-gcore-default-columns") else {
+        return Ok(());
+    };
+    let names = |key: &str| -> Result<Vec<String>, CodegenError> {
+        match rule.get(key) {
+            None => Ok(Vec::new()),
+            Some(list) => serde_json::from_value(list.clone()).map_err(|_| {
+                unsupported(
+                    location,
+                    format!("x-gcore-default-columns.{key} must be a list of field names"),
+                )
+            }),
+        }
+    };
+    if let Some(key) = rule
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !matches!(k.as_str(), "add" | "omit")))
+    {
+        return Err(unsupported(
+            location,
+            format!("x-gcore-default-columns has {key:?}; only `add` and `omit` are read"),
+        ));
+    }
+    for (key, value) in [("add", true), ("omit", false)] {
+        for name in names(key)? {
+            if !value && name == discriminator {
+                return Err(unsupported(
+                    location,
+                    format!("x-gcore-default-columns.omit cannot drop the discriminator {name:?}"),
+                ));
+            }
+            let column = columns.iter_mut().find(|c| c.name == name).ok_or_else(|| {
+                unsupported(
+                    location,
+                    format!("x-gcore-default-columns.{key}: no variant has a field {name:?}"),
+                )
+            })?;
+            column.in_default = value;
+        }
+    }
+    Ok(())
 }
 
 /// How a property is exported: by its type, following a `$ref` to a component.

@@ -444,7 +444,10 @@ impl Differ<'_> {
             if o == n {
                 continue;
             }
-            let behavioural = matches!(key.as_str(), "x-gcore-pagination" | "x-gcore-csv");
+            let behavioural = matches!(
+                key.as_str(),
+                "x-gcore-pagination" | "x-gcore-csv" | "x-gcore-default-columns"
+            );
             let class = match (behavioural, o.is_some()) {
                 (true, true) => Class::Breaking,
                 (true, false) => Class::NonBreaking,

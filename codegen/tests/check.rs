@@ -145,3 +145,33 @@ fn a_property_named_pattern_is_a_schema_not_a_pattern() {
         "    D: {type: object, properties: {pattern: {type: string, pattern: '^[a-z]+$'}}}\n";
     check_spec(&spec(&paths, schemas)).expect("a valid pattern under a property named pattern");
 }
+
+#[test]
+fn default_columns_naming_no_field_is_an_error_not_a_silent_no_op() {
+    let paths = "  /u:\n    get:\n      operationId: get_u\n      responses:\n          '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/U'}}}}\n";
+    let union = |rule: &str| {
+        format!(
+            "    U: {{oneOf: [{{$ref: '#/components/schemas/V'}}], discriminator: {{propertyName: type, mapping: {{v: '#/components/schemas/V'}}}}, x-gcore-default-columns: {rule}}}\n    V: {{type: object, required: [type], properties: {{type: {{type: string, enum: [v]}}, id: {{type: string}}}}}}\n"
+        )
+    };
+    let model = |rule: &str| SpecModel::from_spec(&spec(paths, &union(rule)));
+    let good = model("{add: [id]}").expect("a known field");
+    let columns = &good.open_unions[0].columns;
+    assert!(columns.iter().any(|c| c.name == "id" && c.in_default));
+    for (rule, expected) in [
+        (
+            "{add: [idd]}",
+            "x-gcore-default-columns.add: no variant has a field \"idd\"",
+        ),
+        ("{omit: [type]}", "cannot drop the discriminator"),
+        (
+            "{add: id}",
+            "x-gcore-default-columns.add must be a list of field names",
+        ),
+        ("{remove: [id]}", "only `add` and `omit` are read"),
+    ] {
+        let text = model(rule).err().expect(rule).to_string();
+        assert!(text.contains(expected), "{rule}: {text}");
+        assert!(text.contains("schema U"), "{rule}: {text}");
+    }
+}

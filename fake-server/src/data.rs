@@ -53,6 +53,10 @@ type Union = BTreeMap<String, Variant>;
 pub struct Dataset {
     resources: usize,
     seed: u64,
+    /// Resources per fleet: consecutive resources identical but for their ID and name.
+    fleet: usize,
+    /// `price_status` of every answer.
+    price_status: String,
     types: Vec<String>,
     detailed: Union,
     totals: Union,
@@ -242,17 +246,46 @@ fn time_window(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The spec the server was built with, compiled in: an installed binary needs no checkout.
+pub const SPEC: &str = include_str!("../../openapi/gcore-billing.yaml");
+
 impl Dataset {
-    /// Reads the variant schemas from the spec.
+    /// Reads the variant schemas from the spec file at `spec_path`.
     pub fn load(spec_path: &Path, resources: usize, seed: u64) -> Result<Self, String> {
         let text = std::fs::read_to_string(spec_path)
             .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-        let spec: Value =
-            serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+        Self::from_spec(&text, resources, seed).map_err(|e| format!("{}: {e}", spec_path.display()))
+    }
+
+    /// Reads the variant schemas from the compiled-in spec ([`SPEC`]).
+    pub fn embedded(resources: usize, seed: u64) -> Result<Self, String> {
+        Self::from_spec(SPEC, resources, seed)
+    }
+
+    /// Resources come in fleets of `size`: each run of `size` consecutive resources shares every
+    /// field but its ID (`uuid`), its name and the fields made from its index, as a fleet of
+    /// same-flavor machines that ran the same days does. 1 (the default) makes every resource
+    /// different.
+    pub fn with_fleets(mut self, size: usize) -> Self {
+        self.fleet = size.max(1);
+        self
+    }
+
+    /// Every answer says `price_status: status` (`show`, `hide` or `error`).
+    pub fn with_price_status(mut self, status: &str) -> Self {
+        self.price_status = status.to_string();
+        self
+    }
+
+    /// Reads the variant schemas from the spec's YAML text.
+    pub fn from_spec(text: &str, resources: usize, seed: u64) -> Result<Self, String> {
+        let spec: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
         let detailed = load_union(&spec, "CostReportResource")?;
         Ok(Self {
             resources,
             seed,
+            fleet: 1,
+            price_status: "show".to_string(),
             types: detailed.keys().cloned().collect(),
             detailed,
             totals: load_union(&spec, "CostReportTotal")?,
@@ -268,7 +301,9 @@ impl Dataset {
 
     fn attrs(&self, index: usize) -> Attrs {
         // Casts below: usize <-> u64 of an index, and `hash % n` values far below any type's range.
-        let hash = splitmix(self.seed ^ (index as u64).wrapping_mul(0x1000_0000_01b3));
+        // A fleet's members share the hash of its first member: every field made from it.
+        let leader = index - index % self.fleet;
+        let hash = splitmix(self.seed ^ (leader as u64).wrapping_mul(0x1000_0000_01b3));
         Attrs {
             index,
             hash,
@@ -391,10 +426,10 @@ impl Dataset {
             "json" => {
                 let (count, page) = self.matching_page(body, max_page)?;
                 let results = self.rows(&self.detailed, &page);
-                Ok(
-                    axum::Json(json!({"count": count, "price_status": "show", "results": results}))
-                        .into_response(),
+                Ok(axum::Json(
+                    json!({"count": count, "price_status": self.price_status, "results": results}),
                 )
+                .into_response())
             }
             other => Err(format!(
                 "response_format {other:?} is not one of csv_records, json"
@@ -469,7 +504,7 @@ impl Dataset {
         {
             "csv_totals" => Ok(csv_response(&TOTALS_CSV_COLUMNS, rows.into_iter())),
             "json" => Ok(axum::Json(
-                json!({"count": rows.len(), "price_status": "show", "results": rows}),
+                json!({"count": rows.len(), "price_status": self.price_status, "results": rows}),
             )
             .into_response()),
             other => Err(format!(

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-pub use data::Dataset;
+pub use data::{Dataset, SPEC};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -35,8 +35,12 @@ pub struct Config {
     pub seed: u64,
     /// Largest page the server returns, whatever `limit` asks for.
     pub max_page: usize,
-    /// The spec the data is shaped after.
-    pub spec_path: PathBuf,
+    /// The spec the data is shaped after: a file, or (None) the spec compiled into the server.
+    pub spec_path: Option<PathBuf>,
+    /// Resources per fleet (see [`Dataset::with_fleets`]); 1 makes every resource different.
+    pub fleet: usize,
+    /// `price_status` of every report answer: `show`, `hide` or `error`.
+    pub price_status: String,
 }
 
 impl Default for Config {
@@ -45,8 +49,9 @@ impl Default for Config {
             resources: 1000,
             seed: 42,
             max_page: 1000,
-            spec_path: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../openapi/gcore-billing.yaml"),
+            spec_path: None,
+            fleet: 1,
+            price_status: "show".to_string(),
         }
     }
 }
@@ -117,8 +122,13 @@ struct KillSwitch(Arc<Notify>);
 impl FakeServer {
     /// Starts a server on a free port of 127.0.0.1.
     pub async fn start(config: Config) -> std::io::Result<Self> {
-        let data = Dataset::load(&config.spec_path, config.resources, config.seed)
-            .map_err(|e| std::io::Error::other(format!("fake server: {e}")))?;
+        let data = match &config.spec_path {
+            Some(path) => Dataset::load(path, config.resources, config.seed),
+            None => Dataset::embedded(config.resources, config.seed),
+        }
+        .map_err(|e| std::io::Error::other(format!("fake server: {e}")))?
+        .with_fleets(config.fleet)
+        .with_price_status(&config.price_status);
         let shared = Arc::new(Shared {
             data,
             faults: Mutex::new(VecDeque::new()),

@@ -622,7 +622,7 @@ pub mod open {
             Ok(Self::from(value.as_ref()))
         }
     }
-    /// A [`Row`] row with only `type` and the fields every type has, parsed in one pass (other fields are skipped, not kept). For exports of the common columns: its columns are [`Row`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
+    /// A [`Row`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`Row`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RowCommon {
@@ -630,10 +630,10 @@ pub mod open {
         pub r#type: String,
         /// `cost`, when the row has it.
         pub cost: Option<f64>,
-        /// `unit`, when the row has it.
-        pub unit: Option<String>,
+        /// `size`, when the row has it.
+        pub size: Option<i64>,
     }
-    crate::de::serialize_struct!(RowCommon { r#type as "type", cost, unit });
+    crate::de::serialize_struct!(RowCommon { r#type as "type", cost, size });
     impl crate::columns::Columns for RowCommon {
         const COMMON_COLUMNS: &'static [crate::columns::Column] = <Row as crate::columns::Columns>::COMMON_COLUMNS;
         const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -646,29 +646,18 @@ pub mod open {
             struct Wire {
                 tag: String,
                 cost: Option<f64>,
-                unit: Option<String>,
+                size: Option<i64>,
             }
             crate::de::deserialize_struct!(
-                request Wire { tag as "type" => required, cost => optional, unit =>
+                request Wire { tag as "type" => required, cost => optional, size =>
                 optional }
             );
             let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-            if ["a", "b"].contains(&wire.tag.as_str()) {
-                if wire.unit.is_none() {
-                    return Err(
-                        D::Error::custom(
-                            format!(
-                                "{} with {} {:?}: {}", "Row", "type", wire.tag,
-                                "missing or null field `unit`"
-                            ),
-                        ),
-                    );
-                }
-            }
+            if ["a", "b"].contains(&wire.tag.as_str()) {}
             Ok(Self {
                 r#type: wire.tag,
                 cost: wire.cost,
-                unit: wire.unit,
+                size: wire.size,
             })
         }
     }
@@ -746,8 +735,8 @@ pub mod open {
                 kind: crate::columns::ColumnKind::Number,
             },
             crate::columns::Column {
-                name: "unit",
-                kind: crate::columns::ColumnKind::Text,
+                name: "size",
+                kind: crate::columns::ColumnKind::Integer,
             },
         ];
         const ALL_COLUMNS: &'static [crate::columns::Column] = &[
