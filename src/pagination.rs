@@ -127,6 +127,11 @@ impl RawRow {
         self.0.get()
     }
 
+    /// The [`fingerprint`] of the row's text.
+    pub fn fingerprint(&self) -> u64 {
+        fingerprint(self.json())
+    }
+
     /// The row as a typed value. The error names the field that failed and shows the value.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
         serde_json::from_str(self.json()).map_err(|e| {
@@ -214,6 +219,17 @@ pub fn exact_decimal(text: &str) -> Result<Option<rust_decimal::Decimal>, String
     })
 }
 
+/// A 64-bit hash of a row's JSON text (SipHash-1-3 with fixed keys, as `std`'s `DefaultHasher`):
+/// equal texts give equal fingerprints in every run of the same build; different texts almost
+/// never collide. What [`Received`] compares, and what an export's checkpoint records of its last
+/// row.
+pub fn fingerprint(json: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    json.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// A row parsed as `T`, with a fingerprint of its JSON text exactly as received: two `Received`
 /// rows are equal when their texts are (the fingerprint is a 64-bit hash of the text plus its
 /// length), whatever `T` keeps of them.
@@ -236,14 +252,16 @@ pub struct Received<T> {
 impl<T> Received<T> {
     /// Wraps a row parsed from `json`, its text as received.
     pub fn new(row: T, json: &str) -> Self {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        json.hash(&mut hasher);
         Self {
             row,
-            fingerprint: hasher.finish(),
+            fingerprint: fingerprint(json),
             length: json.len(),
         }
+    }
+
+    /// The [`fingerprint`] of the row's text as received.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The parsed row.

@@ -265,6 +265,7 @@ pub const COLUMNS: &[Column] = &[
     column("x_FirstSeen", Timestamp),
     column("x_LastSeen", Timestamp),
     column("x_Details", Json),
+    column("x_PriceStatus", Text),
 ];
 
 /// Fields of a row that a FOCUS column takes; any other field goes into `x_Details`.
@@ -304,6 +305,9 @@ pub struct FocusRows {
     account_name: Option<String>,
     charge_period: (String, String),
     billing_period: (String, String),
+    /// The report's `price_status` (`show`, or `hide`/`error` when the export was told to go on
+    /// with prices that are not valid), written in every row's `x_PriceStatus`.
+    price_status: String,
 }
 
 /// A time as FOCUS tools read it: RFC 3339 in UTC with a `Z`.
@@ -459,7 +463,13 @@ impl FocusRows {
             account_name,
             charge_period: (utc_text(from), utc_text(to)),
             billing_period: (utc_text(&start), utc_text(&end)),
+            price_status: "show".to_string(),
         })
+    }
+
+    /// Marks every row with the report's `price_status`.
+    pub fn set_price_status(&mut self, status: &str) {
+        self.price_status = status.to_string();
     }
 
     /// Sets `cells` to the FOCUS row of one detailed-cost-report row, or says why FOCUS cannot
@@ -556,6 +566,7 @@ impl FocusRows {
         put("x_GcoreResourceType", Some(gcore_type));
         put("x_FirstSeen", text(&fields, "first_seen")?);
         put("x_LastSeen", text(&fields, "last_seen")?);
+        put("x_PriceStatus", Some(self.price_status.clone()));
         if let (Some(tags), Some(cell)) = (tags, cells.get_mut(at("Tags"))) {
             *cell = Cell::Json(tags);
         }

@@ -7,8 +7,9 @@
 //! gcore-billing api list_billing_reservations --time_from 2024-08-01T00:00:00Z --time_to 2024-08-31T00:00:00Z
 //! ```
 //!
-//! Exit codes: 0 success, 1 API or network failure (or an export left to `--resume`), 2 usage error,
-//! 130 interrupted by Ctrl-C (an export leaves a checkpoint).
+//! Exit codes: 0 success (also when the reader of stdout goes away, as `| head` does), 1 an API or
+//! network failure, or data the output format cannot hold; 2 a usage error; 3 a local file or disk
+//! error; 130 interrupted by Ctrl-C (an export leaves a checkpoint).
 
 mod export;
 mod focus;
@@ -27,7 +28,13 @@ use gcore_billing_fake::{Config, FakeServer};
 /// The API key comes from GCORE_API_KEY or --api-key-file (never from the command line);
 /// GCORE_BASE_URL overrides `https://api.gcore.com`. --demo runs against a local server with made-up data.
 #[derive(Parser, Debug)]
-#[command(name = "gcore-billing", version)]
+#[command(
+    name = "gcore-billing",
+    version,
+    after_help = "Exit codes: 0 success (also when stdout's reader goes away, as with `| head`); \
+                  1 API or network failure, or data the format cannot hold; 2 usage error; \
+                  3 local file or disk error; 130 interrupted (Ctrl-C)."
+)]
 struct Cli {
     #[command(flatten)]
     connection: Connection,
@@ -47,6 +54,10 @@ pub struct Connection {
     /// Resources in the demo server.
     #[arg(long, global = true, default_value_t = 100_000, value_name = "N")]
     demo_resources: usize,
+    /// Accept a plain http:// GCORE_BASE_URL whose host is not this machine. The API key then
+    /// crosses the network unencrypted.
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,19 +74,39 @@ pub enum Failure {
     Usage(String),
     /// The API or the network failed: exit 1.
     Remote(String),
+    /// The server's data cannot be written in the chosen format (it would fail again): exit 1.
+    Data(String),
+    /// A local file or the disk failed: exit 3.
+    Local(String),
     /// Ctrl-C: exit 130.
     Interrupted(String),
+    /// Stdout's reader went away (`| head`): nothing more to do, exit 0 quietly.
+    ReaderGone,
 }
 
 impl Failure {
     fn exit(self) -> ExitCode {
         let (code, message) = match self {
             Failure::Usage(m) => (2, m),
-            Failure::Remote(m) => (1, m),
+            Failure::Remote(m) | Failure::Data(m) => (1, m),
+            Failure::Local(m) => (3, m),
             Failure::Interrupted(m) => (130, m),
+            Failure::ReaderGone => return ExitCode::SUCCESS,
         };
         eprintln!("error: {message}");
         ExitCode::from(code)
+    }
+
+    /// The same failure with `more` appended to its message.
+    pub fn with(self, more: &str) -> Self {
+        match self {
+            Failure::Usage(m) => Failure::Usage(m + more),
+            Failure::Remote(m) => Failure::Remote(m + more),
+            Failure::Data(m) => Failure::Data(m + more),
+            Failure::Local(m) => Failure::Local(m + more),
+            Failure::Interrupted(m) => Failure::Interrupted(m + more),
+            Failure::ReaderGone => Failure::ReaderGone,
+        }
     }
 }
 
@@ -89,8 +120,24 @@ impl From<Error> for Failure {
     }
 }
 
+/// A client, the demo server to keep alive (with --demo), and a fingerprint of the key: a SHA-256
+/// of it, so that a checkpoint can tell another account's key without holding this one.
+pub struct Connected {
+    pub client: Client,
+    pub _server: Option<FakeServer>,
+    pub key_fingerprint: String,
+}
+
+fn key_fingerprint(key: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("gcore-billing checkpoint key\0{key}").as_bytes(),
+    );
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A client for the API or the demo server, and the demo server to keep alive.
-pub async fn connect(connection: &Connection) -> Result<(Client, Option<FakeServer>), Failure> {
+pub async fn connect(connection: &Connection) -> Result<Connected, Failure> {
     if connection.demo {
         let server = FakeServer::start(Config {
             resources: connection.demo_resources,
@@ -102,7 +149,11 @@ pub async fn connect(connection: &Connection) -> Result<(Client, Option<FakeServ
             .api_key("demo")
             .base_url(server.base_url())
             .build()?;
-        return Ok((client, Some(server)));
+        return Ok(Connected {
+            client,
+            _server: Some(server),
+            key_fingerprint: key_fingerprint("demo"),
+        });
     }
     let key = match &connection.api_key_file {
         Some(path) => {
@@ -123,13 +174,21 @@ pub async fn connect(connection: &Connection) -> Result<(Client, Option<FakeServ
                 .into(),
         ));
     }
+    let fingerprint = key_fingerprint(&key);
     let mut builder = Client::builder().api_key(key);
     if let Ok(url) = std::env::var("GCORE_BASE_URL")
         && !url.trim().is_empty()
     {
         builder = builder.base_url(url);
     }
-    Ok((builder.build()?, None))
+    if connection.allow_insecure_http {
+        builder = builder.allow_insecure_http();
+    }
+    Ok(Connected {
+        client: builder.build()?,
+        _server: None,
+        key_fingerprint: fingerprint,
+    })
 }
 
 /// The `api` command, one subcommand per operation of the spec, each with a flag per parameter and
@@ -198,14 +257,26 @@ async fn run_api(connection: &Connection, matches: &ArgMatches) -> Result<(), Fa
             )
         }
     };
-    let (client, _server) = connect(connection).await?;
-    let answer = client
+    let connected = connect(connection).await?;
+    let answer = connected
+        .client
         .call_operation(operation.id, &parameters, body)
         .await?;
     let text = serde_json::to_string_pretty(&answer)
         .map_err(|e| Failure::Remote(format!("cannot print the answer: {e}")))?;
-    println!("{text}");
-    Ok(())
+    print_out(&text)
+}
+
+/// Writes `text` and a newline to stdout. A reader that went away (`| head`) ends the command
+/// quietly; any other write failure is a local error.
+pub fn print_out(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::ReaderGone),
+        Err(e) => Err(Failure::Local(format!("writing to stdout: {e}"))),
+    }
 }
 
 /// Whether to draw a progress bar: only on a terminal, and not with `--quiet`.
