@@ -1083,6 +1083,8 @@ where
     // Rows of the report read so far: those written plus those left out.
     let mut consumed = resume_at.as_ref().map_or(0, |c| c.rows);
     let mut last_row = resume_at.as_ref().and_then(|c| c.last_row);
+    // Rows read as of the last checkpoint saved.
+    let mut saved = consumed;
     let checkpoint_now = |durable: Durable,
                           consumed: u64,
                           written: u64,
@@ -1115,6 +1117,11 @@ where
             },
         )
     };
+    // A checkpoint from the start: a run that fails before the first periodic one can resume too.
+    if target.is_some() {
+        let durable = sink.checkpoint().map_err(|e| sink_failure(consumed, e))?;
+        checkpoint_now(durable, consumed, written, last_row, &mut left_out)?;
+    }
     let bar = progress(args.quiet, count, consumed);
     let options = PageOptions::default()
         .page_size(args.page_size)
@@ -1175,6 +1182,7 @@ where
             {
                 break Some(failure);
             }
+            saved = consumed;
             since_checkpoint = 0;
             last_checkpoint = std::time::Instant::now();
         }
@@ -1194,7 +1202,7 @@ where
         };
         // Whatever is complete is kept for a resume; if even that fails, the last checkpoint
         // stands (the output is cut back to it on resume).
-        let saved = sink
+        let saving = sink
             .checkpoint()
             .map_err(|e| sink_failure(consumed, e))
             .and_then(|durable| {
@@ -1204,9 +1212,10 @@ where
             "; {consumed} of {count} rows were read ({written} in {})",
             t.partial.display()
         );
-        return Err(match (&failure, saved) {
+        return Err(match (&failure, saving) {
             (_, Err(also)) => failure.with(&format!(
-                "{done}, and the checkpoint could not be saved either ({})",
+                "{done}; the checkpoint could not be updated ({}), so the one saved at row \
+                 {saved} stands: rerun with --resume to continue from there",
                 message_of(&also)
             )),
             // The same rows would fail again: a resume cannot help.

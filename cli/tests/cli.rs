@@ -2,7 +2,7 @@
 //! resuming an interrupted export, and the `api` command.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use arrow_array::{
     Array, Decimal128Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
@@ -14,73 +14,8 @@ use gcore_billing_fake::{Config, Dataset, FakeServer, Fault};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-const AUGUST: [&str; 4] = ["--from", "2024-08-01", "--to", "2024-09-01"];
-
-fn gcore_billing(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gcore-billing"));
-    command
-        .args(args)
-        .env_remove("GCORE_API_KEY")
-        .env_remove("GCORE_BASE_URL");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("runs")
-}
-
-/// Runs the command off the async runtime, so a server in this process keeps answering.
-async fn run(args: Vec<String>, env: Vec<(String, String)>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        gcore_billing(&args, &env)
-    })
-    .await
-    .expect("joins")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A new directory under the system's temporary directory, removed with everything in it when
-/// the returned guard drops, whether the test passes or fails.
-fn temp_dir(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("gcore-cli-{name}-"))
-        .tempdir()
-        .expect("temp dir")
-}
-
-fn path_arg(path: &Path) -> String {
-    path.to_str().expect("UTF-8 path").to_string()
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn server_env(server: &FakeServer) -> Vec<(String, String)> {
-    vec![
-        ("GCORE_API_KEY".into(), "test-key".into()),
-        ("GCORE_BASE_URL".into(), server.base_url()),
-    ]
-}
-
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).expect("CSV");
-    let header = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.expect("row").iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
-}
+mod common;
+use common::*;
 
 #[test]
 fn no_key_and_no_demo_is_a_usage_error_naming_both() {

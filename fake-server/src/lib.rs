@@ -96,10 +96,20 @@ pub struct RecordedRequest {
 }
 
 struct Shared {
-    data: Dataset,
+    /// Replaceable, so that a test can make the report change between two runs.
+    data: std::sync::RwLock<Arc<Dataset>>,
     faults: Mutex<VecDeque<FaultRule>>,
     requests: Mutex<Vec<RecordedRequest>>,
     max_page: usize,
+}
+
+impl Shared {
+    fn data(&self) -> Arc<Dataset> {
+        self.data
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// A running server on 127.0.0.1. Stops when dropped.
@@ -130,7 +140,7 @@ impl FakeServer {
         .with_fleets(config.fleet)
         .with_price_status(&config.price_status);
         let shared = Arc::new(Shared {
-            data,
+            data: std::sync::RwLock::new(Arc::new(data)),
             faults: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),
             max_page: config.max_page.max(1),
@@ -138,19 +148,19 @@ impl FakeServer {
         let router = Router::new()
             .route(
                 DETAILED,
-                report_route(DETAILED, |s, b| s.data.detailed(b, s.max_page)),
+                report_route(DETAILED, |s, b| s.data().detailed(b, s.max_page)),
             )
             .route(
                 AGGREGATED,
-                report_route(AGGREGATED, |s, b| s.data.totals(b, false)),
+                report_route(AGGREGATED, |s, b| s.data().totals(b, false)),
             )
             .route(
                 MONTHLY,
-                report_route(MONTHLY, |s, b| s.data.totals(b, true)),
+                report_route(MONTHLY, |s, b| s.data().totals(b, true)),
             )
             .route(
                 USAGE,
-                report_route(USAGE, |s, b| s.data.usage(b, s.max_page)),
+                report_route(USAGE, |s, b| s.data().usage(b, s.max_page)),
             )
             .route(
                 "/cloud/v1/pricing/{region_id}/billing_reservation",
@@ -170,8 +180,17 @@ impl FakeServer {
     }
 
     /// The data the server answers from.
-    pub fn data(&self) -> &Dataset {
-        &self.shared.data
+    pub fn data(&self) -> Arc<Dataset> {
+        self.shared.data()
+    }
+
+    /// Answers from `data` from now on: the report changes under a reader, as a revised day does.
+    pub fn replace_data(&self, data: Dataset) {
+        *self
+            .shared
+            .data
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(data);
     }
 
     /// The next request gets `fault`.
