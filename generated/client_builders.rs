@@ -583,3 +583,156 @@ impl<'a> ListBillingReservations<'a> {
         }
     }
 }
+/**Builder for [`Client::list_regions`]
+
+[`Client::list_regions`]: super::Client::list_regions*/
+#[derive(Debug, Clone)]
+pub struct ListRegions<'a> {
+    client: &'a super::Client,
+    display_name: Result<Option<::std::string::String>, String>,
+    limit: Result<Option<::std::num::NonZeroU64>, String>,
+    offset: Result<Option<i64>, String>,
+    order_by: Result<Option<types::ListRegionsOrderBy>, String>,
+    product: Result<Option<types::ListRegionsProduct>, String>,
+    show_volume_types: Result<Option<bool>, String>,
+}
+impl<'a> ListRegions<'a> {
+    pub fn new(client: &'a super::Client) -> Self {
+        Self {
+            client: client,
+            display_name: Ok(None),
+            limit: Ok(None),
+            offset: Ok(None),
+            order_by: Ok(None),
+            product: Ok(None),
+            show_volume_types: Ok(None),
+        }
+    }
+    pub fn display_name<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.display_name = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for display_name failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn limit<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::num::NonZeroU64>,
+    {
+        self.limit = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                    .to_string()
+            });
+        self
+    }
+    pub fn offset<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.offset = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| "conversion to `i64` for offset failed".to_string());
+        self
+    }
+    pub fn order_by<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListRegionsOrderBy>,
+    {
+        self.order_by = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListRegionsOrderBy` for order_by failed".to_string()
+            });
+        self
+    }
+    pub fn product<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ListRegionsProduct>,
+    {
+        self.product = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `ListRegionsProduct` for product failed".to_string()
+            });
+        self
+    }
+    pub fn show_volume_types<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<bool>,
+    {
+        self.show_volume_types = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `bool` for show_volume_types failed".to_string()
+            });
+        self
+    }
+    ///Sends a `GET` request to `/cloud/v1/regions`
+    pub async fn send(
+        self,
+    ) -> Result<ResponseValue<types::RegionList>, Error<types::ErrorResponse>> {
+        let Self {
+            client,
+            display_name,
+            limit,
+            offset,
+            order_by,
+            product,
+            show_volume_types,
+        } = self;
+        let display_name = display_name.map_err(Error::InvalidRequest)?;
+        let limit = limit.map_err(Error::InvalidRequest)?;
+        let offset = offset.map_err(Error::InvalidRequest)?;
+        let order_by = order_by.map_err(Error::InvalidRequest)?;
+        let product = product.map_err(Error::InvalidRequest)?;
+        let show_volume_types = show_volume_types.map_err(Error::InvalidRequest)?;
+        let url = format!("{}/cloud/v1/regions", client.baseurl,);
+        #[allow(unused_mut)]
+        let mut request = client
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&crate::runtime::QueryParam::new("display_name", &display_name))
+            .query(&crate::runtime::QueryParam::new("limit", &limit))
+            .query(&crate::runtime::QueryParam::new("offset", &offset))
+            .query(&crate::runtime::QueryParam::new("order_by", &order_by))
+            .query(&crate::runtime::QueryParam::new("product", &product))
+            .query(
+                &crate::runtime::QueryParam::new("show_volume_types", &show_volume_types),
+            )
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_regions",
+        };
+        client.pre(&mut request, &info).await?;
+        let result = client.exec(request, &info).await;
+        client.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}

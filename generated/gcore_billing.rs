@@ -187,6 +187,36 @@ let response = client.list_billing_reservations()
     pub fn list_billing_reservations(&self) -> builder::ListBillingReservations<'_> {
         builder::ListBillingReservations::new(self)
     }
+    /**List the regions of Gcore Cloud, with their names
+
+The regions, one page at a time (`limit`, at most 1000, and `offset`; `count` is the number of
+regions in all). The reports name a region by its number only (`region_id`); this list gives
+the name people know it by (`display_name`), which the FOCUS export writes as `RegionName`.
+
+
+Sends a `GET` request to `/cloud/v1/regions`
+
+Arguments:
+- `display_name`: Only the region with this name (case-insensitive, exact).
+- `limit`: Regions per page (the server's default is 100).
+- `offset`: Regions to skip.
+- `order_by`: Sort key and direction.
+- `product`: Only regions that offer this product.
+- `show_volume_types`: List each region's volume types in `available_volume_types` instead of null.
+```ignore
+let response = client.list_regions()
+    .display_name(display_name)
+    .limit(limit)
+    .offset(offset)
+    .order_by(order_by)
+    .product(product)
+    .show_volume_types(show_volume_types)
+    .send()
+    .await;
+```*/
+    pub fn list_regions(&self) -> builder::ListRegions<'_> {
+        builder::ListRegions::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -802,6 +832,107 @@ pub mod queries {
             )
         }
     }
+    /// The query of `list_regions` (`GET /cloud/v1/regions`), one field per query parameter of the spec.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct RegionQuery {
+        /// Only the region with this name (case-insensitive, exact).
+        /// Not sent when `None`.
+        pub display_name: Option<String>,
+        /// Regions per page (the server's default is 100).
+        /// Not sent when `None`.
+        pub limit: Option<u64>,
+        /// Regions to skip.
+        /// Not sent when `None`.
+        pub offset: Option<u64>,
+        /// Sort key and direction.
+        /// Not sent when `None`.
+        pub order_by: Option<types::ListRegionsOrderBy>,
+        /// Only regions that offer this product.
+        /// Not sent when `None`.
+        pub product: Option<types::ListRegionsProduct>,
+        /// List each region's volume types in `available_volume_types` instead of null.
+        /// Not sent when `None`.
+        pub show_volume_types: Option<bool>,
+    }
+    crate::de::serialize_struct!(
+        RegionQuery { display_name, limit, offset, order_by, product, show_volume_types }
+    );
+    impl RegionQuery {
+        /// A query with the required parameters set and the others left out.
+        pub fn new() -> Self {
+            Self {
+                display_name: None,
+                limit: None,
+                offset: None,
+                order_by: None,
+                product: None,
+                show_volume_types: None,
+            }
+        }
+    }
+    impl Default for RegionQuery {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+    impl crate::validate::Validate for RegionQuery {
+        fn validate(&self) -> Result<(), String> {
+            const CHECKS: &[crate::validate::FieldCheck] = &[
+                crate::validate::FieldCheck {
+                    path: "limit",
+                    check: crate::validate::Check::Between(1f64, 1000f64),
+                },
+                crate::validate::FieldCheck {
+                    path: "limit",
+                    check: crate::validate::Check::Int64,
+                },
+                crate::validate::FieldCheck {
+                    path: "offset",
+                    check: crate::validate::Check::Minimum(0f64),
+                },
+                crate::validate::FieldCheck {
+                    path: "offset",
+                    check: crate::validate::Check::Int64,
+                },
+            ];
+            crate::validate::check_fields(self, CHECKS)
+        }
+    }
+    impl crate::Client {
+        /// List the regions of Gcore Cloud, with their names (`GET /cloud/v1/regions`, `list_regions`).
+        ///
+        /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        pub async fn list_regions(
+            &self,
+            query: RegionQuery,
+        ) -> Result<types::RegionList, crate::Error> {
+            crate::validate::Validate::validate(&query)
+                .map_err(|message| crate::Error::InvalidRequest {
+                    operation: "list_regions",
+                    message,
+                })?;
+            let mut request = self.generated().list_regions();
+            if let Some(value) = query.display_name {
+                request = request.display_name(value);
+            }
+            if let Some(value) = query.limit {
+                request = request.limit(value);
+            }
+            if let Some(value) = query.offset {
+                request = request.offset(value);
+            }
+            if let Some(value) = query.order_by {
+                request = request.order_by(value);
+            }
+            if let Some(value) = query.product {
+                request = request.product(value);
+            }
+            if let Some(value) = query.show_volume_types {
+                request = request.show_volume_types(value);
+            }
+            Ok(crate::client::call("list_regions", request.send()).await?.into_inner())
+        }
+    }
 }
 /// The methods users call, one set per operation with a JSON body: checked input, retries,
 /// this crate's errors. Generated from the spec, so a new operation needs no edit in `src/`.
@@ -1269,6 +1400,74 @@ pub const OPERATIONS: &[ApiOperation] = &[
         ],
         body: None,
     },
+    ApiOperation {
+        id: "list_regions",
+        method: "GET",
+        path: "/cloud/v1/regions",
+        summary: "List the regions of Gcore Cloud, with their names",
+        parameters: &[
+            ApiParameter {
+                name: "display_name",
+                location: "query",
+                required: false,
+                kind: "string",
+                values: &[],
+                minimum: None,
+                description: "Only the region with this name (case-insensitive, exact).",
+            },
+            ApiParameter {
+                name: "limit",
+                location: "query",
+                required: false,
+                kind: "integer",
+                values: &[],
+                minimum: Some(1i64),
+                description: "Regions per page (the server's default is 100).",
+            },
+            ApiParameter {
+                name: "offset",
+                location: "query",
+                required: false,
+                kind: "integer",
+                values: &[],
+                minimum: Some(0i64),
+                description: "Regions to skip.",
+            },
+            ApiParameter {
+                name: "order_by",
+                location: "query",
+                required: false,
+                kind: "string",
+                values: &[
+                    "created_at.asc",
+                    "created_at.desc",
+                    "display_name.asc",
+                    "display_name.desc",
+                ],
+                minimum: None,
+                description: "Sort key and direction.",
+            },
+            ApiParameter {
+                name: "product",
+                location: "query",
+                required: false,
+                kind: "string",
+                values: &["containers", "inference"],
+                minimum: None,
+                description: "Only regions that offer this product.",
+            },
+            ApiParameter {
+                name: "show_volume_types",
+                location: "query",
+                required: false,
+                kind: "boolean",
+                values: &[],
+                minimum: None,
+                description: "List each region's volume types in `available_volume_types` instead of null.",
+            },
+        ],
+        body: None,
+    },
 ];
 impl Client {
     /// Calls the operation `id` with parameters given as text and a JSON body, and returns
@@ -1400,6 +1599,13 @@ impl Client {
                         ::serde_json::from_slice::<types::BillingReservations>(body)
                             .map(drop)
                     },
+                )
+            }
+            "list_regions" => {
+                (
+                    ::reqwest::Method::GET,
+                    None,
+                    |body| ::serde_json::from_slice::<types::RegionList>(body).map(drop),
                 )
             }
             _ => {

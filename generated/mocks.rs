@@ -396,6 +396,117 @@ pub mod operations {
             )
         }
     }
+    pub struct ListRegionsWhen(::httpmock::When);
+    impl ListRegionsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/cloud/v1/regions$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn display_name<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("display_name", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("display_name"))
+            }
+        }
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<::std::num::NonZeroU64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("limit", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("limit"))
+            }
+        }
+        pub fn offset<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("offset", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("offset"))
+            }
+        }
+        pub fn order_by<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListRegionsOrderBy>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("order_by", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("order_by"))
+            }
+        }
+        pub fn product<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListRegionsProduct>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("product", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("product"))
+            }
+        }
+        pub fn show_volume_types<T>(self, value: T) -> Self
+        where
+            T: Into<Option<bool>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("show_volume_types", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("show_volume_types"))
+            }
+        }
+    }
+    pub struct ListRegionsThen(::httpmock::Then);
+    impl ListRegionsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::RegionList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -437,6 +548,9 @@ pub trait MockServerExt {
             operations::ListBillingReservationsWhen,
             operations::ListBillingReservationsThen,
         );
+    fn list_regions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListRegionsWhen, operations::ListRegionsThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn get_detailed_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -520,6 +634,17 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ListBillingReservationsWhen::new(when),
                 operations::ListBillingReservationsThen::new(then),
+            )
+        })
+    }
+    fn list_regions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListRegionsWhen, operations::ListRegionsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListRegionsWhen::new(when),
+                operations::ListRegionsThen::new(then),
             )
         })
     }

@@ -191,6 +191,91 @@ impl<'de> ::serde::Deserialize<'de> for EgressInstanceType {
         Ok(Self::from(value.as_ref()))
     }
 }
+/// A kind of file share. Open set.
+///
+/// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+/// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FileShareType {
+    /// `ddn`
+    Ddn,
+    /// `standard`
+    Standard,
+    /// `vast`
+    Vast,
+    /// A value this version of the client does not know, exactly as the server sent it.
+    Unknown(String),
+}
+impl FileShareType {
+    /// Every value the spec lists.
+    pub const KNOWN: &'static [&'static str] = &["ddn", "standard", "vast"];
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ddn => "ddn",
+            Self::Standard => "standard",
+            Self::Vast => "vast",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+    /// True when the server sent a value the spec does not list.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+impl From<&str> for FileShareType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ddn" => Self::Ddn,
+            "standard" => Self::Standard,
+            "vast" => Self::Vast,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+impl ::std::str::FromStr for FileShareType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for FileShareType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for FileShareType {
+    type Out<'a> = FileShareType;
+    fn value(&self) -> Option<FileShareType> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<FileShareType> {
+    type Out<'a> = FileShareType;
+    fn value(&self) -> Option<FileShareType> {
+        self.clone()
+    }
+}
+impl ::serde::Serialize for FileShareType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FileShareType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
 /// Whether prices in this answer can be shown (`show`), must be hidden (`hide`), or failed (`error`). Open set.
 ///
 /// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
@@ -266,6 +351,375 @@ impl ::serde::Serialize for PriceStatus {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PriceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+/// Whether a region is a core or an edge region. Open set.
+///
+/// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+/// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RegionAccessLevel {
+    /// `core`
+    Core,
+    /// `edge`
+    Edge,
+    /// A value this version of the client does not know, exactly as the server sent it.
+    Unknown(String),
+}
+impl RegionAccessLevel {
+    /// Every value the spec lists.
+    pub const KNOWN: &'static [&'static str] = &["core", "edge"];
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Core => "core",
+            Self::Edge => "edge",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+    /// True when the server sent a value the spec does not list.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+impl From<&str> for RegionAccessLevel {
+    fn from(value: &str) -> Self {
+        match value {
+            "core" => Self::Core,
+            "edge" => Self::Edge,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+impl ::std::str::FromStr for RegionAccessLevel {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for RegionAccessLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for RegionAccessLevel {
+    type Out<'a> = RegionAccessLevel;
+    fn value(&self) -> Option<RegionAccessLevel> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<RegionAccessLevel> {
+    type Out<'a> = RegionAccessLevel;
+    fn value(&self) -> Option<RegionAccessLevel> {
+        self.clone()
+    }
+}
+impl ::serde::Serialize for RegionAccessLevel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RegionAccessLevel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+/// Which endpoint describes the region. Open set.
+///
+/// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+/// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RegionEndpointType {
+    /// `admin`
+    Admin,
+    /// `internal`
+    Internal,
+    /// `public`
+    Public,
+    /// A value this version of the client does not know, exactly as the server sent it.
+    Unknown(String),
+}
+impl RegionEndpointType {
+    /// Every value the spec lists.
+    pub const KNOWN: &'static [&'static str] = &["admin", "internal", "public"];
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Admin => "admin",
+            Self::Internal => "internal",
+            Self::Public => "public",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+    /// True when the server sent a value the spec does not list.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+impl From<&str> for RegionEndpointType {
+    fn from(value: &str) -> Self {
+        match value {
+            "admin" => Self::Admin,
+            "internal" => Self::Internal,
+            "public" => Self::Public,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+impl ::std::str::FromStr for RegionEndpointType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for RegionEndpointType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for RegionEndpointType {
+    type Out<'a> = RegionEndpointType;
+    fn value(&self) -> Option<RegionEndpointType> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<RegionEndpointType> {
+    type Out<'a> = RegionEndpointType;
+    fn value(&self) -> Option<RegionEndpointType> {
+        self.clone()
+    }
+}
+impl ::serde::Serialize for RegionEndpointType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RegionEndpointType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+/// The region's life-cycle state. Open set.
+///
+/// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+/// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RegionState {
+    /// `ACTIVE`
+    Active,
+    /// `DELETED`
+    Deleted,
+    /// `DELETING`
+    Deleting,
+    /// `DELETION_FAILED`
+    DeletionFailed,
+    /// `INACTIVE`
+    Inactive,
+    /// `MAINTENANCE`
+    Maintenance,
+    /// `NEW`
+    New,
+    /// A value this version of the client does not know, exactly as the server sent it.
+    Unknown(String),
+}
+impl RegionState {
+    /// Every value the spec lists.
+    pub const KNOWN: &'static [&'static str] = &[
+        "ACTIVE",
+        "DELETED",
+        "DELETING",
+        "DELETION_FAILED",
+        "INACTIVE",
+        "MAINTENANCE",
+        "NEW",
+    ];
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Deleted => "DELETED",
+            Self::Deleting => "DELETING",
+            Self::DeletionFailed => "DELETION_FAILED",
+            Self::Inactive => "INACTIVE",
+            Self::Maintenance => "MAINTENANCE",
+            Self::New => "NEW",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+    /// True when the server sent a value the spec does not list.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+impl From<&str> for RegionState {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTIVE" => Self::Active,
+            "DELETED" => Self::Deleted,
+            "DELETING" => Self::Deleting,
+            "DELETION_FAILED" => Self::DeletionFailed,
+            "INACTIVE" => Self::Inactive,
+            "MAINTENANCE" => Self::Maintenance,
+            "NEW" => Self::New,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+impl ::std::str::FromStr for RegionState {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for RegionState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for RegionState {
+    type Out<'a> = RegionState;
+    fn value(&self) -> Option<RegionState> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<RegionState> {
+    type Out<'a> = RegionState;
+    fn value(&self) -> Option<RegionState> {
+        self.clone()
+    }
+}
+impl ::serde::Serialize for RegionState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RegionState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+/// The part of the world a region is in (absent when unknown). Open set.
+///
+/// A value the spec does not list is kept in [`Self::Unknown`] instead of failing the response.
+/// Non-exhaustive: a value added to the spec is a new variant, not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RegionZone {
+    /// `AMERICAS`
+    Americas,
+    /// `APAC`
+    Apac,
+    /// `EMEA`
+    Emea,
+    /// `RUSSIA_AND_CIS`
+    RussiaAndCis,
+    /// A value this version of the client does not know, exactly as the server sent it.
+    Unknown(String),
+}
+impl RegionZone {
+    /// Every value the spec lists.
+    pub const KNOWN: &'static [&'static str] = &[
+        "AMERICAS",
+        "APAC",
+        "EMEA",
+        "RUSSIA_AND_CIS",
+    ];
+    /// The value as it travels on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Americas => "AMERICAS",
+            Self::Apac => "APAC",
+            Self::Emea => "EMEA",
+            Self::RussiaAndCis => "RUSSIA_AND_CIS",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+    /// True when the server sent a value the spec does not list.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+impl From<&str> for RegionZone {
+    fn from(value: &str) -> Self {
+        match value {
+            "AMERICAS" => Self::Americas,
+            "APAC" => Self::Apac,
+            "EMEA" => Self::Emea,
+            "RUSSIA_AND_CIS" => Self::RussiaAndCis,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+impl ::std::str::FromStr for RegionZone {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for RegionZone {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl crate::columns::FieldValue for RegionZone {
+    type Out<'a> = RegionZone;
+    fn value(&self) -> Option<RegionZone> {
+        Some(self.clone())
+    }
+}
+impl crate::columns::FieldValue for Option<RegionZone> {
+    type Out<'a> = RegionZone;
+    fn value(&self) -> Option<RegionZone> {
+        self.clone()
+    }
+}
+impl ::serde::Serialize for RegionZone {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RegionZone {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {

@@ -253,11 +253,33 @@ mod list_billing_reservations_order_by {
     include!("types/list_billing_reservations_order_by.rs");
 }
 pub use list_billing_reservations_order_by::*;
+mod list_regions_order_by {
+    include!("types/list_regions_order_by.rs");
+}
+pub use list_regions_order_by::*;
+mod list_regions_product {
+    include!("types/list_regions_product.rs");
+}
+pub use list_regions_product::*;
 mod order_by {
     use super::error;
     include!("types/order_by.rs");
 }
 pub use order_by::*;
+mod region {
+    use super::RegionCoordinates;
+    include!("types/region.rs");
+}
+pub use region::*;
+mod region_coordinates {
+    include!("types/region_coordinates.rs");
+}
+pub use region_coordinates::*;
+mod region_list {
+    use super::Region;
+    include!("types/region_list.rs");
+}
+pub use region_list::*;
 mod reservation_amount_prices {
     include!("types/reservation_amount_prices.rs");
 }

@@ -26,6 +26,7 @@ fn the_table_lists_every_operation_of_the_spec() {
             "get_usage_report",
             "get_reservation_prices",
             "list_billing_reservations",
+            "list_regions",
         ]
     );
     let list = OPERATIONS

@@ -244,3 +244,66 @@ async fn list_reservations_sends_query_and_parses_nested_prices() {
     assert_eq!(reservation.active_overcommit.subscription_id, None);
     assert_eq!(reservation.hardware_info.disk, None);
 }
+
+#[tokio::test]
+async fn regions_list_sends_its_query_and_parses_names_and_open_enums() {
+    let server = server(1).await;
+    let client = client(&server);
+    let query = gcore_billing::RegionQuery {
+        limit: Some(2),
+        offset: Some(3),
+        order_by: Some(types::ListRegionsOrderBy::DisplayNameAsc),
+        ..Default::default()
+    };
+    let page = client.list_regions(query).await.expect("list");
+    let sent = &server.requests()[0];
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str()),
+        ("GET", "/cloud/v1/regions")
+    );
+    assert_common_headers(sent, "application/json");
+    let mut pairs: Vec<&str> = sent
+        .query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, ["limit=2", "offset=3", "order_by=display_name.asc"]);
+    // The fake server lists five regions; this page holds the 4th and 5th.
+    assert_eq!(page.count, 5);
+    let names: Vec<(i64, &str)> = page
+        .results
+        .iter()
+        .map(|r| (r.id, r.display_name.as_str()))
+        .collect();
+    assert_eq!(names, [(76, "Luxembourg-2"), (100, "Santa Clara")]);
+    let region = &page.results[1];
+    assert_eq!(
+        region.state,
+        gcore_billing::generated::open::RegionState::Active
+    );
+    assert_eq!(region.coordinates, None);
+    assert_eq!(
+        region.file_share_types,
+        Some(vec![
+            gcore_billing::generated::open::FileShareType::Standard
+        ])
+    );
+}
+
+#[tokio::test]
+async fn regions_query_out_of_range_is_refused_before_sending() {
+    let server = server(1).await;
+    let mut query = gcore_billing::RegionQuery::new();
+    query.limit = Some(1001);
+    let error = client(&server)
+        .list_regions(query)
+        .await
+        .expect_err("refused");
+    assert!(
+        error.to_string().contains("limit"),
+        "names the parameter: {error}"
+    );
+    assert!(server.requests().is_empty(), "nothing sent");
+}

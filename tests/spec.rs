@@ -88,6 +88,7 @@ fn checks() -> BTreeMap<&'static str, (Option<Check>, Check)> {
             "list_billing_reservations",
             (None, parses::<types::BillingReservations>),
         ),
+        ("list_regions", (None, parses::<types::RegionList>)),
     ])
 }
 
@@ -126,7 +127,7 @@ fn every_operation_has_an_operation_id_and_a_check() {
             );
         }
     }
-    assert_eq!(seen.len(), 6);
+    assert_eq!(seen.len(), 7);
 }
 
 #[test]

@@ -22,6 +22,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
@@ -319,12 +321,48 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
         ));
     }
     let connected = connect(connection).await?;
+    let mut focus = focus;
+    if let Some(focus) = focus.as_mut() {
+        focus.set_region_names(region_names(&connected.client).await?);
+    }
     let target = Target::check(&args.output, args.resume)?;
     let outcome = export(&args, target.as_ref(), &body, &connected, request, focus).await;
     if let (Some(target), Ok(())) = (&target, &outcome) {
         target.release();
     }
     outcome
+}
+
+/// Pages of regions asked for at most: 100,000 regions, far more than Gcore has, so that a server
+/// whose `count` never ends cannot keep the export waiting.
+const MAX_REGION_PAGES: usize = 100;
+
+/// Every region's name by ID, from the API's list of regions (`list_regions`, 1,000 a page), for
+/// FOCUS `RegionName`. Fetched once per export, before any file is touched.
+async fn region_names(client: &Client) -> Result<BTreeMap<i64, String>, Failure> {
+    const PAGE: u64 = 1_000;
+    let mut names = BTreeMap::new();
+    let mut offset = 0u64;
+    for _ in 0..MAX_REGION_PAGES {
+        let mut query = gcore_billing::RegionQuery::new();
+        query.limit = Some(PAGE);
+        query.offset = Some(offset);
+        let page = client.list_regions(query).await.map_err(|e| {
+            Failure::from(e).with(" (listing regions for the FOCUS RegionName column)")
+        })?;
+        let received = page.results.len() as u64;
+        for region in page.results {
+            names.insert(region.id, region.display_name);
+        }
+        offset += received;
+        // `count` is the number of regions in all; an empty page ends the list whatever it says.
+        if received == 0 || offset >= u64::try_from(page.count).unwrap_or(0) {
+            return Ok(names);
+        }
+    }
+    Err(Failure::Remote(format!(
+        "listing regions for the FOCUS RegionName column: still not at the end after {MAX_REGION_PAGES} pages of {PAGE}; the server's count is not believable"
+    )))
 }
 
 /// A report's request, as its generated type.

@@ -14,6 +14,8 @@
 //!   is left out of the FOCUS file and returned as [`Outcome::LeftOut`] with the reason, for the
 //!   caller to list elsewhere. Never dropped silently.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use gcore_billing::columns::{Cell, Column, ColumnKind};
 use gcore_billing::pagination::{RawRow, exact_decimal};
@@ -308,6 +310,8 @@ pub struct FocusRows {
     /// The report's `price_status` (`show`, or `hide`/`error` when the export was told to go on
     /// with prices that are not valid), written in every row's `x_PriceStatus`.
     price_status: String,
+    /// Region names by region ID, from the API's list of regions (`list_regions`).
+    region_names: BTreeMap<i64, String>,
 }
 
 /// A time as FOCUS tools read it: RFC 3339 in UTC with a `Z`.
@@ -464,7 +468,14 @@ impl FocusRows {
             charge_period: (utc_text(from), utc_text(to)),
             billing_period: (utc_text(&start), utc_text(&end)),
             price_status: "show".to_string(),
+            region_names: BTreeMap::new(),
         })
+    }
+
+    /// The names `RegionName` takes, by region ID. A region missing from them gets no name (null),
+    /// never its number.
+    pub fn set_region_names(&mut self, names: BTreeMap<i64, String>) {
+        self.region_names = names;
     }
 
     /// Marks every row with the report's `price_status`.
@@ -544,8 +555,12 @@ impl FocusRows {
         put("PublisherName", Some(GCORE.into()));
         put("PricingCategory", Some("Standard".into()));
         let region = text(&fields, "region_id")?;
-        put("RegionId", region.clone());
-        put("RegionName", region);
+        let region_name = region
+            .as_deref()
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| self.region_names.get(&id).cloned());
+        put("RegionId", region);
+        put("RegionName", region_name);
         put(
             "ResourceId",
             resource_id.map(|n| text(&fields, n)).transpose()?.flatten(),
@@ -600,7 +615,9 @@ mod tests {
     fn rows() -> FocusRows {
         let from = Utc.with_ymd_and_hms(2024, 8, 1, 0, 0, 0).unwrap();
         let to = Utc.with_ymd_and_hms(2024, 8, 15, 0, 0, 0).unwrap();
-        FocusRows::new("acct-1".into(), Some("Acme".into()), &from, &to).unwrap()
+        let mut rows = FocusRows::new("acct-1".into(), Some("Acme".into()), &from, &to).unwrap();
+        rows.set_region_names(BTreeMap::from([(76, "Luxembourg-2".to_string())]));
+        rows
     }
 
     fn cell<'a>(cells: &'a [Cell], name: &str) -> &'a Cell {
@@ -653,6 +670,7 @@ mod tests {
         assert_eq!(text("PricingUnit"), Some("GB-Minutes"));
         assert_eq!(text("ProviderName"), Some("Gcore"));
         assert_eq!(text("RegionId"), Some("76"));
+        assert_eq!(text("RegionName"), Some("Luxembourg-2"));
         assert_eq!(text("ResourceId"), Some("u-1"));
         assert_eq!(text("ResourceName"), Some("data"));
         assert_eq!(text("ResourceType"), Some("Volume"));
@@ -706,6 +724,9 @@ mod tests {
         assert_eq!(rows().fill(&egress, &mut cells), Ok(Outcome::Row));
         assert_eq!(cell(&cells, "ResourceId"), &Cell::Text("p-1".into()));
         assert_eq!(cell(&cells, "ResourceName"), &Cell::Text("web".into()));
+        // Region 1 is not in the list of names: no name, never the number.
+        assert_eq!(cell(&cells, "RegionId"), &Cell::Text("1".into()));
+        assert_eq!(cell(&cells, "RegionName"), &Cell::Null);
         assert_eq!(cell(&cells, "ConsumedUnit"), &Cell::Text("B".into()));
         assert_eq!(
             cell(&cells, "ChargeDescription"),

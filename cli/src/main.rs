@@ -51,7 +51,7 @@ pub struct Connection {
     /// Use a local demo server with made-up data instead of the API (no key needed).
     #[arg(long, global = true)]
     demo: bool,
-    /// Resources in the demo server.
+    /// Resources in the demo server (in fleets of 4 identical but for their ID and name).
     #[arg(long, global = true, default_value_t = 100_000, value_name = "N")]
     demo_resources: usize,
     /// Accept a plain http:// GCORE_BASE_URL whose host is not this machine. The API key then
@@ -139,12 +139,9 @@ fn key_fingerprint(key: &str) -> String {
 /// A client for the API or the demo server, and the demo server to keep alive.
 pub async fn connect(connection: &Connection) -> Result<Connected, Failure> {
     if connection.demo {
-        let server = FakeServer::start(Config {
-            resources: connection.demo_resources,
-            ..Config::default()
-        })
-        .await
-        .map_err(|e| Failure::Remote(format!("cannot start the demo server: {e}")))?;
+        let server = FakeServer::start(Config::demo(connection.demo_resources))
+            .await
+            .map_err(|e| Failure::Remote(format!("cannot start the demo server: {e}")))?;
         let client = Client::builder()
             .api_key("demo")
             .base_url(server.base_url())

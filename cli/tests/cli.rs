@@ -52,6 +52,11 @@ fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it(
             "--demo",
             "--demo-resources",
             "2500",
+            // The period the dataset's `detailed_rows` shapes its rows after.
+            "--from",
+            "2024-08-01",
+            "--to",
+            "2024-09-01",
             "--output",
             &path_arg(&out),
         ],
@@ -65,8 +70,10 @@ fn a_demo_csv_export_has_the_common_columns_and_every_row_as_the_server_sent_it(
         .collect();
     assert_eq!(header, expected);
     assert_eq!(rows.len(), 2500);
-    let truth = Dataset::embedded(2500, Config::default().seed)
+    let demo = Config::demo(2500);
+    let truth = Dataset::embedded(demo.resources, demo.seed)
         .expect("dataset")
+        .with_fleets(demo.fleet)
         .detailed_rows(0, 2500);
     let column = |name: &str| header.iter().position(|h| h == name).expect("column");
     for (row, want) in rows.iter().zip(&truth) {
@@ -530,6 +537,84 @@ async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
         // EUR's minor unit is the cent.
         assert_eq!(sum.round_dp(2), total.round_dp(2), "case {i}: {filters:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn focus_region_name_is_the_regions_display_name_fetched_once() {
+    let server = FakeServer::start(Config {
+        resources: 800,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let tmp = temp_dir("focus-regions");
+    let csv = focus_export(&server, tmp.path(), "f.csv", &[]).await;
+    let (header, rows) = read_csv(&csv);
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (id, name) = (column("RegionId"), column("RegionName"));
+    let mut pairs: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r[id].clone(), r[name].clone()))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    // The fake server's names for the four regions its data uses.
+    assert_eq!(
+        pairs,
+        [
+            ("1", "Luxembourg"),
+            ("18", "Amsterdam"),
+            ("4", "Frankfurt"),
+            ("76", "Luxembourg-2")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let listed: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/cloud/v1/regions")
+        .collect();
+    assert_eq!(listed.len(), 1, "the names are fetched once per export");
+    assert_eq!(listed[0].query.as_deref(), Some("limit=1000&offset=0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_list_that_fails_stops_a_focus_export_before_any_file_is_touched() {
+    let server = FakeServer::start(Config {
+        resources: 50,
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let tmp = temp_dir("focus-regions-fail");
+    let out = tmp.path().join("f.csv");
+    std::fs::write(&out, "precious\n").expect("write");
+    // The first request of a FOCUS export is the region list.
+    server.push_fault(Fault::Status {
+        status: 403,
+        retry_after: None,
+    });
+    let mut args = strings(&[
+        "export",
+        "detailed",
+        "--format",
+        "focus-csv",
+        "--billing-account-id",
+        "a",
+        "--output",
+    ]);
+    args.push(path_arg(&out));
+    args.extend(strings(&AUGUST));
+    let output = run(args, server_env(&server)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("listing regions for the FOCUS RegionName column"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious\n");
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/cloud/v1/regions"], "no report was asked for");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

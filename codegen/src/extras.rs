@@ -1032,6 +1032,16 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         extension_checks(rules, "", &mut checks)?;
     }
     let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
+    // With no required parameter, `new()` takes nothing, and `Default` is the same query.
+    let default_impl = required_arguments.is_empty().then(|| {
+        quote! {
+            impl Default for #query_type {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     let struct_docs = doc(&format!(
         "The query of `{operation_id}` (`GET {path}`), one field per query parameter of the spec."
     ));
@@ -1054,6 +1064,8 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
                 Self { #(#initial,)* }
             }
         }
+
+        #default_impl
 
         impl crate::validate::Validate for #query_type {
             fn validate(&self) -> Result<(), String> {

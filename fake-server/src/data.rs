@@ -6,9 +6,28 @@ use std::path::Path;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
 const REGIONS: [u64; 4] = [1, 4, 18, 76];
+/// The regions' names, as `GET /cloud/v1/regions` gives them (made up; the IDs are the reports').
+const REGION_NAMES: [&str; 4] = ["Luxembourg", "Frankfurt", "Amsterdam", "Luxembourg-2"];
+/// What `GET /cloud/v1/regions` lists: the regions the data uses, and one the reports never name.
+const LISTED_REGIONS: [(u64, &str, &str, &str); 5] = [
+    (1, "Luxembourg", "LU", "EMEA"),
+    (4, "Frankfurt", "DE", "EMEA"),
+    (18, "Amsterdam", "NL", "EMEA"),
+    (76, "Luxembourg-2", "LU", "EMEA"),
+    (100, "Santa Clara", "US", "AMERICAS"),
+];
+
+/// The name of a region of the demo data.
+fn region_name(region: u64) -> String {
+    REGIONS.iter().position(|r| *r == region).map_or_else(
+        || format!("Region {region}"),
+        |i| REGION_NAMES[i].to_string(),
+    )
+}
 const FLAVORS: [&str; 4] = [
     "g1-standard-2-4",
     "g1-standard-4-8",
@@ -116,6 +135,11 @@ fn load_union(spec: &Value, name: &str) -> Result<Union, String> {
         union.insert(tag.clone(), Variant { properties, unit });
     }
     Ok(union)
+}
+
+/// The flavor of a resource (`% 4` indexes an array of 4).
+fn flavor(a: &Attrs) -> &'static str {
+    FLAVORS[((a.hash >> 48) % 4) as usize]
 }
 
 /// The cost a detailed row shows for a billing value.
@@ -231,19 +255,72 @@ fn page_window(body: &Value, max_page: usize) -> Result<(usize, usize), String> 
     Ok((to_usize(offset), to_usize(limit).min(max_page)))
 }
 
-fn time_window(body: &Value) -> Result<(), String> {
-    let from = body
-        .get("time_from")
-        .and_then(Value::as_str)
-        .ok_or("time_from is required")?;
-    let to = body
-        .get("time_to")
-        .and_then(Value::as_str)
-        .ok_or("time_to is required")?;
+/// The period a report covers: rows show resources seen inside it.
+#[derive(Clone, Copy, Debug)]
+struct Period {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+impl Period {
+    /// August 2024, the period of rows served without a request (`detailed_rows`).
+    fn august_2024() -> Self {
+        Self {
+            from: Utc.with_ymd_and_hms(2024, 8, 1, 0, 0, 0).unwrap(),
+            to: Utc.with_ymd_and_hms(2024, 9, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    /// The calendar month `YYYY-MM`.
+    fn month(year_month: &str) -> Option<Self> {
+        let (year, month) = year_month.split_once('-')?;
+        let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+        if year_month.len() != 7 {
+            return None;
+        }
+        let from = Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single()?;
+        let (next_year, next_month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let to = Utc
+            .with_ymd_and_hms(next_year, next_month, 1, 0, 0, 0)
+            .single()?;
+        Some(Self { from, to })
+    }
+
+    /// When resource `hash` was first and last seen: a day of the period picked by the hash, for
+    /// up to two days, never outside the period.
+    fn seen(&self, hash: u64) -> (String, String) {
+        let days = (self.to - self.from).num_days().max(1) as u64;
+        let first =
+            (self.from + TimeDelta::days(((hash >> 52) % days) as i64) + TimeDelta::seconds(30))
+                .min(self.to);
+        let last = (first + TimeDelta::days(2) - TimeDelta::seconds(60))
+            .min(self.to - TimeDelta::seconds(30))
+            .max(first);
+        let text = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        (text(first), text(last))
+    }
+}
+
+/// The request's `time_from` and `time_to`, which must be RFC 3339 times, `time_to` after `time_from`.
+fn time_window(body: &Value) -> Result<Period, String> {
+    let at = |name: &str| -> Result<DateTime<Utc>, String> {
+        let text = body
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or(format!("{name} is required"))?;
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("{name} {text:?} is not an RFC 3339 time: {e}"))
+    };
+    let (from, to) = (at("time_from")?, at("time_to")?);
     if to <= from {
         return Err(format!("time_to {to} must be after time_from {from}"));
     }
-    Ok(())
+    Ok(Period { from, to })
 }
 
 /// The spec the server was built with, compiled in: an installed binary needs no checkout.
@@ -292,6 +369,11 @@ impl Dataset {
             usage_resources: load_union(&spec, "UsageReportResource")?,
             usage_totals: load_union(&spec, "UsageReportTotal")?,
         })
+    }
+
+    /// Whether a resource's flavor is one that reservations are made for (bare metal, `bm*`).
+    fn is_reserved(&self, a: &Attrs) -> bool {
+        flavor(a).starts_with("bm")
     }
 
     /// Resource types the data contains.
@@ -344,19 +426,19 @@ impl Dataset {
         &self,
         union: &Union,
         a: &Attrs,
+        period: &Period,
         sums: Option<(f64, Option<f64>)>,
     ) -> Option<Map<String, Value>> {
         let kind = &self.types[a.type_index];
         let variant = union.get(kind)?;
-        // `% 4` and `% 3` index arrays of 4 and 3.
-        let flavor = FLAVORS[((a.hash >> 48) % 4) as usize];
+        let flavor = flavor(a);
         let unit = variant
             .unit
             .clone()
             .unwrap_or_else(|| "minutes".to_string());
         let (billing_value, cost) =
             sums.unwrap_or((a.billing_value, a.priced.then(|| row_cost(a.billing_value))));
-        let day = 1 + (a.hash >> 52) % 27;
+        let (first_seen, last_seen) = period.seen(a.hash);
         let mut row = Map::new();
         for (name, schema) in &variant.properties {
             let value = match name.as_str() {
@@ -380,8 +462,8 @@ impl Dataset {
                 "cost" => cost.map_or(Value::Null, |c| json!(c)),
                 "currency" => cost.map_or(Value::Null, |_| json!("EUR")),
                 "err" => cost.map_or(json!("price not found"), |_| Value::Null),
-                "first_seen" => json!(format!("2024-08-{day:02}T00:00:30Z")),
-                "last_seen" => json!(format!("2024-08-{:02}T23:59:30Z", day + 1)),
+                "first_seen" => json!(first_seen),
+                "last_seen" => json!(last_seen),
                 "tags" => tags_json(a.tags),
                 "flavor" => json!(flavor),
                 "last_name" => json!(format!("{kind}-{}", a.index)),
@@ -411,7 +493,7 @@ impl Dataset {
 
     /// `POST /cloud/v1/cost_report/resources`.
     pub fn detailed(&self, body: &Value, max_page: usize) -> Result<Response, String> {
-        time_window(body)?;
+        let period = time_window(body)?;
         match body
             .get("response_format")
             .and_then(Value::as_str)
@@ -421,11 +503,11 @@ impl Dataset {
                 &DETAILED_CSV_COLUMNS,
                 self.matching(body)
                     .iter()
-                    .filter_map(|a| self.row(&self.detailed, a, None)),
+                    .filter_map(|a| self.row(&self.detailed, a, &period, None)),
             )),
             "json" => {
                 let (count, page) = self.matching_page(body, max_page)?;
-                let results = self.rows(&self.detailed, &page);
+                let results = self.rows(&self.detailed, &page, &period);
                 Ok(axum::Json(
                     json!({"count": count, "price_status": self.price_status, "results": results}),
                 )
@@ -437,22 +519,28 @@ impl Dataset {
         }
     }
 
-    /// Rows `offset..offset + limit` of the unfiltered detailed report, as JSON objects: for tests
-    /// that serve pages of their own making (hostile or broken servers).
+    /// Rows `offset..offset + limit` of the unfiltered detailed report for August 2024, as JSON
+    /// objects: for tests that serve pages of their own making (hostile or broken servers).
     pub fn detailed_rows(&self, offset: usize, limit: usize) -> Vec<Value> {
         let end = offset.saturating_add(limit).min(self.resources);
         let page: Vec<Attrs> = (offset.min(end)..end).map(|i| self.attrs(i)).collect();
-        self.rows(&self.detailed, &page)
+        self.rows(&self.detailed, &page, &Period::august_2024())
     }
 
-    fn rows(&self, union: &Union, page: &[Attrs]) -> Vec<Value> {
+    fn rows(&self, union: &Union, page: &[Attrs], period: &Period) -> Vec<Value> {
         page.iter()
-            .filter_map(|a| self.row(union, a, None))
+            .filter_map(|a| self.row(union, a, period, None))
             .map(Value::Object)
             .collect()
     }
 
-    fn sum_rows(&self, union: &Union, matching: &[Attrs], priced: bool) -> Vec<Map<String, Value>> {
+    fn sum_rows(
+        &self,
+        union: &Union,
+        matching: &[Attrs],
+        period: &Period,
+        priced: bool,
+    ) -> Vec<Map<String, Value>> {
         // A total is the exact sum of the costs its rows show (each rounded to 5 decimals), kept in
         // units of 10^-5 so that no float error creeps into the sum.
         let mut groups: BTreeMap<(usize, u64), (Attrs, f64, Option<i64>)> = BTreeMap::new();
@@ -474,29 +562,26 @@ impl Dataset {
                 } else {
                     None
                 };
-                self.row(union, a, Some((round5(*value), cost)))
+                self.row(union, a, period, Some((round5(*value), cost)))
             })
             .collect()
     }
 
     /// `POST /cloud/v1/cost_report/totals` and `/cloud/v1/reservation_cost_report/totals`.
     pub fn totals(&self, body: &Value, monthly: bool) -> Result<Response, String> {
-        if monthly {
-            match body.get("year_month").and_then(Value::as_str) {
-                Some(ym)
-                    if ym.len() == 7
-                        && ym.as_bytes()[4] == b'-'
-                        && ym
-                            .get(5..)
-                            .and_then(|m| m.parse::<u8>().ok())
-                            .is_some_and(|m| (1..=12).contains(&m)) => {}
-                Some(ym) => return Err(format!("year_month {ym:?} is not YYYY-MM")),
-                None => time_window(body)?,
+        let period = match body.get("year_month").and_then(Value::as_str) {
+            Some(ym) if monthly => {
+                Period::month(ym).ok_or_else(|| format!("year_month {ym:?} is not YYYY-MM"))?
             }
-        } else {
-            time_window(body)?;
+            _ => time_window(body)?,
+        };
+        let mut matching = self.matching(body);
+        if monthly {
+            // Reservations are for bare metal: the monthly reservation report totals the rows of
+            // the reserved flavors only.
+            matching.retain(|a| self.is_reserved(a));
         }
-        let rows = self.sum_rows(&self.totals, &self.matching(body), true);
+        let rows = self.sum_rows(&self.totals, &matching, &period, true);
         match body
             .get("response_format")
             .and_then(Value::as_str)
@@ -515,12 +600,12 @@ impl Dataset {
 
     /// `POST /cloud/v1/usage_report`.
     pub fn usage(&self, body: &Value, max_page: usize) -> Result<Response, String> {
-        time_window(body)?;
+        let period = time_window(body)?;
         let matching = self.matching(body);
         let (offset, take) = page_window(body, max_page)?;
         let page: Vec<Attrs> = matching.iter().skip(offset).take(take).cloned().collect();
-        let resources = self.rows(&self.usage_resources, &page);
-        let totals = self.sum_rows(&self.usage_totals, &matching, false);
+        let resources = self.rows(&self.usage_resources, &page, &period);
+        let totals = self.sum_rows(&self.usage_totals, &matching, &period, false);
         Ok(
             axum::Json(json!({"count": matching.len(), "resources": resources, "totals": totals}))
                 .into_response(),
@@ -612,7 +697,7 @@ pub fn pricing(region: u64, body: &Value) -> Result<Response, String> {
             "overcommit_price_per_month": format!("{over_month:.2}"), "overcommit_price_per_unit": "0.96103",
             "overcommit_price_total": format!("{:.2}", over_month * months),
         },
-        "price_status": "show", "region_id": region, "region_name": format!("Region {region}"), "resources": lines,
+        "price_status": "show", "region_id": region, "region_name": region_name(region), "resources": lines,
     }))
     .into_response())
 }
@@ -645,14 +730,60 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `GET /cloud/v2/reservations`.
-pub fn reservations(query: &str) -> Result<Response, String> {
-    let params: BTreeMap<String, String> = query
+fn query_params(query: &str) -> BTreeMap<String, String> {
+    query
         .split('&')
         .filter(|p| !p.is_empty())
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect()
+}
+
+/// `GET /cloud/v1/regions`: the listed regions, paged by `limit` (default 100, at most 1000) and
+/// `offset`, filtered by `display_name` (case-insensitive).
+pub fn regions(query: &str) -> Result<Response, String> {
+    let params = query_params(query);
+    let number = |name: &str, default: usize| -> Result<usize, String> {
+        params.get(name).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| format!("{name} must be a whole number, not {v:?}"))
+        })
+    };
+    let limit = number("limit", 100)?;
+    let offset = number("offset", 0)?;
+    if !(1..=1000).contains(&limit) {
+        return Err(format!("limit must be between 1 and 1000, not {limit}"));
+    }
+    let listed: Vec<Value> = LISTED_REGIONS
+        .iter()
+        .filter(|(_, name, _, _)| {
+            params
+                .get("display_name")
+                .is_none_or(|wanted| wanted.eq_ignore_ascii_case(name))
+        })
+        .map(|(id, name, country, zone)| {
+            json!({
+                "id": id, "access_level": "core", "available_volume_types": null,
+                "coordinates": null, "country": country,
+                "created_at": "2023-04-12T09:30:00Z", "created_on": "2023-04-12T09:30:00Z",
+                "ddos_endpoint_id": null, "display_name": name, "endpoint_type": "public",
+                "external_network_id": null, "file_share_types": ["standard"],
+                "has_ai": false, "has_ai_gpu": false, "has_baremetal": true, "has_basic_vm": true,
+                "has_dbaas": false, "has_ddos": true, "has_k8s": true, "has_kvm": true,
+                "has_sfs": true, "keystone_id": 50 + id, "keystone_name": name,
+                "metrics_database_id": null, "slug": name.to_lowercase(), "state": "ACTIVE",
+                "task_id": null, "vlan_physical_network": "physnet1", "zone": zone,
+            })
+        })
         .collect();
+    let count = listed.len();
+    let results: Vec<Value> = listed.into_iter().skip(offset).take(limit).collect();
+    Ok(axum::Json(json!({"count": count, "results": results})).into_response())
+}
+
+/// `GET /cloud/v2/reservations`.
+pub fn reservations(query: &str) -> Result<Response, String> {
+    let params = query_params(query);
     let from = params.get("time_from").ok_or("time_from is required")?;
     let to = params.get("time_to").ok_or("time_to is required")?;
     if to <= from {
@@ -675,7 +806,7 @@ pub fn reservations(query: &str) -> Result<Response, String> {
                 "commit": {"active_from": from, "active_to": null, "price_per_month": "550.00",
                     "price_per_unit": "0.73925", "price_total": "6600.00", "subscription_id": 1000 + i},
                 "hardware_info": {"cpu": "2x Intel Xeon 8480+", "disk": null, "ram": "256 GB"},
-                "region_name": format!("Region {region}"), "resource_count": count, "resource_name": name,
+                "region_name": region_name(*region), "resource_count": count, "resource_name": name,
                 "unit_name": "H", "unit_size_month": "744", "unit_size_total": format!("{}", 744 * count),
             })
         })
@@ -694,7 +825,10 @@ mod tests {
 
     fn page_rows(data: &Dataset, body: &Value) -> (usize, Vec<Value>) {
         let (count, page) = data.matching_page(body, 1_000).expect("page");
-        (count, data.rows(&data.detailed, &page))
+        (
+            count,
+            data.rows(&data.detailed, &page, &Period::august_2024()),
+        )
     }
 
     /// Pages, with and without filters, are consecutive slices of the full filtered list.
@@ -717,7 +851,11 @@ mod tests {
                 seen.extend(rows);
             }
             assert_eq!(seen.len(), all.len(), "{filter}");
-            assert_eq!(seen, data.rows(&data.detailed, &all), "{filter}");
+            assert_eq!(
+                seen,
+                data.rows(&data.detailed, &all, &Period::august_2024()),
+                "{filter}"
+            );
         }
         assert!(
             data.matching(&json!({"regions": [76], "projects": [2, 3]}))
@@ -726,5 +864,102 @@ mod tests {
         );
         let error = data.matching_page(&json!({"limit": 0}), 1_000).unwrap_err();
         assert_eq!(error, "limit must be at least 1");
+    }
+
+    fn answer(response: Response) -> Value {
+        let body = futures_body(response);
+        serde_json::from_slice(&body).expect("JSON answer")
+    }
+
+    fn futures_body(response: Response) -> Vec<u8> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .expect("body")
+            .to_vec()
+    }
+
+    /// Every row's first and last seen lie in the requested period, whatever the period.
+    #[test]
+    fn rows_lie_in_the_requested_period() {
+        let data = dataset();
+        for (from, to) in [
+            ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+            ("2024-02-28T00:00:00Z", "2024-03-01T00:00:00Z"),
+            ("2025-06-10T12:00:00Z", "2025-06-10T12:05:00Z"),
+        ] {
+            let body = json!({"time_from": from, "time_to": to, "limit": 1000});
+            let page = answer(data.detailed(&body, 1000).expect("page"));
+            let rows = page["results"].as_array().expect("rows");
+            assert_eq!(rows.len(), 1000);
+            for row in rows {
+                let first = row["first_seen"].as_str().expect("first_seen");
+                let last = row["last_seen"].as_str().expect("last_seen");
+                // RFC 3339 UTC times in one format compare as text.
+                assert!(
+                    from <= first && first <= last && last <= to,
+                    "{from}..{to}: {row}"
+                );
+            }
+        }
+        let error = data
+            .detailed(
+                &json!({"time_from": "yesterday", "time_to": "2026-12-01T00:00:00Z"}),
+                10,
+            )
+            .unwrap_err();
+        assert!(
+            error.contains("time_from \"yesterday\" is not an RFC 3339 time"),
+            "{error}"
+        );
+    }
+
+    /// The monthly reservation totals are the reserved (bare metal) flavors' detailed costs, and
+    /// differ from the aggregated totals, which cover every row.
+    #[test]
+    fn monthly_and_aggregated_totals_add_up_to_their_detailed_rows() {
+        let data = dataset();
+        let august =
+            json!({"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z"});
+        let mut detailed_body = august.clone();
+        detailed_body["limit"] = json!(2_000);
+        let rows = answer(data.detailed(&detailed_body, 2_000).expect("rows"));
+        let cents = |v: &Value| hundred_thousandths(v.as_f64().unwrap_or(0.0));
+        let detailed: Vec<&Value> = rows["results"].as_array().expect("rows").iter().collect();
+        let all: i64 = detailed.iter().map(|r| cents(&r["cost"])).sum();
+        let reserved: i64 = detailed
+            .iter()
+            .filter(|r| {
+                r["billing_metric_name"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("bm"))
+            })
+            .map(|r| cents(&r["cost"]))
+            .sum();
+        let total = |answer: Value| -> i64 {
+            answer["results"]
+                .as_array()
+                .expect("totals")
+                .iter()
+                .map(|t| cents(&t["cost"]))
+                .sum()
+        };
+        let aggregated = total(answer(data.totals(&august, false).expect("aggregated")));
+        let monthly = total(answer(
+            data.totals(&json!({"year_month": "2024-08"}), true)
+                .expect("monthly"),
+        ));
+        assert_eq!(aggregated, all);
+        assert_eq!(monthly, reserved);
+        assert!(
+            0 < monthly && monthly < aggregated,
+            "{monthly} {aggregated}"
+        );
+        let error = data
+            .totals(&json!({"year_month": "2024-13"}), true)
+            .unwrap_err();
+        assert_eq!(error, "year_month \"2024-13\" is not YYYY-MM");
     }
 }

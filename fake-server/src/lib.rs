@@ -56,6 +56,19 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The data `gcore-billing --demo` serves: `resources` resources in fleets of four, because
+    /// real accounts run fleets of machines that differ only in ID and name, and an export must
+    /// keep every one of them.
+    pub fn demo(resources: usize) -> Self {
+        Self {
+            resources,
+            fleet: 4,
+            ..Self::default()
+        }
+    }
+}
+
 /// Something to do instead of (or before) answering normally.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -166,7 +179,8 @@ impl FakeServer {
                 "/cloud/v1/pricing/{region_id}/billing_reservation",
                 post(pricing),
             )
-            .route("/cloud/v2/reservations", get(reservations))
+            .route(RESERVATIONS, get(reservations))
+            .route(REGIONS, get(regions))
             .with_state(shared.clone());
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -378,6 +392,8 @@ const DETAILED: &str = "/cloud/v1/cost_report/resources";
 const AGGREGATED: &str = "/cloud/v1/cost_report/totals";
 const MONTHLY: &str = "/cloud/v1/reservation_cost_report/totals";
 const USAGE: &str = "/cloud/v1/usage_report";
+const RESERVATIONS: &str = "/cloud/v2/reservations";
+const REGIONS: &str = "/cloud/v1/regions";
 
 async fn report(
     shared: Arc<Shared>,
@@ -438,17 +454,40 @@ async fn reservations(
     headers: HeaderMap,
     kill: Option<axum::Extension<KillSwitch>>,
 ) -> Response {
-    let recorded = record(
-        Method::GET,
-        "/cloud/v2/reservations",
-        query.clone(),
+    get_answer(
+        RESERVATIONS,
+        data::reservations,
+        shared,
+        query,
         headers,
-        &Bytes::new(),
-    );
+        kill,
+    )
+    .await
+}
+
+async fn regions(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+) -> Response {
+    get_answer(REGIONS, data::regions, shared, query, headers, kill).await
+}
+
+/// A GET route's answer: records the request, applies faults, then answers from the query.
+async fn get_answer(
+    path: &'static str,
+    answer: fn(&str) -> Result<Response, String>,
+    shared: Arc<Shared>,
+    query: Option<String>,
+    headers: HeaderMap,
+    kill: Option<axum::Extension<KillSwitch>>,
+) -> Response {
+    let recorded = record(Method::GET, path, query.clone(), headers, &Bytes::new());
     if let Err(response) = admit(&shared, &recorded, kill.as_ref().map(|k| &k.0)).await {
         return response;
     }
-    match data::reservations(query.as_deref().unwrap_or("")) {
+    match answer(query.as_deref().unwrap_or("")) {
         Ok(response) => response,
         Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
     }

@@ -1,5 +1,6 @@
-//! `cargo run -p gcore-billing-fake -- [--resources N] [--seed S] [--port P]`: serves the fake billing
-//! API on 127.0.0.1 until interrupted, and prints its base URL.
+//! `cargo run -p gcore-billing-fake -- [--resources N] [--seed S] [--max-page N] [--fleet N]
+//! [--price-status show|hide|error]`: serves the fake billing API on a free port of 127.0.0.1 until
+//! interrupted, and prints its base URL.
 
 use gcore_billing_fake::{Config, FakeServer};
 
@@ -13,6 +14,8 @@ async fn main() -> std::io::Result<()> {
             "--resources" => config.resources = value.parse().map_err(std::io::Error::other)?,
             "--seed" => config.seed = value.parse().map_err(std::io::Error::other)?,
             "--max-page" => config.max_page = value.parse().map_err(std::io::Error::other)?,
+            "--fleet" => config.fleet = value.parse().map_err(std::io::Error::other)?,
+            "--price-status" => config.price_status = value,
             other => return Err(std::io::Error::other(format!("unknown flag {other}"))),
         }
     }
