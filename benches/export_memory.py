@@ -25,8 +25,8 @@ FORMATS = {
     "jsonl": (["--format", "jsonl"], "r.jsonl"),
     "parquet": (["--format", "parquet"], "r.parquet"),
     "parquet --wide": (["--format", "parquet", "--wide"], "w.parquet"),
-    "focus-csv": (["--format", "focus-csv"], "f.csv"),
-    "focus-parquet": (["--format", "focus-parquet"], "f.parquet"),
+    "focus-csv": (["--format", "focus-csv", "--billing-account-id", "1000001"], "f.csv"),
+    "focus-parquet": (["--format", "focus-parquet", "--billing-account-id", "1000001"], "f.parquet"),
 }
 
 

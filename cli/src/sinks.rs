@@ -29,6 +29,9 @@ use gcore_billing::columns::{Cell, Column, ColumnKind};
 use gcore_billing::csv_safety::neutralise_formula;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::writer::SerializedFileWriter;
 use serde::ser::{SerializeMap, Serializer};
 
 /// Digits of a Parquet decimal column: the most a 128-bit decimal holds.
@@ -697,28 +700,102 @@ impl Sink for ParquetSink {
     }
 }
 
-/// Copies parts `0..parts` of `dir`, a batch at a time, into one Parquet file at `partial`.
+/// Joins parts `0..parts` of `dir` into one Parquet file at `partial`: each part's row group is
+/// copied as it is encoded, column chunk by column chunk (nothing is decoded, so memory stays at a
+/// copy buffer however many parts there are). The parts' key-value metadata (the Arrow schema,
+/// which keeps timestamps' "UTC") is carried over. With no part, the file holds the schema and no
+/// rows.
 fn assemble(dir: &Path, parts: u64, partial: &Path, schema: Arc<Schema>) -> Result<(), SinkError> {
     let what = partial.display().to_string();
     let file = File::create(partial).map_err(SinkError::io(&what))?;
-    let mut writer = ArrowWriter::try_new(BufWriter::new(file), schema, Some(writer_properties()))
-        .map_err(parquet_error)?;
+    if parts == 0 {
+        let writer = ArrowWriter::try_new(BufWriter::new(file), schema, Some(writer_properties()))
+            .map_err(parquet_error)?;
+        let file = writer
+            .into_inner()
+            .map_err(parquet_error)?
+            .into_inner()
+            .map_err(|e| parquet_error(e.error()))?;
+        return file.sync_all().map_err(SinkError::io(&what));
+    }
+    let mut writer: Option<SerializedFileWriter<BufWriter<File>>> = None;
+    let mut out = Some(BufWriter::new(file));
     for index in 0..parts {
         let path = part_path(dir, index);
-        let file = File::open(&path).map_err(SinkError::io(path.display().to_string()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-            .map_err(parquet_error)?;
-        for batch in reader {
-            writer
-                .write(&batch.map_err(parquet_error)?)
-                .map_err(parquet_error)?;
-        }
+        let part = File::open(&path).map_err(SinkError::io(path.display().to_string()))?;
+        let metadata = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Optional)
+            .parse_and_finish(&part)
+            .map_err(|e| parquet_error(format!("reading {}: {e}", path.display())))?;
+        let writer = match (&mut writer, out.take()) {
+            (Some(writer), _) => {
+                if writer.schema_descr().root_schema() != metadata.file_metadata().schema() {
+                    return Err(parquet_error(format!(
+                        "{} has another schema than the parts before it",
+                        path.display()
+                    )));
+                }
+                writer
+            }
+            (None, Some(out)) => {
+                let root = metadata.file_metadata().schema_descr().root_schema_ptr();
+                let mut new = SerializedFileWriter::new(out, root, Arc::new(writer_properties()))
+                    .map_err(parquet_error)?;
+                for kv in metadata
+                    .file_metadata()
+                    .key_value_metadata()
+                    .into_iter()
+                    .flatten()
+                {
+                    new.append_key_value_metadata(kv.clone());
+                }
+                writer.insert(new)
+            }
+            (None, None) => return Err(parquet_error("the output writer is gone")),
+        };
+        copy_row_groups(&part, &metadata, writer)
+            .map_err(|e| parquet_error(format!("copying {}: {e}", path.display())))?;
     }
+    let Some(writer) = writer else {
+        return Err(parquet_error("no part was copied"));
+    };
     let file = writer
         .into_inner()
         .map_err(parquet_error)?
         .into_inner()
         .map_err(|e| parquet_error(e.error()))?;
     file.sync_all().map_err(SinkError::io(&what))
+}
+
+/// Appends every row group of `part` to `writer`, column chunks copied as encoded, with their
+/// statistics and page indexes.
+fn copy_row_groups(
+    part: &File,
+    metadata: &ParquetMetaData,
+    writer: &mut SerializedFileWriter<BufWriter<File>>,
+) -> parquet::errors::Result<()> {
+    let page_index = metadata.page_index();
+    for (group, row_group) in metadata.row_groups().iter().enumerate() {
+        let mut out = writer.next_row_group()?;
+        for (column, chunk) in row_group.columns().iter().enumerate() {
+            let rows = u64::try_from(row_group.num_rows()).unwrap_or(0);
+            out.append_column(
+                part,
+                ColumnCloseResult {
+                    bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                    rows_written: rows,
+                    metadata: chunk.clone(),
+                    bloom_filter: None,
+                    column_index: page_index
+                        .and_then(|p| p.column_index(group, column))
+                        .cloned(),
+                    offset_index: page_index
+                        .and_then(|p| p.offset_index(group, column))
+                        .cloned(),
+                },
+            )?;
+        }
+        out.close()?;
+    }
+    Ok(())
 }

@@ -373,6 +373,18 @@ async fn parquet_killed_mid_export_resumes_from_its_last_complete_part() {
         "the same rows, once each, in order"
     );
     assert!(!sibling(&out, ".parts").exists());
+    // The parts' row groups are joined as they were encoded, with the Arrow schema kept.
+    let joined = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
+        .expect("a Parquet file");
+    assert!(joined.metadata().num_row_groups() >= 2);
+    let first_seen = joined
+        .schema()
+        .field_with_name("first_seen")
+        .expect("first_seen");
+    assert_eq!(
+        first_seen.data_type(),
+        &arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, Some("UTC".into()))
+    );
 }
 
 /// The detailed report's page at offset 0, from the server's data, with `edit` applied to it.
