@@ -97,7 +97,12 @@ fn the_project_spec_passes_and_has_the_expected_open_types() {
             "CostReportResource",
             "CostReportTotal",
             "EgressInstanceType",
+            "FileShareType",
             "PriceStatus",
+            "RegionAccessLevel",
+            "RegionEndpointType",
+            "RegionState",
+            "RegionZone",
             "UsageReportResource",
             "UsageReportTotal"
         ]
