@@ -12,9 +12,9 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
+
+from compare_export import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -28,18 +28,6 @@ FORMATS = {
     "focus-csv": (["--format", "focus-csv", "--billing-account-id", "1000001"], "f.csv"),
     "focus-parquet": (["--format", "focus-parquet", "--billing-account-id", "1000001"], "f.parquet"),
 }
-
-
-def run(cmd, env):
-    """Runs cmd; returns (wall seconds, client CPU seconds, peak RSS in MiB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    stderr = proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{stderr}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def measure(rows, runs, work):
@@ -59,7 +47,7 @@ def measure(rows, runs, work):
             for _ in range(runs):
                 if os.path.exists(out):
                     os.remove(out)
-                samples.append(run(cli + args + ["--output", out], env))
+                samples.append(run(cli + args + ["--output", out], env)[:3])
             results[name] = (statistics.median(s[0] for s in samples),
                              statistics.median(s[1] for s in samples),
                              max(s[2] for s in samples),

@@ -219,12 +219,7 @@ async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_expo
         ("focus-csv", "2"),
         ("focus-parquet", "1"),
     ] {
-        let server = FakeServer::start(Config {
-            resources: 5000,
-            ..Config::default()
-        })
-        .await
-        .expect("server");
+        let server = server_of(5000).await;
         let tmp = temp_dir(&format!("resume-{format}"));
         let dir = tmp.path();
         let whole = dir.join(format!("whole.{format}"));
@@ -344,12 +339,7 @@ fn parquet_rows(path: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_server_ends_the_export_with_exit_1_and_one_line() {
-    let server = FakeServer::start(Config {
-        resources: 50,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(50).await;
     for _ in 0..3 {
         server.fault_at_offset(
             0,
@@ -440,6 +430,16 @@ fn the_api_command_has_a_subcommand_per_operation() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// A fake server with `resources` resources and the rest of the default data.
+async fn server_of(resources: usize) -> FakeServer {
+    FakeServer::start(Config {
+        resources,
+        ..Config::default()
+    })
+    .await
+    .expect("server")
+}
+
 /// A FOCUS export of the fake server's August, with these extra arguments.
 async fn focus_export(server: &FakeServer, dir: &Path, name: &str, extra: &[String]) -> PathBuf {
     let out = dir.join(name);
@@ -475,12 +475,7 @@ fn decimal(text: &str) -> rust_decimal::Decimal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
-    let server = FakeServer::start(Config {
-        resources: 4000,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(4000).await;
     let client = gcore_billing::Client::builder()
         .api_key("test-key")
         .base_url(server.base_url())
@@ -541,12 +536,7 @@ async fn focus_billed_cost_sums_to_the_aggregated_total_to_the_cent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focus_region_name_is_the_regions_display_name_fetched_once() {
-    let server = FakeServer::start(Config {
-        resources: 800,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(800).await;
     let tmp = temp_dir("focus-regions");
     let csv = focus_export(&server, tmp.path(), "f.csv", &[]).await;
     let (header, rows) = read_csv(&csv);
@@ -580,12 +570,7 @@ async fn focus_region_name_is_the_regions_display_name_fetched_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_region_list_that_fails_stops_a_focus_export_before_any_file_is_touched() {
-    let server = FakeServer::start(Config {
-        resources: 50,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(50).await;
     let tmp = temp_dir("focus-regions-fail");
     let out = tmp.path().join("f.csv");
     std::fs::write(&out, "precious\n").expect("write");
@@ -619,12 +604,7 @@ async fn a_region_list_that_fails_stops_a_focus_export_before_any_file_is_touche
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focus_parquet_reads_back_with_the_declared_schema_and_the_csv_values() {
-    let server = FakeServer::start(Config {
-        resources: 1500,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(1500).await;
     let tmp = temp_dir("focus-parquet");
     let dir = tmp.path();
     let csv = focus_export(&server, dir, "f.csv", &[]).await;
@@ -755,12 +735,7 @@ fn focus_needs_an_account_a_single_month_and_the_detailed_report() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
-    let server = FakeServer::start(Config {
-        resources: 2000,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(2000).await;
     let tmp = temp_dir("focus-left-out");
     let dir = tmp.path();
     let csv = focus_export(&server, dir, "f.csv", &[]).await;
@@ -804,12 +779,7 @@ async fn unpriced_rows_are_listed_beside_a_focus_file_never_dropped() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_mid_export_leaves_a_checkpoint_and_resume_finishes_the_same_file() {
-    let server = FakeServer::start(Config {
-        resources: 5000,
-        ..Config::default()
-    })
-    .await
-    .expect("server");
+    let server = server_of(5000).await;
     let tmp = temp_dir("ctrl-c");
     let dir = tmp.path();
     let whole = dir.join("whole.csv");
