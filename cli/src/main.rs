@@ -66,6 +66,11 @@ enum Command {
     Export(Box<export::ExportArgs>),
     /// Call one operation of the API by its operationId and print the JSON answer.
     Api,
+    /// Print a shell completion script (e.g. `gcore-billing completions bash > ~/.local/share/bash-completion/completions/gcore-billing`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// What ends the program, with its exit code.
@@ -267,9 +272,14 @@ async fn run_api(connection: &Connection, matches: &ArgMatches) -> Result<(), Fa
 /// Writes `text` and a newline to stdout. A reader that went away (`| head`) ends the command
 /// quietly; any other write failure is a local error.
 pub fn print_out(text: &str) -> Result<(), Failure> {
+    write_out(format!("{text}\n").as_bytes())
+}
+
+/// Writes `bytes` to stdout, with [`print_out`]'s handling of a reader that went away.
+fn write_out(bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::ReaderGone),
         Err(e) => Err(Failure::Local(format!("writing to stdout: {e}"))),
@@ -281,9 +291,20 @@ pub fn progress_wanted(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal()
 }
 
+/// The whole command line: the derived commands, with `api`'s subcommands made from the spec.
+fn cli_command() -> clap::Command {
+    Cli::command().mut_subcommand("api", |_| api_command())
+}
+
+/// The completion script of `shell` for every command, flag and API operation.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cli_command(), "gcore-billing", &mut script);
+    write_out(&script)
+}
+
 fn main() -> ExitCode {
-    let command = Cli::command().mut_subcommand("api", |_| api_command());
-    let matches = command.get_matches();
+    let matches = cli_command().get_matches();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -301,6 +322,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Export(args) => export::run(&cli.connection, *args).await,
             Command::Api => Err(Failure::Usage("name an operation".into())),
+            Command::Completions { shell } => completions(shell),
         }
     });
     match outcome {

@@ -850,3 +850,27 @@ async fn ctrl_c_mid_export_leaves_a_checkpoint_and_resume_finishes_the_same_file
         "every row once, byte for byte"
     );
 }
+
+#[test]
+fn completions_cover_the_commands_and_every_api_operation_and_refuse_an_unknown_shell() {
+    let output = gcore_billing(&["completions", "bash"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let script = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(script.contains("complete -F _gcore__billing"), "{script}");
+    for word in ["export", "detailed", "--demo", "--no-rounding"] {
+        assert!(script.contains(word), "{word} is completed");
+    }
+    // The api subcommands come from the spec: every operation is completed.
+    for operation in gcore_billing::OPERATIONS {
+        assert!(
+            script.contains(operation.id),
+            "{} is completed",
+            operation.id
+        );
+    }
+    let zsh = gcore_billing(&["completions", "zsh"], &[]);
+    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef gcore-billing"));
+    let unknown = gcore_billing(&["completions", "tcsh"], &[]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("possible values: bash, elvish, fish, powershell, zsh"));
+}
