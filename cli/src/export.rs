@@ -18,11 +18,10 @@
 //! against the checkpoint, fetches that last row again and refuses if it changed, cuts the output back
 //! to the checkpoint, and fetches from the next row on. The finished file holds every row once.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};

@@ -718,53 +718,49 @@ fn assemble(dir: &Path, parts: u64, partial: &Path, schema: Arc<Schema>) -> Resu
             .map_err(|e| parquet_error(e.error()))?;
         return file.sync_all().map_err(SinkError::io(&what));
     }
-    let mut writer: Option<SerializedFileWriter<BufWriter<File>>> = None;
-    let mut out = Some(BufWriter::new(file));
+    // The first part gives the output its Parquet schema and key-value metadata.
+    let (_, first) = read_part(dir, 0)?;
+    let root = first.file_metadata().schema_descr().root_schema_ptr();
+    let mut writer =
+        SerializedFileWriter::new(BufWriter::new(file), root, Arc::new(writer_properties()))
+            .map_err(parquet_error)?;
+    for kv in first
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+    {
+        writer.append_key_value_metadata(kv.clone());
+    }
     for index in 0..parts {
+        let (part, metadata) = read_part(dir, index)?;
         let path = part_path(dir, index);
-        let part = File::open(&path).map_err(SinkError::io(path.display().to_string()))?;
-        let metadata = ParquetMetaDataReader::new()
-            .with_page_index_policy(PageIndexPolicy::Optional)
-            .parse_and_finish(&part)
-            .map_err(|e| parquet_error(format!("reading {}: {e}", path.display())))?;
-        let writer = match (&mut writer, out.take()) {
-            (Some(writer), _) => {
-                if writer.schema_descr().root_schema() != metadata.file_metadata().schema() {
-                    return Err(parquet_error(format!(
-                        "{} has another schema than the parts before it",
-                        path.display()
-                    )));
-                }
-                writer
-            }
-            (None, Some(out)) => {
-                let root = metadata.file_metadata().schema_descr().root_schema_ptr();
-                let mut new = SerializedFileWriter::new(out, root, Arc::new(writer_properties()))
-                    .map_err(parquet_error)?;
-                for kv in metadata
-                    .file_metadata()
-                    .key_value_metadata()
-                    .into_iter()
-                    .flatten()
-                {
-                    new.append_key_value_metadata(kv.clone());
-                }
-                writer.insert(new)
-            }
-            (None, None) => return Err(parquet_error("the output writer is gone")),
-        };
-        copy_row_groups(&part, &metadata, writer)
+        if metadata.file_metadata().schema() != first.file_metadata().schema() {
+            return Err(parquet_error(format!(
+                "{} has another schema than the first part",
+                path.display()
+            )));
+        }
+        copy_row_groups(&part, &metadata, &mut writer)
             .map_err(|e| parquet_error(format!("copying {}: {e}", path.display())))?;
     }
-    let Some(writer) = writer else {
-        return Err(parquet_error("no part was copied"));
-    };
     let file = writer
         .into_inner()
         .map_err(parquet_error)?
         .into_inner()
         .map_err(|e| parquet_error(e.error()))?;
     file.sync_all().map_err(SinkError::io(&what))
+}
+
+/// Part `index` of `dir`, open, and its footer (with the page indexes it has).
+fn read_part(dir: &Path, index: u64) -> Result<(File, ParquetMetaData), SinkError> {
+    let path = part_path(dir, index);
+    let part = File::open(&path).map_err(SinkError::io(path.display().to_string()))?;
+    let metadata = ParquetMetaDataReader::new()
+        .with_page_index_policy(PageIndexPolicy::Optional)
+        .parse_and_finish(&part)
+        .map_err(|e| parquet_error(format!("reading {}: {e}", path.display())))?;
+    Ok((part, metadata))
 }
 
 /// Appends every row group of `part` to `writer`, column chunks copied as encoded, with their
