@@ -10,9 +10,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
 const REGIONS: [u64; 4] = [1, 4, 18, 76];
-/// The regions' names, as `GET /cloud/v1/regions` gives them (made up; the IDs are the reports').
-const REGION_NAMES: [&str; 4] = ["Luxembourg", "Frankfurt", "Amsterdam", "Luxembourg-2"];
-/// What `GET /cloud/v1/regions` lists: the regions the data uses, and one the reports never name.
+/// What `GET /cloud/v1/regions` lists (names made up; the IDs are the reports'): the regions the
+/// data uses, and one the reports never name.
 const LISTED_REGIONS: [(u64, &str, &str, &str); 5] = [
     (1, "Luxembourg", "LU", "EMEA"),
     (4, "Frankfurt", "DE", "EMEA"),
@@ -23,10 +22,13 @@ const LISTED_REGIONS: [(u64, &str, &str, &str); 5] = [
 
 /// The name of a region of the demo data.
 fn region_name(region: u64) -> String {
-    REGIONS.iter().position(|r| *r == region).map_or_else(
-        || format!("Region {region}"),
-        |i| REGION_NAMES[i].to_string(),
-    )
+    LISTED_REGIONS
+        .iter()
+        .find(|(id, ..)| *id == region)
+        .map_or_else(
+            || format!("Region {region}"),
+            |(_, name, ..)| name.to_string(),
+        )
 }
 const FLAVORS: [&str; 4] = [
     "g1-standard-2-4",
