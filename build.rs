@@ -1,72 +1,109 @@
-//! Regenerates the client from the spec (feature `codegen`, on by default), or copies the committed
-//! `generated/` source when the feature is off, so that users who turn it off never compile progenitor.
-//! Either way `OUT_DIR` gets the same files: `gcore_billing.rs`, which the crate includes, and the
-//! files it includes in turn (types, builders, open types, mocks).
+//! Tells the crate which copy of the generated client to compile, through the `GCORE_BILLING_GENERATED`
+//! environment variable (the path of its root file, `gcore_billing.rs`, which includes the rest).
+//!
+//! - Feature `codegen` (on by default): regenerates the client from the spec. When the output equals
+//!   the committed `generated/` (the normal case), the crate compiles the committed files, so compiler
+//!   errors and rust-analyzer point into `generated/`. When it differs (the spec was edited and
+//!   `generated/` not refreshed yet), the fresh output is written to `OUT_DIR` and compiled from
+//!   there, and a cargo warning names the command that refreshes `generated/`.
+//! - Without it: the committed `generated/` is compiled as it is, and progenitor is never built.
 
 use std::path::{Path, PathBuf};
 
+/// The committed output, relative to the package root.
+const COMMITTED: &str = "generated";
+/// The file the crate includes; it includes the others by relative path.
+const ROOT_FILE: &str = "gcore_billing.rs";
+
 fn main() {
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        fail("CARGO_MANIFEST_DIR is not set: run the build script through cargo");
+    };
+    let committed = PathBuf::from(manifest_dir).join(COMMITTED);
+    println!("cargo:rerun-if-changed={COMMITTED}");
+    println!("cargo:rerun-if-changed=build.rs");
+    let dir = directory_to_compile(&committed);
+    println!(
+        "cargo:rustc-env=GCORE_BILLING_GENERATED={}",
+        dir.join(ROOT_FILE).display()
+    );
+}
+
+#[cfg(feature = "codegen")]
+fn directory_to_compile(committed: &Path) -> PathBuf {
+    const SPEC: &str = "openapi/gcore-billing.yaml";
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=codegen/src");
+    let fresh: Vec<(String, String)> = gcore_billing_codegen::generate_files(Path::new(SPEC))
+        .unwrap_or_else(|e| fail(&e.to_string()))
+        .into_iter()
+        .map(|file| (file.name, file.source))
+        .collect();
+    if same_as_committed(committed, &fresh) {
+        return committed.to_path_buf();
+    }
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         fail("OUT_DIR is not set: run the build script through cargo");
     };
-    let out_dir = PathBuf::from(out_dir);
-    for (name, source) in sources_for_this_build() {
-        let out = out_dir.join(&name);
+    let out_dir = PathBuf::from(out_dir).join(COMMITTED);
+    write_files(&out_dir, &fresh);
+    println!(
+        "cargo:warning=generated/ is older than {SPEC}; compiling fresh output from OUT_DIR. \
+         Refresh the committed copy with `cargo run -p gcore-billing-codegen -- --write`"
+    );
+    out_dir
+}
+
+#[cfg(not(feature = "codegen"))]
+fn directory_to_compile(committed: &Path) -> PathBuf {
+    committed.to_path_buf()
+}
+
+/// True when `generated/` holds exactly these files (no more, no fewer) with exactly this text.
+#[cfg(feature = "codegen")]
+fn same_as_committed(committed: &Path, fresh: &[(String, String)]) -> bool {
+    let mut on_disk = Vec::new();
+    if !list_rust_files(committed, "", &mut on_disk) || on_disk.len() != fresh.len() {
+        return false;
+    }
+    fresh.iter().all(|(name, source)| {
+        std::fs::read_to_string(committed.join(name)).is_ok_and(|text| text == *source)
+    })
+}
+
+/// Every `.rs` file under `dir`, by its path relative to `generated/`; false if a folder cannot be read.
+#[cfg(feature = "codegen")]
+fn list_rust_files(dir: &Path, prefix: &str, files: &mut Vec<String>) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        let path = entry.path();
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if path.is_dir() {
+            if !list_rust_files(&path, &format!("{name}/"), files) {
+                return false;
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(name);
+        }
+    }
+    true
+}
+
+/// Writes each file under `dir`, only where its text changed (an unchanged file keeps its timestamp).
+#[cfg(feature = "codegen")]
+fn write_files(dir: &Path, files: &[(String, String)]) {
+    for (name, source) in files {
+        let out = dir.join(name);
         if let Some(parent) = out.parent() {
             std::fs::create_dir_all(parent)
                 .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", parent.display())));
         }
-        // Write only on change, so an unchanged output keeps its timestamp.
         if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
             std::fs::write(&out, source)
                 .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", out.display())));
-        }
-    }
-}
-
-#[cfg(feature = "codegen")]
-fn sources_for_this_build() -> Vec<(String, String)> {
-    const SPEC: &str = "openapi/gcore-billing.yaml";
-    println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed=codegen/src");
-    println!("cargo:rerun-if-changed=build.rs");
-    gcore_billing_codegen::generate_files(Path::new(SPEC))
-        .unwrap_or_else(|e| fail(&e.to_string()))
-        .into_iter()
-        .map(|file| (file.name, file.source))
-        .collect()
-}
-
-#[cfg(not(feature = "codegen"))]
-fn sources_for_this_build() -> Vec<(String, String)> {
-    const COMMITTED: &str = "generated";
-    println!("cargo:rerun-if-changed={COMMITTED}");
-    println!("cargo:rerun-if-changed=build.rs");
-    let mut files = Vec::new();
-    read_committed(Path::new(COMMITTED), "", &mut files);
-    files
-}
-
-/// Every `.rs` file under `dir` (one folder deep is all the generator writes), named by its path
-/// relative to `generated/`.
-#[cfg(not(feature = "codegen"))]
-fn read_committed(dir: &Path, prefix: &str, files: &mut Vec<(String, String)>) {
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())));
-    for entry in entries {
-        let path = entry
-            .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", dir.display())))
-            .path();
-        let name = path
-            .file_name()
-            .map(|n| format!("{prefix}{}", n.to_string_lossy()))
-            .unwrap_or_default();
-        if path.is_dir() {
-            read_committed(&path, &format!("{name}/"), files);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let source = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
-            files.push((name, source));
         }
     }
 }

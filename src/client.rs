@@ -1,6 +1,7 @@
-//! [`Client`]: configuration, authentication and one method per operation, on top of the generated
-//! client. Each method checks its input ([`crate::validate`]), sends through the retrying hooks, and
-//! turns the generated client's error into [`Error`].
+//! [`Client`]: configuration and authentication, and the helpers (`prepare`, `call`) that the
+//! generated operation methods (in `generated/`, one per operation) go through: each call checks
+//! its input ([`crate::validate`]), sends through the retrying hooks, and turns the generated
+//! client's error into [`Error`].
 
 use std::cell::RefCell;
 use std::fmt;

@@ -18,6 +18,7 @@ fn problem(location: impl Into<String>, message: impl Into<String>) -> CodegenEr
 /// All checks, in the order a reader would fix them.
 pub fn check_spec(spec: &OpenAPI) -> Result<(), CodegenError> {
     check_version(spec)?;
+    check_references(spec)?;
     check_operations(spec)?;
     check_discriminators(spec)?;
     check_no_inline_enums_in_responses(spec)?;
@@ -315,6 +316,51 @@ fn collect_patterns(value: &serde_json::Value, at: String, out: &mut Vec<(String
         serde_json::Value::Array(items) => {
             for (i, inner) in items.iter().enumerate() {
                 collect_patterns(inner, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `$ref` must point into this document at something that is there: typify panics on a
+/// dangling one, and the review would compare nothing where it points.
+pub fn check_references(spec: &OpenAPI) -> Result<(), CodegenError> {
+    let value = serde_json::to_value(spec)
+        .map_err(|e| problem("spec", format!("cannot be read back as JSON: {e}")))?;
+    let mut found = Vec::new();
+    collect_references(&value, String::new(), &mut found);
+    for (location, reference) in found {
+        let target = reference
+            .strip_prefix('#')
+            .and_then(|pointer| value.pointer(pointer));
+        if target.is_none() {
+            return Err(problem(
+                location,
+                format!(
+                    "$ref {reference:?} points at nothing in this document (only local \
+                     references, `#/...`, are read)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The string values of `$ref` keys, with the JSON pointer of the object holding them.
+fn collect_references(value: &serde_json::Value, at: String, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(reference)) = map.get("$ref") {
+                out.push((at.clone(), reference.clone()));
+            }
+            for (key, inner) in map {
+                let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                collect_references(inner, here, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                collect_references(inner, format!("{at}/{i}"), out);
             }
         }
         _ => {}

@@ -23,7 +23,7 @@ use std::path::Path;
 use openapiv3::OpenAPI;
 use proc_macro2::TokenStream;
 
-pub use check::check_spec;
+pub use check::{check_references, check_spec};
 pub use model::SpecModel;
 
 /// Where `src/lib.rs` mounts the generated file; open types are referred to by this path.
@@ -101,12 +101,87 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI, CodegenError> {
     parse_spec(&text, &display)
 }
 
-/// Parses spec text; `label` names it in errors.
+/// How deep `{...}`/`[...]` collections may nest in a spec's text. serde_yaml refuses more than
+/// 128 levels anyway, but only after reading every event of the document, which takes seconds for
+/// a few thousand levels; the real spec nests fewer than 20.
+pub const MAX_SPEC_NESTING: usize = 100;
+
+/// Parses spec text; `label` names it in errors. Text whose flow collections nest deeper than
+/// [`MAX_SPEC_NESTING`] is refused before it is parsed.
 pub fn parse_spec(text: &str, label: &str) -> Result<OpenAPI, CodegenError> {
+    if let Some(line) = line_nested_too_deep(text, MAX_SPEC_NESTING) {
+        return Err(CodegenError::Parse {
+            path: label.to_string(),
+            message: format!(
+                "line {line} nests {{...}} or [...] more than {MAX_SPEC_NESTING} levels deep"
+            ),
+        });
+    }
     serde_yaml::from_str(text).map_err(|e| CodegenError::Parse {
         path: label.to_string(),
         message: e.to_string(),
     })
+}
+
+/// The line (from 1) where `{` and `[` outside quoted strings and comments first nest deeper than
+/// `limit`, if they do. A quote opens a string only where a scalar can start (after a space,
+/// `[`, `{`, `,` or `:`), so the apostrophe in `don't` is text; brackets in block scalars are
+/// counted too, which can only over-count by what is left unclosed there.
+fn line_nested_too_deep(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    let mut previous = ' ';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        let starts_scalar = matches!(previous, ' ' | '\t' | '\n' | '[' | '{' | ',' | ':');
+        match c {
+            '\n' => line += 1,
+            '{' | '[' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(line);
+                }
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            '#' if matches!(previous, ' ' | '\t' | '\n') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+                previous = '\n';
+                continue;
+            }
+            '"' if starts_scalar => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match c {
+                        '\n' => line += 1,
+                        '\\' if !escaped => {
+                            escaped = true;
+                            continue;
+                        }
+                        '"' if !escaped => break,
+                        _ => {}
+                    }
+                    escaped = false;
+                }
+            }
+            '\'' if starts_scalar => {
+                for c in chars.by_ref() {
+                    match c {
+                        '\n' => line += 1,
+                        '\'' => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
@@ -509,4 +584,42 @@ pub fn first_difference(committed: &str, fresh: &str) -> Option<String> {
         context(&old, '-'),
         context(&new, '+')
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_nested_too_deep;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        assert_eq!(line_nested_too_deep("a: {b: [1, {c: 2}]}", 3), None);
+        assert_eq!(line_nested_too_deep("a: {b: [1, {c: 2}]}", 2), Some(1));
+        assert_eq!(line_nested_too_deep("a: 1\nb: [[[x]]]", 2), Some(2));
+        // Brackets inside quoted strings, after an apostrophe in text, or in comments do not count.
+        assert_eq!(line_nested_too_deep("a: \"[[[\\\"[[\"\nb: '{{{'", 1), None);
+        assert_eq!(line_nested_too_deep("a: don't [x] # [[[[\nb: [y]", 1), None);
+        // Closed collections give their depth back.
+        assert_eq!(line_nested_too_deep(&"[]".repeat(1000), 1), None);
+    }
+
+    #[test]
+    fn a_deeply_nested_spec_is_refused_before_it_is_parsed() {
+        let deep = format!("{}{}", "{\"a\": ".repeat(100_000), "}".repeat(100_000));
+        let error = super::parse_spec(&deep, "deep.json").expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "spec deep.json is not a valid OpenAPI 3.0 document: line 1 nests {...} or [...] \
+             more than 100 levels deep"
+        );
+        let real = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../openapi/gcore-billing.yaml"
+        ))
+        .expect("spec");
+        assert_eq!(
+            line_nested_too_deep(&real, 20),
+            None,
+            "the real spec is shallow"
+        );
+    }
 }

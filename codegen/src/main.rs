@@ -151,10 +151,17 @@ fn parse_review_args(args: &[String]) -> Result<ReviewArgs, String> {
 /// The spec text behind a `--base`/`--head` value: a file, or `git:REF` (the spec at that revision).
 fn read_spec(root: &Path, source: &str) -> Result<String, String> {
     if let Some(reference) = source.strip_prefix("git:") {
+        // A ref that starts with `-` would be read by git as an option (`--output=FILE` writes a file).
+        if reference.is_empty() || reference.starts_with('-') {
+            return Err(format!(
+                "{source}: a git revision cannot be empty or start with '-'"
+            ));
+        }
         let output = Command::new("git")
             .arg("-C")
             .arg(root)
             .arg("show")
+            .arg("--end-of-options")
             .arg(format!("{reference}:{SPEC}"))
             .output()
             .map_err(|e| format!("cannot run git: {e}"))?;
@@ -183,7 +190,10 @@ fn review_command(root: &Path, args: &[String]) -> ExitCode {
     let head_source = args.head.clone().unwrap_or(working_tree);
     let load = |source: &str| {
         let text = read_spec(root, source)?;
-        gcore_billing_codegen::parse_spec(&text, source).map_err(|e| e.to_string())
+        let spec = gcore_billing_codegen::parse_spec(&text, source).map_err(|e| e.to_string())?;
+        // A dangling reference would make the review compare nothing where it points.
+        gcore_billing_codegen::check_references(&spec).map_err(|e| format!("{source}: {e}"))?;
+        Ok::<_, String>(spec)
     };
     let (base, head) = match (load(&args.base), load(&head_source)) {
         (Ok(base), Ok(head)) => (base, head),

@@ -93,6 +93,8 @@ pub struct Review {
     pub changes: Vec<Change>,
     /// None when the Rust API was not compared.
     pub rust_api: Option<Vec<RustApiChange>>,
+    /// What the reader should know about how the specs were compared (e.g. cyclic schemas).
+    pub notes: Vec<String>,
 }
 
 impl Review {
@@ -178,6 +180,9 @@ impl Review {
             }
         }
         out.push_str("\n\n");
+        for note in &self.notes {
+            let _ = writeln!(out, "> Note: {note}\n");
+        }
         if !self.changes.is_empty() {
             out.push_str(
                 "| Class | Where | Field | Old | New | Why |\n|---|---|---|---|---|---|\n",
@@ -251,11 +256,98 @@ pub fn review_specs(base: &OpenAPI, head: &OpenAPI) -> Review {
     let mut changes = differ.changes;
     changes.sort();
     changes.dedup();
+    let mut notes = Vec::new();
+    for (side, spec) in [("base", base), ("head", head)] {
+        for cycle in reference_cycles(spec) {
+            notes.push(format!(
+                "the {side} spec's schemas refer to themselves ({}); a schema in a cycle is \
+                 compared once per context, where the review first reaches it, and its changes \
+                 are classed there",
+                cycle.join(" → ")
+            ));
+        }
+    }
     Review {
         base_version: base.info.version.clone(),
         head_version: head.info.version.clone(),
         changes,
+        notes,
         ..Review::default()
+    }
+}
+
+/// Each named schema that reaches itself through `$ref`s, with one such path (`A → B → A`),
+/// once per cycle (a cycle is reported from its alphabetically first member).
+pub fn reference_cycles(spec: &OpenAPI) -> Vec<Vec<String>> {
+    let Some(components) = spec.components.as_ref() else {
+        return Vec::new();
+    };
+    let edges: BTreeMap<&str, BTreeSet<String>> = components
+        .schemas
+        .iter()
+        .map(|(name, schema)| {
+            let mut refs = BTreeSet::new();
+            if let Ok(value) = serde_json::to_value(schema) {
+                collect_schema_refs(&value, &mut refs);
+            }
+            (name.as_str(), refs)
+        })
+        .collect();
+    let mut cycles: Vec<Vec<String>> = Vec::new();
+    for start in edges.keys() {
+        // Breadth first from `start`, remembering how each name was reached.
+        let mut came_from: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([*start]);
+        let mut closing = None;
+        while let Some(name) = queue.pop_front() {
+            for next in edges.get(name).into_iter().flatten() {
+                if next == start {
+                    closing = Some(name);
+                    break;
+                }
+                if let Some((key, _)) = edges.get_key_value(next.as_str())
+                    && !came_from.contains_key(key)
+                {
+                    came_from.insert(key, name);
+                    queue.push_back(key);
+                }
+            }
+            if closing.is_some() {
+                break;
+            }
+        }
+        let Some(mut at) = closing else { continue };
+        // Walk back from the name that closes the cycle, then read the walk forwards.
+        let mut path = vec![start.to_string()];
+        while at != *start {
+            path.push(at.to_string());
+            at = came_from[at];
+        }
+        path.push(start.to_string());
+        path.reverse();
+        let members: BTreeSet<&String> = path.iter().collect();
+        let first = members.iter().next().map(|m| m.as_str());
+        if first == Some(*start) {
+            cycles.push(path);
+        }
+    }
+    cycles
+}
+
+/// The schema names that `$ref`s inside `value` point at.
+fn collect_schema_refs(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(reference)) = map.get("$ref")
+                && let Some(name) = ref_name(reference)
+            {
+                out.insert(name.to_string());
+            }
+            map.values()
+                .for_each(|inner| collect_schema_refs(inner, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_schema_refs(i, out)),
+        _ => {}
     }
 }
 

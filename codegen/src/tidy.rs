@@ -1,4 +1,6 @@
-//! Small rewrites of progenitor's output that keep `clippy -D warnings` clean without `allow`s.
+//! The rewrites of progenitor's and typify's output: the runtime pointed at the crate's own, answer
+//! builders dropped, unknown fields kept, serde impls written by the crate's macros, and the
+//! clippy fixes that keep `-D warnings` clean without `allow`s.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::ToTokens;

@@ -674,3 +674,95 @@ fn the_command_exits_0_1_or_2() {
     assert_eq!(code, 2);
     assert!(err.contains("git show no-such-ref-anywhere"), "{err}");
 }
+
+#[test]
+fn hostile_input_is_refused_with_a_message() {
+    let tmp = tempfile::Builder::new()
+        .prefix("gcore-review-")
+        .tempdir()
+        .expect("temp dir");
+    let dir = tmp.path();
+    let real_path = spec_path();
+    let real_path = real_path.to_str().expect("UTF-8 path");
+    let write = |name: &str, spec: &Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_yaml::to_string(spec).expect("YAML")).expect("write");
+        path.to_str().expect("UTF-8").to_string()
+    };
+
+    // A ref that git would read as an option is refused, and git writes nothing.
+    let written = dir.join("written-by-git");
+    let base = format!("git:--output={}", written.display());
+    let (code, out, err) = run_review(&["--base", &base, "--no-rust-api"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("cannot be empty or start with '-'"), "{err}");
+    assert!(!written.exists(), "git must not have written {written:?}");
+
+    // A dangling $ref is an error naming the reference and where it is, with or without the Rust API.
+    let mut head = real();
+    *prop(&mut head, "TagCondition", "key") = yaml("$ref: '#/components/schemas/Nope'");
+    let dangling = write("dangling.yaml", &head);
+    for extra in [&["--no-rust-api"][..], &[][..]] {
+        let mut args = vec!["--base", real_path, "--head", &dangling];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run_review(&args);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains(
+                "/components/schemas/TagCondition/properties/key: $ref \"#/components/schemas/Nope\" points at nothing"
+            ),
+            "{err}"
+        );
+    }
+
+    // A cyclic schema is reviewed, and the report says how.
+    let mut head = real();
+    *prop(&mut head, "TagCondition", "key") = yaml("$ref: '#/components/schemas/TagCondition'");
+    let cyclic = write("cyclic.yaml", &head);
+    let (code, out, _) = run_review(&["--base", real_path, "--head", &cyclic, "--no-rust-api"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "> Note: the head spec's schemas refer to themselves (TagCondition → TagCondition)"
+        ),
+        "{out}"
+    );
+
+    // Deep nesting is refused before it is parsed.
+    let deep = dir.join("deep.json");
+    std::fs::write(
+        &deep,
+        format!("{}{}", "{\"a\": ".repeat(50_000), "}".repeat(50_000)),
+    )
+    .expect("write");
+    let (code, _, err) = run_review(&[
+        "--base",
+        real_path,
+        "--head",
+        deep.to_str().expect("UTF-8"),
+        "--no-rust-api",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("line 1 nests {...} or [...] more than 100 levels deep"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cycle_through_two_schemas_is_named_once_from_its_first_member() {
+    let review = review_of(&|spec| {
+        *prop(spec, "TagCondition", "value") = yaml("$ref: '#/components/schemas/TagsFilter'");
+    });
+    assert_eq!(
+        review.notes,
+        vec![
+            "the head spec's schemas refer to themselves (TagCondition → TagsFilter → \
+             TagCondition); a schema in a cycle is compared once per context, where the review \
+             first reaches it, and its changes are classed there"
+                .to_string()
+        ]
+    );
+    assert!(review_of(&|_| {}).notes.is_empty());
+}

@@ -21,7 +21,7 @@ pub struct CostReportDetailedRequest {
     ///Round costs to 5 decimal places; false gives full precision. Default: `true` (the server's, when the field is not sent).
     pub rounding: ::std::option::Option<bool>,
     pub schema_filter: ::std::option::Option<SchemaFilter>,
-    ///Deprecated; use `order_by`.
+    ///Deprecated; use `order_by`. Default: `[{"project":"asc"}]` (the server's, when the field is not sent).
     pub sorting: ::std::vec::Vec<Sorting>,
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at 00:00 UTC of that day.

@@ -17,7 +17,7 @@ pub struct UsageReportRequest {
     ///Only these regions.
     pub regions: ::std::vec::Vec<i64>,
     pub schema_filter: ::std::option::Option<SchemaFilter>,
-    ///Deprecated; use `order_by`.
+    ///Deprecated; use `order_by`. Default: `[{"project":"asc"}]` (the server's, when the field is not sent).
     pub sorting: ::std::vec::Vec<Sorting>,
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at the start of that day.
