@@ -387,7 +387,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            body.offset.unwrap_or(0)
+            crate::pagination::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -396,18 +396,10 @@ pub mod paged {
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
             next.limit = Some(
-                ::std::convert::TryFrom::try_from(limit)
-                    .map_err(|_| {
-                        format!("{} {limit} is out of range", "get_detailed_cost_report")
-                    })?,
+                crate::pagination::window_value(limit, "get_detailed_cost_report")?,
             );
             next.offset = Some(
-                ::std::convert::TryFrom::try_from(offset)
-                    .map_err(|_| {
-                        format!(
-                            "{} {offset} is out of range", "get_detailed_cost_report"
-                        )
-                    })?,
+                crate::pagination::window_value(offset, "get_detailed_cost_report")?,
             );
             Ok(next)
         }
@@ -493,7 +485,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            body.offset.unwrap_or(0)
+            crate::pagination::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -502,16 +494,10 @@ pub mod paged {
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
             next.limit = Some(
-                ::std::convert::TryFrom::try_from(limit)
-                    .map_err(|_| {
-                        format!("{} {limit} is out of range", "get_usage_report")
-                    })?,
+                crate::pagination::window_value(limit, "get_usage_report")?,
             );
             next.offset = Some(
-                ::std::convert::TryFrom::try_from(offset)
-                    .map_err(|_| {
-                        format!("{} {offset} is out of range", "get_usage_report")
-                    })?,
+                crate::pagination::window_value(offset, "get_usage_report")?,
             );
             Ok(next)
         }

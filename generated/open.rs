@@ -805,7 +805,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             uuid => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-        if [
+        let known = [
             "ai_cluster",
             "ai_virtual_cluster",
             "baremetal",
@@ -832,78 +832,76 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             "dbaas_postgresql_cpu",
             "dbaas_postgresql_volume",
         ]
-            .contains(&wire.tag.as_str())
-        {
-            if wire.billing_metric_name.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `billing_metric_name`"
-                        ),
+            .contains(&wire.tag.as_str());
+        if known && wire.billing_metric_name.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `billing_metric_name`"
                     ),
-                );
-            }
-            if wire.billing_value.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `billing_value`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `billing_value`"
                     ),
-                );
-            }
-            if wire.billing_value_unit.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `billing_value_unit`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value_unit.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `billing_value_unit`"
                     ),
-                );
-            }
-            if wire.first_seen.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `first_seen`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.first_seen.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `first_seen`"
                     ),
-                );
-            }
-            if wire.last_seen.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `last_seen`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.last_seen.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `last_seen`"
                     ),
-                );
-            }
-            if wire.project_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `project_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.project_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `project_id`"
                     ),
-                );
-            }
-            if wire.region_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportResource", "type", wire
-                            .tag, "missing or null field `region_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportResource", "type", wire.tag,
+                        "missing or null field `region_id`"
                     ),
-                );
-            }
+                ),
+            );
         }
         Ok(Self {
             r#type: wire.tag,
@@ -1570,7 +1568,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
             => optional, region => optional, region_id => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-        if [
+        let known = [
             "ai_cluster",
             "ai_virtual_cluster",
             "baremetal",
@@ -1597,58 +1595,56 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
             "dbaas_postgresql_cpu",
             "dbaas_postgresql_volume",
         ]
-            .contains(&wire.tag.as_str())
-        {
-            if wire.billing_metric_name.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
-                            "missing or null field `billing_metric_name`"
-                        ),
+            .contains(&wire.tag.as_str());
+        if known && wire.billing_metric_name.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                        "missing or null field `billing_metric_name`"
                     ),
-                );
-            }
-            if wire.billing_value.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
-                            "missing or null field `billing_value`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                        "missing or null field `billing_value`"
                     ),
-                );
-            }
-            if wire.billing_value_unit.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
-                            "missing or null field `billing_value_unit`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value_unit.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                        "missing or null field `billing_value_unit`"
                     ),
-                );
-            }
-            if wire.region.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
-                            "missing or null field `region`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                        "missing or null field `region`"
                     ),
-                );
-            }
-            if wire.region_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
-                            "missing or null field `region_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "CostReportTotal", "type", wire.tag,
+                        "missing or null field `region_id`"
                     ),
-                );
-            }
+                ),
+            );
         }
         Ok(Self {
             r#type: wire.tag,
@@ -2200,7 +2196,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             optional, last_name => optional, tags => optional, uuid => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-        if [
+        let known = [
             "ai_cluster",
             "ai_virtual_cluster",
             "baremetal",
@@ -2227,78 +2223,76 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             "dbaas_postgresql_cpu",
             "dbaas_postgresql_volume",
         ]
-            .contains(&wire.tag.as_str())
-        {
-            if wire.billing_metric_name.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `billing_metric_name`"
-                        ),
+            .contains(&wire.tag.as_str());
+        if known && wire.billing_metric_name.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `billing_metric_name`"
                     ),
-                );
-            }
-            if wire.billing_value.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `billing_value`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `billing_value`"
                     ),
-                );
-            }
-            if wire.billing_value_unit.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `billing_value_unit`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value_unit.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `billing_value_unit`"
                     ),
-                );
-            }
-            if wire.first_seen.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `first_seen`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.first_seen.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `first_seen`"
                     ),
-                );
-            }
-            if wire.last_seen.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `last_seen`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.last_seen.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `last_seen`"
                     ),
-                );
-            }
-            if wire.project_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `project_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.project_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `project_id`"
                     ),
-                );
-            }
-            if wire.region_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportResource", "type", wire
-                            .tag, "missing or null field `region_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportResource", "type", wire.tag,
+                        "missing or null field `region_id`"
                     ),
-                );
-            }
+                ),
+            );
         }
         Ok(Self {
             r#type: wire.tag,
@@ -2893,7 +2887,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
             optional, region_id => optional }
         );
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-        if [
+        let known = [
             "ai_cluster",
             "ai_virtual_cluster",
             "baremetal",
@@ -2919,58 +2913,56 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
             "dbaas_postgresql_cpu",
             "dbaas_postgresql_volume",
         ]
-            .contains(&wire.tag.as_str())
-        {
-            if wire.billing_metric_name.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
-                            "missing or null field `billing_metric_name`"
-                        ),
+            .contains(&wire.tag.as_str());
+        if known && wire.billing_metric_name.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                        "missing or null field `billing_metric_name`"
                     ),
-                );
-            }
-            if wire.billing_value.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
-                            "missing or null field `billing_value`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                        "missing or null field `billing_value`"
                     ),
-                );
-            }
-            if wire.billing_value_unit.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
-                            "missing or null field `billing_value_unit`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.billing_value_unit.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                        "missing or null field `billing_value_unit`"
                     ),
-                );
-            }
-            if wire.region.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
-                            "missing or null field `region`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                        "missing or null field `region`"
                     ),
-                );
-            }
-            if wire.region_id.is_none() {
-                return Err(
-                    D::Error::custom(
-                        format!(
-                            "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
-                            "missing or null field `region_id`"
-                        ),
+                ),
+            );
+        }
+        if known && wire.region_id.is_none() {
+            return Err(
+                D::Error::custom(
+                    format!(
+                        "{} with {} {:?}: {}", "UsageReportTotal", "type", wire.tag,
+                        "missing or null field `region_id`"
                     ),
-                );
-            }
+                ),
+            );
         }
         Ok(Self {
             r#type: wire.tag,

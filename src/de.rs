@@ -182,6 +182,15 @@ pub(crate) use request_struct;
 /// `as "wire_name"` when the two differ and `if is_none` / `if is_empty` when it is left out while
 /// unset (the derive's `skip_serializing_if`); the others are always written.
 macro_rules! serialize_struct {
+    // A struct of no fields (a GET without query parameters): an empty object.
+    ($name:ident {}) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeStruct as _;
+                serializer.serialize_struct(stringify!($name), 0)?.end()
+            }
+        }
+    };
     ($name:ident { $($field:ident $(as $wire:literal)? $(if $unset:ident)?),* $(,)? }) => {
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {

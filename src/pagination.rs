@@ -460,6 +460,22 @@ impl PageOptions {
     }
 }
 
+/// A window's limit or offset converted to the type the spec gave the request's field, or an error
+/// naming the operation and the value when it does not fit. Called by the generated
+/// [`PagedOperation::with_window`] implementations.
+#[doc(hidden)]
+pub fn window_value<T: TryFrom<u64>>(value: u64, operation_id: &str) -> Result<T, String> {
+    T::try_from(value).map_err(|_| format!("{operation_id} {value} is out of range"))
+}
+
+/// A request's offset field as the pager reads it, whatever integer type the spec gave the field
+/// (`i64`, `u64`, `u32`, ...): unset is 0, a value beyond `i64` reads as `i64::MAX`. Called by the
+/// generated [`PagedOperation::offset`] implementations.
+#[doc(hidden)]
+pub fn offset_of<T: TryInto<i64>>(value: Option<T>) -> i64 {
+    value.map_or(0, |v| v.try_into().unwrap_or(i64::MAX))
+}
+
 /// The windows `[offset, end)` that cover `from..count` in steps of `page_size`, computed one at a
 /// time: nothing is allocated up front, whatever `count` claims. Empty when `page_size` is 0.
 pub fn windows(from: u64, count: u64, page_size: u64) -> impl Iterator<Item = (u64, u64)> {

@@ -469,6 +469,17 @@ fn common_row(u: &OpenUnion) -> TokenStream {
         .iter()
         .map(|n| doc(&format!("`{n}`, when the row has it.")));
     let property_doc = doc(&format!("`{property}`, known or not."));
+    // A row of a known type must have the fields every known type requires (none: no check).
+    let required_checks = if required_fields.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            let known = [#(#tags),*].contains(&wire.tag.as_str());
+            #(if known && wire.#required_fields.is_none() {
+                return Err(D::Error::custom(format!("{} with {} {:?}: {}", #union_name, #property, wire.tag, #required_messages)));
+            })*
+        }
+    };
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq)]
@@ -499,11 +510,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
                     #(#listed => optional),*
                 });
                 let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-                if [#(#tags),*].contains(&wire.tag.as_str()) {
-                    #(if wire.#required_fields.is_none() {
-                        return Err(D::Error::custom(format!("{} with {} {:?}: {}", #union_name, #property, wire.tag, #required_messages)));
-                    })*
-                }
+                #required_checks
                 Ok(Self { #tag_field: wire.tag, #(#idents: #from_wire,)* })
             }
         }
@@ -1049,6 +1056,15 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         "{what} (`GET {path}`, `{operation_id}`).\n\nThe query is checked before anything is sent \
          (its parameters' schemas and the operation's `x-gcore-checks`)."
     ));
+    // A GET without parameters has no setters, and its request needs no `mut`.
+    let request = if setters.is_empty() {
+        quote! { let request = self.generated().#generated(); }
+    } else {
+        quote! {
+            let mut request = self.generated().#generated();
+            #(#setters)*
+        }
+    };
     Ok(quote! {
         #struct_docs
         #[derive(Clone, Debug, PartialEq)]
@@ -1083,8 +1099,7 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
                     operation: #operation_id,
                     message,
                 })?;
-                let mut request = self.generated().#generated();
-                #(#setters)*
+                #request
                 Ok(crate::client::call(#operation_id, request.send()).await?.into_inner())
             }
         }
@@ -1173,13 +1188,13 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
 
             fn offset(body: &Self::Body) -> i64 {
-                body.#offset.unwrap_or(0)
+                crate::pagination::offset_of(body.#offset)
             }
 
             fn with_window(body: &Self::Body, limit: u64, offset: u64) -> Result<Self::Body, String> {
                 let mut next = body.clone();
-                next.#limit = Some(::std::convert::TryFrom::try_from(limit).map_err(|_| format!("{} {limit} is out of range", #operation_id))?);
-                next.#offset = Some(::std::convert::TryFrom::try_from(offset).map_err(|_| format!("{} {offset} is out of range", #operation_id))?);
+                next.#limit = Some(crate::pagination::window_value(limit, #operation_id)?);
+                next.#offset = Some(crate::pagination::window_value(offset, #operation_id)?);
                 Ok(next)
             }
 

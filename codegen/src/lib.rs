@@ -13,8 +13,10 @@ mod api;
 mod check;
 mod defaults;
 mod extras;
+mod lower;
 mod model;
 pub mod review;
+mod rustdoc;
 mod tidy;
 
 use std::fmt;
@@ -82,9 +84,17 @@ pub fn generate_from_spec(spec: &OpenAPI) -> Result<String, CodegenError> {
 /// from a copy whose defaults are documented instead of sent, add our code, join them.
 fn generate_syntax(spec: &OpenAPI) -> Result<syn::File, CodegenError> {
     check_spec(spec)?;
-    let model = SpecModel::from_spec(spec)?;
-    // Defaults are documented and left to the server, never filled in and sent (defaults.rs).
-    let wire = defaults::defaults_into_docs(spec);
+    // Inline request and answer schemas become named components, so every later step reads `$ref`s;
+    // an operation without an error answer gets the shared one (lower.rs).
+    let spec = &lower::inline_bodies_to_components(spec)?;
+    let spec = &lower::shared_error_responses(spec)?;
+    // The model's and progenitor's texts become doc comments, so they are made rustdoc-safe
+    // (rustdoc.rs); the operation table (api.rs) keeps the spec's own text for the CLI's help.
+    let model = SpecModel::from_spec(&rustdoc::descriptions_for_rustdoc(spec))?;
+    // Defaults are documented and left to the server, never filled in and sent (defaults.rs); UUIDs
+    // are text (lower.rs).
+    let wire = lower::uuids_as_text(&defaults::defaults_into_docs(spec));
+    let wire = rustdoc::descriptions_for_rustdoc(&wire);
     let client = generate_client(&wire, &model)?;
     let mocks = generate_mocks(&wire, &model)?;
     let extras = extras::generate_extras(spec, &model)?;
@@ -249,6 +259,7 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     let tokens = tidy::drop_builders_except(tokens, &keep);
     // Parsed once: each step below rewrites the same syntax tree.
     let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
+    check::check_field_names_are_distinct(&file, spec)?;
     tidy::keep_builder_fns_only_for(&mut file, &keep).map_err(syntax)?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;

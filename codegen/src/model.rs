@@ -457,7 +457,9 @@ impl SpecModel {
                     _ => {
                         return Err(unsupported(
                             &location,
-                            format!("query parameter {name}: unsupported type"),
+                            format!(
+                                "query parameter {name}: its type is not one a query struct holds (a string, string enum, date-time, integer or boolean; not an array or object)"
+                            ),
                         ));
                     }
                 };

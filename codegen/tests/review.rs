@@ -1,38 +1,13 @@
 //! The spec review: pairs of specs built by editing the real one, each with the class of change and
 //! the exit code a reviewer gets; the Rust API section; and the command's exit codes.
 
-use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
+use common::{at, openapi, prop, real, schema, spec_path, yaml};
 use gcore_billing_codegen::review::{Class, Review, review_specs, rust_api_changes};
 use serde_yaml::{Mapping, Value};
-
-fn spec_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/gcore-billing.yaml")
-}
-
-fn real() -> Value {
-    serde_yaml::from_str(&std::fs::read_to_string(spec_path()).expect("spec")).expect("YAML")
-}
-
-fn openapi(value: &Value) -> openapiv3::OpenAPI {
-    serde_yaml::from_value(value.clone()).expect("OpenAPI")
-}
-
-/// The value at `keys` (mapping keys, or sequence indices written as numbers).
-fn at<'a>(value: &'a mut Value, keys: &[&str]) -> &'a mut Value {
-    let mut here = value;
-    for key in keys {
-        here = match here {
-            Value::Sequence(items) => &mut items[key.parse::<usize>().expect("index")],
-            Value::Mapping(map) => map
-                .get_mut(Value::from(*key))
-                .unwrap_or_else(|| panic!("no key {key}")),
-            other => panic!("cannot index {other:?} with {key}"),
-        };
-    }
-    here
-}
 
 fn map(value: &mut Value) -> &mut Mapping {
     value.as_mapping_mut().expect("a mapping")
@@ -40,18 +15,6 @@ fn map(value: &mut Value) -> &mut Mapping {
 
 fn seq(value: &mut Value) -> &mut Vec<Value> {
     value.as_sequence_mut().expect("a sequence")
-}
-
-fn yaml(text: &str) -> Value {
-    serde_yaml::from_str(text).expect("YAML")
-}
-
-fn schema<'a>(spec: &'a mut Value, name: &str) -> &'a mut Value {
-    at(spec, &["components", "schemas", name])
-}
-
-fn prop<'a>(spec: &'a mut Value, name: &str, field: &str) -> &'a mut Value {
-    at(spec, &["components", "schemas", name, "properties", field])
 }
 
 fn reservation_params(spec: &mut Value) -> &mut Vec<Value> {

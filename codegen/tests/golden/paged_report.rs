@@ -653,7 +653,6 @@ pub mod open {
                 optional }
             );
             let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
-            if ["a", "b"].contains(&wire.tag.as_str()) {}
             Ok(Self {
                 r#type: wire.tag,
                 cost: wire.cost,
@@ -877,7 +876,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            body.offset.unwrap_or(0)
+            crate::pagination::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -885,14 +884,8 @@ pub mod paged {
             offset: u64,
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
-            next.limit = Some(
-                ::std::convert::TryFrom::try_from(limit)
-                    .map_err(|_| format!("{} {limit} is out of range", "get_report"))?,
-            );
-            next.offset = Some(
-                ::std::convert::TryFrom::try_from(offset)
-                    .map_err(|_| format!("{} {offset} is out of range", "get_report"))?,
-            );
+            next.limit = Some(crate::pagination::window_value(limit, "get_report")?);
+            next.offset = Some(crate::pagination::window_value(offset, "get_report")?);
             Ok(next)
         }
         fn fetch(
