@@ -732,10 +732,23 @@ pub mod queries {
         /// Not sent when `None`.
         pub show_inactive: Option<bool>,
     }
-    crate::de::serialize_struct!(
-        ReservationQuery { time_from, time_to, metric_name, order_by, region_id,
-        show_inactive }
-    );
+    impl ::serde::Serialize for ReservationQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 6usize;
+            let mut state = serializer.serialize_struct("ReservationQuery", len)?;
+            state.serialize_field("time_from", &self.time_from)?;
+            state.serialize_field("time_to", &self.time_to)?;
+            state.serialize_field("metric_name", &self.metric_name)?;
+            state.serialize_field("order_by", &self.order_by)?;
+            state.serialize_field("region_id", &self.region_id)?;
+            state.serialize_field("show_inactive", &self.show_inactive)?;
+            state.end()
+        }
+    }
     impl ReservationQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new(
@@ -840,9 +853,23 @@ pub mod queries {
         /// Not sent when `None`.
         pub show_volume_types: Option<bool>,
     }
-    crate::de::serialize_struct!(
-        RegionQuery { display_name, limit, offset, order_by, product, show_volume_types }
-    );
+    impl ::serde::Serialize for RegionQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 6usize;
+            let mut state = serializer.serialize_struct("RegionQuery", len)?;
+            state.serialize_field("display_name", &self.display_name)?;
+            state.serialize_field("limit", &self.limit)?;
+            state.serialize_field("offset", &self.offset)?;
+            state.serialize_field("order_by", &self.order_by)?;
+            state.serialize_field("product", &self.product)?;
+            state.serialize_field("show_volume_types", &self.show_volume_types)?;
+            state.end()
+        }
+    }
     impl RegionQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new() -> Self {

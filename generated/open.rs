@@ -765,11 +765,32 @@ pub struct CostReportResourceCommon {
     /// `uuid`, when the row has it.
     pub uuid: Option<String>,
 }
-crate::de::serialize_struct!(
-    CostReportResourceCommon { r#type as "type", billing_feature_name,
-    billing_metric_name, billing_value, billing_value_unit, cost, currency, err,
-    first_seen, last_seen, project_id, region_id, last_name, tags, uuid }
-);
+impl ::serde::Serialize for CostReportResourceCommon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 15usize;
+        let mut state = serializer.serialize_struct("CostReportResourceCommon", len)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("billing_feature_name", &self.billing_feature_name)?;
+        state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
+        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
+        state.serialize_field("cost", &self.cost)?;
+        state.serialize_field("currency", &self.currency)?;
+        state.serialize_field("err", &self.err)?;
+        state.serialize_field("first_seen", &self.first_seen)?;
+        state.serialize_field("last_seen", &self.last_seen)?;
+        state.serialize_field("project_id", &self.project_id)?;
+        state.serialize_field("region_id", &self.region_id)?;
+        state.serialize_field("last_name", &self.last_name)?;
+        state.serialize_field("tags", &self.tags)?;
+        state.serialize_field("uuid", &self.uuid)?;
+        state.end()
+    }
+}
 impl crate::columns::Columns for CostReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportResource as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -796,14 +817,171 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             tags: Option<::serde_json::Value>,
             uuid: Option<String>,
         }
-        crate::de::deserialize_struct!(
-            request Wire { tag as "type" => required, billing_feature_name => optional,
-            billing_metric_name => optional, billing_value => optional,
-            billing_value_unit => optional, cost => optional, currency => optional, err
-            => optional, first_seen => optional, last_seen => optional, project_id =>
-            optional, region_id => optional, last_name => optional, tags => optional,
-            uuid => optional }
-        );
+        impl<'de> ::serde::Deserialize<'de> for Wire {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                const FIELDS: &[&str] = &[
+                    "type",
+                    "billing_feature_name",
+                    "billing_metric_name",
+                    "billing_value",
+                    "billing_value_unit",
+                    "cost",
+                    "currency",
+                    "err",
+                    "first_seen",
+                    "last_seen",
+                    "project_id",
+                    "region_id",
+                    "last_name",
+                    "tags",
+                    "uuid",
+                ];
+                struct Fields;
+                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    type Value = Wire;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str("struct Wire")
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Wire, A::Error> {
+                        let mut slot_tag = None;
+                        let mut slot_billing_feature_name = None;
+                        let mut slot_billing_metric_name = None;
+                        let mut slot_billing_value = None;
+                        let mut slot_billing_value_unit = None;
+                        let mut slot_cost = None;
+                        let mut slot_currency = None;
+                        let mut slot_err = None;
+                        let mut slot_first_seen = None;
+                        let mut slot_last_seen = None;
+                        let mut slot_project_id = None;
+                        let mut slot_region_id = None;
+                        let mut slot_last_name = None;
+                        let mut slot_tags = None;
+                        let mut slot_uuid = None;
+                        let mut unlisted = crate::de::Skipped;
+                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                "type" => {
+                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                }
+                                "billing_feature_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_feature_name,
+                                        &mut map,
+                                        "billing_feature_name",
+                                    )
+                                }
+                                "billing_metric_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_metric_name,
+                                        &mut map,
+                                        "billing_metric_name",
+                                    )
+                                }
+                                "billing_value" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value,
+                                        &mut map,
+                                        "billing_value",
+                                    )
+                                }
+                                "billing_value_unit" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value_unit,
+                                        &mut map,
+                                        "billing_value_unit",
+                                    )
+                                }
+                                "cost" => {
+                                    crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                }
+                                "currency" => {
+                                    crate::de::set_once(
+                                        &mut slot_currency,
+                                        &mut map,
+                                        "currency",
+                                    )
+                                }
+                                "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                                "first_seen" => {
+                                    crate::de::set_once(
+                                        &mut slot_first_seen,
+                                        &mut map,
+                                        "first_seen",
+                                    )
+                                }
+                                "last_seen" => {
+                                    crate::de::set_once(
+                                        &mut slot_last_seen,
+                                        &mut map,
+                                        "last_seen",
+                                    )
+                                }
+                                "project_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_project_id,
+                                        &mut map,
+                                        "project_id",
+                                    )
+                                }
+                                "region_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_region_id,
+                                        &mut map,
+                                        "region_id",
+                                    )
+                                }
+                                "last_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_last_name,
+                                        &mut map,
+                                        "last_name",
+                                    )
+                                }
+                                "tags" => {
+                                    crate::de::set_once(&mut slot_tags, &mut map, "tags")
+                                }
+                                "uuid" => {
+                                    crate::de::set_once(&mut slot_uuid, &mut map, "uuid")
+                                }
+                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            }?;
+                        }
+                        Ok(Wire {
+                            tag: match slot_tag {
+                                Some(value) => value,
+                                None => {
+                                    return Err(::serde::de::Error::missing_field("type"));
+                                }
+                            },
+                            billing_feature_name: slot_billing_feature_name.flatten(),
+                            billing_metric_name: slot_billing_metric_name.flatten(),
+                            billing_value: slot_billing_value.flatten(),
+                            billing_value_unit: slot_billing_value_unit.flatten(),
+                            cost: slot_cost.flatten(),
+                            currency: slot_currency.flatten(),
+                            err: slot_err.flatten(),
+                            first_seen: slot_first_seen.flatten(),
+                            last_seen: slot_last_seen.flatten(),
+                            project_id: slot_project_id.flatten(),
+                            region_id: slot_region_id.flatten(),
+                            last_name: slot_last_name.flatten(),
+                            tags: slot_tags.flatten(),
+                            uuid: slot_uuid.flatten(),
+                        })
+                    }
+                }
+                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+            }
+        }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         let known = [
             "ai_cluster",
@@ -1536,10 +1714,27 @@ pub struct CostReportTotalCommon {
     /// `region_id`, when the row has it.
     pub region_id: Option<i64>,
 }
-crate::de::serialize_struct!(
-    CostReportTotalCommon { r#type as "type", billing_feature_name, billing_metric_name,
-    billing_value, billing_value_unit, cost, currency, err, region, region_id }
-);
+impl ::serde::Serialize for CostReportTotalCommon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 10usize;
+        let mut state = serializer.serialize_struct("CostReportTotalCommon", len)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("billing_feature_name", &self.billing_feature_name)?;
+        state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
+        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
+        state.serialize_field("cost", &self.cost)?;
+        state.serialize_field("currency", &self.currency)?;
+        state.serialize_field("err", &self.err)?;
+        state.serialize_field("region", &self.region)?;
+        state.serialize_field("region_id", &self.region_id)?;
+        state.end()
+    }
+}
 impl crate::columns::Columns for CostReportTotalCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -1561,12 +1756,125 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
             region: Option<i64>,
             region_id: Option<i64>,
         }
-        crate::de::deserialize_struct!(
-            request Wire { tag as "type" => required, billing_feature_name => optional,
-            billing_metric_name => optional, billing_value => optional,
-            billing_value_unit => optional, cost => optional, currency => optional, err
-            => optional, region => optional, region_id => optional }
-        );
+        impl<'de> ::serde::Deserialize<'de> for Wire {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                const FIELDS: &[&str] = &[
+                    "type",
+                    "billing_feature_name",
+                    "billing_metric_name",
+                    "billing_value",
+                    "billing_value_unit",
+                    "cost",
+                    "currency",
+                    "err",
+                    "region",
+                    "region_id",
+                ];
+                struct Fields;
+                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    type Value = Wire;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str("struct Wire")
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Wire, A::Error> {
+                        let mut slot_tag = None;
+                        let mut slot_billing_feature_name = None;
+                        let mut slot_billing_metric_name = None;
+                        let mut slot_billing_value = None;
+                        let mut slot_billing_value_unit = None;
+                        let mut slot_cost = None;
+                        let mut slot_currency = None;
+                        let mut slot_err = None;
+                        let mut slot_region = None;
+                        let mut slot_region_id = None;
+                        let mut unlisted = crate::de::Skipped;
+                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                "type" => {
+                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                }
+                                "billing_feature_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_feature_name,
+                                        &mut map,
+                                        "billing_feature_name",
+                                    )
+                                }
+                                "billing_metric_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_metric_name,
+                                        &mut map,
+                                        "billing_metric_name",
+                                    )
+                                }
+                                "billing_value" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value,
+                                        &mut map,
+                                        "billing_value",
+                                    )
+                                }
+                                "billing_value_unit" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value_unit,
+                                        &mut map,
+                                        "billing_value_unit",
+                                    )
+                                }
+                                "cost" => {
+                                    crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                }
+                                "currency" => {
+                                    crate::de::set_once(
+                                        &mut slot_currency,
+                                        &mut map,
+                                        "currency",
+                                    )
+                                }
+                                "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                                "region" => {
+                                    crate::de::set_once(&mut slot_region, &mut map, "region")
+                                }
+                                "region_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_region_id,
+                                        &mut map,
+                                        "region_id",
+                                    )
+                                }
+                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            }?;
+                        }
+                        Ok(Wire {
+                            tag: match slot_tag {
+                                Some(value) => value,
+                                None => {
+                                    return Err(::serde::de::Error::missing_field("type"));
+                                }
+                            },
+                            billing_feature_name: slot_billing_feature_name.flatten(),
+                            billing_metric_name: slot_billing_metric_name.flatten(),
+                            billing_value: slot_billing_value.flatten(),
+                            billing_value_unit: slot_billing_value_unit.flatten(),
+                            cost: slot_cost.flatten(),
+                            currency: slot_currency.flatten(),
+                            err: slot_err.flatten(),
+                            region: slot_region.flatten(),
+                            region_id: slot_region_id.flatten(),
+                        })
+                    }
+                }
+                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+            }
+        }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         let known = [
             "ai_cluster",
@@ -2162,11 +2470,28 @@ pub struct UsageReportResourceCommon {
     /// `uuid`, when the row has it.
     pub uuid: Option<String>,
 }
-crate::de::serialize_struct!(
-    UsageReportResourceCommon { r#type as "type", billing_metric_name, billing_value,
-    billing_value_unit, first_seen, last_seen, project_id, region_id, last_name, tags,
-    uuid }
-);
+impl ::serde::Serialize for UsageReportResourceCommon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 11usize;
+        let mut state = serializer.serialize_struct("UsageReportResourceCommon", len)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
+        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
+        state.serialize_field("first_seen", &self.first_seen)?;
+        state.serialize_field("last_seen", &self.last_seen)?;
+        state.serialize_field("project_id", &self.project_id)?;
+        state.serialize_field("region_id", &self.region_id)?;
+        state.serialize_field("last_name", &self.last_name)?;
+        state.serialize_field("tags", &self.tags)?;
+        state.serialize_field("uuid", &self.uuid)?;
+        state.end()
+    }
+}
 impl crate::columns::Columns for UsageReportResourceCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportResource as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -2189,12 +2514,141 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             tags: Option<::serde_json::Value>,
             uuid: Option<String>,
         }
-        crate::de::deserialize_struct!(
-            request Wire { tag as "type" => required, billing_metric_name => optional,
-            billing_value => optional, billing_value_unit => optional, first_seen =>
-            optional, last_seen => optional, project_id => optional, region_id =>
-            optional, last_name => optional, tags => optional, uuid => optional }
-        );
+        impl<'de> ::serde::Deserialize<'de> for Wire {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                const FIELDS: &[&str] = &[
+                    "type",
+                    "billing_metric_name",
+                    "billing_value",
+                    "billing_value_unit",
+                    "first_seen",
+                    "last_seen",
+                    "project_id",
+                    "region_id",
+                    "last_name",
+                    "tags",
+                    "uuid",
+                ];
+                struct Fields;
+                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    type Value = Wire;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str("struct Wire")
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Wire, A::Error> {
+                        let mut slot_tag = None;
+                        let mut slot_billing_metric_name = None;
+                        let mut slot_billing_value = None;
+                        let mut slot_billing_value_unit = None;
+                        let mut slot_first_seen = None;
+                        let mut slot_last_seen = None;
+                        let mut slot_project_id = None;
+                        let mut slot_region_id = None;
+                        let mut slot_last_name = None;
+                        let mut slot_tags = None;
+                        let mut slot_uuid = None;
+                        let mut unlisted = crate::de::Skipped;
+                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                "type" => {
+                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                }
+                                "billing_metric_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_metric_name,
+                                        &mut map,
+                                        "billing_metric_name",
+                                    )
+                                }
+                                "billing_value" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value,
+                                        &mut map,
+                                        "billing_value",
+                                    )
+                                }
+                                "billing_value_unit" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value_unit,
+                                        &mut map,
+                                        "billing_value_unit",
+                                    )
+                                }
+                                "first_seen" => {
+                                    crate::de::set_once(
+                                        &mut slot_first_seen,
+                                        &mut map,
+                                        "first_seen",
+                                    )
+                                }
+                                "last_seen" => {
+                                    crate::de::set_once(
+                                        &mut slot_last_seen,
+                                        &mut map,
+                                        "last_seen",
+                                    )
+                                }
+                                "project_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_project_id,
+                                        &mut map,
+                                        "project_id",
+                                    )
+                                }
+                                "region_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_region_id,
+                                        &mut map,
+                                        "region_id",
+                                    )
+                                }
+                                "last_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_last_name,
+                                        &mut map,
+                                        "last_name",
+                                    )
+                                }
+                                "tags" => {
+                                    crate::de::set_once(&mut slot_tags, &mut map, "tags")
+                                }
+                                "uuid" => {
+                                    crate::de::set_once(&mut slot_uuid, &mut map, "uuid")
+                                }
+                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            }?;
+                        }
+                        Ok(Wire {
+                            tag: match slot_tag {
+                                Some(value) => value,
+                                None => {
+                                    return Err(::serde::de::Error::missing_field("type"));
+                                }
+                            },
+                            billing_metric_name: slot_billing_metric_name.flatten(),
+                            billing_value: slot_billing_value.flatten(),
+                            billing_value_unit: slot_billing_value_unit.flatten(),
+                            first_seen: slot_first_seen.flatten(),
+                            last_seen: slot_last_seen.flatten(),
+                            project_id: slot_project_id.flatten(),
+                            region_id: slot_region_id.flatten(),
+                            last_name: slot_last_name.flatten(),
+                            tags: slot_tags.flatten(),
+                            uuid: slot_uuid.flatten(),
+                        })
+                    }
+                }
+                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+            }
+        }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         let known = [
             "ai_cluster",
@@ -2860,10 +3314,23 @@ pub struct UsageReportTotalCommon {
     /// `region_id`, when the row has it.
     pub region_id: Option<i64>,
 }
-crate::de::serialize_struct!(
-    UsageReportTotalCommon { r#type as "type", billing_metric_name, billing_value,
-    billing_value_unit, region, region_id }
-);
+impl ::serde::Serialize for UsageReportTotalCommon {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 6usize;
+        let mut state = serializer.serialize_struct("UsageReportTotalCommon", len)?;
+        state.serialize_field("type", &self.r#type)?;
+        state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
+        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
+        state.serialize_field("region", &self.region)?;
+        state.serialize_field("region_id", &self.region_id)?;
+        state.end()
+    }
+}
 impl crate::columns::Columns for UsageReportTotalCommon {
     const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
     const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -2881,11 +3348,95 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
             region: Option<i64>,
             region_id: Option<i64>,
         }
-        crate::de::deserialize_struct!(
-            request Wire { tag as "type" => required, billing_metric_name => optional,
-            billing_value => optional, billing_value_unit => optional, region =>
-            optional, region_id => optional }
-        );
+        impl<'de> ::serde::Deserialize<'de> for Wire {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                const FIELDS: &[&str] = &[
+                    "type",
+                    "billing_metric_name",
+                    "billing_value",
+                    "billing_value_unit",
+                    "region",
+                    "region_id",
+                ];
+                struct Fields;
+                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    type Value = Wire;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str("struct Wire")
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Wire, A::Error> {
+                        let mut slot_tag = None;
+                        let mut slot_billing_metric_name = None;
+                        let mut slot_billing_value = None;
+                        let mut slot_billing_value_unit = None;
+                        let mut slot_region = None;
+                        let mut slot_region_id = None;
+                        let mut unlisted = crate::de::Skipped;
+                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                            match key.as_str() {
+                                "type" => {
+                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                }
+                                "billing_metric_name" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_metric_name,
+                                        &mut map,
+                                        "billing_metric_name",
+                                    )
+                                }
+                                "billing_value" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value,
+                                        &mut map,
+                                        "billing_value",
+                                    )
+                                }
+                                "billing_value_unit" => {
+                                    crate::de::set_once(
+                                        &mut slot_billing_value_unit,
+                                        &mut map,
+                                        "billing_value_unit",
+                                    )
+                                }
+                                "region" => {
+                                    crate::de::set_once(&mut slot_region, &mut map, "region")
+                                }
+                                "region_id" => {
+                                    crate::de::set_once(
+                                        &mut slot_region_id,
+                                        &mut map,
+                                        "region_id",
+                                    )
+                                }
+                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            }?;
+                        }
+                        Ok(Wire {
+                            tag: match slot_tag {
+                                Some(value) => value,
+                                None => {
+                                    return Err(::serde::de::Error::missing_field("type"));
+                                }
+                            },
+                            billing_metric_name: slot_billing_metric_name.flatten(),
+                            billing_value: slot_billing_value.flatten(),
+                            billing_value_unit: slot_billing_value_unit.flatten(),
+                            region: slot_region.flatten(),
+                            region_id: slot_region_id.flatten(),
+                        })
+                    }
+                }
+                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+            }
+        }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
         let known = [
             "ai_cluster",

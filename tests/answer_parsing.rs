@@ -1,7 +1,6 @@
-//! The generated structs are parsed by the crate's `answer_struct!`, `request_struct!` and
-//! `string_enum!` (src/de.rs), which the generator writes instead of serde's derive (and which
-//! serialize them too). These pin what users rely on: the same values, errors and output
-//! as the derive, and nothing the server sent lost.
+//! The generated types' `Deserialize` and `Serialize` are plain code the generator writes
+//! (codegen/src/serde_code.rs) instead of serde's derive. These pin what users rely on: the same
+//! values, errors and output as the derive, and nothing the server sent lost.
 
 use gcore_billing::types::{
     CostReportDetailedRequest, CostReportResourceVolumeType, ErrorResponse, ReservationCommit,

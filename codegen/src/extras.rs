@@ -11,6 +11,7 @@ use crate::model::{
     BodyOperation, Column, ColumnKind, CommonField, CsvOperation, FieldKind, OpenEnum, OpenUnion,
     PagedOperation, QueryKind, QueryOperation, SpecModel, ref_name,
 };
+use crate::serde_code::{self, Field, Presence, Unlisted};
 
 /// All extras, as one token stream of items.
 pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
@@ -156,11 +157,13 @@ fn pascal_ident(value: &str) -> Ident {
 }
 
 /// A field as the crate's struct macros list it: `name`, or `name as "wire"` when the two differ.
-fn as_wire(field: &Ident, wire: &str) -> TokenStream {
-    if *field == wire {
-        quote! { #field }
-    } else {
-        quote! { #field as #wire }
+/// A field of a struct the generator writes itself, always written when serialized.
+fn wire_field(field: &Ident, wire: &str, presence: Presence) -> Field {
+    Field {
+        ident: field.clone(),
+        wire: wire.to_string(),
+        presence,
+        skip_if: None,
     }
 }
 
@@ -433,11 +436,29 @@ fn common_row(u: &OpenUnion) -> TokenStream {
             _ => ty.clone(),
         })
         .collect();
-    let listed: Vec<TokenStream> = idents
+    let listed: Vec<Field> = idents
         .iter()
         .zip(&names)
-        .map(|(id, n)| as_wire(id, n))
+        .map(|(id, n)| wire_field(id, n, Presence::Optional))
         .collect();
+    let serialize = serde_code::serialize_struct(
+        &name,
+        &[
+            &[wire_field(&tag_field, property, Presence::Required)],
+            &listed[..],
+        ]
+        .concat(),
+    );
+    let wire_ident = ident("Wire");
+    let deserialize_wire = serde_code::deserialize_struct(
+        &wire_ident,
+        &[
+            &[wire_field(&ident("tag"), property, Presence::Required)],
+            &listed[..],
+        ]
+        .concat(),
+        Unlisted::Skip,
+    );
     let from_wire: Vec<TokenStream> = fields
         .iter()
         .zip(&idents)
@@ -490,7 +511,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
             #(#field_docs pub #idents: Option<#types>,)*
         }
 
-        crate::de::serialize_struct!(#name { #tag_field as #property, #(#listed),* });
+        #serialize
 
         impl crate::columns::Columns for #name {
             const COMMON_COLUMNS: &'static [crate::columns::Column] =
@@ -505,10 +526,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
                     tag: String,
                     #(#idents: Option<#wire_types>,)*
                 }
-                crate::de::deserialize_struct!(request Wire {
-                    tag as #property => required,
-                    #(#listed => optional),*
-                });
+                #deserialize_wire
                 let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
                 #required_checks
                 Ok(Self { #tag_field: wire.tag, #(#idents: #from_wire,)* })
@@ -999,11 +1017,12 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
     let mut setters = Vec::new();
     let mut checks = Vec::new();
     let empty = OpenAPI::default();
-    let listed: Vec<TokenStream> = op
+    let listed: Vec<Field> = op
         .parameters
         .iter()
-        .map(|p| as_wire(&ident(&p.name), &p.name))
+        .map(|p| wire_field(&ident(&p.name), &p.name, Presence::Optional))
         .collect();
+    let serialize = serde_code::serialize_struct(&query_type, &listed);
     for parameter in &op.parameters {
         let name = ident(&parameter.name);
         let ty = match &parameter.kind {
@@ -1072,7 +1091,7 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
             #(#fields,)*
         }
 
-        crate::de::serialize_struct!(#query_type { #(#listed),* });
+        #serialize
 
         impl #query_type {
             /// A query with the required parameters set and the others left out.

@@ -1,9 +1,11 @@
 //! Turns `openapi/gcore-billing.yaml` into the Rust source of the gcore-billing client.
 //!
-//! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → [`SpecModel::from_spec`] →
-//! defaults moved into docs (`defaults.rs`, so they are never sent) → [`generate_client`]
-//! (progenitor, keeping builders only for request types, with an `extra_fields` map on answer
-//! types, parsed by the crate's answer macros instead of serde's derive) and [`generate_mocks`]
+//! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → the spec lowered to one shape
+//! (`lower.rs`: inline bodies become components, operations get the shared error answer) →
+//! [`SpecModel::from_spec`] → defaults moved into docs (`defaults.rs`, so they are never sent),
+//! UUIDs as text and prose made rustdoc-safe (`rustdoc.rs`) → [`generate_client`] (progenitor,
+//! keeping builders only for request types, with an `extra_fields` map on answer types, and every
+//! type's serde impls written out as plain code by `serde_code.rs`) and [`generate_mocks`]
 //! (progenitor's httpmock helpers) → the project's extras (open enums, open unions with their
 //! common rows, CSV methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn
 //! file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for
@@ -17,6 +19,7 @@ mod lower;
 mod model;
 pub mod review;
 mod rustdoc;
+mod serde_code;
 mod tidy;
 
 use std::fmt;
@@ -263,7 +266,10 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::keep_builder_fns_only_for(&mut file, &keep).map_err(syntax)?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
-    tidy::deserialize_by_macro(&mut file, &answer).map_err(syntax)?;
+    tidy::serde_impls_as_code(&mut file, &answer).map_err(|e| CodegenError::Unsupported {
+        location: "generated types".into(),
+        message: e.to_string(),
+    })?;
     tidy::check_patterns_with_regex_lite(&mut file);
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);

@@ -8,6 +8,8 @@ use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Token};
 
+use crate::serde_code::{self, Presence, Unlisted};
+
 /// progenitor's httpmock helpers format path parameters as `format!("...{}...", value.to_string())`,
 /// which clippy flags (`to_string_in_format_args`). `Display` is all `format!` needs, so the
 /// `.to_string()` is dropped.
@@ -470,14 +472,14 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 
 /// serde's derived `Deserialize` for a struct with a flattened map buffers the whole object and
 /// comes to about 500 lines a struct; a hundred answer structs made it most of what rustc compiled
-/// for the crate, and request structs added 200 to 500 lines each. This drops `Deserialize` and
-/// `Serialize` from the derive and writes a call of one of the crate's macros after the type:
-/// `answer_struct!` for answer structs (`is_answer`; unlisted fields kept in `extra_fields`),
-/// `request_struct!` for request structs (unlisted fields skipped, as the derive does; unset
-/// fields left out of what it writes), `string_enum!` for enums of plain values, answers and
-/// requests alike (it writes their `Display` too, in place of typify's), `untagged_union!` for
-/// untagged unions and `transparent!` for newtypes: one pass, the same errors and the same output.
-pub fn deserialize_by_macro(
+/// for the crate. This drops `Deserialize` and `Serialize` from every derive of the types module and
+/// writes the impls out after the type as plain code (`serde_code.rs`): answer structs keep unlisted
+/// fields in `extra_fields`; request structs skip them, or refuse them when the schema says
+/// `additionalProperties: false`, and leave unset fields out of what they write; enums of plain
+/// values, untagged unions and newtypes get the same one-pass reading and writing as the derive.
+/// A type whose serde attributes the generator does not know is an error naming it: nothing falls
+/// back to serde's derive, which a crate depending on this one does not compile.
+pub fn serde_impls_as_code(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
 ) -> syn::Result<()> {
@@ -485,46 +487,80 @@ pub fn deserialize_by_macro(
         return Ok(());
     };
     let mut out = Vec::with_capacity(items.len());
-    // Enums whose `Display` the macro writes too, from the same list of values.
+    // Enums whose `Display` is written with their serde impls, from the same list of values.
     let mut displayed = Vec::new();
     for mut item in items.drain(..) {
-        let call = match &mut item {
-            syn::Item::Struct(s) if only_serde_attr_is(&s.attrs, "transparent") => newtype_call(s)?,
+        let impls = match &mut item {
+            syn::Item::Struct(s) if only_serde_attr_is(&s.attrs, "transparent") => {
+                newtype_impls(s)?
+            }
             syn::Item::Struct(s) => {
                 let answer = is_answer(&s.ident.to_string());
-                struct_call(s, answer)?
+                struct_impls(s, answer)?
             }
-            syn::Item::Enum(e) if only_serde_attr_is(&e.attrs, "untagged") => union_call(e)?,
+            syn::Item::Enum(e) if only_serde_attr_is(&e.attrs, "untagged") => union_impls(e)?,
             syn::Item::Enum(e) => {
-                let call = string_enum_call(e)?;
-                if call.is_some() {
+                let impls = string_enum_impls(e)?;
+                if impls.is_some() {
                     displayed.push(e.ident.to_string());
                 }
-                call
+                impls
             }
             _ => None,
         };
-        out.push(item);
-        out.extend(call);
+        if let Some(still) = derives_serde(&item) {
+            return Err(syn::Error::new_spanned(
+                still,
+                "the generator writes no serde code for this type's shape (it would need serde's \
+                 derive, which dependents do not compile); teach serde_code.rs this shape, or \
+                 change the schema",
+            ));
+        }
+        out.push((item, false));
+        if let Some(impls) = impls {
+            let written = syn::parse2::<syn::File>(impls)?.items;
+            out.extend(written.into_iter().map(|item| (item, true)));
+        }
     }
-    out.retain(|item| match item {
-        syn::Item::Impl(block) => {
+    // typify's `Display` of the enums whose `Display` was written above goes.
+    out.retain(|(item, written)| match item {
+        syn::Item::Impl(block) if !written => {
             !(is_display(block)
                 && type_name(&block.self_ty).is_some_and(|name| displayed.contains(&name)))
         }
         _ => true,
     });
-    *items = out;
+    *items = out.into_iter().map(|(item, _)| item).collect();
     Ok(())
 }
 
-/// `crate::de::answer_struct!` (`Name { field => required, type_ as "type" => ... }`) for an
-/// answer struct (it has `extra_fields`), or `crate::de::request_struct!` (the same, with each
-/// field's `if is_none` / `if is_empty`) for a request struct, when it derives `Deserialize` and
-/// `Serialize` (which are taken out of its derive, and its fields' `#[serde]` attributes
-/// dropped); None for any other struct, and for a request struct with a field attribute the
-/// macros do not read.
-fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn::Item>> {
+/// The type's name when it still derives `Serialize` or `Deserialize`.
+fn derives_serde(item: &syn::Item) -> Option<&syn::Ident> {
+    let (attrs, ident) = match item {
+        syn::Item::Struct(s) => (&s.attrs, &s.ident),
+        syn::Item::Enum(e) => (&e.attrs, &e.ident),
+        _ => return None,
+    };
+    let derives = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths.iter().any(|p| {
+                        p.segments
+                            .last()
+                            .is_some_and(|s| s.ident == "Serialize" || s.ident == "Deserialize")
+                    })
+                })
+        });
+    derives.then_some(ident)
+}
+
+/// The impls of a struct with named fields (see [`serde_impls_as_code`]); its serde attributes are
+/// read into [`serde_code::Field`]s and removed with `Deserialize` and `Serialize` from its derive.
+/// An answer struct is one that has `extra_fields` (added by [`keep_unknown_fields`]).
+fn struct_impls(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<TokenStream>> {
     let syn::Fields::Named(fields) = &s.fields else {
         return Ok(None);
     };
@@ -532,12 +568,18 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
         .named
         .iter()
         .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS));
-    if has_extra != answer || has_serde_attr(&s.attrs) {
+    if has_extra != answer {
         return Ok(None);
     }
-    let mut entries = Vec::new();
-    // The same with each field's `if is_none` / `if is_empty`, for `request_struct!`.
-    let mut request_entries = Vec::new();
+    // `additionalProperties: false`: a request refuses what it does not list; an answer still keeps
+    // it (a field the server adds later must not break deployed clients).
+    let deny = container_serde_words(&s.attrs)?.contains(&"deny_unknown_fields".to_string());
+    let unlisted = match (answer, deny) {
+        (true, _) => Unlisted::Keep,
+        (false, true) => Unlisted::Deny,
+        (false, false) => Unlisted::Skip,
+    };
+    let mut listed = Vec::new();
     for field in &fields.named {
         let Some(ident) = &field.ident else {
             return Ok(None);
@@ -545,84 +587,100 @@ fn struct_call(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<syn:
         if ident == EXTRA_FIELDS {
             continue;
         }
-        let serde = match field_serde(&field.attrs) {
-            Ok(serde) => serde,
-            Err(e) if answer => return Err(e),
-            // A request field the macro cannot read keeps serde's derive for its struct.
-            Err(_) => return Ok(None),
-        };
+        let serde = field_serde(&field.attrs)?;
         if answer && let Some(skip) = &serde.skip {
-            // `answer_struct!` writes every field; it would not honour the skip.
+            // Answers write every field; the skip would not be honoured.
             return Err(syn::Error::new_spanned(
                 &field.ident,
                 format!(
-                    "answer field with skip_serializing_if = {skip}: answer_struct! writes every field"
+                    "answer field with skip_serializing_if = {skip}: answers write every field"
                 ),
             ));
         }
-        let how = if serde.default {
-            quote::format_ident!("defaulted")
+        let presence = if serde.default {
+            Presence::Defaulted
         } else if !serde.required && type_name(&field.ty).is_some_and(|n| n == "Option") {
-            quote::format_ident!("optional")
+            Presence::Optional
         } else {
-            quote::format_ident!("required")
+            Presence::Required
         };
-        // The wire name only where it is not the field's own name (`type_ as "type"`).
-        let wire = serde
-            .rename
-            .filter(|wire| *wire != unraw(ident))
-            .map(|wire| quote::quote! { as #wire });
-        entries.push(quote::quote! { #ident #wire => #how });
-        let unset = serde.skip.map(|skip| quote::quote! { if #skip });
-        request_entries.push(quote::quote! { #ident #wire => #how #unset });
+        listed.push(serde_code::Field {
+            ident: ident.clone(),
+            wire: serde.rename.unwrap_or_else(|| unraw(ident)),
+            presence,
+            skip_if: serde.skip,
+        });
     }
-    // The macros write `Serialize` too, from the same fields: their `#[serde]` attributes
-    // (renames, skips, `flatten` on `extra_fields`) go with the derive.
     if !take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
         return Ok(None);
     }
+    s.attrs.retain(|a| !a.path().is_ident("serde"));
     drop_field_serde_attrs(s);
     let name = &s.ident;
-    Ok(Some(if answer {
-        syn::parse_quote! { crate::de::answer_struct!(#name { #(#entries),* }); }
+    let read = serde_code::deserialize_struct(name, &listed, unlisted);
+    let write = if answer {
+        serde_code::serialize_answer_struct(name, &listed)
     } else {
-        syn::parse_quote! { crate::de::request_struct!(#name { #(#request_entries),* }); }
-    }))
+        serde_code::serialize_struct(name, &listed)
+    };
+    Ok(Some(quote::quote! { #read #write }))
 }
 
-/// `crate::de::string_enum!` (its `Deserialize`, `Serialize` and `Display`) for an enum of plain
-/// (unit) values that derives them (they are taken out of its derive); None for any other enum.
-fn string_enum_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
+/// The words of a type's own `#[serde(...)]` attributes (`deny_unknown_fields`, ...); only those
+/// the generator knows what to do with are accepted.
+fn container_serde_words(attrs: &[syn::Attribute]) -> syn::Result<Vec<String>> {
+    let mut words = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let items = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)?;
+        for meta in items {
+            match &meta {
+                syn::Meta::Path(p) if p.is_ident("deny_unknown_fields") => {
+                    words.push("deny_unknown_fields".to_string())
+                }
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        &meta,
+                        format!(
+                            "#[serde({})] on a struct is not something the generator writes serde \
+                             code for",
+                            meta.to_token_stream()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(words)
+}
+
+/// `as_str`, `Display`, `Serialize` and `Deserialize` for an enum of plain (unit) values that
+/// derives serde's two (taken out of its derive, with the variants' renames); None for any other
+/// enum.
+fn string_enum_impls(e: &mut syn::ItemEnum) -> syn::Result<Option<TokenStream>> {
     if has_serde_attr(&e.attrs) || e.variants.is_empty() {
         return Ok(None);
     }
-    let mut entries = Vec::new();
+    let mut variants = Vec::new();
     for variant in &e.variants {
         if !matches!(variant.fields, syn::Fields::Unit) {
             return Ok(None);
         }
         let serde = field_serde(&variant.attrs)?;
         let wire = serde.rename.unwrap_or_else(|| unraw(&variant.ident));
-        let ident = &variant.ident;
-        entries.push(quote::quote! { #ident = #wire });
+        variants.push((variant.ident.clone(), wire));
     }
     if !take_out_of_derive(&mut e.attrs, &["Deserialize", "Serialize"])? {
         return Ok(None);
     }
-    // The macro writes `Serialize` too, from the same values: the variants' renames go with the derive.
     for variant in &mut e.variants {
         variant.attrs.retain(|a| !a.path().is_ident("serde"));
     }
-    let name = &e.ident;
-    Ok(Some(syn::parse_quote! {
-        crate::de::string_enum!(#name { #(#entries),* });
-    }))
+    Ok(Some(serde_code::string_enum(&e.ident, &variants)))
 }
 
-/// `crate::de::untagged_union!` (its `Deserialize` and `Serialize`) for a `#[serde(untagged)]`
-/// enum whose variants each hold one value, when it derives both (they are taken out of its
-/// derive, with the `#[serde]` attribute); None for any other enum.
-fn union_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
+/// `Serialize` and `Deserialize` for a `#[serde(untagged)]` enum whose variants each hold one
+/// value (taken out of its derive, with the `#[serde]` attribute); None for any other enum.
+fn union_impls(e: &mut syn::ItemEnum) -> syn::Result<Option<TokenStream>> {
     let one_value =
         |v: &syn::Variant| matches!(&v.fields, syn::Fields::Unnamed(f) if f.unnamed.len() == 1);
     if e.variants.is_empty()
@@ -637,30 +695,26 @@ fn union_call(e: &mut syn::ItemEnum) -> syn::Result<Option<syn::Item>> {
         return Ok(None);
     }
     e.attrs.retain(|a| !a.path().is_ident("serde"));
-    let name = &e.ident;
-    let variants = e.variants.iter().map(|v| &v.ident);
-    Ok(Some(syn::parse_quote! {
-        crate::de::untagged_union!(#name { #(#variants),* });
-    }))
+    let variants: Vec<syn::Ident> = e.variants.iter().map(|v| v.ident.clone()).collect();
+    Ok(Some(serde_code::untagged_union(&e.ident, &variants)))
 }
 
-/// `crate::de::transparent!` for a `#[serde(transparent)]` struct of one value: its `Serialize`,
-/// and its `Deserialize` too when it derives one (typify writes its own for a checked string),
-/// both taken out of its derive with the `#[serde]` attribute; None for any other struct.
-fn newtype_call(s: &mut syn::ItemStruct) -> syn::Result<Option<syn::Item>> {
+/// For a `#[serde(transparent)]` struct of one value: its `Serialize`, and its `Deserialize` too
+/// when it derives one (typify writes its own for a checked string), both taken out of its derive
+/// with the `#[serde]` attribute; None for any other struct.
+fn newtype_impls(s: &mut syn::ItemStruct) -> syn::Result<Option<TokenStream>> {
     if !matches!(&s.fields, syn::Fields::Unnamed(f) if f.unnamed.len() == 1) {
         return Ok(None);
     }
-    let name = s.ident.clone();
-    let call = if take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
-        quote::quote! { crate::de::transparent!(#name, Deserialize); }
+    let deserialize = if take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {
+        true
     } else if take_out_of_derive(&mut s.attrs, &["Serialize"])? {
-        quote::quote! { crate::de::transparent!(#name); }
+        false
     } else {
         return Ok(None);
     };
     s.attrs.retain(|a| !a.path().is_ident("serde"));
-    Ok(Some(syn::parse2(call)?))
+    Ok(Some(serde_code::transparent(&s.ident, deserialize)))
 }
 
 /// True when the item's only `#[serde(...)]` attribute is exactly `#[serde(<word>)]`.
@@ -735,14 +789,15 @@ fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
                 }
                 syn::Meta::NameValue(nv) if nv.path.is_ident("skip_serializing_if") => {
                     let test = nv.value.to_token_stream().to_string().replace(' ', "");
-                    out.skip = Some(match test.as_str() {
-                        "\"::std::option::Option::is_none\"" => quote::format_ident!("is_none"),
-                        "\"::std::vec::Vec::is_empty\"" => quote::format_ident!("is_empty"),
+                    // `Option::is_none`, or `is_empty` of a Vec or a map.
+                    out.skip = Some(match test.trim_matches('"').rsplit("::").next() {
+                        Some("is_none") => quote::format_ident!("is_none"),
+                        Some("is_empty") => quote::format_ident!("is_empty"),
                         _ => {
                             return Err(syn::Error::new_spanned(
                                 &meta,
                                 format!(
-                                    "skip_serializing_if = {test} is a test the macros do not know"
+                                    "skip_serializing_if = {test} is a test the generator does not know"
                                 ),
                             ));
                         }
@@ -752,7 +807,7 @@ fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
                     return Err(syn::Error::new_spanned(
                         &meta,
                         format!(
-                            "#[serde({})] is a serde attribute the answer macros do not handle",
+                            "#[serde({})] is a serde attribute the generator writes no code for",
                             meta.to_token_stream()
                         ),
                     ));
@@ -763,8 +818,7 @@ fn field_serde(attrs: &[syn::Attribute]) -> syn::Result<FieldSerde> {
     Ok(out)
 }
 
-/// True when a type carries a container-level `#[serde(...)]` (untagged, transparent, ...): those
-/// keep serde's derive.
+/// True when a type carries a container-level `#[serde(...)]` (untagged, transparent, ...).
 fn has_serde_attr(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| a.path().is_ident("serde"))
 }

@@ -25,9 +25,217 @@ pub struct BillingReservation {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    BillingReservation { active_billing_plan_id => required, active_overcommit =>
-    required, commit => required, hardware_info => required, region_name => required,
-    resource_count => required, resource_name => required, unit_name => required,
-    unit_size_month => required, unit_size_total => required }
-);
+impl<'de> ::serde::Deserialize<'de> for BillingReservation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "active_billing_plan_id",
+            "active_overcommit",
+            "commit",
+            "hardware_info",
+            "region_name",
+            "resource_count",
+            "resource_name",
+            "unit_name",
+            "unit_size_month",
+            "unit_size_total",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = BillingReservation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BillingReservation")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BillingReservation, A::Error> {
+                let mut slot_active_billing_plan_id = None;
+                let mut slot_active_overcommit = None;
+                let mut slot_commit = None;
+                let mut slot_hardware_info = None;
+                let mut slot_region_name = None;
+                let mut slot_resource_count = None;
+                let mut slot_resource_name = None;
+                let mut slot_unit_name = None;
+                let mut slot_unit_size_month = None;
+                let mut slot_unit_size_total = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "active_billing_plan_id" => {
+                            crate::de::set_once(
+                                &mut slot_active_billing_plan_id,
+                                &mut map,
+                                "active_billing_plan_id",
+                            )
+                        }
+                        "active_overcommit" => {
+                            crate::de::set_once(
+                                &mut slot_active_overcommit,
+                                &mut map,
+                                "active_overcommit",
+                            )
+                        }
+                        "commit" => {
+                            crate::de::set_once(&mut slot_commit, &mut map, "commit")
+                        }
+                        "hardware_info" => {
+                            crate::de::set_once(
+                                &mut slot_hardware_info,
+                                &mut map,
+                                "hardware_info",
+                            )
+                        }
+                        "region_name" => {
+                            crate::de::set_once(
+                                &mut slot_region_name,
+                                &mut map,
+                                "region_name",
+                            )
+                        }
+                        "resource_count" => {
+                            crate::de::set_once(
+                                &mut slot_resource_count,
+                                &mut map,
+                                "resource_count",
+                            )
+                        }
+                        "resource_name" => {
+                            crate::de::set_once(
+                                &mut slot_resource_name,
+                                &mut map,
+                                "resource_name",
+                            )
+                        }
+                        "unit_name" => {
+                            crate::de::set_once(
+                                &mut slot_unit_name,
+                                &mut map,
+                                "unit_name",
+                            )
+                        }
+                        "unit_size_month" => {
+                            crate::de::set_once(
+                                &mut slot_unit_size_month,
+                                &mut map,
+                                "unit_size_month",
+                            )
+                        }
+                        "unit_size_total" => {
+                            crate::de::set_once(
+                                &mut slot_unit_size_total,
+                                &mut map,
+                                "unit_size_total",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(BillingReservation {
+                    active_billing_plan_id: match slot_active_billing_plan_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("active_billing_plan_id"),
+                            );
+                        }
+                    },
+                    active_overcommit: match slot_active_overcommit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("active_overcommit"),
+                            );
+                        }
+                    },
+                    commit: match slot_commit {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("commit")),
+                    },
+                    hardware_info: match slot_hardware_info {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("hardware_info"),
+                            );
+                        }
+                    },
+                    region_name: match slot_region_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_name"));
+                        }
+                    },
+                    resource_count: match slot_resource_count {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_count"),
+                            );
+                        }
+                    },
+                    resource_name: match slot_resource_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_name"),
+                            );
+                        }
+                    },
+                    unit_name: match slot_unit_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("unit_name"));
+                        }
+                    },
+                    unit_size_month: match slot_unit_size_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("unit_size_month"),
+                            );
+                        }
+                    },
+                    unit_size_total: match slot_unit_size_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("unit_size_total"),
+                            );
+                        }
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("BillingReservation", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for BillingReservation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("active_billing_plan_id", &self.active_billing_plan_id)?;
+        map.serialize_entry("active_overcommit", &self.active_overcommit)?;
+        map.serialize_entry("commit", &self.commit)?;
+        map.serialize_entry("hardware_info", &self.hardware_info)?;
+        map.serialize_entry("region_name", &self.region_name)?;
+        map.serialize_entry("resource_count", &self.resource_count)?;
+        map.serialize_entry("resource_name", &self.resource_name)?;
+        map.serialize_entry("unit_name", &self.unit_name)?;
+        map.serialize_entry("unit_size_month", &self.unit_size_month)?;
+        map.serialize_entry("unit_size_total", &self.unit_size_total)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

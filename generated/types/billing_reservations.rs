@@ -12,6 +12,66 @@ pub struct BillingReservations {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    BillingReservations { count => required, results => required }
-);
+impl<'de> ::serde::Deserialize<'de> for BillingReservations {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["count", "results"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = BillingReservations;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BillingReservations")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BillingReservations, A::Error> {
+                let mut slot_count = None;
+                let mut slot_results = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "count" => {
+                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                        }
+                        "results" => {
+                            crate::de::set_once(&mut slot_results, &mut map, "results")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(BillingReservations {
+                    count: match slot_count {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("count")),
+                    },
+                    results: match slot_results {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("results")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("BillingReservations", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for BillingReservations {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("results", &self.results)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

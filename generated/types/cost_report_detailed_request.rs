@@ -31,14 +31,226 @@ pub struct CostReportDetailedRequest {
     ///Only these resource types.
     pub types: ::std::vec::Vec<ResourceType>,
 }
-crate::de::request_struct!(
-    CostReportDetailedRequest { enable_last_day => optional if is_none, limit => optional
-    if is_none, offset => optional if is_none, order_by => defaulted if is_empty,
-    projects => defaulted if is_empty, regions => defaulted if is_empty, response_format
-    => optional if is_none, rounding => optional if is_none, schema_filter => optional if
-    is_none, sorting => defaulted if is_empty, tags => optional if is_none, time_from =>
-    required, time_to => required, types => defaulted if is_empty }
-);
+impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "enable_last_day",
+            "limit",
+            "offset",
+            "order_by",
+            "projects",
+            "regions",
+            "response_format",
+            "rounding",
+            "schema_filter",
+            "sorting",
+            "tags",
+            "time_from",
+            "time_to",
+            "types",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportDetailedRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportDetailedRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportDetailedRequest, A::Error> {
+                let mut slot_enable_last_day = None;
+                let mut slot_limit = None;
+                let mut slot_offset = None;
+                let mut slot_order_by = None;
+                let mut slot_projects = None;
+                let mut slot_regions = None;
+                let mut slot_response_format = None;
+                let mut slot_rounding = None;
+                let mut slot_schema_filter = None;
+                let mut slot_sorting = None;
+                let mut slot_tags = None;
+                let mut slot_time_from = None;
+                let mut slot_time_to = None;
+                let mut slot_types = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "enable_last_day" => {
+                            crate::de::set_once(
+                                &mut slot_enable_last_day,
+                                &mut map,
+                                "enable_last_day",
+                            )
+                        }
+                        "limit" => {
+                            crate::de::set_once(&mut slot_limit, &mut map, "limit")
+                        }
+                        "offset" => {
+                            crate::de::set_once(&mut slot_offset, &mut map, "offset")
+                        }
+                        "order_by" => {
+                            crate::de::set_once(&mut slot_order_by, &mut map, "order_by")
+                        }
+                        "projects" => {
+                            crate::de::set_once(&mut slot_projects, &mut map, "projects")
+                        }
+                        "regions" => {
+                            crate::de::set_once(&mut slot_regions, &mut map, "regions")
+                        }
+                        "response_format" => {
+                            crate::de::set_once(
+                                &mut slot_response_format,
+                                &mut map,
+                                "response_format",
+                            )
+                        }
+                        "rounding" => {
+                            crate::de::set_once(&mut slot_rounding, &mut map, "rounding")
+                        }
+                        "schema_filter" => {
+                            crate::de::set_once(
+                                &mut slot_schema_filter,
+                                &mut map,
+                                "schema_filter",
+                            )
+                        }
+                        "sorting" => {
+                            crate::de::set_once(&mut slot_sorting, &mut map, "sorting")
+                        }
+                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
+                        "time_from" => {
+                            crate::de::set_once(
+                                &mut slot_time_from,
+                                &mut map,
+                                "time_from",
+                            )
+                        }
+                        "time_to" => {
+                            crate::de::set_once(&mut slot_time_to, &mut map, "time_to")
+                        }
+                        "types" => {
+                            crate::de::set_once(&mut slot_types, &mut map, "types")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportDetailedRequest {
+                    enable_last_day: slot_enable_last_day.flatten(),
+                    limit: slot_limit.flatten(),
+                    offset: slot_offset.flatten(),
+                    order_by: slot_order_by.unwrap_or_default(),
+                    projects: slot_projects.unwrap_or_default(),
+                    regions: slot_regions.unwrap_or_default(),
+                    response_format: slot_response_format.flatten(),
+                    rounding: slot_rounding.flatten(),
+                    schema_filter: slot_schema_filter.flatten(),
+                    sorting: slot_sorting.unwrap_or_default(),
+                    tags: slot_tags.flatten(),
+                    time_from: match slot_time_from {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("time_from"));
+                        }
+                    },
+                    time_to: match slot_time_to {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("time_to")),
+                    },
+                    types: slot_types.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportDetailedRequest", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for CostReportDetailedRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 2usize + usize::from(self.enable_last_day.is_some())
+            + usize::from(self.limit.is_some()) + usize::from(self.offset.is_some())
+            + usize::from(!self.order_by.is_empty())
+            + usize::from(!self.projects.is_empty())
+            + usize::from(!self.regions.is_empty())
+            + usize::from(self.response_format.is_some())
+            + usize::from(self.rounding.is_some())
+            + usize::from(self.schema_filter.is_some())
+            + usize::from(!self.sorting.is_empty()) + usize::from(self.tags.is_some())
+            + usize::from(!self.types.is_empty());
+        let mut state = serializer.serialize_struct("CostReportDetailedRequest", len)?;
+        if self.enable_last_day.is_none() {
+            state.skip_field("enable_last_day")?;
+        } else {
+            state.serialize_field("enable_last_day", &self.enable_last_day)?;
+        }
+        if self.limit.is_none() {
+            state.skip_field("limit")?;
+        } else {
+            state.serialize_field("limit", &self.limit)?;
+        }
+        if self.offset.is_none() {
+            state.skip_field("offset")?;
+        } else {
+            state.serialize_field("offset", &self.offset)?;
+        }
+        if self.order_by.is_empty() {
+            state.skip_field("order_by")?;
+        } else {
+            state.serialize_field("order_by", &self.order_by)?;
+        }
+        if self.projects.is_empty() {
+            state.skip_field("projects")?;
+        } else {
+            state.serialize_field("projects", &self.projects)?;
+        }
+        if self.regions.is_empty() {
+            state.skip_field("regions")?;
+        } else {
+            state.serialize_field("regions", &self.regions)?;
+        }
+        if self.response_format.is_none() {
+            state.skip_field("response_format")?;
+        } else {
+            state.serialize_field("response_format", &self.response_format)?;
+        }
+        if self.rounding.is_none() {
+            state.skip_field("rounding")?;
+        } else {
+            state.serialize_field("rounding", &self.rounding)?;
+        }
+        if self.schema_filter.is_none() {
+            state.skip_field("schema_filter")?;
+        } else {
+            state.serialize_field("schema_filter", &self.schema_filter)?;
+        }
+        if self.sorting.is_empty() {
+            state.skip_field("sorting")?;
+        } else {
+            state.serialize_field("sorting", &self.sorting)?;
+        }
+        if self.tags.is_none() {
+            state.skip_field("tags")?;
+        } else {
+            state.serialize_field("tags", &self.tags)?;
+        }
+        state.serialize_field("time_from", &self.time_from)?;
+        state.serialize_field("time_to", &self.time_to)?;
+        if self.types.is_empty() {
+            state.skip_field("types")?;
+        } else {
+            state.serialize_field("types", &self.types)?;
+        }
+        state.end()
+    }
+}
 impl CostReportDetailedRequest {
     pub fn builder() -> builder::CostReportDetailedRequest {
         Default::default()
@@ -50,9 +262,44 @@ pub enum CostReportDetailedRequestResponseFormat {
     CsvRecords,
     Json,
 }
-crate::de::string_enum!(
-    CostReportDetailedRequestResponseFormat { CsvRecords = "csv_records", Json = "json" }
-);
+impl CostReportDetailedRequestResponseFormat {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CsvRecords => "csv_records",
+            Self::Json => "json",
+        }
+    }
+}
+impl ::std::fmt::Display for CostReportDetailedRequestResponseFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CostReportDetailedRequestResponseFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequestResponseFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "csv_records" => Ok(Self::CsvRecords),
+            "json" => Ok(Self::Json),
+            other => {
+                Err(::serde::de::Error::unknown_variant(other, &["csv_records", "json"]))
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for CostReportDetailedRequestResponseFormat {
     type Err = self::error::ConversionError;
     fn from_str(

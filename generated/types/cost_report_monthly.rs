@@ -13,7 +13,81 @@ pub struct CostReportMonthly {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    CostReportMonthly { count => required, price_status => required, results => required
+impl<'de> ::serde::Deserialize<'de> for CostReportMonthly {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["count", "price_status", "results"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportMonthly;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportMonthly")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportMonthly, A::Error> {
+                let mut slot_count = None;
+                let mut slot_price_status = None;
+                let mut slot_results = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "count" => {
+                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                        }
+                        "price_status" => {
+                            crate::de::set_once(
+                                &mut slot_price_status,
+                                &mut map,
+                                "price_status",
+                            )
+                        }
+                        "results" => {
+                            crate::de::set_once(&mut slot_results, &mut map, "results")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportMonthly {
+                    count: match slot_count {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("count")),
+                    },
+                    price_status: match slot_price_status {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("price_status"));
+                        }
+                    },
+                    results: match slot_results {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("results")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportMonthly", FIELDS, Fields)
     }
-);
+}
+impl ::serde::Serialize for CostReportMonthly {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("price_status", &self.price_status)?;
+        map.serialize_entry("results", &self.results)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

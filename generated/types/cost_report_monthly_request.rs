@@ -21,13 +21,168 @@ pub struct CostReportMonthlyRequest {
     ///The month, as YYYY-MM.
     pub year_month: ::std::option::Option<CostReportMonthlyRequestYearMonth>,
 }
-crate::de::request_struct!(
-    CostReportMonthlyRequest { regions => defaulted if is_empty, response_format =>
-    optional if is_none, rounding => optional if is_none, schema_filter => optional if
-    is_none, tags => optional if is_none, time_from => optional if is_none, time_to =>
-    optional if is_none, types => defaulted if is_empty, year_month => optional if
-    is_none }
-);
+impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "regions",
+            "response_format",
+            "rounding",
+            "schema_filter",
+            "tags",
+            "time_from",
+            "time_to",
+            "types",
+            "year_month",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportMonthlyRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportMonthlyRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportMonthlyRequest, A::Error> {
+                let mut slot_regions = None;
+                let mut slot_response_format = None;
+                let mut slot_rounding = None;
+                let mut slot_schema_filter = None;
+                let mut slot_tags = None;
+                let mut slot_time_from = None;
+                let mut slot_time_to = None;
+                let mut slot_types = None;
+                let mut slot_year_month = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "regions" => {
+                            crate::de::set_once(&mut slot_regions, &mut map, "regions")
+                        }
+                        "response_format" => {
+                            crate::de::set_once(
+                                &mut slot_response_format,
+                                &mut map,
+                                "response_format",
+                            )
+                        }
+                        "rounding" => {
+                            crate::de::set_once(&mut slot_rounding, &mut map, "rounding")
+                        }
+                        "schema_filter" => {
+                            crate::de::set_once(
+                                &mut slot_schema_filter,
+                                &mut map,
+                                "schema_filter",
+                            )
+                        }
+                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
+                        "time_from" => {
+                            crate::de::set_once(
+                                &mut slot_time_from,
+                                &mut map,
+                                "time_from",
+                            )
+                        }
+                        "time_to" => {
+                            crate::de::set_once(&mut slot_time_to, &mut map, "time_to")
+                        }
+                        "types" => {
+                            crate::de::set_once(&mut slot_types, &mut map, "types")
+                        }
+                        "year_month" => {
+                            crate::de::set_once(
+                                &mut slot_year_month,
+                                &mut map,
+                                "year_month",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportMonthlyRequest {
+                    regions: slot_regions.unwrap_or_default(),
+                    response_format: slot_response_format.flatten(),
+                    rounding: slot_rounding.flatten(),
+                    schema_filter: slot_schema_filter.flatten(),
+                    tags: slot_tags.flatten(),
+                    time_from: slot_time_from.flatten(),
+                    time_to: slot_time_to.flatten(),
+                    types: slot_types.unwrap_or_default(),
+                    year_month: slot_year_month.flatten(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportMonthlyRequest", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for CostReportMonthlyRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = usize::from(!self.regions.is_empty())
+            + usize::from(self.response_format.is_some())
+            + usize::from(self.rounding.is_some())
+            + usize::from(self.schema_filter.is_some())
+            + usize::from(self.tags.is_some()) + usize::from(self.time_from.is_some())
+            + usize::from(self.time_to.is_some()) + usize::from(!self.types.is_empty())
+            + usize::from(self.year_month.is_some());
+        let mut state = serializer.serialize_struct("CostReportMonthlyRequest", len)?;
+        if self.regions.is_empty() {
+            state.skip_field("regions")?;
+        } else {
+            state.serialize_field("regions", &self.regions)?;
+        }
+        if self.response_format.is_none() {
+            state.skip_field("response_format")?;
+        } else {
+            state.serialize_field("response_format", &self.response_format)?;
+        }
+        if self.rounding.is_none() {
+            state.skip_field("rounding")?;
+        } else {
+            state.serialize_field("rounding", &self.rounding)?;
+        }
+        if self.schema_filter.is_none() {
+            state.skip_field("schema_filter")?;
+        } else {
+            state.serialize_field("schema_filter", &self.schema_filter)?;
+        }
+        if self.tags.is_none() {
+            state.skip_field("tags")?;
+        } else {
+            state.serialize_field("tags", &self.tags)?;
+        }
+        if self.time_from.is_none() {
+            state.skip_field("time_from")?;
+        } else {
+            state.serialize_field("time_from", &self.time_from)?;
+        }
+        if self.time_to.is_none() {
+            state.skip_field("time_to")?;
+        } else {
+            state.serialize_field("time_to", &self.time_to)?;
+        }
+        if self.types.is_empty() {
+            state.skip_field("types")?;
+        } else {
+            state.serialize_field("types", &self.types)?;
+        }
+        if self.year_month.is_none() {
+            state.skip_field("year_month")?;
+        } else {
+            state.serialize_field("year_month", &self.year_month)?;
+        }
+        state.end()
+    }
+}
 impl CostReportMonthlyRequest {
     pub fn builder() -> builder::CostReportMonthlyRequest {
         Default::default()
@@ -39,9 +194,44 @@ pub enum CostReportMonthlyRequestResponseFormat {
     CsvTotals,
     Json,
 }
-crate::de::string_enum!(
-    CostReportMonthlyRequestResponseFormat { CsvTotals = "csv_totals", Json = "json" }
-);
+impl CostReportMonthlyRequestResponseFormat {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CsvTotals => "csv_totals",
+            Self::Json => "json",
+        }
+    }
+}
+impl ::std::fmt::Display for CostReportMonthlyRequestResponseFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CostReportMonthlyRequestResponseFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequestResponseFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "csv_totals" => Ok(Self::CsvTotals),
+            "json" => Ok(Self::Json),
+            other => {
+                Err(::serde::de::Error::unknown_variant(other, &["csv_totals", "json"]))
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for CostReportMonthlyRequestResponseFormat {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -74,7 +264,14 @@ for CostReportMonthlyRequestResponseFormat {
 ///The month, as YYYY-MM.
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub struct CostReportMonthlyRequestYearMonth(::std::string::String);
-crate::de::transparent!(CostReportMonthlyRequestYearMonth);
+impl ::serde::Serialize for CostReportMonthlyRequestYearMonth {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
 impl ::std::ops::Deref for CostReportMonthlyRequestYearMonth {
     type Target = ::std::string::String;
     fn deref(&self) -> &::std::string::String {

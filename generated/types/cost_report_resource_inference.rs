@@ -39,17 +39,286 @@ pub struct CostReportResourceInference {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    CostReportResourceInference { billing_feature_name => optional, billing_metric_name
-    => required, billing_value => required, billing_value_unit => required, cost =>
-    optional, currency => optional, err => optional, first_seen => required, flavor =>
-    required, last_name => required, last_seen => required, project_id => required,
-    region => required, region_id => required, type_ as "type" => required, uuid =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for CostReportResourceInference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_feature_name",
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "cost",
+            "currency",
+            "err",
+            "first_seen",
+            "flavor",
+            "last_name",
+            "last_seen",
+            "project_id",
+            "region",
+            "region_id",
+            "type",
+            "uuid",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportResourceInference;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportResourceInference")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportResourceInference, A::Error> {
+                let mut slot_billing_feature_name = None;
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_cost = None;
+                let mut slot_currency = None;
+                let mut slot_err = None;
+                let mut slot_first_seen = None;
+                let mut slot_flavor = None;
+                let mut slot_last_name = None;
+                let mut slot_last_seen = None;
+                let mut slot_project_id = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_type_ = None;
+                let mut slot_uuid = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_feature_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_feature_name,
+                                &mut map,
+                                "billing_feature_name",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "cost" => crate::de::set_once(&mut slot_cost, &mut map, "cost"),
+                        "currency" => {
+                            crate::de::set_once(&mut slot_currency, &mut map, "currency")
+                        }
+                        "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                        "first_seen" => {
+                            crate::de::set_once(
+                                &mut slot_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "flavor" => {
+                            crate::de::set_once(&mut slot_flavor, &mut map, "flavor")
+                        }
+                        "last_name" => {
+                            crate::de::set_once(
+                                &mut slot_last_name,
+                                &mut map,
+                                "last_name",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::de::set_once(
+                                &mut slot_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "project_id" => {
+                            crate::de::set_once(
+                                &mut slot_project_id,
+                                &mut map,
+                                "project_id",
+                            )
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "uuid" => crate::de::set_once(&mut slot_uuid, &mut map, "uuid"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportResourceInference {
+                    billing_feature_name: slot_billing_feature_name.flatten(),
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    cost: slot_cost.flatten(),
+                    currency: slot_currency.flatten(),
+                    err: slot_err.flatten(),
+                    first_seen: match slot_first_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("first_seen"));
+                        }
+                    },
+                    flavor: match slot_flavor {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("flavor")),
+                    },
+                    last_name: match slot_last_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_name"));
+                        }
+                    },
+                    last_seen: match slot_last_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_seen"));
+                        }
+                    },
+                    project_id: match slot_project_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("project_id"));
+                        }
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    uuid: match slot_uuid {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("uuid")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportResourceInference", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for CostReportResourceInference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("billing_feature_name", &self.billing_feature_name)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("cost", &self.cost)?;
+        map.serialize_entry("currency", &self.currency)?;
+        map.serialize_entry("err", &self.err)?;
+        map.serialize_entry("first_seen", &self.first_seen)?;
+        map.serialize_entry("flavor", &self.flavor)?;
+        map.serialize_entry("last_name", &self.last_name)?;
+        map.serialize_entry("last_seen", &self.last_seen)?;
+        map.serialize_entry("project_id", &self.project_id)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("uuid", &self.uuid)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportResourceInferenceType {
     Inference,
 }
-crate::de::string_enum!(CostReportResourceInferenceType { Inference = "inference" });
+impl CostReportResourceInferenceType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Inference => "inference",
+        }
+    }
+}
+impl ::std::fmt::Display for CostReportResourceInferenceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CostReportResourceInferenceType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CostReportResourceInferenceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "inference" => Ok(Self::Inference),
+            other => Err(::serde::de::Error::unknown_variant(other, &["inference"])),
+        }
+    }
+}

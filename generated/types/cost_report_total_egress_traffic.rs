@@ -28,17 +28,222 @@ pub struct CostReportTotalEgressTraffic {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    CostReportTotalEgressTraffic { billing_feature_name => optional, billing_metric_name
-    => required, billing_value => required, billing_value_unit => required, cost =>
-    optional, currency => optional, err => optional, instance_type => required, region =>
-    required, region_id => required, type_ as "type" => required }
-);
+impl<'de> ::serde::Deserialize<'de> for CostReportTotalEgressTraffic {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_feature_name",
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "cost",
+            "currency",
+            "err",
+            "instance_type",
+            "region",
+            "region_id",
+            "type",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportTotalEgressTraffic;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportTotalEgressTraffic")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportTotalEgressTraffic, A::Error> {
+                let mut slot_billing_feature_name = None;
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_cost = None;
+                let mut slot_currency = None;
+                let mut slot_err = None;
+                let mut slot_instance_type = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_type_ = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_feature_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_feature_name,
+                                &mut map,
+                                "billing_feature_name",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "cost" => crate::de::set_once(&mut slot_cost, &mut map, "cost"),
+                        "currency" => {
+                            crate::de::set_once(&mut slot_currency, &mut map, "currency")
+                        }
+                        "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                        "instance_type" => {
+                            crate::de::set_once(
+                                &mut slot_instance_type,
+                                &mut map,
+                                "instance_type",
+                            )
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportTotalEgressTraffic {
+                    billing_feature_name: slot_billing_feature_name.flatten(),
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    cost: slot_cost.flatten(),
+                    currency: slot_currency.flatten(),
+                    err: slot_err.flatten(),
+                    instance_type: match slot_instance_type {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("instance_type"),
+                            );
+                        }
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportTotalEgressTraffic", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for CostReportTotalEgressTraffic {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("billing_feature_name", &self.billing_feature_name)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("cost", &self.cost)?;
+        map.serialize_entry("currency", &self.currency)?;
+        map.serialize_entry("err", &self.err)?;
+        map.serialize_entry("instance_type", &self.instance_type)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("type", &self.type_)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalEgressTrafficType {
     EgressTraffic,
 }
-crate::de::string_enum!(
-    CostReportTotalEgressTrafficType { EgressTraffic = "egress_traffic" }
-);
+impl CostReportTotalEgressTrafficType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::EgressTraffic => "egress_traffic",
+        }
+    }
+}
+impl ::std::fmt::Display for CostReportTotalEgressTrafficType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CostReportTotalEgressTrafficType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CostReportTotalEgressTrafficType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "egress_traffic" => Ok(Self::EgressTraffic),
+            other => Err(::serde::de::Error::unknown_variant(other, &["egress_traffic"])),
+        }
+    }
+}

@@ -29,17 +29,214 @@ pub struct CostReportTotalLoadBalancer {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    CostReportTotalLoadBalancer { billing_feature_name => optional, billing_metric_name
-    => required, billing_value => required, billing_value_unit => required, cost =>
-    optional, currency => optional, err => optional, flavor => required, region =>
-    required, region_id => required, type_ as "type" => required }
-);
+impl<'de> ::serde::Deserialize<'de> for CostReportTotalLoadBalancer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_feature_name",
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "cost",
+            "currency",
+            "err",
+            "flavor",
+            "region",
+            "region_id",
+            "type",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = CostReportTotalLoadBalancer;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CostReportTotalLoadBalancer")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportTotalLoadBalancer, A::Error> {
+                let mut slot_billing_feature_name = None;
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_cost = None;
+                let mut slot_currency = None;
+                let mut slot_err = None;
+                let mut slot_flavor = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_type_ = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_feature_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_feature_name,
+                                &mut map,
+                                "billing_feature_name",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "cost" => crate::de::set_once(&mut slot_cost, &mut map, "cost"),
+                        "currency" => {
+                            crate::de::set_once(&mut slot_currency, &mut map, "currency")
+                        }
+                        "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                        "flavor" => {
+                            crate::de::set_once(&mut slot_flavor, &mut map, "flavor")
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(CostReportTotalLoadBalancer {
+                    billing_feature_name: slot_billing_feature_name.flatten(),
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    cost: slot_cost.flatten(),
+                    currency: slot_currency.flatten(),
+                    err: slot_err.flatten(),
+                    flavor: match slot_flavor {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("flavor")),
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("CostReportTotalLoadBalancer", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for CostReportTotalLoadBalancer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("billing_feature_name", &self.billing_feature_name)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("cost", &self.cost)?;
+        map.serialize_entry("currency", &self.currency)?;
+        map.serialize_entry("err", &self.err)?;
+        map.serialize_entry("flavor", &self.flavor)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("type", &self.type_)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum CostReportTotalLoadBalancerType {
     LoadBalancer,
 }
-crate::de::string_enum!(
-    CostReportTotalLoadBalancerType { LoadBalancer = "load_balancer" }
-);
+impl CostReportTotalLoadBalancerType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LoadBalancer => "load_balancer",
+        }
+    }
+}
+impl ::std::fmt::Display for CostReportTotalLoadBalancerType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CostReportTotalLoadBalancerType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CostReportTotalLoadBalancerType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "load_balancer" => Ok(Self::LoadBalancer),
+            other => Err(::serde::de::Error::unknown_variant(other, &["load_balancer"])),
+        }
+    }
+}

@@ -4,7 +4,21 @@
 ///A report as comma-separated values, one header line then one line per row.
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub struct CsvReport(pub ::std::string::String);
-crate::de::transparent!(CsvReport, Deserialize);
+impl ::serde::Serialize for CsvReport {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ::serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CsvReport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ::serde::Deserialize::deserialize(deserializer).map(Self)
+    }
+}
 impl ::std::ops::Deref for CsvReport {
     type Target = ::std::string::String;
     fn deref(&self) -> &::std::string::String {

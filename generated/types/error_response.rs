@@ -14,7 +14,70 @@ pub struct ErrorResponse {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ErrorResponse { errors => defaulted, exception_class => optional, message => optional
+impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["errors", "exception_class", "message"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ErrorResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ErrorResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorResponse, A::Error> {
+                let mut slot_errors = None;
+                let mut slot_exception_class = None;
+                let mut slot_message = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "errors" => {
+                            crate::de::set_once(&mut slot_errors, &mut map, "errors")
+                        }
+                        "exception_class" => {
+                            crate::de::set_once(
+                                &mut slot_exception_class,
+                                &mut map,
+                                "exception_class",
+                            )
+                        }
+                        "message" => {
+                            crate::de::set_once(&mut slot_message, &mut map, "message")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ErrorResponse {
+                    errors: slot_errors.unwrap_or_default(),
+                    exception_class: slot_exception_class.flatten(),
+                    message: slot_message.flatten(),
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
     }
-);
+}
+impl ::serde::Serialize for ErrorResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("errors", &self.errors)?;
+        map.serialize_entry("exception_class", &self.exception_class)?;
+        map.serialize_entry("message", &self.message)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

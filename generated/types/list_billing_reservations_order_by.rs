@@ -9,7 +9,55 @@ pub enum ListBillingReservationsOrderBy {
     ActiveToAsc,
     ActiveToDesc,
 }
-crate::de::string_enum!(
-    ListBillingReservationsOrderBy { ActiveFromAsc = "active_from.asc", ActiveFromDesc =
-    "active_from.desc", ActiveToAsc = "active_to.asc", ActiveToDesc = "active_to.desc" }
-);
+impl ListBillingReservationsOrderBy {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ActiveFromAsc => "active_from.asc",
+            Self::ActiveFromDesc => "active_from.desc",
+            Self::ActiveToAsc => "active_to.asc",
+            Self::ActiveToDesc => "active_to.desc",
+        }
+    }
+}
+impl ::std::fmt::Display for ListBillingReservationsOrderBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListBillingReservationsOrderBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListBillingReservationsOrderBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "active_from.asc" => Ok(Self::ActiveFromAsc),
+            "active_from.desc" => Ok(Self::ActiveFromDesc),
+            "active_to.asc" => Ok(Self::ActiveToAsc),
+            "active_to.desc" => Ok(Self::ActiveToDesc),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "active_from.asc",
+                            "active_from.desc",
+                            "active_to.asc",
+                            "active_to.desc",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}

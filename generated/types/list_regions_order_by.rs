@@ -9,8 +9,55 @@ pub enum ListRegionsOrderBy {
     DisplayNameAsc,
     DisplayNameDesc,
 }
-crate::de::string_enum!(
-    ListRegionsOrderBy { CreatedAtAsc = "created_at.asc", CreatedAtDesc =
-    "created_at.desc", DisplayNameAsc = "display_name.asc", DisplayNameDesc =
-    "display_name.desc" }
-);
+impl ListRegionsOrderBy {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CreatedAtAsc => "created_at.asc",
+            Self::CreatedAtDesc => "created_at.desc",
+            Self::DisplayNameAsc => "display_name.asc",
+            Self::DisplayNameDesc => "display_name.desc",
+        }
+    }
+}
+impl ::std::fmt::Display for ListRegionsOrderBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListRegionsOrderBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListRegionsOrderBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "created_at.asc" => Ok(Self::CreatedAtAsc),
+            "created_at.desc" => Ok(Self::CreatedAtDesc),
+            "display_name.asc" => Ok(Self::DisplayNameAsc),
+            "display_name.desc" => Ok(Self::DisplayNameDesc),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "created_at.asc",
+                            "created_at.desc",
+                            "display_name.asc",
+                            "display_name.desc",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}

@@ -7,6 +7,46 @@ pub enum ListRegionsProduct {
     Containers,
     Inference,
 }
-crate::de::string_enum!(
-    ListRegionsProduct { Containers = "containers", Inference = "inference" }
-);
+impl ListRegionsProduct {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Containers => "containers",
+            Self::Inference => "inference",
+        }
+    }
+}
+impl ::std::fmt::Display for ListRegionsProduct {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListRegionsProduct {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListRegionsProduct {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "containers" => Ok(Self::Containers),
+            "inference" => Ok(Self::Inference),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["containers", "inference"],
+                    ),
+                )
+            }
+        }
+    }
+}

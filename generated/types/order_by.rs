@@ -19,14 +19,88 @@ pub enum OrderBy {
     TypeAsc,
     TypeDesc,
 }
-crate::de::string_enum!(
-    OrderBy { BillingValueAsc = "billing_value.asc", BillingValueDesc =
-    "billing_value.desc", FirstSeenAsc = "first_seen.asc", FirstSeenDesc =
-    "first_seen.desc", LastNameAsc = "last_name.asc", LastNameDesc = "last_name.desc",
-    LastSeenAsc = "last_seen.asc", LastSeenDesc = "last_seen.desc", ProjectAsc =
-    "project.asc", ProjectDesc = "project.desc", RegionAsc = "region.asc", RegionDesc =
-    "region.desc", TypeAsc = "type.asc", TypeDesc = "type.desc" }
-);
+impl OrderBy {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::BillingValueAsc => "billing_value.asc",
+            Self::BillingValueDesc => "billing_value.desc",
+            Self::FirstSeenAsc => "first_seen.asc",
+            Self::FirstSeenDesc => "first_seen.desc",
+            Self::LastNameAsc => "last_name.asc",
+            Self::LastNameDesc => "last_name.desc",
+            Self::LastSeenAsc => "last_seen.asc",
+            Self::LastSeenDesc => "last_seen.desc",
+            Self::ProjectAsc => "project.asc",
+            Self::ProjectDesc => "project.desc",
+            Self::RegionAsc => "region.asc",
+            Self::RegionDesc => "region.desc",
+            Self::TypeAsc => "type.asc",
+            Self::TypeDesc => "type.desc",
+        }
+    }
+}
+impl ::std::fmt::Display for OrderBy {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for OrderBy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OrderBy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "billing_value.asc" => Ok(Self::BillingValueAsc),
+            "billing_value.desc" => Ok(Self::BillingValueDesc),
+            "first_seen.asc" => Ok(Self::FirstSeenAsc),
+            "first_seen.desc" => Ok(Self::FirstSeenDesc),
+            "last_name.asc" => Ok(Self::LastNameAsc),
+            "last_name.desc" => Ok(Self::LastNameDesc),
+            "last_seen.asc" => Ok(Self::LastSeenAsc),
+            "last_seen.desc" => Ok(Self::LastSeenDesc),
+            "project.asc" => Ok(Self::ProjectAsc),
+            "project.desc" => Ok(Self::ProjectDesc),
+            "region.asc" => Ok(Self::RegionAsc),
+            "region.desc" => Ok(Self::RegionDesc),
+            "type.asc" => Ok(Self::TypeAsc),
+            "type.desc" => Ok(Self::TypeDesc),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "billing_value.asc",
+                            "billing_value.desc",
+                            "first_seen.asc",
+                            "first_seen.desc",
+                            "last_name.asc",
+                            "last_name.desc",
+                            "last_seen.asc",
+                            "last_seen.desc",
+                            "project.asc",
+                            "project.desc",
+                            "region.asc",
+                            "region.desc",
+                            "type.asc",
+                            "type.desc",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for OrderBy {
     type Err = self::error::ConversionError;
     fn from_str(

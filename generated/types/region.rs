@@ -65,14 +65,413 @@ pub struct Region {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    Region { access_level => required, available_volume_types => optional, coordinates =>
-    optional, country => required, created_at => required, created_on => required,
-    ddos_endpoint_id => optional, display_name => required, endpoint_type => required,
-    external_network_id => optional, file_share_types => optional, has_ai => required,
-    has_ai_gpu => required, has_baremetal => required, has_basic_vm => required,
-    has_dbaas => required, has_ddos => required, has_k8s => required, has_kvm =>
-    required, has_sfs => required, id => required, keystone_id => required, keystone_name
-    => required, metrics_database_id => optional, slug => required, state => required,
-    task_id => optional, vlan_physical_network => required, zone => optional }
-);
+impl<'de> ::serde::Deserialize<'de> for Region {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "access_level",
+            "available_volume_types",
+            "coordinates",
+            "country",
+            "created_at",
+            "created_on",
+            "ddos_endpoint_id",
+            "display_name",
+            "endpoint_type",
+            "external_network_id",
+            "file_share_types",
+            "has_ai",
+            "has_ai_gpu",
+            "has_baremetal",
+            "has_basic_vm",
+            "has_dbaas",
+            "has_ddos",
+            "has_k8s",
+            "has_kvm",
+            "has_sfs",
+            "id",
+            "keystone_id",
+            "keystone_name",
+            "metrics_database_id",
+            "slug",
+            "state",
+            "task_id",
+            "vlan_physical_network",
+            "zone",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = Region;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Region")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Region, A::Error> {
+                let mut slot_access_level = None;
+                let mut slot_available_volume_types = None;
+                let mut slot_coordinates = None;
+                let mut slot_country = None;
+                let mut slot_created_at = None;
+                let mut slot_created_on = None;
+                let mut slot_ddos_endpoint_id = None;
+                let mut slot_display_name = None;
+                let mut slot_endpoint_type = None;
+                let mut slot_external_network_id = None;
+                let mut slot_file_share_types = None;
+                let mut slot_has_ai = None;
+                let mut slot_has_ai_gpu = None;
+                let mut slot_has_baremetal = None;
+                let mut slot_has_basic_vm = None;
+                let mut slot_has_dbaas = None;
+                let mut slot_has_ddos = None;
+                let mut slot_has_k8s = None;
+                let mut slot_has_kvm = None;
+                let mut slot_has_sfs = None;
+                let mut slot_id = None;
+                let mut slot_keystone_id = None;
+                let mut slot_keystone_name = None;
+                let mut slot_metrics_database_id = None;
+                let mut slot_slug = None;
+                let mut slot_state = None;
+                let mut slot_task_id = None;
+                let mut slot_vlan_physical_network = None;
+                let mut slot_zone = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "access_level" => {
+                            crate::de::set_once(
+                                &mut slot_access_level,
+                                &mut map,
+                                "access_level",
+                            )
+                        }
+                        "available_volume_types" => {
+                            crate::de::set_once(
+                                &mut slot_available_volume_types,
+                                &mut map,
+                                "available_volume_types",
+                            )
+                        }
+                        "coordinates" => {
+                            crate::de::set_once(
+                                &mut slot_coordinates,
+                                &mut map,
+                                "coordinates",
+                            )
+                        }
+                        "country" => {
+                            crate::de::set_once(&mut slot_country, &mut map, "country")
+                        }
+                        "created_at" => {
+                            crate::de::set_once(
+                                &mut slot_created_at,
+                                &mut map,
+                                "created_at",
+                            )
+                        }
+                        "created_on" => {
+                            crate::de::set_once(
+                                &mut slot_created_on,
+                                &mut map,
+                                "created_on",
+                            )
+                        }
+                        "ddos_endpoint_id" => {
+                            crate::de::set_once(
+                                &mut slot_ddos_endpoint_id,
+                                &mut map,
+                                "ddos_endpoint_id",
+                            )
+                        }
+                        "display_name" => {
+                            crate::de::set_once(
+                                &mut slot_display_name,
+                                &mut map,
+                                "display_name",
+                            )
+                        }
+                        "endpoint_type" => {
+                            crate::de::set_once(
+                                &mut slot_endpoint_type,
+                                &mut map,
+                                "endpoint_type",
+                            )
+                        }
+                        "external_network_id" => {
+                            crate::de::set_once(
+                                &mut slot_external_network_id,
+                                &mut map,
+                                "external_network_id",
+                            )
+                        }
+                        "file_share_types" => {
+                            crate::de::set_once(
+                                &mut slot_file_share_types,
+                                &mut map,
+                                "file_share_types",
+                            )
+                        }
+                        "has_ai" => {
+                            crate::de::set_once(&mut slot_has_ai, &mut map, "has_ai")
+                        }
+                        "has_ai_gpu" => {
+                            crate::de::set_once(
+                                &mut slot_has_ai_gpu,
+                                &mut map,
+                                "has_ai_gpu",
+                            )
+                        }
+                        "has_baremetal" => {
+                            crate::de::set_once(
+                                &mut slot_has_baremetal,
+                                &mut map,
+                                "has_baremetal",
+                            )
+                        }
+                        "has_basic_vm" => {
+                            crate::de::set_once(
+                                &mut slot_has_basic_vm,
+                                &mut map,
+                                "has_basic_vm",
+                            )
+                        }
+                        "has_dbaas" => {
+                            crate::de::set_once(
+                                &mut slot_has_dbaas,
+                                &mut map,
+                                "has_dbaas",
+                            )
+                        }
+                        "has_ddos" => {
+                            crate::de::set_once(&mut slot_has_ddos, &mut map, "has_ddos")
+                        }
+                        "has_k8s" => {
+                            crate::de::set_once(&mut slot_has_k8s, &mut map, "has_k8s")
+                        }
+                        "has_kvm" => {
+                            crate::de::set_once(&mut slot_has_kvm, &mut map, "has_kvm")
+                        }
+                        "has_sfs" => {
+                            crate::de::set_once(&mut slot_has_sfs, &mut map, "has_sfs")
+                        }
+                        "id" => crate::de::set_once(&mut slot_id, &mut map, "id"),
+                        "keystone_id" => {
+                            crate::de::set_once(
+                                &mut slot_keystone_id,
+                                &mut map,
+                                "keystone_id",
+                            )
+                        }
+                        "keystone_name" => {
+                            crate::de::set_once(
+                                &mut slot_keystone_name,
+                                &mut map,
+                                "keystone_name",
+                            )
+                        }
+                        "metrics_database_id" => {
+                            crate::de::set_once(
+                                &mut slot_metrics_database_id,
+                                &mut map,
+                                "metrics_database_id",
+                            )
+                        }
+                        "slug" => crate::de::set_once(&mut slot_slug, &mut map, "slug"),
+                        "state" => {
+                            crate::de::set_once(&mut slot_state, &mut map, "state")
+                        }
+                        "task_id" => {
+                            crate::de::set_once(&mut slot_task_id, &mut map, "task_id")
+                        }
+                        "vlan_physical_network" => {
+                            crate::de::set_once(
+                                &mut slot_vlan_physical_network,
+                                &mut map,
+                                "vlan_physical_network",
+                            )
+                        }
+                        "zone" => crate::de::set_once(&mut slot_zone, &mut map, "zone"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(Region {
+                    access_level: match slot_access_level {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("access_level"));
+                        }
+                    },
+                    available_volume_types: slot_available_volume_types.flatten(),
+                    coordinates: slot_coordinates.flatten(),
+                    country: match slot_country {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("country")),
+                    },
+                    created_at: match slot_created_at {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("created_at"));
+                        }
+                    },
+                    created_on: match slot_created_on {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("created_on"));
+                        }
+                    },
+                    ddos_endpoint_id: slot_ddos_endpoint_id.flatten(),
+                    display_name: match slot_display_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("display_name"));
+                        }
+                    },
+                    endpoint_type: match slot_endpoint_type {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("endpoint_type"),
+                            );
+                        }
+                    },
+                    external_network_id: slot_external_network_id.flatten(),
+                    file_share_types: slot_file_share_types.flatten(),
+                    has_ai: match slot_has_ai {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("has_ai")),
+                    },
+                    has_ai_gpu: match slot_has_ai_gpu {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("has_ai_gpu"));
+                        }
+                    },
+                    has_baremetal: match slot_has_baremetal {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("has_baremetal"),
+                            );
+                        }
+                    },
+                    has_basic_vm: match slot_has_basic_vm {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("has_basic_vm"));
+                        }
+                    },
+                    has_dbaas: match slot_has_dbaas {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("has_dbaas"));
+                        }
+                    },
+                    has_ddos: match slot_has_ddos {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("has_ddos")),
+                    },
+                    has_k8s: match slot_has_k8s {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("has_k8s")),
+                    },
+                    has_kvm: match slot_has_kvm {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("has_kvm")),
+                    },
+                    has_sfs: match slot_has_sfs {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("has_sfs")),
+                    },
+                    id: match slot_id {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("id")),
+                    },
+                    keystone_id: match slot_keystone_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("keystone_id"));
+                        }
+                    },
+                    keystone_name: match slot_keystone_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("keystone_name"),
+                            );
+                        }
+                    },
+                    metrics_database_id: slot_metrics_database_id.flatten(),
+                    slug: match slot_slug {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("slug")),
+                    },
+                    state: match slot_state {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("state")),
+                    },
+                    task_id: slot_task_id.flatten(),
+                    vlan_physical_network: match slot_vlan_physical_network {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("vlan_physical_network"),
+                            );
+                        }
+                    },
+                    zone: slot_zone.flatten(),
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("Region", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for Region {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("access_level", &self.access_level)?;
+        map.serialize_entry("available_volume_types", &self.available_volume_types)?;
+        map.serialize_entry("coordinates", &self.coordinates)?;
+        map.serialize_entry("country", &self.country)?;
+        map.serialize_entry("created_at", &self.created_at)?;
+        map.serialize_entry("created_on", &self.created_on)?;
+        map.serialize_entry("ddos_endpoint_id", &self.ddos_endpoint_id)?;
+        map.serialize_entry("display_name", &self.display_name)?;
+        map.serialize_entry("endpoint_type", &self.endpoint_type)?;
+        map.serialize_entry("external_network_id", &self.external_network_id)?;
+        map.serialize_entry("file_share_types", &self.file_share_types)?;
+        map.serialize_entry("has_ai", &self.has_ai)?;
+        map.serialize_entry("has_ai_gpu", &self.has_ai_gpu)?;
+        map.serialize_entry("has_baremetal", &self.has_baremetal)?;
+        map.serialize_entry("has_basic_vm", &self.has_basic_vm)?;
+        map.serialize_entry("has_dbaas", &self.has_dbaas)?;
+        map.serialize_entry("has_ddos", &self.has_ddos)?;
+        map.serialize_entry("has_k8s", &self.has_k8s)?;
+        map.serialize_entry("has_kvm", &self.has_kvm)?;
+        map.serialize_entry("has_sfs", &self.has_sfs)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("keystone_id", &self.keystone_id)?;
+        map.serialize_entry("keystone_name", &self.keystone_name)?;
+        map.serialize_entry("metrics_database_id", &self.metrics_database_id)?;
+        map.serialize_entry("slug", &self.slug)?;
+        map.serialize_entry("state", &self.state)?;
+        map.serialize_entry("task_id", &self.task_id)?;
+        map.serialize_entry("vlan_physical_network", &self.vlan_physical_network)?;
+        map.serialize_entry("zone", &self.zone)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

@@ -12,6 +12,72 @@ pub struct RegionCoordinates {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    RegionCoordinates { latitude => required, longitude => required }
-);
+impl<'de> ::serde::Deserialize<'de> for RegionCoordinates {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["latitude", "longitude"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = RegionCoordinates;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct RegionCoordinates")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RegionCoordinates, A::Error> {
+                let mut slot_latitude = None;
+                let mut slot_longitude = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "latitude" => {
+                            crate::de::set_once(&mut slot_latitude, &mut map, "latitude")
+                        }
+                        "longitude" => {
+                            crate::de::set_once(
+                                &mut slot_longitude,
+                                &mut map,
+                                "longitude",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(RegionCoordinates {
+                    latitude: match slot_latitude {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("latitude")),
+                    },
+                    longitude: match slot_longitude {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("longitude"));
+                        }
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("RegionCoordinates", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for RegionCoordinates {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("latitude", &self.latitude)?;
+        map.serialize_entry("longitude", &self.longitude)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

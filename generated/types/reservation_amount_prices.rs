@@ -22,9 +22,185 @@ pub struct ReservationAmountPrices {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ReservationAmountPrices { commit_price_per_month => required, commit_price_per_unit
-    => required, commit_price_total => required, currency_code => required,
-    overcommit_price_per_month => required, overcommit_price_per_unit => required,
-    overcommit_price_total => required }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationAmountPrices {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "commit_price_per_month",
+            "commit_price_per_unit",
+            "commit_price_total",
+            "currency_code",
+            "overcommit_price_per_month",
+            "overcommit_price_per_unit",
+            "overcommit_price_total",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationAmountPrices;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationAmountPrices")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationAmountPrices, A::Error> {
+                let mut slot_commit_price_per_month = None;
+                let mut slot_commit_price_per_unit = None;
+                let mut slot_commit_price_total = None;
+                let mut slot_currency_code = None;
+                let mut slot_overcommit_price_per_month = None;
+                let mut slot_overcommit_price_per_unit = None;
+                let mut slot_overcommit_price_total = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "commit_price_per_month" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_per_month,
+                                &mut map,
+                                "commit_price_per_month",
+                            )
+                        }
+                        "commit_price_per_unit" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_per_unit,
+                                &mut map,
+                                "commit_price_per_unit",
+                            )
+                        }
+                        "commit_price_total" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_total,
+                                &mut map,
+                                "commit_price_total",
+                            )
+                        }
+                        "currency_code" => {
+                            crate::de::set_once(
+                                &mut slot_currency_code,
+                                &mut map,
+                                "currency_code",
+                            )
+                        }
+                        "overcommit_price_per_month" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_per_month,
+                                &mut map,
+                                "overcommit_price_per_month",
+                            )
+                        }
+                        "overcommit_price_per_unit" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_per_unit,
+                                &mut map,
+                                "overcommit_price_per_unit",
+                            )
+                        }
+                        "overcommit_price_total" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_total,
+                                &mut map,
+                                "overcommit_price_total",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationAmountPrices {
+                    commit_price_per_month: match slot_commit_price_per_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_per_month"),
+                            );
+                        }
+                    },
+                    commit_price_per_unit: match slot_commit_price_per_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_per_unit"),
+                            );
+                        }
+                    },
+                    commit_price_total: match slot_commit_price_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_total"),
+                            );
+                        }
+                    },
+                    currency_code: match slot_currency_code {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("currency_code"),
+                            );
+                        }
+                    },
+                    overcommit_price_per_month: match slot_overcommit_price_per_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field(
+                                    "overcommit_price_per_month",
+                                ),
+                            );
+                        }
+                    },
+                    overcommit_price_per_unit: match slot_overcommit_price_per_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field(
+                                    "overcommit_price_per_unit",
+                                ),
+                            );
+                        }
+                    },
+                    overcommit_price_total: match slot_overcommit_price_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("overcommit_price_total"),
+                            );
+                        }
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationAmountPrices", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationAmountPrices {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("commit_price_per_month", &self.commit_price_per_month)?;
+        map.serialize_entry("commit_price_per_unit", &self.commit_price_per_unit)?;
+        map.serialize_entry("commit_price_total", &self.commit_price_total)?;
+        map.serialize_entry("currency_code", &self.currency_code)?;
+        map.serialize_entry(
+            "overcommit_price_per_month",
+            &self.overcommit_price_per_month,
+        )?;
+        map.serialize_entry(
+            "overcommit_price_per_unit",
+            &self.overcommit_price_per_unit,
+        )?;
+        map.serialize_entry("overcommit_price_total", &self.overcommit_price_total)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

@@ -14,6 +14,60 @@ pub struct ReservationHardware {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ReservationHardware { cpu => optional, disk => optional, ram => optional }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationHardware {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["cpu", "disk", "ram"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationHardware;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationHardware")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationHardware, A::Error> {
+                let mut slot_cpu = None;
+                let mut slot_disk = None;
+                let mut slot_ram = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "cpu" => crate::de::set_once(&mut slot_cpu, &mut map, "cpu"),
+                        "disk" => crate::de::set_once(&mut slot_disk, &mut map, "disk"),
+                        "ram" => crate::de::set_once(&mut slot_ram, &mut map, "ram"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationHardware {
+                    cpu: slot_cpu.flatten(),
+                    disk: slot_disk.flatten(),
+                    ram: slot_ram.flatten(),
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationHardware", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationHardware {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("cpu", &self.cpu)?;
+        map.serialize_entry("disk", &self.disk)?;
+        map.serialize_entry("ram", &self.ram)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

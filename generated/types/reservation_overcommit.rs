@@ -20,8 +20,139 @@ pub struct ReservationOvercommit {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ReservationOvercommit { active_from => required, plan_item_id => optional,
-    price_per_month => required, price_per_unit => required, price_total => required,
-    subscription_id => optional }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationOvercommit {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "active_from",
+            "plan_item_id",
+            "price_per_month",
+            "price_per_unit",
+            "price_total",
+            "subscription_id",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationOvercommit;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationOvercommit")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationOvercommit, A::Error> {
+                let mut slot_active_from = None;
+                let mut slot_plan_item_id = None;
+                let mut slot_price_per_month = None;
+                let mut slot_price_per_unit = None;
+                let mut slot_price_total = None;
+                let mut slot_subscription_id = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "active_from" => {
+                            crate::de::set_once(
+                                &mut slot_active_from,
+                                &mut map,
+                                "active_from",
+                            )
+                        }
+                        "plan_item_id" => {
+                            crate::de::set_once(
+                                &mut slot_plan_item_id,
+                                &mut map,
+                                "plan_item_id",
+                            )
+                        }
+                        "price_per_month" => {
+                            crate::de::set_once(
+                                &mut slot_price_per_month,
+                                &mut map,
+                                "price_per_month",
+                            )
+                        }
+                        "price_per_unit" => {
+                            crate::de::set_once(
+                                &mut slot_price_per_unit,
+                                &mut map,
+                                "price_per_unit",
+                            )
+                        }
+                        "price_total" => {
+                            crate::de::set_once(
+                                &mut slot_price_total,
+                                &mut map,
+                                "price_total",
+                            )
+                        }
+                        "subscription_id" => {
+                            crate::de::set_once(
+                                &mut slot_subscription_id,
+                                &mut map,
+                                "subscription_id",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationOvercommit {
+                    active_from: match slot_active_from {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("active_from"));
+                        }
+                    },
+                    plan_item_id: slot_plan_item_id.flatten(),
+                    price_per_month: match slot_price_per_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("price_per_month"),
+                            );
+                        }
+                    },
+                    price_per_unit: match slot_price_per_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("price_per_unit"),
+                            );
+                        }
+                    },
+                    price_total: match slot_price_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("price_total"));
+                        }
+                    },
+                    subscription_id: slot_subscription_id.flatten(),
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationOvercommit", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationOvercommit {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("active_from", &self.active_from)?;
+        map.serialize_entry("plan_item_id", &self.plan_item_id)?;
+        map.serialize_entry("price_per_month", &self.price_per_month)?;
+        map.serialize_entry("price_per_unit", &self.price_per_unit)?;
+        map.serialize_entry("price_total", &self.price_total)?;
+        map.serialize_entry("subscription_id", &self.subscription_id)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

@@ -7,9 +7,46 @@ pub enum ReservationPeriod {
     Months12,
     Months36,
 }
-crate::de::string_enum!(
-    ReservationPeriod { Months12 = "MONTHS12", Months36 = "MONTHS36" }
-);
+impl ReservationPeriod {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Months12 => "MONTHS12",
+            Self::Months36 => "MONTHS36",
+        }
+    }
+}
+impl ::std::fmt::Display for ReservationPeriod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ReservationPeriod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationPeriod {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "MONTHS12" => Ok(Self::Months12),
+            "MONTHS36" => Ok(Self::Months36),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(other, &["MONTHS12", "MONTHS36"]),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for ReservationPeriod {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -20,8 +20,167 @@ pub struct ReservationPricing {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ReservationPricing { activity_period => required, activity_period_length => required,
-    amount_prices => required, price_status => required, region_id => required,
-    region_name => required, resources => required }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationPricing {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "activity_period",
+            "activity_period_length",
+            "amount_prices",
+            "price_status",
+            "region_id",
+            "region_name",
+            "resources",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationPricing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationPricing")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationPricing, A::Error> {
+                let mut slot_activity_period = None;
+                let mut slot_activity_period_length = None;
+                let mut slot_amount_prices = None;
+                let mut slot_price_status = None;
+                let mut slot_region_id = None;
+                let mut slot_region_name = None;
+                let mut slot_resources = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "activity_period" => {
+                            crate::de::set_once(
+                                &mut slot_activity_period,
+                                &mut map,
+                                "activity_period",
+                            )
+                        }
+                        "activity_period_length" => {
+                            crate::de::set_once(
+                                &mut slot_activity_period_length,
+                                &mut map,
+                                "activity_period_length",
+                            )
+                        }
+                        "amount_prices" => {
+                            crate::de::set_once(
+                                &mut slot_amount_prices,
+                                &mut map,
+                                "amount_prices",
+                            )
+                        }
+                        "price_status" => {
+                            crate::de::set_once(
+                                &mut slot_price_status,
+                                &mut map,
+                                "price_status",
+                            )
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "region_name" => {
+                            crate::de::set_once(
+                                &mut slot_region_name,
+                                &mut map,
+                                "region_name",
+                            )
+                        }
+                        "resources" => {
+                            crate::de::set_once(
+                                &mut slot_resources,
+                                &mut map,
+                                "resources",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationPricing {
+                    activity_period: match slot_activity_period {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("activity_period"),
+                            );
+                        }
+                    },
+                    activity_period_length: match slot_activity_period_length {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("activity_period_length"),
+                            );
+                        }
+                    },
+                    amount_prices: match slot_amount_prices {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("amount_prices"),
+                            );
+                        }
+                    },
+                    price_status: match slot_price_status {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("price_status"));
+                        }
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    region_name: match slot_region_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_name"));
+                        }
+                    },
+                    resources: match slot_resources {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("resources"));
+                        }
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationPricing", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationPricing {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("activity_period", &self.activity_period)?;
+        map.serialize_entry("activity_period_length", &self.activity_period_length)?;
+        map.serialize_entry("amount_prices", &self.amount_prices)?;
+        map.serialize_entry("price_status", &self.price_status)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("region_name", &self.region_name)?;
+        map.serialize_entry("resources", &self.resources)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

@@ -12,10 +12,101 @@ pub struct ReservationPricingRequest {
     ///What to reserve.
     pub resources: ::std::vec::Vec<ReservationPricingResource>,
 }
-crate::de::request_struct!(
-    ReservationPricingRequest { client_id => optional if is_none, has_windows => optional
-    if is_none, period => required, resources => required }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationPricingRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["client_id", "has_windows", "period", "resources"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationPricingRequest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationPricingRequest")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationPricingRequest, A::Error> {
+                let mut slot_client_id = None;
+                let mut slot_has_windows = None;
+                let mut slot_period = None;
+                let mut slot_resources = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "client_id" => {
+                            crate::de::set_once(
+                                &mut slot_client_id,
+                                &mut map,
+                                "client_id",
+                            )
+                        }
+                        "has_windows" => {
+                            crate::de::set_once(
+                                &mut slot_has_windows,
+                                &mut map,
+                                "has_windows",
+                            )
+                        }
+                        "period" => {
+                            crate::de::set_once(&mut slot_period, &mut map, "period")
+                        }
+                        "resources" => {
+                            crate::de::set_once(
+                                &mut slot_resources,
+                                &mut map,
+                                "resources",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationPricingRequest {
+                    client_id: slot_client_id.flatten(),
+                    has_windows: slot_has_windows.flatten(),
+                    period: match slot_period {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("period")),
+                    },
+                    resources: match slot_resources {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("resources"));
+                        }
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationPricingRequest", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationPricingRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 2usize + usize::from(self.client_id.is_some())
+            + usize::from(self.has_windows.is_some());
+        let mut state = serializer.serialize_struct("ReservationPricingRequest", len)?;
+        if self.client_id.is_none() {
+            state.skip_field("client_id")?;
+        } else {
+            state.serialize_field("client_id", &self.client_id)?;
+        }
+        if self.has_windows.is_none() {
+            state.skip_field("has_windows")?;
+        } else {
+            state.serialize_field("has_windows", &self.has_windows)?;
+        }
+        state.serialize_field("period", &self.period)?;
+        state.serialize_field("resources", &self.resources)?;
+        state.end()
+    }
+}
 impl ReservationPricingRequest {
     pub fn builder() -> builder::ReservationPricingRequest {
         Default::default()

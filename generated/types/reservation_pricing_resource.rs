@@ -11,10 +11,99 @@ pub struct ReservationPricingResource {
     ///How many to reserve (1 to 100).
     pub resource_value: ::std::num::NonZeroU64,
 }
-crate::de::request_struct!(
-    ReservationPricingResource { resource_name => required, resource_type => required,
-    resource_value => required }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationPricingResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["resource_name", "resource_type", "resource_value"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationPricingResource;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationPricingResource")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationPricingResource, A::Error> {
+                let mut slot_resource_name = None;
+                let mut slot_resource_type = None;
+                let mut slot_resource_value = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "resource_name" => {
+                            crate::de::set_once(
+                                &mut slot_resource_name,
+                                &mut map,
+                                "resource_name",
+                            )
+                        }
+                        "resource_type" => {
+                            crate::de::set_once(
+                                &mut slot_resource_type,
+                                &mut map,
+                                "resource_type",
+                            )
+                        }
+                        "resource_value" => {
+                            crate::de::set_once(
+                                &mut slot_resource_value,
+                                &mut map,
+                                "resource_value",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationPricingResource {
+                    resource_name: match slot_resource_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_name"),
+                            );
+                        }
+                    },
+                    resource_type: match slot_resource_type {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_type"),
+                            );
+                        }
+                    },
+                    resource_value: match slot_resource_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_value"),
+                            );
+                        }
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationPricingResource", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationPricingResource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("ReservationPricingResource", len)?;
+        state.serialize_field("resource_name", &self.resource_name)?;
+        state.serialize_field("resource_type", &self.resource_type)?;
+        state.serialize_field("resource_value", &self.resource_value)?;
+        state.end()
+    }
+}
 impl ReservationPricingResource {
     pub fn builder() -> builder::ReservationPricingResource {
         Default::default()

@@ -32,11 +32,273 @@ pub struct ReservationResourcePrices {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    ReservationResourcePrices { activity_period => required, activity_period_length =>
-    required, commit_price_per_month => required, commit_price_per_unit => required,
-    commit_price_total => required, overcommit_price_per_month => required,
-    overcommit_price_per_unit => required, overcommit_price_total => required,
-    resource_name => required, unit_name => required, unit_size_month => required,
-    unit_size_total => required }
-);
+impl<'de> ::serde::Deserialize<'de> for ReservationResourcePrices {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "activity_period",
+            "activity_period_length",
+            "commit_price_per_month",
+            "commit_price_per_unit",
+            "commit_price_total",
+            "overcommit_price_per_month",
+            "overcommit_price_per_unit",
+            "overcommit_price_total",
+            "resource_name",
+            "unit_name",
+            "unit_size_month",
+            "unit_size_total",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = ReservationResourcePrices;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ReservationResourcePrices")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReservationResourcePrices, A::Error> {
+                let mut slot_activity_period = None;
+                let mut slot_activity_period_length = None;
+                let mut slot_commit_price_per_month = None;
+                let mut slot_commit_price_per_unit = None;
+                let mut slot_commit_price_total = None;
+                let mut slot_overcommit_price_per_month = None;
+                let mut slot_overcommit_price_per_unit = None;
+                let mut slot_overcommit_price_total = None;
+                let mut slot_resource_name = None;
+                let mut slot_unit_name = None;
+                let mut slot_unit_size_month = None;
+                let mut slot_unit_size_total = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "activity_period" => {
+                            crate::de::set_once(
+                                &mut slot_activity_period,
+                                &mut map,
+                                "activity_period",
+                            )
+                        }
+                        "activity_period_length" => {
+                            crate::de::set_once(
+                                &mut slot_activity_period_length,
+                                &mut map,
+                                "activity_period_length",
+                            )
+                        }
+                        "commit_price_per_month" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_per_month,
+                                &mut map,
+                                "commit_price_per_month",
+                            )
+                        }
+                        "commit_price_per_unit" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_per_unit,
+                                &mut map,
+                                "commit_price_per_unit",
+                            )
+                        }
+                        "commit_price_total" => {
+                            crate::de::set_once(
+                                &mut slot_commit_price_total,
+                                &mut map,
+                                "commit_price_total",
+                            )
+                        }
+                        "overcommit_price_per_month" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_per_month,
+                                &mut map,
+                                "overcommit_price_per_month",
+                            )
+                        }
+                        "overcommit_price_per_unit" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_per_unit,
+                                &mut map,
+                                "overcommit_price_per_unit",
+                            )
+                        }
+                        "overcommit_price_total" => {
+                            crate::de::set_once(
+                                &mut slot_overcommit_price_total,
+                                &mut map,
+                                "overcommit_price_total",
+                            )
+                        }
+                        "resource_name" => {
+                            crate::de::set_once(
+                                &mut slot_resource_name,
+                                &mut map,
+                                "resource_name",
+                            )
+                        }
+                        "unit_name" => {
+                            crate::de::set_once(
+                                &mut slot_unit_name,
+                                &mut map,
+                                "unit_name",
+                            )
+                        }
+                        "unit_size_month" => {
+                            crate::de::set_once(
+                                &mut slot_unit_size_month,
+                                &mut map,
+                                "unit_size_month",
+                            )
+                        }
+                        "unit_size_total" => {
+                            crate::de::set_once(
+                                &mut slot_unit_size_total,
+                                &mut map,
+                                "unit_size_total",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(ReservationResourcePrices {
+                    activity_period: match slot_activity_period {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("activity_period"),
+                            );
+                        }
+                    },
+                    activity_period_length: match slot_activity_period_length {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("activity_period_length"),
+                            );
+                        }
+                    },
+                    commit_price_per_month: match slot_commit_price_per_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_per_month"),
+                            );
+                        }
+                    },
+                    commit_price_per_unit: match slot_commit_price_per_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_per_unit"),
+                            );
+                        }
+                    },
+                    commit_price_total: match slot_commit_price_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("commit_price_total"),
+                            );
+                        }
+                    },
+                    overcommit_price_per_month: match slot_overcommit_price_per_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field(
+                                    "overcommit_price_per_month",
+                                ),
+                            );
+                        }
+                    },
+                    overcommit_price_per_unit: match slot_overcommit_price_per_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field(
+                                    "overcommit_price_per_unit",
+                                ),
+                            );
+                        }
+                    },
+                    overcommit_price_total: match slot_overcommit_price_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("overcommit_price_total"),
+                            );
+                        }
+                    },
+                    resource_name: match slot_resource_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("resource_name"),
+                            );
+                        }
+                    },
+                    unit_name: match slot_unit_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("unit_name"));
+                        }
+                    },
+                    unit_size_month: match slot_unit_size_month {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("unit_size_month"),
+                            );
+                        }
+                    },
+                    unit_size_total: match slot_unit_size_total {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("unit_size_total"),
+                            );
+                        }
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("ReservationResourcePrices", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for ReservationResourcePrices {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("activity_period", &self.activity_period)?;
+        map.serialize_entry("activity_period_length", &self.activity_period_length)?;
+        map.serialize_entry("commit_price_per_month", &self.commit_price_per_month)?;
+        map.serialize_entry("commit_price_per_unit", &self.commit_price_per_unit)?;
+        map.serialize_entry("commit_price_total", &self.commit_price_total)?;
+        map.serialize_entry(
+            "overcommit_price_per_month",
+            &self.overcommit_price_per_month,
+        )?;
+        map.serialize_entry(
+            "overcommit_price_per_unit",
+            &self.overcommit_price_per_unit,
+        )?;
+        map.serialize_entry("overcommit_price_total", &self.overcommit_price_total)?;
+        map.serialize_entry("resource_name", &self.resource_name)?;
+        map.serialize_entry("unit_name", &self.unit_name)?;
+        map.serialize_entry("unit_size_month", &self.unit_size_month)?;
+        map.serialize_entry("unit_size_total", &self.unit_size_total)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

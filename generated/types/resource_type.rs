@@ -31,20 +31,126 @@ pub enum ResourceType {
     Snapshot,
     Volume,
 }
-crate::de::string_enum!(
-    ResourceType { AiCluster = "ai_cluster", AiVirtualCluster = "ai_virtual_cluster",
-    Backup = "backup", Baremetal = "baremetal", BasicVm = "basic_vm", Containers =
-    "containers", DbaasPostgresqlConnectionPooler = "dbaas_postgresql_connection_pooler",
-    DbaasPostgresqlCpu = "dbaas_postgresql_cpu", DbaasPostgresqlMemory =
-    "dbaas_postgresql_memory", DbaasPostgresqlPublicNetwork =
-    "dbaas_postgresql_public_network", DbaasPostgresqlVolume = "dbaas_postgresql_volume",
-    EgressTraffic = "egress_traffic", ExternalIp = "external_ip", FileShare =
-    "file_share", Floatingip = "floatingip", Functions = "functions", FunctionsCalls =
-    "functions_calls", FunctionsTraffic = "functions_traffic", Image = "image", Inference
-    = "inference", InferencePublicModels = "inference_public_models", Instance =
-    "instance", LoadBalancer = "load_balancer", LogIndex = "log_index", Snapshot =
-    "snapshot", Volume = "volume" }
-);
+impl ResourceType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AiCluster => "ai_cluster",
+            Self::AiVirtualCluster => "ai_virtual_cluster",
+            Self::Backup => "backup",
+            Self::Baremetal => "baremetal",
+            Self::BasicVm => "basic_vm",
+            Self::Containers => "containers",
+            Self::DbaasPostgresqlConnectionPooler => "dbaas_postgresql_connection_pooler",
+            Self::DbaasPostgresqlCpu => "dbaas_postgresql_cpu",
+            Self::DbaasPostgresqlMemory => "dbaas_postgresql_memory",
+            Self::DbaasPostgresqlPublicNetwork => "dbaas_postgresql_public_network",
+            Self::DbaasPostgresqlVolume => "dbaas_postgresql_volume",
+            Self::EgressTraffic => "egress_traffic",
+            Self::ExternalIp => "external_ip",
+            Self::FileShare => "file_share",
+            Self::Floatingip => "floatingip",
+            Self::Functions => "functions",
+            Self::FunctionsCalls => "functions_calls",
+            Self::FunctionsTraffic => "functions_traffic",
+            Self::Image => "image",
+            Self::Inference => "inference",
+            Self::InferencePublicModels => "inference_public_models",
+            Self::Instance => "instance",
+            Self::LoadBalancer => "load_balancer",
+            Self::LogIndex => "log_index",
+            Self::Snapshot => "snapshot",
+            Self::Volume => "volume",
+        }
+    }
+}
+impl ::std::fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ResourceType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "ai_cluster" => Ok(Self::AiCluster),
+            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
+            "backup" => Ok(Self::Backup),
+            "baremetal" => Ok(Self::Baremetal),
+            "basic_vm" => Ok(Self::BasicVm),
+            "containers" => Ok(Self::Containers),
+            "dbaas_postgresql_connection_pooler" => {
+                Ok(Self::DbaasPostgresqlConnectionPooler)
+            }
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
+            "egress_traffic" => Ok(Self::EgressTraffic),
+            "external_ip" => Ok(Self::ExternalIp),
+            "file_share" => Ok(Self::FileShare),
+            "floatingip" => Ok(Self::Floatingip),
+            "functions" => Ok(Self::Functions),
+            "functions_calls" => Ok(Self::FunctionsCalls),
+            "functions_traffic" => Ok(Self::FunctionsTraffic),
+            "image" => Ok(Self::Image),
+            "inference" => Ok(Self::Inference),
+            "inference_public_models" => Ok(Self::InferencePublicModels),
+            "instance" => Ok(Self::Instance),
+            "load_balancer" => Ok(Self::LoadBalancer),
+            "log_index" => Ok(Self::LogIndex),
+            "snapshot" => Ok(Self::Snapshot),
+            "volume" => Ok(Self::Volume),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "ai_cluster",
+                            "ai_virtual_cluster",
+                            "backup",
+                            "baremetal",
+                            "basic_vm",
+                            "containers",
+                            "dbaas_postgresql_connection_pooler",
+                            "dbaas_postgresql_cpu",
+                            "dbaas_postgresql_memory",
+                            "dbaas_postgresql_public_network",
+                            "dbaas_postgresql_volume",
+                            "egress_traffic",
+                            "external_ip",
+                            "file_share",
+                            "floatingip",
+                            "functions",
+                            "functions_calls",
+                            "functions_traffic",
+                            "image",
+                            "inference",
+                            "inference_public_models",
+                            "instance",
+                            "load_balancer",
+                            "log_index",
+                            "snapshot",
+                            "volume",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for ResourceType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -30,13 +30,147 @@ pub enum SchemaFilter {
     DbaasPostgresqlMemory(SchemaFilterDbaasPostgresqlMemory),
     DbaasPostgresqlPooler(SchemaFilterDbaasPostgresqlPooler),
 }
-crate::de::untagged_union!(
-    SchemaFilter { Snapshot, Instance, AiCluster, AiVirtualCluster, BasicVm, Baremetal,
-    Volume, FileShare, Image, FloatingIp, EgressTraffic, LoadBalancer, ExternalIp,
-    Backup, LogIndex, Functions, FunctionCalls, FunctionEgressTraffic, Container,
-    Inference, DbaasPostgresqlVolume, DbaasPostgresqlPublicNetwork, DbaasPostgresqlCpu,
-    DbaasPostgresqlMemory, DbaasPostgresqlPooler }
-);
+impl ::serde::Serialize for SchemaFilter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Snapshot(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Instance(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::AiCluster(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::AiVirtualCluster(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::BasicVm(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Baremetal(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Volume(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::FileShare(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Image(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::FloatingIp(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::EgressTraffic(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::LoadBalancer(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::ExternalIp(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Backup(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::LogIndex(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Functions(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::FunctionCalls(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::FunctionEgressTraffic(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::Container(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::Inference(value) => ::serde::Serialize::serialize(value, serializer),
+            Self::DbaasPostgresqlVolume(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::DbaasPostgresqlPublicNetwork(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::DbaasPostgresqlCpu(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::DbaasPostgresqlMemory(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+            Self::DbaasPostgresqlPooler(value) => {
+                ::serde::Serialize::serialize(value, serializer)
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Snapshot(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Instance(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::AiCluster(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::AiVirtualCluster(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::BasicVm(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Baremetal(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Volume(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::FileShare(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Image(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::FloatingIp(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::EgressTraffic(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::LoadBalancer(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::ExternalIp(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Backup(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::LogIndex(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Functions(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::FunctionCalls(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::FunctionEgressTraffic(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Container(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::Inference(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::DbaasPostgresqlVolume(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::DbaasPostgresqlPublicNetwork(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::DbaasPostgresqlCpu(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::DbaasPostgresqlMemory(inner));
+        }
+        if let Ok(inner) = ::serde::Deserialize::deserialize(&value) {
+            return Ok(Self::DbaasPostgresqlPooler(inner));
+        }
+        Err(
+            ::serde::de::Error::custom(
+                "data did not match any variant of untagged enum SchemaFilter",
+            ),
+        )
+    }
+}
 impl ::std::convert::From<SchemaFilterSnapshot> for SchemaFilter {
     fn from(value: SchemaFilterSnapshot) -> Self {
         Self::Snapshot(value)

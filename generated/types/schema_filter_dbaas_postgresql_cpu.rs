@@ -10,10 +10,74 @@ pub struct SchemaFilterDbaasPostgresqlCpu {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterDbaasPostgresqlCpu { field => required, type_ as "type" => required,
-    values => required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlCpu {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterDbaasPostgresqlCpu;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterDbaasPostgresqlCpu")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterDbaasPostgresqlCpu, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterDbaasPostgresqlCpu {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterDbaasPostgresqlCpu", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlCpu {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer
+            .serialize_struct("SchemaFilterDbaasPostgresqlCpu", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterDbaasPostgresqlCpu {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlCpu {
         Default::default()
@@ -26,10 +90,51 @@ pub enum SchemaFilterDbaasPostgresqlCpuField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlCpuField { LastName = "last_name", Type = "type", Uuid =
-    "uuid" }
-);
+impl SchemaFilterDbaasPostgresqlCpuField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlCpuField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlCpuField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlCpuField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -65,9 +170,44 @@ for SchemaFilterDbaasPostgresqlCpuField {
 pub enum SchemaFilterDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlCpuType { DbaasPostgresqlCpu = "dbaas_postgresql_cpu" }
-);
+impl SchemaFilterDbaasPostgresqlCpuType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DbaasPostgresqlCpu => "dbaas_postgresql_cpu",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlCpuType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlCpuType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlCpuType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(other, &["dbaas_postgresql_cpu"]),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuType {
     type Err = self::error::ConversionError;
     fn from_str(

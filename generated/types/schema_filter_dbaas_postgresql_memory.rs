@@ -10,10 +10,75 @@ pub struct SchemaFilterDbaasPostgresqlMemory {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterDbaasPostgresqlMemory { field => required, type_ as "type" => required,
-    values => required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlMemory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterDbaasPostgresqlMemory;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterDbaasPostgresqlMemory")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterDbaasPostgresqlMemory, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterDbaasPostgresqlMemory {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct("SchemaFilterDbaasPostgresqlMemory", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlMemory {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer
+            .serialize_struct("SchemaFilterDbaasPostgresqlMemory", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterDbaasPostgresqlMemory {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlMemory {
         Default::default()
@@ -26,10 +91,51 @@ pub enum SchemaFilterDbaasPostgresqlMemoryField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlMemoryField { LastName = "last_name", Type = "type", Uuid
-    = "uuid" }
-);
+impl SchemaFilterDbaasPostgresqlMemoryField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlMemoryField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlMemoryField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlMemoryField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -65,10 +171,47 @@ for SchemaFilterDbaasPostgresqlMemoryField {
 pub enum SchemaFilterDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
-    "dbaas_postgresql_memory" }
-);
+impl SchemaFilterDbaasPostgresqlMemoryType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DbaasPostgresqlMemory => "dbaas_postgresql_memory",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlMemoryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlMemoryType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlMemoryType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["dbaas_postgresql_memory"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -10,10 +10,79 @@ pub struct SchemaFilterDbaasPostgresqlPublicNetwork {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterDbaasPostgresqlPublicNetwork { field => required, type_ as "type" =>
-    required, values => required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPublicNetwork {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterDbaasPostgresqlPublicNetwork;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterDbaasPostgresqlPublicNetwork")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterDbaasPostgresqlPublicNetwork, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterDbaasPostgresqlPublicNetwork {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterDbaasPostgresqlPublicNetwork",
+                FIELDS,
+                Fields,
+            )
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPublicNetwork {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer
+            .serialize_struct("SchemaFilterDbaasPostgresqlPublicNetwork", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterDbaasPostgresqlPublicNetwork {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlPublicNetwork {
         Default::default()
@@ -26,10 +95,51 @@ pub enum SchemaFilterDbaasPostgresqlPublicNetworkField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlPublicNetworkField { LastName = "last_name", Type =
-    "type", Uuid = "uuid" }
-);
+impl SchemaFilterDbaasPostgresqlPublicNetworkField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPublicNetworkField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPublicNetworkField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPublicNetworkField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -65,10 +175,47 @@ for SchemaFilterDbaasPostgresqlPublicNetworkField {
 pub enum SchemaFilterDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlPublicNetworkType { DbaasPostgresqlPublicNetwork =
-    "dbaas_postgresql_public_network" }
-);
+impl SchemaFilterDbaasPostgresqlPublicNetworkType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DbaasPostgresqlPublicNetwork => "dbaas_postgresql_public_network",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlPublicNetworkType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPublicNetworkType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPublicNetworkType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["dbaas_postgresql_public_network"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkType {
     type Err = self::error::ConversionError;
     fn from_str(

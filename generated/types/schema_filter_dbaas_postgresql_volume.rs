@@ -10,10 +10,75 @@ pub struct SchemaFilterDbaasPostgresqlVolume {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterDbaasPostgresqlVolume { field => required, type_ as "type" => required,
-    values => required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlVolume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterDbaasPostgresqlVolume;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterDbaasPostgresqlVolume")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterDbaasPostgresqlVolume, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterDbaasPostgresqlVolume {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct("SchemaFilterDbaasPostgresqlVolume", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlVolume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer
+            .serialize_struct("SchemaFilterDbaasPostgresqlVolume", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterDbaasPostgresqlVolume {
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlVolume {
         Default::default()
@@ -27,10 +92,53 @@ pub enum SchemaFilterDbaasPostgresqlVolumeField {
     Uuid,
     VolumeType,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlVolumeField { LastName = "last_name", Type = "type", Uuid
-    = "uuid", VolumeType = "volume_type" }
-);
+impl SchemaFilterDbaasPostgresqlVolumeField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+            Self::VolumeType => "volume_type",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlVolumeField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlVolumeField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlVolumeField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            "volume_type" => Ok(Self::VolumeType),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "type", "uuid", "volume_type"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -67,10 +175,47 @@ for SchemaFilterDbaasPostgresqlVolumeField {
 pub enum SchemaFilterDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
-crate::de::string_enum!(
-    SchemaFilterDbaasPostgresqlVolumeType { DbaasPostgresqlVolume =
-    "dbaas_postgresql_volume" }
-);
+impl SchemaFilterDbaasPostgresqlVolumeType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DbaasPostgresqlVolume => "dbaas_postgresql_volume",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterDbaasPostgresqlVolumeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterDbaasPostgresqlVolumeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlVolumeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["dbaas_postgresql_volume"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -10,10 +10,73 @@ pub struct SchemaFilterEgressTraffic {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterEgressTraffic { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterEgressTraffic {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterEgressTraffic;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterEgressTraffic")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterEgressTraffic, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterEgressTraffic {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterEgressTraffic", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterEgressTraffic {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterEgressTraffic", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterEgressTraffic {
     pub fn builder() -> builder::SchemaFilterEgressTraffic {
         Default::default()
@@ -28,10 +91,55 @@ pub enum SchemaFilterEgressTrafficField {
     Type,
     VmId,
 }
-crate::de::string_enum!(
-    SchemaFilterEgressTrafficField { InstanceName = "instance_name", InstanceType =
-    "instance_type", PortId = "port_id", Type = "type", VmId = "vm_id" }
-);
+impl SchemaFilterEgressTrafficField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::InstanceName => "instance_name",
+            Self::InstanceType => "instance_type",
+            Self::PortId => "port_id",
+            Self::Type => "type",
+            Self::VmId => "vm_id",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterEgressTrafficField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterEgressTrafficField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterEgressTrafficField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "instance_name" => Ok(Self::InstanceName),
+            "instance_type" => Ok(Self::InstanceType),
+            "port_id" => Ok(Self::PortId),
+            "type" => Ok(Self::Type),
+            "vm_id" => Ok(Self::VmId),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["instance_name", "instance_type", "port_id", "type", "vm_id"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterEgressTrafficField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -68,9 +176,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterEgressTraffi
 pub enum SchemaFilterEgressTrafficType {
     EgressTraffic,
 }
-crate::de::string_enum!(
-    SchemaFilterEgressTrafficType { EgressTraffic = "egress_traffic" }
-);
+impl SchemaFilterEgressTrafficType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::EgressTraffic => "egress_traffic",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterEgressTrafficType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterEgressTrafficType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterEgressTrafficType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "egress_traffic" => Ok(Self::EgressTraffic),
+            other => Err(::serde::de::Error::unknown_variant(other, &["egress_traffic"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterEgressTrafficType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -10,10 +10,73 @@ pub struct SchemaFilterExternalIp {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterExternalIp { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterExternalIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterExternalIp;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterExternalIp")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterExternalIp, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterExternalIp {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterExternalIp", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterExternalIp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterExternalIp", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterExternalIp {
     pub fn builder() -> builder::SchemaFilterExternalIp {
         Default::default()
@@ -29,11 +92,64 @@ pub enum SchemaFilterExternalIpField {
     SubnetId,
     Type,
 }
-crate::de::string_enum!(
-    SchemaFilterExternalIpField { AttachedToVm = "attached_to_vm", IpAddress =
-    "ip_address", NetworkId = "network_id", PortId = "port_id", SubnetId = "subnet_id",
-    Type = "type" }
-);
+impl SchemaFilterExternalIpField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AttachedToVm => "attached_to_vm",
+            Self::IpAddress => "ip_address",
+            Self::NetworkId => "network_id",
+            Self::PortId => "port_id",
+            Self::SubnetId => "subnet_id",
+            Self::Type => "type",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterExternalIpField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterExternalIpField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterExternalIpField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "attached_to_vm" => Ok(Self::AttachedToVm),
+            "ip_address" => Ok(Self::IpAddress),
+            "network_id" => Ok(Self::NetworkId),
+            "port_id" => Ok(Self::PortId),
+            "subnet_id" => Ok(Self::SubnetId),
+            "type" => Ok(Self::Type),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "attached_to_vm",
+                            "ip_address",
+                            "network_id",
+                            "port_id",
+                            "subnet_id",
+                            "type",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterExternalIpField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -71,7 +187,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterExternalIpFi
 pub enum SchemaFilterExternalIpType {
     ExternalIp,
 }
-crate::de::string_enum!(SchemaFilterExternalIpType { ExternalIp = "external_ip" });
+impl SchemaFilterExternalIpType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ExternalIp => "external_ip",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterExternalIpType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterExternalIpType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterExternalIpType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "external_ip" => Ok(Self::ExternalIp),
+            other => Err(::serde::de::Error::unknown_variant(other, &["external_ip"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterExternalIpType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -10,10 +10,73 @@ pub struct SchemaFilterFloatingIp {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterFloatingIp { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFloatingIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterFloatingIp;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterFloatingIp")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterFloatingIp, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterFloatingIp {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterFloatingIp", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterFloatingIp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterFloatingIp", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterFloatingIp {
     pub fn builder() -> builder::SchemaFilterFloatingIp {
         Default::default()
@@ -27,10 +90,53 @@ pub enum SchemaFilterFloatingIpField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterFloatingIpField { IpAddress = "ip_address", LastName = "last_name", Type
-    = "type", Uuid = "uuid" }
-);
+impl SchemaFilterFloatingIpField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::IpAddress => "ip_address",
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterFloatingIpField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterFloatingIpField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFloatingIpField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "ip_address" => Ok(Self::IpAddress),
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["ip_address", "last_name", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterFloatingIpField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -66,7 +172,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterFloatingIpFi
 pub enum SchemaFilterFloatingIpType {
     Floatingip,
 }
-crate::de::string_enum!(SchemaFilterFloatingIpType { Floatingip = "floatingip" });
+impl SchemaFilterFloatingIpType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Floatingip => "floatingip",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterFloatingIpType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterFloatingIpType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFloatingIpType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "floatingip" => Ok(Self::Floatingip),
+            other => Err(::serde::de::Error::unknown_variant(other, &["floatingip"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterFloatingIpType {
     type Err = self::error::ConversionError;
     fn from_str(

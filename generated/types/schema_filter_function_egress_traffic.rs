@@ -10,10 +10,75 @@ pub struct SchemaFilterFunctionEgressTraffic {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterFunctionEgressTraffic { field => required, type_ as "type" => required,
-    values => required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionEgressTraffic {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterFunctionEgressTraffic;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterFunctionEgressTraffic")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterFunctionEgressTraffic, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterFunctionEgressTraffic {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct("SchemaFilterFunctionEgressTraffic", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterFunctionEgressTraffic {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer
+            .serialize_struct("SchemaFilterFunctionEgressTraffic", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterFunctionEgressTraffic {
     pub fn builder() -> builder::SchemaFilterFunctionEgressTraffic {
         Default::default()
@@ -26,10 +91,51 @@ pub enum SchemaFilterFunctionEgressTrafficField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterFunctionEgressTrafficField { LastName = "last_name", Type = "type", Uuid
-    = "uuid" }
-);
+impl SchemaFilterFunctionEgressTrafficField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterFunctionEgressTrafficField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterFunctionEgressTrafficField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionEgressTrafficField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -65,9 +171,42 @@ for SchemaFilterFunctionEgressTrafficField {
 pub enum SchemaFilterFunctionEgressTrafficType {
     FunctionsTraffic,
 }
-crate::de::string_enum!(
-    SchemaFilterFunctionEgressTrafficType { FunctionsTraffic = "functions_traffic" }
-);
+impl SchemaFilterFunctionEgressTrafficType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::FunctionsTraffic => "functions_traffic",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterFunctionEgressTrafficType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterFunctionEgressTrafficType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionEgressTrafficType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "functions_traffic" => Ok(Self::FunctionsTraffic),
+            other => {
+                Err(::serde::de::Error::unknown_variant(other, &["functions_traffic"]))
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficType {
     type Err = self::error::ConversionError;
     fn from_str(

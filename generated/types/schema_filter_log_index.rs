@@ -10,10 +10,73 @@ pub struct SchemaFilterLogIndex {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterLogIndex { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterLogIndex {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterLogIndex;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterLogIndex")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterLogIndex, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterLogIndex {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterLogIndex", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterLogIndex {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterLogIndex", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterLogIndex {
     pub fn builder() -> builder::SchemaFilterLogIndex {
         Default::default()
@@ -27,10 +90,53 @@ pub enum SchemaFilterLogIndexField {
     Type,
     Uuid,
 }
-crate::de::string_enum!(
-    SchemaFilterLogIndexField { LastName = "last_name", LastSize = "last_size", Type =
-    "type", Uuid = "uuid" }
-);
+impl SchemaFilterLogIndexField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::LastSize => "last_size",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterLogIndexField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterLogIndexField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterLogIndexField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "last_size" => Ok(Self::LastSize),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["last_name", "last_size", "type", "uuid"],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterLogIndexField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -66,7 +172,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterLogIndexFiel
 pub enum SchemaFilterLogIndexType {
     LogIndex,
 }
-crate::de::string_enum!(SchemaFilterLogIndexType { LogIndex = "log_index" });
+impl SchemaFilterLogIndexType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LogIndex => "log_index",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterLogIndexType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterLogIndexType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterLogIndexType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "log_index" => Ok(Self::LogIndex),
+            other => Err(::serde::de::Error::unknown_variant(other, &["log_index"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterLogIndexType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -10,10 +10,73 @@ pub struct SchemaFilterSnapshot {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterSnapshot { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterSnapshot {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterSnapshot;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterSnapshot")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterSnapshot, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterSnapshot {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterSnapshot", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterSnapshot {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterSnapshot", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterSnapshot {
     pub fn builder() -> builder::SchemaFilterSnapshot {
         Default::default()
@@ -29,11 +92,64 @@ pub enum SchemaFilterSnapshotField {
     Uuid,
     VolumeType,
 }
-crate::de::string_enum!(
-    SchemaFilterSnapshotField { LastName = "last_name", LastSize = "last_size",
-    SourceVolumeUuid = "source_volume_uuid", Type = "type", Uuid = "uuid", VolumeType =
-    "volume_type" }
-);
+impl SchemaFilterSnapshotField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LastName => "last_name",
+            Self::LastSize => "last_size",
+            Self::SourceVolumeUuid => "source_volume_uuid",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+            Self::VolumeType => "volume_type",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterSnapshotField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterSnapshotField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterSnapshotField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "last_name" => Ok(Self::LastName),
+            "last_size" => Ok(Self::LastSize),
+            "source_volume_uuid" => Ok(Self::SourceVolumeUuid),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            "volume_type" => Ok(Self::VolumeType),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "last_name",
+                            "last_size",
+                            "source_volume_uuid",
+                            "type",
+                            "uuid",
+                            "volume_type",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterSnapshotField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -71,7 +187,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterSnapshotFiel
 pub enum SchemaFilterSnapshotType {
     Snapshot,
 }
-crate::de::string_enum!(SchemaFilterSnapshotType { Snapshot = "snapshot" });
+impl SchemaFilterSnapshotType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Snapshot => "snapshot",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterSnapshotType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterSnapshotType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterSnapshotType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "snapshot" => Ok(Self::Snapshot),
+            other => Err(::serde::de::Error::unknown_variant(other, &["snapshot"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterSnapshotType {
     type Err = self::error::ConversionError;
     fn from_str(

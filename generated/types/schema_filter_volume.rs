@@ -10,10 +10,73 @@ pub struct SchemaFilterVolume {
     ///Accepted values of `field`.
     pub values: ::std::vec::Vec<::std::string::String>,
 }
-crate::de::request_struct!(
-    SchemaFilterVolume { field => required, type_ as "type" => required, values =>
-    required }
-);
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterVolume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["field", "type", "values"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = SchemaFilterVolume;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SchemaFilterVolume")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SchemaFilterVolume, A::Error> {
+                let mut slot_field = None;
+                let mut slot_type_ = None;
+                let mut slot_values = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "field" => {
+                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "values" => {
+                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(SchemaFilterVolume {
+                    field: match slot_field {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("field")),
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    values: match slot_values {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("values")),
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("SchemaFilterVolume", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for SchemaFilterVolume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 3usize;
+        let mut state = serializer.serialize_struct("SchemaFilterVolume", len)?;
+        state.serialize_field("field", &self.field)?;
+        state.serialize_field("type", &self.type_)?;
+        state.serialize_field("values", &self.values)?;
+        state.end()
+    }
+}
 impl SchemaFilterVolume {
     pub fn builder() -> builder::SchemaFilterVolume {
         Default::default()
@@ -29,10 +92,64 @@ pub enum SchemaFilterVolumeField {
     Uuid,
     VolumeType,
 }
-crate::de::string_enum!(
-    SchemaFilterVolumeField { AttachedToVm = "attached_to_vm", LastName = "last_name",
-    LastSize = "last_size", Type = "type", Uuid = "uuid", VolumeType = "volume_type" }
-);
+impl SchemaFilterVolumeField {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AttachedToVm => "attached_to_vm",
+            Self::LastName => "last_name",
+            Self::LastSize => "last_size",
+            Self::Type => "type",
+            Self::Uuid => "uuid",
+            Self::VolumeType => "volume_type",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterVolumeField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterVolumeField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterVolumeField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "attached_to_vm" => Ok(Self::AttachedToVm),
+            "last_name" => Ok(Self::LastName),
+            "last_size" => Ok(Self::LastSize),
+            "type" => Ok(Self::Type),
+            "uuid" => Ok(Self::Uuid),
+            "volume_type" => Ok(Self::VolumeType),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &[
+                            "attached_to_vm",
+                            "last_name",
+                            "last_size",
+                            "type",
+                            "uuid",
+                            "volume_type",
+                        ],
+                    ),
+                )
+            }
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterVolumeField {
     type Err = self::error::ConversionError;
     fn from_str(
@@ -70,7 +187,40 @@ impl ::std::convert::TryFrom<::std::string::String> for SchemaFilterVolumeField 
 pub enum SchemaFilterVolumeType {
     Volume,
 }
-crate::de::string_enum!(SchemaFilterVolumeType { Volume = "volume" });
+impl SchemaFilterVolumeType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Volume => "volume",
+        }
+    }
+}
+impl ::std::fmt::Display for SchemaFilterVolumeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for SchemaFilterVolumeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SchemaFilterVolumeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "volume" => Ok(Self::Volume),
+            other => Err(::serde::de::Error::unknown_variant(other, &["volume"])),
+        }
+    }
+}
 impl ::std::str::FromStr for SchemaFilterVolumeType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -12,12 +12,144 @@ pub struct Sorting {
     pub region: ::std::option::Option<SortDirection>,
     pub type_: ::std::option::Option<SortDirection>,
 }
-crate::de::request_struct!(
-    Sorting { billing_value => optional if is_none, first_seen => optional if is_none,
-    last_name => optional if is_none, last_seen => optional if is_none, project =>
-    optional if is_none, region => optional if is_none, type_ as "type" => optional if
-    is_none }
-);
+impl<'de> ::serde::Deserialize<'de> for Sorting {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_value",
+            "first_seen",
+            "last_name",
+            "last_seen",
+            "project",
+            "region",
+            "type",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = Sorting;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Sorting")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Sorting, A::Error> {
+                let mut slot_billing_value = None;
+                let mut slot_first_seen = None;
+                let mut slot_last_name = None;
+                let mut slot_last_seen = None;
+                let mut slot_project = None;
+                let mut slot_region = None;
+                let mut slot_type_ = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "first_seen" => {
+                            crate::de::set_once(
+                                &mut slot_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "last_name" => {
+                            crate::de::set_once(
+                                &mut slot_last_name,
+                                &mut map,
+                                "last_name",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::de::set_once(
+                                &mut slot_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "project" => {
+                            crate::de::set_once(&mut slot_project, &mut map, "project")
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(Sorting {
+                    billing_value: slot_billing_value.flatten(),
+                    first_seen: slot_first_seen.flatten(),
+                    last_name: slot_last_name.flatten(),
+                    last_seen: slot_last_seen.flatten(),
+                    project: slot_project.flatten(),
+                    region: slot_region.flatten(),
+                    type_: slot_type_.flatten(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("Sorting", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for Sorting {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = usize::from(self.billing_value.is_some())
+            + usize::from(self.first_seen.is_some())
+            + usize::from(self.last_name.is_some())
+            + usize::from(self.last_seen.is_some()) + usize::from(self.project.is_some())
+            + usize::from(self.region.is_some()) + usize::from(self.type_.is_some());
+        let mut state = serializer.serialize_struct("Sorting", len)?;
+        if self.billing_value.is_none() {
+            state.skip_field("billing_value")?;
+        } else {
+            state.serialize_field("billing_value", &self.billing_value)?;
+        }
+        if self.first_seen.is_none() {
+            state.skip_field("first_seen")?;
+        } else {
+            state.serialize_field("first_seen", &self.first_seen)?;
+        }
+        if self.last_name.is_none() {
+            state.skip_field("last_name")?;
+        } else {
+            state.serialize_field("last_name", &self.last_name)?;
+        }
+        if self.last_seen.is_none() {
+            state.skip_field("last_seen")?;
+        } else {
+            state.serialize_field("last_seen", &self.last_seen)?;
+        }
+        if self.project.is_none() {
+            state.skip_field("project")?;
+        } else {
+            state.serialize_field("project", &self.project)?;
+        }
+        if self.region.is_none() {
+            state.skip_field("region")?;
+        } else {
+            state.serialize_field("region", &self.region)?;
+        }
+        if self.type_.is_none() {
+            state.skip_field("type")?;
+        } else {
+            state.serialize_field("type", &self.type_)?;
+        }
+        state.end()
+    }
+}
 impl Sorting {
     pub fn builder() -> builder::Sorting {
         Default::default()

@@ -11,10 +11,77 @@ pub struct TagCondition {
     ///Tag value.
     pub value: ::std::option::Option<::std::string::String>,
 }
-crate::de::request_struct!(
-    TagCondition { key => optional if is_none, strict => optional if is_none, value =>
-    optional if is_none }
-);
+impl<'de> ::serde::Deserialize<'de> for TagCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["key", "strict", "value"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = TagCondition;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct TagCondition")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagCondition, A::Error> {
+                let mut slot_key = None;
+                let mut slot_strict = None;
+                let mut slot_value = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "key" => crate::de::set_once(&mut slot_key, &mut map, "key"),
+                        "strict" => {
+                            crate::de::set_once(&mut slot_strict, &mut map, "strict")
+                        }
+                        "value" => {
+                            crate::de::set_once(&mut slot_value, &mut map, "value")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(TagCondition {
+                    key: slot_key.flatten(),
+                    strict: slot_strict.flatten(),
+                    value: slot_value.flatten(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("TagCondition", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for TagCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = usize::from(self.key.is_some()) + usize::from(self.strict.is_some())
+            + usize::from(self.value.is_some());
+        let mut state = serializer.serialize_struct("TagCondition", len)?;
+        if self.key.is_none() {
+            state.skip_field("key")?;
+        } else {
+            state.serialize_field("key", &self.key)?;
+        }
+        if self.strict.is_none() {
+            state.skip_field("strict")?;
+        } else {
+            state.serialize_field("strict", &self.strict)?;
+        }
+        if self.value.is_none() {
+            state.skip_field("value")?;
+        } else {
+            state.serialize_field("value", &self.value)?;
+        }
+        state.end()
+    }
+}
 impl TagCondition {
     pub fn builder() -> builder::TagCondition {
         Default::default()

@@ -9,9 +9,77 @@ pub struct TagsFilter {
     ///The tag conditions.
     pub conditions: ::std::vec::Vec<TagCondition>,
 }
-crate::de::request_struct!(
-    TagsFilter { condition_type => optional if is_none, conditions => required }
-);
+impl<'de> ::serde::Deserialize<'de> for TagsFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["condition_type", "conditions"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = TagsFilter;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct TagsFilter")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TagsFilter, A::Error> {
+                let mut slot_condition_type = None;
+                let mut slot_conditions = None;
+                let mut unlisted = crate::de::Skipped;
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "condition_type" => {
+                            crate::de::set_once(
+                                &mut slot_condition_type,
+                                &mut map,
+                                "condition_type",
+                            )
+                        }
+                        "conditions" => {
+                            crate::de::set_once(
+                                &mut slot_conditions,
+                                &mut map,
+                                "conditions",
+                            )
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(TagsFilter {
+                    condition_type: slot_condition_type.flatten(),
+                    conditions: match slot_conditions {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("conditions"));
+                        }
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_struct("TagsFilter", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for TagsFilter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeStruct as _;
+        let len = 1usize + usize::from(self.condition_type.is_some());
+        let mut state = serializer.serialize_struct("TagsFilter", len)?;
+        if self.condition_type.is_none() {
+            state.skip_field("condition_type")?;
+        } else {
+            state.serialize_field("condition_type", &self.condition_type)?;
+        }
+        state.serialize_field("conditions", &self.conditions)?;
+        state.end()
+    }
+}
 impl TagsFilter {
     pub fn builder() -> builder::TagsFilter {
         Default::default()
@@ -23,7 +91,42 @@ pub enum TagsFilterConditionType {
     And,
     Or,
 }
-crate::de::string_enum!(TagsFilterConditionType { And = "AND", Or = "OR" });
+impl TagsFilterConditionType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::And => "AND",
+            Self::Or => "OR",
+        }
+    }
+}
+impl ::std::fmt::Display for TagsFilterConditionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for TagsFilterConditionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TagsFilterConditionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "AND" => Ok(Self::And),
+            "OR" => Ok(Self::Or),
+            other => Err(::serde::de::Error::unknown_variant(other, &["AND", "OR"])),
+        }
+    }
+}
 impl ::std::str::FromStr for TagsFilterConditionType {
     type Err = self::error::ConversionError;
     fn from_str(

@@ -14,6 +14,81 @@ pub struct UsageReport {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    UsageReport { count => required, resources => required, totals => required }
-);
+impl<'de> ::serde::Deserialize<'de> for UsageReport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["count", "resources", "totals"];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = UsageReport;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UsageReport")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReport, A::Error> {
+                let mut slot_count = None;
+                let mut slot_resources = None;
+                let mut slot_totals = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "count" => {
+                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                        }
+                        "resources" => {
+                            crate::de::set_once(
+                                &mut slot_resources,
+                                &mut map,
+                                "resources",
+                            )
+                        }
+                        "totals" => {
+                            crate::de::set_once(&mut slot_totals, &mut map, "totals")
+                        }
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(UsageReport {
+                    count: match slot_count {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("count")),
+                    },
+                    resources: match slot_resources {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("resources"));
+                        }
+                    },
+                    totals: match slot_totals {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("totals")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("UsageReport", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for UsageReport {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("resources", &self.resources)?;
+        map.serialize_entry("totals", &self.totals)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

@@ -35,18 +35,293 @@ pub struct UsageReportResourceExternalIp {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    UsageReportResourceExternalIp { attached_to_vm => optional, billing_metric_name =>
-    required, billing_value => required, billing_value_unit => required, first_seen =>
-    required, ip_address => required, last_seen => required, network_id => required,
-    port_id => required, project_id => required, region => required, region_id =>
-    required, subnet_id => required, type_ as "type" => required }
-);
+impl<'de> ::serde::Deserialize<'de> for UsageReportResourceExternalIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "attached_to_vm",
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "first_seen",
+            "ip_address",
+            "last_seen",
+            "network_id",
+            "port_id",
+            "project_id",
+            "region",
+            "region_id",
+            "subnet_id",
+            "type",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = UsageReportResourceExternalIp;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UsageReportResourceExternalIp")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReportResourceExternalIp, A::Error> {
+                let mut slot_attached_to_vm = None;
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_first_seen = None;
+                let mut slot_ip_address = None;
+                let mut slot_last_seen = None;
+                let mut slot_network_id = None;
+                let mut slot_port_id = None;
+                let mut slot_project_id = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_subnet_id = None;
+                let mut slot_type_ = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "attached_to_vm" => {
+                            crate::de::set_once(
+                                &mut slot_attached_to_vm,
+                                &mut map,
+                                "attached_to_vm",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "first_seen" => {
+                            crate::de::set_once(
+                                &mut slot_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "ip_address" => {
+                            crate::de::set_once(
+                                &mut slot_ip_address,
+                                &mut map,
+                                "ip_address",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::de::set_once(
+                                &mut slot_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "network_id" => {
+                            crate::de::set_once(
+                                &mut slot_network_id,
+                                &mut map,
+                                "network_id",
+                            )
+                        }
+                        "port_id" => {
+                            crate::de::set_once(&mut slot_port_id, &mut map, "port_id")
+                        }
+                        "project_id" => {
+                            crate::de::set_once(
+                                &mut slot_project_id,
+                                &mut map,
+                                "project_id",
+                            )
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "subnet_id" => {
+                            crate::de::set_once(
+                                &mut slot_subnet_id,
+                                &mut map,
+                                "subnet_id",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(UsageReportResourceExternalIp {
+                    attached_to_vm: slot_attached_to_vm.flatten(),
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    first_seen: match slot_first_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("first_seen"));
+                        }
+                    },
+                    ip_address: match slot_ip_address {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("ip_address"));
+                        }
+                    },
+                    last_seen: match slot_last_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_seen"));
+                        }
+                    },
+                    network_id: match slot_network_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("network_id"));
+                        }
+                    },
+                    port_id: match slot_port_id {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("port_id")),
+                    },
+                    project_id: match slot_project_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("project_id"));
+                        }
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    subnet_id: match slot_subnet_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("subnet_id"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("UsageReportResourceExternalIp", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for UsageReportResourceExternalIp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("attached_to_vm", &self.attached_to_vm)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("first_seen", &self.first_seen)?;
+        map.serialize_entry("ip_address", &self.ip_address)?;
+        map.serialize_entry("last_seen", &self.last_seen)?;
+        map.serialize_entry("network_id", &self.network_id)?;
+        map.serialize_entry("port_id", &self.port_id)?;
+        map.serialize_entry("project_id", &self.project_id)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("subnet_id", &self.subnet_id)?;
+        map.serialize_entry("type", &self.type_)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceExternalIpType {
     ExternalIp,
 }
-crate::de::string_enum!(
-    UsageReportResourceExternalIpType { ExternalIp = "external_ip" }
-);
+impl UsageReportResourceExternalIpType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ExternalIp => "external_ip",
+        }
+    }
+}
+impl ::std::fmt::Display for UsageReportResourceExternalIpType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UsageReportResourceExternalIpType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UsageReportResourceExternalIpType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "external_ip" => Ok(Self::ExternalIp),
+            other => Err(::serde::de::Error::unknown_variant(other, &["external_ip"])),
+        }
+    }
+}

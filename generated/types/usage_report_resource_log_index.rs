@@ -33,16 +33,277 @@ pub struct UsageReportResourceLogIndex {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    UsageReportResourceLogIndex { billing_metric_name => required, billing_value =>
-    required, billing_value_unit => required, first_seen => required, last_name =>
-    required, last_seen => required, last_size => required, project_id => required,
-    region => required, region_id => required, size_unit => required, type_ as "type" =>
-    required, uuid => optional }
-);
+impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLogIndex {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "first_seen",
+            "last_name",
+            "last_seen",
+            "last_size",
+            "project_id",
+            "region",
+            "region_id",
+            "size_unit",
+            "type",
+            "uuid",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = UsageReportResourceLogIndex;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UsageReportResourceLogIndex")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReportResourceLogIndex, A::Error> {
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_first_seen = None;
+                let mut slot_last_name = None;
+                let mut slot_last_seen = None;
+                let mut slot_last_size = None;
+                let mut slot_project_id = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_size_unit = None;
+                let mut slot_type_ = None;
+                let mut slot_uuid = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "first_seen" => {
+                            crate::de::set_once(
+                                &mut slot_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "last_name" => {
+                            crate::de::set_once(
+                                &mut slot_last_name,
+                                &mut map,
+                                "last_name",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::de::set_once(
+                                &mut slot_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "last_size" => {
+                            crate::de::set_once(
+                                &mut slot_last_size,
+                                &mut map,
+                                "last_size",
+                            )
+                        }
+                        "project_id" => {
+                            crate::de::set_once(
+                                &mut slot_project_id,
+                                &mut map,
+                                "project_id",
+                            )
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "size_unit" => {
+                            crate::de::set_once(
+                                &mut slot_size_unit,
+                                &mut map,
+                                "size_unit",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "uuid" => crate::de::set_once(&mut slot_uuid, &mut map, "uuid"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(UsageReportResourceLogIndex {
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    first_seen: match slot_first_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("first_seen"));
+                        }
+                    },
+                    last_name: match slot_last_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_name"));
+                        }
+                    },
+                    last_seen: match slot_last_seen {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_seen"));
+                        }
+                    },
+                    last_size: match slot_last_size {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("last_size"));
+                        }
+                    },
+                    project_id: match slot_project_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("project_id"));
+                        }
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    size_unit: match slot_size_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("size_unit"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    uuid: slot_uuid.flatten(),
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer.deserialize_struct("UsageReportResourceLogIndex", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for UsageReportResourceLogIndex {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("first_seen", &self.first_seen)?;
+        map.serialize_entry("last_name", &self.last_name)?;
+        map.serialize_entry("last_seen", &self.last_seen)?;
+        map.serialize_entry("last_size", &self.last_size)?;
+        map.serialize_entry("project_id", &self.project_id)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("size_unit", &self.size_unit)?;
+        map.serialize_entry("type", &self.type_)?;
+        map.serialize_entry("uuid", &self.uuid)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportResourceLogIndexType {
     LogIndex,
 }
-crate::de::string_enum!(UsageReportResourceLogIndexType { LogIndex = "log_index" });
+impl UsageReportResourceLogIndexType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LogIndex => "log_index",
+        }
+    }
+}
+impl ::std::fmt::Display for UsageReportResourceLogIndexType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UsageReportResourceLogIndexType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLogIndexType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "log_index" => Ok(Self::LogIndex),
+            other => Err(::serde::de::Error::unknown_variant(other, &["log_index"])),
+        }
+    }
+}

@@ -19,17 +19,184 @@ pub struct UsageReportTotalDbaasPostgresqlMemory {
     /// received; serialized back in place, so nothing the server sent is lost.
     pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-crate::de::answer_struct!(
-    UsageReportTotalDbaasPostgresqlMemory { billing_metric_name => required,
-    billing_value => required, billing_value_unit => required, region => required,
-    region_id => required, type_ as "type" => required }
-);
+impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlMemory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &[
+            "billing_metric_name",
+            "billing_value",
+            "billing_value_unit",
+            "region",
+            "region_id",
+            "type",
+        ];
+        struct Fields;
+        impl<'de> ::serde::de::Visitor<'de> for Fields {
+            type Value = UsageReportTotalDbaasPostgresqlMemory;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UsageReportTotalDbaasPostgresqlMemory")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReportTotalDbaasPostgresqlMemory, A::Error> {
+                let mut slot_billing_metric_name = None;
+                let mut slot_billing_value = None;
+                let mut slot_billing_value_unit = None;
+                let mut slot_region = None;
+                let mut slot_region_id = None;
+                let mut slot_type_ = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    match key.as_str() {
+                        "billing_metric_name" => {
+                            crate::de::set_once(
+                                &mut slot_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::de::set_once(
+                                &mut slot_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "region" => {
+                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::de::set_once(
+                                &mut slot_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                Ok(UsageReportTotalDbaasPostgresqlMemory {
+                    billing_metric_name: match slot_billing_metric_name {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_metric_name"),
+                            );
+                        }
+                    },
+                    billing_value: match slot_billing_value {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value"),
+                            );
+                        }
+                    },
+                    billing_value_unit: match slot_billing_value_unit {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                ::serde::de::Error::missing_field("billing_value_unit"),
+                            );
+                        }
+                    },
+                    region: match slot_region {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("region")),
+                    },
+                    region_id: match slot_region_id {
+                        Some(value) => value,
+                        None => {
+                            return Err(::serde::de::Error::missing_field("region_id"));
+                        }
+                    },
+                    type_: match slot_type_ {
+                        Some(value) => value,
+                        None => return Err(::serde::de::Error::missing_field("type")),
+                    },
+                    extra_fields: unlisted,
+                })
+            }
+        }
+        deserializer
+            .deserialize_struct("UsageReportTotalDbaasPostgresqlMemory", FIELDS, Fields)
+    }
+}
+impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlMemory {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
+        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
+        map.serialize_entry("region", &self.region)?;
+        map.serialize_entry("region_id", &self.region_id)?;
+        map.serialize_entry("type", &self.type_)?;
+        for (key, value) in &self.extra_fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
 ///Resource type; always this value for this schema.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum UsageReportTotalDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
-crate::de::string_enum!(
-    UsageReportTotalDbaasPostgresqlMemoryType { DbaasPostgresqlMemory =
-    "dbaas_postgresql_memory" }
-);
+impl UsageReportTotalDbaasPostgresqlMemoryType {
+    /// The value as the API writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DbaasPostgresqlMemory => "dbaas_postgresql_memory",
+        }
+    }
+}
+impl ::std::fmt::Display for UsageReportTotalDbaasPostgresqlMemoryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlMemoryType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlMemoryType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <crate::de::Key<
+            'de,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match value.as_str() {
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            other => {
+                Err(
+                    ::serde::de::Error::unknown_variant(
+                        other,
+                        &["dbaas_postgresql_memory"],
+                    ),
+                )
+            }
+        }
+    }
+}

@@ -18,7 +18,57 @@ pub mod types {
         /// received; serialized back in place, so nothing the server sent is lost.
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::answer_struct!(ErrorResponse { message => optional });
+    impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["message"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = ErrorResponse;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ErrorResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<ErrorResponse, A::Error> {
+                    let mut slot_message = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "message" => {
+                                crate::de::set_once(&mut slot_message, &mut map, "message")
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(ErrorResponse {
+                        message: slot_message.flatten(),
+                        extra_fields: unlisted,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for ErrorResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("message", &self.message)?;
+            for (key, value) in &self.extra_fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.end()
+        }
+    }
     ///`ReportPage`
     #[derive(Clone, Debug, PartialEq)]
     pub struct ReportPage {
@@ -29,7 +79,73 @@ pub mod types {
         /// received; serialized back in place, so nothing the server sent is lost.
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::answer_struct!(ReportPage { count => required, results => required });
+    impl<'de> ::serde::Deserialize<'de> for ReportPage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["count", "results"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = ReportPage;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ReportPage")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<ReportPage, A::Error> {
+                    let mut slot_count = None;
+                    let mut slot_results = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "count" => {
+                                crate::de::set_once(&mut slot_count, &mut map, "count")
+                            }
+                            "results" => {
+                                crate::de::set_once(&mut slot_results, &mut map, "results")
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(ReportPage {
+                        count: match slot_count {
+                            Some(value) => value,
+                            None => {
+                                return Err(::serde::de::Error::missing_field("count"));
+                            }
+                        },
+                        results: match slot_results {
+                            Some(value) => value,
+                            None => {
+                                return Err(::serde::de::Error::missing_field("results"));
+                            }
+                        },
+                        extra_fields: unlisted,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("ReportPage", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for ReportPage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("count", &self.count)?;
+            map.serialize_entry("results", &self.results)?;
+            for (key, value) in &self.extra_fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.end()
+        }
+    }
     ///`ReportRequest`
     #[derive(Clone, Debug, PartialEq)]
     pub struct ReportRequest {
@@ -42,10 +158,99 @@ pub mod types {
         ///Start.
         pub time_from: ::chrono::DateTime<::chrono::offset::Utc>,
     }
-    crate::de::request_struct!(
-        ReportRequest { limit => optional if is_none, offset => optional if is_none,
-        response_format => optional if is_none, time_from => required }
-    );
+    impl<'de> ::serde::Deserialize<'de> for ReportRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["limit", "offset", "response_format", "time_from"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = ReportRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ReportRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<ReportRequest, A::Error> {
+                    let mut slot_limit = None;
+                    let mut slot_offset = None;
+                    let mut slot_response_format = None;
+                    let mut slot_time_from = None;
+                    let mut unlisted = crate::de::Skipped;
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "limit" => {
+                                crate::de::set_once(&mut slot_limit, &mut map, "limit")
+                            }
+                            "offset" => {
+                                crate::de::set_once(&mut slot_offset, &mut map, "offset")
+                            }
+                            "response_format" => {
+                                crate::de::set_once(
+                                    &mut slot_response_format,
+                                    &mut map,
+                                    "response_format",
+                                )
+                            }
+                            "time_from" => {
+                                crate::de::set_once(
+                                    &mut slot_time_from,
+                                    &mut map,
+                                    "time_from",
+                                )
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(ReportRequest {
+                        limit: slot_limit.flatten(),
+                        offset: slot_offset.flatten(),
+                        response_format: slot_response_format.flatten(),
+                        time_from: match slot_time_from {
+                            Some(value) => value,
+                            None => {
+                                return Err(::serde::de::Error::missing_field("time_from"));
+                            }
+                        },
+                    })
+                }
+            }
+            deserializer.deserialize_struct("ReportRequest", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for ReportRequest {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 1usize + usize::from(self.limit.is_some())
+                + usize::from(self.offset.is_some())
+                + usize::from(self.response_format.is_some());
+            let mut state = serializer.serialize_struct("ReportRequest", len)?;
+            if self.limit.is_none() {
+                state.skip_field("limit")?;
+            } else {
+                state.serialize_field("limit", &self.limit)?;
+            }
+            if self.offset.is_none() {
+                state.skip_field("offset")?;
+            } else {
+                state.serialize_field("offset", &self.offset)?;
+            }
+            if self.response_format.is_none() {
+                state.skip_field("response_format")?;
+            } else {
+                state.serialize_field("response_format", &self.response_format)?;
+            }
+            state.serialize_field("time_from", &self.time_from)?;
+            state.end()
+        }
+    }
     impl ReportRequest {
         pub fn builder() -> builder::ReportRequest {
             Default::default()
@@ -57,9 +262,49 @@ pub mod types {
         CsvRecords,
         Json,
     }
-    crate::de::string_enum!(
-        ReportRequestResponseFormat { CsvRecords = "csv_records", Json = "json" }
-    );
+    impl ReportRequestResponseFormat {
+        /// The value as the API writes it.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::CsvRecords => "csv_records",
+                Self::Json => "json",
+            }
+        }
+    }
+    impl ::std::fmt::Display for ReportRequestResponseFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ReportRequestResponseFormat {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportRequestResponseFormat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            let value = <crate::de::Key<
+                'de,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            match value.as_str() {
+                "csv_records" => Ok(Self::CsvRecords),
+                "json" => Ok(Self::Json),
+                other => {
+                    Err(
+                        ::serde::de::Error::unknown_variant(
+                            other,
+                            &["csv_records", "json"],
+                        ),
+                    )
+                }
+            }
+        }
+    }
     impl ::std::str::FromStr for ReportRequestResponseFormat {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -101,16 +346,123 @@ pub mod types {
         /// received; serialized back in place, so nothing the server sent is lost.
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::answer_struct!(
-        RowA { cost => required, seen => optional, type_ as "type" => required, unit =>
-        required }
-    );
+    impl<'de> ::serde::Deserialize<'de> for RowA {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["cost", "seen", "type", "unit"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = RowA;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct RowA")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<RowA, A::Error> {
+                    let mut slot_cost = None;
+                    let mut slot_seen = None;
+                    let mut slot_type_ = None;
+                    let mut slot_unit = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "cost" => {
+                                crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                            }
+                            "seen" => {
+                                crate::de::set_once(&mut slot_seen, &mut map, "seen")
+                            }
+                            "type" => {
+                                crate::de::set_once(&mut slot_type_, &mut map, "type")
+                            }
+                            "unit" => {
+                                crate::de::set_once(&mut slot_unit, &mut map, "unit")
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(RowA {
+                        cost: match slot_cost {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("cost")),
+                        },
+                        seen: slot_seen.flatten(),
+                        type_: match slot_type_ {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("type")),
+                        },
+                        unit: match slot_unit {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("unit")),
+                        },
+                        extra_fields: unlisted,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("RowA", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for RowA {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("cost", &self.cost)?;
+            map.serialize_entry("seen", &self.seen)?;
+            map.serialize_entry("type", &self.type_)?;
+            map.serialize_entry("unit", &self.unit)?;
+            for (key, value) in &self.extra_fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.end()
+        }
+    }
     ///`RowAType`
     #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum RowAType {
         A,
     }
-    crate::de::string_enum!(RowAType { A = "a" });
+    impl RowAType {
+        /// The value as the API writes it.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::A => "a",
+            }
+        }
+    }
+    impl ::std::fmt::Display for RowAType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for RowAType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RowAType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            let value = <crate::de::Key<
+                'de,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            match value.as_str() {
+                "a" => Ok(Self::A),
+                other => Err(::serde::de::Error::unknown_variant(other, &["a"])),
+            }
+        }
+    }
     ///`RowB`
     #[derive(Clone, Debug, PartialEq)]
     pub struct RowB {
@@ -124,16 +476,126 @@ pub mod types {
         /// received; serialized back in place, so nothing the server sent is lost.
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::answer_struct!(
-        RowB { cost => required, size => required, type_ as "type" => required, unit =>
-        required }
-    );
+    impl<'de> ::serde::Deserialize<'de> for RowB {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["cost", "size", "type", "unit"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = RowB;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct RowB")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<RowB, A::Error> {
+                    let mut slot_cost = None;
+                    let mut slot_size = None;
+                    let mut slot_type_ = None;
+                    let mut slot_unit = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "cost" => {
+                                crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                            }
+                            "size" => {
+                                crate::de::set_once(&mut slot_size, &mut map, "size")
+                            }
+                            "type" => {
+                                crate::de::set_once(&mut slot_type_, &mut map, "type")
+                            }
+                            "unit" => {
+                                crate::de::set_once(&mut slot_unit, &mut map, "unit")
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(RowB {
+                        cost: match slot_cost {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("cost")),
+                        },
+                        size: match slot_size {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("size")),
+                        },
+                        type_: match slot_type_ {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("type")),
+                        },
+                        unit: match slot_unit {
+                            Some(value) => value,
+                            None => return Err(::serde::de::Error::missing_field("unit")),
+                        },
+                        extra_fields: unlisted,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("RowB", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for RowB {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("cost", &self.cost)?;
+            map.serialize_entry("size", &self.size)?;
+            map.serialize_entry("type", &self.type_)?;
+            map.serialize_entry("unit", &self.unit)?;
+            for (key, value) in &self.extra_fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.end()
+        }
+    }
     ///`RowBType`
     #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     pub enum RowBType {
         B,
     }
-    crate::de::string_enum!(RowBType { B = "b" });
+    impl RowBType {
+        /// The value as the API writes it.
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                Self::B => "b",
+            }
+        }
+    }
+    impl ::std::fmt::Display for RowBType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for RowBType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RowBType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            let value = <crate::de::Key<
+                'de,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            match value.as_str() {
+                "b" => Ok(Self::B),
+                other => Err(::serde::de::Error::unknown_variant(other, &["b"])),
+            }
+        }
+    }
     ///`Things`
     #[derive(Clone, Debug, PartialEq)]
     pub struct Things {
@@ -142,7 +604,62 @@ pub mod types {
         /// received; serialized back in place, so nothing the server sent is lost.
         pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    crate::de::answer_struct!(Things { count => required });
+    impl<'de> ::serde::Deserialize<'de> for Things {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error> {
+            const FIELDS: &[&str] = &["count"];
+            struct Fields;
+            impl<'de> ::serde::de::Visitor<'de> for Fields {
+                type Value = Things;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct Things")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Things, A::Error> {
+                    let mut slot_count = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            "count" => {
+                                crate::de::set_once(&mut slot_count, &mut map, "count")
+                            }
+                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    Ok(Things {
+                        count: match slot_count {
+                            Some(value) => value,
+                            None => {
+                                return Err(::serde::de::Error::missing_field("count"));
+                            }
+                        },
+                        extra_fields: unlisted,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("Things", FIELDS, Fields)
+        }
+    }
+    impl ::serde::Serialize for Things {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("count", &self.count)?;
+            for (key, value) in &self.extra_fields {
+                map.serialize_entry(key, value)?;
+            }
+            map.end()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -633,7 +1150,20 @@ pub mod open {
         /// `size`, when the row has it.
         pub size: Option<i64>,
     }
-    crate::de::serialize_struct!(RowCommon { r#type as "type", cost, size });
+    impl ::serde::Serialize for RowCommon {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 3usize;
+            let mut state = serializer.serialize_struct("RowCommon", len)?;
+            state.serialize_field("type", &self.r#type)?;
+            state.serialize_field("cost", &self.cost)?;
+            state.serialize_field("size", &self.size)?;
+            state.end()
+        }
+    }
     impl crate::columns::Columns for RowCommon {
         const COMMON_COLUMNS: &'static [crate::columns::Column] = <Row as crate::columns::Columns>::COMMON_COLUMNS;
         const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
@@ -648,10 +1178,58 @@ pub mod open {
                 cost: Option<f64>,
                 size: Option<i64>,
             }
-            crate::de::deserialize_struct!(
-                request Wire { tag as "type" => required, cost => optional, size =>
-                optional }
-            );
+            impl<'de> ::serde::Deserialize<'de> for Wire {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<Self, D::Error> {
+                    const FIELDS: &[&str] = &["type", "cost", "size"];
+                    struct Fields;
+                    impl<'de> ::serde::de::Visitor<'de> for Fields {
+                        type Value = Wire;
+                        fn expecting(
+                            &self,
+                            f: &mut ::std::fmt::Formatter<'_>,
+                        ) -> ::std::fmt::Result {
+                            f.write_str("struct Wire")
+                        }
+                        fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                            self,
+                            mut map: A,
+                        ) -> Result<Wire, A::Error> {
+                            let mut slot_tag = None;
+                            let mut slot_cost = None;
+                            let mut slot_size = None;
+                            let mut unlisted = crate::de::Skipped;
+                            while let Some(key) = map.next_key::<crate::de::Key<'de>>()?
+                            {
+                                match key.as_str() {
+                                    "type" => {
+                                        crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                    }
+                                    "cost" => {
+                                        crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                    }
+                                    "size" => {
+                                        crate::de::set_once(&mut slot_size, &mut map, "size")
+                                    }
+                                    _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                }?;
+                            }
+                            Ok(Wire {
+                                tag: match slot_tag {
+                                    Some(value) => value,
+                                    None => {
+                                        return Err(::serde::de::Error::missing_field("type"));
+                                    }
+                                },
+                                cost: slot_cost.flatten(),
+                                size: slot_size.flatten(),
+                            })
+                        }
+                    }
+                    deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                }
+            }
             let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
             Ok(Self {
                 r#type: wire.tag,
@@ -998,7 +1576,19 @@ pub mod queries {
         /// Not sent when `None`.
         pub unit: Option<types::Unit>,
     }
-    crate::de::serialize_struct!(ListThingsQuery { since, unit });
+    impl ::serde::Serialize for ListThingsQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeStruct as _;
+            let len = 2usize;
+            let mut state = serializer.serialize_struct("ListThingsQuery", len)?;
+            state.serialize_field("since", &self.since)?;
+            state.serialize_field("unit", &self.unit)?;
+            state.end()
+        }
+    }
     impl ListThingsQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
