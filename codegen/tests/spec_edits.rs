@@ -350,6 +350,81 @@ fn edits() -> Vec<Edit> {
             expect: Expect::Refused("openapi"),
             apply: |s| s["openapi"] = Value::from("3.1.0"),
         },
+        Edit {
+            name: "a new value of an open enum",
+            expect: Expect::Builds("types"),
+            apply: |s| {
+                schema(s, "BillingValueUnit")["enum"]
+                    .as_sequence_mut()
+                    .expect("enum")
+                    .push(Value::from("tbhours"))
+            },
+        },
+        Edit {
+            name: "a new required request field with a pattern and length bounds",
+            expect: Expect::Builds("types"),
+            apply: |s| {
+                add_props(
+                    s,
+                    "ReservationPricingRequest",
+                    "billing_code: {type: string, pattern: '^[A-Z]{2}-[0-9]+$', minLength: 4, maxLength: 12}",
+                );
+                schema(s, "ReservationPricingRequest")["required"]
+                    .as_sequence_mut()
+                    .expect("required")
+                    .push(Value::from("billing_code"));
+            },
+        },
+        Edit {
+            name: "a $ref to a schema that is not there",
+            expect: Expect::Refused(
+                "/components/schemas/TagCondition/properties/key: $ref \"#/components/schemas/Missing\" points at nothing",
+            ),
+            apply: |s| {
+                *prop(s, "TagCondition", "key") = yaml("$ref: '#/components/schemas/Missing'")
+            },
+        },
+        Edit {
+            name: "two operations with one operationId",
+            expect: Expect::Refused("operationId is used twice"),
+            apply: |s| {
+                at(s, &["paths", "/cloud/v1/regions", "get"])["operationId"] =
+                    Value::from("list_billing_reservations")
+            },
+        },
+        Edit {
+            name: "a pattern regex-lite cannot check (lookahead)",
+            expect: Expect::Refused("is not one that regex-lite can check"),
+            apply: |s| {
+                add_props(
+                    s,
+                    "TagCondition",
+                    "code: {type: string, pattern: '^(?=x)y$'}",
+                )
+            },
+        },
+        Edit {
+            name: "a form-encoded request body",
+            expect: Expect::Refused("the client sends application/json bodies only"),
+            apply: |s| {
+                let content = at(
+                    s,
+                    &[
+                        "paths",
+                        "/cloud/v1/usage_report",
+                        "post",
+                        "requestBody",
+                        "content",
+                    ],
+                );
+                let media = content["application/json"].clone();
+                *content = yaml("{}");
+                content
+                    .as_mapping_mut()
+                    .expect("content")
+                    .insert(Value::from("application/x-www-form-urlencoded"), media);
+            },
+        },
     ]
 }
 
@@ -371,7 +446,7 @@ fn every_spec_edit_builds_or_is_refused_by_name() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spec-edits");
     std::fs::create_dir_all(&tmp).expect("scratch dir");
     let edits = edits();
-    assert!(edits.len() >= 20, "the corpus keeps its size");
+    assert!(edits.len() >= 25, "the corpus keeps its size");
     let mut wrong = Vec::new();
     for (i, edit) in edits.iter().enumerate() {
         let path = write_spec(&tmp, &format!("edit-{i}"), &[edit]);
