@@ -157,6 +157,11 @@ fn pascal_ident(value: &str) -> Ident {
 }
 
 /// A field as the crate's struct macros list it: `name`, or `name as "wire"` when the two differ.
+/// `#[deprecated(note = ..)]` for an operation the spec deprecates.
+fn deprecated_attr(note: Option<&str>) -> Option<TokenStream> {
+    note.map(|note| quote! { #[deprecated(note = #note)] })
+}
+
 /// A field of a struct the generator writes itself, always written when serialized.
 fn wire_field(field: &Ident, wire: &str, presence: Presence) -> Field {
     Field {
@@ -764,8 +769,10 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
     ));
     let method_ident = ident(operation_id);
     let (arguments, parameter_checks, setters) = path_parameters(op);
+    let deprecated = deprecated_attr(op.deprecated.as_deref());
     let plain = quote! {
         #docs
+        #deprecated
         pub async fn #method<B>(&self, #(#arguments,)* body: B) -> Result<#response_type, crate::Error>
         where
             B: TryInto<types::#body_type>,
@@ -788,6 +795,7 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
         ));
         quote! {
             #docs
+            #deprecated
             pub fn #name<B>(
                 &self,
                 body: B,
@@ -801,6 +809,11 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
             }
         }
     });
+    // `_csv_rows` calls `_csv`: where both are deprecated, it says it means to.
+    let allow_deprecated = op
+        .deprecated
+        .as_ref()
+        .map(|_| quote! { #[allow(deprecated)] });
     let csv = op.csv.then(|| {
         let bytes = format_ident!("{}_csv", op.method);
         let rows = format_ident!("{}_csv_rows", op.method);
@@ -811,6 +824,7 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
         let rows_docs = doc(&format!("{what} as CSV, parsed into rows."));
         quote! {
             #bytes_docs
+            #deprecated
             pub async fn #bytes<B>(&self, body: B) -> Result<::bytes::Bytes, crate::Error>
             where
                 B: TryInto<types::#body_type>,
@@ -822,11 +836,13 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
             }
 
             #rows_docs
+            #deprecated
             pub async fn #rows<B>(&self, body: B) -> Result<crate::CsvTable, crate::Error>
             where
                 B: TryInto<types::#body_type>,
                 B::Error: ::std::fmt::Display,
             {
+                #allow_deprecated
                 let bytes = self.#bytes(body).await?;
                 crate::parse_csv(#csv_id, &bytes)
             }
@@ -1075,6 +1091,7 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         "{what} (`GET {path}`, `{operation_id}`).\n\nThe query is checked before anything is sent \
          (its parameters' schemas and the operation's `x-gcore-checks`)."
     ));
+    let deprecated = deprecated_attr(op.deprecated.as_deref());
     // A GET without parameters has no setters, and its request needs no `mut`.
     let request = if setters.is_empty() {
         quote! { let request = self.generated().#generated(); }
@@ -1113,6 +1130,7 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
 
         impl crate::Client {
             #method_docs
+            #deprecated
             pub async fn #method(&self, query: #query_type) -> Result<#response_type, crate::Error> {
                 crate::validate::Validate::validate(&query).map_err(|message| crate::Error::InvalidRequest {
                     operation: #operation_id,

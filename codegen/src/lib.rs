@@ -264,6 +264,10 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
     check::check_field_names_are_distinct(&file, spec)?;
     tidy::keep_builder_fns_only_for(&mut file, &keep).map_err(syntax)?;
+    tidy::mark_deprecated_fields(&mut file, spec).map_err(|message| CodegenError::Unsupported {
+        location: "deprecated fields".into(),
+        message,
+    })?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
     tidy::serde_impls_as_code(&mut file, &answer).map_err(|e| CodegenError::Unsupported {

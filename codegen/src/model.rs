@@ -126,6 +126,8 @@ pub struct BodyOperation {
     pub csv: bool,
     /// Its path parameters (integers), in order: each is a method argument before the body.
     pub path_parameters: Vec<PathParameter>,
+    /// The note of `#[deprecated]` when the spec marks the operation `deprecated: true`.
+    pub deprecated: Option<String>,
 }
 
 /// An integer path parameter: a `u64` argument (`i64` when the schema allows negatives), checked by
@@ -151,6 +153,8 @@ pub struct QueryOperation {
     pub parameters: Vec<QueryParameter>,
     /// The operation's `x-gcore-checks`, as written.
     pub checks: Option<serde_json::Value>,
+    /// The note of `#[deprecated]` when the spec marks the operation `deprecated: true`.
+    pub deprecated: Option<String>,
 }
 
 /// One query parameter and the Rust type of its field.
@@ -191,6 +195,19 @@ fn unsupported(location: impl Into<String>, message: impl Into<String>) -> Codeg
         location: location.into(),
         message: message.into(),
     }
+}
+
+/// The note of an operation's `#[deprecated]`: the first paragraph of its description (or its
+/// summary), when the spec marks it `deprecated: true`.
+fn deprecation_note(op: &openapiv3::Operation) -> Option<String> {
+    op.deprecated.then(|| {
+        op.description
+            .as_deref()
+            .or(op.summary.as_deref())
+            .and_then(|text| text.split("\n\n").next())
+            .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "deprecated in the spec".to_string())
+    })
 }
 
 /// A `Client` method's name: `x-gcore-method`, or the operationId without a leading `get_`.
@@ -384,6 +401,7 @@ impl SpecModel {
                     .map(|p| p.item_type.clone()),
                 csv: model.csv_operations.iter().any(|c| c.operation_id == op_id),
                 path_parameters,
+                deprecated: deprecation_note(op),
             });
         }
         for (path, method, op) in operations(spec) {
@@ -487,6 +505,7 @@ impl SpecModel {
                 query_type,
                 parameters,
                 checks: op.extensions.get("x-gcore-checks").cloned(),
+                deprecated: deprecation_note(op),
             });
         }
         Ok(model)

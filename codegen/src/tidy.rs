@@ -516,9 +516,14 @@ pub fn serde_impls_as_code(
                  change the schema",
             ));
         }
+        let deprecated_fields = has_deprecated_fields(&item);
         out.push((item, false));
         if let Some(impls) = impls {
-            let written = syn::parse2::<syn::File>(impls)?.items;
+            let mut written = syn::parse2::<syn::File>(impls)?.items;
+            // The impls read and write every field, the deprecated ones too (as serde's derive).
+            if deprecated_fields {
+                allow_deprecated(&mut written);
+            }
             out.extend(written.into_iter().map(|item| (item, true)));
         }
     }
@@ -532,6 +537,126 @@ pub fn serde_impls_as_code(
     });
     *items = out.into_iter().map(|(item, _)| item).collect();
     Ok(())
+}
+
+/// True for a struct with a `#[deprecated]` field (see [`mark_deprecated_fields`]).
+fn has_deprecated_fields(item: &syn::Item) -> bool {
+    let syn::Item::Struct(s) = item else {
+        return false;
+    };
+    s.fields
+        .iter()
+        .any(|f| f.attrs.iter().any(|a| a.path().is_ident("deprecated")))
+}
+
+/// `#[allow(deprecated)]` on each impl of `items`: code the generator writes that must touch a
+/// deprecated field (its serde impls, its builder conversions) says so where it does.
+fn allow_deprecated(items: &mut [syn::Item]) {
+    for item in items {
+        if let syn::Item::Impl(block) = item {
+            block.attrs.push(syn::parse_quote! { #[allow(deprecated)] });
+        }
+    }
+}
+
+/// Puts `#[deprecated(note = ..)]` on each field of the types module whose spec property says
+/// `deprecated: true` (the note is the property's description), and `#[allow(deprecated)]` on the
+/// builder conversions that copy such fields. Runs while typify's `#[serde(rename)]` attributes
+/// still name each field's property. A deprecated property of a component schema that it finds no
+/// field for is an error naming it (the mark would otherwise be lost without a word).
+pub fn mark_deprecated_fields(
+    file: &mut syn::File,
+    spec: &openapiv3::OpenAPI,
+) -> Result<(), String> {
+    let schemas = spec.components.as_ref().map(|c| &c.schemas);
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for (name, schema) in schemas.into_iter().flatten() {
+        if let openapiv3::ReferenceOr::Item(schema) = schema
+            && let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) =
+                &schema.schema_kind
+        {
+            for (property, value) in &object.properties {
+                if value.as_item().is_some_and(|p| p.schema_data.deprecated) {
+                    expected.push((name.clone(), property.clone()));
+                }
+            }
+        }
+    }
+    let Some(items) = types_items(file) else {
+        return Ok(());
+    };
+    let mut marked_types = Vec::new();
+    let mut marked: Vec<(String, String)> = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        let Some(openapiv3::ReferenceOr::Item(schema)) =
+            schemas.and_then(|schemas| schemas.get(&s.ident.to_string()))
+        else {
+            continue;
+        };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &schema.schema_kind
+        else {
+            continue;
+        };
+        for field in s.fields.iter_mut() {
+            let Some(ident) = &field.ident else { continue };
+            let wire = field_serde(&field.attrs)
+                .ok()
+                .and_then(|serde| serde.rename)
+                .unwrap_or_else(|| unraw(ident));
+            let Some(openapiv3::ReferenceOr::Item(property)) = object.properties.get(&wire) else {
+                continue;
+            };
+            if !property.schema_data.deprecated {
+                continue;
+            }
+            let note = property
+                .schema_data
+                .description
+                .clone()
+                .unwrap_or_else(|| "deprecated in the spec".to_string());
+            field
+                .attrs
+                .push(syn::parse_quote! { #[deprecated(note = #note)] });
+            marked.push((s.ident.to_string(), wire));
+        }
+        if has_deprecated_fields(&syn::Item::Struct(s.clone())) {
+            marked_types.push(s.ident.to_string());
+        }
+    }
+    // typify's builders copy every field into and out of the type.
+    for item in items.iter_mut() {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, builders)) = module.content.as_mut() else {
+            continue;
+        };
+        for builder in builders.iter_mut() {
+            if let syn::Item::Impl(block) = builder
+                && block.trait_.is_some()
+                && item_subject(builder, &|name| marked_types.iter().any(|m| m == name)).is_some()
+            {
+                allow_deprecated(std::slice::from_mut(builder));
+            }
+        }
+    }
+    let missed: Vec<String> = expected
+        .into_iter()
+        .filter(|e| !marked.contains(e))
+        .map(|(schema, property)| format!("{schema}.{property}"))
+        .collect();
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "deprecated properties with no generated field to mark #[deprecated]: {}",
+            missed.join(", ")
+        ))
+    }
 }
 
 /// The type's name when it still derives `Serialize` or `Deserialize`.

@@ -570,3 +570,49 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn deprecated_fields_and_operations_are_marked_deprecated_with_the_spec_note() {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spec-edits-deprecated");
+    std::fs::create_dir_all(&tmp).expect("scratch dir");
+    let edits = edits();
+    let chosen: Vec<&Edit> = edits
+        .iter()
+        .filter(|e| e.name.starts_with("deprecated fields") || e.name == "a deprecated operation")
+        .collect();
+    assert_eq!(chosen.len(), 2);
+    let files = gcore_billing_codegen::generate_files(&write_spec(&tmp, "deprecated", &chosen))
+        .expect("generates");
+    let text = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.source.clone())
+            .expect("file")
+    };
+    let region = text("types/region.rs");
+    let field = region.find("pub display_name").expect("field");
+    assert!(
+        region[..field]
+            .trim_end()
+            .ends_with("#[deprecated(note = \"The region's name, as people know it.\")]"),
+        "{}",
+        &region[field.saturating_sub(300)..field]
+    );
+    // The serde impls that touch it say they mean to.
+    assert!(
+        region.contains("#[allow(deprecated)]\nimpl<'de> ::serde::Deserialize<'de> for Region")
+    );
+    let tag = text("types/tag_condition.rs");
+    assert!(
+        tag.contains("#[deprecated(note = \"Tag name.\")]\n    pub key:"),
+        "{tag}"
+    );
+    let root = text("gcore_billing.rs");
+    let method = root.find("pub async fn list_regions(").expect("method");
+    assert!(
+        root[..method].contains("#[deprecated("),
+        "{}",
+        &root[method.saturating_sub(400)..method]
+    );
+}

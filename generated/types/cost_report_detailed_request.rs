@@ -22,6 +22,9 @@ pub struct CostReportDetailedRequest {
     pub rounding: ::std::option::Option<bool>,
     pub schema_filter: ::std::option::Option<SchemaFilter>,
     ///Deprecated; use `order_by`. Default: `[{"project":"asc"}]` (the server's, when the field is not sent).
+    #[deprecated(
+        note = "Deprecated; use `order_by`. Default: `[{\"project\":\"asc\"}]` (the server's, when the field is not sent)."
+    )]
     pub sorting: ::std::vec::Vec<Sorting>,
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at 00:00 UTC of that day.
@@ -31,6 +34,7 @@ pub struct CostReportDetailedRequest {
     ///Only these resource types.
     pub types: ::std::vec::Vec<ResourceType>,
 }
+#[allow(deprecated)]
 impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -169,6 +173,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequest {
         deserializer.deserialize_struct("CostReportDetailedRequest", FIELDS, Fields)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CostReportDetailedRequest {
     fn serialize<S: ::serde::Serializer>(
         &self,

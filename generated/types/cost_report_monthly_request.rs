@@ -13,14 +13,17 @@ pub struct CostReportMonthlyRequest {
     pub schema_filter: ::std::option::Option<SchemaFilter>,
     pub tags: ::std::option::Option<TagsFilter>,
     ///Deprecated; use `year_month`. Start of the period.
+    #[deprecated(note = "Deprecated; use `year_month`. Start of the period.")]
     pub time_from: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Deprecated; use `year_month`. End of the period.
+    #[deprecated(note = "Deprecated; use `year_month`. End of the period.")]
     pub time_to: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Only these resource types.
     pub types: ::std::vec::Vec<ResourceType>,
     ///The month, as YYYY-MM.
     pub year_month: ::std::option::Option<CostReportMonthlyRequestYearMonth>,
 }
+#[allow(deprecated)]
 impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -121,6 +124,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
         deserializer.deserialize_struct("CostReportMonthlyRequest", FIELDS, Fields)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CostReportMonthlyRequest {
     fn serialize<S: ::serde::Serializer>(
         &self,

@@ -18,6 +18,9 @@ pub struct UsageReportRequest {
     pub regions: ::std::vec::Vec<i64>,
     pub schema_filter: ::std::option::Option<SchemaFilter>,
     ///Deprecated; use `order_by`. Default: `[{"project":"asc"}]` (the server's, when the field is not sent).
+    #[deprecated(
+        note = "Deprecated; use `order_by`. Default: `[{\"project\":\"asc\"}]` (the server's, when the field is not sent)."
+    )]
     pub sorting: ::std::vec::Vec<Sorting>,
     pub tags: ::std::option::Option<TagsFilter>,
     ///Start of the period (ISO 8601); the report begins at the start of that day.
@@ -27,6 +30,7 @@ pub struct UsageReportRequest {
     ///Only these resource types.
     pub types: ::std::vec::Vec<ResourceType>,
 }
+#[allow(deprecated)]
 impl<'de> ::serde::Deserialize<'de> for UsageReportRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -149,6 +153,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportRequest {
         deserializer.deserialize_struct("UsageReportRequest", FIELDS, Fields)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for UsageReportRequest {
     fn serialize<S: ::serde::Serializer>(
         &self,

@@ -48,6 +48,7 @@ pub struct CostReportDetailedRequest {
         ::std::string::String,
     >,
 }
+#[allow(deprecated)]
 impl ::std::default::Default for CostReportDetailedRequest {
     fn default() -> Self {
         Self {
@@ -218,6 +219,7 @@ impl CostReportDetailedRequest {
         self
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::TryFrom<CostReportDetailedRequest>
 for super::CostReportDetailedRequest {
     type Error = super::error::ConversionError;
@@ -242,6 +244,7 @@ for super::CostReportDetailedRequest {
         })
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::From<super::CostReportDetailedRequest>
 for CostReportDetailedRequest {
     fn from(value: super::CostReportDetailedRequest) -> Self {

@@ -34,6 +34,7 @@ pub struct CostReportMonthlyRequest {
         ::std::string::String,
     >,
 }
+#[allow(deprecated)]
 impl ::std::default::Default for CostReportMonthlyRequest {
     fn default() -> Self {
         Self {
@@ -153,6 +154,7 @@ impl CostReportMonthlyRequest {
         self
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::TryFrom<CostReportMonthlyRequest>
 for super::CostReportMonthlyRequest {
     type Error = super::error::ConversionError;
@@ -172,6 +174,7 @@ for super::CostReportMonthlyRequest {
         })
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::From<super::CostReportMonthlyRequest> for CostReportMonthlyRequest {
     fn from(value: super::CostReportMonthlyRequest) -> Self {
         Self {

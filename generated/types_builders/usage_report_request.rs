@@ -46,6 +46,7 @@ pub struct UsageReportRequest {
         ::std::string::String,
     >,
 }
+#[allow(deprecated)]
 impl ::std::default::Default for UsageReportRequest {
     fn default() -> Self {
         Self {
@@ -190,6 +191,7 @@ impl UsageReportRequest {
         self
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::TryFrom<UsageReportRequest> for super::UsageReportRequest {
     type Error = super::error::ConversionError;
     fn try_from(
@@ -211,6 +213,7 @@ impl ::std::convert::TryFrom<UsageReportRequest> for super::UsageReportRequest {
         })
     }
 }
+#[allow(deprecated)]
 impl ::std::convert::From<super::UsageReportRequest> for UsageReportRequest {
     fn from(value: super::UsageReportRequest) -> Self {
         Self {
