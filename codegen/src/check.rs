@@ -19,6 +19,7 @@ fn problem(location: impl Into<String>, message: impl Into<String>) -> CodegenEr
 pub fn check_spec(spec: &OpenAPI) -> Result<(), CodegenError> {
     check_version(spec)?;
     check_references(spec)?;
+    crate::extensions::check_extensions(spec)?;
     check_operations(spec)?;
     check_discriminators(spec)?;
     check_no_inline_enums_in_responses(spec)?;

@@ -907,7 +907,7 @@ fn field_checks(
     let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
         return Ok(());
     };
-    if let Some(rules) = schema.schema_data.extensions.get("x-gcore-checks") {
+    if let Some(rules) = schema.schema_data.extensions.get(crate::extensions::CHECKS) {
         extension_checks(rules, prefix, out)?;
     }
     if depth > 3 {

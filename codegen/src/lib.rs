@@ -14,6 +14,7 @@
 mod api;
 mod check;
 mod defaults;
+pub mod extensions;
 mod extras;
 mod lower;
 mod model;

@@ -216,7 +216,7 @@ fn method_name(
     op_id: &str,
     location: &str,
 ) -> Result<String, CodegenError> {
-    match op.extensions.get("x-gcore-method") {
+    match op.extensions.get(crate::extensions::METHOD) {
         Some(name) => name
             .as_str()
             .map(str::to_string)
@@ -270,7 +270,7 @@ impl SpecModel {
         for (path, method, op) in operations(spec) {
             let op_id = op.operation_id.clone().unwrap_or_default();
             let location = format!("operation {op_id} ({method} {path})");
-            if let Some(csv) = op.extensions.get("x-gcore-csv") {
+            if let Some(csv) = op.extensions.get(crate::extensions::CSV_FORM) {
                 let field = ext_str(csv, "field", &location)?;
                 let value = ext_str(csv, "value", &location)?;
                 if method != "post" {
@@ -288,7 +288,7 @@ impl SpecModel {
                     summary: op.summary.clone(),
                 });
             }
-            if let Some(page) = op.extensions.get("x-gcore-pagination") {
+            if let Some(page) = op.extensions.get(crate::extensions::PAGINATION) {
                 let response_type = success_ref(op, &location)?;
                 let items = ext_str(page, "items", &location)?;
                 let item_type = array_item_ref(spec, &response_type, &items).ok_or_else(|| {
@@ -489,7 +489,7 @@ impl SpecModel {
                     schema: schema.clone(),
                 });
             }
-            let query_type = match op.extensions.get("x-gcore-query-type") {
+            let query_type = match op.extensions.get(crate::extensions::QUERY_TYPE) {
                 Some(name) => name
                     .as_str()
                     .map(str::to_string)
@@ -504,7 +504,7 @@ impl SpecModel {
                 response_type,
                 query_type,
                 parameters,
-                checks: op.extensions.get("x-gcore-checks").cloned(),
+                checks: op.extensions.get(crate::extensions::CHECKS).cloned(),
                 deprecated: deprecation_note(op),
             });
         }
@@ -898,7 +898,11 @@ fn mark_default_columns(
     for column in columns.iter_mut() {
         column.in_default = column.in_every_variant;
     }
-    let Some(rule) = schema.schema_data.extensions.get("x-gcore-default-columns") else {
+    let Some(rule) = schema
+        .schema_data
+        .extensions
+        .get(crate::extensions::DEFAULT_COLUMNS)
+    else {
         return Ok(());
     };
     let names = |key: &str| -> Result<Vec<String>, CodegenError> {

@@ -536,21 +536,10 @@ impl Differ<'_> {
             if o == n {
                 continue;
             }
-            let behavioural = matches!(
-                key.as_str(),
-                "x-gcore-pagination" | "x-gcore-csv" | "x-gcore-default-columns"
-            );
-            let class = match (behavioural, o.is_some()) {
-                (true, true) => Class::Breaking,
-                (true, false) => Class::NonBreaking,
-                (false, _) => Class::Docs,
-            };
-            let note = if class == Class::Breaking {
-                "deployed clients page or ask for CSV by the old rule"
-            } else if behavioural {
-                "new client behaviour"
-            } else {
-                "notes only"
+            // The registry classes every extension the generator reads; any other is a note.
+            let (class, note) = match crate::extensions::extension(key) {
+                Some(extension) => extension.class_of_change(o, n),
+                None => (Class::Docs, "an extension the generator does not read"),
             };
             let text =
                 |v: Option<&serde_json::Value>| v.map_or("none".into(), |v| short(&v.to_string()));
@@ -816,6 +805,7 @@ impl Differ<'_> {
 
     fn schema_body(&mut self, loc: &Loc, old: &Schema, new: &Schema, ctx: Ctx) {
         let (od, nd) = (&old.schema_data, &new.schema_data);
+        self.extensions(loc, &od.extensions, &nd.extensions);
         if od.description != nd.description || od.title != nd.title || od.example != nd.example {
             self.push(
                 Class::Docs,

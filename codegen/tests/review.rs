@@ -419,6 +419,26 @@ fn fixtures() -> Vec<Fixture> {
             },
         ),
         fixture(
+            "rename a Client method",
+            Class::Breaking,
+            "GET /cloud/v1/regions (list_regions)",
+            "x-gcore-method",
+            |s| {
+                at(s, &["paths", "/cloud/v1/regions", "get"])["x-gcore-method"] =
+                    Value::from("regions")
+            },
+        ),
+        fixture(
+            "add a check between request fields",
+            Class::Breaking,
+            DETAILED_REQUEST,
+            "x-gcore-checks",
+            |s| {
+                schema(s, "CostReportDetailedRequest")["x-gcore-checks"] =
+                    yaml("[{field: time_to, within-days-of: time_from, days: 366}]")
+            },
+        ),
+        fixture(
             "drop the CSV form of a report",
             Class::Breaking,
             "POST /cloud/v1/cost_report/resources (get_detailed_cost_report)",

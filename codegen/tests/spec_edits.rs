@@ -404,6 +404,26 @@ fn edits() -> Vec<Edit> {
             },
         },
         Edit {
+            name: "a misspelt extension",
+            expect: Expect::Refused(
+                "post /cloud/v1/usage_report: unknown extension x-gcore-paginaton",
+            ),
+            apply: |s| {
+                let op = at(s, &["paths", "/cloud/v1/usage_report", "post"]);
+                let paging = op["x-gcore-pagination"].clone();
+                let op = op.as_mapping_mut().expect("operation");
+                op.remove("x-gcore-pagination");
+                op.insert(Value::from("x-gcore-paginaton"), paging);
+            },
+        },
+        Edit {
+            name: "an operation extension on a schema",
+            expect: Expect::Refused(
+                "/components/schemas/TagCondition: x-gcore-method is read only on: [Operation]",
+            ),
+            apply: |s| schema(s, "TagCondition")["x-gcore-method"] = Value::from("tags"),
+        },
+        Edit {
             name: "a form-encoded request body",
             expect: Expect::Refused("the client sends application/json bodies only"),
             apply: |s| {
