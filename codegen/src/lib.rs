@@ -279,7 +279,72 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);
     tidy::drop_api_version_header(&mut file);
+    check_rewrites_took(&file)?;
     Ok(file)
+}
+
+/// The rewrites of progenitor's output match its shapes; after a progenitor upgrade a shape may be
+/// gone and a rewrite match nothing. Instead of trusting each one, this checks what they are for,
+/// and names the step whose goal is not met: no path into `progenitor_client` (`use_own_runtime`),
+/// no `regress` (`check_patterns_with_regex_lite`), no `api-version` header
+/// (`drop_api_version_header`), no `Client::new` that unwraps (`drop_unwrapping_constructor`).
+fn check_rewrites_took(file: &syn::File) -> Result<(), CodegenError> {
+    let failed = |step: &str, what: &str| {
+        Err(CodegenError::Unsupported {
+            location: format!("rewrite step {step}"),
+            message: format!(
+                "{what} is still in progenitor's output: the step no longer matches what \
+                 progenitor writes (after an upgrade?); fix the step in codegen/src/tidy.rs"
+            ),
+        })
+    };
+    let mut found = Leftovers::default();
+    found.visit(quote::ToTokens::into_token_stream(file.clone()));
+    if found.progenitor_client {
+        return failed("use_own_runtime", "a path into progenitor_client");
+    }
+    if found.regress {
+        return failed("check_patterns_with_regex_lite", "a path into regress");
+    }
+    if found.api_version {
+        return failed("drop_api_version_header", "the api-version header");
+    }
+    let unwrapping_new = file.items.iter().any(|item| {
+        matches!(item, syn::Item::Impl(block)
+            if block.trait_.is_none()
+                && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+                && block.items.iter().any(|f| matches!(f, syn::ImplItem::Fn(f) if f.sig.ident == "new")))
+    });
+    if unwrapping_new {
+        return failed("drop_unwrapping_constructor", "Client::new");
+    }
+    Ok(())
+}
+
+/// What [`check_rewrites_took`] looks for in the tokens.
+#[derive(Default)]
+struct Leftovers {
+    progenitor_client: bool,
+    regress: bool,
+    api_version: bool,
+}
+
+impl Leftovers {
+    fn visit(&mut self, tokens: TokenStream) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(ident) => {
+                    self.progenitor_client |= ident == "progenitor_client";
+                    self.regress |= ident == "regress";
+                }
+                proc_macro2::TokenTree::Literal(literal) => {
+                    self.api_version |= literal.to_string() == "\"api-version\"";
+                }
+                proc_macro2::TokenTree::Group(group) => self.visit(group.stream()),
+                proc_macro2::TokenTree::Punct(_) => {}
+            }
+        }
+    }
 }
 
 /// The first lines of every generated file.
@@ -622,6 +687,39 @@ mod tests {
         assert_eq!(line_nested_too_deep("a: don't [x] # [[[[\nb: [y]", 1), None);
         // Closed collections give their depth back.
         assert_eq!(line_nested_too_deep(&"[]".repeat(1000), 1), None);
+    }
+
+    #[test]
+    fn a_rewrite_that_matched_nothing_is_named() {
+        let file: syn::File = syn::parse_quote! {
+            fn send() { let h = progenitor_client::encode_path("x"); }
+        };
+        assert_eq!(
+            super::check_rewrites_took(&file).unwrap_err().to_string(),
+            "rewrite step use_own_runtime: a path into progenitor_client is still in progenitor's \
+             output: the step no longer matches what progenitor writes (after an upgrade?); fix \
+             the step in codegen/src/tidy.rs"
+        );
+        let file: syn::File = syn::parse_quote! {
+            fn send(m: &mut HeaderMap) { m.append(HeaderName::from_static("api-version"), v); }
+        };
+        assert!(
+            super::check_rewrites_took(&file)
+                .unwrap_err()
+                .to_string()
+                .starts_with("rewrite step drop_api_version_header:")
+        );
+        let file: syn::File = syn::parse_quote! {
+            impl Client { pub fn new(url: &str) -> Self { todo!() } }
+        };
+        assert!(
+            super::check_rewrites_took(&file)
+                .unwrap_err()
+                .to_string()
+                .starts_with("rewrite step drop_unwrapping_constructor:")
+        );
+        let clean: syn::File = syn::parse_quote! { fn f() { crate::runtime::encode_path("x"); } };
+        assert!(super::check_rewrites_took(&clean).is_ok());
     }
 
     #[test]
