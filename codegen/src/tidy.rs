@@ -351,7 +351,8 @@ pub const EXTRA_FIELDS: &str = "extra_fields";
 /// flattened `extra_fields` map, so a field the spec does not list yet is kept instead of dropped,
 /// and makes optional fields serialize as `null` rather than vanish (Gcore sends its nulls), so a
 /// re-serialized answer is the JSON the server sent. Request types are left alone: only what the
-/// caller set goes on the wire.
+/// caller set goes on the wire. Answer structs are `#[non_exhaustive]` too: a new field is then a
+/// minor change for crates that use them.
 pub fn keep_unknown_fields(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
@@ -387,6 +388,9 @@ pub fn keep_unknown_fields(
                 #[serde(flatten)]
                 pub extra_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>
             });
+            // A field the spec adds later is then a minor change for crates that use the type
+            // (they read answers, and build them in tests from JSON: `serde_json::from_value`).
+            s.attrs.push(syn::parse_quote! { #[non_exhaustive] });
         }
     }
     Ok(())

@@ -573,6 +573,20 @@ fn the_rust_api_section_tells_semver_major_from_minor() {
         .collect();
     assert_eq!(major, ["mock::MockServerExt"], "{changes:#?}");
 
+    // A new response field on a `#[non_exhaustive]` answer struct: minor.
+    let mut head = base.clone();
+    map(at(
+        schema(&mut head, "ReservationHardware"),
+        &["properties"],
+    ))
+    .insert(Value::from("gpu_count"), yaml("{type: integer}"));
+    let changes = rust_api_changes(&old, &generate(&head)).expect("compares");
+    let hardware = changes
+        .iter()
+        .find(|c| c.item == "types::ReservationHardware")
+        .unwrap_or_else(|| panic!("{changes:#?}"));
+    assert_eq!((hardware.kind, hardware.major), ("changed", false));
+
     // Documentation only: no Rust API change at all.
     let mut head = base.clone();
     prop(&mut head, "CostReportResourceInstance", "last_name")["description"] =

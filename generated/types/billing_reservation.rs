@@ -3,6 +3,7 @@
 
 ///A reservation of some resources, with its prices.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BillingReservation {
     ///Billing plan in force.
     pub active_billing_plan_id: i64,

@@ -3,6 +3,7 @@
 
 ///A list of reservations.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BillingReservations {
     ///Number of reservations.
     pub count: i64,

@@ -3,6 +3,7 @@
 
 ///An aggregated cost report.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportAggregated {
     ///Number of totals.
     pub count: i64,

@@ -3,6 +3,7 @@
 
 ///One page of a detailed cost report.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportDetailed {
     ///Rows in the whole report (all pages).
     pub count: i64,

@@ -3,6 +3,7 @@
 
 ///A monthly reservation cost report. Its rows have the same shape as the aggregated report's.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportMonthly {
     ///Number of totals.
     pub count: i64,

@@ -3,6 +3,7 @@
 
 ///One bare-metal server in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `minutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportResourceBaremetal {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,

@@ -3,6 +3,7 @@
 
 ///One FaaS function (call count) in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `MLS` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportResourceFunctionCalls {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,

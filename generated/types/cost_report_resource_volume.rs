@@ -3,6 +3,7 @@
 
 ///One volume in a detailed cost report: what it consumed in the period and what that cost. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportResourceVolume {
     ///Machine the resource is attached to; null when it is detached.
     pub attached_to_vm: ::std::option::Option<::std::string::String>,

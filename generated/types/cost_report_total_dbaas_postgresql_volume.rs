@@ -3,6 +3,7 @@
 
 ///Cost and consumption of all managed PostgreSQL volume resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `gbminutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportTotalDbaasPostgresqlVolume {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,

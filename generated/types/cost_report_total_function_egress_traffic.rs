@@ -3,6 +3,7 @@
 
 ///Cost and consumption of all FaaS function (egress traffic) resources that share this row's grouping keys, summed over the period. `billing_value_unit` is always `GB` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct CostReportTotalFunctionEgressTraffic {
     ///Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     pub billing_feature_name: ::std::option::Option<::std::string::String>,

@@ -3,6 +3,7 @@
 
 ///Body of an error answer. Gcore does not document it; both fields may be missing and other fields may appear.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     ///Per-field problems, when the request failed validation.
     pub errors: ::serde_json::Map<::std::string::String, ::serde_json::Value>,

@@ -3,6 +3,7 @@
 
 ///A region of Gcore Cloud.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Region {
     pub access_level: crate::generated::open::RegionAccessLevel,
     ///Volume types offered (`standard`, `ssd_hiiops`, `cold`, ...); null unless `show_volume_types` was asked for.

@@ -3,6 +3,7 @@
 
 ///Where a region is (absent when unknown).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RegionCoordinates {
     ///Latitude in decimal degrees.
     pub latitude: ::std::string::String,

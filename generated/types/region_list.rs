@@ -3,6 +3,7 @@
 
 ///One page of regions.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RegionList {
     ///Number of regions in all pages.
     pub count: i64,

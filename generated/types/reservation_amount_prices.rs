@@ -3,6 +3,7 @@
 
 ///Prices of the whole reservation, as decimal strings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationAmountPrices {
     ///Committed price per month.
     pub commit_price_per_month: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///Prices of the reserved amount.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationCommit {
     ///When the commitment began.
     pub active_from: ::chrono::DateTime<::chrono::offset::Utc>,

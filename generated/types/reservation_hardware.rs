@@ -3,6 +3,7 @@
 
 ///Hardware of the reserved resource.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationHardware {
     ///CPU.
     pub cpu: ::std::option::Option<::std::string::String>,

@@ -3,6 +3,7 @@
 
 ///Prices for use beyond the reservation.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationOvercommit {
     ///When these prices took effect.
     pub active_from: ::chrono::DateTime<::chrono::offset::Utc>,

@@ -3,6 +3,7 @@
 
 ///Prices of a prospective reservation.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationPricing {
     ///Unit the period is counted in: year, month or day.
     pub activity_period: ::std::string::String,

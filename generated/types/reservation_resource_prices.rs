@@ -3,6 +3,7 @@
 
 ///Prices of one reserved resource, as decimal strings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReservationResourcePrices {
     ///Unit the period is counted in: year, month or day.
     pub activity_period: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///One page of a usage report.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReport {
     ///Resources in the whole report (all pages).
     pub count: i64,

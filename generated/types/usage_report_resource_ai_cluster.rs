@@ -3,6 +3,7 @@
 
 ///One bare-metal GPU cluster in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceAiCluster {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///One backup in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceBackup {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///One serverless container in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `GBS` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceContainer {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///One external IP address in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `minutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceExternalIp {
     ///Machine the resource is attached to; null when it is detached.
     pub attached_to_vm: ::std::option::Option<::std::string::String>,

@@ -3,6 +3,7 @@
 
 ///One FaaS function (call count) in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `MLS` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceFunctionCalls {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

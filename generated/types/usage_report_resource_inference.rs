@@ -3,6 +3,7 @@
 
 ///One inference deployment in a usage report: what it consumed in the period (no prices).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceInference {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///One volume snapshot in a usage report: what it consumed in the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportResourceSnapshot {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -3,6 +3,7 @@
 
 ///Consumption of all serverless container resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `GBS` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportTotalContainer {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

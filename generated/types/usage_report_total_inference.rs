@@ -3,6 +3,7 @@
 
 ///Consumption of all inference deployment resources that share this row's grouping keys, summed over the period (no prices).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportTotalInference {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

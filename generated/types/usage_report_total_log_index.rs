@@ -3,6 +3,7 @@
 
 ///Consumption of all logging index resources that share this row's grouping keys, summed over the period (no prices). `billing_value_unit` is always `gbminutes` for this type.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct UsageReportTotalLogIndex {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,

@@ -11,6 +11,7 @@ pub mod types {
     pub use super::open::*;
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ErrorResponse {
         ///What went wrong.
         pub message: ::std::option::Option<::std::string::String>,
@@ -71,6 +72,7 @@ pub mod types {
     }
     ///`ReportPage`
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ReportPage {
         ///Rows in the report.
         pub count: i64,
@@ -335,6 +337,7 @@ pub mod types {
     }
     ///`RowA`
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RowA {
         ///The cost.
         pub cost: ::std::option::Option<f64>,
@@ -465,6 +468,7 @@ pub mod types {
     }
     ///`RowB`
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RowB {
         ///The cost.
         pub cost: ::std::option::Option<f64>,
@@ -598,6 +602,7 @@ pub mod types {
     }
     ///`Things`
     #[derive(Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Things {
         pub count: i64,
         /// Fields the server sent that this version of the spec does not list, each as
