@@ -557,12 +557,12 @@ impl<'a> ListBillingReservations<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&crate::runtime::QueryParam::new("metric_name", &metric_name))
-            .query(&crate::runtime::QueryParam::new("order_by", &order_by))
-            .query(&crate::runtime::QueryParam::new("region_id", &region_id))
-            .query(&crate::runtime::QueryParam::new("show_inactive", &show_inactive))
-            .query(&crate::runtime::QueryParam::new("time_from", &time_from))
-            .query(&crate::runtime::QueryParam::new("time_to", &time_to))
+            .query(&crate::rt::QueryParam::new("metric_name", &metric_name))
+            .query(&crate::rt::QueryParam::new("order_by", &order_by))
+            .query(&crate::rt::QueryParam::new("region_id", &region_id))
+            .query(&crate::rt::QueryParam::new("show_inactive", &show_inactive))
+            .query(&crate::rt::QueryParam::new("time_from", &time_from))
+            .query(&crate::rt::QueryParam::new("time_to", &time_to))
             .build()?;
         let info = OperationInfo {
             operation_id: "list_billing_reservations",
@@ -708,14 +708,12 @@ impl<'a> ListRegions<'a> {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&crate::runtime::QueryParam::new("display_name", &display_name))
-            .query(&crate::runtime::QueryParam::new("limit", &limit))
-            .query(&crate::runtime::QueryParam::new("offset", &offset))
-            .query(&crate::runtime::QueryParam::new("order_by", &order_by))
-            .query(&crate::runtime::QueryParam::new("product", &product))
-            .query(
-                &crate::runtime::QueryParam::new("show_volume_types", &show_volume_types),
-            )
+            .query(&crate::rt::QueryParam::new("display_name", &display_name))
+            .query(&crate::rt::QueryParam::new("limit", &limit))
+            .query(&crate::rt::QueryParam::new("offset", &offset))
+            .query(&crate::rt::QueryParam::new("order_by", &order_by))
+            .query(&crate::rt::QueryParam::new("product", &product))
+            .query(&crate::rt::QueryParam::new("show_volume_types", &show_volume_types))
             .build()?;
         let info = OperationInfo {
             operation_id: "list_regions",

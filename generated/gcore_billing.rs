@@ -2,9 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 #[allow(unused_imports)]
-pub use crate::runtime::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use crate::runtime::{encode_path, ClientHooks, OperationInfo};
+use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -23,7 +23,7 @@ Version: 2025.11.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Hooks,
+    pub(crate) inner: crate::rt::Hooks,
 }
 impl Client {
     /// Construct a new client with an existing `reqwest::Client`,
@@ -35,7 +35,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Hooks,
+        inner: crate::rt::Hooks,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -44,7 +44,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Hooks> for Client {
+impl ClientInfo<crate::rt::Hooks> for Client {
     fn api_version() -> &'static str {
         "2025.11.0"
     }
@@ -54,7 +54,7 @@ impl ClientInfo<crate::hooks::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Hooks {
+    fn inner(&self) -> &crate::rt::Hooks {
         &self.inner
     }
 }
@@ -62,7 +62,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Hooks>,
+        Client: ClientHooks<crate::rt::Hooks>,
     {}
 };
 impl Client {
@@ -377,7 +377,7 @@ pub mod paged {
     use super::*;
     /// The `get_detailed_cost_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `results`.
     pub enum DetailedCostReport {}
-    impl crate::pagination::PagedOperation for DetailedCostReport {
+    impl crate::rt::PagedOperation for DetailedCostReport {
         type Body = types::CostReportDetailedRequest;
         type Page = types::CostReportDetailed;
         type Item = open::CostReportResource;
@@ -387,7 +387,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            crate::pagination::offset_of(body.offset)
+            crate::rt::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -396,10 +396,10 @@ pub mod paged {
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
             next.limit = Some(
-                crate::pagination::window_value(limit, "get_detailed_cost_report")?,
+                crate::rt::window_value(limit, "get_detailed_cost_report")?,
             );
             next.offset = Some(
-                crate::pagination::window_value(offset, "get_detailed_cost_report")?,
+                crate::rt::window_value(offset, "get_detailed_cost_report")?,
             );
             Ok(next)
         }
@@ -418,7 +418,7 @@ pub mod paged {
             page.results
         }
     }
-    impl crate::pagination::PagedRows for DetailedCostReport {
+    impl crate::rt::PagedRows for DetailedCostReport {
         const COUNT_FIELD: &'static str = "count";
         const ITEMS_FIELD: &'static str = "results";
         type CommonItem = open::CostReportResourceCommon;
@@ -427,7 +427,7 @@ pub mod paged {
             body: Self::Body,
         ) -> impl ::std::future::Future<
             Output = Result<
-                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                ResponseValue<crate::rt::RowsPage<Self, T>>,
                 Error<Self::Error>,
             >,
         > + Send + '_ {
@@ -440,7 +440,7 @@ pub mod paged {
             &self,
             body: types::CostReportDetailedRequest,
         ) -> Result<
-            ResponseValue<crate::pagination::RowsPage<DetailedCostReport, T>>,
+            ResponseValue<crate::rt::RowsPage<DetailedCostReport, T>>,
             Error<types::ErrorResponse>,
         > {
             let url = format!("{}{}", self.baseurl, "/cloud/v1/cost_report/resources");
@@ -475,7 +475,7 @@ pub mod paged {
     }
     /// The `get_usage_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `resources`.
     pub enum UsageReport {}
-    impl crate::pagination::PagedOperation for UsageReport {
+    impl crate::rt::PagedOperation for UsageReport {
         type Body = types::UsageReportRequest;
         type Page = types::UsageReport;
         type Item = open::UsageReportResource;
@@ -485,7 +485,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            crate::pagination::offset_of(body.offset)
+            crate::rt::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -493,12 +493,8 @@ pub mod paged {
             offset: u64,
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
-            next.limit = Some(
-                crate::pagination::window_value(limit, "get_usage_report")?,
-            );
-            next.offset = Some(
-                crate::pagination::window_value(offset, "get_usage_report")?,
-            );
+            next.limit = Some(crate::rt::window_value(limit, "get_usage_report")?);
+            next.offset = Some(crate::rt::window_value(offset, "get_usage_report")?);
             Ok(next)
         }
         fn fetch(
@@ -516,7 +512,7 @@ pub mod paged {
             page.resources
         }
     }
-    impl crate::pagination::PagedRows for UsageReport {
+    impl crate::rt::PagedRows for UsageReport {
         const COUNT_FIELD: &'static str = "count";
         const ITEMS_FIELD: &'static str = "resources";
         type CommonItem = open::UsageReportResourceCommon;
@@ -525,7 +521,7 @@ pub mod paged {
             body: Self::Body,
         ) -> impl ::std::future::Future<
             Output = Result<
-                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                ResponseValue<crate::rt::RowsPage<Self, T>>,
                 Error<Self::Error>,
             >,
         > + Send + '_ {
@@ -538,7 +534,7 @@ pub mod paged {
             &self,
             body: types::UsageReportRequest,
         ) -> Result<
-            ResponseValue<crate::pagination::RowsPage<UsageReport, T>>,
+            ResponseValue<crate::rt::RowsPage<UsageReport, T>>,
             Error<types::ErrorResponse>,
         > {
             let url = format!("{}{}", self.baseurl, "/cloud/v1/usage_report");
@@ -573,139 +569,139 @@ pub mod paged {
     }
 }
 /// Checks from the spec's `CostReportDetailedRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::CostReportDetailedRequest {
+impl crate::rt::Validate for types::CostReportDetailedRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::After("time_from"),
+                check: crate::rt::Check::After("time_from"),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_from",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Minimum(1f64),
+                check: crate::rt::Check::Minimum(1f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Minimum(0f64),
+                check: crate::rt::Check::Minimum(0f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// Checks from the spec's `CostReportAggregatedRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::CostReportAggregatedRequest {
+impl crate::rt::Validate for types::CostReportAggregatedRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::After("time_from"),
+                check: crate::rt::Check::After("time_from"),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_from",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// Checks from the spec's `CostReportMonthlyRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::CostReportMonthlyRequest {
+impl crate::rt::Validate for types::CostReportMonthlyRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::After("time_from"),
+                check: crate::rt::Check::After("time_from"),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_from",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// Checks from the spec's `UsageReportRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::UsageReportRequest {
+impl crate::rt::Validate for types::UsageReportRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::After("time_from"),
+                check: crate::rt::Check::After("time_from"),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_from",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "time_to",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Minimum(1f64),
+                check: crate::rt::Check::Minimum(1f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Minimum(0f64),
+                check: crate::rt::Check::Minimum(0f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// Checks from the spec's `ReservationPricingRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::ReservationPricingRequest {
+impl crate::rt::Validate for types::ReservationPricingRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "resources",
-                check: crate::validate::Check::MinItems(1u64),
+                check: crate::rt::Check::MinItems(1u64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "resources[].resource_value",
-                check: crate::validate::Check::Between(1f64, 100f64),
+                check: crate::rt::Check::Between(1f64, 100f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "resources[].resource_value",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "client_id",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// The query structs of the `GET` operations (`x-gcore-query-type`), with their `Client`
@@ -765,35 +761,35 @@ pub mod queries {
             }
         }
     }
-    impl crate::validate::Validate for ReservationQuery {
+    impl crate::rt::Validate for ReservationQuery {
         fn validate(&self) -> Result<(), String> {
-            const CHECKS: &[crate::validate::FieldCheck] = &[
-                crate::validate::FieldCheck {
+            const CHECKS: &[crate::rt::FieldCheck] = &[
+                crate::rt::FieldCheck {
                     path: "time_from",
-                    check: crate::validate::Check::Year4,
+                    check: crate::rt::Check::Year4,
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "time_to",
-                    check: crate::validate::Check::Year4,
+                    check: crate::rt::Check::Year4,
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "region_id",
-                    check: crate::validate::Check::Minimum(1f64),
+                    check: crate::rt::Check::Minimum(1f64),
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "region_id",
-                    check: crate::validate::Check::Int64,
+                    check: crate::rt::Check::Int64,
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "time_to",
-                    check: crate::validate::Check::After("time_from"),
+                    check: crate::rt::Check::After("time_from"),
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "time_to",
-                    check: crate::validate::Check::WithinDaysOf("time_from", 31i64),
+                    check: crate::rt::Check::WithinDaysOf("time_from", 31i64),
                 },
             ];
-            crate::validate::check_fields(self, CHECKS)
+            crate::rt::check_fields(self, CHECKS)
         }
     }
     impl crate::Client {
@@ -804,7 +800,7 @@ pub mod queries {
             &self,
             query: ReservationQuery,
         ) -> Result<types::BillingReservations, crate::Error> {
-            crate::validate::Validate::validate(&query)
+            crate::rt::Validate::validate(&query)
                 .map_err(|message| crate::Error::InvalidRequest {
                     operation: "list_billing_reservations",
                     message,
@@ -825,7 +821,7 @@ pub mod queries {
                 request = request.show_inactive(value);
             }
             Ok(
-                crate::client::call("list_billing_reservations", request.send())
+                crate::rt::call("list_billing_reservations", request.send())
                     .await?
                     .into_inner(),
             )
@@ -888,27 +884,27 @@ pub mod queries {
             Self::new()
         }
     }
-    impl crate::validate::Validate for RegionQuery {
+    impl crate::rt::Validate for RegionQuery {
         fn validate(&self) -> Result<(), String> {
-            const CHECKS: &[crate::validate::FieldCheck] = &[
-                crate::validate::FieldCheck {
+            const CHECKS: &[crate::rt::FieldCheck] = &[
+                crate::rt::FieldCheck {
                     path: "limit",
-                    check: crate::validate::Check::Between(1f64, 1000f64),
+                    check: crate::rt::Check::Between(1f64, 1000f64),
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "limit",
-                    check: crate::validate::Check::Int64,
+                    check: crate::rt::Check::Int64,
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "offset",
-                    check: crate::validate::Check::Minimum(0f64),
+                    check: crate::rt::Check::Minimum(0f64),
                 },
-                crate::validate::FieldCheck {
+                crate::rt::FieldCheck {
                     path: "offset",
-                    check: crate::validate::Check::Int64,
+                    check: crate::rt::Check::Int64,
                 },
             ];
-            crate::validate::check_fields(self, CHECKS)
+            crate::rt::check_fields(self, CHECKS)
         }
     }
     impl crate::Client {
@@ -919,7 +915,7 @@ pub mod queries {
             &self,
             query: RegionQuery,
         ) -> Result<types::RegionList, crate::Error> {
-            crate::validate::Validate::validate(&query)
+            crate::rt::Validate::validate(&query)
                 .map_err(|message| crate::Error::InvalidRequest {
                     operation: "list_regions",
                     message,
@@ -943,7 +939,7 @@ pub mod queries {
             if let Some(value) = query.show_volume_types {
                 request = request.show_volume_types(value);
             }
-            Ok(crate::client::call("list_regions", request.send()).await?.into_inner())
+            Ok(crate::rt::call("list_regions", request.send()).await?.into_inner())
         }
     }
 }
@@ -961,12 +957,12 @@ impl crate::Client {
         B: TryInto<types::CostReportDetailedRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportDetailedRequest = crate::client::prepare(
+        let body: types::CostReportDetailedRequest = crate::rt::prepare(
             "get_detailed_cost_report",
             body,
         )?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_detailed_cost_report",
                     self.generated().get_detailed_cost_report().body(body).send(),
                 )
@@ -998,16 +994,16 @@ impl crate::Client {
         B: TryInto<types::CostReportDetailedRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportDetailedRequest = crate::client::prepare(
+        let body: types::CostReportDetailedRequest = crate::rt::prepare(
             "get_detailed_cost_report",
             body,
         )?;
-        let response = crate::client::call_bytes(
+        let response = crate::rt::call_bytes(
                 "get_detailed_cost_report",
                 self.generated().get_detailed_cost_report_csv(&body),
             )
             .await?;
-        crate::client::collect_csv("get_detailed_cost_report", response).await
+        crate::rt::collect_csv("get_detailed_cost_report", response).await
     }
     /// Detailed cost report, one row per resource as CSV, parsed into rows.
     pub async fn detailed_cost_report_csv_rows<B>(
@@ -1032,12 +1028,12 @@ impl crate::Client {
         B: TryInto<types::CostReportAggregatedRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportAggregatedRequest = crate::client::prepare(
+        let body: types::CostReportAggregatedRequest = crate::rt::prepare(
             "get_aggregated_cost_report",
             body,
         )?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_aggregated_cost_report",
                     self.generated().get_aggregated_cost_report().body(body).send(),
                 )
@@ -1054,16 +1050,16 @@ impl crate::Client {
         B: TryInto<types::CostReportAggregatedRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportAggregatedRequest = crate::client::prepare(
+        let body: types::CostReportAggregatedRequest = crate::rt::prepare(
             "get_aggregated_cost_report",
             body,
         )?;
-        let response = crate::client::call_bytes(
+        let response = crate::rt::call_bytes(
                 "get_aggregated_cost_report",
                 self.generated().get_aggregated_cost_report_csv(&body),
             )
             .await?;
-        crate::client::collect_csv("get_aggregated_cost_report", response).await
+        crate::rt::collect_csv("get_aggregated_cost_report", response).await
     }
     /// Aggregated cost report, totals per resource type as CSV, parsed into rows.
     pub async fn aggregated_cost_report_csv_rows<B>(
@@ -1088,12 +1084,12 @@ impl crate::Client {
         B: TryInto<types::CostReportMonthlyRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportMonthlyRequest = crate::client::prepare(
+        let body: types::CostReportMonthlyRequest = crate::rt::prepare(
             "get_monthly_reservation_cost_report",
             body,
         )?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_monthly_reservation_cost_report",
                     self
                         .generated()
@@ -1114,16 +1110,16 @@ impl crate::Client {
         B: TryInto<types::CostReportMonthlyRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::CostReportMonthlyRequest = crate::client::prepare(
+        let body: types::CostReportMonthlyRequest = crate::rt::prepare(
             "get_monthly_reservation_cost_report",
             body,
         )?;
-        let response = crate::client::call_bytes(
+        let response = crate::rt::call_bytes(
                 "get_monthly_reservation_cost_report",
                 self.generated().get_monthly_reservation_cost_report_csv(&body),
             )
             .await?;
-        crate::client::collect_csv("get_monthly_reservation_cost_report", response).await
+        crate::rt::collect_csv("get_monthly_reservation_cost_report", response).await
     }
     /// Monthly cost totals, split into commit and pay-as-you-go as CSV, parsed into rows.
     pub async fn monthly_reservation_cost_report_csv_rows<B>(
@@ -1148,12 +1144,12 @@ impl crate::Client {
         B: TryInto<types::UsageReportRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::UsageReportRequest = crate::client::prepare(
+        let body: types::UsageReportRequest = crate::rt::prepare(
             "get_usage_report",
             body,
         )?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_usage_report",
                     self.generated().get_usage_report().body(body).send(),
                 )
@@ -1188,17 +1184,17 @@ impl crate::Client {
         B: TryInto<types::ReservationPricingRequest>,
         B::Error: ::std::fmt::Display,
     {
-        const PARAMETER_CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const PARAMETER_CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "region_id",
-                check: crate::validate::Check::Minimum(1f64),
+                check: crate::rt::Check::Minimum(1f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "region_id",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
         ];
-        crate::validate::check_fields(
+        crate::rt::check_fields(
                 &::serde_json::json!({ "region_id" : region_id }),
                 PARAMETER_CHECKS,
             )
@@ -1206,12 +1202,12 @@ impl crate::Client {
                 operation: "get_reservation_prices",
                 message,
             })?;
-        let body: types::ReservationPricingRequest = crate::client::prepare(
+        let body: types::ReservationPricingRequest = crate::rt::prepare(
             "get_reservation_prices",
             body,
         )?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_reservation_prices",
                     self
                         .generated()
@@ -1544,11 +1540,9 @@ impl Client {
             method,
             check_body,
             check_answer,
-        ): (
-            ::reqwest::Method,
-            Option<crate::runtime::BodyCheck>,
-            crate::runtime::AnswerCheck,
-        ) = match operation.id {
+        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
+            .id
+        {
             "get_detailed_cost_report" => {
                 (
                     ::reqwest::Method::POST,

@@ -75,13 +75,13 @@ impl ::std::fmt::Display for BillingValueUnit {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for BillingValueUnit {
+impl crate::rt::FieldValue for BillingValueUnit {
     type Out<'a> = BillingValueUnit;
     fn value(&self) -> Option<BillingValueUnit> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<BillingValueUnit> {
+impl crate::rt::FieldValue for Option<BillingValueUnit> {
     type Out<'a> = BillingValueUnit;
     fn value(&self) -> Option<BillingValueUnit> {
         self.clone()
@@ -160,13 +160,13 @@ impl ::std::fmt::Display for EgressInstanceType {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for EgressInstanceType {
+impl crate::rt::FieldValue for EgressInstanceType {
     type Out<'a> = EgressInstanceType;
     fn value(&self) -> Option<EgressInstanceType> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<EgressInstanceType> {
+impl crate::rt::FieldValue for Option<EgressInstanceType> {
     type Out<'a> = EgressInstanceType;
     fn value(&self) -> Option<EgressInstanceType> {
         self.clone()
@@ -245,13 +245,13 @@ impl ::std::fmt::Display for FileShareType {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for FileShareType {
+impl crate::rt::FieldValue for FileShareType {
     type Out<'a> = FileShareType;
     fn value(&self) -> Option<FileShareType> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<FileShareType> {
+impl crate::rt::FieldValue for Option<FileShareType> {
     type Out<'a> = FileShareType;
     fn value(&self) -> Option<FileShareType> {
         self.clone()
@@ -330,13 +330,13 @@ impl ::std::fmt::Display for PriceStatus {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for PriceStatus {
+impl crate::rt::FieldValue for PriceStatus {
     type Out<'a> = PriceStatus;
     fn value(&self) -> Option<PriceStatus> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<PriceStatus> {
+impl crate::rt::FieldValue for Option<PriceStatus> {
     type Out<'a> = PriceStatus;
     fn value(&self) -> Option<PriceStatus> {
         self.clone()
@@ -411,13 +411,13 @@ impl ::std::fmt::Display for RegionAccessLevel {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for RegionAccessLevel {
+impl crate::rt::FieldValue for RegionAccessLevel {
     type Out<'a> = RegionAccessLevel;
     fn value(&self) -> Option<RegionAccessLevel> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<RegionAccessLevel> {
+impl crate::rt::FieldValue for Option<RegionAccessLevel> {
     type Out<'a> = RegionAccessLevel;
     fn value(&self) -> Option<RegionAccessLevel> {
         self.clone()
@@ -496,13 +496,13 @@ impl ::std::fmt::Display for RegionEndpointType {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for RegionEndpointType {
+impl crate::rt::FieldValue for RegionEndpointType {
     type Out<'a> = RegionEndpointType;
     fn value(&self) -> Option<RegionEndpointType> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<RegionEndpointType> {
+impl crate::rt::FieldValue for Option<RegionEndpointType> {
     type Out<'a> = RegionEndpointType;
     fn value(&self) -> Option<RegionEndpointType> {
         self.clone()
@@ -605,13 +605,13 @@ impl ::std::fmt::Display for RegionState {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for RegionState {
+impl crate::rt::FieldValue for RegionState {
     type Out<'a> = RegionState;
     fn value(&self) -> Option<RegionState> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<RegionState> {
+impl crate::rt::FieldValue for Option<RegionState> {
     type Out<'a> = RegionState;
     fn value(&self) -> Option<RegionState> {
         self.clone()
@@ -699,13 +699,13 @@ impl ::std::fmt::Display for RegionZone {
         f.write_str(self.as_str())
     }
 }
-impl crate::columns::FieldValue for RegionZone {
+impl crate::rt::FieldValue for RegionZone {
     type Out<'a> = RegionZone;
     fn value(&self) -> Option<RegionZone> {
         Some(self.clone())
     }
 }
-impl crate::columns::FieldValue for Option<RegionZone> {
+impl crate::rt::FieldValue for Option<RegionZone> {
     type Out<'a> = RegionZone;
     fn value(&self) -> Option<RegionZone> {
         self.clone()
@@ -791,9 +791,9 @@ impl ::serde::Serialize for CostReportResourceCommon {
         state.end()
     }
 }
-impl crate::columns::Columns for CostReportResourceCommon {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportResource as crate::columns::Columns>::COMMON_COLUMNS;
-    const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+impl crate::rt::Columns for CostReportResourceCommon {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = <CostReportResource as crate::rt::Columns>::COMMON_COLUMNS;
+    const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
 }
 impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -809,8 +809,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             cost: Option<f64>,
             currency: Option<String>,
             err: Option<String>,
-            first_seen: Option<crate::columns::RowTime>,
-            last_seen: Option<crate::columns::RowTime>,
+            first_seen: Option<crate::rt::RowTime>,
+            last_seen: Option<crate::rt::RowTime>,
             project_id: Option<i64>,
             region_id: Option<i64>,
             last_name: Option<String>,
@@ -866,93 +866,93 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                         let mut slot_last_name = None;
                         let mut slot_tags = None;
                         let mut slot_uuid = None;
-                        let mut unlisted = crate::de::Skipped;
-                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        let mut unlisted = crate::rt::Skipped;
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                             match key.as_str() {
                                 "type" => {
-                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                    crate::rt::set_once(&mut slot_tag, &mut map, "type")
                                 }
                                 "billing_feature_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_feature_name,
                                         &mut map,
                                         "billing_feature_name",
                                     )
                                 }
                                 "billing_metric_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_metric_name,
                                         &mut map,
                                         "billing_metric_name",
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
                                     )
                                 }
                                 "billing_value_unit" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value_unit,
                                         &mut map,
                                         "billing_value_unit",
                                     )
                                 }
                                 "cost" => {
-                                    crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                    crate::rt::set_once(&mut slot_cost, &mut map, "cost")
                                 }
                                 "currency" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_currency,
                                         &mut map,
                                         "currency",
                                     )
                                 }
-                                "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                                "err" => crate::rt::set_once(&mut slot_err, &mut map, "err"),
                                 "first_seen" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_first_seen,
                                         &mut map,
                                         "first_seen",
                                     )
                                 }
                                 "last_seen" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_last_seen,
                                         &mut map,
                                         "last_seen",
                                     )
                                 }
                                 "project_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_project_id,
                                         &mut map,
                                         "project_id",
                                     )
                                 }
                                 "region_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_region_id,
                                         &mut map,
                                         "region_id",
                                     )
                                 }
                                 "last_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_last_name,
                                         &mut map,
                                         "last_name",
                                     )
                                 }
                                 "tags" => {
-                                    crate::de::set_once(&mut slot_tags, &mut map, "tags")
+                                    crate::rt::set_once(&mut slot_tags, &mut map, "tags")
                                 }
                                 "uuid" => {
-                                    crate::de::set_once(&mut slot_uuid, &mut map, "uuid")
+                                    crate::rt::set_once(&mut slot_uuid, &mut map, "uuid")
                                 }
-                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                             }?;
                         }
                         Ok(Wire {
@@ -1105,42 +1105,35 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
 /// unknown row. One match for all the accessors below.
 macro_rules! cost_report_resource_field {
     ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { CostReportResource::AiCluster(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::AiVirtualCluster(v) => crate ::columns::FieldValue::value(& v
-        . $field), CostReportResource::Baremetal(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::BasicVm(v) =>
-        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Backup(v) =>
-        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Container(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        CostReportResource::EgressTraffic(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportResource::ExternalIp(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::FileShare(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        CostReportResource::FloatingIp(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportResource::Functions(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportResource::FunctionCalls(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::FunctionEgressTraffic(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::Image(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::Inference(v) =>
-        crate ::columns::FieldValue::value(& v. $field), CostReportResource::Instance(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        CostReportResource::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportResource::LogIndex(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportResource::Snapshot(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::Volume(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlPooler(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlMemory(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlPublicNetwork(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlCpu(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportResource::DbaasPostgresqlVolume(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportResource::Unknown(raw) =>
-        ($unknown) (raw.get($key)), }
+        match $row { CostReportResource::AiCluster(v) => crate ::rt::FieldValue::value(&
+        v. $field), CostReportResource::AiVirtualCluster(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::Baremetal(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::BasicVm(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::Backup(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::Container(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::EgressTraffic(v) =>
+        crate ::rt::FieldValue::value(& v. $field), CostReportResource::ExternalIp(v) =>
+        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FileShare(v) =>
+        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FloatingIp(v) =>
+        crate ::rt::FieldValue::value(& v. $field), CostReportResource::Functions(v) =>
+        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FunctionCalls(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        CostReportResource::FunctionEgressTraffic(v) => crate ::rt::FieldValue::value(& v
+        . $field), CostReportResource::Image(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::Inference(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::Instance(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::LoadBalancer(v) => crate ::rt::FieldValue::value(& v
+        . $field), CostReportResource::LogIndex(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::Snapshot(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::Volume(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportResource::DbaasPostgresqlPooler(v) => crate
+        ::rt::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v
+        . $field), CostReportResource::DbaasPostgresqlPublicNetwork(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportResource::DbaasPostgresqlCpu(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        CostReportResource::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v
+        . $field), CostReportResource::Unknown(raw) => ($unknown) (raw.get($key)), }
     };
 }
 /// One row of a detailed cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -1278,17 +1271,14 @@ impl CostReportResource {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        cost_report_resource_field!(
-            self, extra_fields, "", crate ::columns::no_extra_fields
-        )
+        cost_report_resource_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
     }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
         cost_report_resource_field!(
-            self, billing_feature_name, "billing_feature_name", crate
-            ::columns::unknown_str
+            self, billing_feature_name, "billing_feature_name", crate ::rt::unknown_str
         )
     }
     /// Identifier of the metric the resource is billed by.
@@ -1296,8 +1286,7 @@ impl CostReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
         cost_report_resource_field!(
-            self, billing_metric_name, "billing_metric_name", crate
-            ::columns::unknown_str
+            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
         )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
@@ -1305,7 +1294,7 @@ impl CostReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
         cost_report_resource_field!(
-            self, billing_value, "billing_value", crate ::columns::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_f64
         )
     }
     ///
@@ -1313,36 +1302,34 @@ impl CostReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
         cost_report_resource_field!(
-            self, billing_value_unit, "billing_value_unit", crate
-            ::columns::unknown_enum:: < BillingValueUnit >
+            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
+            BillingValueUnit >
         )
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<f64> {
-        cost_report_resource_field!(self, cost, "cost", crate ::columns::unknown_f64)
+        cost_report_resource_field!(self, cost, "cost", crate ::rt::unknown_f64)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        cost_report_resource_field!(
-            self, currency, "currency", crate ::columns::unknown_str
-        )
+        cost_report_resource_field!(self, currency, "currency", crate ::rt::unknown_str)
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        cost_report_resource_field!(self, err, "err", crate ::columns::unknown_str)
+        cost_report_resource_field!(self, err, "err", crate ::rt::unknown_str)
     }
     /// First moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
         cost_report_resource_field!(
-            self, first_seen, "first_seen", crate ::columns::unknown_time
+            self, first_seen, "first_seen", crate ::rt::unknown_time
         )
     }
     /// Last moment inside the report period at which the resource was observed.
@@ -1350,7 +1337,7 @@ impl CostReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
         cost_report_resource_field!(
-            self, last_seen, "last_seen", crate ::columns::unknown_time
+            self, last_seen, "last_seen", crate ::rt::unknown_time
         )
     }
     /// Project that owns the resource.
@@ -1358,211 +1345,211 @@ impl CostReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
         cost_report_resource_field!(
-            self, project_id, "project_id", crate ::columns::unknown_i64
+            self, project_id, "project_id", crate ::rt::unknown_i64
         )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        cost_report_resource_field!(self, region, "region", crate ::columns::unknown_i64)
+        cost_report_resource_field!(self, region, "region", crate ::rt::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
         cost_report_resource_field!(
-            self, region_id, "region_id", crate ::columns::unknown_i64
+            self, region_id, "region_id", crate ::rt::unknown_i64
         )
     }
 }
-impl crate::columns::Columns for CostReportResource {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+impl crate::rt::Columns for CostReportResource {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_feature_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "cost",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "currency",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "err",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "first_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "project_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "tags",
-            kind: crate::columns::ColumnKind::Json,
+            kind: crate::rt::ColumnKind::Json,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
-    const ALL_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+    const ALL_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_feature_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "cost",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "currency",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "err",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "first_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "project_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "flavor",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "tags",
-            kind: crate::columns::ColumnKind::Json,
+            kind: crate::rt::ColumnKind::Json,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_size",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "schedule_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "source_volume_uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "port_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "size_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "vm_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "attached_to_vm",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "ip_address",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "network_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "subnet_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "file_share_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "volume_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
 }
@@ -1612,7 +1599,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
         ) -> Result<T, String> {
             ::serde_json::from_str(text)
                 .map_err(|_| {
-                    crate::error::describe_row_error::<
+                    crate::rt::describe_row_error::<
                         T,
                     >(&format!("{} with {} {tag:?}", "CostReportResource", "type"), text)
                 })
@@ -1621,7 +1608,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = crate::de::tag_of(text, "type")
+        let tag = crate::rt::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "CostReportResource: field `type` is not a string",
             ))?;
@@ -1676,7 +1663,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
             Some(_) => {
                 ::serde_json::from_str(text)
                     .map(Self::Unknown)
-                    .map_err(|_| crate::error::describe_row_error::<
+                    .map_err(|_| crate::rt::describe_row_error::<
                         ::serde_json::Value,
                     >("CostReportResource", text))
             }
@@ -1735,9 +1722,9 @@ impl ::serde::Serialize for CostReportTotalCommon {
         state.end()
     }
 }
-impl crate::columns::Columns for CostReportTotalCommon {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = <CostReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
-    const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+impl crate::rt::Columns for CostReportTotalCommon {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = <CostReportTotal as crate::rt::Columns>::COMMON_COLUMNS;
+    const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
 }
 impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1795,62 +1782,62 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
                         let mut slot_err = None;
                         let mut slot_region = None;
                         let mut slot_region_id = None;
-                        let mut unlisted = crate::de::Skipped;
-                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        let mut unlisted = crate::rt::Skipped;
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                             match key.as_str() {
                                 "type" => {
-                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                    crate::rt::set_once(&mut slot_tag, &mut map, "type")
                                 }
                                 "billing_feature_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_feature_name,
                                         &mut map,
                                         "billing_feature_name",
                                     )
                                 }
                                 "billing_metric_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_metric_name,
                                         &mut map,
                                         "billing_metric_name",
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
                                     )
                                 }
                                 "billing_value_unit" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value_unit,
                                         &mut map,
                                         "billing_value_unit",
                                     )
                                 }
                                 "cost" => {
-                                    crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                    crate::rt::set_once(&mut slot_cost, &mut map, "cost")
                                 }
                                 "currency" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_currency,
                                         &mut map,
                                         "currency",
                                     )
                                 }
-                                "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                                "err" => crate::rt::set_once(&mut slot_err, &mut map, "err"),
                                 "region" => {
-                                    crate::de::set_once(&mut slot_region, &mut map, "region")
+                                    crate::rt::set_once(&mut slot_region, &mut map, "region")
                                 }
                                 "region_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_region_id,
                                         &mut map,
                                         "region_id",
                                     )
                                 }
-                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                             }?;
                         }
                         Ok(Wire {
@@ -1973,36 +1960,34 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
 /// unknown row. One match for all the accessors below.
 macro_rules! cost_report_total_field {
     ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { CostReportTotal::AiCluster(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportTotal::AiVirtualCluster(v)
-        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Baremetal(v)
-        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::BasicVm(v)
-        => crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Backup(v) =>
-        crate ::columns::FieldValue::value(& v. $field), CostReportTotal::Container(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        CostReportTotal::EgressTraffic(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportTotal::ExternalIp(v) => crate ::columns::FieldValue::value(& v
-        . $field), CostReportTotal::FileShare(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::FloatingIp(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportTotal::Functions(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportTotal::FunctionCalls(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        CostReportTotal::FunctionEgressTraffic(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::Image(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportTotal::Inference(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportTotal::Instance(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportTotal::LoadBalancer(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::LogIndex(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::Snapshot(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::Volume(v) => crate ::columns::FieldValue::value(& v.
-        $field), CostReportTotal::DbaasPostgresqlPooler(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        CostReportTotal::DbaasPostgresqlMemory(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
-        ::columns::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlCpu(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        CostReportTotal::DbaasPostgresqlVolume(v) => crate ::columns::FieldValue::value(&
-        v. $field), CostReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
+        match $row { CostReportTotal::AiCluster(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::AiVirtualCluster(v) => crate ::rt::FieldValue::value(&
+        v. $field), CostReportTotal::Baremetal(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::BasicVm(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::Backup(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::Container(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::EgressTraffic(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::ExternalIp(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::FileShare(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::FloatingIp(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::Functions(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::FunctionCalls(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::FunctionEgressTraffic(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::Image(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::Inference(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::Instance(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::LoadBalancer(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::LogIndex(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::Snapshot(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::Volume(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlPooler(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        CostReportTotal::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
+        ::rt::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlCpu(v) =>
+        crate ::rt::FieldValue::value(& v. $field),
+        CostReportTotal::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v.
+        $field), CostReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
     };
 }
 /// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -2140,17 +2125,14 @@ impl CostReportTotal {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        cost_report_total_field!(
-            self, extra_fields, "", crate ::columns::no_extra_fields
-        )
+        cost_report_total_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
     }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
         cost_report_total_field!(
-            self, billing_feature_name, "billing_feature_name", crate
-            ::columns::unknown_str
+            self, billing_feature_name, "billing_feature_name", crate ::rt::unknown_str
         )
     }
     /// Identifier of the metric the resource is billed by.
@@ -2158,8 +2140,7 @@ impl CostReportTotal {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
         cost_report_total_field!(
-            self, billing_metric_name, "billing_metric_name", crate
-            ::columns::unknown_str
+            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
         )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
@@ -2167,7 +2148,7 @@ impl CostReportTotal {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
         cost_report_total_field!(
-            self, billing_value, "billing_value", crate ::columns::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_f64
         )
     }
     ///
@@ -2175,148 +2156,144 @@ impl CostReportTotal {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
         cost_report_total_field!(
-            self, billing_value_unit, "billing_value_unit", crate
-            ::columns::unknown_enum:: < BillingValueUnit >
+            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
+            BillingValueUnit >
         )
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<f64> {
-        cost_report_total_field!(self, cost, "cost", crate ::columns::unknown_f64)
+        cost_report_total_field!(self, cost, "cost", crate ::rt::unknown_f64)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        cost_report_total_field!(
-            self, currency, "currency", crate ::columns::unknown_str
-        )
+        cost_report_total_field!(self, currency, "currency", crate ::rt::unknown_str)
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        cost_report_total_field!(self, err, "err", crate ::columns::unknown_str)
+        cost_report_total_field!(self, err, "err", crate ::rt::unknown_str)
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        cost_report_total_field!(self, region, "region", crate ::columns::unknown_i64)
+        cost_report_total_field!(self, region, "region", crate ::rt::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        cost_report_total_field!(
-            self, region_id, "region_id", crate ::columns::unknown_i64
-        )
+        cost_report_total_field!(self, region_id, "region_id", crate ::rt::unknown_i64)
     }
 }
-impl crate::columns::Columns for CostReportTotal {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+impl crate::rt::Columns for CostReportTotal {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_feature_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "cost",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "currency",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "err",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
     ];
-    const ALL_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+    const ALL_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_feature_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "cost",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "currency",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "err",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "flavor",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_size",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "file_share_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "volume_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
 }
@@ -2366,7 +2343,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
         ) -> Result<T, String> {
             ::serde_json::from_str(text)
                 .map_err(|_| {
-                    crate::error::describe_row_error::<
+                    crate::rt::describe_row_error::<
                         T,
                     >(&format!("{} with {} {tag:?}", "CostReportTotal", "type"), text)
                 })
@@ -2375,7 +2352,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = crate::de::tag_of(text, "type")
+        let tag = crate::rt::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "CostReportTotal: field `type` is not a string",
             ))?;
@@ -2430,7 +2407,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
             Some(_) => {
                 ::serde_json::from_str(text)
                     .map(Self::Unknown)
-                    .map_err(|_| crate::error::describe_row_error::<
+                    .map_err(|_| crate::rt::describe_row_error::<
                         ::serde_json::Value,
                     >("CostReportTotal", text))
             }
@@ -2492,9 +2469,9 @@ impl ::serde::Serialize for UsageReportResourceCommon {
         state.end()
     }
 }
-impl crate::columns::Columns for UsageReportResourceCommon {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportResource as crate::columns::Columns>::COMMON_COLUMNS;
-    const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+impl crate::rt::Columns for UsageReportResourceCommon {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = <UsageReportResource as crate::rt::Columns>::COMMON_COLUMNS;
+    const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
 }
 impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -2506,8 +2483,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             billing_metric_name: Option<String>,
             billing_value: Option<f64>,
             billing_value_unit: Option<String>,
-            first_seen: Option<crate::columns::RowTime>,
-            last_seen: Option<crate::columns::RowTime>,
+            first_seen: Option<crate::rt::RowTime>,
+            last_seen: Option<crate::rt::RowTime>,
             project_id: Option<i64>,
             region_id: Option<i64>,
             last_name: Option<String>,
@@ -2555,75 +2532,75 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
                         let mut slot_last_name = None;
                         let mut slot_tags = None;
                         let mut slot_uuid = None;
-                        let mut unlisted = crate::de::Skipped;
-                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        let mut unlisted = crate::rt::Skipped;
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                             match key.as_str() {
                                 "type" => {
-                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                    crate::rt::set_once(&mut slot_tag, &mut map, "type")
                                 }
                                 "billing_metric_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_metric_name,
                                         &mut map,
                                         "billing_metric_name",
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
                                     )
                                 }
                                 "billing_value_unit" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value_unit,
                                         &mut map,
                                         "billing_value_unit",
                                     )
                                 }
                                 "first_seen" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_first_seen,
                                         &mut map,
                                         "first_seen",
                                     )
                                 }
                                 "last_seen" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_last_seen,
                                         &mut map,
                                         "last_seen",
                                     )
                                 }
                                 "project_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_project_id,
                                         &mut map,
                                         "project_id",
                                     )
                                 }
                                 "region_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_region_id,
                                         &mut map,
                                         "region_id",
                                     )
                                 }
                                 "last_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_last_name,
                                         &mut map,
                                         "last_name",
                                     )
                                 }
                                 "tags" => {
-                                    crate::de::set_once(&mut slot_tags, &mut map, "tags")
+                                    crate::rt::set_once(&mut slot_tags, &mut map, "tags")
                                 }
                                 "uuid" => {
-                                    crate::de::set_once(&mut slot_uuid, &mut map, "uuid")
+                                    crate::rt::set_once(&mut slot_uuid, &mut map, "uuid")
                                 }
-                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                             }?;
                         }
                         Ok(Wire {
@@ -2768,43 +2745,35 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
 /// unknown row. One match for all the accessors below.
 macro_rules! usage_report_resource_field {
     ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { UsageReportResource::AiCluster(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::AiVirtualCluster(v) => crate ::columns::FieldValue::value(&
-        v. $field), UsageReportResource::Baremetal(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::BasicVm(v) =>
-        crate ::columns::FieldValue::value(& v. $field), UsageReportResource::Backup(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::Container(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportResource::EgressTraffic(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::ExternalIp(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::FileShare(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportResource::FloatingIp(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::Functions(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::FunctionCalls(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportResource::FunctionEgressTraffic(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::Image(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::Inference(v) =>
-        crate ::columns::FieldValue::value(& v. $field), UsageReportResource::Instance(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportResource::LogIndex(v) => crate ::columns::FieldValue::value(&
-        v. $field), UsageReportResource::Snapshot(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::Volume(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlPooler(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlMemory(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlPublicNetwork(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlCpu(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlVolume(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportResource::Unknown(raw) =>
-        ($unknown) (raw.get($key)), }
+        match $row { UsageReportResource::AiCluster(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportResource::AiVirtualCluster(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::Baremetal(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::BasicVm(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::Backup(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::Container(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::EgressTraffic(v) =>
+        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::ExternalIp(v) =>
+        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FileShare(v) =>
+        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FloatingIp(v) =>
+        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::Functions(v) =>
+        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FunctionCalls(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        UsageReportResource::FunctionEgressTraffic(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportResource::Image(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportResource::Inference(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportResource::Instance(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportResource::LoadBalancer(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportResource::LogIndex(v) => crate ::rt::FieldValue::value(& v
+        . $field), UsageReportResource::Snapshot(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportResource::Volume(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportResource::DbaasPostgresqlPooler(v) => crate
+        ::rt::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportResource::DbaasPostgresqlPublicNetwork(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportResource::DbaasPostgresqlCpu(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        UsageReportResource::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportResource::Unknown(raw) => ($unknown) (raw.get($key)), }
     };
 }
 /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -2942,17 +2911,14 @@ impl UsageReportResource {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        usage_report_resource_field!(
-            self, extra_fields, "", crate ::columns::no_extra_fields
-        )
+        usage_report_resource_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
         usage_report_resource_field!(
-            self, billing_metric_name, "billing_metric_name", crate
-            ::columns::unknown_str
+            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
         )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
@@ -2960,7 +2926,7 @@ impl UsageReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
         usage_report_resource_field!(
-            self, billing_value, "billing_value", crate ::columns::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_f64
         )
     }
     ///
@@ -2968,8 +2934,8 @@ impl UsageReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
         usage_report_resource_field!(
-            self, billing_value_unit, "billing_value_unit", crate
-            ::columns::unknown_enum:: < BillingValueUnit >
+            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
+            BillingValueUnit >
         )
     }
     /// First moment inside the report period at which the resource was observed.
@@ -2977,7 +2943,7 @@ impl UsageReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
         usage_report_resource_field!(
-            self, first_seen, "first_seen", crate ::columns::unknown_time
+            self, first_seen, "first_seen", crate ::rt::unknown_time
         )
     }
     /// Last moment inside the report period at which the resource was observed.
@@ -2985,7 +2951,7 @@ impl UsageReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
         usage_report_resource_field!(
-            self, last_seen, "last_seen", crate ::columns::unknown_time
+            self, last_seen, "last_seen", crate ::rt::unknown_time
         )
     }
     /// Project that owns the resource.
@@ -2993,181 +2959,179 @@ impl UsageReportResource {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
         usage_report_resource_field!(
-            self, project_id, "project_id", crate ::columns::unknown_i64
+            self, project_id, "project_id", crate ::rt::unknown_i64
         )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        usage_report_resource_field!(
-            self, region, "region", crate ::columns::unknown_i64
-        )
+        usage_report_resource_field!(self, region, "region", crate ::rt::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
         usage_report_resource_field!(
-            self, region_id, "region_id", crate ::columns::unknown_i64
+            self, region_id, "region_id", crate ::rt::unknown_i64
         )
     }
 }
-impl crate::columns::Columns for UsageReportResource {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+impl crate::rt::Columns for UsageReportResource {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "first_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "project_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "tags",
-            kind: crate::columns::ColumnKind::Json,
+            kind: crate::rt::ColumnKind::Json,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
-    const ALL_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+    const ALL_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "first_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_seen",
-            kind: crate::columns::ColumnKind::Timestamp,
+            kind: crate::rt::ColumnKind::Timestamp,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "project_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "flavor",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "tags",
-            kind: crate::columns::ColumnKind::Json,
+            kind: crate::rt::ColumnKind::Json,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "last_size",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "schedule_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "source_volume_uuid",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "port_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "size_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "vm_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "attached_to_vm",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "ip_address",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "network_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "subnet_id",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "file_share_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "volume_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
 }
@@ -3217,7 +3181,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
         ) -> Result<T, String> {
             ::serde_json::from_str(text)
                 .map_err(|_| {
-                    crate::error::describe_row_error::<
+                    crate::rt::describe_row_error::<
                         T,
                     >(
                         &format!("{} with {} {tag:?}", "UsageReportResource", "type"),
@@ -3229,7 +3193,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = crate::de::tag_of(text, "type")
+        let tag = crate::rt::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "UsageReportResource: field `type` is not a string",
             ))?;
@@ -3284,7 +3248,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
             Some(_) => {
                 ::serde_json::from_str(text)
                     .map(Self::Unknown)
-                    .map_err(|_| crate::error::describe_row_error::<
+                    .map_err(|_| crate::rt::describe_row_error::<
                         ::serde_json::Value,
                     >("UsageReportResource", text))
             }
@@ -3331,9 +3295,9 @@ impl ::serde::Serialize for UsageReportTotalCommon {
         state.end()
     }
 }
-impl crate::columns::Columns for UsageReportTotalCommon {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = <UsageReportTotal as crate::columns::Columns>::COMMON_COLUMNS;
-    const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+impl crate::rt::Columns for UsageReportTotalCommon {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = <UsageReportTotal as crate::rt::Columns>::COMMON_COLUMNS;
+    const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
 }
 impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -3379,44 +3343,44 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
                         let mut slot_billing_value_unit = None;
                         let mut slot_region = None;
                         let mut slot_region_id = None;
-                        let mut unlisted = crate::de::Skipped;
-                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        let mut unlisted = crate::rt::Skipped;
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                             match key.as_str() {
                                 "type" => {
-                                    crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                    crate::rt::set_once(&mut slot_tag, &mut map, "type")
                                 }
                                 "billing_metric_name" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_metric_name,
                                         &mut map,
                                         "billing_metric_name",
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
                                     )
                                 }
                                 "billing_value_unit" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_billing_value_unit,
                                         &mut map,
                                         "billing_value_unit",
                                     )
                                 }
                                 "region" => {
-                                    crate::de::set_once(&mut slot_region, &mut map, "region")
+                                    crate::rt::set_once(&mut slot_region, &mut map, "region")
                                 }
                                 "region_id" => {
-                                    crate::de::set_once(
+                                    crate::rt::set_once(
                                         &mut slot_region_id,
                                         &mut map,
                                         "region_id",
                                     )
                                 }
-                                _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                             }?;
                         }
                         Ok(Wire {
@@ -3530,39 +3494,33 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
 /// unknown row. One match for all the accessors below.
 macro_rules! usage_report_total_field {
     ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { UsageReportTotal::AiCluster(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportTotal::AiVirtualCluster(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::Baremetal(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::BasicVm(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::Container(v) => crate ::columns::FieldValue::value(& v
-        . $field), UsageReportTotal::EgressTraffic(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportTotal::ExternalIp(v) =>
-        crate ::columns::FieldValue::value(& v. $field), UsageReportTotal::FileShare(v)
-        => crate ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::FloatingIp(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::Functions(v) => crate ::columns::FieldValue::value(& v
-        . $field), UsageReportTotal::FunctionCalls(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::FunctionEgressTraffic(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Image(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Inference(v) =>
-        crate ::columns::FieldValue::value(& v. $field), UsageReportTotal::Instance(v) =>
-        crate ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::LoadBalancer(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::LogIndex(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::Snapshot(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::Volume(v) => crate ::columns::FieldValue::value(& v.
-        $field), UsageReportTotal::DbaasPostgresqlPooler(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::DbaasPostgresqlMemory(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
-        ::columns::FieldValue::value(& v. $field),
-        UsageReportTotal::DbaasPostgresqlCpu(v) => crate ::columns::FieldValue::value(& v
-        . $field), UsageReportTotal::DbaasPostgresqlVolume(v) => crate
-        ::columns::FieldValue::value(& v. $field), UsageReportTotal::Unknown(raw) =>
-        ($unknown) (raw.get($key)), }
+        match $row { UsageReportTotal::AiCluster(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::AiVirtualCluster(v) => crate ::rt::FieldValue::value(&
+        v. $field), UsageReportTotal::Baremetal(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::BasicVm(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::Container(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::EgressTraffic(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::ExternalIp(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::FileShare(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::FloatingIp(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::Functions(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::FunctionCalls(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::FunctionEgressTraffic(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Image(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Inference(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Instance(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::LoadBalancer(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::LogIndex(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Snapshot(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Volume(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::DbaasPostgresqlPooler(v)
+        => crate ::rt::FieldValue::value(& v. $field),
+        UsageReportTotal::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
+        ::rt::FieldValue::value(& v. $field), UsageReportTotal::DbaasPostgresqlCpu(v) =>
+        crate ::rt::FieldValue::value(& v. $field),
+        UsageReportTotal::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v.
+        $field), UsageReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
     };
 }
 /// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
@@ -3696,17 +3654,14 @@ impl UsageReportTotal {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        usage_report_total_field!(
-            self, extra_fields, "", crate ::columns::no_extra_fields
-        )
+        usage_report_total_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
         usage_report_total_field!(
-            self, billing_metric_name, "billing_metric_name", crate
-            ::columns::unknown_str
+            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
         )
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
@@ -3714,7 +3669,7 @@ impl UsageReportTotal {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<f64> {
         usage_report_total_field!(
-            self, billing_value, "billing_value", crate ::columns::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_f64
         )
     }
     ///
@@ -3722,92 +3677,90 @@ impl UsageReportTotal {
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
         usage_report_total_field!(
-            self, billing_value_unit, "billing_value_unit", crate
-            ::columns::unknown_enum:: < BillingValueUnit >
+            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
+            BillingValueUnit >
         )
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        usage_report_total_field!(self, region, "region", crate ::columns::unknown_i64)
+        usage_report_total_field!(self, region, "region", crate ::rt::unknown_i64)
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        usage_report_total_field!(
-            self, region_id, "region_id", crate ::columns::unknown_i64
-        )
+        usage_report_total_field!(self, region_id, "region_id", crate ::rt::unknown_i64)
     }
 }
-impl crate::columns::Columns for UsageReportTotal {
-    const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+impl crate::rt::Columns for UsageReportTotal {
+    const COMMON_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
     ];
-    const ALL_COLUMNS: &'static [crate::columns::Column] = &[
-        crate::columns::Column {
+    const ALL_COLUMNS: &'static [crate::rt::Column] = &[
+        crate::rt::Column {
             name: "type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_metric_name",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value",
-            kind: crate::columns::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Number,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "billing_value_unit",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "region_id",
-            kind: crate::columns::ColumnKind::Integer,
+            kind: crate::rt::ColumnKind::Integer,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "flavor",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "instance_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "file_share_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
-        crate::columns::Column {
+        crate::rt::Column {
             name: "volume_type",
-            kind: crate::columns::ColumnKind::Text,
+            kind: crate::rt::ColumnKind::Text,
         },
     ];
 }
@@ -3856,7 +3809,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
         ) -> Result<T, String> {
             ::serde_json::from_str(text)
                 .map_err(|_| {
-                    crate::error::describe_row_error::<
+                    crate::rt::describe_row_error::<
                         T,
                     >(&format!("{} with {} {tag:?}", "UsageReportTotal", "type"), text)
                 })
@@ -3865,7 +3818,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         let text = raw.get();
-        let tag = crate::de::tag_of(text, "type")
+        let tag = crate::rt::tag_of(text, "type")
             .map_err(|_| D::Error::custom(
                 "UsageReportTotal: field `type` is not a string",
             ))?;
@@ -3919,7 +3872,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
             Some(_) => {
                 ::serde_json::from_str(text)
                     .map(Self::Unknown)
-                    .map_err(|_| crate::error::describe_row_error::<
+                    .map_err(|_| crate::rt::describe_row_error::<
                         ::serde_json::Value,
                     >("UsageReportTotal", text))
             }

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
@@ -21,7 +20,6 @@ use crate::generated::{Client as GeneratedClient, Error as GeneratedError, Respo
 use crate::hooks::{
     DEFAULT_MAX_BODY_BYTES, ERROR_EXCERPT_BYTES, Hooks, LAST_RESPONSE, LastResponse, RetryPolicy,
 };
-use crate::pagination::{PageOptions, PagedOperation, paginate};
 use crate::types;
 use crate::validate::Validate;
 
@@ -306,7 +304,7 @@ struct Settings {
 /// The Gcore billing client. Cheap to clone; clones share one connection pool.
 #[derive(Clone)]
 pub struct Client {
-    raw: GeneratedClient,
+    pub(crate) raw: GeneratedClient,
     settings: Arc<Settings>,
 }
 
@@ -402,7 +400,7 @@ where
 }
 
 pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Error {
-    if let Some(crate::hooks::BodyFailure::TooLarge { limit }) = body_failure(&source) {
+    if let Some(crate::error::BodyFailure::TooLarge { limit }) = body_failure(&source) {
         return Error::ResponseTooLarge {
             operation,
             status: source.status(),
@@ -618,47 +616,5 @@ impl Client {
         )
         .await?;
         Ok(answer.into_inner())
-    }
-
-    /// How many rows a paged report has, from one request for a single row (the request's own
-    /// `limit` and `offset` are ignored). For a progress bar, or to check that a report has not
-    /// changed before resuming an export of it.
-    ///
-    /// `O` names the operation, a marker from [`crate::paged`]:
-    /// `client.count::<paged::UsageReport, _>(request)`.
-    pub async fn count<O, B>(&self, body: B) -> Result<u64, Error>
-    where
-        O: PagedOperation<Error = types::ErrorResponse>,
-        O::Body: Validate,
-        B: TryInto<O::Body>,
-        B::Error: fmt::Display,
-    {
-        let request: O::Body = prepare(O::OPERATION_ID, body)?;
-        let (count, _) = crate::pagination::fetch_page::<O>(&self.raw, &request, 1, 0).await?;
-        Ok(count)
-    }
-
-    /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
-    /// Invalid input is the stream's only item.
-    ///
-    /// `O` names the operation, a marker from [`crate::paged`], or [`crate::pagination::Raw`] /
-    /// [`crate::pagination::Common`] of one for other row types:
-    /// `client.paginate::<Raw<paged::DetailedCostReport>, _>(request, options)`. The generated
-    /// `<operation>_stream` methods call this.
-    pub fn paginate<O, B>(
-        &self,
-        body: B,
-        options: PageOptions,
-    ) -> BoxStream<'static, Result<O::Item, Error>>
-    where
-        O: PagedOperation<Error = types::ErrorResponse>,
-        O::Body: Validate,
-        B: TryInto<O::Body>,
-        B::Error: fmt::Display,
-    {
-        match prepare::<O::Body, B>(O::OPERATION_ID, body) {
-            Ok(request) => paginate::<O>(self.raw.clone(), request, options),
-            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-        }
     }
 }

@@ -6,7 +6,6 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-use crate::hooks::BodyFailure;
 use crate::types::ErrorResponse;
 
 /// Everything a call can fail with.
@@ -170,6 +169,26 @@ pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
         || body_failure(error).is_some()
         || is_tls_failure(error))
 }
+
+/// Why a body was not handed on: carried as the source of the error the generated code reports, so
+/// that [`crate::Error`] can name it.
+#[derive(Debug)]
+pub(crate) enum BodyFailure {
+    /// The body is larger than the configured limit (declared by `Content-Length`, or as it arrived).
+    TooLarge { limit: u64 },
+}
+
+impl std::fmt::Display for BodyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyFailure::TooLarge { limit } => {
+                write!(f, "the response body is larger than the {limit}-byte limit")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BodyFailure {}
 
 /// The [`BodyFailure`] behind a transport error, if the body was refused by this client.
 pub(crate) fn body_failure(error: &reqwest::Error) -> Option<&BodyFailure> {

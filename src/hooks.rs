@@ -15,7 +15,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
-use crate::error::{is_retryable_status, is_retryable_transport};
+use crate::error::{BodyFailure, is_retryable_status, is_retryable_transport};
 use crate::generated::Client as GeneratedClient;
 
 /// Longest `Retry-After` the client will honour; a longer one falls back to its own backoff.
@@ -149,26 +149,6 @@ fn bounded_wait(seconds: f64) -> Option<Duration> {
     }
     Duration::try_from_secs_f64(seconds).ok()
 }
-
-/// Why a body was not handed on: carried as the source of the error the generated code reports, so
-/// that [`crate::Error`] can name it.
-#[derive(Debug)]
-pub(crate) enum BodyFailure {
-    /// The body is larger than the configured limit (declared by `Content-Length`, or as it arrived).
-    TooLarge { limit: u64 },
-}
-
-impl std::fmt::Display for BodyFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BodyFailure::TooLarge { limit } => {
-                write!(f, "the response body is larger than the {limit}-byte limit")
-            }
-        }
-    }
-}
-
-impl std::error::Error for BodyFailure {}
 
 /// What one attempt came to, once its body has been read.
 enum Attempt {

@@ -17,6 +17,7 @@ mod de;
 mod error;
 pub mod hooks;
 pub mod pagination;
+mod rt;
 mod runtime;
 pub mod validate;
 

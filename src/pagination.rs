@@ -716,6 +716,52 @@ where
     without_overlaps::<R>(all_windows, start)
 }
 
+/// The `Client` methods of any paged operation: here, beside the pager they drive, so that the
+/// client's module does not depend on this one (this one calls the client's `call`).
+impl crate::Client {
+    /// How many rows a paged report has, from one request for a single row (the request's own
+    /// `limit` and `offset` are ignored). For a progress bar, or to check that a report has not
+    /// changed before resuming an export of it.
+    ///
+    /// `O` names the operation, a marker from [`crate::paged`]:
+    /// `client.count::<paged::UsageReport, _>(request)`.
+    pub async fn count<O, B>(&self, body: B) -> Result<u64, Error>
+    where
+        O: PagedOperation<Error = ErrorResponse>,
+        O::Body: crate::validate::Validate,
+        B: TryInto<O::Body>,
+        B::Error: std::fmt::Display,
+    {
+        let request: O::Body = crate::client::prepare(O::OPERATION_ID, body)?;
+        let (count, _) = fetch_page::<O>(&self.raw, &request, 1, 0).await?;
+        Ok(count)
+    }
+
+    /// Every row of any paged operation (those with `x-gcore-pagination` in the spec), as a stream.
+    /// Invalid input is the stream's only item.
+    ///
+    /// `O` names the operation, a marker from [`crate::paged`], or [`crate::pagination::Raw`] /
+    /// [`crate::pagination::Common`] of one for other row types:
+    /// `client.paginate::<Raw<paged::DetailedCostReport>, _>(request, options)`. The generated
+    /// `<operation>_stream` methods call this.
+    pub fn paginate<O, B>(
+        &self,
+        body: B,
+        options: PageOptions,
+    ) -> BoxStream<'static, Result<O::Item, Error>>
+    where
+        O: PagedOperation<Error = ErrorResponse>,
+        O::Body: crate::validate::Validate,
+        B: TryInto<O::Body>,
+        B::Error: std::fmt::Display,
+    {
+        match crate::client::prepare::<O::Body, B>(O::OPERATION_ID, body) {
+            Ok(request) => paginate::<O>(self.raw.clone(), request, options),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::windows;

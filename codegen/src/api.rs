@@ -170,8 +170,8 @@ pub fn generate_api(
                 // takes one) and of its answer, each a parse into its generated type.
                 let (method, check_body, check_answer): (
                     ::reqwest::Method,
-                    Option<crate::runtime::BodyCheck>,
-                    crate::runtime::AnswerCheck,
+                    Option<crate::rt::BodyCheck>,
+                    crate::rt::AnswerCheck,
                 ) = match operation.id {
                     #(#arms)*
                     _ => return Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),

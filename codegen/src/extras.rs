@@ -244,14 +244,14 @@ fn open_enum(e: &OpenEnum) -> Result<TokenStream, CodegenError> {
             }
         }
 
-        impl crate::columns::FieldValue for #name {
+        impl crate::rt::FieldValue for #name {
             type Out<'a> = #name;
             fn value(&self) -> Option<#name> {
                 Some(self.clone())
             }
         }
 
-        impl crate::columns::FieldValue for Option<#name> {
+        impl crate::rt::FieldValue for Option<#name> {
             type Out<'a> = #name;
             fn value(&self) -> Option<#name> {
                 self.clone()
@@ -309,7 +309,7 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
             /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
             /// [`Self::Unknown`].
             pub fn extra_fields(&self) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-                #field_macro!(self, extra_fields, "", crate::columns::no_extra_fields)
+                #field_macro!(self, extra_fields, "", crate::rt::no_extra_fields)
             }
         }
     });
@@ -322,7 +322,7 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
         macro_rules! #field_macro {
             ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
                 match $row {
-                    #(#name::#variants(v) => crate::columns::FieldValue::value(&v.$field),)*
+                    #(#name::#variants(v) => crate::rt::FieldValue::value(&v.$field),)*
                     #name::Unknown(raw) => ($unknown)(raw.get($key)),
                 }
             };
@@ -383,18 +383,18 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
                 // the type and the field (and quotes at most a short piece of the bad value).
                 fn variant<T: ::serde::de::DeserializeOwned>(text: &str, tag: &str) -> Result<T, String> {
                     ::serde_json::from_str(text).map_err(|_| {
-                        crate::error::describe_row_error::<T>(&format!("{} with {} {tag:?}", #name_str, #property), text)
+                        crate::rt::describe_row_error::<T>(&format!("{} with {} {tag:?}", #name_str, #property), text)
                     })
                 }
                 let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
                 let text = raw.get();
-                let tag = crate::de::tag_of(text, #property)
+                let tag = crate::rt::tag_of(text, #property)
                     .map_err(|_| D::Error::custom(#bad_tag))?;
                 let row = match tag.as_deref() {
                     #(Some(#tags) => variant(text, #tags).map(Self::#variants),)*
                     Some(_) => ::serde_json::from_str(text)
                         .map(Self::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<::serde_json::Value>(#name_str, text)),
+                        .map_err(|_| crate::rt::describe_row_error::<::serde_json::Value>(#name_str, text)),
                     None => return Err(D::Error::custom(#missing)),
                 };
                 row.map_err(D::Error::custom)
@@ -437,7 +437,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
         .iter()
         .zip(&types)
         .map(|(c, ty)| match c.kind {
-            ColumnKind::Timestamp => quote! { crate::columns::RowTime },
+            ColumnKind::Timestamp => quote! { crate::rt::RowTime },
             _ => ty.clone(),
         })
         .collect();
@@ -518,10 +518,10 @@ fn common_row(u: &OpenUnion) -> TokenStream {
 
         #serialize
 
-        impl crate::columns::Columns for #name {
-            const COMMON_COLUMNS: &'static [crate::columns::Column] =
-                <#union_ident as crate::columns::Columns>::COMMON_COLUMNS;
-            const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+        impl crate::rt::Columns for #name {
+            const COMMON_COLUMNS: &'static [crate::rt::Column] =
+                <#union_ident as crate::rt::Columns>::COMMON_COLUMNS;
+            const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
         }
 
         impl<'de> ::serde::Deserialize<'de> for #name {
@@ -552,14 +552,14 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
             ColumnKind::Timestamp => quote! { Timestamp },
             ColumnKind::Json => quote! { Json },
         };
-        quote! { crate::columns::Column { name: #field, kind: crate::columns::ColumnKind::#kind } }
+        quote! { crate::rt::Column { name: #field, kind: crate::rt::ColumnKind::#kind } }
     };
     let common = columns.iter().filter(|c| c.in_default).map(column);
     let all = columns.iter().map(column);
     quote! {
-        impl crate::columns::Columns for #name {
-            const COMMON_COLUMNS: &'static [crate::columns::Column] = &[#(#common),*];
-            const ALL_COLUMNS: &'static [crate::columns::Column] = &[#(#all),*];
+        impl crate::rt::Columns for #name {
+            const COMMON_COLUMNS: &'static [crate::rt::Column] = &[#(#common),*];
+            const ALL_COLUMNS: &'static [crate::rt::Column] = &[#(#all),*];
         }
     }
 }
@@ -573,27 +573,18 @@ fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
         f.description.as_deref().unwrap_or("")
     ));
     let (ret, unknown) = match &f.kind {
-        FieldKind::Str => (
-            quote! { Option<&str> },
-            quote! { crate::columns::unknown_str },
-        ),
-        FieldKind::I64 => (
-            quote! { Option<i64> },
-            quote! { crate::columns::unknown_i64 },
-        ),
-        FieldKind::F64 => (
-            quote! { Option<f64> },
-            quote! { crate::columns::unknown_f64 },
-        ),
+        FieldKind::Str => (quote! { Option<&str> }, quote! { crate::rt::unknown_str }),
+        FieldKind::I64 => (quote! { Option<i64> }, quote! { crate::rt::unknown_i64 }),
+        FieldKind::F64 => (quote! { Option<f64> }, quote! { crate::rt::unknown_f64 }),
         FieldKind::DateTime => (
             quote! { Option<::chrono::DateTime<::chrono::offset::Utc>> },
-            quote! { crate::columns::unknown_time },
+            quote! { crate::rt::unknown_time },
         ),
         FieldKind::OpenEnum(name) => {
             let ty = ident(name);
             (
                 quote! { Option<#ty> },
-                quote! { crate::columns::unknown_enum::<#ty> },
+                quote! { crate::rt::unknown_enum::<#ty> },
             )
         }
     };
@@ -745,10 +736,10 @@ fn path_parameters(op: &BodyOperation) -> (Vec<TokenStream>, TokenStream, Vec<To
     let keys = names.iter().map(|(key, _)| key);
     let values = names.iter().map(|(_, value)| value);
     let parameter_checks = quote! {
-        const PARAMETER_CHECKS: &[crate::validate::FieldCheck] = &[
-            #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+        const PARAMETER_CHECKS: &[crate::rt::FieldCheck] = &[
+            #(crate::rt::FieldCheck { path: #paths, check: crate::rt::Check::#rules },)*
         ];
-        crate::validate::check_fields(&::serde_json::json!({ #(#keys: #values),* }), PARAMETER_CHECKS)
+        crate::rt::check_fields(&::serde_json::json!({ #(#keys: #values),* }), PARAMETER_CHECKS)
             .map_err(|message| crate::Error::InvalidRequest { operation: #operation_id, message })?;
     };
     (arguments, parameter_checks, setters)
@@ -779,8 +770,8 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
             B::Error: ::std::fmt::Display,
         {
             #parameter_checks
-            let body: types::#body_type = crate::client::prepare(#operation_id, body)?;
-            Ok(crate::client::call(#operation_id, self.generated().#method_ident()#(#setters)*.body(body).send())
+            let body: types::#body_type = crate::rt::prepare(#operation_id, body)?;
+            Ok(crate::rt::call(#operation_id, self.generated().#method_ident()#(#setters)*.body(body).send())
                 .await?
                 .into_inner())
         }
@@ -830,9 +821,9 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
                 B: TryInto<types::#body_type>,
                 B::Error: ::std::fmt::Display,
             {
-                let body: types::#body_type = crate::client::prepare(#csv_id, body)?;
-                let response = crate::client::call_bytes(#csv_id, self.generated().#generated(&body)).await?;
-                crate::client::collect_csv(#csv_id, response).await
+                let body: types::#body_type = crate::rt::prepare(#csv_id, body)?;
+                let response = crate::rt::call_bytes(#csv_id, self.generated().#generated(&body)).await?;
+                crate::rt::collect_csv(#csv_id, response).await
             }
 
             #rows_docs
@@ -868,12 +859,12 @@ fn validate_impl(spec: &OpenAPI, name: &str) -> Result<TokenStream, CodegenError
     let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
     Ok(quote! {
         #docs
-        impl crate::validate::Validate for types::#ty {
+        impl crate::rt::Validate for types::#ty {
             fn validate(&self) -> Result<(), String> {
-                const CHECKS: &[crate::validate::FieldCheck] = &[
-                    #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+                const CHECKS: &[crate::rt::FieldCheck] = &[
+                    #(crate::rt::FieldCheck { path: #paths, check: crate::rt::Check::#rules },)*
                 ];
-                crate::validate::check_fields(self, CHECKS)
+                crate::rt::check_fields(self, CHECKS)
             }
         }
     })
@@ -1119,12 +1110,12 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
 
         #default_impl
 
-        impl crate::validate::Validate for #query_type {
+        impl crate::rt::Validate for #query_type {
             fn validate(&self) -> Result<(), String> {
-                const CHECKS: &[crate::validate::FieldCheck] = &[
-                    #(crate::validate::FieldCheck { path: #paths, check: crate::validate::Check::#rules },)*
+                const CHECKS: &[crate::rt::FieldCheck] = &[
+                    #(crate::rt::FieldCheck { path: #paths, check: crate::rt::Check::#rules },)*
                 ];
-                crate::validate::check_fields(self, CHECKS)
+                crate::rt::check_fields(self, CHECKS)
             }
         }
 
@@ -1132,12 +1123,12 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
             #method_docs
             #deprecated
             pub async fn #method(&self, query: #query_type) -> Result<#response_type, crate::Error> {
-                crate::validate::Validate::validate(&query).map_err(|message| crate::Error::InvalidRequest {
+                crate::rt::Validate::validate(&query).map_err(|message| crate::Error::InvalidRequest {
                     operation: #operation_id,
                     message,
                 })?;
                 #request
-                Ok(crate::client::call(#operation_id, request.send()).await?.into_inner())
+                Ok(crate::rt::call(#operation_id, request.send()).await?.into_inner())
             }
         }
     })
@@ -1213,7 +1204,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
         #docs
         pub enum #marker {}
 
-        impl crate::pagination::PagedOperation for #marker {
+        impl crate::rt::PagedOperation for #marker {
             type Body = types::#body_type;
             type Page = types::#page_type;
             type Item = #item_type;
@@ -1225,13 +1216,13 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
 
             fn offset(body: &Self::Body) -> i64 {
-                crate::pagination::offset_of(body.#offset)
+                crate::rt::offset_of(body.#offset)
             }
 
             fn with_window(body: &Self::Body, limit: u64, offset: u64) -> Result<Self::Body, String> {
                 let mut next = body.clone();
-                next.#limit = Some(crate::pagination::window_value(limit, #operation_id)?);
-                next.#offset = Some(crate::pagination::window_value(offset, #operation_id)?);
+                next.#limit = Some(crate::rt::window_value(limit, #operation_id)?);
+                next.#offset = Some(crate::rt::window_value(offset, #operation_id)?);
                 Ok(next)
             }
 
@@ -1251,7 +1242,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             }
         }
 
-        impl crate::pagination::PagedRows for #marker {
+        impl crate::rt::PagedRows for #marker {
             const COUNT_FIELD: &'static str = #count_field;
             const ITEMS_FIELD: &'static str = #items_field;
             type CommonItem = #common_item;
@@ -1259,7 +1250,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             fn fetch_rows<T: ::serde::de::DeserializeOwned + Send + 'static>(
                 client: &Client,
                 body: Self::Body,
-            ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::pagination::RowsPage<Self, T>>, Error<Self::Error>>> + Send + '_ {
+            ) -> impl ::std::future::Future<Output = Result<ResponseValue<crate::rt::RowsPage<Self, T>>, Error<Self::Error>>> + Send + '_ {
                 client.#raw_method::<T>(body)
             }
         }
@@ -1269,7 +1260,7 @@ fn pager_glue(op: &PagedOperation, model: &SpecModel, error_type: &Ident) -> Tok
             pub async fn #raw_method<T: ::serde::de::DeserializeOwned>(
                 &self,
                 body: types::#body_type,
-            ) -> Result<ResponseValue<crate::pagination::RowsPage<#marker, T>>, Error<types::#error_type>> {
+            ) -> Result<ResponseValue<crate::rt::RowsPage<#marker, T>>, Error<types::#error_type>> {
                 #send
             }
         }

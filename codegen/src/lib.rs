@@ -204,7 +204,7 @@ fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote! { crate::hooks::Hooks })
+        .with_inner_type(quote::quote! { crate::rt::Hooks })
         .with_derive("PartialEq");
     for name in model.open_type_names() {
         settings.with_replacement(
@@ -718,7 +718,7 @@ mod tests {
                 .to_string()
                 .starts_with("rewrite step drop_unwrapping_constructor:")
         );
-        let clean: syn::File = syn::parse_quote! { fn f() { crate::runtime::encode_path("x"); } };
+        let clean: syn::File = syn::parse_quote! { fn f() { crate::rt::encode_path("x"); } };
         assert!(super::check_rewrites_took(&clean).is_ok());
     }
 

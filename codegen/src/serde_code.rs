@@ -63,7 +63,7 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
     let wires = fields.iter().map(|f| &f.wire);
     let arms = fields.iter().map(|f| {
         let (slot, wire) = (slot(f), &f.wire);
-        quote! { #wire => crate::de::set_once(&mut #slot, &mut map, #wire), }
+        quote! { #wire => crate::rt::set_once(&mut #slot, &mut map, #wire), }
     });
     let values = fields.iter().map(|f| {
         let (ident, slot, wire) = (&f.ident, slot(f), &f.wire);
@@ -81,12 +81,12 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
     let (store, take, extra) = match unlisted {
         Unlisted::Keep => (
             quote! { let mut unlisted = ::serde_json::Map::new(); },
-            quote! { crate::de::Unlisted::take(&mut unlisted, key, &mut map) },
+            quote! { crate::rt::Unlisted::take(&mut unlisted, key, &mut map) },
             quote! { extra_fields: unlisted, },
         ),
         Unlisted::Skip => (
-            quote! { let mut unlisted = crate::de::Skipped; },
-            quote! { crate::de::Unlisted::take(&mut unlisted, key, &mut map) },
+            quote! { let mut unlisted = crate::rt::Skipped; },
+            quote! { crate::rt::Unlisted::take(&mut unlisted, key, &mut map) },
             quote! {},
         ),
         Unlisted::Deny => (
@@ -119,7 +119,7 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         #(let mut #slots = None;)*
                         #store
-                        while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                             #read
                         }
                         Ok(#name { #(#values)* #extra })
@@ -239,7 +239,7 @@ pub fn string_enum(name: &Ident, variants: &[(Ident, String)]) -> TokenStream {
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <crate::de::Key<'de> as ::serde::Deserialize>::deserialize(deserializer)?;
+                let value = <crate::rt::Key<'de> as ::serde::Deserialize>::deserialize(deserializer)?;
                 match value.as_str() {
                     #(#wires => Ok(Self::#idents),)*
                     other => Err(::serde::de::Error::unknown_variant(other, &[#(#wires),*])),

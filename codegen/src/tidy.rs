@@ -139,7 +139,8 @@ fn declares_header_map(stmt: &syn::Stmt) -> bool {
 
 /// progenitor's code takes its runtime (`ResponseValue`, `Error`, `ByteStream`, the hook traits,
 /// `encode_path`, `QueryParam`) from the `progenitor-client` crate; this points those paths at the
-/// crate's own `crate::runtime` (src/runtime.rs) and drops the import of `RequestBuilderExt`,
+/// crate's own runtime surface `crate::rt` (src/rt.rs, which re-exports src/runtime.rs) and drops
+/// the import of `RequestBuilderExt`,
 /// which only form-encoded bodies use (`check_spec` accepts JSON bodies only). progenitor-client
 /// turns on serde's `derive` feature, so depending on it made every build compile syn and
 /// serde's derive macro, though nothing in it derives.
@@ -164,7 +165,7 @@ impl VisitMut for OwnRuntime {
             && p.ident == PROGENITOR_CLIENT
         {
             let rest = &p.tree;
-            *tree = syn::parse_quote! { crate::runtime::#rest };
+            *tree = syn::parse_quote! { crate::rt::#rest };
         }
         if let syn::UseTree::Group(group) = tree {
             group.items = std::mem::take(&mut group.items)
@@ -182,7 +183,7 @@ impl VisitMut for OwnRuntime {
             .is_some_and(|s| s.ident == PROGENITOR_CLIENT)
         {
             let rest: Vec<syn::PathSegment> = path.segments.iter().skip(1).cloned().collect();
-            *path = syn::parse_quote! { crate::runtime };
+            *path = syn::parse_quote! { crate::rt };
             path.segments.extend(rest);
         }
         syn::visit_mut::visit_path_mut(self, path);

@@ -66,75 +66,75 @@ impl<'de> ::serde::Deserialize<'de> for BillingReservation {
                 let mut slot_unit_size_month = None;
                 let mut slot_unit_size_total = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "active_billing_plan_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_active_billing_plan_id,
                                 &mut map,
                                 "active_billing_plan_id",
                             )
                         }
                         "active_overcommit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_active_overcommit,
                                 &mut map,
                                 "active_overcommit",
                             )
                         }
                         "commit" => {
-                            crate::de::set_once(&mut slot_commit, &mut map, "commit")
+                            crate::rt::set_once(&mut slot_commit, &mut map, "commit")
                         }
                         "hardware_info" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_hardware_info,
                                 &mut map,
                                 "hardware_info",
                             )
                         }
                         "region_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_name,
                                 &mut map,
                                 "region_name",
                             )
                         }
                         "resource_count" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_count,
                                 &mut map,
                                 "resource_count",
                             )
                         }
                         "resource_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_name,
                                 &mut map,
                                 "resource_name",
                             )
                         }
                         "unit_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_name,
                                 &mut map,
                                 "unit_name",
                             )
                         }
                         "unit_size_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_size_month,
                                 &mut map,
                                 "unit_size_month",
                             )
                         }
                         "unit_size_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_size_total,
                                 &mut map,
                                 "unit_size_total",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(BillingReservation {

@@ -36,22 +36,22 @@ impl<'de> ::serde::Deserialize<'de> for CostReportAggregated {
                 let mut slot_price_status = None;
                 let mut slot_results = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "count" => {
-                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                            crate::rt::set_once(&mut slot_count, &mut map, "count")
                         }
                         "price_status" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_price_status,
                                 &mut map,
                                 "price_status",
                             )
                         }
                         "results" => {
-                            crate::de::set_once(&mut slot_results, &mut map, "results")
+                            crate::rt::set_once(&mut slot_results, &mut map, "results")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(CostReportAggregated {

@@ -61,51 +61,51 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
                 let mut slot_time_to = None;
                 let mut slot_types = None;
                 let mut slot_year_month = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "regions" => {
-                            crate::de::set_once(&mut slot_regions, &mut map, "regions")
+                            crate::rt::set_once(&mut slot_regions, &mut map, "regions")
                         }
                         "response_format" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_response_format,
                                 &mut map,
                                 "response_format",
                             )
                         }
                         "rounding" => {
-                            crate::de::set_once(&mut slot_rounding, &mut map, "rounding")
+                            crate::rt::set_once(&mut slot_rounding, &mut map, "rounding")
                         }
                         "schema_filter" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_schema_filter,
                                 &mut map,
                                 "schema_filter",
                             )
                         }
-                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
+                        "tags" => crate::rt::set_once(&mut slot_tags, &mut map, "tags"),
                         "time_from" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_time_from,
                                 &mut map,
                                 "time_from",
                             )
                         }
                         "time_to" => {
-                            crate::de::set_once(&mut slot_time_to, &mut map, "time_to")
+                            crate::rt::set_once(&mut slot_time_to, &mut map, "time_to")
                         }
                         "types" => {
-                            crate::de::set_once(&mut slot_types, &mut map, "types")
+                            crate::rt::set_once(&mut slot_types, &mut map, "types")
                         }
                         "year_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_year_month,
                                 &mut map,
                                 "year_month",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(CostReportMonthlyRequest {
@@ -224,7 +224,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequestResponseFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

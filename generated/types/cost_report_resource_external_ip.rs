@@ -100,105 +100,105 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceExternalIp {
                 let mut slot_subnet_id = None;
                 let mut slot_type_ = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "attached_to_vm" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_attached_to_vm,
                                 &mut map,
                                 "attached_to_vm",
                             )
                         }
                         "billing_feature_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_feature_name,
                                 &mut map,
                                 "billing_feature_name",
                             )
                         }
                         "billing_metric_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_metric_name,
                                 &mut map,
                                 "billing_metric_name",
                             )
                         }
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "billing_value_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value_unit,
                                 &mut map,
                                 "billing_value_unit",
                             )
                         }
-                        "cost" => crate::de::set_once(&mut slot_cost, &mut map, "cost"),
+                        "cost" => crate::rt::set_once(&mut slot_cost, &mut map, "cost"),
                         "currency" => {
-                            crate::de::set_once(&mut slot_currency, &mut map, "currency")
+                            crate::rt::set_once(&mut slot_currency, &mut map, "currency")
                         }
-                        "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                        "err" => crate::rt::set_once(&mut slot_err, &mut map, "err"),
                         "first_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_first_seen,
                                 &mut map,
                                 "first_seen",
                             )
                         }
                         "ip_address" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_ip_address,
                                 &mut map,
                                 "ip_address",
                             )
                         }
                         "last_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_seen,
                                 &mut map,
                                 "last_seen",
                             )
                         }
                         "network_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_network_id,
                                 &mut map,
                                 "network_id",
                             )
                         }
                         "port_id" => {
-                            crate::de::set_once(&mut slot_port_id, &mut map, "port_id")
+                            crate::rt::set_once(&mut slot_port_id, &mut map, "port_id")
                         }
                         "project_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_project_id,
                                 &mut map,
                                 "project_id",
                             )
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
                         "subnet_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_subnet_id,
                                 &mut map,
                                 "subnet_id",
                             )
                         }
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(CostReportResourceExternalIp {
@@ -353,7 +353,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceExternalIpType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

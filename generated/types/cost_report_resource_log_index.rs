@@ -96,96 +96,96 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLogIndex {
                 let mut slot_type_ = None;
                 let mut slot_uuid = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "billing_feature_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_feature_name,
                                 &mut map,
                                 "billing_feature_name",
                             )
                         }
                         "billing_metric_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_metric_name,
                                 &mut map,
                                 "billing_metric_name",
                             )
                         }
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "billing_value_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value_unit,
                                 &mut map,
                                 "billing_value_unit",
                             )
                         }
-                        "cost" => crate::de::set_once(&mut slot_cost, &mut map, "cost"),
+                        "cost" => crate::rt::set_once(&mut slot_cost, &mut map, "cost"),
                         "currency" => {
-                            crate::de::set_once(&mut slot_currency, &mut map, "currency")
+                            crate::rt::set_once(&mut slot_currency, &mut map, "currency")
                         }
-                        "err" => crate::de::set_once(&mut slot_err, &mut map, "err"),
+                        "err" => crate::rt::set_once(&mut slot_err, &mut map, "err"),
                         "first_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_first_seen,
                                 &mut map,
                                 "first_seen",
                             )
                         }
                         "last_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_name,
                                 &mut map,
                                 "last_name",
                             )
                         }
                         "last_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_seen,
                                 &mut map,
                                 "last_seen",
                             )
                         }
                         "last_size" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_size,
                                 &mut map,
                                 "last_size",
                             )
                         }
                         "project_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_project_id,
                                 &mut map,
                                 "project_id",
                             )
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
                         "size_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_size_unit,
                                 &mut map,
                                 "size_unit",
                             )
                         }
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
-                        "uuid" => crate::de::set_once(&mut slot_uuid, &mut map, "uuid"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
+                        "uuid" => crate::rt::set_once(&mut slot_uuid, &mut map, "uuid"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(CostReportResourceLogIndex {
@@ -335,7 +335,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLogIndexType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

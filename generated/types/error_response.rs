@@ -37,22 +37,22 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                 let mut slot_exception_class = None;
                 let mut slot_message = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "errors" => {
-                            crate::de::set_once(&mut slot_errors, &mut map, "errors")
+                            crate::rt::set_once(&mut slot_errors, &mut map, "errors")
                         }
                         "exception_class" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_exception_class,
                                 &mut map,
                                 "exception_class",
                             )
                         }
                         "message" => {
-                            crate::de::set_once(&mut slot_message, &mut map, "message")
+                            crate::rt::set_once(&mut slot_message, &mut map, "message")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ErrorResponse {

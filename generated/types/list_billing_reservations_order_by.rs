@@ -37,7 +37,7 @@ impl<'de> ::serde::Deserialize<'de> for ListBillingReservationsOrderBy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

@@ -144,162 +144,162 @@ impl<'de> ::serde::Deserialize<'de> for Region {
                 let mut slot_vlan_physical_network = None;
                 let mut slot_zone = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "access_level" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_access_level,
                                 &mut map,
                                 "access_level",
                             )
                         }
                         "available_volume_types" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_available_volume_types,
                                 &mut map,
                                 "available_volume_types",
                             )
                         }
                         "coordinates" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_coordinates,
                                 &mut map,
                                 "coordinates",
                             )
                         }
                         "country" => {
-                            crate::de::set_once(&mut slot_country, &mut map, "country")
+                            crate::rt::set_once(&mut slot_country, &mut map, "country")
                         }
                         "created_at" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_created_at,
                                 &mut map,
                                 "created_at",
                             )
                         }
                         "created_on" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_created_on,
                                 &mut map,
                                 "created_on",
                             )
                         }
                         "ddos_endpoint_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_ddos_endpoint_id,
                                 &mut map,
                                 "ddos_endpoint_id",
                             )
                         }
                         "display_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_display_name,
                                 &mut map,
                                 "display_name",
                             )
                         }
                         "endpoint_type" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_endpoint_type,
                                 &mut map,
                                 "endpoint_type",
                             )
                         }
                         "external_network_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_external_network_id,
                                 &mut map,
                                 "external_network_id",
                             )
                         }
                         "file_share_types" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_file_share_types,
                                 &mut map,
                                 "file_share_types",
                             )
                         }
                         "has_ai" => {
-                            crate::de::set_once(&mut slot_has_ai, &mut map, "has_ai")
+                            crate::rt::set_once(&mut slot_has_ai, &mut map, "has_ai")
                         }
                         "has_ai_gpu" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_has_ai_gpu,
                                 &mut map,
                                 "has_ai_gpu",
                             )
                         }
                         "has_baremetal" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_has_baremetal,
                                 &mut map,
                                 "has_baremetal",
                             )
                         }
                         "has_basic_vm" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_has_basic_vm,
                                 &mut map,
                                 "has_basic_vm",
                             )
                         }
                         "has_dbaas" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_has_dbaas,
                                 &mut map,
                                 "has_dbaas",
                             )
                         }
                         "has_ddos" => {
-                            crate::de::set_once(&mut slot_has_ddos, &mut map, "has_ddos")
+                            crate::rt::set_once(&mut slot_has_ddos, &mut map, "has_ddos")
                         }
                         "has_k8s" => {
-                            crate::de::set_once(&mut slot_has_k8s, &mut map, "has_k8s")
+                            crate::rt::set_once(&mut slot_has_k8s, &mut map, "has_k8s")
                         }
                         "has_kvm" => {
-                            crate::de::set_once(&mut slot_has_kvm, &mut map, "has_kvm")
+                            crate::rt::set_once(&mut slot_has_kvm, &mut map, "has_kvm")
                         }
                         "has_sfs" => {
-                            crate::de::set_once(&mut slot_has_sfs, &mut map, "has_sfs")
+                            crate::rt::set_once(&mut slot_has_sfs, &mut map, "has_sfs")
                         }
-                        "id" => crate::de::set_once(&mut slot_id, &mut map, "id"),
+                        "id" => crate::rt::set_once(&mut slot_id, &mut map, "id"),
                         "keystone_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_keystone_id,
                                 &mut map,
                                 "keystone_id",
                             )
                         }
                         "keystone_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_keystone_name,
                                 &mut map,
                                 "keystone_name",
                             )
                         }
                         "metrics_database_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_metrics_database_id,
                                 &mut map,
                                 "metrics_database_id",
                             )
                         }
-                        "slug" => crate::de::set_once(&mut slot_slug, &mut map, "slug"),
+                        "slug" => crate::rt::set_once(&mut slot_slug, &mut map, "slug"),
                         "state" => {
-                            crate::de::set_once(&mut slot_state, &mut map, "state")
+                            crate::rt::set_once(&mut slot_state, &mut map, "state")
                         }
                         "task_id" => {
-                            crate::de::set_once(&mut slot_task_id, &mut map, "task_id")
+                            crate::rt::set_once(&mut slot_task_id, &mut map, "task_id")
                         }
                         "vlan_physical_network" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_vlan_physical_network,
                                 &mut map,
                                 "vlan_physical_network",
                             )
                         }
-                        "zone" => crate::de::set_once(&mut slot_zone, &mut map, "zone"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "zone" => crate::rt::set_once(&mut slot_zone, &mut map, "zone"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(Region {

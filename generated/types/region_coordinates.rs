@@ -34,19 +34,19 @@ impl<'de> ::serde::Deserialize<'de> for RegionCoordinates {
                 let mut slot_latitude = None;
                 let mut slot_longitude = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "latitude" => {
-                            crate::de::set_once(&mut slot_latitude, &mut map, "latitude")
+                            crate::rt::set_once(&mut slot_latitude, &mut map, "latitude")
                         }
                         "longitude" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_longitude,
                                 &mut map,
                                 "longitude",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(RegionCoordinates {

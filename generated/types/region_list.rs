@@ -34,15 +34,15 @@ impl<'de> ::serde::Deserialize<'de> for RegionList {
                 let mut slot_count = None;
                 let mut slot_results = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "count" => {
-                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                            crate::rt::set_once(&mut slot_count, &mut map, "count")
                         }
                         "results" => {
-                            crate::de::set_once(&mut slot_results, &mut map, "results")
+                            crate::rt::set_once(&mut slot_results, &mut map, "results")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(RegionList {

@@ -57,58 +57,58 @@ impl<'de> ::serde::Deserialize<'de> for ReservationAmountPrices {
                 let mut slot_overcommit_price_per_unit = None;
                 let mut slot_overcommit_price_total = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "commit_price_per_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_per_month,
                                 &mut map,
                                 "commit_price_per_month",
                             )
                         }
                         "commit_price_per_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_per_unit,
                                 &mut map,
                                 "commit_price_per_unit",
                             )
                         }
                         "commit_price_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_total,
                                 &mut map,
                                 "commit_price_total",
                             )
                         }
                         "currency_code" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_currency_code,
                                 &mut map,
                                 "currency_code",
                             )
                         }
                         "overcommit_price_per_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_per_month,
                                 &mut map,
                                 "overcommit_price_per_month",
                             )
                         }
                         "overcommit_price_per_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_per_unit,
                                 &mut map,
                                 "overcommit_price_per_unit",
                             )
                         }
                         "overcommit_price_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_total,
                                 &mut map,
                                 "overcommit_price_total",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationAmountPrices {

@@ -53,51 +53,51 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCommit {
                 let mut slot_price_total = None;
                 let mut slot_subscription_id = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "active_from" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_active_from,
                                 &mut map,
                                 "active_from",
                             )
                         }
                         "active_to" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_active_to,
                                 &mut map,
                                 "active_to",
                             )
                         }
                         "price_per_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_price_per_month,
                                 &mut map,
                                 "price_per_month",
                             )
                         }
                         "price_per_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_price_per_unit,
                                 &mut map,
                                 "price_per_unit",
                             )
                         }
                         "price_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_price_total,
                                 &mut map,
                                 "price_total",
                             )
                         }
                         "subscription_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_subscription_id,
                                 &mut map,
                                 "subscription_id",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationCommit {

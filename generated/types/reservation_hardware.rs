@@ -37,12 +37,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationHardware {
                 let mut slot_disk = None;
                 let mut slot_ram = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
-                        "cpu" => crate::de::set_once(&mut slot_cpu, &mut map, "cpu"),
-                        "disk" => crate::de::set_once(&mut slot_disk, &mut map, "disk"),
-                        "ram" => crate::de::set_once(&mut slot_ram, &mut map, "ram"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "cpu" => crate::rt::set_once(&mut slot_cpu, &mut map, "cpu"),
+                        "disk" => crate::rt::set_once(&mut slot_disk, &mut map, "disk"),
+                        "ram" => crate::rt::set_once(&mut slot_ram, &mut map, "ram"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationHardware {

@@ -55,58 +55,58 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricing {
                 let mut slot_region_name = None;
                 let mut slot_resources = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "activity_period" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_activity_period,
                                 &mut map,
                                 "activity_period",
                             )
                         }
                         "activity_period_length" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_activity_period_length,
                                 &mut map,
                                 "activity_period_length",
                             )
                         }
                         "amount_prices" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_amount_prices,
                                 &mut map,
                                 "amount_prices",
                             )
                         }
                         "price_status" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_price_status,
                                 &mut map,
                                 "price_status",
                             )
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
                         "region_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_name,
                                 &mut map,
                                 "region_name",
                             )
                         }
                         "resources" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resources,
                                 &mut map,
                                 "resources",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationPricing {

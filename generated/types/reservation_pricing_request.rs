@@ -34,34 +34,34 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingRequest {
                 let mut slot_has_windows = None;
                 let mut slot_period = None;
                 let mut slot_resources = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "client_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_client_id,
                                 &mut map,
                                 "client_id",
                             )
                         }
                         "has_windows" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_has_windows,
                                 &mut map,
                                 "has_windows",
                             )
                         }
                         "period" => {
-                            crate::de::set_once(&mut slot_period, &mut map, "period")
+                            crate::rt::set_once(&mut slot_period, &mut map, "period")
                         }
                         "resources" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resources,
                                 &mut map,
                                 "resources",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationPricingRequest {

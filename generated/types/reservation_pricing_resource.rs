@@ -32,31 +32,31 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingResource {
                 let mut slot_resource_name = None;
                 let mut slot_resource_type = None;
                 let mut slot_resource_value = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "resource_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_name,
                                 &mut map,
                                 "resource_name",
                             )
                         }
                         "resource_type" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_type,
                                 &mut map,
                                 "resource_type",
                             )
                         }
                         "resource_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_value,
                                 &mut map,
                                 "resource_value",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationPricingResource {

@@ -77,93 +77,93 @@ impl<'de> ::serde::Deserialize<'de> for ReservationResourcePrices {
                 let mut slot_unit_size_month = None;
                 let mut slot_unit_size_total = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "activity_period" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_activity_period,
                                 &mut map,
                                 "activity_period",
                             )
                         }
                         "activity_period_length" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_activity_period_length,
                                 &mut map,
                                 "activity_period_length",
                             )
                         }
                         "commit_price_per_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_per_month,
                                 &mut map,
                                 "commit_price_per_month",
                             )
                         }
                         "commit_price_per_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_per_unit,
                                 &mut map,
                                 "commit_price_per_unit",
                             )
                         }
                         "commit_price_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_commit_price_total,
                                 &mut map,
                                 "commit_price_total",
                             )
                         }
                         "overcommit_price_per_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_per_month,
                                 &mut map,
                                 "overcommit_price_per_month",
                             )
                         }
                         "overcommit_price_per_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_per_unit,
                                 &mut map,
                                 "overcommit_price_per_unit",
                             )
                         }
                         "overcommit_price_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_overcommit_price_total,
                                 &mut map,
                                 "overcommit_price_total",
                             )
                         }
                         "resource_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resource_name,
                                 &mut map,
                                 "resource_name",
                             )
                         }
                         "unit_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_name,
                                 &mut map,
                                 "unit_name",
                             )
                         }
                         "unit_size_month" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_size_month,
                                 &mut map,
                                 "unit_size_month",
                             )
                         }
                         "unit_size_total" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_unit_size_total,
                                 &mut map,
                                 "unit_size_total",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(ReservationResourcePrices {

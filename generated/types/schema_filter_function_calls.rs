@@ -31,17 +31,17 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionCalls {
                 let mut slot_field = None;
                 let mut slot_type_ = None;
                 let mut slot_values = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "field" => {
-                            crate::de::set_once(&mut slot_field, &mut map, "field")
+                            crate::rt::set_once(&mut slot_field, &mut map, "field")
                         }
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
                         "values" => {
-                            crate::de::set_once(&mut slot_values, &mut map, "values")
+                            crate::rt::set_once(&mut slot_values, &mut map, "values")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(SchemaFilterFunctionCalls {
@@ -116,7 +116,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionCallsField {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {
@@ -193,7 +193,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionCallsType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

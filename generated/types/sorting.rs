@@ -45,45 +45,45 @@ impl<'de> ::serde::Deserialize<'de> for Sorting {
                 let mut slot_project = None;
                 let mut slot_region = None;
                 let mut slot_type_ = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "first_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_first_seen,
                                 &mut map,
                                 "first_seen",
                             )
                         }
                         "last_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_name,
                                 &mut map,
                                 "last_name",
                             )
                         }
                         "last_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_seen,
                                 &mut map,
                                 "last_seen",
                             )
                         }
                         "project" => {
-                            crate::de::set_once(&mut slot_project, &mut map, "project")
+                            crate::rt::set_once(&mut slot_project, &mut map, "project")
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(Sorting {

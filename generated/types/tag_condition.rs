@@ -32,17 +32,17 @@ impl<'de> ::serde::Deserialize<'de> for TagCondition {
                 let mut slot_key = None;
                 let mut slot_strict = None;
                 let mut slot_value = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
-                        "key" => crate::de::set_once(&mut slot_key, &mut map, "key"),
+                        "key" => crate::rt::set_once(&mut slot_key, &mut map, "key"),
                         "strict" => {
-                            crate::de::set_once(&mut slot_strict, &mut map, "strict")
+                            crate::rt::set_once(&mut slot_strict, &mut map, "strict")
                         }
                         "value" => {
-                            crate::de::set_once(&mut slot_value, &mut map, "value")
+                            crate::rt::set_once(&mut slot_value, &mut map, "value")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(TagCondition {

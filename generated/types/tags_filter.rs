@@ -29,24 +29,24 @@ impl<'de> ::serde::Deserialize<'de> for TagsFilter {
             ) -> Result<TagsFilter, A::Error> {
                 let mut slot_condition_type = None;
                 let mut slot_conditions = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "condition_type" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_condition_type,
                                 &mut map,
                                 "condition_type",
                             )
                         }
                         "conditions" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_conditions,
                                 &mut map,
                                 "conditions",
                             )
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(TagsFilter {
@@ -117,7 +117,7 @@ impl<'de> ::serde::Deserialize<'de> for TagsFilterConditionType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

@@ -37,22 +37,22 @@ impl<'de> ::serde::Deserialize<'de> for UsageReport {
                 let mut slot_resources = None;
                 let mut slot_totals = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "count" => {
-                            crate::de::set_once(&mut slot_count, &mut map, "count")
+                            crate::rt::set_once(&mut slot_count, &mut map, "count")
                         }
                         "resources" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_resources,
                                 &mut map,
                                 "resources",
                             )
                         }
                         "totals" => {
-                            crate::de::set_once(&mut slot_totals, &mut map, "totals")
+                            crate::rt::set_once(&mut slot_totals, &mut map, "totals")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(UsageReport {

@@ -74,56 +74,56 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportRequest {
                 let mut slot_time_from = None;
                 let mut slot_time_to = None;
                 let mut slot_types = None;
-                let mut unlisted = crate::de::Skipped;
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                let mut unlisted = crate::rt::Skipped;
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "enable_last_day" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_enable_last_day,
                                 &mut map,
                                 "enable_last_day",
                             )
                         }
                         "limit" => {
-                            crate::de::set_once(&mut slot_limit, &mut map, "limit")
+                            crate::rt::set_once(&mut slot_limit, &mut map, "limit")
                         }
                         "offset" => {
-                            crate::de::set_once(&mut slot_offset, &mut map, "offset")
+                            crate::rt::set_once(&mut slot_offset, &mut map, "offset")
                         }
                         "order_by" => {
-                            crate::de::set_once(&mut slot_order_by, &mut map, "order_by")
+                            crate::rt::set_once(&mut slot_order_by, &mut map, "order_by")
                         }
                         "projects" => {
-                            crate::de::set_once(&mut slot_projects, &mut map, "projects")
+                            crate::rt::set_once(&mut slot_projects, &mut map, "projects")
                         }
                         "regions" => {
-                            crate::de::set_once(&mut slot_regions, &mut map, "regions")
+                            crate::rt::set_once(&mut slot_regions, &mut map, "regions")
                         }
                         "schema_filter" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_schema_filter,
                                 &mut map,
                                 "schema_filter",
                             )
                         }
                         "sorting" => {
-                            crate::de::set_once(&mut slot_sorting, &mut map, "sorting")
+                            crate::rt::set_once(&mut slot_sorting, &mut map, "sorting")
                         }
-                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
+                        "tags" => crate::rt::set_once(&mut slot_tags, &mut map, "tags"),
                         "time_from" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_time_from,
                                 &mut map,
                                 "time_from",
                             )
                         }
                         "time_to" => {
-                            crate::de::set_once(&mut slot_time_to, &mut map, "time_to")
+                            crate::rt::set_once(&mut slot_time_to, &mut map, "time_to")
                         }
                         "types" => {
-                            crate::de::set_once(&mut slot_types, &mut map, "types")
+                            crate::rt::set_once(&mut slot_types, &mut map, "types")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(UsageReportRequest {

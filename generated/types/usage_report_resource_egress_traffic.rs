@@ -91,90 +91,90 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceEgressTraffic {
                 let mut slot_type_ = None;
                 let mut slot_vm_id = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "billing_metric_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_metric_name,
                                 &mut map,
                                 "billing_metric_name",
                             )
                         }
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "billing_value_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value_unit,
                                 &mut map,
                                 "billing_value_unit",
                             )
                         }
                         "first_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_first_seen,
                                 &mut map,
                                 "first_seen",
                             )
                         }
                         "instance_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_instance_name,
                                 &mut map,
                                 "instance_name",
                             )
                         }
                         "instance_type" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_instance_type,
                                 &mut map,
                                 "instance_type",
                             )
                         }
                         "last_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_seen,
                                 &mut map,
                                 "last_seen",
                             )
                         }
                         "port_id" => {
-                            crate::de::set_once(&mut slot_port_id, &mut map, "port_id")
+                            crate::rt::set_once(&mut slot_port_id, &mut map, "port_id")
                         }
                         "project_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_project_id,
                                 &mut map,
                                 "project_id",
                             )
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
                         "size_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_size_unit,
                                 &mut map,
                                 "size_unit",
                             )
                         }
-                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
+                        "tags" => crate::rt::set_once(&mut slot_tags, &mut map, "tags"),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
                         "vm_id" => {
-                            crate::de::set_once(&mut slot_vm_id, &mut map, "vm_id")
+                            crate::rt::set_once(&mut slot_vm_id, &mut map, "vm_id")
                         }
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(UsageReportResourceEgressTraffic {
@@ -324,7 +324,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceEgressTrafficType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

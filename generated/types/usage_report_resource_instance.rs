@@ -84,74 +84,74 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInstance {
                 let mut slot_type_ = None;
                 let mut slot_uuid = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "billing_metric_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_metric_name,
                                 &mut map,
                                 "billing_metric_name",
                             )
                         }
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "billing_value_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value_unit,
                                 &mut map,
                                 "billing_value_unit",
                             )
                         }
                         "first_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_first_seen,
                                 &mut map,
                                 "first_seen",
                             )
                         }
                         "flavor" => {
-                            crate::de::set_once(&mut slot_flavor, &mut map, "flavor")
+                            crate::rt::set_once(&mut slot_flavor, &mut map, "flavor")
                         }
                         "last_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_name,
                                 &mut map,
                                 "last_name",
                             )
                         }
                         "last_seen" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_last_seen,
                                 &mut map,
                                 "last_seen",
                             )
                         }
                         "project_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_project_id,
                                 &mut map,
                                 "project_id",
                             )
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
-                        "tags" => crate::de::set_once(&mut slot_tags, &mut map, "tags"),
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
-                        "uuid" => crate::de::set_once(&mut slot_uuid, &mut map, "uuid"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "tags" => crate::rt::set_once(&mut slot_tags, &mut map, "tags"),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
+                        "uuid" => crate::rt::set_once(&mut slot_uuid, &mut map, "uuid"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(UsageReportResourceInstance {
@@ -289,7 +289,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInstanceType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

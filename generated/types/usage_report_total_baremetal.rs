@@ -56,44 +56,44 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBaremetal {
                 let mut slot_region_id = None;
                 let mut slot_type_ = None;
                 let mut unlisted = ::serde_json::Map::new();
-                while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                     match key.as_str() {
                         "billing_metric_name" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_metric_name,
                                 &mut map,
                                 "billing_metric_name",
                             )
                         }
                         "billing_value" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
                             )
                         }
                         "billing_value_unit" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_billing_value_unit,
                                 &mut map,
                                 "billing_value_unit",
                             )
                         }
                         "flavor" => {
-                            crate::de::set_once(&mut slot_flavor, &mut map, "flavor")
+                            crate::rt::set_once(&mut slot_flavor, &mut map, "flavor")
                         }
                         "region" => {
-                            crate::de::set_once(&mut slot_region, &mut map, "region")
+                            crate::rt::set_once(&mut slot_region, &mut map, "region")
                         }
                         "region_id" => {
-                            crate::de::set_once(
+                            crate::rt::set_once(
                                 &mut slot_region_id,
                                 &mut map,
                                 "region_id",
                             )
                         }
-                        "type" => crate::de::set_once(&mut slot_type_, &mut map, "type"),
-                        _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                        "type" => crate::rt::set_once(&mut slot_type_, &mut map, "type"),
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                     }?;
                 }
                 Ok(UsageReportTotalBaremetal {
@@ -196,7 +196,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBaremetalType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = <crate::de::Key<
+        let value = <crate::rt::Key<
             'de,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match value.as_str() {

@@ -2,9 +2,9 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 #[allow(unused_imports)]
-pub use crate::runtime::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use crate::runtime::{encode_path, ClientHooks, OperationInfo};
+use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -39,12 +39,12 @@ pub mod types {
                 ) -> Result<ErrorResponse, A::Error> {
                     let mut slot_message = None;
                     let mut unlisted = ::serde_json::Map::new();
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "message" => {
-                                crate::de::set_once(&mut slot_message, &mut map, "message")
+                                crate::rt::set_once(&mut slot_message, &mut map, "message")
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(ErrorResponse {
@@ -102,15 +102,15 @@ pub mod types {
                     let mut slot_count = None;
                     let mut slot_results = None;
                     let mut unlisted = ::serde_json::Map::new();
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "count" => {
-                                crate::de::set_once(&mut slot_count, &mut map, "count")
+                                crate::rt::set_once(&mut slot_count, &mut map, "count")
                             }
                             "results" => {
-                                crate::de::set_once(&mut slot_results, &mut map, "results")
+                                crate::rt::set_once(&mut slot_results, &mut map, "results")
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(ReportPage {
@@ -182,30 +182,30 @@ pub mod types {
                     let mut slot_offset = None;
                     let mut slot_response_format = None;
                     let mut slot_time_from = None;
-                    let mut unlisted = crate::de::Skipped;
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    let mut unlisted = crate::rt::Skipped;
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "limit" => {
-                                crate::de::set_once(&mut slot_limit, &mut map, "limit")
+                                crate::rt::set_once(&mut slot_limit, &mut map, "limit")
                             }
                             "offset" => {
-                                crate::de::set_once(&mut slot_offset, &mut map, "offset")
+                                crate::rt::set_once(&mut slot_offset, &mut map, "offset")
                             }
                             "response_format" => {
-                                crate::de::set_once(
+                                crate::rt::set_once(
                                     &mut slot_response_format,
                                     &mut map,
                                     "response_format",
                                 )
                             }
                             "time_from" => {
-                                crate::de::set_once(
+                                crate::rt::set_once(
                                     &mut slot_time_from,
                                     &mut map,
                                     "time_from",
                                 )
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(ReportRequest {
@@ -290,7 +290,7 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Self, D::Error> {
-            let value = <crate::de::Key<
+            let value = <crate::rt::Key<
                 'de,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             match value.as_str() {
@@ -372,21 +372,21 @@ pub mod types {
                     let mut slot_type_ = None;
                     let mut slot_unit = None;
                     let mut unlisted = ::serde_json::Map::new();
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "cost" => {
-                                crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                crate::rt::set_once(&mut slot_cost, &mut map, "cost")
                             }
                             "seen" => {
-                                crate::de::set_once(&mut slot_seen, &mut map, "seen")
+                                crate::rt::set_once(&mut slot_seen, &mut map, "seen")
                             }
                             "type" => {
-                                crate::de::set_once(&mut slot_type_, &mut map, "type")
+                                crate::rt::set_once(&mut slot_type_, &mut map, "type")
                             }
                             "unit" => {
-                                crate::de::set_once(&mut slot_unit, &mut map, "unit")
+                                crate::rt::set_once(&mut slot_unit, &mut map, "unit")
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(RowA {
@@ -457,7 +457,7 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Self, D::Error> {
-            let value = <crate::de::Key<
+            let value = <crate::rt::Key<
                 'de,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             match value.as_str() {
@@ -503,21 +503,21 @@ pub mod types {
                     let mut slot_type_ = None;
                     let mut slot_unit = None;
                     let mut unlisted = ::serde_json::Map::new();
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "cost" => {
-                                crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                crate::rt::set_once(&mut slot_cost, &mut map, "cost")
                             }
                             "size" => {
-                                crate::de::set_once(&mut slot_size, &mut map, "size")
+                                crate::rt::set_once(&mut slot_size, &mut map, "size")
                             }
                             "type" => {
-                                crate::de::set_once(&mut slot_type_, &mut map, "type")
+                                crate::rt::set_once(&mut slot_type_, &mut map, "type")
                             }
                             "unit" => {
-                                crate::de::set_once(&mut slot_unit, &mut map, "unit")
+                                crate::rt::set_once(&mut slot_unit, &mut map, "unit")
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(RowB {
@@ -591,7 +591,7 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Self, D::Error> {
-            let value = <crate::de::Key<
+            let value = <crate::rt::Key<
                 'de,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             match value.as_str() {
@@ -629,12 +629,12 @@ pub mod types {
                 ) -> Result<Things, A::Error> {
                     let mut slot_count = None;
                     let mut unlisted = ::serde_json::Map::new();
-                    while let Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
                         match key.as_str() {
                             "count" => {
-                                crate::de::set_once(&mut slot_count, &mut map, "count")
+                                crate::rt::set_once(&mut slot_count, &mut map, "count")
                             }
-                            _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                         }?;
                     }
                     Ok(Things {
@@ -816,7 +816,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Hooks,
+    pub(crate) inner: crate::rt::Hooks,
 }
 impl Client {
     /// Construct a new client with an existing `reqwest::Client`,
@@ -828,7 +828,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Hooks,
+        inner: crate::rt::Hooks,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -837,7 +837,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Hooks> for Client {
+impl ClientInfo<crate::rt::Hooks> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -847,7 +847,7 @@ impl ClientInfo<crate::hooks::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Hooks {
+    fn inner(&self) -> &crate::rt::Hooks {
         &self.inner
     }
 }
@@ -855,7 +855,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Hooks>,
+        Client: ClientHooks<crate::rt::Hooks>,
     {}
 };
 impl Client {
@@ -1032,8 +1032,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&crate::runtime::QueryParam::new("since", &since))
-                .query(&crate::runtime::QueryParam::new("unit", &unit))
+                .query(&crate::rt::QueryParam::new("since", &since))
+                .query(&crate::rt::QueryParam::new("unit", &unit))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_things",
@@ -1113,13 +1113,13 @@ pub mod open {
             f.write_str(self.as_str())
         }
     }
-    impl crate::columns::FieldValue for Unit {
+    impl crate::rt::FieldValue for Unit {
         type Out<'a> = Unit;
         fn value(&self) -> Option<Unit> {
             Some(self.clone())
         }
     }
-    impl crate::columns::FieldValue for Option<Unit> {
+    impl crate::rt::FieldValue for Option<Unit> {
         type Out<'a> = Unit;
         fn value(&self) -> Option<Unit> {
             self.clone()
@@ -1169,9 +1169,9 @@ pub mod open {
             state.end()
         }
     }
-    impl crate::columns::Columns for RowCommon {
-        const COMMON_COLUMNS: &'static [crate::columns::Column] = <Row as crate::columns::Columns>::COMMON_COLUMNS;
-        const ALL_COLUMNS: &'static [crate::columns::Column] = Self::COMMON_COLUMNS;
+    impl crate::rt::Columns for RowCommon {
+        const COMMON_COLUMNS: &'static [crate::rt::Column] = <Row as crate::rt::Columns>::COMMON_COLUMNS;
+        const ALL_COLUMNS: &'static [crate::rt::Column] = Self::COMMON_COLUMNS;
     }
     impl<'de> ::serde::Deserialize<'de> for RowCommon {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1204,20 +1204,20 @@ pub mod open {
                             let mut slot_tag = None;
                             let mut slot_cost = None;
                             let mut slot_size = None;
-                            let mut unlisted = crate::de::Skipped;
-                            while let Some(key) = map.next_key::<crate::de::Key<'de>>()?
+                            let mut unlisted = crate::rt::Skipped;
+                            while let Some(key) = map.next_key::<crate::rt::Key<'de>>()?
                             {
                                 match key.as_str() {
                                     "type" => {
-                                        crate::de::set_once(&mut slot_tag, &mut map, "type")
+                                        crate::rt::set_once(&mut slot_tag, &mut map, "type")
                                     }
                                     "cost" => {
-                                        crate::de::set_once(&mut slot_cost, &mut map, "cost")
+                                        crate::rt::set_once(&mut slot_cost, &mut map, "cost")
                                     }
                                     "size" => {
-                                        crate::de::set_once(&mut slot_size, &mut map, "size")
+                                        crate::rt::set_once(&mut slot_size, &mut map, "size")
                                     }
-                                    _ => crate::de::Unlisted::take(&mut unlisted, key, &mut map),
+                                    _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
                                 }?;
                             }
                             Ok(Wire {
@@ -1248,9 +1248,9 @@ pub mod open {
     /// unknown row. One match for all the accessors below.
     macro_rules! row_field {
         ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-            match $row { Row::A(v) => crate ::columns::FieldValue::value(& v. $field),
-            Row::B(v) => crate ::columns::FieldValue::value(& v. $field),
-            Row::Unknown(raw) => ($unknown) (raw.get($key)), }
+            match $row { Row::A(v) => crate ::rt::FieldValue::value(& v. $field),
+            Row::B(v) => crate ::rt::FieldValue::value(& v. $field), Row::Unknown(raw) =>
+            ($unknown) (raw.get($key)), }
         };
     }
     /// One row, of one of two types.
@@ -1291,56 +1291,56 @@ pub mod open {
         pub fn extra_fields(
             &self,
         ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-            row_field!(self, extra_fields, "", crate ::columns::no_extra_fields)
+            row_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
         }
         /// The cost.
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn cost(&self) -> Option<f64> {
-            row_field!(self, cost, "cost", crate ::columns::unknown_f64)
+            row_field!(self, cost, "cost", crate ::rt::unknown_f64)
         }
         ///
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn unit(&self) -> Option<Unit> {
-            row_field!(self, unit, "unit", crate ::columns::unknown_enum:: < Unit >)
+            row_field!(self, unit, "unit", crate ::rt::unknown_enum:: < Unit >)
         }
     }
-    impl crate::columns::Columns for Row {
-        const COMMON_COLUMNS: &'static [crate::columns::Column] = &[
-            crate::columns::Column {
+    impl crate::rt::Columns for Row {
+        const COMMON_COLUMNS: &'static [crate::rt::Column] = &[
+            crate::rt::Column {
                 name: "type",
-                kind: crate::columns::ColumnKind::Text,
+                kind: crate::rt::ColumnKind::Text,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "cost",
-                kind: crate::columns::ColumnKind::Number,
+                kind: crate::rt::ColumnKind::Number,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "size",
-                kind: crate::columns::ColumnKind::Integer,
+                kind: crate::rt::ColumnKind::Integer,
             },
         ];
-        const ALL_COLUMNS: &'static [crate::columns::Column] = &[
-            crate::columns::Column {
+        const ALL_COLUMNS: &'static [crate::rt::Column] = &[
+            crate::rt::Column {
                 name: "type",
-                kind: crate::columns::ColumnKind::Text,
+                kind: crate::rt::ColumnKind::Text,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "cost",
-                kind: crate::columns::ColumnKind::Number,
+                kind: crate::rt::ColumnKind::Number,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "unit",
-                kind: crate::columns::ColumnKind::Text,
+                kind: crate::rt::ColumnKind::Text,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "seen",
-                kind: crate::columns::ColumnKind::Timestamp,
+                kind: crate::rt::ColumnKind::Timestamp,
             },
-            crate::columns::Column {
+            crate::rt::Column {
                 name: "size",
-                kind: crate::columns::ColumnKind::Integer,
+                kind: crate::rt::ColumnKind::Integer,
             },
         ];
     }
@@ -1367,7 +1367,7 @@ pub mod open {
             ) -> Result<T, String> {
                 ::serde_json::from_str(text)
                     .map_err(|_| {
-                        crate::error::describe_row_error::<
+                        crate::rt::describe_row_error::<
                             T,
                         >(&format!("{} with {} {tag:?}", "Row", "type"), text)
                     })
@@ -1376,7 +1376,7 @@ pub mod open {
                 ::serde_json::value::RawValue,
             > as ::serde::Deserialize>::deserialize(deserializer)?;
             let text = raw.get();
-            let tag = crate::de::tag_of(text, "type")
+            let tag = crate::rt::tag_of(text, "type")
                 .map_err(|_| D::Error::custom("Row: field `type` is not a string"))?;
             let row = match tag.as_deref() {
                 Some("a") => variant(text, "a").map(Self::A),
@@ -1384,7 +1384,7 @@ pub mod open {
                 Some(_) => {
                     ::serde_json::from_str(text)
                         .map(Self::Unknown)
-                        .map_err(|_| crate::error::describe_row_error::<
+                        .map_err(|_| crate::rt::describe_row_error::<
                             ::serde_json::Value,
                         >("Row", text))
                 }
@@ -1449,7 +1449,7 @@ pub mod paged {
     use super::*;
     /// The `get_report` operation as a type, for [`crate::Client::paginate`] and [`crate::Client::count`] (a type only; never built). It pages with `limit`/`offset` and reports `count`; its rows are `results`.
     pub enum Report {}
-    impl crate::pagination::PagedOperation for Report {
+    impl crate::rt::PagedOperation for Report {
         type Body = types::ReportRequest;
         type Page = types::ReportPage;
         type Item = open::Row;
@@ -1459,7 +1459,7 @@ pub mod paged {
             body.limit.map_or(10u64, |limit| limit.get())
         }
         fn offset(body: &Self::Body) -> i64 {
-            crate::pagination::offset_of(body.offset)
+            crate::rt::offset_of(body.offset)
         }
         fn with_window(
             body: &Self::Body,
@@ -1467,8 +1467,8 @@ pub mod paged {
             offset: u64,
         ) -> Result<Self::Body, String> {
             let mut next = body.clone();
-            next.limit = Some(crate::pagination::window_value(limit, "get_report")?);
-            next.offset = Some(crate::pagination::window_value(offset, "get_report")?);
+            next.limit = Some(crate::rt::window_value(limit, "get_report")?);
+            next.offset = Some(crate::rt::window_value(offset, "get_report")?);
             Ok(next)
         }
         fn fetch(
@@ -1486,7 +1486,7 @@ pub mod paged {
             page.results
         }
     }
-    impl crate::pagination::PagedRows for Report {
+    impl crate::rt::PagedRows for Report {
         const COUNT_FIELD: &'static str = "count";
         const ITEMS_FIELD: &'static str = "results";
         type CommonItem = open::RowCommon;
@@ -1495,7 +1495,7 @@ pub mod paged {
             body: Self::Body,
         ) -> impl ::std::future::Future<
             Output = Result<
-                ResponseValue<crate::pagination::RowsPage<Self, T>>,
+                ResponseValue<crate::rt::RowsPage<Self, T>>,
                 Error<Self::Error>,
             >,
         > + Send + '_ {
@@ -1508,7 +1508,7 @@ pub mod paged {
             &self,
             body: types::ReportRequest,
         ) -> Result<
-            ResponseValue<crate::pagination::RowsPage<Report, T>>,
+            ResponseValue<crate::rt::RowsPage<Report, T>>,
             Error<types::ErrorResponse>,
         > {
             let url = format!("{}{}", self.baseurl, "/reports");
@@ -1543,31 +1543,31 @@ pub mod paged {
     }
 }
 /// Checks from the spec's `ReportRequest` schema (its constraints and `x-gcore-checks`).
-impl crate::validate::Validate for types::ReportRequest {
+impl crate::rt::Validate for types::ReportRequest {
     fn validate(&self) -> Result<(), String> {
-        const CHECKS: &[crate::validate::FieldCheck] = &[
-            crate::validate::FieldCheck {
+        const CHECKS: &[crate::rt::FieldCheck] = &[
+            crate::rt::FieldCheck {
                 path: "time_from",
-                check: crate::validate::Check::Year4,
+                check: crate::rt::Check::Year4,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Minimum(1f64),
+                check: crate::rt::Check::Minimum(1f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "limit",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Minimum(0f64),
+                check: crate::rt::Check::Minimum(0f64),
             },
-            crate::validate::FieldCheck {
+            crate::rt::FieldCheck {
                 path: "offset",
-                check: crate::validate::Check::Int64,
+                check: crate::rt::Check::Int64,
             },
         ];
-        crate::validate::check_fields(self, CHECKS)
+        crate::rt::check_fields(self, CHECKS)
     }
 }
 /// The query structs of the `GET` operations (`x-gcore-query-type`), with their `Client`
@@ -1600,15 +1600,15 @@ pub mod queries {
             Self { since, unit: None }
         }
     }
-    impl crate::validate::Validate for ListThingsQuery {
+    impl crate::rt::Validate for ListThingsQuery {
         fn validate(&self) -> Result<(), String> {
-            const CHECKS: &[crate::validate::FieldCheck] = &[
-                crate::validate::FieldCheck {
+            const CHECKS: &[crate::rt::FieldCheck] = &[
+                crate::rt::FieldCheck {
                     path: "since",
-                    check: crate::validate::Check::Year4,
+                    check: crate::rt::Check::Year4,
                 },
             ];
-            crate::validate::check_fields(self, CHECKS)
+            crate::rt::check_fields(self, CHECKS)
         }
     }
     impl crate::Client {
@@ -1619,7 +1619,7 @@ pub mod queries {
             &self,
             query: ListThingsQuery,
         ) -> Result<types::Things, crate::Error> {
-            crate::validate::Validate::validate(&query)
+            crate::rt::Validate::validate(&query)
                 .map_err(|message| crate::Error::InvalidRequest {
                     operation: "list_things",
                     message,
@@ -1629,7 +1629,7 @@ pub mod queries {
             if let Some(value) = query.unit {
                 request = request.unit(value);
             }
-            Ok(crate::client::call("list_things", request.send()).await?.into_inner())
+            Ok(crate::rt::call("list_things", request.send()).await?.into_inner())
         }
     }
 }
@@ -1644,9 +1644,9 @@ impl crate::Client {
         B: TryInto<types::ReportRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::ReportRequest = crate::client::prepare("get_report", body)?;
+        let body: types::ReportRequest = crate::rt::prepare("get_report", body)?;
         Ok(
-            crate::client::call(
+            crate::rt::call(
                     "get_report",
                     self.generated().get_report().body(body).send(),
                 )
@@ -1672,13 +1672,13 @@ impl crate::Client {
         B: TryInto<types::ReportRequest>,
         B::Error: ::std::fmt::Display,
     {
-        let body: types::ReportRequest = crate::client::prepare("get_report", body)?;
-        let response = crate::client::call_bytes(
+        let body: types::ReportRequest = crate::rt::prepare("get_report", body)?;
+        let response = crate::rt::call_bytes(
                 "get_report",
                 self.generated().get_report_csv(&body),
             )
             .await?;
-        crate::client::collect_csv("get_report", response).await
+        crate::rt::collect_csv("get_report", response).await
     }
     /// A paged report as CSV, parsed into rows.
     pub async fn report_csv_rows<B>(
@@ -1861,11 +1861,9 @@ impl Client {
             method,
             check_body,
             check_answer,
-        ): (
-            ::reqwest::Method,
-            Option<crate::runtime::BodyCheck>,
-            crate::runtime::AnswerCheck,
-        ) = match operation.id {
+        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
+            .id
+        {
             "get_report" => {
                 (
                     ::reqwest::Method::POST,
