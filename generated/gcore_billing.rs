@@ -1535,7 +1535,6 @@ impl Client {
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
         let url = format!("{}{}", self.baseurl, path);
-        use ::serde::Deserialize as _;
         let (
             method,
             check_body,
@@ -1547,7 +1546,10 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        types::CostReportDetailedRequest::deserialize(body).map(drop)
+                        <types::CostReportDetailedRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map(drop)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportDetailed>(body)
@@ -1559,7 +1561,10 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        types::CostReportAggregatedRequest::deserialize(body).map(drop)
+                        <types::CostReportAggregatedRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map(drop)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportAggregated>(body)
@@ -1571,7 +1576,10 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        types::CostReportMonthlyRequest::deserialize(body).map(drop)
+                        <types::CostReportMonthlyRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map(drop)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportMonthly>(body)
@@ -1582,7 +1590,12 @@ impl Client {
             "get_usage_report" => {
                 (
                     ::reqwest::Method::POST,
-                    Some(|body| types::UsageReportRequest::deserialize(body).map(drop)),
+                    Some(|body| {
+                        <types::UsageReportRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map(drop)
+                    }),
                     |body| ::serde_json::from_slice::<types::UsageReport>(body).map(drop),
                 )
             }
@@ -1590,7 +1603,10 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        types::ReservationPricingRequest::deserialize(body).map(drop)
+                        <types::ReservationPricingRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map(drop)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::ReservationPricing>(body)

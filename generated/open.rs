@@ -799,7 +799,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
         struct Wire {
             tag: String,
             billing_feature_name: Option<String>,
@@ -983,6 +982,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
+        use ::serde::de::Error as _;
         let known = [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -1730,7 +1730,6 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
         struct Wire {
             tag: String,
             billing_feature_name: Option<String>,
@@ -1863,6 +1862,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
+        use ::serde::de::Error as _;
         let known = [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -2477,7 +2477,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
         struct Wire {
             tag: String,
             billing_metric_name: Option<String>,
@@ -2627,6 +2626,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
+        use ::serde::de::Error as _;
         let known = [
             "ai_cluster",
             "ai_virtual_cluster",
@@ -3303,7 +3303,6 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
         struct Wire {
             tag: String,
             billing_metric_name: Option<String>,
@@ -3402,6 +3401,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
+        use ::serde::de::Error as _;
         let known = [
             "ai_cluster",
             "ai_virtual_cluster",

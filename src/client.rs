@@ -336,7 +336,8 @@ impl CsvTable {
 }
 
 /// Turns a request (or its builder) into the checked request type.
-pub(crate) fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
+#[doc(hidden)]
+pub fn prepare<T: Validate, B>(operation: &'static str, body: B) -> Result<T, Error>
 where
     B: TryInto<T>,
     B::Error: fmt::Display,
@@ -352,10 +353,8 @@ where
 
 /// Runs one generated call whose answer is JSON and converts its error, with what the last attempt
 /// saw. A body that does not parse as `T` is read again to name the field path that failed.
-pub(crate) async fn call<T, F>(
-    operation: &'static str,
-    request: F,
-) -> Result<ResponseValue<T>, Error>
+#[doc(hidden)]
+pub async fn call<T, F>(operation: &'static str, request: F) -> Result<ResponseValue<T>, Error>
 where
     T: DeserializeOwned,
     F: Future<Output = Result<ResponseValue<T>, GeneratedError<types::ErrorResponse>>>,
@@ -364,7 +363,8 @@ where
 }
 
 /// [`call`] for an answer that is not JSON (a CSV stream).
-pub(crate) async fn call_bytes<F>(
+#[doc(hidden)]
+pub async fn call_bytes<F>(
     operation: &'static str,
     request: F,
 ) -> Result<ResponseValue<crate::generated::ByteStream>, Error>
@@ -487,7 +487,8 @@ async fn convert_error(
 }
 
 /// The body of a CSV answer, once it is known to be CSV: a `text/csv` content type and a header row.
-pub(crate) async fn collect_csv(
+#[doc(hidden)]
+pub async fn collect_csv(
     operation: &'static str,
     response: ResponseValue<crate::generated::ByteStream>,
 ) -> Result<Bytes, Error> {

@@ -555,7 +555,8 @@ impl ser::Serializer for SlotSerializer<'_> {
 /// variant: the same call whether the variant's schema requires the field (`T`) or not
 /// (`Option<T>`). Implemented here for the field kinds unions share, and by the generated open
 /// enums for themselves.
-pub(crate) trait FieldValue {
+#[doc(hidden)]
+pub trait FieldValue {
     /// What the accessor returns inside its `Option`.
     type Out<'a>
     where
@@ -607,38 +608,40 @@ impl FieldValue for serde_json::Map<String, serde_json::Value> {
 }
 
 /// A row of unknown type has no separate unlisted fields: it is kept whole.
-pub(crate) fn no_extra_fields(
+#[doc(hidden)]
+pub fn no_extra_fields(
     _: Option<&serde_json::Value>,
 ) -> Option<&serde_json::Map<String, serde_json::Value>> {
     None
 }
 
 /// A text field of a row of unknown type.
-pub(crate) fn unknown_str(value: Option<&serde_json::Value>) -> Option<&str> {
+#[doc(hidden)]
+pub fn unknown_str(value: Option<&serde_json::Value>) -> Option<&str> {
     value.and_then(serde_json::Value::as_str)
 }
 
 /// An integer field of a row of unknown type.
-pub(crate) fn unknown_i64(value: Option<&serde_json::Value>) -> Option<i64> {
+#[doc(hidden)]
+pub fn unknown_i64(value: Option<&serde_json::Value>) -> Option<i64> {
     value.and_then(serde_json::Value::as_i64)
 }
 
 /// A number field of a row of unknown type.
-pub(crate) fn unknown_f64(value: Option<&serde_json::Value>) -> Option<f64> {
+#[doc(hidden)]
+pub fn unknown_f64(value: Option<&serde_json::Value>) -> Option<f64> {
     value.and_then(serde_json::Value::as_f64)
 }
 
 /// A timestamp field of a row of unknown type (`None` when it is not RFC 3339).
-pub(crate) fn unknown_time(
-    value: Option<&serde_json::Value>,
-) -> Option<chrono::DateTime<chrono::Utc>> {
+#[doc(hidden)]
+pub fn unknown_time(value: Option<&serde_json::Value>) -> Option<chrono::DateTime<chrono::Utc>> {
     unknown_str(value).and_then(|text| text.parse().ok())
 }
 
 /// An open-enum field of a row of unknown type.
-pub(crate) fn unknown_enum<T: for<'a> From<&'a str>>(
-    value: Option<&serde_json::Value>,
-) -> Option<T> {
+#[doc(hidden)]
+pub fn unknown_enum<T: for<'a> From<&'a str>>(value: Option<&serde_json::Value>) -> Option<T> {
     unknown_str(value).map(T::from)
 }
 

@@ -336,7 +336,8 @@ const MAX_CAUSE: usize = 1000;
 /// Why `raw` (one JSON row) does not parse as `T`: the field path and serde's reason, without the
 /// position (relative to the row, so misleading) and cut to a few hundred bytes. Used by the
 /// generated open unions.
-pub(crate) fn describe_row_error<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> String {
+#[doc(hidden)]
+pub fn describe_row_error<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> String {
     let mut reader = serde_json::Deserializer::from_str(raw);
     match serde_path_to_error::deserialize::<_, T>(&mut reader) {
         Ok(_) => format!("{what}: does not parse"),

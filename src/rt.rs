@@ -1,16 +1,16 @@
-//! The one surface the generated code calls into: every runtime item it names (`crate::rt::X`) is
+//! The one surface the generated code calls into (hidden from the docs, not for users' code): every runtime item it names (`crate::rt::X`) is
 //! re-exported here from the module that owns it, so the runtime can be rearranged without
 //! touching the generator, and a reader of `generated/` finds the runtime in one place. The crate's
 //! public API (`Client`, `Error`, `CsvTable`, `PageOptions`) is named by its own paths.
 
-pub(crate) use crate::client::{call, call_bytes, collect_csv, prepare};
-pub(crate) use crate::columns::{
+pub use crate::client::{call, call_bytes, collect_csv, prepare};
+pub use crate::columns::{
     Column, ColumnKind, Columns, FieldValue, RowTime, no_extra_fields, unknown_enum, unknown_f64,
     unknown_i64, unknown_str, unknown_time,
 };
-pub(crate) use crate::de::{Key, Skipped, Unlisted, set_once, tag_of};
-pub(crate) use crate::error::describe_row_error;
-pub(crate) use crate::hooks::Hooks;
-pub(crate) use crate::pagination::{PagedOperation, PagedRows, RowsPage, offset_of, window_value};
+pub use crate::de::{Key, Skipped, Unlisted, set_once, tag_of};
+pub use crate::error::describe_row_error;
+pub use crate::hooks::Hooks;
+pub use crate::pagination::{PagedOperation, PagedRows, RowsPage, offset_of, window_value};
 pub use crate::runtime::*;
-pub(crate) use crate::validate::{Check, FieldCheck, Validate, check_fields};
+pub use crate::validate::{Check, FieldCheck, Validate, check_fields};

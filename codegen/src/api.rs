@@ -165,7 +165,6 @@ pub fn generate_api(
                     .map(|(name, value)| (name.as_str(), value.as_str()))
                     .collect();
                 let url = format!("{}{}", self.baseurl, path);
-                use ::serde::Deserialize as _;
                 // What is the operation's own: its method, and the checks of its body (when it
                 // takes one) and of its answer, each a parse into its generated type.
                 let (method, check_body, check_answer): (
@@ -275,7 +274,7 @@ fn call_arm(id: &str, method: &str, body: Option<&str>, answer: &str) -> TokenSt
     let check_body = match body {
         Some(name) => {
             let ty = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-            quote! { Some(|body| types::#ty::deserialize(body).map(drop)) }
+            quote! { Some(|body| <types::#ty as ::serde::Deserialize>::deserialize(body).map(drop)) }
         }
         None => quote! { None },
     };

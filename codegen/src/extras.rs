@@ -84,6 +84,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(|name| validate_impl(spec, name))
         .collect::<Result<Vec<_>, _>>()?;
+    let paged_imports = (!pagers.is_empty()).then(|| quote! { use super::*; });
     Ok(quote! {
         /// Types that keep values this version of the spec does not list: enums with an `Unknown(String)`
         /// variant, and unions with an `Unknown(serde_json::Value)` variant. Also re-exported from [`types`].
@@ -102,7 +103,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         /// their type parameter. Keyed to the operation, not its request type, which several
         /// operations may share.
         pub mod paged {
-            use super::*;
+            #paged_imports
             #(#pagers)*
         }
 
@@ -120,8 +121,12 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     })
 }
 
-/// Adds `pub use super::open::*;` to progenitor's `types` module, so open types sit with the others.
-pub fn reexport_open_types_in_types_module(file: &mut syn::File) {
+/// Adds `pub use super::open::*;` to progenitor's `types` module, so open types sit with the others
+/// (when the spec has any).
+pub fn reexport_open_types_in_types_module(file: &mut syn::File, model: &SpecModel) {
+    if model.open_type_names().is_empty() {
+        return;
+    }
     for item in &mut file.items {
         if let syn::Item::Mod(module) = item
             && module.ident == "types"
@@ -500,6 +505,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
         quote! {}
     } else {
         quote! {
+            use ::serde::de::Error as _;
             let known = [#(#tags),*].contains(&wire.tag.as_str());
             #(if known && wire.#required_fields.is_none() {
                 return Err(D::Error::custom(format!("{} with {} {:?}: {}", #union_name, #property, wire.tag, #required_messages)));
@@ -526,7 +532,6 @@ fn common_row(u: &OpenUnion) -> TokenStream {
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use ::serde::de::Error as _;
                 struct Wire {
                     tag: String,
                     #(#idents: Option<#wire_types>,)*

@@ -1177,7 +1177,6 @@ pub mod open {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Self, D::Error> {
-            use ::serde::de::Error as _;
             struct Wire {
                 tag: String,
                 cost: Option<f64>,
@@ -1856,7 +1855,6 @@ impl Client {
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
         let url = format!("{}{}", self.baseurl, path);
-        use ::serde::Deserialize as _;
         let (
             method,
             check_body,
@@ -1867,7 +1865,10 @@ impl Client {
             "get_report" => {
                 (
                     ::reqwest::Method::POST,
-                    Some(|body| types::ReportRequest::deserialize(body).map(drop)),
+                    Some(|body| {
+                        <types::ReportRequest as ::serde::Deserialize>::deserialize(body)
+                            .map(drop)
+                    }),
                     |body| ::serde_json::from_slice::<types::ReportPage>(body).map(drop),
                 )
             }
