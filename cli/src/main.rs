@@ -16,7 +16,7 @@ mod focus;
 mod sinks;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -133,6 +133,32 @@ pub struct Connected {
     pub key_fingerprint: String,
 }
 
+/// The most an API key file may hold: a key is a line, so anything near this is not a key file.
+const KEY_FILE_LIMIT: u64 = 64 * 1024;
+/// The most a `--body @file` may hold (a request is a few KiB; a report's filter lists stay far below).
+const BODY_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The text of `path`, read up to `limit` bytes: a larger file (or an endless one, `/dev/zero`) is a
+/// usage error naming it, so memory stays bounded whatever the file is.
+fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, Failure> {
+    use std::io::Read as _;
+    let cannot =
+        |e: std::io::Error| Failure::Usage(format!("cannot read {what} {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::Usage(format!(
+            "{what} {} is larger than {limit} bytes; is it the right file?",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Failure::Usage(format!("{what} {} is not UTF-8 text", path.display())))
+}
+
 fn key_fingerprint(key: &str) -> String {
     let digest = ring::digest::digest(
         &ring::digest::SHA256,
@@ -159,13 +185,15 @@ pub async fn connect(connection: &Connection) -> Result<Connected, Failure> {
     }
     let key = match &connection.api_key_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::Usage(format!(
-                    "cannot read the API key file {}: {e}",
+            let text = read_limited(path, KEY_FILE_LIMIT, "the API key file")?;
+            let key = text.lines().next().unwrap_or("").trim().to_string();
+            if key.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "the API key file {} has no key on its first line",
                     path.display()
-                ))
-            })?;
-            text.lines().next().unwrap_or("").trim().to_string()
+                )));
+            }
+            key
         }
         None => std::env::var("GCORE_API_KEY").unwrap_or_default(),
     };
@@ -248,9 +276,7 @@ async fn run_api(connection: &Connection, matches: &ArgMatches) -> Result<(), Fa
         None => None,
         Some(text) => {
             let text = match text.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                    Failure::Usage(format!("cannot read the body file {path}: {e}"))
-                })?,
+                Some(path) => read_limited(Path::new(path), BODY_FILE_LIMIT, "the --body file")?,
                 None => text.clone(),
             };
             Some(

@@ -874,3 +874,52 @@ fn completions_cover_the_commands_and_every_api_operation_and_refuse_an_unknown_
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("possible values: bash, elvish, fish, powershell, zsh"));
 }
+
+#[test]
+fn key_and_body_files_are_read_with_a_limit_and_a_clear_error() {
+    let tmp = temp_dir("limits");
+    let dir = tmp.path();
+    let export = |key_file: &str| {
+        gcore_billing(
+            &[
+                "export",
+                "detailed",
+                "--api-key-file",
+                key_file,
+                "--output",
+                "x.csv",
+            ],
+            &[],
+        )
+    };
+    // An endless file is refused after 64 KiB, not read until memory runs out.
+    let output = export("/dev/zero");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("the API key file /dev/zero is larger than 65536 bytes"),
+        "{}",
+        stderr(&output)
+    );
+    // A blank first line is named as such, not as a missing key.
+    let blank = dir.join("blank-key");
+    std::fs::write(&blank, "\nsecret-on-line-two\n").expect("write");
+    let output = export(&path_arg(&blank));
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("has no key on its first line"), "{err}");
+    assert!(
+        !err.contains("secret-on-line-two"),
+        "the key never shows: {err}"
+    );
+
+    let output = gcore_billing(
+        &["api", "--demo", "get_usage_report", "--body", "@/dev/zero"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("the --body file /dev/zero is larger than 16777216 bytes"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -41,6 +41,8 @@ pub struct Config {
     pub fleet: usize,
     /// `price_status` of every report answer: `show`, `hide` or `error`.
     pub price_status: String,
+    /// The port on 127.0.0.1 to listen on; 0 (the default) takes a free one.
+    pub port: u16,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             spec_path: None,
             fleet: 1,
             price_status: "show".to_string(),
+            port: 0,
         }
     }
 }
@@ -143,7 +146,7 @@ impl Drop for FakeServer {
 struct KillSwitch(Arc<Notify>);
 
 impl FakeServer {
-    /// Starts a server on a free port of 127.0.0.1.
+    /// Starts a server on 127.0.0.1, on `config.port` (a free port when 0).
     pub async fn start(config: Config) -> std::io::Result<Self> {
         let data = match &config.spec_path {
             Some(path) => Dataset::load(path, config.resources, config.seed),
@@ -182,7 +185,7 @@ impl FakeServer {
             .route(RESERVATIONS, get(reservations))
             .route(REGIONS, get(regions))
             .with_state(shared.clone());
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(accept_loop(listener, router));
         Ok(Self { addr, shared, task })

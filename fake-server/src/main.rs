@@ -1,26 +1,51 @@
-//! `cargo run -p gcore-billing-fake -- [--resources N] [--seed S] [--max-page N] [--fleet N]
-//! [--price-status show|hide|error]`: serves the fake billing API on a free port of 127.0.0.1 until
-//! interrupted, and prints its base URL.
+//! `cargo run -p gcore-billing-fake -- [--port P] [--resources N] [--seed S] [--max-page N]
+//! [--fleet N] [--price-status show|hide|error]`: serves the fake billing API on 127.0.0.1 (port P,
+//! or a free one) until interrupted, and prints its base URL.
+
+use std::process::ExitCode;
+use std::str::FromStr;
 
 use gcore_billing_fake::{Config, FakeServer};
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
     let mut config = Config::default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
         match flag.as_str() {
-            "--resources" => config.resources = value.parse().map_err(std::io::Error::other)?,
-            "--seed" => config.seed = value.parse().map_err(std::io::Error::other)?,
-            "--max-page" => config.max_page = value.parse().map_err(std::io::Error::other)?,
-            "--fleet" => config.fleet = value.parse().map_err(std::io::Error::other)?,
+            "--port" => config.port = parse(&flag, &value)?,
+            "--resources" => config.resources = parse(&flag, &value)?,
+            "--seed" => config.seed = parse(&flag, &value)?,
+            "--max-page" => config.max_page = parse(&flag, &value)?,
+            "--fleet" => config.fleet = parse(&flag, &value)?,
             "--price-status" => config.price_status = value,
-            other => return Err(std::io::Error::other(format!("unknown flag {other}"))),
+            other => return Err(format!("unknown flag {other}")),
         }
     }
-    let server = FakeServer::start(config).await?;
+    let server = FakeServer::start(config)
+        .await
+        .map_err(|e| format!("cannot start: {e}"))?;
     println!("{}", server.base_url());
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
+}
+
+/// A flag's value, or an error naming the flag and the value.
+fn parse<T: FromStr>(flag: &str, value: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| format!("{flag} {value:?}: {e}"))
 }
