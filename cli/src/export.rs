@@ -93,7 +93,7 @@ pub struct ExportArgs {
     #[arg(long, value_parser = parse_time)]
     to: Option<DateTime<Utc>>,
     /// The month of a monthly report, YYYY-MM. Default: last month.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_month)]
     month: Option<String>,
     /// File format.
     #[arg(long, value_enum, default_value = "csv")]
@@ -120,7 +120,7 @@ pub struct ExportArgs {
     #[arg(long)]
     allow_unpriced: bool,
     /// Only these resource types (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(types::ResourceType::VALUES))]
     types: Vec<String>,
     /// Only these region IDs (comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -167,6 +167,21 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
+/// `--month`: `YYYY-MM` with a month from 01 to 12.
+fn parse_month(text: &str) -> Result<String, String> {
+    let valid = text.len() == 7
+        && text.as_bytes()[4] == b'-'
+        && text[..4].bytes().all(|b| b.is_ascii_digit())
+        && text[5..]
+            .parse::<u8>()
+            .is_ok_and(|month| (1..=12).contains(&month) && text[5..].len() == 2);
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err("expected YYYY-MM with a month from 01 to 12, like 2024-08".into())
+    }
+}
+
 /// The last full calendar month: (its first instant, the first instant of this month).
 fn last_month() -> (DateTime<Utc>, DateTime<Utc>) {
     let now = Utc::now();
@@ -203,6 +218,13 @@ fn request_body(args: &ExportArgs) -> Result<serde_json::Value, Failure> {
             ));
         }
         let (from, to) = period(args);
+        if to <= from {
+            return Err(Failure::Usage(format!(
+                "--to ({}) must be after --from ({})",
+                to.format("%Y-%m-%d %H:%M:%SZ"),
+                from.format("%Y-%m-%d %H:%M:%SZ")
+            )));
+        }
         body.insert("time_from".into(), json!(from));
         body.insert("time_to".into(), json!(to));
         if !args.projects.is_empty() {

@@ -923,3 +923,35 @@ fn key_and_body_files_are_read_with_a_limit_and_a_clear_error() {
         stderr(&output)
     );
 }
+
+#[test]
+fn bad_flags_are_named_with_what_they_take() {
+    let run = |args: &[&str]| {
+        let mut all = vec!["export"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--demo", "--output", "-"]);
+        let output = gcore_billing(&all, &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let err = run(&["monthly", "--month", "2024-13"]);
+    assert!(
+        err.contains(
+            "'--month <MONTH>': expected YYYY-MM with a month from 01 to 12, like 2024-08"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("[0-9]"), "no regex in the message: {err}");
+    let err = run(&["detailed", "--types", "instance,bogus"]);
+    assert!(
+        err.contains("invalid value 'bogus' for '--types <TYPES>'"),
+        "{err}"
+    );
+    assert!(err.contains("possible values: ai_cluster,"), "{err}");
+    let err = run(&["detailed", "--from", "2024-09-01", "--to", "2024-08-01"]);
+    assert!(
+        err.contains("--to (2024-08-01 00:00:00Z) must be after --from (2024-09-01 00:00:00Z)"),
+        "{err}"
+    );
+    assert!(!err.contains("time_to"), "flags, not API fields: {err}");
+}

@@ -118,7 +118,7 @@ async fn bad_options_leave_an_existing_file_untouched_and_send_nothing() {
         (vec!["--page-size", "0"], "page_size must be between 1"),
         (
             vec!["--from", "2024-09-01", "--to", "2024-08-01"],
-            "invalid detailed report request",
+            "--to (2024-08-01 00:00:00Z) must be after --from",
         ),
         (vec!["--resume"], "--resume: cannot read the checkpoint"),
     ] {

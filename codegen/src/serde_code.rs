@@ -210,13 +210,16 @@ pub fn serialize_struct(name: &Ident, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// `as_str`, `Display`, `Serialize` and `Deserialize` for an enum of plain values, each variant
+/// `VALUES`, `as_str`, `Display`, `Serialize` and `Deserialize` for an enum of plain values, each variant
 /// with its wire value. It travels as that text, as serde's derive writes a unit variant in JSON.
 pub fn string_enum(name: &Ident, variants: &[(Ident, String)]) -> TokenStream {
     let idents: Vec<&Ident> = variants.iter().map(|(ident, _)| ident).collect();
     let wires: Vec<&String> = variants.iter().map(|(_, wire)| wire).collect();
     quote! {
         impl #name {
+            /// Every value, as the API writes it (for a command line's list of choices).
+            pub const VALUES: &'static [&'static str] = &[#(#wires),*];
+
             /// The value as the API writes it.
             pub fn as_str(&self) -> &'static str {
                 match self {

@@ -210,6 +210,8 @@ pub enum CostReportAggregatedRequestResponseFormat {
     Json,
 }
 impl CostReportAggregatedRequestResponseFormat {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["csv_totals", "json"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -268,6 +268,8 @@ pub enum CostReportDetailedRequestResponseFormat {
     Json,
 }
 impl CostReportDetailedRequestResponseFormat {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["csv_records", "json"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -302,6 +302,8 @@ pub enum CostReportResourceAiVirtualClusterType {
     AiVirtualCluster,
 }
 impl CostReportResourceAiVirtualClusterType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["ai_virtual_cluster"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -334,6 +334,8 @@ pub enum CostReportResourceBackupType {
     Backup,
 }
 impl CostReportResourceBackupType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["backup"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -301,6 +301,8 @@ pub enum CostReportResourceBasicVmType {
     BasicVm,
 }
 impl CostReportResourceBasicVmType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["basic_vm"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -279,6 +279,8 @@ pub enum CostReportResourceDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
 impl CostReportResourceDbaasPostgresqlCpuType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_cpu"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -283,6 +283,8 @@ pub enum CostReportResourceDbaasPostgresqlPoolerType {
     DbaasPostgresqlConnectionPooler,
 }
 impl CostReportResourceDbaasPostgresqlPoolerType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_connection_pooler"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

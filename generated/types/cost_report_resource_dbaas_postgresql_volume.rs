@@ -319,6 +319,8 @@ pub enum CostReportResourceDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
 impl CostReportResourceDbaasPostgresqlVolumeType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_volume"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -329,6 +329,8 @@ pub enum CostReportResourceExternalIpType {
     ExternalIp,
 }
 impl CostReportResourceExternalIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["external_ip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

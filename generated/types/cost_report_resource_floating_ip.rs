@@ -307,6 +307,8 @@ pub enum CostReportResourceFloatingIpType {
     Floatingip,
 }
 impl CostReportResourceFloatingIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["floatingip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

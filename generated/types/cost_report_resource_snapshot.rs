@@ -363,6 +363,8 @@ pub enum CostReportResourceSnapshotType {
     Snapshot,
 }
 impl CostReportResourceSnapshotType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["snapshot"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -356,6 +356,8 @@ pub enum CostReportResourceVolumeType {
     Volume,
 }
 impl CostReportResourceVolumeType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["volume"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -208,6 +208,8 @@ pub enum CostReportTotalAiClusterType {
     AiCluster,
 }
 impl CostReportTotalAiClusterType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["ai_cluster"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

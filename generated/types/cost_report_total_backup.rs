@@ -214,6 +214,8 @@ pub enum CostReportTotalBackupType {
     Backup,
 }
 impl CostReportTotalBackupType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["backup"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -215,6 +215,8 @@ pub enum CostReportTotalEgressTrafficType {
     EgressTraffic,
 }
 impl CostReportTotalEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["egress_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -196,6 +196,8 @@ pub enum CostReportTotalFloatingIpType {
     Floatingip,
 }
 impl CostReportTotalFloatingIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["floatingip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

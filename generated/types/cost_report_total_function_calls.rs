@@ -196,6 +196,8 @@ pub enum CostReportTotalFunctionCallsType {
     FunctionsCalls,
 }
 impl CostReportTotalFunctionCallsType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_calls"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -196,6 +196,8 @@ pub enum CostReportTotalImageType {
     Image,
 }
 impl CostReportTotalImageType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["image"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

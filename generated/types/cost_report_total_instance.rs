@@ -208,6 +208,8 @@ pub enum CostReportTotalInstanceType {
     Instance,
 }
 impl CostReportTotalInstanceType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["instance"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -208,6 +208,8 @@ pub enum CostReportTotalLoadBalancerType {
     LoadBalancer,
 }
 impl CostReportTotalLoadBalancerType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["load_balancer"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -10,6 +10,13 @@ pub enum ListBillingReservationsOrderBy {
     ActiveToDesc,
 }
 impl ListBillingReservationsOrderBy {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "active_from.asc",
+        "active_from.desc",
+        "active_to.asc",
+        "active_to.desc",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

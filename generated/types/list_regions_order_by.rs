@@ -10,6 +10,13 @@ pub enum ListRegionsOrderBy {
     DisplayNameDesc,
 }
 impl ListRegionsOrderBy {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "created_at.asc",
+        "created_at.desc",
+        "display_name.asc",
+        "display_name.desc",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -8,6 +8,8 @@ pub enum ListRegionsProduct {
     Inference,
 }
 impl ListRegionsProduct {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["containers", "inference"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -20,6 +20,23 @@ pub enum OrderBy {
     TypeDesc,
 }
 impl OrderBy {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "billing_value.asc",
+        "billing_value.desc",
+        "first_seen.asc",
+        "first_seen.desc",
+        "last_name.asc",
+        "last_name.desc",
+        "last_seen.asc",
+        "last_seen.desc",
+        "project.asc",
+        "project.desc",
+        "region.asc",
+        "region.desc",
+        "type.asc",
+        "type.desc",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

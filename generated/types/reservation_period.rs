@@ -8,6 +8,8 @@ pub enum ReservationPeriod {
     Months36,
 }
 impl ReservationPeriod {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["MONTHS12", "MONTHS36"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -32,6 +32,35 @@ pub enum ResourceType {
     Volume,
 }
 impl ResourceType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "ai_cluster",
+        "ai_virtual_cluster",
+        "backup",
+        "baremetal",
+        "basic_vm",
+        "containers",
+        "dbaas_postgresql_connection_pooler",
+        "dbaas_postgresql_cpu",
+        "dbaas_postgresql_memory",
+        "dbaas_postgresql_public_network",
+        "dbaas_postgresql_volume",
+        "egress_traffic",
+        "external_ip",
+        "file_share",
+        "floatingip",
+        "functions",
+        "functions_calls",
+        "functions_traffic",
+        "image",
+        "inference",
+        "inference_public_models",
+        "instance",
+        "load_balancer",
+        "log_index",
+        "snapshot",
+        "volume",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

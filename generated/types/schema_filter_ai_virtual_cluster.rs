@@ -92,6 +92,8 @@ pub enum SchemaFilterAiVirtualClusterField {
     Uuid,
 }
 impl SchemaFilterAiVirtualClusterField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["flavor", "last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -175,6 +177,8 @@ pub enum SchemaFilterAiVirtualClusterType {
     AiVirtualCluster,
 }
 impl SchemaFilterAiVirtualClusterType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["ai_virtual_cluster"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

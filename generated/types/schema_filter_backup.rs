@@ -93,6 +93,15 @@ pub enum SchemaFilterBackupField {
     Uuid,
 }
 impl SchemaFilterBackupField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "last_name",
+        "last_size",
+        "schedule_id",
+        "source_volume_uuid",
+        "type",
+        "uuid",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -188,6 +197,8 @@ pub enum SchemaFilterBackupType {
     Backup,
 }
 impl SchemaFilterBackupType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["backup"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

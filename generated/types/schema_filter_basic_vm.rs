@@ -91,6 +91,8 @@ pub enum SchemaFilterBasicVmField {
     Uuid,
 }
 impl SchemaFilterBasicVmField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["flavor", "last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -173,6 +175,8 @@ pub enum SchemaFilterBasicVmType {
     BasicVm,
 }
 impl SchemaFilterBasicVmType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["basic_vm"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

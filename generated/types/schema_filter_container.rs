@@ -90,6 +90,8 @@ pub enum SchemaFilterContainerField {
     Uuid,
 }
 impl SchemaFilterContainerField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -169,6 +171,8 @@ pub enum SchemaFilterContainerType {
     Containers,
 }
 impl SchemaFilterContainerType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["containers"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -91,6 +91,8 @@ pub enum SchemaFilterDbaasPostgresqlCpuField {
     Uuid,
 }
 impl SchemaFilterDbaasPostgresqlCpuField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -171,6 +173,8 @@ pub enum SchemaFilterDbaasPostgresqlCpuType {
     DbaasPostgresqlCpu,
 }
 impl SchemaFilterDbaasPostgresqlCpuType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_cpu"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -92,6 +92,8 @@ pub enum SchemaFilterDbaasPostgresqlMemoryField {
     Uuid,
 }
 impl SchemaFilterDbaasPostgresqlMemoryField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -172,6 +174,8 @@ pub enum SchemaFilterDbaasPostgresqlMemoryType {
     DbaasPostgresqlMemory,
 }
 impl SchemaFilterDbaasPostgresqlMemoryType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_memory"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -96,6 +96,8 @@ pub enum SchemaFilterDbaasPostgresqlPublicNetworkField {
     Uuid,
 }
 impl SchemaFilterDbaasPostgresqlPublicNetworkField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -176,6 +178,8 @@ pub enum SchemaFilterDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
 impl SchemaFilterDbaasPostgresqlPublicNetworkType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_public_network"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

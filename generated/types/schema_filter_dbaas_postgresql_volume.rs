@@ -93,6 +93,13 @@ pub enum SchemaFilterDbaasPostgresqlVolumeField {
     VolumeType,
 }
 impl SchemaFilterDbaasPostgresqlVolumeField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "last_name",
+        "type",
+        "uuid",
+        "volume_type",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -176,6 +183,8 @@ pub enum SchemaFilterDbaasPostgresqlVolumeType {
     DbaasPostgresqlVolume,
 }
 impl SchemaFilterDbaasPostgresqlVolumeType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_volume"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -92,6 +92,14 @@ pub enum SchemaFilterEgressTrafficField {
     VmId,
 }
 impl SchemaFilterEgressTrafficField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "instance_name",
+        "instance_type",
+        "port_id",
+        "type",
+        "vm_id",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -177,6 +185,8 @@ pub enum SchemaFilterEgressTrafficType {
     EgressTraffic,
 }
 impl SchemaFilterEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["egress_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -93,6 +93,15 @@ pub enum SchemaFilterExternalIpField {
     Type,
 }
 impl SchemaFilterExternalIpField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "attached_to_vm",
+        "ip_address",
+        "network_id",
+        "port_id",
+        "subnet_id",
+        "type",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -188,6 +197,8 @@ pub enum SchemaFilterExternalIpType {
     ExternalIp,
 }
 impl SchemaFilterExternalIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["external_ip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -92,6 +92,14 @@ pub enum SchemaFilterFileShareField {
     Uuid,
 }
 impl SchemaFilterFileShareField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "file_share_type",
+        "last_name",
+        "last_size",
+        "type",
+        "uuid",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -177,6 +185,8 @@ pub enum SchemaFilterFileShareType {
     FileShare,
 }
 impl SchemaFilterFileShareType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["file_share"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

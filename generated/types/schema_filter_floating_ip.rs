@@ -91,6 +91,13 @@ pub enum SchemaFilterFloatingIpField {
     Uuid,
 }
 impl SchemaFilterFloatingIpField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "ip_address",
+        "last_name",
+        "type",
+        "uuid",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -173,6 +180,8 @@ pub enum SchemaFilterFloatingIpType {
     Floatingip,
 }
 impl SchemaFilterFloatingIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["floatingip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -90,6 +90,8 @@ pub enum SchemaFilterFunctionCallsField {
     Uuid,
 }
 impl SchemaFilterFunctionCallsField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -169,6 +171,8 @@ pub enum SchemaFilterFunctionCallsType {
     FunctionsCalls,
 }
 impl SchemaFilterFunctionCallsType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_calls"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -92,6 +92,8 @@ pub enum SchemaFilterFunctionEgressTrafficField {
     Uuid,
 }
 impl SchemaFilterFunctionEgressTrafficField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -172,6 +174,8 @@ pub enum SchemaFilterFunctionEgressTrafficType {
     FunctionsTraffic,
 }
 impl SchemaFilterFunctionEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

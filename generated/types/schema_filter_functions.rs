@@ -90,6 +90,8 @@ pub enum SchemaFilterFunctionsField {
     Uuid,
 }
 impl SchemaFilterFunctionsField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -169,6 +171,8 @@ pub enum SchemaFilterFunctionsType {
     Functions,
 }
 impl SchemaFilterFunctionsType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

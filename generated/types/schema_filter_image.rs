@@ -91,6 +91,13 @@ pub enum SchemaFilterImageField {
     Uuid,
 }
 impl SchemaFilterImageField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "last_name",
+        "last_size",
+        "type",
+        "uuid",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -173,6 +180,8 @@ pub enum SchemaFilterImageType {
     Image,
 }
 impl SchemaFilterImageType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["image"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

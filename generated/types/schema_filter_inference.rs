@@ -91,6 +91,8 @@ pub enum SchemaFilterInferenceField {
     Uuid,
 }
 impl SchemaFilterInferenceField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["flavor", "last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -173,6 +175,8 @@ pub enum SchemaFilterInferenceType {
     Inference,
 }
 impl SchemaFilterInferenceType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["inference"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -91,6 +91,8 @@ pub enum SchemaFilterLoadBalancerField {
     Uuid,
 }
 impl SchemaFilterLoadBalancerField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["flavor", "last_name", "type", "uuid"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -173,6 +175,8 @@ pub enum SchemaFilterLoadBalancerType {
     LoadBalancer,
 }
 impl SchemaFilterLoadBalancerType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["load_balancer"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

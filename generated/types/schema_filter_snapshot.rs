@@ -93,6 +93,15 @@ pub enum SchemaFilterSnapshotField {
     VolumeType,
 }
 impl SchemaFilterSnapshotField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "last_name",
+        "last_size",
+        "source_volume_uuid",
+        "type",
+        "uuid",
+        "volume_type",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -188,6 +197,8 @@ pub enum SchemaFilterSnapshotType {
     Snapshot,
 }
 impl SchemaFilterSnapshotType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["snapshot"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

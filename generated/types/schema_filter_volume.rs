@@ -93,6 +93,15 @@ pub enum SchemaFilterVolumeField {
     VolumeType,
 }
 impl SchemaFilterVolumeField {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &[
+        "attached_to_vm",
+        "last_name",
+        "last_size",
+        "type",
+        "uuid",
+        "volume_type",
+    ];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -188,6 +197,8 @@ pub enum SchemaFilterVolumeType {
     Volume,
 }
 impl SchemaFilterVolumeType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["volume"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

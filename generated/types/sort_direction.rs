@@ -8,6 +8,8 @@ pub enum SortDirection {
     Desc,
 }
 impl SortDirection {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["asc", "desc"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -92,6 +92,8 @@ pub enum TagsFilterConditionType {
     Or,
 }
 impl TagsFilterConditionType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["AND", "OR"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -298,6 +298,8 @@ pub enum UsageReportResourceBackupType {
     Backup,
 }
 impl UsageReportResourceBackupType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["backup"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -265,6 +265,8 @@ pub enum UsageReportResourceBaremetalType {
     Baremetal,
 }
 impl UsageReportResourceBaremetalType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["baremetal"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -242,6 +242,8 @@ pub enum UsageReportResourceContainerType {
     Containers,
 }
 impl UsageReportResourceContainerType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["containers"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -247,6 +247,8 @@ pub enum UsageReportResourceDbaasPostgresqlPublicNetworkType {
     DbaasPostgresqlPublicNetwork,
 }
 impl UsageReportResourceDbaasPostgresqlPublicNetworkType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["dbaas_postgresql_public_network"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -300,6 +300,8 @@ pub enum UsageReportResourceEgressTrafficType {
     EgressTraffic,
 }
 impl UsageReportResourceEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["egress_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -293,6 +293,8 @@ pub enum UsageReportResourceExternalIpType {
     ExternalIp,
 }
 impl UsageReportResourceExternalIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["external_ip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

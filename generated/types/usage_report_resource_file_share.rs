@@ -309,6 +309,8 @@ pub enum UsageReportResourceFileShareType {
     FileShare,
 }
 impl UsageReportResourceFileShareType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["file_share"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -243,6 +243,8 @@ pub enum UsageReportResourceFunctionCallsType {
     FunctionsCalls,
 }
 impl UsageReportResourceFunctionCallsType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_calls"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -247,6 +247,8 @@ pub enum UsageReportResourceFunctionEgressTrafficType {
     FunctionsTraffic,
 }
 impl UsageReportResourceFunctionEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -327,6 +327,8 @@ pub enum UsageReportResourceSnapshotType {
     Snapshot,
 }
 impl UsageReportResourceSnapshotType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["snapshot"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

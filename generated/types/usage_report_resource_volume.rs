@@ -320,6 +320,8 @@ pub enum UsageReportResourceVolumeType {
     Volume,
 }
 impl UsageReportResourceVolumeType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["volume"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

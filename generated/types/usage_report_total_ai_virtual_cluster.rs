@@ -173,6 +173,8 @@ pub enum UsageReportTotalAiVirtualClusterType {
     AiVirtualCluster,
 }
 impl UsageReportTotalAiVirtualClusterType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["ai_virtual_cluster"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

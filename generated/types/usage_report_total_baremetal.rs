@@ -172,6 +172,8 @@ pub enum UsageReportTotalBaremetalType {
     Baremetal,
 }
 impl UsageReportTotalBaremetalType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["baremetal"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -172,6 +172,8 @@ pub enum UsageReportTotalBasicVmType {
     BasicVm,
 }
 impl UsageReportTotalBasicVmType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["basic_vm"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

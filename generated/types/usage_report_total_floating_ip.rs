@@ -160,6 +160,8 @@ pub enum UsageReportTotalFloatingIpType {
     Floatingip,
 }
 impl UsageReportTotalFloatingIpType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["floatingip"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -160,6 +160,8 @@ pub enum UsageReportTotalFunctionCallsType {
     FunctionsCalls,
 }
 impl UsageReportTotalFunctionCallsType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_calls"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

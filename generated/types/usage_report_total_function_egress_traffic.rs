@@ -161,6 +161,8 @@ pub enum UsageReportTotalFunctionEgressTrafficType {
     FunctionsTraffic,
 }
 impl UsageReportTotalFunctionEgressTrafficType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["functions_traffic"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -160,6 +160,8 @@ pub enum UsageReportTotalLogIndexType {
     LogIndex,
 }
 impl UsageReportTotalLogIndexType {
+    /// Every value, as the API writes it (for a command line's list of choices).
+    pub const VALUES: &'static [&'static str] = &["log_index"];
     /// The value as the API writes it.
     pub fn as_str(&self) -> &'static str {
         match self {

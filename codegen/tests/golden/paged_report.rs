@@ -265,6 +265,8 @@ pub mod types {
         Json,
     }
     impl ReportRequestResponseFormat {
+        /// Every value, as the API writes it (for a command line's list of choices).
+        pub const VALUES: &'static [&'static str] = &["csv_records", "json"];
         /// The value as the API writes it.
         pub fn as_str(&self) -> &'static str {
             match self {
@@ -433,6 +435,8 @@ pub mod types {
         A,
     }
     impl RowAType {
+        /// Every value, as the API writes it (for a command line's list of choices).
+        pub const VALUES: &'static [&'static str] = &["a"];
         /// The value as the API writes it.
         pub fn as_str(&self) -> &'static str {
             match self {
@@ -567,6 +571,8 @@ pub mod types {
         B,
     }
     impl RowBType {
+        /// Every value, as the API writes it (for a command line's list of choices).
+        pub const VALUES: &'static [&'static str] = &["b"];
         /// The value as the API writes it.
         pub fn as_str(&self) -> &'static str {
             match self {

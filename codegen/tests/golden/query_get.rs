@@ -75,6 +75,11 @@ pub mod types {
         ActiveFromDesc,
     }
     impl ListReservationsOrderBy {
+        /// Every value, as the API writes it (for a command line's list of choices).
+        pub const VALUES: &'static [&'static str] = &[
+            "active_from.asc",
+            "active_from.desc",
+        ];
         /// The value as the API writes it.
         pub fn as_str(&self) -> &'static str {
             match self {
