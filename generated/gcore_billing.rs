@@ -1288,6 +1288,9 @@ pub struct ApiOperation {
     pub parameters: &'static [ApiParameter],
     /// The request body's schema, when the operation takes a body.
     pub body: Option<&'static str>,
+    /// The top-level fields of that schema, as the spec names them (a body field not
+    /// among them is one this version of the spec does not know).
+    pub body_fields: &'static [&'static str],
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -1298,6 +1301,22 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Detailed cost report, one row per resource",
         parameters: &[],
         body: Some("CostReportDetailedRequest"),
+        body_fields: &[
+            "time_from",
+            "time_to",
+            "enable_last_day",
+            "limit",
+            "offset",
+            "order_by",
+            "projects",
+            "regions",
+            "response_format",
+            "rounding",
+            "schema_filter",
+            "sorting",
+            "tags",
+            "types",
+        ],
     },
     ApiOperation {
         id: "get_aggregated_cost_report",
@@ -1306,6 +1325,18 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Aggregated cost report, totals per resource type",
         parameters: &[],
         body: Some("CostReportAggregatedRequest"),
+        body_fields: &[
+            "time_from",
+            "time_to",
+            "enable_last_day",
+            "projects",
+            "regions",
+            "response_format",
+            "rounding",
+            "schema_filter",
+            "tags",
+            "types",
+        ],
     },
     ApiOperation {
         id: "get_monthly_reservation_cost_report",
@@ -1314,6 +1345,17 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Monthly cost totals, split into commit and pay-as-you-go",
         parameters: &[],
         body: Some("CostReportMonthlyRequest"),
+        body_fields: &[
+            "year_month",
+            "time_from",
+            "time_to",
+            "regions",
+            "response_format",
+            "rounding",
+            "schema_filter",
+            "tags",
+            "types",
+        ],
     },
     ApiOperation {
         id: "get_usage_report",
@@ -1322,6 +1364,20 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Usage report, resources and totals without prices",
         parameters: &[],
         body: Some("UsageReportRequest"),
+        body_fields: &[
+            "time_from",
+            "time_to",
+            "enable_last_day",
+            "limit",
+            "offset",
+            "order_by",
+            "projects",
+            "regions",
+            "schema_filter",
+            "sorting",
+            "tags",
+            "types",
+        ],
     },
     ApiOperation {
         id: "get_reservation_prices",
@@ -1340,6 +1396,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
             },
         ],
         body: Some("ReservationPricingRequest"),
+        body_fields: &["period", "resources", "client_id", "has_windows"],
     },
     ApiOperation {
         id: "list_billing_reservations",
@@ -1408,6 +1465,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
             },
         ],
         body: None,
+        body_fields: &[],
     },
     ApiOperation {
         id: "list_regions",
@@ -1476,6 +1534,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
             },
         ],
         body: None,
+        body_fields: &[],
     },
 ];
 impl Client {
@@ -1546,10 +1605,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::CostReportDetailedRequest as ::serde::Deserialize>::deserialize(
+                        let typed = <types::CostReportDetailedRequest as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportDetailed>(body)
@@ -1561,10 +1621,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::CostReportAggregatedRequest as ::serde::Deserialize>::deserialize(
+                        let typed = <types::CostReportAggregatedRequest as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportAggregated>(body)
@@ -1576,10 +1637,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::CostReportMonthlyRequest as ::serde::Deserialize>::deserialize(
+                        let typed = <types::CostReportMonthlyRequest as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::CostReportMonthly>(body)
@@ -1591,10 +1653,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::UsageReportRequest as ::serde::Deserialize>::deserialize(
+                        let typed = <types::UsageReportRequest as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| ::serde_json::from_slice::<types::UsageReport>(body).map(drop),
                 )
@@ -1603,10 +1666,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::ReservationPricingRequest as ::serde::Deserialize>::deserialize(
+                        let typed = <types::ReservationPricingRequest as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::ReservationPricing>(body)
@@ -1644,7 +1708,8 @@ impl Client {
                     .map_err(|e| {
                         Error::InvalidRequest(
                             format!(
-                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                                "body is not a valid {}: {e}", operation.body
+                                .unwrap_or_default()
                             ),
                         )
                     })?;

@@ -83,8 +83,9 @@ impl<T: DeserializeOwned> ResponseValue<T> {
     }
 }
 
-/// An operation's check of a JSON request body: its parse into the generated request type.
-pub type BodyCheck = fn(&serde_json::Value) -> Result<(), serde_json::Error>;
+/// An operation's check of a JSON request body: its parse into the generated request type, then
+/// that type's checks (ranges, lengths, `x-gcore-checks`); the error says what failed.
+pub type BodyCheck = fn(&serde_json::Value) -> Result<(), String>;
 
 /// An operation's check of an answer's bytes: their parse into the generated response type.
 pub type AnswerCheck = fn(&[u8]) -> Result<(), serde_json::Error>;

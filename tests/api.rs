@@ -171,7 +171,13 @@ async fn path_and_query_parameters_are_filled_and_checked() {
             "get_usage_report",
             vec![],
             Some(json!({"time_from": "2024-08-01T00:00:00Z"})),
-            "body is not a UsageReportRequest: missing field `time_to`",
+            "body is not a valid UsageReportRequest: missing field `time_to`",
+        ),
+        (
+            "get_reservation_prices",
+            text(&[("region_id", "76")]),
+            Some(json!({"period": "MONTHS12", "resources": []})),
+            "body is not a valid ReservationPricingRequest: resources must have at least 1 item(s)",
         ),
         (
             "list_billing_reservations",
@@ -301,7 +307,9 @@ async fn an_answer_that_is_not_the_operations_type_is_a_decode_error_with_the_bo
         .call_operation(
             "get_reservation_prices",
             &text(&[("region_id", "76")]),
-            Some(json!({"period": "MONTHS12", "resources": []})),
+            Some(json!({"period": "MONTHS12", "resources": [
+                {"resource_name": "bm1-hf-medium", "resource_type": "flavor", "resource_value": 2}
+            ]})),
         )
         .await
         .expect_err("region_id is not a number");

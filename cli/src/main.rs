@@ -133,6 +133,33 @@ pub struct Connected {
     pub key_fingerprint: String,
 }
 
+/// A body field the operation's request schema does not list is refused, naming it and the ones
+/// it lists: the server would ignore it, and answer as if the filter had not been given.
+fn refuse_unknown_fields(
+    operation: &gcore_billing::ApiOperation,
+    body: &serde_json::Value,
+) -> Result<(), Failure> {
+    let Some(fields) = body.as_object() else {
+        return Ok(());
+    };
+    let unknown: Vec<&str> = fields
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !operation.body_fields.contains(name))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "{}: --body has fields the {} schema does not list: {} (it lists {}); pass \
+         --allow-unknown-fields to send them anyway",
+        operation.id,
+        operation.body.unwrap_or("request"),
+        unknown.join(", "),
+        operation.body_fields.join(", ")
+    )))
+}
+
 /// The most an API key file may hold: a key is a line, so anything near this is not a key file.
 const KEY_FILE_LIMIT: u64 = 64 * 1024;
 /// The most a `--body @file` may hold (a request is a few KiB; a report's filter lists stay far below).
@@ -224,32 +251,43 @@ pub async fn connect(connection: &Connection) -> Result<Connected, Failure> {
 /// The `api` command, one subcommand per operation of the spec, each with a flag per parameter and
 /// `--body` when the operation takes one.
 fn api_command() -> clap::Command {
-    let operations = OPERATIONS.iter().map(|op| {
-        let mut command =
-            clap::Command::new(op.id).about(format!("{} ({} {})", op.summary, op.method, op.path));
-        if let Some(short) = op.id.strip_prefix("get_") {
-            command = command.visible_alias(short);
-        }
-        for p in op.parameters {
-            let mut arg = Arg::new(p.name)
-                .long(p.name)
-                .value_name(p.kind)
-                .required(p.required)
-                .help(format!("{} ({} parameter)", p.description, p.location));
-            if !p.values.is_empty() {
-                arg = arg.value_parser(clap::builder::PossibleValuesParser::new(
-                    p.values.iter().copied(),
-                ));
+    let operations =
+        OPERATIONS.iter().map(|op| {
+            let mut command = clap::Command::new(op.id)
+                .about(format!("{} ({} {})", op.summary, op.method, op.path));
+            if let Some(short) = op.id.strip_prefix("get_") {
+                command = command.visible_alias(short);
             }
-            command = command.arg(arg);
-        }
-        if let Some(body) = op.body {
-            command = command.arg(Arg::new("body").long("body").value_name("JSON|@FILE").help(
-                format!("The request body, a {body} as JSON (or @file to read it from a file)"),
-            ));
-        }
-        command
-    });
+            for p in op.parameters {
+                let mut arg = Arg::new(p.name)
+                    .long(p.name)
+                    .value_name(p.kind)
+                    .required(p.required)
+                    .help(format!("{} ({} parameter)", p.description, p.location));
+                if !p.values.is_empty() {
+                    arg = arg.value_parser(clap::builder::PossibleValuesParser::new(
+                        p.values.iter().copied(),
+                    ));
+                }
+                command = command.arg(arg);
+            }
+            if let Some(body) = op.body {
+                command = command
+                .arg(Arg::new("body").long("body").value_name("JSON|@FILE").help(format!(
+                    "The request body, a {body} as JSON (or @file to read it from a file)"
+                )))
+                .arg(
+                    Arg::new("allow-unknown-fields")
+                        .long("allow-unknown-fields")
+                        .action(clap::ArgAction::SetTrue)
+                        .help(format!(
+                            "Send body fields that {body} does not list (by default a misspelt \
+                             field is refused rather than ignored by the server)"
+                        )),
+                );
+            }
+            command
+        });
     clap::Command::new("api")
         .about("Call one operation of the API by its operationId and print the JSON answer")
         .subcommand_required(true)
@@ -279,10 +317,12 @@ async fn run_api(connection: &Connection, matches: &ArgMatches) -> Result<(), Fa
                 Some(path) => read_limited(Path::new(path), BODY_FILE_LIMIT, "the --body file")?,
                 None => text.clone(),
             };
-            Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| Failure::Usage(format!("--body is not JSON: {e}")))?,
-            )
+            let body: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| Failure::Usage(format!("--body is not JSON: {e}")))?;
+            if !op_matches.get_flag("allow-unknown-fields") {
+                refuse_unknown_fields(operation, &body)?;
+            }
+            Some(body)
         }
     };
     let connected = connect(connection).await?;

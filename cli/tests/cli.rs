@@ -955,3 +955,72 @@ fn bad_flags_are_named_with_what_they_take() {
     );
     assert!(!err.contains("time_to"), "flags, not API fields: {err}");
 }
+
+/// `gcore-billing args` against `server`.
+async fn run_against(server: &FakeServer, args: &[&str]) -> std::process::Output {
+    run(strings(args), server_env(server)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_checks_the_body_as_the_library_does_and_refuses_unknown_fields_before_sending() {
+    let server = server_of(10).await;
+    let pricing = r#"{"period": "MONTHS12", "resources": [{"resource_name": "bm1-hf-medium", "resource_type": "flavor", "resource_value": 200}]}"#;
+    let output = run_against(
+        &server,
+        &[
+            "api",
+            "get_reservation_prices",
+            "--region_id",
+            "1",
+            "--body",
+            pricing,
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("resource_value"), "{err}");
+    assert!(err.contains("100"), "names the maximum: {err}");
+
+    let period_backwards =
+        r#"{"time_from": "2024-09-01T00:00:00Z", "time_to": "2024-08-01T00:00:00Z"}"#;
+    let output = run_against(
+        &server,
+        &["api", "get_usage_report", "--body", period_backwards],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("time_to"), "{}", stderr(&output));
+
+    let misspelt = r#"{"time_from": "2024-08-01T00:00:00Z", "time_to": "2024-09-01T00:00:00Z", "regoins": [1]}"#;
+    let output = run_against(&server, &["api", "get_usage_report", "--body", misspelt]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("get_usage_report: --body has fields the UsageReportRequest schema does not list: regoins"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-unknown-fields"), "{err}");
+    // None of the three reached the server.
+    assert_eq!(server.requests().len(), 0);
+
+    // Asked for, the unknown field is sent as given.
+    let output = run_against(
+        &server,
+        &[
+            "api",
+            "get_usage_report",
+            "--body",
+            misspelt,
+            "--allow-unknown-fields",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body.as_ref().and_then(|b| b.get("regoins")),
+        Some(&serde_json::json!([1]))
+    );
+}

@@ -43,6 +43,10 @@ pub fn generate_api(
         let params = parameters(spec, op, &location)?;
         let body = body_type(op, &location)?;
         let answer = answer_type(op, &location)?;
+        let fields = body
+            .as_deref()
+            .map(|name| body_fields(spec, name))
+            .unwrap_or_default();
         entries.push(table_entry(
             &id,
             method,
@@ -50,6 +54,7 @@ pub fn generate_api(
             op.summary.as_deref().unwrap_or(""),
             &params,
             body.as_deref(),
+            &fields,
         ));
         arms.push(call_arm(&id, method, body.as_deref(), &answer));
     }
@@ -119,6 +124,9 @@ pub fn generate_api(
             pub parameters: &'static [ApiParameter],
             /// The request body's schema, when the operation takes a body.
             pub body: Option<&'static str>,
+            /// The top-level fields of that schema, as the spec names them (a body field not
+            /// among them is one this version of the spec does not know).
+            pub body_fields: &'static [&'static str],
         }
 
         /// Every operation of the spec, in path order.
@@ -166,7 +174,8 @@ pub fn generate_api(
                     .collect();
                 let url = format!("{}{}", self.baseurl, path);
                 // What is the operation's own: its method, and the checks of its body (when it
-                // takes one) and of its answer, each a parse into its generated type.
+                // takes one: its parse into the generated type, then that type's checks, the same
+                // as the typed method's) and of its answer (its parse).
                 let (method, check_body, check_answer): (
                     ::reqwest::Method,
                     Option<crate::rt::BodyCheck>,
@@ -181,7 +190,7 @@ pub fn generate_api(
                     Some(check) => {
                         let body = body.unwrap_or_else(|| ::serde_json::json!({}));
                         check(&body).map_err(|e| {
-                            Error::InvalidRequest(format!("body is not a {}: {e}", operation.body.unwrap_or_default()))
+                            Error::InvalidRequest(format!("body is not a valid {}: {e}", operation.body.unwrap_or_default()))
                         })?;
                         Some(body)
                     }
@@ -220,6 +229,7 @@ fn table_entry(
     summary: &str,
     params: &[Param],
     body: Option<&str>,
+    body_fields: &[String],
 ) -> TokenStream {
     let method = method.to_uppercase();
     let params = params.iter().map(|p| {
@@ -254,8 +264,23 @@ fn table_entry(
             summary: #summary,
             parameters: &[#(#params),*],
             body: #body,
+            body_fields: &[#(#body_fields),*],
         }
     }
+}
+
+/// The top-level properties of a request body's schema, as the spec names them.
+fn body_fields(spec: &OpenAPI, schema: &str) -> Vec<String> {
+    spec.components
+        .as_ref()
+        .and_then(|c| c.schemas.get(schema)?.as_item())
+        .and_then(|s| match &s.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+                Some(object.properties.keys().cloned().collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// `Some(value)` or `None`, as tokens.
@@ -274,7 +299,13 @@ fn call_arm(id: &str, method: &str, body: Option<&str>, answer: &str) -> TokenSt
     let check_body = match body {
         Some(name) => {
             let ty = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-            quote! { Some(|body| <types::#ty as ::serde::Deserialize>::deserialize(body).map(drop)) }
+            quote! {
+                Some(|body| {
+                    let typed = <types::#ty as ::serde::Deserialize>::deserialize(body)
+                        .map_err(|e| e.to_string())?;
+                    crate::rt::Validate::validate(&typed)
+                })
+            }
         }
         None => quote! { None },
     };

@@ -761,6 +761,9 @@ pub struct ApiOperation {
     pub parameters: &'static [ApiParameter],
     /// The request body's schema, when the operation takes a body.
     pub body: Option<&'static str>,
+    /// The top-level fields of that schema, as the spec names them (a body field not
+    /// among them is one this version of the spec does not know).
+    pub body_fields: &'static [&'static str],
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -771,6 +774,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "A cost summary",
         parameters: &[],
         body: Some("GetSummaryBody"),
+        body_fields: &["month"],
     },
     ApiOperation {
         id: "list_names",
@@ -779,6 +783,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Every name",
         parameters: &[],
         body: None,
+        body_fields: &[],
     },
 ];
 impl Client {
@@ -849,10 +854,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::GetSummaryBody as ::serde::Deserialize>::deserialize(
+                        let typed = <types::GetSummaryBody as ::serde::Deserialize>::deserialize(
                                 body,
                             )
-                            .map(drop)
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| {
                         ::serde_json::from_slice::<types::GetSummaryResponse>(body)
@@ -883,7 +889,8 @@ impl Client {
                     .map_err(|e| {
                         Error::InvalidRequest(
                             format!(
-                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                                "body is not a valid {}: {e}", operation.body
+                                .unwrap_or_default()
                             ),
                         )
                     })?;

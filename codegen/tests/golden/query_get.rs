@@ -669,6 +669,9 @@ pub struct ApiOperation {
     pub parameters: &'static [ApiParameter],
     /// The request body's schema, when the operation takes a body.
     pub body: Option<&'static str>,
+    /// The top-level fields of that schema, as the spec names them (a body field not
+    /// among them is one this version of the spec does not know).
+    pub body_fields: &'static [&'static str],
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -716,6 +719,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
             },
         ],
         body: None,
+        body_fields: &[],
     },
 ];
 impl Client {
@@ -804,7 +808,8 @@ impl Client {
                     .map_err(|e| {
                         Error::InvalidRequest(
                             format!(
-                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                                "body is not a valid {}: {e}", operation.body
+                                .unwrap_or_default()
                             ),
                         )
                     })?;

@@ -760,6 +760,9 @@ pub struct ApiOperation {
     pub parameters: &'static [ApiParameter],
     /// The request body's schema, when the operation takes a body.
     pub body: Option<&'static str>,
+    /// The top-level fields of that schema, as the spec names them (a body field not
+    /// among them is one this version of the spec does not know).
+    pub body_fields: &'static [&'static str],
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -770,6 +773,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
         summary: "Prices of some resources",
         parameters: &[],
         body: Some("PriceRequest"),
+        body_fields: &["names", "region", "windows", "legacy_code"],
     },
 ];
 impl Client {
@@ -840,8 +844,11 @@ impl Client {
                 (
                     ::reqwest::Method::POST,
                     Some(|body| {
-                        <types::PriceRequest as ::serde::Deserialize>::deserialize(body)
-                            .map(drop)
+                        let typed = <types::PriceRequest as ::serde::Deserialize>::deserialize(
+                                body,
+                            )
+                            .map_err(|e| e.to_string())?;
+                        crate::rt::Validate::validate(&typed)
                     }),
                     |body| ::serde_json::from_slice::<types::Prices>(body).map(drop),
                 )
@@ -859,7 +866,8 @@ impl Client {
                     .map_err(|e| {
                         Error::InvalidRequest(
                             format!(
-                                "body is not a {}: {e}", operation.body.unwrap_or_default()
+                                "body is not a valid {}: {e}", operation.body
+                                .unwrap_or_default()
                             ),
                         )
                     })?;
