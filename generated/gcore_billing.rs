@@ -760,6 +760,85 @@ pub mod queries {
                 show_inactive: None,
             }
         }
+        /// A query from parameters given as text (`name`, `value`), as a command line gives
+        /// them; an error names the parameter that does not parse or is missing. Names that
+        /// are not parameters are not looked at.
+        pub fn from_params(params: &[(String, String)]) -> Result<Self, String> {
+            let time_from = match params.iter().find(|(name, _)| name == "time_from") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::chrono::DateTime<::chrono::offset::Utc>>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "time_from"))?,
+                    )
+                }
+                None => None,
+            };
+            let time_to = match params.iter().find(|(name, _)| name == "time_to") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::chrono::DateTime<::chrono::offset::Utc>>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "time_to"))?,
+                    )
+                }
+                None => None,
+            };
+            let metric_name = match params.iter().find(|(name, _)| name == "metric_name")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<String>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "metric_name"))?,
+                    )
+                }
+                None => None,
+            };
+            let order_by = match params.iter().find(|(name, _)| name == "order_by") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<types::ListBillingReservationsOrderBy>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "order_by"))?,
+                    )
+                }
+                None => None,
+            };
+            let region_id = match params.iter().find(|(name, _)| name == "region_id") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<u64>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "region_id"))?,
+                    )
+                }
+                None => None,
+            };
+            let show_inactive = match params
+                .iter()
+                .find(|(name, _)| name == "show_inactive")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<bool>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "show_inactive"))?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Self {
+                time_from: time_from
+                    .ok_or_else(|| "missing the parameter time_from".to_string())?,
+                time_to: time_to
+                    .ok_or_else(|| "missing the parameter time_to".to_string())?,
+                metric_name,
+                order_by,
+                region_id,
+                show_inactive,
+            })
+        }
     }
     impl crate::rt::Validate for ReservationQuery {
         fn validate(&self) -> Result<(), String> {
@@ -877,6 +956,87 @@ pub mod queries {
                 product: None,
                 show_volume_types: None,
             }
+        }
+        /// A query from parameters given as text (`name`, `value`), as a command line gives
+        /// them; an error names the parameter that does not parse or is missing. Names that
+        /// are not parameters are not looked at.
+        pub fn from_params(params: &[(String, String)]) -> Result<Self, String> {
+            let display_name = match params
+                .iter()
+                .find(|(name, _)| name == "display_name")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<String>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "display_name"))?,
+                    )
+                }
+                None => None,
+            };
+            let limit = match params.iter().find(|(name, _)| name == "limit") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<u64>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "limit"))?,
+                    )
+                }
+                None => None,
+            };
+            let offset = match params.iter().find(|(name, _)| name == "offset") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<u64>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "offset"))?,
+                    )
+                }
+                None => None,
+            };
+            let order_by = match params.iter().find(|(name, _)| name == "order_by") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<types::ListRegionsOrderBy>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "order_by"))?,
+                    )
+                }
+                None => None,
+            };
+            let product = match params.iter().find(|(name, _)| name == "product") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<types::ListRegionsProduct>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "product"))?,
+                    )
+                }
+                None => None,
+            };
+            let show_volume_types = match params
+                .iter()
+                .find(|(name, _)| name == "show_volume_types")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<bool>()
+                            .map_err(|e| {
+                                format!("{} {text:?}: {e}", "show_volume_types")
+                            })?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Self {
+                display_name,
+                limit,
+                offset,
+                order_by,
+                product,
+                show_volume_types,
+            })
         }
     }
     impl Default for RegionQuery {
@@ -1597,10 +1757,14 @@ impl Client {
         let (
             method,
             check_body,
+            check_query,
             check_answer,
-        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
-            .id
-        {
+        ): (
+            ::reqwest::Method,
+            Option<crate::rt::BodyCheck>,
+            Option<crate::rt::QueryCheck>,
+            crate::rt::AnswerCheck,
+        ) = match operation.id {
             "get_detailed_cost_report" => {
                 (
                     ::reqwest::Method::POST,
@@ -1611,6 +1775,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| {
                         ::serde_json::from_slice::<types::CostReportDetailed>(body)
                             .map(drop)
@@ -1627,6 +1792,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| {
                         ::serde_json::from_slice::<types::CostReportAggregated>(body)
                             .map(drop)
@@ -1643,6 +1809,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| {
                         ::serde_json::from_slice::<types::CostReportMonthly>(body)
                             .map(drop)
@@ -1659,6 +1826,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| ::serde_json::from_slice::<types::UsageReport>(body).map(drop),
                 )
             }
@@ -1672,6 +1840,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| {
                         ::serde_json::from_slice::<types::ReservationPricing>(body)
                             .map(drop)
@@ -1682,6 +1851,9 @@ impl Client {
                 (
                     ::reqwest::Method::GET,
                     None,
+                    Some(|params| crate::rt::Validate::validate(
+                        &queries::ReservationQuery::from_params(params)?,
+                    )),
                     |body| {
                         ::serde_json::from_slice::<types::BillingReservations>(body)
                             .map(drop)
@@ -1692,6 +1864,9 @@ impl Client {
                 (
                     ::reqwest::Method::GET,
                     None,
+                    Some(|params| crate::rt::Validate::validate(
+                        &queries::RegionQuery::from_params(params)?,
+                    )),
                     |body| ::serde_json::from_slice::<types::RegionList>(body).map(drop),
                 )
             }
@@ -1701,6 +1876,9 @@ impl Client {
                 );
             }
         };
+        if let Some(check) = check_query {
+            check(parameters).map_err(Error::InvalidRequest)?;
+        }
         let body = match check_body {
             Some(check) => {
                 let body = body.unwrap_or_else(|| ::serde_json::json!({}));

@@ -42,202 +42,252 @@ mod cost_report_monthly_request {
 }
 pub use cost_report_monthly_request::*;
 mod cost_report_resource_ai_cluster {
+    use super::error;
     include!("types/cost_report_resource_ai_cluster.rs");
 }
 pub use cost_report_resource_ai_cluster::*;
 mod cost_report_resource_ai_virtual_cluster {
+    use super::error;
     include!("types/cost_report_resource_ai_virtual_cluster.rs");
 }
 pub use cost_report_resource_ai_virtual_cluster::*;
 mod cost_report_resource_backup {
+    use super::error;
     include!("types/cost_report_resource_backup.rs");
 }
 pub use cost_report_resource_backup::*;
 mod cost_report_resource_baremetal {
+    use super::error;
     include!("types/cost_report_resource_baremetal.rs");
 }
 pub use cost_report_resource_baremetal::*;
 mod cost_report_resource_basic_vm {
+    use super::error;
     include!("types/cost_report_resource_basic_vm.rs");
 }
 pub use cost_report_resource_basic_vm::*;
 mod cost_report_resource_container {
+    use super::error;
     include!("types/cost_report_resource_container.rs");
 }
 pub use cost_report_resource_container::*;
 mod cost_report_resource_dbaas_postgresql_cpu {
+    use super::error;
     include!("types/cost_report_resource_dbaas_postgresql_cpu.rs");
 }
 pub use cost_report_resource_dbaas_postgresql_cpu::*;
 mod cost_report_resource_dbaas_postgresql_memory {
+    use super::error;
     include!("types/cost_report_resource_dbaas_postgresql_memory.rs");
 }
 pub use cost_report_resource_dbaas_postgresql_memory::*;
 mod cost_report_resource_dbaas_postgresql_pooler {
+    use super::error;
     include!("types/cost_report_resource_dbaas_postgresql_pooler.rs");
 }
 pub use cost_report_resource_dbaas_postgresql_pooler::*;
 mod cost_report_resource_dbaas_postgresql_public_network {
+    use super::error;
     include!("types/cost_report_resource_dbaas_postgresql_public_network.rs");
 }
 pub use cost_report_resource_dbaas_postgresql_public_network::*;
 mod cost_report_resource_dbaas_postgresql_volume {
+    use super::error;
     include!("types/cost_report_resource_dbaas_postgresql_volume.rs");
 }
 pub use cost_report_resource_dbaas_postgresql_volume::*;
 mod cost_report_resource_egress_traffic {
+    use super::error;
     include!("types/cost_report_resource_egress_traffic.rs");
 }
 pub use cost_report_resource_egress_traffic::*;
 mod cost_report_resource_external_ip {
+    use super::error;
     include!("types/cost_report_resource_external_ip.rs");
 }
 pub use cost_report_resource_external_ip::*;
 mod cost_report_resource_file_share {
+    use super::error;
     include!("types/cost_report_resource_file_share.rs");
 }
 pub use cost_report_resource_file_share::*;
 mod cost_report_resource_floating_ip {
+    use super::error;
     include!("types/cost_report_resource_floating_ip.rs");
 }
 pub use cost_report_resource_floating_ip::*;
 mod cost_report_resource_function_calls {
+    use super::error;
     include!("types/cost_report_resource_function_calls.rs");
 }
 pub use cost_report_resource_function_calls::*;
 mod cost_report_resource_function_egress_traffic {
+    use super::error;
     include!("types/cost_report_resource_function_egress_traffic.rs");
 }
 pub use cost_report_resource_function_egress_traffic::*;
 mod cost_report_resource_functions {
+    use super::error;
     include!("types/cost_report_resource_functions.rs");
 }
 pub use cost_report_resource_functions::*;
 mod cost_report_resource_image {
+    use super::error;
     include!("types/cost_report_resource_image.rs");
 }
 pub use cost_report_resource_image::*;
 mod cost_report_resource_inference {
+    use super::error;
     include!("types/cost_report_resource_inference.rs");
 }
 pub use cost_report_resource_inference::*;
 mod cost_report_resource_instance {
+    use super::error;
     include!("types/cost_report_resource_instance.rs");
 }
 pub use cost_report_resource_instance::*;
 mod cost_report_resource_load_balancer {
+    use super::error;
     include!("types/cost_report_resource_load_balancer.rs");
 }
 pub use cost_report_resource_load_balancer::*;
 mod cost_report_resource_log_index {
+    use super::error;
     include!("types/cost_report_resource_log_index.rs");
 }
 pub use cost_report_resource_log_index::*;
 mod cost_report_resource_snapshot {
+    use super::error;
     include!("types/cost_report_resource_snapshot.rs");
 }
 pub use cost_report_resource_snapshot::*;
 mod cost_report_resource_volume {
+    use super::error;
     include!("types/cost_report_resource_volume.rs");
 }
 pub use cost_report_resource_volume::*;
 mod cost_report_total_ai_cluster {
+    use super::error;
     include!("types/cost_report_total_ai_cluster.rs");
 }
 pub use cost_report_total_ai_cluster::*;
 mod cost_report_total_ai_virtual_cluster {
+    use super::error;
     include!("types/cost_report_total_ai_virtual_cluster.rs");
 }
 pub use cost_report_total_ai_virtual_cluster::*;
 mod cost_report_total_backup {
+    use super::error;
     include!("types/cost_report_total_backup.rs");
 }
 pub use cost_report_total_backup::*;
 mod cost_report_total_baremetal {
+    use super::error;
     include!("types/cost_report_total_baremetal.rs");
 }
 pub use cost_report_total_baremetal::*;
 mod cost_report_total_basic_vm {
+    use super::error;
     include!("types/cost_report_total_basic_vm.rs");
 }
 pub use cost_report_total_basic_vm::*;
 mod cost_report_total_container {
+    use super::error;
     include!("types/cost_report_total_container.rs");
 }
 pub use cost_report_total_container::*;
 mod cost_report_total_dbaas_postgresql_cpu {
+    use super::error;
     include!("types/cost_report_total_dbaas_postgresql_cpu.rs");
 }
 pub use cost_report_total_dbaas_postgresql_cpu::*;
 mod cost_report_total_dbaas_postgresql_memory {
+    use super::error;
     include!("types/cost_report_total_dbaas_postgresql_memory.rs");
 }
 pub use cost_report_total_dbaas_postgresql_memory::*;
 mod cost_report_total_dbaas_postgresql_pooler {
+    use super::error;
     include!("types/cost_report_total_dbaas_postgresql_pooler.rs");
 }
 pub use cost_report_total_dbaas_postgresql_pooler::*;
 mod cost_report_total_dbaas_postgresql_public_network {
+    use super::error;
     include!("types/cost_report_total_dbaas_postgresql_public_network.rs");
 }
 pub use cost_report_total_dbaas_postgresql_public_network::*;
 mod cost_report_total_dbaas_postgresql_volume {
+    use super::error;
     include!("types/cost_report_total_dbaas_postgresql_volume.rs");
 }
 pub use cost_report_total_dbaas_postgresql_volume::*;
 mod cost_report_total_egress_traffic {
+    use super::error;
     include!("types/cost_report_total_egress_traffic.rs");
 }
 pub use cost_report_total_egress_traffic::*;
 mod cost_report_total_external_ip {
+    use super::error;
     include!("types/cost_report_total_external_ip.rs");
 }
 pub use cost_report_total_external_ip::*;
 mod cost_report_total_file_share {
+    use super::error;
     include!("types/cost_report_total_file_share.rs");
 }
 pub use cost_report_total_file_share::*;
 mod cost_report_total_floating_ip {
+    use super::error;
     include!("types/cost_report_total_floating_ip.rs");
 }
 pub use cost_report_total_floating_ip::*;
 mod cost_report_total_function_calls {
+    use super::error;
     include!("types/cost_report_total_function_calls.rs");
 }
 pub use cost_report_total_function_calls::*;
 mod cost_report_total_function_egress_traffic {
+    use super::error;
     include!("types/cost_report_total_function_egress_traffic.rs");
 }
 pub use cost_report_total_function_egress_traffic::*;
 mod cost_report_total_functions {
+    use super::error;
     include!("types/cost_report_total_functions.rs");
 }
 pub use cost_report_total_functions::*;
 mod cost_report_total_image {
+    use super::error;
     include!("types/cost_report_total_image.rs");
 }
 pub use cost_report_total_image::*;
 mod cost_report_total_inference {
+    use super::error;
     include!("types/cost_report_total_inference.rs");
 }
 pub use cost_report_total_inference::*;
 mod cost_report_total_instance {
+    use super::error;
     include!("types/cost_report_total_instance.rs");
 }
 pub use cost_report_total_instance::*;
 mod cost_report_total_load_balancer {
+    use super::error;
     include!("types/cost_report_total_load_balancer.rs");
 }
 pub use cost_report_total_load_balancer::*;
 mod cost_report_total_log_index {
+    use super::error;
     include!("types/cost_report_total_log_index.rs");
 }
 pub use cost_report_total_log_index::*;
 mod cost_report_total_snapshot {
+    use super::error;
     include!("types/cost_report_total_snapshot.rs");
 }
 pub use cost_report_total_snapshot::*;
 mod cost_report_total_volume {
+    use super::error;
     include!("types/cost_report_total_volume.rs");
 }
 pub use cost_report_total_volume::*;
@@ -250,14 +300,17 @@ mod error_response {
 }
 pub use error_response::*;
 mod list_billing_reservations_order_by {
+    use super::error;
     include!("types/list_billing_reservations_order_by.rs");
 }
 pub use list_billing_reservations_order_by::*;
 mod list_regions_order_by {
+    use super::error;
     include!("types/list_regions_order_by.rs");
 }
 pub use list_regions_order_by::*;
 mod list_regions_product {
+    use super::error;
     include!("types/list_regions_product.rs");
 }
 pub use list_regions_product::*;
@@ -496,198 +549,247 @@ mod usage_report_request {
 }
 pub use usage_report_request::*;
 mod usage_report_resource_ai_cluster {
+    use super::error;
     include!("types/usage_report_resource_ai_cluster.rs");
 }
 pub use usage_report_resource_ai_cluster::*;
 mod usage_report_resource_ai_virtual_cluster {
+    use super::error;
     include!("types/usage_report_resource_ai_virtual_cluster.rs");
 }
 pub use usage_report_resource_ai_virtual_cluster::*;
 mod usage_report_resource_backup {
+    use super::error;
     include!("types/usage_report_resource_backup.rs");
 }
 pub use usage_report_resource_backup::*;
 mod usage_report_resource_baremetal {
+    use super::error;
     include!("types/usage_report_resource_baremetal.rs");
 }
 pub use usage_report_resource_baremetal::*;
 mod usage_report_resource_basic_vm {
+    use super::error;
     include!("types/usage_report_resource_basic_vm.rs");
 }
 pub use usage_report_resource_basic_vm::*;
 mod usage_report_resource_container {
+    use super::error;
     include!("types/usage_report_resource_container.rs");
 }
 pub use usage_report_resource_container::*;
 mod usage_report_resource_dbaas_postgresql_cpu {
+    use super::error;
     include!("types/usage_report_resource_dbaas_postgresql_cpu.rs");
 }
 pub use usage_report_resource_dbaas_postgresql_cpu::*;
 mod usage_report_resource_dbaas_postgresql_memory {
+    use super::error;
     include!("types/usage_report_resource_dbaas_postgresql_memory.rs");
 }
 pub use usage_report_resource_dbaas_postgresql_memory::*;
 mod usage_report_resource_dbaas_postgresql_pooler {
+    use super::error;
     include!("types/usage_report_resource_dbaas_postgresql_pooler.rs");
 }
 pub use usage_report_resource_dbaas_postgresql_pooler::*;
 mod usage_report_resource_dbaas_postgresql_public_network {
+    use super::error;
     include!("types/usage_report_resource_dbaas_postgresql_public_network.rs");
 }
 pub use usage_report_resource_dbaas_postgresql_public_network::*;
 mod usage_report_resource_dbaas_postgresql_volume {
+    use super::error;
     include!("types/usage_report_resource_dbaas_postgresql_volume.rs");
 }
 pub use usage_report_resource_dbaas_postgresql_volume::*;
 mod usage_report_resource_egress_traffic {
+    use super::error;
     include!("types/usage_report_resource_egress_traffic.rs");
 }
 pub use usage_report_resource_egress_traffic::*;
 mod usage_report_resource_external_ip {
+    use super::error;
     include!("types/usage_report_resource_external_ip.rs");
 }
 pub use usage_report_resource_external_ip::*;
 mod usage_report_resource_file_share {
+    use super::error;
     include!("types/usage_report_resource_file_share.rs");
 }
 pub use usage_report_resource_file_share::*;
 mod usage_report_resource_floating_ip {
+    use super::error;
     include!("types/usage_report_resource_floating_ip.rs");
 }
 pub use usage_report_resource_floating_ip::*;
 mod usage_report_resource_function_calls {
+    use super::error;
     include!("types/usage_report_resource_function_calls.rs");
 }
 pub use usage_report_resource_function_calls::*;
 mod usage_report_resource_function_egress_traffic {
+    use super::error;
     include!("types/usage_report_resource_function_egress_traffic.rs");
 }
 pub use usage_report_resource_function_egress_traffic::*;
 mod usage_report_resource_functions {
+    use super::error;
     include!("types/usage_report_resource_functions.rs");
 }
 pub use usage_report_resource_functions::*;
 mod usage_report_resource_image {
+    use super::error;
     include!("types/usage_report_resource_image.rs");
 }
 pub use usage_report_resource_image::*;
 mod usage_report_resource_inference {
+    use super::error;
     include!("types/usage_report_resource_inference.rs");
 }
 pub use usage_report_resource_inference::*;
 mod usage_report_resource_instance {
+    use super::error;
     include!("types/usage_report_resource_instance.rs");
 }
 pub use usage_report_resource_instance::*;
 mod usage_report_resource_load_balancer {
+    use super::error;
     include!("types/usage_report_resource_load_balancer.rs");
 }
 pub use usage_report_resource_load_balancer::*;
 mod usage_report_resource_log_index {
+    use super::error;
     include!("types/usage_report_resource_log_index.rs");
 }
 pub use usage_report_resource_log_index::*;
 mod usage_report_resource_snapshot {
+    use super::error;
     include!("types/usage_report_resource_snapshot.rs");
 }
 pub use usage_report_resource_snapshot::*;
 mod usage_report_resource_volume {
+    use super::error;
     include!("types/usage_report_resource_volume.rs");
 }
 pub use usage_report_resource_volume::*;
 mod usage_report_total_ai_cluster {
+    use super::error;
     include!("types/usage_report_total_ai_cluster.rs");
 }
 pub use usage_report_total_ai_cluster::*;
 mod usage_report_total_ai_virtual_cluster {
+    use super::error;
     include!("types/usage_report_total_ai_virtual_cluster.rs");
 }
 pub use usage_report_total_ai_virtual_cluster::*;
 mod usage_report_total_baremetal {
+    use super::error;
     include!("types/usage_report_total_baremetal.rs");
 }
 pub use usage_report_total_baremetal::*;
 mod usage_report_total_basic_vm {
+    use super::error;
     include!("types/usage_report_total_basic_vm.rs");
 }
 pub use usage_report_total_basic_vm::*;
 mod usage_report_total_container {
+    use super::error;
     include!("types/usage_report_total_container.rs");
 }
 pub use usage_report_total_container::*;
 mod usage_report_total_dbaas_postgresql_cpu {
+    use super::error;
     include!("types/usage_report_total_dbaas_postgresql_cpu.rs");
 }
 pub use usage_report_total_dbaas_postgresql_cpu::*;
 mod usage_report_total_dbaas_postgresql_memory {
+    use super::error;
     include!("types/usage_report_total_dbaas_postgresql_memory.rs");
 }
 pub use usage_report_total_dbaas_postgresql_memory::*;
 mod usage_report_total_dbaas_postgresql_pooler {
+    use super::error;
     include!("types/usage_report_total_dbaas_postgresql_pooler.rs");
 }
 pub use usage_report_total_dbaas_postgresql_pooler::*;
 mod usage_report_total_dbaas_postgresql_public_network {
+    use super::error;
     include!("types/usage_report_total_dbaas_postgresql_public_network.rs");
 }
 pub use usage_report_total_dbaas_postgresql_public_network::*;
 mod usage_report_total_dbaas_postgresql_volume {
+    use super::error;
     include!("types/usage_report_total_dbaas_postgresql_volume.rs");
 }
 pub use usage_report_total_dbaas_postgresql_volume::*;
 mod usage_report_total_egress_traffic {
+    use super::error;
     include!("types/usage_report_total_egress_traffic.rs");
 }
 pub use usage_report_total_egress_traffic::*;
 mod usage_report_total_external_ip {
+    use super::error;
     include!("types/usage_report_total_external_ip.rs");
 }
 pub use usage_report_total_external_ip::*;
 mod usage_report_total_file_share {
+    use super::error;
     include!("types/usage_report_total_file_share.rs");
 }
 pub use usage_report_total_file_share::*;
 mod usage_report_total_floating_ip {
+    use super::error;
     include!("types/usage_report_total_floating_ip.rs");
 }
 pub use usage_report_total_floating_ip::*;
 mod usage_report_total_function_calls {
+    use super::error;
     include!("types/usage_report_total_function_calls.rs");
 }
 pub use usage_report_total_function_calls::*;
 mod usage_report_total_function_egress_traffic {
+    use super::error;
     include!("types/usage_report_total_function_egress_traffic.rs");
 }
 pub use usage_report_total_function_egress_traffic::*;
 mod usage_report_total_functions {
+    use super::error;
     include!("types/usage_report_total_functions.rs");
 }
 pub use usage_report_total_functions::*;
 mod usage_report_total_image {
+    use super::error;
     include!("types/usage_report_total_image.rs");
 }
 pub use usage_report_total_image::*;
 mod usage_report_total_inference {
+    use super::error;
     include!("types/usage_report_total_inference.rs");
 }
 pub use usage_report_total_inference::*;
 mod usage_report_total_instance {
+    use super::error;
     include!("types/usage_report_total_instance.rs");
 }
 pub use usage_report_total_instance::*;
 mod usage_report_total_load_balancer {
+    use super::error;
     include!("types/usage_report_total_load_balancer.rs");
 }
 pub use usage_report_total_load_balancer::*;
 mod usage_report_total_log_index {
+    use super::error;
     include!("types/usage_report_total_log_index.rs");
 }
 pub use usage_report_total_log_index::*;
 mod usage_report_total_snapshot {
+    use super::error;
     include!("types/usage_report_total_snapshot.rs");
 }
 pub use usage_report_total_snapshot::*;
 mod usage_report_total_volume {
+    use super::error;
     include!("types/usage_report_total_volume.rs");
 }
 pub use usage_report_total_volume::*;

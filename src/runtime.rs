@@ -87,6 +87,10 @@ impl<T: DeserializeOwned> ResponseValue<T> {
 /// that type's checks (ranges, lengths, `x-gcore-checks`); the error says what failed.
 pub type BodyCheck = fn(&serde_json::Value) -> Result<(), String>;
 
+/// A GET's check of its parameters given as text: read into its query struct, then that struct's
+/// checks; the error says what failed.
+pub type QueryCheck = fn(&[(String, String)]) -> Result<(), String>;
+
 /// An operation's check of an answer's bytes: their parse into the generated response type.
 pub type AnswerCheck = fn(&[u8]) -> Result<(), serde_json::Error>;
 

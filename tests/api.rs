@@ -174,6 +174,15 @@ async fn path_and_query_parameters_are_filled_and_checked() {
             "body is not a valid UsageReportRequest: missing field `time_to`",
         ),
         (
+            "list_billing_reservations",
+            text(&[
+                ("time_from", "2024-08-01T00:00:00Z"),
+                ("time_to", "2024-09-30T00:00:00Z"),
+            ]),
+            None,
+            "time_to must be at most 31 days after time_from",
+        ),
+        (
             "get_reservation_prices",
             text(&[("region_id", "76")]),
             Some(json!({"period": "MONTHS12", "resources": []})),

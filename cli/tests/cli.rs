@@ -1001,7 +1001,25 @@ async fn api_checks_the_body_as_the_library_does_and_refuses_unknown_fields_befo
         "{err}"
     );
     assert!(err.contains("--allow-unknown-fields"), "{err}");
-    // None of the three reached the server.
+    // A GET's rules between parameters, as the typed method checks them.
+    let sixty_days = [
+        "api",
+        "list_billing_reservations",
+        "--time_from",
+        "2024-08-01T00:00:00Z",
+        "--time_to",
+        "2024-09-30T00:00:00Z",
+    ];
+    let output = run_against(&server, &sixty_days).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "list_billing_reservations: invalid request: time_to must be at most 31 days after time_from"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // None of these reached the server.
     assert_eq!(server.requests().len(), 0);
 
     // Asked for, the unknown field is sent as given.

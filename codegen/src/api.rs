@@ -27,6 +27,7 @@ struct Param {
 /// The table, the check of parameter values, and `call_operation`, as tokens.
 pub fn generate_api(
     spec: &OpenAPI,
+    model: &crate::SpecModel,
     error_type: &proc_macro2::Ident,
 ) -> Result<TokenStream, CodegenError> {
     let mut entries = Vec::new();
@@ -56,7 +57,18 @@ pub fn generate_api(
             body.as_deref(),
             &fields,
         ));
-        arms.push(call_arm(&id, method, body.as_deref(), &answer));
+        let query_type = model
+            .query_operations
+            .iter()
+            .find(|q| q.operation_id == id)
+            .map(|q| q.query_type.clone());
+        arms.push(call_arm(
+            &id,
+            method,
+            body.as_deref(),
+            query_type.as_deref(),
+            &answer,
+        ));
     }
     Ok(quote! {
         /// A parameter of an operation in [`OPERATIONS`].
@@ -176,14 +188,20 @@ pub fn generate_api(
                 // What is the operation's own: its method, and the checks of its body (when it
                 // takes one: its parse into the generated type, then that type's checks, the same
                 // as the typed method's) and of its answer (its parse).
-                let (method, check_body, check_answer): (
+                let (method, check_body, check_query, check_answer): (
                     ::reqwest::Method,
                     Option<crate::rt::BodyCheck>,
+                    Option<crate::rt::QueryCheck>,
                     crate::rt::AnswerCheck,
                 ) = match operation.id {
                     #(#arms)*
                     _ => return Err(Error::InvalidRequest(format!("no operation {id} in the spec"))),
                 };
+                // A GET's parameters, read into its query struct and checked as the typed method
+                // checks them (the rules between parameters too, such as a longest period).
+                if let Some(check) = check_query {
+                    check(parameters).map_err(Error::InvalidRequest)?;
+                }
                 // Checked as the typed request, sent as given: only what the caller set goes on
                 // the wire.
                 let body = match check_body {
@@ -293,7 +311,13 @@ fn optional<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
 
 /// The operation's arm of `call_operation`'s match: its method, the parse of its body into the
 /// request type (when it takes one), and the parse of its answer into the response type.
-fn call_arm(id: &str, method: &str, body: Option<&str>, answer: &str) -> TokenStream {
+fn call_arm(
+    id: &str,
+    method: &str,
+    body: Option<&str>,
+    query_type: Option<&str>,
+    answer: &str,
+) -> TokenStream {
     let method = proc_macro2::Ident::new(&method.to_uppercase(), proc_macro2::Span::call_site());
     let answer = proc_macro2::Ident::new(answer, proc_macro2::Span::call_site());
     let check_body = match body {
@@ -309,10 +333,20 @@ fn call_arm(id: &str, method: &str, body: Option<&str>, answer: &str) -> TokenSt
         }
         None => quote! { None },
     };
+    let check_query = match query_type {
+        Some(name) => {
+            let ty = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+            quote! {
+                Some(|params| crate::rt::Validate::validate(&queries::#ty::from_params(params)?))
+            }
+        }
+        None => quote! { None },
+    };
     quote! {
         #id => (
             ::reqwest::Method::#method,
             #check_body,
+            #check_query,
             |body| ::serde_json::from_slice::<types::#answer>(body).map(drop),
         ),
     }

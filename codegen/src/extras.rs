@@ -43,7 +43,7 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
         .iter()
         .map(|op| pager_glue(op, model, &error_type))
         .collect::<Vec<_>>();
-    let api = crate::api::generate_api(spec, &error_type)?;
+    let api = crate::api::generate_api(spec, model, &error_type)?;
     let methods = model
         .body_operations
         .iter()
@@ -1028,6 +1028,9 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
     let mut initial = Vec::new();
     let mut setters = Vec::new();
     let mut checks = Vec::new();
+    // `from_params`: each parameter read from its text, as a command line gives it.
+    let mut reads = Vec::new();
+    let mut built = Vec::new();
     let empty = OpenAPI::default();
     let listed: Vec<Field> = op
         .parameters
@@ -1049,6 +1052,19 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
             QueryKind::Boolean => quote! { bool },
         };
         let docs = doc(parameter.description.as_deref().unwrap_or(""));
+        let wire = &parameter.name;
+        reads.push(quote! {
+            let #name = match params.iter().find(|(name, _)| name == #wire) {
+                Some((_, text)) => Some(text.parse::<#ty>().map_err(|e| format!("{} {text:?}: {e}", #wire))?),
+                None => None,
+            };
+        });
+        if parameter.required {
+            let missing = format!("missing the parameter {wire}");
+            built.push(quote! { #name: #name.ok_or_else(|| #missing.to_string())? });
+        } else {
+            built.push(quote! { #name });
+        }
         property_checks(&empty, &parameter.name, &parameter.schema, 0, &mut checks)?;
         if parameter.required {
             fields.push(quote! { #docs pub #name: #ty });
@@ -1070,6 +1086,12 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         extension_checks(rules, "", &mut checks)?;
     }
     let (paths, rules): (Vec<String>, Vec<TokenStream>) = checks.into_iter().unzip();
+    // A GET without parameters reads none.
+    let params_arg = if reads.is_empty() {
+        quote! { _params }
+    } else {
+        quote! { params }
+    };
     // With no required parameter, `new()` takes nothing, and `Default` is the same query.
     let default_impl = required_arguments.is_empty().then(|| {
         quote! {
@@ -1110,6 +1132,14 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
             /// A query with the required parameters set and the others left out.
             pub fn new(#(#required_arguments),*) -> Self {
                 Self { #(#initial,)* }
+            }
+
+            /// A query from parameters given as text (`name`, `value`), as a command line gives
+            /// them; an error names the parameter that does not parse or is missing. Names that
+            /// are not parameters are not looked at.
+            pub fn from_params(#params_arg: &[(String, String)]) -> Result<Self, String> {
+                #(#reads)*
+                Ok(Self { #(#built,)* })
             }
         }
 

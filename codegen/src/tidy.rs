@@ -423,8 +423,9 @@ fn drop_skip_serializing_if(attrs: &mut Vec<syn::Attribute>) -> syn::Result<()> 
 
 /// typify gives every string enum `FromStr` and `TryFrom<&str>`/`TryFrom<String>`/
 /// `TryFrom<&String>`, which builders use to take strings. Enums only answers carry are parsed by
-/// serde and never built from a string by a builder, so for those (`is_answer`) the four
-/// conversions are dropped; `Display` stays.
+/// serde and never built from a string by a builder, so for those (`is_answer`) the three
+/// `TryFrom`s are dropped; `FromStr` and `Display` stay (values are read from config files and
+/// command lines: a GET's query enums, which no request schema holds, among them).
 pub fn drop_string_parsing_of_answer_enums(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
@@ -449,7 +450,7 @@ pub fn drop_string_parsing_of_answer_enums(
     Ok(())
 }
 
-/// `impl FromStr for X` or `impl TryFrom<&str | String | &String> for X`.
+/// `impl TryFrom<&str | String | &String> for X`.
 fn is_string_parsing(block: &syn::ItemImpl) -> bool {
     let Some((path, _)) = &block.trait_ else {
         return false;
@@ -457,9 +458,6 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
     let Some(last) = path.segments.last() else {
         return false;
     };
-    if last.ident == "FromStr" {
-        return true;
-    }
     if last.ident != "TryFrom" {
         return false;
     }

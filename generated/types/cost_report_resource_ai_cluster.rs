@@ -336,3 +336,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceAiClusterType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceAiClusterType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ai_cluster" => Ok(Self::AiCluster),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

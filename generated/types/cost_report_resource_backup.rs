@@ -369,3 +369,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBackupType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceBackupType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "backup" => Ok(Self::Backup),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -336,3 +336,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBaremetalType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceBaremetalType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "baremetal" => Ok(Self::Baremetal),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -313,3 +313,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceContainerType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceContainerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "containers" => Ok(Self::Containers),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -318,3 +318,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlCpuType
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlCpuType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

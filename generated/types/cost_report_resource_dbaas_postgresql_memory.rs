@@ -325,3 +325,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlMemoryT
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlMemoryType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -327,3 +327,16 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlPoolerT
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlPoolerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_connection_pooler" => {
+                Ok(Self::DbaasPostgresqlConnectionPooler)
+            }
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -326,3 +326,14 @@ for CostReportResourceDbaasPostgresqlPublicNetworkType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlPublicNetworkType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

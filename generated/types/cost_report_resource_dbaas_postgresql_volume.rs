@@ -361,3 +361,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlVolumeT
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

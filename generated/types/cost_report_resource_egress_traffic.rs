@@ -371,3 +371,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceEgressTrafficType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceEgressTrafficType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "egress_traffic" => Ok(Self::EgressTraffic),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -364,3 +364,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceExternalIpType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceExternalIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "external_ip" => Ok(Self::ExternalIp),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -342,3 +342,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFloatingIpType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceFloatingIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "floatingip" => Ok(Self::Floatingip),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

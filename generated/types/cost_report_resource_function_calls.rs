@@ -316,3 +316,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionCallsType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceFunctionCallsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions_calls" => Ok(Self::FunctionsCalls),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -313,3 +313,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionsType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceFunctionsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions" => Ok(Self::Functions),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -360,3 +360,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceImageType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceImageType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "image" => Ok(Self::Image),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

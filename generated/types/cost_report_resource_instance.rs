@@ -336,3 +336,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceInstanceType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceInstanceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "instance" => Ok(Self::Instance),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -346,3 +346,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLogIndexType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceLogIndexType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "log_index" => Ok(Self::LogIndex),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

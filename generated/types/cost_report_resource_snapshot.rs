@@ -398,3 +398,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceSnapshotType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceSnapshotType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "snapshot" => Ok(Self::Snapshot),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -391,3 +391,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceVolumeType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportResourceVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "volume" => Ok(Self::Volume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

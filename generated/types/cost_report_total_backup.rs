@@ -249,3 +249,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBackupType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalBackupType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "backup" => Ok(Self::Backup),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -243,3 +243,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBasicVmType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalBasicVmType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "basic_vm" => Ok(Self::BasicVm),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

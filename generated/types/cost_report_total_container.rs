@@ -231,3 +231,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalContainerType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalContainerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "containers" => Ok(Self::Containers),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -236,3 +236,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlCpuType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlCpuType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

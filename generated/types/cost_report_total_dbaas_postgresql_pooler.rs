@@ -241,3 +241,16 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPoolerType
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPoolerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_connection_pooler" => {
+                Ok(Self::DbaasPostgresqlConnectionPooler)
+            }
+            _ => Err("invalid value".into()),
+        }
+    }
+}

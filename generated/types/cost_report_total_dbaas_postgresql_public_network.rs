@@ -243,3 +243,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPublicNetw
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPublicNetworkType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

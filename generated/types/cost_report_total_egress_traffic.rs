@@ -250,3 +250,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalEgressTrafficType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalEgressTrafficType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "egress_traffic" => Ok(Self::EgressTraffic),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

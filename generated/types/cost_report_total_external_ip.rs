@@ -231,3 +231,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalExternalIpType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalExternalIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "external_ip" => Ok(Self::ExternalIp),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -251,3 +251,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFileShareType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalFileShareType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "file_share" => Ok(Self::FileShare),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

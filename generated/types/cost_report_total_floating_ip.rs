@@ -231,3 +231,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFloatingIpType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalFloatingIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "floatingip" => Ok(Self::Floatingip),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -231,3 +231,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctionsType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalFunctionsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions" => Ok(Self::Functions),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

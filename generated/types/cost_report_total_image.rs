@@ -231,3 +231,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalImageType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalImageType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "image" => Ok(Self::Image),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

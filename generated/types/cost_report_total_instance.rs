@@ -243,3 +243,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalInstanceType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalInstanceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "instance" => Ok(Self::Instance),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -243,3 +243,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalLoadBalancerType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalLoadBalancerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "load_balancer" => Ok(Self::LoadBalancer),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

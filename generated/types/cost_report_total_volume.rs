@@ -249,3 +249,14 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalVolumeType {
         }
     }
 }
+impl ::std::str::FromStr for CostReportTotalVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "volume" => Ok(Self::Volume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

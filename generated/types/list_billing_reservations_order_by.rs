@@ -68,3 +68,17 @@ impl<'de> ::serde::Deserialize<'de> for ListBillingReservationsOrderBy {
         }
     }
 }
+impl ::std::str::FromStr for ListBillingReservationsOrderBy {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "active_from.asc" => Ok(Self::ActiveFromAsc),
+            "active_from.desc" => Ok(Self::ActiveFromDesc),
+            "active_to.asc" => Ok(Self::ActiveToAsc),
+            "active_to.desc" => Ok(Self::ActiveToDesc),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -68,3 +68,17 @@ impl<'de> ::serde::Deserialize<'de> for ListRegionsOrderBy {
         }
     }
 }
+impl ::std::str::FromStr for ListRegionsOrderBy {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "created_at.asc" => Ok(Self::CreatedAtAsc),
+            "created_at.desc" => Ok(Self::CreatedAtDesc),
+            "display_name.asc" => Ok(Self::DisplayNameAsc),
+            "display_name.desc" => Ok(Self::DisplayNameDesc),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

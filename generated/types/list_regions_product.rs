@@ -52,3 +52,15 @@ impl<'de> ::serde::Deserialize<'de> for ListRegionsProduct {
         }
     }
 }
+impl ::std::str::FromStr for ListRegionsProduct {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "containers" => Ok(Self::Containers),
+            "inference" => Ok(Self::Inference),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

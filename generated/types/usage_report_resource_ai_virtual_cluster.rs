@@ -303,3 +303,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceAiVirtualClusterType 
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceAiVirtualClusterType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

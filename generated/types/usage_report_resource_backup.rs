@@ -333,3 +333,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBackupType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceBackupType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "backup" => Ok(Self::Backup),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

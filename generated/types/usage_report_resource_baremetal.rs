@@ -300,3 +300,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBaremetalType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceBaremetalType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "baremetal" => Ok(Self::Baremetal),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -300,3 +300,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBasicVmType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceBasicVmType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "basic_vm" => Ok(Self::BasicVm),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -277,3 +277,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceContainerType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceContainerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "containers" => Ok(Self::Containers),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -282,3 +282,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlCpuTyp
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlCpuType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

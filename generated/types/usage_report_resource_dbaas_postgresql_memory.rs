@@ -289,3 +289,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlMemory
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlMemoryType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -291,3 +291,16 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlPooler
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlPoolerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_connection_pooler" => {
+                Ok(Self::DbaasPostgresqlConnectionPooler)
+            }
+            _ => Err("invalid value".into()),
+        }
+    }
+}

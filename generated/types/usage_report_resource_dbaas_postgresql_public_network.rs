@@ -290,3 +290,14 @@ for UsageReportResourceDbaasPostgresqlPublicNetworkType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlPublicNetworkType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

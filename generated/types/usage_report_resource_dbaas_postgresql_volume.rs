@@ -325,3 +325,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlVolume
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

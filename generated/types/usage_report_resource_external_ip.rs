@@ -328,3 +328,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceExternalIpType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceExternalIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "external_ip" => Ok(Self::ExternalIp),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

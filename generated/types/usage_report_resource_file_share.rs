@@ -344,3 +344,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFileShareType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceFileShareType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "file_share" => Ok(Self::FileShare),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

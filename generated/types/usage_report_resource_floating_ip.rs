@@ -306,3 +306,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFloatingIpType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceFloatingIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "floatingip" => Ok(Self::Floatingip),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -280,3 +280,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionCallsType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceFunctionCallsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions_calls" => Ok(Self::FunctionsCalls),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -284,3 +284,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionEgressTraffic
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceFunctionEgressTrafficType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions_traffic" => Ok(Self::FunctionsTraffic),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -324,3 +324,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceImageType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceImageType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "image" => Ok(Self::Image),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

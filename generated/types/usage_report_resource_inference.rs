@@ -289,3 +289,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInferenceType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceInferenceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "inference" => Ok(Self::Inference),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -300,3 +300,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInstanceType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceInstanceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "instance" => Ok(Self::Instance),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

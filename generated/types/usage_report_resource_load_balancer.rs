@@ -301,3 +301,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLoadBalancerType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceLoadBalancerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "load_balancer" => Ok(Self::LoadBalancer),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

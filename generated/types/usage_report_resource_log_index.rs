@@ -310,3 +310,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLogIndexType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceLogIndexType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "log_index" => Ok(Self::LogIndex),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

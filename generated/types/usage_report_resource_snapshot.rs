@@ -362,3 +362,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceSnapshotType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceSnapshotType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "snapshot" => Ok(Self::Snapshot),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -355,3 +355,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceVolumeType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportResourceVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "volume" => Ok(Self::Volume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -207,3 +207,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiClusterType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalAiClusterType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ai_cluster" => Ok(Self::AiCluster),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -210,3 +210,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiVirtualClusterType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalAiVirtualClusterType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

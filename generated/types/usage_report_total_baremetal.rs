@@ -207,3 +207,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBaremetalType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalBaremetalType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "baremetal" => Ok(Self::Baremetal),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

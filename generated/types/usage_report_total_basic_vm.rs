@@ -207,3 +207,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBasicVmType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalBasicVmType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "basic_vm" => Ok(Self::BasicVm),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

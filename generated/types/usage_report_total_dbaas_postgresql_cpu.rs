@@ -200,3 +200,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlCpuType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlCpuType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

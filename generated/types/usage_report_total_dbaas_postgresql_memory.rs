@@ -203,3 +203,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlMemoryTyp
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlMemoryType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -208,3 +208,14 @@ for UsageReportTotalDbaasPostgresqlPublicNetworkType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlPublicNetworkType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

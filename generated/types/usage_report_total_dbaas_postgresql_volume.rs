@@ -221,3 +221,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlVolumeTyp
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalDbaasPostgresqlVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

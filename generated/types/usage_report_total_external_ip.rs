@@ -195,3 +195,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalExternalIpType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalExternalIpType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "external_ip" => Ok(Self::ExternalIp),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

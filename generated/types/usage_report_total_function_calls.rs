@@ -197,3 +197,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionCallsType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalFunctionCallsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions_calls" => Ok(Self::FunctionsCalls),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -198,3 +198,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionEgressTrafficTyp
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalFunctionEgressTrafficType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions_traffic" => Ok(Self::FunctionsTraffic),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -195,3 +195,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionsType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalFunctionsType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "functions" => Ok(Self::Functions),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

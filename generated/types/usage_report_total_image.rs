@@ -195,3 +195,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalImageType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalImageType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "image" => Ok(Self::Image),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -195,3 +195,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInferenceType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalInferenceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "inference" => Ok(Self::Inference),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

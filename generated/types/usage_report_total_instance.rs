@@ -207,3 +207,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInstanceType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalInstanceType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "instance" => Ok(Self::Instance),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -207,3 +207,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLoadBalancerType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalLoadBalancerType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "load_balancer" => Ok(Self::LoadBalancer),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -195,3 +195,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLogIndexType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalLogIndexType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "log_index" => Ok(Self::LogIndex),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

@@ -213,3 +213,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalSnapshotType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalSnapshotType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "snapshot" => Ok(Self::Snapshot),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

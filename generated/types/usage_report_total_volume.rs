@@ -213,3 +213,14 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalVolumeType {
         }
     }
 }
+impl ::std::str::FromStr for UsageReportTotalVolumeType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "volume" => Ok(Self::Volume),
+            _ => Err("invalid value".into()),
+        }
+    }
+}

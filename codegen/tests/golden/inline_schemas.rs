@@ -639,6 +639,12 @@ pub mod queries {
         pub fn new() -> Self {
             Self {}
         }
+        /// A query from parameters given as text (`name`, `value`), as a command line gives
+        /// them; an error names the parameter that does not parse or is missing. Names that
+        /// are not parameters are not looked at.
+        pub fn from_params(_params: &[(String, String)]) -> Result<Self, String> {
+            Ok(Self {})
+        }
     }
     impl Default for ListNamesQuery {
         fn default() -> Self {
@@ -846,10 +852,14 @@ impl Client {
         let (
             method,
             check_body,
+            check_query,
             check_answer,
-        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
-            .id
-        {
+        ): (
+            ::reqwest::Method,
+            Option<crate::rt::BodyCheck>,
+            Option<crate::rt::QueryCheck>,
+            crate::rt::AnswerCheck,
+        ) = match operation.id {
             "get_summary" => {
                 (
                     ::reqwest::Method::POST,
@@ -860,6 +870,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| {
                         ::serde_json::from_slice::<types::GetSummaryResponse>(body)
                             .map(drop)
@@ -870,6 +881,9 @@ impl Client {
                 (
                     ::reqwest::Method::GET,
                     None,
+                    Some(|params| crate::rt::Validate::validate(
+                        &queries::ListNamesQuery::from_params(params)?,
+                    )),
                     |body| {
                         ::serde_json::from_slice::<types::ListNamesResponse>(body)
                             .map(drop)
@@ -882,6 +896,9 @@ impl Client {
                 );
             }
         };
+        if let Some(check) = check_query {
+            check(parameters).map_err(Error::InvalidRequest)?;
+        }
         let body = match check_body {
             Some(check) => {
                 let body = body.unwrap_or_else(|| ::serde_json::json!({}));

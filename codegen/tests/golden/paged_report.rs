@@ -470,6 +470,17 @@ pub mod types {
             }
         }
     }
+    impl ::std::str::FromStr for RowAType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "a" => Ok(Self::A),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
     ///`RowB`
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -603,6 +614,17 @@ pub mod types {
             match value.as_str() {
                 "b" => Ok(Self::B),
                 other => Err(::serde::de::Error::unknown_variant(other, &["b"])),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RowBType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "b" => Ok(Self::B),
+                _ => Err("invalid value".into()),
             }
         }
     }
@@ -1604,6 +1626,35 @@ pub mod queries {
         pub fn new(since: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
             Self { since, unit: None }
         }
+        /// A query from parameters given as text (`name`, `value`), as a command line gives
+        /// them; an error names the parameter that does not parse or is missing. Names that
+        /// are not parameters are not looked at.
+        pub fn from_params(params: &[(String, String)]) -> Result<Self, String> {
+            let since = match params.iter().find(|(name, _)| name == "since") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::chrono::DateTime<::chrono::offset::Utc>>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "since"))?,
+                    )
+                }
+                None => None,
+            };
+            let unit = match params.iter().find(|(name, _)| name == "unit") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<types::Unit>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "unit"))?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Self {
+                since: since.ok_or_else(|| "missing the parameter since".to_string())?,
+                unit,
+            })
+        }
     }
     impl crate::rt::Validate for ListThingsQuery {
         fn validate(&self) -> Result<(), String> {
@@ -1869,10 +1920,14 @@ impl Client {
         let (
             method,
             check_body,
+            check_query,
             check_answer,
-        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
-            .id
-        {
+        ): (
+            ::reqwest::Method,
+            Option<crate::rt::BodyCheck>,
+            Option<crate::rt::QueryCheck>,
+            crate::rt::AnswerCheck,
+        ) = match operation.id {
             "get_report" => {
                 (
                     ::reqwest::Method::POST,
@@ -1883,6 +1938,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| ::serde_json::from_slice::<types::ReportPage>(body).map(drop),
                 )
             }
@@ -1890,6 +1946,9 @@ impl Client {
                 (
                     ::reqwest::Method::GET,
                     None,
+                    Some(|params| crate::rt::Validate::validate(
+                        &queries::ListThingsQuery::from_params(params)?,
+                    )),
                     |body| ::serde_json::from_slice::<types::Things>(body).map(drop),
                 )
             }
@@ -1899,6 +1958,9 @@ impl Client {
                 );
             }
         };
+        if let Some(check) = check_query {
+            check(parameters).map_err(Error::InvalidRequest)?;
+        }
         let body = match check_body {
             Some(check) => {
                 let body = body.unwrap_or_else(|| ::serde_json::json!({}));

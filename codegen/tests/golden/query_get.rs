@@ -122,6 +122,18 @@ pub mod types {
             }
         }
     }
+    impl ::std::str::FromStr for ListReservationsOrderBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "active_from.asc" => Ok(Self::ActiveFromAsc),
+                "active_from.desc" => Ok(Self::ActiveFromDesc),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
     ///`Reservations`
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -541,6 +553,59 @@ pub mod queries {
                 order_by: None,
             }
         }
+        /// A query from parameters given as text (`name`, `value`), as a command line gives
+        /// them; an error names the parameter that does not parse or is missing. Names that
+        /// are not parameters are not looked at.
+        pub fn from_params(params: &[(String, String)]) -> Result<Self, String> {
+            let time_from = match params.iter().find(|(name, _)| name == "time_from") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::chrono::DateTime<::chrono::offset::Utc>>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "time_from"))?,
+                    )
+                }
+                None => None,
+            };
+            let time_to = match params.iter().find(|(name, _)| name == "time_to") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::chrono::DateTime<::chrono::offset::Utc>>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "time_to"))?,
+                    )
+                }
+                None => None,
+            };
+            let region_id = match params.iter().find(|(name, _)| name == "region_id") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<u64>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "region_id"))?,
+                    )
+                }
+                None => None,
+            };
+            let order_by = match params.iter().find(|(name, _)| name == "order_by") {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<types::ListReservationsOrderBy>()
+                            .map_err(|e| format!("{} {text:?}: {e}", "order_by"))?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Self {
+                time_from: time_from
+                    .ok_or_else(|| "missing the parameter time_from".to_string())?,
+                time_to: time_to
+                    .ok_or_else(|| "missing the parameter time_to".to_string())?,
+                region_id,
+                order_by,
+            })
+        }
     }
     impl crate::rt::Validate for ReservationsQuery {
         fn validate(&self) -> Result<(), String> {
@@ -782,14 +847,21 @@ impl Client {
         let (
             method,
             check_body,
+            check_query,
             check_answer,
-        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
-            .id
-        {
+        ): (
+            ::reqwest::Method,
+            Option<crate::rt::BodyCheck>,
+            Option<crate::rt::QueryCheck>,
+            crate::rt::AnswerCheck,
+        ) = match operation.id {
             "list_reservations" => {
                 (
                     ::reqwest::Method::GET,
                     None,
+                    Some(|params| crate::rt::Validate::validate(
+                        &queries::ReservationsQuery::from_params(params)?,
+                    )),
                     |body| {
                         ::serde_json::from_slice::<types::Reservations>(body).map(drop)
                     },
@@ -801,6 +873,9 @@ impl Client {
                 );
             }
         };
+        if let Some(check) = check_query {
+            check(parameters).map_err(Error::InvalidRequest)?;
+        }
         let body = match check_body {
             Some(check) => {
                 let body = body.unwrap_or_else(|| ::serde_json::json!({}));

@@ -836,10 +836,14 @@ impl Client {
         let (
             method,
             check_body,
+            check_query,
             check_answer,
-        ): (::reqwest::Method, Option<crate::rt::BodyCheck>, crate::rt::AnswerCheck) = match operation
-            .id
-        {
+        ): (
+            ::reqwest::Method,
+            Option<crate::rt::BodyCheck>,
+            Option<crate::rt::QueryCheck>,
+            crate::rt::AnswerCheck,
+        ) = match operation.id {
             "get_prices" => {
                 (
                     ::reqwest::Method::POST,
@@ -850,6 +854,7 @@ impl Client {
                             .map_err(|e| e.to_string())?;
                         crate::rt::Validate::validate(&typed)
                     }),
+                    None,
                     |body| ::serde_json::from_slice::<types::Prices>(body).map(drop),
                 )
             }
@@ -859,6 +864,9 @@ impl Client {
                 );
             }
         };
+        if let Some(check) = check_query {
+            check(parameters).map_err(Error::InvalidRequest)?;
+        }
         let body = match check_body {
             Some(check) => {
                 let body = body.unwrap_or_else(|| ::serde_json::json!({}));
