@@ -860,12 +860,27 @@ fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(total);
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}")
+        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} rows  {rate}  eta {eta}")
     {
-        bar.set_style(style);
+        // indicatif's `{per_sec}` prints four decimals (`30,945.4379/s`); whole rows read better.
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&rate_text(state.per_sec()));
+            },
+        ));
     }
     bar.set_position(done);
     bar
+}
+
+/// A progress rate in whole rows per second.
+fn rate_text(per_sec: f64) -> String {
+    if per_sec.is_finite() && per_sec >= 0.0 {
+        format!("{per_sec:.0} rows/s")
+    } else {
+        "- rows/s".to_string()
+    }
 }
 
 /// The report's row count and `price_status`, from a one-row first page.
@@ -1350,6 +1365,13 @@ fn export_all<R: Columns + Serialize>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_progress_rate_is_whole_rows_per_second() {
+        assert_eq!(super::rate_text(30_945.437_9), "30945 rows/s");
+        assert_eq!(super::rate_text(0.4), "0 rows/s");
+        assert_eq!(super::rate_text(f64::NAN), "- rows/s");
+    }
+
     use super::*;
 
     #[test]
