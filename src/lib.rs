@@ -31,4 +31,7 @@ pub use error::{Error, is_retryable_status};
 pub use generated::queries::*;
 pub use generated::{ApiOperation, ApiParameter, OPERATIONS, paged, types};
 pub use hooks::RetryPolicy;
+/// The httpmock the `mock` feature's typed helpers are built with, for tests that use them.
+#[cfg(feature = "mock")]
+pub use httpmock;
 pub use pagination::PageOptions;

@@ -4,7 +4,7 @@
 use gcore_billing::Client;
 use gcore_billing::generated::mock::MockServerExt;
 use gcore_billing::types;
-use httpmock::MockServer;
+use gcore_billing::httpmock::MockServer;
 
 #[tokio::test]
 async fn typed_mock_answers_the_client() {
