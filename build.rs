@@ -1,5 +1,6 @@
-//! Tells the crate which copy of the generated client to compile, through the `GCORE_BILLING_GENERATED`
-//! environment variable (the path of its root file, `gcore_billing.rs`, which includes the rest).
+//! Tells the crate which copy of the generated client to compile: the committed `generated/`, or
+//! (cfg `gcore_billing_fresh_output`) `OUT_DIR/generated/`. Its root file, `gcore_billing.rs`,
+//! includes the rest.
 //!
 //! - Feature `codegen` (on by default): regenerates the client from the spec. When the output equals
 //!   the committed `generated/` (the normal case), the crate compiles the committed files, so compiler
@@ -12,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 /// The committed output, relative to the package root.
 const COMMITTED: &str = "generated";
-/// The file the crate includes; it includes the others by relative path.
-const ROOT_FILE: &str = "gcore_billing.rs";
 
 fn main() {
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
@@ -22,15 +21,20 @@ fn main() {
     let committed = PathBuf::from(manifest_dir).join(COMMITTED);
     println!("cargo:rerun-if-changed={COMMITTED}");
     println!("cargo:rerun-if-changed=build.rs");
-    let dir = directory_to_compile(&committed);
-    println!(
-        "cargo:rustc-env=GCORE_BILLING_GENERATED={}",
-        dir.join(ROOT_FILE).display()
-    );
+    println!("cargo::rustc-check-cfg=cfg(gcore_billing_fresh_output)");
+    // Only a flag leaves this script, never a path: cargo reuses a build script's output for a copy
+    // of the package elsewhere (`cargo install` from a copy sharing target/), so an absolute path
+    // could name a folder that is gone. src/lib.rs includes `CARGO_MANIFEST_DIR/generated/..` or
+    // `OUT_DIR/generated/..`, both resolved where the crate is compiled.
+    if compiles_fresh_output(&committed) {
+        println!("cargo:rustc-cfg=gcore_billing_fresh_output");
+    }
 }
 
+/// True when the crate must compile `OUT_DIR/generated` (written here) instead of the committed
+/// `generated/`.
 #[cfg(feature = "codegen")]
-fn directory_to_compile(committed: &Path) -> PathBuf {
+fn compiles_fresh_output(committed: &Path) -> bool {
     const SPEC: &str = "openapi/gcore-billing.yaml";
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=codegen/src");
@@ -40,7 +44,7 @@ fn directory_to_compile(committed: &Path) -> PathBuf {
         .map(|file| (file.name, file.source))
         .collect();
     if same_as_committed(committed, &fresh) {
-        return committed.to_path_buf();
+        return false;
     }
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         fail("OUT_DIR is not set: run the build script through cargo");
@@ -51,12 +55,12 @@ fn directory_to_compile(committed: &Path) -> PathBuf {
         "cargo:warning=generated/ is older than {SPEC}; compiling fresh output from OUT_DIR. \
          Refresh the committed copy with `cargo run -p gcore-billing-codegen -- --write`"
     );
-    out_dir
+    true
 }
 
 #[cfg(not(feature = "codegen"))]
-fn directory_to_compile(committed: &Path) -> PathBuf {
-    committed.to_path_buf()
+fn compiles_fresh_output(_committed: &Path) -> bool {
+    false
 }
 
 /// True when `generated/` holds exactly these files (no more, no fewer) with exactly this text.

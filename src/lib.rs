@@ -7,7 +7,13 @@
 /// `build.rs`'s fresh output while `generated/` is out of date (a cargo warning says so).
 #[allow(missing_docs)]
 pub mod generated {
-    include!(env!("GCORE_BILLING_GENERATED"));
+    #[cfg(not(gcore_billing_fresh_output))]
+    include!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/generated/gcore_billing.rs"
+    ));
+    #[cfg(gcore_billing_fresh_output)]
+    include!(concat!(env!("OUT_DIR"), "/generated/gcore_billing.rs"));
 }
 
 mod client;

@@ -3,8 +3,8 @@
 
 use gcore_billing::Client;
 use gcore_billing::generated::mock::MockServerExt;
-use gcore_billing::types;
 use gcore_billing::httpmock::MockServer;
+use gcore_billing::types;
 
 #[tokio::test]
 async fn typed_mock_answers_the_client() {
