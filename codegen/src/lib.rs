@@ -94,11 +94,11 @@ fn generate_syntax(spec: &OpenAPI) -> Result<syn::File, CodegenError> {
     let spec = &lower::shared_error_responses(spec)?;
     // The model's and progenitor's texts become doc comments, so they are made rustdoc-safe
     // (rustdoc.rs); the operation table (api.rs) keeps the spec's own text for the CLI's help.
-    let model = SpecModel::from_spec(&rustdoc::descriptions_for_rustdoc(spec))?;
+    let model = SpecModel::from_spec(&rustdoc::descriptions_for_rustdoc(spec)?)?;
     // Defaults are documented and left to the server, never filled in and sent (defaults.rs); UUIDs
     // are text (lower.rs).
-    let wire = lower::uuids_as_text(&defaults::defaults_into_docs(spec));
-    let wire = rustdoc::descriptions_for_rustdoc(&wire);
+    let wire = lower::uuids_as_text(&defaults::defaults_into_docs(spec))?;
+    let wire = rustdoc::descriptions_for_rustdoc(&wire)?;
     let client = generate_client(&wire, &model)?;
     let mocks = generate_mocks(&wire, &model)?;
     let extras = extras::generate_extras(spec, &model)?;

@@ -152,13 +152,15 @@ fn take_inline(
 }
 
 /// The spec with `format: uuid` taken off every string schema (noted in its description).
-pub fn uuids_as_text(spec: &OpenAPI) -> OpenAPI {
+pub fn uuids_as_text(spec: &OpenAPI) -> Result<OpenAPI, crate::CodegenError> {
     // Through serde_yaml's Value, which keeps the order of paths and schemas (serde_json's sorts them).
-    let Ok(mut value) = serde_yaml::to_value(spec) else {
-        return spec.clone();
+    let failed = |e: serde_yaml::Error| crate::CodegenError::Unsupported {
+        location: "step uuids_as_text".into(),
+        message: format!("the spec did not survive its round trip through YAML values: {e}"),
     };
+    let mut value = serde_yaml::to_value(spec).map_err(failed)?;
     drop_uuid_format(&mut value);
-    serde_yaml::from_value(value).unwrap_or_else(|_| spec.clone())
+    serde_yaml::from_value(value).map_err(failed)
 }
 
 fn drop_uuid_format(value: &mut serde_yaml::Value) {
@@ -253,7 +255,7 @@ paths:
 
     #[test]
     fn uuids_become_text_with_a_note() {
-        let out = serde_json::to_value(uuids_as_text(&spec(INLINE))).unwrap();
+        let out = serde_json::to_value(uuids_as_text(&spec(INLINE)).unwrap()).unwrap();
         let day = &out["paths"]["/sum"]["post"]["requestBody"]["content"]["application/json"]["schema"]
             ["properties"]["day"];
         assert_eq!(day.get("format"), None);

@@ -128,13 +128,15 @@ fn autolink_end(chars: &[char], start: usize) -> Option<usize> {
 
 /// The spec with every `description` and `summary` text made [`rustdoc_safe`]; examples and
 /// defaults (data, not prose) are left as they are.
-pub fn descriptions_for_rustdoc(spec: &OpenAPI) -> OpenAPI {
+pub fn descriptions_for_rustdoc(spec: &OpenAPI) -> Result<OpenAPI, crate::CodegenError> {
     // Through serde_yaml's Value, which keeps the order of paths and schemas (serde_json's sorts them).
-    let Ok(mut value) = serde_yaml::to_value(spec) else {
-        return spec.clone();
+    let failed = |e: serde_yaml::Error| crate::CodegenError::Unsupported {
+        location: "step descriptions_for_rustdoc".into(),
+        message: format!("the spec did not survive its round trip through YAML values: {e}"),
     };
+    let mut value = serde_yaml::to_value(spec).map_err(failed)?;
     make_prose_safe(&mut value);
-    serde_yaml::from_value(value).unwrap_or_else(|_| spec.clone())
+    serde_yaml::from_value(value).map_err(failed)
 }
 
 fn make_prose_safe(value: &mut serde_yaml::Value) {
