@@ -1451,6 +1451,26 @@ pub struct ApiOperation {
     /// The top-level fields of that schema, as the spec names them (a body field not
     /// among them is one this version of the spec does not know).
     pub body_fields: &'static [&'static str],
+    /// The answer's list of items, when it has one: the paged items, or else the one
+    /// array property of the answer's schema (`None` also when the answer is itself an
+    /// array).
+    pub items: Option<&'static str>,
+    /// How the operation pages, when the spec gives it `x-gcore-pagination`.
+    pub paging: Option<ApiPaging>,
+}
+/// The body and answer fields through which an operation pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiPaging {
+    /// The body field with the page size.
+    pub limit: &'static str,
+    /// The body field with the index of the page's first item.
+    pub offset: &'static str,
+    /// The answer field with the number of items in all pages.
+    pub count: &'static str,
+    /// The answer field with the page's items.
+    pub items: &'static str,
+    /// The page size when the body gives none (the spec's default `limit`).
+    pub default_limit: u64,
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -1477,6 +1497,14 @@ pub const OPERATIONS: &[ApiOperation] = &[
             "tags",
             "types",
         ],
+        items: Some("results"),
+        paging: Some(ApiPaging {
+            limit: "limit",
+            offset: "offset",
+            count: "count",
+            items: "results",
+            default_limit: 10u64,
+        }),
     },
     ApiOperation {
         id: "get_aggregated_cost_report",
@@ -1497,6 +1525,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
             "tags",
             "types",
         ],
+        items: Some("results"),
+        paging: None,
     },
     ApiOperation {
         id: "get_monthly_reservation_cost_report",
@@ -1516,6 +1546,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
             "tags",
             "types",
         ],
+        items: Some("results"),
+        paging: None,
     },
     ApiOperation {
         id: "get_usage_report",
@@ -1538,6 +1570,14 @@ pub const OPERATIONS: &[ApiOperation] = &[
             "tags",
             "types",
         ],
+        items: Some("resources"),
+        paging: Some(ApiPaging {
+            limit: "limit",
+            offset: "offset",
+            count: "count",
+            items: "resources",
+            default_limit: 10u64,
+        }),
     },
     ApiOperation {
         id: "get_reservation_prices",
@@ -1557,6 +1597,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
         ],
         body: Some("ReservationPricingRequest"),
         body_fields: &["period", "resources", "client_id", "has_windows"],
+        items: Some("resources"),
+        paging: None,
     },
     ApiOperation {
         id: "list_billing_reservations",
@@ -1626,6 +1668,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
         ],
         body: None,
         body_fields: &[],
+        items: Some("results"),
+        paging: None,
     },
     ApiOperation {
         id: "list_regions",
@@ -1695,6 +1739,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
         ],
         body: None,
         body_fields: &[],
+        items: Some("results"),
+        paging: None,
     },
 ];
 impl Client {

@@ -223,12 +223,16 @@ impl ClientHooks<Hooks> for GeneratedClient {
                 Some(copy) => (copy, Some(template)),
                 None => (template, None),
             };
+            // The method and URL only: the Authorization header is never recorded.
             let span = tracing::info_span!(
                 "gcore_billing.request",
                 operation = info.operation_id,
+                method = %this_attempt.method(),
+                url = %this_attempt.url(),
                 attempt,
                 status = tracing::field::Empty,
             );
+            span.in_scope(|| tracing::debug!("sending"));
             let outcome = async {
                 match self.client().execute(this_attempt).await {
                     Ok(response) => read_body(response, limit).await,
@@ -245,6 +249,7 @@ impl ClientHooks<Hooks> for GeneratedClient {
                 }
                 Attempt::Answered(response, body) => {
                     span.record("status", response.status().as_u16());
+                    span.in_scope(|| tracing::debug!(bytes = body.len(), "answered"));
                     remember(&response, Some(&body));
                     if !is_retryable_status(response.status()) {
                         return Ok(response);

@@ -35,7 +35,7 @@ pub use error::{Error, is_retryable_status};
     reason = "the query structs of the spec's GET operations; a spec without any leaves it empty"
 )]
 pub use generated::queries::*;
-pub use generated::{ApiOperation, ApiParameter, OPERATIONS, paged, types};
+pub use generated::{ApiOperation, ApiPaging, ApiParameter, OPERATIONS, paged, types};
 pub use hooks::RetryPolicy;
 /// The httpmock the `mock` feature's typed helpers are built with, for tests that use them.
 #[cfg(feature = "mock")]

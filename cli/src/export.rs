@@ -1324,6 +1324,7 @@ fn message_of(failure: &Failure) -> String {
         | Failure::Data(m)
         | Failure::Local(m)
         | Failure::Interrupted(m) => m.clone(),
+        Failure::Client(c) => c.message().to_string(),
         Failure::ReaderGone => "stdout was closed".into(),
     }
 }

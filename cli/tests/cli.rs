@@ -857,19 +857,30 @@ fn completions_cover_the_commands_and_every_api_operation_and_refuse_an_unknown_
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let script = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(script.contains("complete -F _gcore__billing"), "{script}");
-    for word in ["export", "detailed", "--demo", "--no-rounding"] {
-        assert!(script.contains(word), "{word} is completed");
-    }
-    // The api subcommands come from the spec: every operation is completed.
-    for operation in gcore_billing::OPERATIONS {
-        assert!(
-            script.contains(operation.id),
-            "{} is completed",
-            operation.id
-        );
-    }
     let zsh = gcore_billing(&["completions", "zsh"], &[]);
-    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef gcore-billing"));
+    let zsh = String::from_utf8(zsh.stdout).expect("UTF-8");
+    assert!(zsh.starts_with("#compdef gcore-billing"));
+    let fish = gcore_billing(&["completions", "fish"], &[]);
+    let fish = String::from_utf8(fish.stdout).expect("UTF-8");
+    assert!(fish.contains("complete -c gcore-billing"), "{fish}");
+    for (shell, script) in [("bash", &script), ("zsh", &zsh), ("fish", &fish)] {
+        for word in [
+            "export",
+            "detailed",
+            "demo",
+            "no-rounding",
+            "profile",
+            "error-format",
+        ] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+        // The api subcommands come from the spec: every operation is completed, by its
+        // kebab-case name.
+        for operation in gcore_billing::OPERATIONS {
+            let name = operation.id.replace('_', "-");
+            assert!(script.contains(&name), "{shell} completes {name}");
+        }
+    }
     let unknown = gcore_billing(&["completions", "tcsh"], &[]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("possible values: bash, elvish, fish, powershell, zsh"));

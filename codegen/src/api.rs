@@ -48,14 +48,23 @@ pub fn generate_api(
             .as_deref()
             .map(|name| body_fields(spec, name))
             .unwrap_or_default();
+        let paging = model.paged_operations.iter().find(|p| p.operation_id == id);
+        let items = match paging {
+            Some(paged) => Some(paged.items.clone()),
+            None => answer_list_field(spec, &answer),
+        };
         entries.push(table_entry(
-            &id,
-            method,
-            path,
-            op.summary.as_deref().unwrap_or(""),
+            &TableEntry {
+                id: &id,
+                method,
+                path,
+                summary: op.summary.as_deref().unwrap_or(""),
+                body: body.as_deref(),
+                body_fields: &fields,
+                items: items.as_deref(),
+                paging,
+            },
             &params,
-            body.as_deref(),
-            &fields,
         ));
         let query_type = model
             .query_operations
@@ -139,6 +148,27 @@ pub fn generate_api(
             /// The top-level fields of that schema, as the spec names them (a body field not
             /// among them is one this version of the spec does not know).
             pub body_fields: &'static [&'static str],
+            /// The answer's list of items, when it has one: the paged items, or else the one
+            /// array property of the answer's schema (`None` also when the answer is itself an
+            /// array).
+            pub items: Option<&'static str>,
+            /// How the operation pages, when the spec gives it `x-gcore-pagination`.
+            pub paging: Option<ApiPaging>,
+        }
+
+        /// The body and answer fields through which an operation pages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct ApiPaging {
+            /// The body field with the page size.
+            pub limit: &'static str,
+            /// The body field with the index of the page's first item.
+            pub offset: &'static str,
+            /// The answer field with the number of items in all pages.
+            pub count: &'static str,
+            /// The answer field with the page's items.
+            pub items: &'static str,
+            /// The page size when the body gives none (the spec's default `limit`).
+            pub default_limit: u64,
         }
 
         /// Every operation of the spec, in path order.
@@ -240,15 +270,29 @@ pub fn generate_api(
     })
 }
 
-fn table_entry(
-    id: &str,
-    method: &str,
-    path: &str,
-    summary: &str,
-    params: &[Param],
-    body: Option<&str>,
-    body_fields: &[String],
-) -> TokenStream {
+/// What an operation's entry in the table says besides its parameters.
+struct TableEntry<'a> {
+    id: &'a str,
+    method: &'a str,
+    path: &'a str,
+    summary: &'a str,
+    body: Option<&'a str>,
+    body_fields: &'a [String],
+    items: Option<&'a str>,
+    paging: Option<&'a crate::model::PagedOperation>,
+}
+
+fn table_entry(entry: &TableEntry<'_>, params: &[Param]) -> TokenStream {
+    let TableEntry {
+        id,
+        method,
+        path,
+        summary,
+        body,
+        body_fields,
+        items,
+        paging,
+    } = entry;
     let method = method.to_uppercase();
     let params = params.iter().map(|p| {
         let Param {
@@ -273,7 +317,21 @@ fn table_entry(
             }
         }
     });
-    let body = optional(body);
+    let body = optional(*body);
+    let items = optional(*items);
+    let paging = optional(paging.map(|p| {
+        let (limit, offset, count, items, default_limit) =
+            (&p.limit, &p.offset, &p.count, &p.items, p.limit_default);
+        quote! {
+            ApiPaging {
+                limit: #limit,
+                offset: #offset,
+                count: #count,
+                items: #items,
+                default_limit: #default_limit,
+            }
+        }
+    }));
     quote! {
         ApiOperation {
             id: #id,
@@ -283,7 +341,40 @@ fn table_entry(
             parameters: &[#(#params),*],
             body: #body,
             body_fields: &[#(#body_fields),*],
+            items: #items,
+            paging: #paging,
         }
+    }
+}
+
+/// The one array property of an answer's object schema, when it has exactly one: the list a table
+/// of the answer shows a row per item of.
+fn answer_list_field(spec: &OpenAPI, schema: &str) -> Option<String> {
+    let object = match &spec
+        .components
+        .as_ref()?
+        .schemas
+        .get(schema)?
+        .as_item()?
+        .schema_kind
+    {
+        SchemaKind::Type(Type::Object(object)) => object,
+        _ => return None,
+    };
+    let arrays: Vec<&String> = object
+        .properties
+        .iter()
+        .filter(|(_, property)| {
+            matches!(
+                property.as_item().map(|s| &s.schema_kind),
+                Some(SchemaKind::Type(Type::Array(_)))
+            )
+        })
+        .map(|(name, _)| name)
+        .collect();
+    match arrays.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
     }
 }
 

@@ -240,6 +240,15 @@ impl FakeServer {
             .push_back(rule);
     }
 
+    /// Forgets the requests so far: [`FakeServer::requests`] then lists only later ones.
+    pub fn clear_requests(&self) {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared

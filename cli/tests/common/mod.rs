@@ -14,7 +14,13 @@ pub fn gcore_billing(args: &[&str], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("GCORE_API_KEY")
-        .env_remove("GCORE_BASE_URL");
+        .env_remove("GCORE_BASE_URL")
+        .env_remove("GCORE_PROFILE")
+        .env_remove("GCORE_TIMEOUT")
+        .env_remove("GCORE_MAX_RETRIES")
+        .env_remove("RUST_LOG")
+        // No config file of the machine's user: a test that wants one sets XDG_CONFIG_HOME.
+        .env("XDG_CONFIG_HOME", "/nonexistent/gcore-billing-tests");
     for (key, value) in env {
         command.env(key, value);
     }

@@ -1819,6 +1819,26 @@ pub struct ApiOperation {
     /// The top-level fields of that schema, as the spec names them (a body field not
     /// among them is one this version of the spec does not know).
     pub body_fields: &'static [&'static str],
+    /// The answer's list of items, when it has one: the paged items, or else the one
+    /// array property of the answer's schema (`None` also when the answer is itself an
+    /// array).
+    pub items: Option<&'static str>,
+    /// How the operation pages, when the spec gives it `x-gcore-pagination`.
+    pub paging: Option<ApiPaging>,
+}
+/// The body and answer fields through which an operation pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiPaging {
+    /// The body field with the page size.
+    pub limit: &'static str,
+    /// The body field with the index of the page's first item.
+    pub offset: &'static str,
+    /// The answer field with the number of items in all pages.
+    pub count: &'static str,
+    /// The answer field with the page's items.
+    pub items: &'static str,
+    /// The page size when the body gives none (the spec's default `limit`).
+    pub default_limit: u64,
 }
 /// Every operation of the spec, in path order.
 pub const OPERATIONS: &[ApiOperation] = &[
@@ -1830,6 +1850,14 @@ pub const OPERATIONS: &[ApiOperation] = &[
         parameters: &[],
         body: Some("ReportRequest"),
         body_fields: &["time_from", "limit", "offset", "response_format"],
+        items: Some("results"),
+        paging: Some(ApiPaging {
+            limit: "limit",
+            offset: "offset",
+            count: "count",
+            items: "results",
+            default_limit: 10u64,
+        }),
     },
     ApiOperation {
         id: "list_things",
@@ -1858,6 +1886,8 @@ pub const OPERATIONS: &[ApiOperation] = &[
         ],
         body: None,
         body_fields: &[],
+        items: None,
+        paging: None,
     },
 ];
 impl Client {
