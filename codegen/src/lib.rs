@@ -240,6 +240,7 @@ pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, 
     let mut generator = progenitor::Generator::new(&progenitor_settings(model));
     let mocks = run_progenitor(|| generator.httpmock(spec, MOUNT))?;
     let mocks = tidy::drop_to_string_in_format_args(mocks)
+        .and_then(rustdoc::absolute_path_links_as_code)
         .map_err(|e| CodegenError::Syntax(e.to_string()))?;
     Ok(quote::quote! {
         /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).

@@ -181,3 +181,70 @@ mod tests {
         );
     }
 }
+
+/// Doc comments of `tokens` with links to absolute paths (`[When](::httpmock::When)`, as
+/// progenitor's mock module writes them) made code spans naming the path (`` `httpmock::When` ``).
+/// Rustdoc cannot resolve such a path into a dependency whose docs it does not build (`--no-deps`,
+/// docs.rs) and writes it out as a relative URL that leads nowhere; the doc-link check of CI
+/// (`.ci/doc-links.py`) finds those.
+pub fn absolute_path_links_as_code(
+    tokens: proc_macro2::TokenStream,
+) -> syn::Result<proc_macro2::TokenStream> {
+    use syn::visit_mut::VisitMut;
+    struct Docs;
+    impl VisitMut for Docs {
+        fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+            if let syn::Meta::NameValue(doc) = &mut attr.meta
+                && doc.path.is_ident("doc")
+                && let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = &mut doc.value
+                && text.value().contains("](::")
+            {
+                *text = syn::LitStr::new(&path_links_as_code(&text.value()), text.span());
+            }
+        }
+    }
+    let mut file: syn::File = syn::parse2(tokens)?;
+    Docs.visit_file_mut(&mut file);
+    Ok(quote::ToTokens::into_token_stream(file))
+}
+
+/// `[text](::a::b)` as `` `a::b` `` in `doc`; other links as they are.
+fn path_links_as_code(doc: &str) -> String {
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc;
+    while let Some(at) = rest.find("](::") {
+        let (before, after) = rest.split_at(at);
+        let (Some(open), Some(close)) = (before.rfind('['), after.find(')')) else {
+            break;
+        };
+        out.push_str(&before[..open]);
+        out.push('`');
+        out.push_str(&after["](::".len()..close]);
+        out.push('`');
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod path_link_tests {
+    use super::path_links_as_code;
+
+    #[test]
+    fn absolute_path_links_become_code_and_other_links_stay() {
+        assert_eq!(
+            path_links_as_code(
+                "[`When`](::httpmock::When) and [`Then`](::httpmock::Then) wrappers"
+            ),
+            "`httpmock::When` and `httpmock::Then` wrappers"
+        );
+        assert_eq!(
+            path_links_as_code("see [docs](https://docs.rs/httpmock) or [`x`](crate::x)"),
+            "see [docs](https://docs.rs/httpmock) or [`x`](crate::x)"
+        );
+    }
+}
