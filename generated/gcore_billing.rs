@@ -875,6 +875,21 @@ pub mod queries {
         /// List reservations with their configuration and prices (`GET /cloud/v2/reservations`, `list_billing_reservations`).
         ///
         /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let query = gcore_billing::ReservationQuery::new("2024-08-01T00:00:00Z".parse()?, "2024-08-31T00:00:00Z".parse()?);
+        /// # let _never_polled = async {
+        /// let client = gcore_billing::Client::from_env()?;
+        /// let answer = client.list_billing_reservations(query).await?;
+        /// println!("{answer:?}");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// # };
+        /// # Ok(())
+        /// # }
+        /// ```
         pub async fn list_billing_reservations(
             &self,
             query: ReservationQuery,
@@ -1071,6 +1086,21 @@ pub mod queries {
         /// List the regions of Gcore Cloud, with their names (`GET /cloud/v1/regions`, `list_regions`).
         ///
         /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let query = gcore_billing::RegionQuery::new();
+        /// # let _never_polled = async {
+        /// let client = gcore_billing::Client::from_env()?;
+        /// let answer = client.list_regions(query).await?;
+        /// println!("{answer:?}");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// # };
+        /// # Ok(())
+        /// # }
+        /// ```
         pub async fn list_regions(
             &self,
             query: RegionQuery,
@@ -1109,6 +1139,69 @@ impl crate::Client {
     /// Detailed cost report, one row per resource (`POST /cloud/v1/cost_report/resources`, `get_detailed_cost_report`).
     ///
     /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_detailed_cost_report`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: gcore_billing::types::CostReportDetailedRequest = serde_json::from_str(r#"{
+    ///   "limit": 50,
+    ///   "offset": 0,
+    ///   "projects": [
+    ///     16,
+    ///     17,
+    ///     18,
+    ///     19,
+    ///     20
+    ///   ],
+    ///   "regions": [
+    ///     18,
+    ///     76
+    ///   ],
+    ///   "response_format": "json",
+    ///   "schema_filter": {
+    ///     "field": "flavor",
+    ///     "type": "instance",
+    ///     "values": [
+    ///       "g1-standard-1-2"
+    ///     ]
+    ///   },
+    ///   "sorting": [
+    ///     {
+    ///       "project": "desc"
+    ///     }
+    ///   ],
+    ///   "tags": {
+    ///     "condition_type": "OR",
+    ///     "conditions": [
+    ///       {
+    ///         "key": "os_version",
+    ///         "strict": true,
+    ///         "value": "22.04"
+    ///       },
+    ///       {
+    ///         "key": "os_version",
+    ///         "strict": true,
+    ///         "value": "23.04"
+    ///       }
+    ///     ]
+    ///   },
+    ///   "time_from": "2024-08-01T00:00:00Z",
+    ///   "time_to": "2024-09-01T00:00:00Z",
+    ///   "types": [
+    ///     "egress_traffic",
+    ///     "instance"
+    ///   ]
+    /// }"#)?;
+    /// # let _never_polled = async {
+    /// let client = gcore_billing::Client::from_env()?;
+    /// let answer = client.detailed_cost_report(request).await?;
+    /// println!("{answer:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # };
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn detailed_cost_report<B>(
         &self,
         body: B,
@@ -1180,6 +1273,31 @@ impl crate::Client {
     /// Aggregated cost report, totals per resource type (`POST /cloud/v1/cost_report/totals`, `get_aggregated_cost_report`).
     ///
     /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_aggregated_cost_report`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: gcore_billing::types::CostReportAggregatedRequest = serde_json::from_str(r#"{
+    ///   "regions": [
+    ///     1,
+    ///     76
+    ///   ],
+    ///   "time_from": "2024-08-01T00:00:00Z",
+    ///   "time_to": "2024-09-01T00:00:00Z",
+    ///   "types": [
+    ///     "instance"
+    ///   ]
+    /// }"#)?;
+    /// # let _never_polled = async {
+    /// let client = gcore_billing::Client::from_env()?;
+    /// let answer = client.aggregated_cost_report(request).await?;
+    /// println!("{answer:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # };
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn aggregated_cost_report<B>(
         &self,
         body: B,
@@ -1236,6 +1354,39 @@ impl crate::Client {
     /// Monthly cost totals, split into commit and pay-as-you-go (`POST /cloud/v1/reservation_cost_report/totals`, `get_monthly_reservation_cost_report`).
     ///
     /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_monthly_reservation_cost_report`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: gcore_billing::types::CostReportMonthlyRequest = serde_json::from_str(r#"{
+    ///   "regions": [
+    ///     1,
+    ///     2,
+    ///     3
+    ///   ],
+    ///   "schema_filter": {
+    ///     "field": "flavor",
+    ///     "type": "instance",
+    ///     "values": [
+    ///       "g1-standard-1-2"
+    ///     ]
+    ///   },
+    ///   "types": [
+    ///     "egress_traffic",
+    ///     "instance"
+    ///   ],
+    ///   "year_month": "2024-08"
+    /// }"#)?;
+    /// # let _never_polled = async {
+    /// let client = gcore_billing::Client::from_env()?;
+    /// let answer = client.monthly_reservation_cost_report(request).await?;
+    /// println!("{answer:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # };
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn monthly_reservation_cost_report<B>(
         &self,
         body: B,
@@ -1296,6 +1447,68 @@ impl crate::Client {
     /// Usage report, resources and totals without prices (`POST /cloud/v1/usage_report`, `get_usage_report`).
     ///
     /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_usage_report`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: gcore_billing::types::UsageReportRequest = serde_json::from_str(r#"{
+    ///   "limit": 50,
+    ///   "offset": 0,
+    ///   "projects": [
+    ///     16,
+    ///     17,
+    ///     18,
+    ///     19,
+    ///     20
+    ///   ],
+    ///   "regions": [
+    ///     4,
+    ///     5
+    ///   ],
+    ///   "schema_filter": {
+    ///     "field": "flavor",
+    ///     "type": "instance",
+    ///     "values": [
+    ///       "g1-standard-1-2"
+    ///     ]
+    ///   },
+    ///   "sorting": [
+    ///     {
+    ///       "project": "desc"
+    ///     }
+    ///   ],
+    ///   "tags": {
+    ///     "condition_type": "OR",
+    ///     "conditions": [
+    ///       {
+    ///         "key": "os_version",
+    ///         "strict": true,
+    ///         "value": "22.04"
+    ///       },
+    ///       {
+    ///         "key": "os_version",
+    ///         "strict": true,
+    ///         "value": "23.04"
+    ///       }
+    ///     ]
+    ///   },
+    ///   "time_from": "2019-08-01T00:00:00Z",
+    ///   "time_to": "2019-09-15T00:00:00Z",
+    ///   "types": [
+    ///     "egress_traffic",
+    ///     "instance"
+    ///   ]
+    /// }"#)?;
+    /// # let _never_polled = async {
+    /// let client = gcore_billing::Client::from_env()?;
+    /// let answer = client.usage_report(request).await?;
+    /// println!("{answer:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # };
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn usage_report<B>(
         &self,
         body: B,
@@ -1335,6 +1548,31 @@ impl crate::Client {
     /// Price a reservation before making it (`POST /cloud/v1/pricing/{region_id}/billing_reservation`, `get_reservation_prices`).
     ///
     /// Takes the request or its builder; the input is checked before anything is sent, and errors are [`crate::Error`]s naming `get_reservation_prices`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let request: gcore_billing::types::ReservationPricingRequest = serde_json::from_str(r#"{
+    ///   "has_windows": false,
+    ///   "period": "MONTHS12",
+    ///   "resources": [
+    ///     {
+    ///       "resource_name": "bm1-hf-medium",
+    ///       "resource_type": "flavor",
+    ///       "resource_value": 2
+    ///     }
+    ///   ]
+    /// }"#)?;
+    /// # let _never_polled = async {
+    /// let client = gcore_billing::Client::from_env()?;
+    /// let answer = client.reservation_prices(1, request).await?;
+    /// println!("{answer:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # };
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn reservation_prices<B>(
         &self,
         region_id: u64,

@@ -142,6 +142,90 @@ fn doc(text: &str) -> TokenStream {
     quote! { #(#[doc = #lines])* }
 }
 
+/// A rustdoc `# Example` section: `input` builds the request and runs in `cargo test --doc` (so the
+/// spec's example must parse as the generated type), `call` sends it inside an async block that
+/// is compiled but never polled (it would need the API).
+fn example_section(input: &[String], call: &[String]) -> String {
+    let mut text = String::from(
+        "\n\n# Example\n\n```\n# fn main() -> Result<(), Box<dyn std::error::Error>> {\n",
+    );
+    for line in input {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str(
+        "# let _never_polled = async {\nlet client = gcore_billing::Client::from_env()?;\n",
+    );
+    for line in call {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str("# Ok::<(), Box<dyn std::error::Error>>(())\n# };\n# Ok(())\n# }\n```");
+    text
+}
+
+/// `value` as a raw string literal, with enough `#`s that its text cannot end it.
+fn raw_string(value: &str) -> String {
+    let hashes = (1..)
+        .map(|n| "#".repeat(n))
+        .find(|h| !value.contains(&format!("\"{h}")))
+        .unwrap_or_default();
+    format!("r{hashes}\"{value}\"{hashes}")
+}
+
+/// The example of a body operation's method: the spec's request example parsed from JSON, the
+/// path parameters' examples as arguments. None when the spec gives no body example, or a path
+/// parameter has no integer example.
+fn body_method_example(op: &BodyOperation) -> Option<String> {
+    let body = serde_json::to_string_pretty(op.body_example.as_ref()?).ok()?;
+    let mut arguments = Vec::new();
+    for parameter in &op.path_parameters {
+        let value = parameter.example.as_ref()?;
+        arguments.push(value.as_i64().map(|v| v.to_string())?);
+    }
+    arguments.push("request".to_string());
+    Some(example_section(
+        &[format!(
+            "let request: gcore_billing::types::{} = serde_json::from_str({})?;",
+            op.body_type,
+            raw_string(&body)
+        )],
+        &[
+            format!(
+                "let answer = client.{}({}).await?;",
+                op.method,
+                arguments.join(", ")
+            ),
+            "println!(\"{answer:?}\");".to_string(),
+        ],
+    ))
+}
+
+/// The example of a GET's method: the query built with its constructor from the required
+/// parameters' examples (each parsed from its text). None when a required parameter has no
+/// example.
+fn query_method_example(op: &QueryOperation) -> Option<String> {
+    let mut arguments = Vec::new();
+    for parameter in op.parameters.iter().filter(|p| p.required) {
+        let text = match parameter.example.as_ref()? {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        arguments.push(format!("{text:?}.parse()?"));
+    }
+    Some(example_section(
+        &[format!(
+            "let query = gcore_billing::{}::new({});",
+            op.query_type,
+            arguments.join(", ")
+        )],
+        &[
+            format!("let answer = client.{}(query).await?;", op.method),
+            "println!(\"{answer:?}\");".to_string(),
+        ],
+    ))
+}
+
 /// `gbminutes` → `Gbminutes`, `active_from.asc` → `ActiveFromAsc`, `GB` → `Gb`.
 fn pascal_ident(value: &str) -> Ident {
     let mut name = String::new();
@@ -761,7 +845,8 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
     let path = &op.path;
     let docs = doc(&format!(
         "{what} (`POST {path}`, `{operation_id}`).\n\nTakes the request or its builder; the input is \
-         checked before anything is sent, and errors are [`crate::Error`]s naming `{operation_id}`."
+         checked before anything is sent, and errors are [`crate::Error`]s naming `{operation_id}`.{}",
+        body_method_example(op).unwrap_or_default()
     ));
     let method_ident = ident(operation_id);
     let (arguments, parameter_checks, setters) = path_parameters(op);
@@ -1107,7 +1192,8 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
     ));
     let method_docs = doc(&format!(
         "{what} (`GET {path}`, `{operation_id}`).\n\nThe query is checked before anything is sent \
-         (its parameters' schemas and the operation's `x-gcore-checks`)."
+         (its parameters' schemas and the operation's `x-gcore-checks`).{}",
+        query_method_example(op).unwrap_or_default()
     ));
     let deprecated = deprecated_attr(op.deprecated.as_deref());
     // A GET without parameters has no setters, and its request needs no `mut`.

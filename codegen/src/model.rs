@@ -128,6 +128,8 @@ pub struct BodyOperation {
     pub path_parameters: Vec<PathParameter>,
     /// The note of `#[deprecated]` when the spec marks the operation `deprecated: true`.
     pub deprecated: Option<String>,
+    /// The request body's first example in the spec, for the method's rustdoc example.
+    pub body_example: Option<serde_json::Value>,
 }
 
 /// An integer path parameter: a `u64` argument (`i64` when the schema allows negatives), checked by
@@ -137,6 +139,8 @@ pub struct PathParameter {
     pub name: String,
     pub signed: bool,
     pub schema: openapiv3::Schema,
+    /// The spec's example value.
+    pub example: Option<serde_json::Value>,
 }
 
 /// A `GET` whose input is query parameters: a generated query struct (`x-gcore-query-type`, or
@@ -165,6 +169,8 @@ pub struct QueryParameter {
     pub required: bool,
     pub kind: QueryKind,
     pub schema: openapiv3::Schema,
+    /// The spec's example value.
+    pub example: Option<serde_json::Value>,
 }
 
 /// The Rust type of a query parameter.
@@ -195,6 +201,52 @@ fn unsupported(location: impl Into<String>, message: impl Into<String>) -> Codeg
         location: location.into(),
         message: message.into(),
     }
+}
+
+/// The first example of an operation's JSON request body: the media type's `example`, else the
+/// first of its `examples`, else the schema's own `example` when written inline.
+fn body_example(op: &openapiv3::Operation) -> Option<serde_json::Value> {
+    let media = op
+        .request_body
+        .as_ref()?
+        .as_item()?
+        .content
+        .get("application/json")?;
+    media
+        .example
+        .clone()
+        .or_else(|| {
+            media
+                .examples
+                .values()
+                .find_map(|e| e.as_item()?.value.clone())
+        })
+        .or_else(|| {
+            media
+                .schema
+                .as_ref()?
+                .as_item()?
+                .schema_data
+                .example
+                .clone()
+        })
+}
+
+/// A parameter's example: its own `example`, else the first of its `examples`, else its schema's.
+fn parameter_example(
+    parameter: &openapiv3::ParameterData,
+    schema: &openapiv3::Schema,
+) -> Option<serde_json::Value> {
+    parameter
+        .example
+        .clone()
+        .or_else(|| {
+            parameter
+                .examples
+                .values()
+                .find_map(|e| e.as_item()?.value.clone())
+        })
+        .or_else(|| schema.schema_data.example.clone())
 }
 
 /// The note of an operation's `#[deprecated]`: the first paragraph of its description (or its
@@ -384,6 +436,7 @@ impl SpecModel {
                     name: parameter_data.name.clone(),
                     signed: integer.minimum.is_none_or(|m| m < 0),
                     schema: schema.clone(),
+                    example: parameter_example(parameter_data, schema),
                 });
             }
             let method_name = method_name(op, &op_id, &location)?;
@@ -402,6 +455,7 @@ impl SpecModel {
                 csv: model.csv_operations.iter().any(|c| c.operation_id == op_id),
                 path_parameters,
                 deprecated: deprecation_note(op),
+                body_example: body_example(op),
             });
         }
         for (path, method, op) in operations(spec) {
@@ -486,6 +540,7 @@ impl SpecModel {
                     description: parameter_data.description.clone(),
                     required: parameter_data.required,
                     kind,
+                    example: parameter_example(parameter_data, schema),
                     schema: schema.clone(),
                 });
             }

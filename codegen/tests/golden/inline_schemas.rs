@@ -661,6 +661,21 @@ pub mod queries {
         /// Every name (`GET /names`, `list_names`).
         ///
         /// The query is checked before anything is sent (its parameters' schemas and the operation's `x-gcore-checks`).
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let query = gcore_billing::ListNamesQuery::new();
+        /// # let _never_polled = async {
+        /// let client = gcore_billing::Client::from_env()?;
+        /// let answer = client.list_names(query).await?;
+        /// println!("{answer:?}");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// # };
+        /// # Ok(())
+        /// # }
+        /// ```
         pub async fn list_names(
             &self,
             query: ListNamesQuery,
@@ -976,7 +991,7 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! `httpmock::When` and `httpmock::Then`
         //! wrappers for each operation. Each can be converted to
         //! its inner type with a call to `into_inner()`. This can
         //! be used to explicitly deviate from permitted values.
@@ -1089,9 +1104,9 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// An extension trait for `httpmock::MockServer` that
     /// adds a method for each operation. These are the equivalent of
-    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    /// type-checked `httpmock::MockServer::mock` calls.
     pub trait MockServerExt {
         fn get_summary<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where

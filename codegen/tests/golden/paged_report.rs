@@ -2044,7 +2044,7 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! `httpmock::When` and `httpmock::Then`
         //! wrappers for each operation. Each can be converted to
         //! its inner type with a call to `into_inner()`. This can
         //! be used to explicitly deviate from permitted values.
@@ -2159,9 +2159,9 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for [`MockServer`](::httpmock::MockServer) that
+    /// An extension trait for `httpmock::MockServer` that
     /// adds a method for each operation. These are the equivalent of
-    /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
+    /// type-checked `httpmock::MockServer::mock` calls.
     pub trait MockServerExt {
         fn get_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
