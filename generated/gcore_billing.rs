@@ -2212,7 +2212,8 @@ impl Client {
         }
     }
 }
-/// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
+/// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation, and sample rows
+/// (feature `mock`).
 #[cfg(feature = "mock")]
 pub mod mock {
     include!("mocks.rs");

@@ -649,3 +649,1396 @@ impl MockServerExt for ::httpmock::MockServer {
         })
     }
 }
+/// Rows for tests, one function per row type, each with every required field set.
+///
+/// ```
+/// use gcore_billing::generated::mock::samples;
+/// let mut row = samples::cost_report_resource_instance();
+/// row.cost = Some(12.5);
+/// let row = gcore_billing::types::CostReportResource::Instance(row);
+/// assert_eq!(row.type_name(), "instance");
+/// ```
+pub mod samples {
+    /// A `CostReportResourceAiCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_ai_cluster() -> crate::generated::types::CostReportResourceAiCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceAiCluster parses as its type")
+    }
+    /// A `CostReportResourceAiVirtualCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_ai_virtual_cluster() -> crate::generated::types::CostReportResourceAiVirtualCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceAiVirtualCluster parses as its type")
+    }
+    /// A `CostReportResourceBaremetal` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_baremetal() -> crate::generated::types::CostReportResourceBaremetal {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"baremetal\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceBaremetal parses as its type")
+    }
+    /// A `CostReportResourceBasicVm` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_basic_vm() -> crate::generated::types::CostReportResourceBasicVm {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"basic_vm\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceBasicVm parses as its type")
+    }
+    /// A `CostReportResourceBackup` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_backup() -> crate::generated::types::CostReportResourceBackup {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"schedule_id\":\"sample\",\"source_volume_uuid\":\"sample\",\"type\":\"backup\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceBackup parses as its type")
+    }
+    /// A `CostReportResourceContainer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_container() -> crate::generated::types::CostReportResourceContainer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"containers\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceContainer parses as its type")
+    }
+    /// A `CostReportResourceEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_egress_traffic() -> crate::generated::types::CostReportResourceEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"instance_type\":\"baremetal\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"egress_traffic\",\"vm_id\":\"sample\"}",
+            )
+            .expect("the sample CostReportResourceEgressTraffic parses as its type")
+    }
+    /// A `CostReportResourceExternalIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_external_ip() -> crate::generated::types::CostReportResourceExternalIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"network_id\":\"sample\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"subnet_id\":\"sample\",\"type\":\"external_ip\"}",
+            )
+            .expect("the sample CostReportResourceExternalIp parses as its type")
+    }
+    /// A `CostReportResourceFileShare` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_file_share() -> crate::generated::types::CostReportResourceFileShare {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"file_share\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceFileShare parses as its type")
+    }
+    /// A `CostReportResourceFloatingIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_floating_ip() -> crate::generated::types::CostReportResourceFloatingIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"floatingip\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceFloatingIp parses as its type")
+    }
+    /// A `CostReportResourceFunctions` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_functions() -> crate::generated::types::CostReportResourceFunctions {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceFunctions parses as its type")
+    }
+    /// A `CostReportResourceFunctionCalls` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_function_calls() -> crate::generated::types::CostReportResourceFunctionCalls {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_calls\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceFunctionCalls parses as its type")
+    }
+    /// A `CostReportResourceFunctionEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_function_egress_traffic() -> crate::generated::types::CostReportResourceFunctionEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample CostReportResourceFunctionEgressTraffic parses as its type",
+            )
+    }
+    /// A `CostReportResourceImage` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_image() -> crate::generated::types::CostReportResourceImage {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"bytes\",\"type\":\"image\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceImage parses as its type")
+    }
+    /// A `CostReportResourceInference` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_inference() -> crate::generated::types::CostReportResourceInference {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"inference\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceInference parses as its type")
+    }
+    /// A `CostReportResourceInstance` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_instance() -> crate::generated::types::CostReportResourceInstance {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"instance\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceInstance parses as its type")
+    }
+    /// A `CostReportResourceLoadBalancer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_load_balancer() -> crate::generated::types::CostReportResourceLoadBalancer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"load_balancer\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceLoadBalancer parses as its type")
+    }
+    /// A `CostReportResourceLogIndex` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_log_index() -> crate::generated::types::CostReportResourceLogIndex {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"log_index\"}",
+            )
+            .expect("the sample CostReportResourceLogIndex parses as its type")
+    }
+    /// A `CostReportResourceSnapshot` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_snapshot() -> crate::generated::types::CostReportResourceSnapshot {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"source_volume_uuid\":\"sample\",\"type\":\"snapshot\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample CostReportResourceSnapshot parses as its type")
+    }
+    /// A `CostReportResourceVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_volume() -> crate::generated::types::CostReportResourceVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample CostReportResourceVolume parses as its type")
+    }
+    /// A `CostReportResourceDbaasPostgresqlPooler` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_dbaas_postgresql_pooler() -> crate::generated::types::CostReportResourceDbaasPostgresqlPooler {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample CostReportResourceDbaasPostgresqlPooler parses as its type",
+            )
+    }
+    /// A `CostReportResourceDbaasPostgresqlMemory` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_dbaas_postgresql_memory() -> crate::generated::types::CostReportResourceDbaasPostgresqlMemory {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample CostReportResourceDbaasPostgresqlMemory parses as its type",
+            )
+    }
+    /// A `CostReportResourceDbaasPostgresqlPublicNetwork` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_dbaas_postgresql_public_network() -> crate::generated::types::CostReportResourceDbaasPostgresqlPublicNetwork {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample CostReportResourceDbaasPostgresqlPublicNetwork parses as its type",
+            )
+    }
+    /// A `CostReportResourceDbaasPostgresqlCpu` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_dbaas_postgresql_cpu() -> crate::generated::types::CostReportResourceDbaasPostgresqlCpu {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample CostReportResourceDbaasPostgresqlCpu parses as its type")
+    }
+    /// A `CostReportResourceDbaasPostgresqlVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_resource_dbaas_postgresql_volume() -> crate::generated::types::CostReportResourceDbaasPostgresqlVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"dbaas_postgresql_volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect(
+                "the sample CostReportResourceDbaasPostgresqlVolume parses as its type",
+            )
+    }
+    /// A `CostReportTotalAiCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_ai_cluster() -> crate::generated::types::CostReportTotalAiCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\"}",
+            )
+            .expect("the sample CostReportTotalAiCluster parses as its type")
+    }
+    /// A `CostReportTotalAiVirtualCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_ai_virtual_cluster() -> crate::generated::types::CostReportTotalAiVirtualCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\"}",
+            )
+            .expect("the sample CostReportTotalAiVirtualCluster parses as its type")
+    }
+    /// A `CostReportTotalBaremetal` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_baremetal() -> crate::generated::types::CostReportTotalBaremetal {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"baremetal\"}",
+            )
+            .expect("the sample CostReportTotalBaremetal parses as its type")
+    }
+    /// A `CostReportTotalBasicVm` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_basic_vm() -> crate::generated::types::CostReportTotalBasicVm {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"basic_vm\"}",
+            )
+            .expect("the sample CostReportTotalBasicVm parses as its type")
+    }
+    /// A `CostReportTotalBackup` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_backup() -> crate::generated::types::CostReportTotalBackup {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"last_size\":1,\"region\":1,\"region_id\":1,\"type\":\"backup\"}",
+            )
+            .expect("the sample CostReportTotalBackup parses as its type")
+    }
+    /// A `CostReportTotalContainer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_container() -> crate::generated::types::CostReportTotalContainer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"containers\"}",
+            )
+            .expect("the sample CostReportTotalContainer parses as its type")
+    }
+    /// A `CostReportTotalEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_egress_traffic() -> crate::generated::types::CostReportTotalEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"instance_type\":\"baremetal\",\"region\":1,\"region_id\":1,\"type\":\"egress_traffic\"}",
+            )
+            .expect("the sample CostReportTotalEgressTraffic parses as its type")
+    }
+    /// A `CostReportTotalExternalIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_external_ip() -> crate::generated::types::CostReportTotalExternalIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"external_ip\"}",
+            )
+            .expect("the sample CostReportTotalExternalIp parses as its type")
+    }
+    /// A `CostReportTotalFileShare` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_file_share() -> crate::generated::types::CostReportTotalFileShare {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"region\":1,\"region_id\":1,\"type\":\"file_share\"}",
+            )
+            .expect("the sample CostReportTotalFileShare parses as its type")
+    }
+    /// A `CostReportTotalFloatingIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_floating_ip() -> crate::generated::types::CostReportTotalFloatingIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"floatingip\"}",
+            )
+            .expect("the sample CostReportTotalFloatingIp parses as its type")
+    }
+    /// A `CostReportTotalFunctions` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_functions() -> crate::generated::types::CostReportTotalFunctions {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions\"}",
+            )
+            .expect("the sample CostReportTotalFunctions parses as its type")
+    }
+    /// A `CostReportTotalFunctionCalls` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_function_calls() -> crate::generated::types::CostReportTotalFunctionCalls {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_calls\"}",
+            )
+            .expect("the sample CostReportTotalFunctionCalls parses as its type")
+    }
+    /// A `CostReportTotalFunctionEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_function_egress_traffic() -> crate::generated::types::CostReportTotalFunctionEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\"}",
+            )
+            .expect("the sample CostReportTotalFunctionEgressTraffic parses as its type")
+    }
+    /// A `CostReportTotalImage` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_image() -> crate::generated::types::CostReportTotalImage {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"image\"}",
+            )
+            .expect("the sample CostReportTotalImage parses as its type")
+    }
+    /// A `CostReportTotalInference` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_inference() -> crate::generated::types::CostReportTotalInference {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"inference\"}",
+            )
+            .expect("the sample CostReportTotalInference parses as its type")
+    }
+    /// A `CostReportTotalInstance` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_instance() -> crate::generated::types::CostReportTotalInstance {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"instance\"}",
+            )
+            .expect("the sample CostReportTotalInstance parses as its type")
+    }
+    /// A `CostReportTotalLoadBalancer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_load_balancer() -> crate::generated::types::CostReportTotalLoadBalancer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"load_balancer\"}",
+            )
+            .expect("the sample CostReportTotalLoadBalancer parses as its type")
+    }
+    /// A `CostReportTotalLogIndex` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_log_index() -> crate::generated::types::CostReportTotalLogIndex {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"log_index\"}",
+            )
+            .expect("the sample CostReportTotalLogIndex parses as its type")
+    }
+    /// A `CostReportTotalSnapshot` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_snapshot() -> crate::generated::types::CostReportTotalSnapshot {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"snapshot\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample CostReportTotalSnapshot parses as its type")
+    }
+    /// A `CostReportTotalVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_volume() -> crate::generated::types::CostReportTotalVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"volume\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample CostReportTotalVolume parses as its type")
+    }
+    /// A `CostReportTotalDbaasPostgresqlPooler` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_dbaas_postgresql_pooler() -> crate::generated::types::CostReportTotalDbaasPostgresqlPooler {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\"}",
+            )
+            .expect("the sample CostReportTotalDbaasPostgresqlPooler parses as its type")
+    }
+    /// A `CostReportTotalDbaasPostgresqlMemory` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_dbaas_postgresql_memory() -> crate::generated::types::CostReportTotalDbaasPostgresqlMemory {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\"}",
+            )
+            .expect("the sample CostReportTotalDbaasPostgresqlMemory parses as its type")
+    }
+    /// A `CostReportTotalDbaasPostgresqlPublicNetwork` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_dbaas_postgresql_public_network() -> crate::generated::types::CostReportTotalDbaasPostgresqlPublicNetwork {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\"}",
+            )
+            .expect(
+                "the sample CostReportTotalDbaasPostgresqlPublicNetwork parses as its type",
+            )
+    }
+    /// A `CostReportTotalDbaasPostgresqlCpu` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_dbaas_postgresql_cpu() -> crate::generated::types::CostReportTotalDbaasPostgresqlCpu {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\"}",
+            )
+            .expect("the sample CostReportTotalDbaasPostgresqlCpu parses as its type")
+    }
+    /// A `CostReportTotalDbaasPostgresqlVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn cost_report_total_dbaas_postgresql_volume() -> crate::generated::types::CostReportTotalDbaasPostgresqlVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_volume\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample CostReportTotalDbaasPostgresqlVolume parses as its type")
+    }
+    /// A `UsageReportResourceAiCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_ai_cluster() -> crate::generated::types::UsageReportResourceAiCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceAiCluster parses as its type")
+    }
+    /// A `UsageReportResourceAiVirtualCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_ai_virtual_cluster() -> crate::generated::types::UsageReportResourceAiVirtualCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceAiVirtualCluster parses as its type")
+    }
+    /// A `UsageReportResourceBaremetal` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_baremetal() -> crate::generated::types::UsageReportResourceBaremetal {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"baremetal\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceBaremetal parses as its type")
+    }
+    /// A `UsageReportResourceBasicVm` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_basic_vm() -> crate::generated::types::UsageReportResourceBasicVm {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"basic_vm\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceBasicVm parses as its type")
+    }
+    /// A `UsageReportResourceBackup` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_backup() -> crate::generated::types::UsageReportResourceBackup {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"schedule_id\":\"sample\",\"source_volume_uuid\":\"sample\",\"type\":\"backup\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceBackup parses as its type")
+    }
+    /// A `UsageReportResourceContainer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_container() -> crate::generated::types::UsageReportResourceContainer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"containers\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceContainer parses as its type")
+    }
+    /// A `UsageReportResourceEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_egress_traffic() -> crate::generated::types::UsageReportResourceEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"instance_type\":\"baremetal\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"egress_traffic\",\"vm_id\":\"sample\"}",
+            )
+            .expect("the sample UsageReportResourceEgressTraffic parses as its type")
+    }
+    /// A `UsageReportResourceExternalIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_external_ip() -> crate::generated::types::UsageReportResourceExternalIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"network_id\":\"sample\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"subnet_id\":\"sample\",\"type\":\"external_ip\"}",
+            )
+            .expect("the sample UsageReportResourceExternalIp parses as its type")
+    }
+    /// A `UsageReportResourceFileShare` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_file_share() -> crate::generated::types::UsageReportResourceFileShare {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"file_share\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceFileShare parses as its type")
+    }
+    /// A `UsageReportResourceFloatingIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_floating_ip() -> crate::generated::types::UsageReportResourceFloatingIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"floatingip\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceFloatingIp parses as its type")
+    }
+    /// A `UsageReportResourceFunctions` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_functions() -> crate::generated::types::UsageReportResourceFunctions {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceFunctions parses as its type")
+    }
+    /// A `UsageReportResourceFunctionCalls` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_function_calls() -> crate::generated::types::UsageReportResourceFunctionCalls {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_calls\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceFunctionCalls parses as its type")
+    }
+    /// A `UsageReportResourceFunctionEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_function_egress_traffic() -> crate::generated::types::UsageReportResourceFunctionEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceFunctionEgressTraffic parses as its type",
+            )
+    }
+    /// A `UsageReportResourceImage` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_image() -> crate::generated::types::UsageReportResourceImage {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"bytes\",\"type\":\"image\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceImage parses as its type")
+    }
+    /// A `UsageReportResourceInference` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_inference() -> crate::generated::types::UsageReportResourceInference {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"inference\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceInference parses as its type")
+    }
+    /// A `UsageReportResourceInstance` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_instance() -> crate::generated::types::UsageReportResourceInstance {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"instance\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceInstance parses as its type")
+    }
+    /// A `UsageReportResourceLoadBalancer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_load_balancer() -> crate::generated::types::UsageReportResourceLoadBalancer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"load_balancer\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect("the sample UsageReportResourceLoadBalancer parses as its type")
+    }
+    /// A `UsageReportResourceLogIndex` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_log_index() -> crate::generated::types::UsageReportResourceLogIndex {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"log_index\"}",
+            )
+            .expect("the sample UsageReportResourceLogIndex parses as its type")
+    }
+    /// A `UsageReportResourceSnapshot` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_snapshot() -> crate::generated::types::UsageReportResourceSnapshot {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"source_volume_uuid\":\"sample\",\"type\":\"snapshot\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample UsageReportResourceSnapshot parses as its type")
+    }
+    /// A `UsageReportResourceVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_volume() -> crate::generated::types::UsageReportResourceVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample UsageReportResourceVolume parses as its type")
+    }
+    /// A `UsageReportResourceDbaasPostgresqlPooler` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_dbaas_postgresql_pooler() -> crate::generated::types::UsageReportResourceDbaasPostgresqlPooler {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceDbaasPostgresqlPooler parses as its type",
+            )
+    }
+    /// A `UsageReportResourceDbaasPostgresqlMemory` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_dbaas_postgresql_memory() -> crate::generated::types::UsageReportResourceDbaasPostgresqlMemory {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceDbaasPostgresqlMemory parses as its type",
+            )
+    }
+    /// A `UsageReportResourceDbaasPostgresqlPublicNetwork` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_dbaas_postgresql_public_network() -> crate::generated::types::UsageReportResourceDbaasPostgresqlPublicNetwork {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceDbaasPostgresqlPublicNetwork parses as its type",
+            )
+    }
+    /// A `UsageReportResourceDbaasPostgresqlCpu` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_dbaas_postgresql_cpu() -> crate::generated::types::UsageReportResourceDbaasPostgresqlCpu {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceDbaasPostgresqlCpu parses as its type",
+            )
+    }
+    /// A `UsageReportResourceDbaasPostgresqlVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_resource_dbaas_postgresql_volume() -> crate::generated::types::UsageReportResourceDbaasPostgresqlVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"dbaas_postgresql_volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .expect(
+                "the sample UsageReportResourceDbaasPostgresqlVolume parses as its type",
+            )
+    }
+    /// A `UsageReportTotalAiCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_ai_cluster() -> crate::generated::types::UsageReportTotalAiCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\"}",
+            )
+            .expect("the sample UsageReportTotalAiCluster parses as its type")
+    }
+    /// A `UsageReportTotalAiVirtualCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_ai_virtual_cluster() -> crate::generated::types::UsageReportTotalAiVirtualCluster {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\"}",
+            )
+            .expect("the sample UsageReportTotalAiVirtualCluster parses as its type")
+    }
+    /// A `UsageReportTotalBaremetal` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_baremetal() -> crate::generated::types::UsageReportTotalBaremetal {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"baremetal\"}",
+            )
+            .expect("the sample UsageReportTotalBaremetal parses as its type")
+    }
+    /// A `UsageReportTotalBasicVm` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_basic_vm() -> crate::generated::types::UsageReportTotalBasicVm {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"basic_vm\"}",
+            )
+            .expect("the sample UsageReportTotalBasicVm parses as its type")
+    }
+    /// A `UsageReportTotalContainer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_container() -> crate::generated::types::UsageReportTotalContainer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"containers\"}",
+            )
+            .expect("the sample UsageReportTotalContainer parses as its type")
+    }
+    /// A `UsageReportTotalEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_egress_traffic() -> crate::generated::types::UsageReportTotalEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"instance_type\":\"baremetal\",\"region\":1,\"region_id\":1,\"type\":\"egress_traffic\"}",
+            )
+            .expect("the sample UsageReportTotalEgressTraffic parses as its type")
+    }
+    /// A `UsageReportTotalExternalIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_external_ip() -> crate::generated::types::UsageReportTotalExternalIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"external_ip\"}",
+            )
+            .expect("the sample UsageReportTotalExternalIp parses as its type")
+    }
+    /// A `UsageReportTotalFileShare` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_file_share() -> crate::generated::types::UsageReportTotalFileShare {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"region\":1,\"region_id\":1,\"type\":\"file_share\"}",
+            )
+            .expect("the sample UsageReportTotalFileShare parses as its type")
+    }
+    /// A `UsageReportTotalFloatingIp` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_floating_ip() -> crate::generated::types::UsageReportTotalFloatingIp {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"floatingip\"}",
+            )
+            .expect("the sample UsageReportTotalFloatingIp parses as its type")
+    }
+    /// A `UsageReportTotalFunctions` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_functions() -> crate::generated::types::UsageReportTotalFunctions {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions\"}",
+            )
+            .expect("the sample UsageReportTotalFunctions parses as its type")
+    }
+    /// A `UsageReportTotalFunctionCalls` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_function_calls() -> crate::generated::types::UsageReportTotalFunctionCalls {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_calls\"}",
+            )
+            .expect("the sample UsageReportTotalFunctionCalls parses as its type")
+    }
+    /// A `UsageReportTotalFunctionEgressTraffic` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_function_egress_traffic() -> crate::generated::types::UsageReportTotalFunctionEgressTraffic {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\"}",
+            )
+            .expect(
+                "the sample UsageReportTotalFunctionEgressTraffic parses as its type",
+            )
+    }
+    /// A `UsageReportTotalImage` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_image() -> crate::generated::types::UsageReportTotalImage {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"image\"}",
+            )
+            .expect("the sample UsageReportTotalImage parses as its type")
+    }
+    /// A `UsageReportTotalInference` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_inference() -> crate::generated::types::UsageReportTotalInference {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"inference\"}",
+            )
+            .expect("the sample UsageReportTotalInference parses as its type")
+    }
+    /// A `UsageReportTotalInstance` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_instance() -> crate::generated::types::UsageReportTotalInstance {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"instance\"}",
+            )
+            .expect("the sample UsageReportTotalInstance parses as its type")
+    }
+    /// A `UsageReportTotalLoadBalancer` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_load_balancer() -> crate::generated::types::UsageReportTotalLoadBalancer {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"load_balancer\"}",
+            )
+            .expect("the sample UsageReportTotalLoadBalancer parses as its type")
+    }
+    /// A `UsageReportTotalLogIndex` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_log_index() -> crate::generated::types::UsageReportTotalLogIndex {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"log_index\"}",
+            )
+            .expect("the sample UsageReportTotalLogIndex parses as its type")
+    }
+    /// A `UsageReportTotalSnapshot` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_snapshot() -> crate::generated::types::UsageReportTotalSnapshot {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"snapshot\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample UsageReportTotalSnapshot parses as its type")
+    }
+    /// A `UsageReportTotalVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_volume() -> crate::generated::types::UsageReportTotalVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"volume\",\"volume_type\":\"standard\"}",
+            )
+            .expect("the sample UsageReportTotalVolume parses as its type")
+    }
+    /// A `UsageReportTotalDbaasPostgresqlPooler` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_dbaas_postgresql_pooler() -> crate::generated::types::UsageReportTotalDbaasPostgresqlPooler {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\"}",
+            )
+            .expect(
+                "the sample UsageReportTotalDbaasPostgresqlPooler parses as its type",
+            )
+    }
+    /// A `UsageReportTotalDbaasPostgresqlMemory` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_dbaas_postgresql_memory() -> crate::generated::types::UsageReportTotalDbaasPostgresqlMemory {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\"}",
+            )
+            .expect(
+                "the sample UsageReportTotalDbaasPostgresqlMemory parses as its type",
+            )
+    }
+    /// A `UsageReportTotalDbaasPostgresqlPublicNetwork` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_dbaas_postgresql_public_network() -> crate::generated::types::UsageReportTotalDbaasPostgresqlPublicNetwork {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\"}",
+            )
+            .expect(
+                "the sample UsageReportTotalDbaasPostgresqlPublicNetwork parses as its type",
+            )
+    }
+    /// A `UsageReportTotalDbaasPostgresqlCpu` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_dbaas_postgresql_cpu() -> crate::generated::types::UsageReportTotalDbaasPostgresqlCpu {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\"}",
+            )
+            .expect("the sample UsageReportTotalDbaasPostgresqlCpu parses as its type")
+    }
+    /// A `UsageReportTotalDbaasPostgresqlVolume` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+    pub fn usage_report_total_dbaas_postgresql_volume() -> crate::generated::types::UsageReportTotalDbaasPostgresqlVolume {
+        ::serde_json::from_str(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_volume\",\"volume_type\":\"standard\"}",
+            )
+            .expect(
+                "the sample UsageReportTotalDbaasPostgresqlVolume parses as its type",
+            )
+    }
+    /// Parses every sample, naming the first that does not parse as its type (the crate's
+    /// tests run it, so the functions above never panic).
+    pub fn check_all() -> Result<(), String> {
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceAiCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceAiCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceAiVirtualCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceAiVirtualCluster")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceBaremetal,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"baremetal\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceBaremetal"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceBasicVm,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"basic_vm\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceBasicVm"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceBackup,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"schedule_id\":\"sample\",\"source_volume_uuid\":\"sample\",\"type\":\"backup\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceBackup"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceContainer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"containers\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceContainer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"instance_type\":\"baremetal\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"egress_traffic\",\"vm_id\":\"sample\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceEgressTraffic"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceExternalIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"network_id\":\"sample\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"subnet_id\":\"sample\",\"type\":\"external_ip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceExternalIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceFileShare,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"file_share\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceFileShare"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceFloatingIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"floatingip\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceFloatingIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceFunctions,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceFunctions"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceFunctionCalls,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_calls\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceFunctionCalls"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceFunctionEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceFunctionEgressTraffic")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceImage,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"bytes\",\"type\":\"image\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceImage"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceInference,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"inference\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceInference"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceInstance,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"instance\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceInstance"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceLoadBalancer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"load_balancer\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceLoadBalancer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceLogIndex,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"log_index\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceLogIndex"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceSnapshot,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"source_volume_uuid\":\"sample\",\"type\":\"snapshot\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceSnapshot"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportResourceVolume"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceDbaasPostgresqlPooler,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceDbaasPostgresqlPooler")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceDbaasPostgresqlMemory,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceDbaasPostgresqlMemory")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceDbaasPostgresqlPublicNetwork,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!(
+                    "sample {}: {e}", "CostReportResourceDbaasPostgresqlPublicNetwork"
+                )
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceDbaasPostgresqlCpu,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceDbaasPostgresqlCpu")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportResourceDbaasPostgresqlVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"dbaas_postgresql_volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportResourceDbaasPostgresqlVolume")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalAiCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalAiCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalAiVirtualCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalAiVirtualCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalBaremetal,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"baremetal\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalBaremetal"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalBasicVm,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"basic_vm\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalBasicVm"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalBackup,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"last_size\":1,\"region\":1,\"region_id\":1,\"type\":\"backup\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalBackup"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalContainer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"containers\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalContainer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"instance_type\":\"baremetal\",\"region\":1,\"region_id\":1,\"type\":\"egress_traffic\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalEgressTraffic"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalExternalIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"external_ip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalExternalIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalFileShare,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"region\":1,\"region_id\":1,\"type\":\"file_share\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalFileShare"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalFloatingIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"floatingip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalFloatingIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalFunctions,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalFunctions"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalFunctionCalls,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_calls\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalFunctionCalls"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalFunctionEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalFunctionEgressTraffic")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalImage,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"image\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalImage"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalInference,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"inference\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalInference"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalInstance,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"instance\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalInstance"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalLoadBalancer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"load_balancer\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalLoadBalancer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalLogIndex,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"log_index\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalLogIndex"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalSnapshot,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"snapshot\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalSnapshot"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"volume\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "CostReportTotalVolume"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalDbaasPostgresqlPooler,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalDbaasPostgresqlPooler")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalDbaasPostgresqlMemory,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalDbaasPostgresqlMemory")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalDbaasPostgresqlPublicNetwork,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalDbaasPostgresqlPublicNetwork")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalDbaasPostgresqlCpu,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalDbaasPostgresqlCpu")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::CostReportTotalDbaasPostgresqlVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_volume\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "CostReportTotalDbaasPostgresqlVolume")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceAiCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceAiCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceAiVirtualCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceAiVirtualCluster")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceBaremetal,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"baremetal\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceBaremetal"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceBasicVm,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"basic_vm\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceBasicVm"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceBackup,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"schedule_id\":\"sample\",\"source_volume_uuid\":\"sample\",\"type\":\"backup\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceBackup"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceContainer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"containers\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceContainer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"instance_type\":\"baremetal\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"egress_traffic\",\"vm_id\":\"sample\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceEgressTraffic"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceExternalIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"network_id\":\"sample\",\"port_id\":\"sample\",\"project_id\":1,\"region\":1,\"region_id\":1,\"subnet_id\":\"sample\",\"type\":\"external_ip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceExternalIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceFileShare,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"file_share\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceFileShare"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceFloatingIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"ip_address\":\"203.0.113.7\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"floatingip\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceFloatingIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceFunctions,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceFunctions"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceFunctionCalls,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_calls\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceFunctionCalls"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceFunctionEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceFunctionEgressTraffic")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceImage,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"bytes\",\"type\":\"image\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceImage"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceInference,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"inference\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceInference"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceInstance,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"instance\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceInstance"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceLoadBalancer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"flavor\":\"g1-standard-2-4\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"load_balancer\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceLoadBalancer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceLogIndex,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"log_index\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceLogIndex"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceSnapshot,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"source_volume_uuid\":\"sample\",\"type\":\"snapshot\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceSnapshot"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"last_size\":1,\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportResourceVolume"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceDbaasPostgresqlPooler,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceDbaasPostgresqlPooler")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceDbaasPostgresqlMemory,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceDbaasPostgresqlMemory")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceDbaasPostgresqlPublicNetwork,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!(
+                    "sample {}: {e}", "UsageReportResourceDbaasPostgresqlPublicNetwork"
+                )
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceDbaasPostgresqlCpu,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceDbaasPostgresqlCpu")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportResourceDbaasPostgresqlVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"first_seen\":\"2024-08-01T00:00:00Z\",\"last_name\":\"web-1\",\"last_seen\":\"2024-08-01T00:00:00Z\",\"project_id\":1,\"region\":1,\"region_id\":1,\"size_unit\":\"GiB\",\"type\":\"dbaas_postgresql_volume\",\"uuid\":\"3c90c3cc-0d44-4b50-8888-8dd25736052a\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportResourceDbaasPostgresqlVolume")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalAiCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_cluster\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalAiCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalAiVirtualCluster,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"ai_virtual_cluster\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalAiVirtualCluster"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalBaremetal,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"baremetal\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalBaremetal"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalBasicVm,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"basic_vm\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalBasicVm"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalContainer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"containers\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalContainer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"instance_type\":\"baremetal\",\"region\":1,\"region_id\":1,\"type\":\"egress_traffic\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalEgressTraffic"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalExternalIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"external_ip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalExternalIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalFileShare,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"file_share_type\":\"standard\",\"region\":1,\"region_id\":1,\"type\":\"file_share\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalFileShare"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalFloatingIp,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"floatingip\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalFloatingIp"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalFunctions,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalFunctions"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalFunctionCalls,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_calls\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalFunctionCalls"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalFunctionEgressTraffic,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"functions_traffic\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalFunctionEgressTraffic")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalImage,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"image\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalImage"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalInference,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"inference\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalInference"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalInstance,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"instance\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalInstance"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalLoadBalancer,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"flavor\":\"g1-standard-2-4\",\"region\":1,\"region_id\":1,\"type\":\"load_balancer\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalLoadBalancer"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalLogIndex,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"log_index\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalLogIndex"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalSnapshot,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"snapshot\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalSnapshot"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"volume\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| format!("sample {}: {e}", "UsageReportTotalVolume"))?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalDbaasPostgresqlPooler,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_connection_pooler\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalDbaasPostgresqlPooler")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalDbaasPostgresqlMemory,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_memory\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalDbaasPostgresqlMemory")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalDbaasPostgresqlPublicNetwork,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_public_network\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalDbaasPostgresqlPublicNetwork")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalDbaasPostgresqlCpu,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_cpu\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalDbaasPostgresqlCpu")
+            })?;
+        ::serde_json::from_str::<
+            crate::generated::types::UsageReportTotalDbaasPostgresqlVolume,
+        >(
+                "{\"billing_metric_name\":\"g1-standard-2-4_min\",\"billing_value\":1.0,\"billing_value_unit\":\"minutes\",\"region\":1,\"region_id\":1,\"type\":\"dbaas_postgresql_volume\",\"volume_type\":\"standard\"}",
+            )
+            .map_err(|e| {
+                format!("sample {}: {e}", "UsageReportTotalDbaasPostgresqlVolume")
+            })?;
+        Ok(())
+    }
+}

@@ -30,3 +30,55 @@ async fn typed_mock_answers_the_client() {
     assert_eq!(list.count, 0);
     mock.assert();
 }
+
+#[test]
+fn every_sample_row_parses_as_its_type() {
+    gcore_billing::generated::mock::samples::check_all().unwrap();
+}
+
+#[tokio::test]
+async fn sample_rows_served_by_a_typed_mock_come_back_from_the_stream_as_built() {
+    use futures::StreamExt;
+    use gcore_billing::generated::mock::samples;
+    use gcore_billing::types::CostReportResource;
+    let server = MockServer::start_async().await;
+    let mut instance = samples::cost_report_resource_instance();
+    instance.cost = Some(12.5);
+    let mut volume = samples::cost_report_resource_volume();
+    volume.uuid = "vol-2".to_string();
+    let rows = vec![
+        CostReportResource::Instance(instance.clone()),
+        CostReportResource::Volume(volume.clone()),
+    ];
+    let page = serde_json::json!({"count": 2, "price_status": "show", "results": rows});
+    let body: types::CostReportDetailed = serde_json::from_value(page).unwrap();
+    let mock = server.get_detailed_cost_report(|_when, then| {
+        then.ok(&body);
+    });
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let request = types::CostReportDetailedRequest::builder()
+        .time_from(
+            "2024-08-01T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+        )
+        .time_to(
+            "2024-08-02T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+        );
+    let got: Vec<CostReportResource> = client
+        .detailed_cost_report_stream(request, gcore_billing::PageOptions::default())
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].type_name(), "instance");
+    assert_eq!(got[0].cost(), Some(12.5));
+    assert!(matches!(&got[1], CostReportResource::Volume(v) if v.uuid == "vol-2"));
+    mock.assert();
+}

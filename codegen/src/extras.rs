@@ -686,7 +686,7 @@ fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
 }
 
 /// `CostReportResource` → `cost_report_resource`.
-fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() {

@@ -20,6 +20,7 @@ mod lower;
 mod model;
 pub mod review;
 mod rustdoc;
+mod samples;
 mod serde_code;
 mod tidy;
 
@@ -242,11 +243,14 @@ pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, 
     let mocks = tidy::drop_to_string_in_format_args(mocks)
         .and_then(rustdoc::absolute_path_links_as_code)
         .map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    let samples = samples::generate_samples(spec, model);
     Ok(quote::quote! {
-        /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
+        /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation, and sample rows
+        /// (feature `mock`).
         #[cfg(feature = "mock")]
         pub mod mock {
             #mocks
+            #samples
         }
     })
 }

@@ -326,7 +326,7 @@ fn time_window(body: &Value) -> Result<Period, String> {
 }
 
 /// The spec the server was built with, compiled in: an installed binary needs no checkout.
-pub const SPEC: &str = include_str!("../../openapi/gcore-billing.yaml");
+pub const SPEC: &str = include_str!("../openapi/gcore-billing.yaml");
 
 impl Dataset {
     /// Reads the variant schemas from the spec file at `spec_path`.

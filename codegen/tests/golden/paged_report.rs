@@ -2040,7 +2040,8 @@ impl Client {
         }
     }
 }
-/// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation (feature `mock`).
+/// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation, and sample rows
+/// (feature `mock`).
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
@@ -2192,6 +2193,42 @@ pub mod mock {
                     operations::ListThingsThen::new(then),
                 )
             })
+        }
+    }
+    /// Rows for tests, one function per row type, each with every required field set.
+    ///
+    /// ```
+    /// use gcore_billing::generated::mock::samples;
+    /// let mut row = samples::cost_report_resource_instance();
+    /// row.cost = Some(12.5);
+    /// let row = gcore_billing::types::CostReportResource::Instance(row);
+    /// assert_eq!(row.type_name(), "instance");
+    /// ```
+    pub mod samples {
+        /// A `RowA` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+        pub fn row_a() -> crate::generated::types::RowA {
+            ::serde_json::from_str("{\"cost\":1.0,\"type\":\"a\",\"unit\":\"minutes\"}")
+                .expect("the sample RowA parses as its type")
+        }
+        /// A `RowB` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.
+        pub fn row_b() -> crate::generated::types::RowB {
+            ::serde_json::from_str(
+                    "{\"cost\":1.0,\"size\":1,\"type\":\"b\",\"unit\":\"minutes\"}",
+                )
+                .expect("the sample RowB parses as its type")
+        }
+        /// Parses every sample, naming the first that does not parse as its type (the crate's
+        /// tests run it, so the functions above never panic).
+        pub fn check_all() -> Result<(), String> {
+            ::serde_json::from_str::<
+                crate::generated::types::RowA,
+            >("{\"cost\":1.0,\"type\":\"a\",\"unit\":\"minutes\"}")
+                .map_err(|e| format!("sample {}: {e}", "RowA"))?;
+            ::serde_json::from_str::<
+                crate::generated::types::RowB,
+            >("{\"cost\":1.0,\"size\":1,\"type\":\"b\",\"unit\":\"minutes\"}")
+                .map_err(|e| format!("sample {}: {e}", "RowB"))?;
+            Ok(())
         }
     }
 }
