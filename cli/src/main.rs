@@ -33,6 +33,7 @@ use gcore_billing_fake::{Config, FakeServer};
 #[command(
     name = "gcore-billing",
     version,
+    propagate_version = true,
     after_help = "Settings come from the first of: a flag, its environment variable, the profile \
                   (--profile, GCORE_PROFILE, else `default`) in \
                   $XDG_CONFIG_HOME/gcore-billing/config.toml.\n\n\

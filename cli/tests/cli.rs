@@ -965,6 +965,35 @@ fn bad_flags_are_named_with_what_they_take() {
         "{err}"
     );
     assert!(!err.contains("time_to"), "flags, not API fields: {err}");
+
+    // Every command answers --version, as the top level does.
+    for args in [
+        &["--version"][..],
+        &["export", "--version"],
+        &["api", "--version"],
+    ] {
+        let output = gcore_billing(args, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.starts_with("gcore-billing"), "{text}");
+        assert!(
+            text.trim()
+                .ends_with(&format!(" {}", env!("CARGO_PKG_VERSION"))),
+            "{text}"
+        );
+    }
+    let output = gcore_billing(&["export", "detailed", "--demo", "-o", ""], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--output is empty"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// `gcore-billing args` against `server`.
