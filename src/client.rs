@@ -115,6 +115,7 @@ pub struct ClientBuilder {
     extra_roots: Vec<Pem>,
     max_body_bytes: u64,
     allow_insecure_http: bool,
+    compression: bool,
 }
 
 impl Default for ClientBuilder {
@@ -129,6 +130,7 @@ impl Default for ClientBuilder {
             extra_roots: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
+            compression: true,
         }
     }
 }
@@ -161,6 +163,15 @@ impl ClientBuilder {
     /// holding more than this in memory. It applies to JSON and CSV answers alike.
     pub fn max_body_bytes(mut self, limit: u64) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// Asks for compressed answers (`Accept-Encoding: gzip, br, zstd`) and decompresses them, which
+    /// is the default: report JSON shrinks about tenfold on the wire. The body limit
+    /// ([`ClientBuilder::max_body_bytes`]) counts decompressed bytes, so a small compressed body
+    /// that inflates past it ends with [`Error::ResponseTooLarge`]. `false` asks for plain bodies.
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
         self
     }
 
@@ -223,6 +234,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent.clone())
+            .gzip(self.compression)
+            .brotli(self.compression)
+            .zstd(self.compression)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let hooks = Hooks {
@@ -238,6 +252,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 retry: self.retry,
                 user_agent: self.user_agent,
+                compression: self.compression,
             }),
         })
     }
@@ -299,6 +314,7 @@ struct Settings {
     timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
+    compression: bool,
 }
 
 /// The Gcore billing client. Cheap to clone; clones share one connection pool.

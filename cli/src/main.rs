@@ -75,6 +75,10 @@ pub struct Connection {
     /// exit_code, status, request_id, operation).
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Text, value_name = "FORMAT")]
     error_format: ErrorFormat,
+    /// Ask for plain answers instead of compressed ones (gzip, brotli or zstd, about a tenth of
+    /// the bytes on the wire), e.g. behind a proxy that mishandles them.
+    #[arg(long, global = true)]
+    no_compression: bool,
     /// Use a local demo server with made-up data instead of the API (no key needed).
     #[arg(long, global = true)]
     demo: bool,
@@ -339,7 +343,9 @@ pub async fn connect_with(
         (None, None) => None,
     };
     let max_retries = connection.max_retries.or(profile.profile.max_retries);
+    let compression = !connection.no_compression;
     let configure = |mut builder: gcore_billing::ClientBuilder| {
+        builder = builder.compression(compression);
         if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }

@@ -184,7 +184,9 @@ impl FakeServer {
             )
             .route(RESERVATIONS, get(reservations))
             .route(REGIONS, get(regions))
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            // gzip, br or zstd, whichever the request's Accept-Encoding prefers; none when it has none.
+            .layer(tower_http::compression::CompressionLayer::new());
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(accept_loop(listener, router));
@@ -264,6 +266,9 @@ async fn accept_loop(listener: TcpListener, router: Router) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // A compressed answer goes out in many small writes (one per compressed block); with
+        // Nagle's algorithm each waited for the client's delayed ACK, 40 ms a page.
+        let _ = stream.set_nodelay(true);
         let router = router.clone();
         tokio::spawn(async move {
             let kill = KillSwitch(Arc::new(Notify::new()));
