@@ -41,3 +41,8 @@ pub use hooks::RetryPolicy;
 #[cfg(feature = "mock")]
 pub use httpmock;
 pub use pagination::PageOptions;
+
+/// The `info.version` of the spec this client was generated from (`openapi/gcore-billing.yaml`).
+pub fn spec_version() -> &'static str {
+    <generated::Client as runtime::ClientInfo<hooks::Hooks>>::api_version()
+}

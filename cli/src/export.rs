@@ -154,7 +154,7 @@ pub struct ExportArgs {
 }
 
 /// RFC 3339, or a plain date taken as 00:00 UTC.
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -311,6 +311,16 @@ fn focus_rows(args: &ExportArgs, connection: &Connection) -> Result<FocusRows, F
 }
 
 pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failure> {
+    run_on(connection, None, args).await
+}
+
+/// [`run`] through a client already connected (`sync` exports many periods through one), or
+/// through a new one when `connected` is None.
+pub async fn run_on(
+    connection: &Connection,
+    connected: Option<&Connected>,
+    args: ExportArgs,
+) -> Result<(), Failure> {
     let options = PageOptions::default()
         .page_size(args.page_size)
         .concurrency(args.concurrency);
@@ -341,13 +351,20 @@ pub async fn run(connection: &Connection, args: ExportArgs) -> Result<(), Failur
             "--resume is for the paged reports (detailed, usage)".into(),
         ));
     }
-    let connected = connect(connection).await?;
+    let owned;
+    let connected = match connected {
+        Some(connected) => connected,
+        None => {
+            owned = connect(connection).await?;
+            &owned
+        }
+    };
     let mut focus = focus;
     if let Some(focus) = focus.as_mut() {
         focus.set_region_names(region_names(&connected.client).await?);
     }
     let target = Target::check(&args.output, args.resume)?;
-    let outcome = export(&args, target.as_ref(), &body, &connected, request, focus).await;
+    let outcome = export(&args, target.as_ref(), &body, connected, request, focus).await;
     if let (Some(target), Ok(())) = (&target, &outcome) {
         target.release();
     }

@@ -16,6 +16,7 @@ mod config;
 mod export;
 mod focus;
 mod sinks;
+mod sync;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -104,6 +105,9 @@ pub enum ErrorFormat {
 enum Command {
     /// Export a report to CSV, JSON lines or Parquet.
     Export(Box<export::ExportArgs>),
+    /// Keep a Parquet dataset of the detailed cost report current, month by month (DESTINATION:
+    /// a directory or file://PATH).
+    Sync(Box<sync::SyncArgs>),
     /// Call one operation of the API by its operationId and print the JSON answer.
     Api,
     /// Print a shell completion script (e.g. `gcore-billing completions bash > ~/.local/share/bash-completion/completions/gcore-billing`).
@@ -505,6 +509,7 @@ fn main() -> ExitCode {
         let cli = Cli::from_arg_matches(&matches).map_err(|e| Failure::Usage(e.to_string()))?;
         match cli.command {
             Command::Export(args) => export::run(&cli.connection, *args).await,
+            Command::Sync(args) => sync::run(&cli.connection, *args).await,
             Command::Api => Err(Failure::Usage("name an operation".into())),
             Command::Completions { shell } => completions(shell),
         }
