@@ -38,7 +38,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let instances = request.types(vec![types::ResourceType::Instance]);
     let mut rows =
         client.detailed_cost_report_stream(instances, PageOptions::default().page_size(500));
-    let (mut count, mut total, mut unpriced) = (0, 0.0, 0);
+    // Costs are exact decimals: the sum has the server's digits, not binary rounding.
+    let (mut count, mut total, mut unpriced) = (0, gcore_billing::Decimal::ZERO, 0);
     while let Some(row) = rows.next().await {
         let row = row?;
         count += 1;

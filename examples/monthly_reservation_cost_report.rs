@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             types::CostReportMonthlyRequest::builder().year_month(Some(year_month)),
         )
         .await?;
-    let total: f64 = report.results.iter().filter_map(|t| t.cost()).sum();
+    let total: gcore_billing::Decimal = report.results.iter().filter_map(|t| t.cost()).sum();
     println!("{month}: {} totals, {total:.2} in all", report.count);
     for row in report.results.iter().take(10) {
         println!(

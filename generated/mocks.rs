@@ -653,10 +653,9 @@ impl MockServerExt for ::httpmock::MockServer {
 ///
 /// ```
 /// use gcore_billing::generated::mock::samples;
-/// let mut row = samples::cost_report_resource_instance();
-/// row.cost = Some(12.5);
-/// let row = gcore_billing::types::CostReportResource::Instance(row);
-/// assert_eq!(row.type_name(), "instance");
+/// let row = samples::cost_report_resource_ai_cluster();
+/// let json = serde_json::to_value(&row).unwrap();
+/// assert_eq!(json["type"], "ai_cluster");
 /// ```
 pub mod samples {
     /// A `CostReportResourceAiCluster` with every required field set from the spec (its examples, else values of the right type) and the optional ones left out; change its public fields to make the row a test needs. Wrap it in its union's variant to get a report row.

@@ -741,11 +741,11 @@ pub struct CostReportResourceCommon {
     /// `billing_metric_name`, when the row has it.
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    pub billing_value: Option<f64>,
+    pub billing_value: Option<::rust_decimal::Decimal>,
     /// `billing_value_unit`, when the row has it.
     pub billing_value_unit: Option<String>,
     /// `cost`, when the row has it.
-    pub cost: Option<f64>,
+    pub cost: Option<::rust_decimal::Decimal>,
     /// `currency`, when the row has it.
     pub currency: Option<String>,
     /// `err`, when the row has it.
@@ -776,9 +776,9 @@ impl ::serde::Serialize for CostReportResourceCommon {
         state.serialize_field("type", &self.r#type)?;
         state.serialize_field("billing_feature_name", &self.billing_feature_name)?;
         state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
-        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value", &crate::rt::Exact(&self.billing_value))?;
         state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
-        state.serialize_field("cost", &self.cost)?;
+        state.serialize_field("cost", &crate::rt::Exact(&self.cost))?;
         state.serialize_field("currency", &self.currency)?;
         state.serialize_field("err", &self.err)?;
         state.serialize_field("first_seen", &self.first_seen)?;
@@ -803,9 +803,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
             tag: String,
             billing_feature_name: Option<String>,
             billing_metric_name: Option<String>,
-            billing_value: Option<f64>,
+            billing_value: Option<::rust_decimal::Decimal>,
             billing_value_unit: Option<String>,
-            cost: Option<f64>,
+            cost: Option<::rust_decimal::Decimal>,
             currency: Option<String>,
             err: Option<String>,
             first_seen: Option<crate::rt::RowTime>,
@@ -886,7 +886,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::rt::set_once(
+                                    crate::rt::set_once_exact(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
@@ -900,7 +900,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                                     )
                                 }
                                 "cost" => {
-                                    crate::rt::set_once(&mut slot_cost, &mut map, "cost")
+                                    crate::rt::set_once_exact(&mut slot_cost, &mut map, "cost")
                                 }
                                 "currency" => {
                                     crate::rt::set_once(
@@ -1292,9 +1292,9 @@ impl CostReportResource {
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn billing_value(&self) -> Option<f64> {
+    pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
         cost_report_resource_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_decimal
         )
     }
     ///
@@ -1309,8 +1309,8 @@ impl CostReportResource {
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn cost(&self) -> Option<f64> {
-        cost_report_resource_field!(self, cost, "cost", crate ::rt::unknown_f64)
+    pub fn cost(&self) -> Option<::rust_decimal::Decimal> {
+        cost_report_resource_field!(self, cost, "cost", crate ::rt::unknown_decimal)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
@@ -1379,7 +1379,7 @@ impl crate::rt::Columns for CostReportResource {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -1387,7 +1387,7 @@ impl crate::rt::Columns for CostReportResource {
         },
         crate::rt::Column {
             name: "cost",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "currency",
@@ -1441,7 +1441,7 @@ impl crate::rt::Columns for CostReportResource {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -1449,7 +1449,7 @@ impl crate::rt::Columns for CostReportResource {
         },
         crate::rt::Column {
             name: "cost",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "currency",
@@ -1687,11 +1687,11 @@ pub struct CostReportTotalCommon {
     /// `billing_metric_name`, when the row has it.
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    pub billing_value: Option<f64>,
+    pub billing_value: Option<::rust_decimal::Decimal>,
     /// `billing_value_unit`, when the row has it.
     pub billing_value_unit: Option<String>,
     /// `cost`, when the row has it.
-    pub cost: Option<f64>,
+    pub cost: Option<::rust_decimal::Decimal>,
     /// `currency`, when the row has it.
     pub currency: Option<String>,
     /// `err`, when the row has it.
@@ -1712,9 +1712,9 @@ impl ::serde::Serialize for CostReportTotalCommon {
         state.serialize_field("type", &self.r#type)?;
         state.serialize_field("billing_feature_name", &self.billing_feature_name)?;
         state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
-        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value", &crate::rt::Exact(&self.billing_value))?;
         state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
-        state.serialize_field("cost", &self.cost)?;
+        state.serialize_field("cost", &crate::rt::Exact(&self.cost))?;
         state.serialize_field("currency", &self.currency)?;
         state.serialize_field("err", &self.err)?;
         state.serialize_field("region", &self.region)?;
@@ -1734,9 +1734,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
             tag: String,
             billing_feature_name: Option<String>,
             billing_metric_name: Option<String>,
-            billing_value: Option<f64>,
+            billing_value: Option<::rust_decimal::Decimal>,
             billing_value_unit: Option<String>,
-            cost: Option<f64>,
+            cost: Option<::rust_decimal::Decimal>,
             currency: Option<String>,
             err: Option<String>,
             region: Option<i64>,
@@ -1802,7 +1802,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::rt::set_once(
+                                    crate::rt::set_once_exact(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
@@ -1816,7 +1816,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
                                     )
                                 }
                                 "cost" => {
-                                    crate::rt::set_once(&mut slot_cost, &mut map, "cost")
+                                    crate::rt::set_once_exact(&mut slot_cost, &mut map, "cost")
                                 }
                                 "currency" => {
                                     crate::rt::set_once(
@@ -2146,9 +2146,9 @@ impl CostReportTotal {
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn billing_value(&self) -> Option<f64> {
+    pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
         cost_report_total_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_decimal
         )
     }
     ///
@@ -2163,8 +2163,8 @@ impl CostReportTotal {
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn cost(&self) -> Option<f64> {
-        cost_report_total_field!(self, cost, "cost", crate ::rt::unknown_f64)
+    pub fn cost(&self) -> Option<::rust_decimal::Decimal> {
+        cost_report_total_field!(self, cost, "cost", crate ::rt::unknown_decimal)
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
@@ -2207,7 +2207,7 @@ impl crate::rt::Columns for CostReportTotal {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -2215,7 +2215,7 @@ impl crate::rt::Columns for CostReportTotal {
         },
         crate::rt::Column {
             name: "cost",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "currency",
@@ -2249,7 +2249,7 @@ impl crate::rt::Columns for CostReportTotal {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -2257,7 +2257,7 @@ impl crate::rt::Columns for CostReportTotal {
         },
         crate::rt::Column {
             name: "cost",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "currency",
@@ -2429,7 +2429,7 @@ pub struct UsageReportResourceCommon {
     /// `billing_metric_name`, when the row has it.
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    pub billing_value: Option<f64>,
+    pub billing_value: Option<::rust_decimal::Decimal>,
     /// `billing_value_unit`, when the row has it.
     pub billing_value_unit: Option<String>,
     /// `first_seen`, when the row has it.
@@ -2457,7 +2457,7 @@ impl ::serde::Serialize for UsageReportResourceCommon {
         let mut state = serializer.serialize_struct("UsageReportResourceCommon", len)?;
         state.serialize_field("type", &self.r#type)?;
         state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
-        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value", &crate::rt::Exact(&self.billing_value))?;
         state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
         state.serialize_field("first_seen", &self.first_seen)?;
         state.serialize_field("last_seen", &self.last_seen)?;
@@ -2480,7 +2480,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
         struct Wire {
             tag: String,
             billing_metric_name: Option<String>,
-            billing_value: Option<f64>,
+            billing_value: Option<::rust_decimal::Decimal>,
             billing_value_unit: Option<String>,
             first_seen: Option<crate::rt::RowTime>,
             last_seen: Option<crate::rt::RowTime>,
@@ -2545,7 +2545,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::rt::set_once(
+                                    crate::rt::set_once_exact(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
@@ -2924,9 +2924,9 @@ impl UsageReportResource {
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn billing_value(&self) -> Option<f64> {
+    pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
         usage_report_resource_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_decimal
         )
     }
     ///
@@ -2989,7 +2989,7 @@ impl crate::rt::Columns for UsageReportResource {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -3035,7 +3035,7 @@ impl crate::rt::Columns for UsageReportResource {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -3270,7 +3270,7 @@ pub struct UsageReportTotalCommon {
     /// `billing_metric_name`, when the row has it.
     pub billing_metric_name: Option<String>,
     /// `billing_value`, when the row has it.
-    pub billing_value: Option<f64>,
+    pub billing_value: Option<::rust_decimal::Decimal>,
     /// `billing_value_unit`, when the row has it.
     pub billing_value_unit: Option<String>,
     /// `region`, when the row has it.
@@ -3288,7 +3288,7 @@ impl ::serde::Serialize for UsageReportTotalCommon {
         let mut state = serializer.serialize_struct("UsageReportTotalCommon", len)?;
         state.serialize_field("type", &self.r#type)?;
         state.serialize_field("billing_metric_name", &self.billing_metric_name)?;
-        state.serialize_field("billing_value", &self.billing_value)?;
+        state.serialize_field("billing_value", &crate::rt::Exact(&self.billing_value))?;
         state.serialize_field("billing_value_unit", &self.billing_value_unit)?;
         state.serialize_field("region", &self.region)?;
         state.serialize_field("region_id", &self.region_id)?;
@@ -3306,7 +3306,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
         struct Wire {
             tag: String,
             billing_metric_name: Option<String>,
-            billing_value: Option<f64>,
+            billing_value: Option<::rust_decimal::Decimal>,
             billing_value_unit: Option<String>,
             region: Option<i64>,
             region_id: Option<i64>,
@@ -3356,7 +3356,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
                                     )
                                 }
                                 "billing_value" => {
-                                    crate::rt::set_once(
+                                    crate::rt::set_once_exact(
                                         &mut slot_billing_value,
                                         &mut map,
                                         "billing_value",
@@ -3667,9 +3667,9 @@ impl UsageReportTotal {
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
-    pub fn billing_value(&self) -> Option<f64> {
+    pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
         usage_report_total_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_f64
+            self, billing_value, "billing_value", crate ::rt::unknown_decimal
         )
     }
     ///
@@ -3706,7 +3706,7 @@ impl crate::rt::Columns for UsageReportTotal {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",
@@ -3732,7 +3732,7 @@ impl crate::rt::Columns for UsageReportTotal {
         },
         crate::rt::Column {
             name: "billing_value",
-            kind: crate::rt::ColumnKind::Number,
+            kind: crate::rt::ColumnKind::Decimal,
         },
         crate::rt::Column {
             name: "billing_value_unit",

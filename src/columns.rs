@@ -99,11 +99,18 @@ impl Serialize for Cell {
             Cell::Text(s) => serializer.serialize_str(s),
             // Already JSON: written as a string so that every column keeps one type.
             Cell::Json(s) => serializer.serialize_str(s),
-            // As text: exact, where a JSON number would be read back as a float.
-            Cell::Decimal(d) => serializer.collect_str(d),
+            // A JSON number with exactly the decimal's digits (as the server sent them).
+            Cell::Decimal(d) => serde_json::value::RawValue::from_string(d.to_string())
+                .map_err(ser::Error::custom)?
+                .serialize(serializer),
         }
     }
 }
+
+/// The newtype name an exact decimal (`format: decimal`) is serialized under (src/de.rs), so
+/// that a column keeps it a [`Cell::Decimal`] instead of a float.
+#[doc(hidden)]
+pub const EXACT_DECIMAL: &str = "gcore_billing::Decimal";
 
 /// Why a row could not be turned into cells.
 #[derive(Debug)]
@@ -494,9 +501,19 @@ impl ser::Serializer for SlotSerializer<'_> {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), SlotError> {
+        if name == EXACT_DECIMAL {
+            // The raw number, as serde_json writes it: its digits, read back exactly.
+            let text = serde_json::to_string(value)
+                .map_err(|e| SlotError::Failed(CellError(e.to_string())))?;
+            return match crate::pagination::exact_decimal(&text) {
+                Ok(Some(decimal)) => self.set(Cell::Decimal(decimal)),
+                Ok(None) => self.set(Cell::Null),
+                Err(e) => Err(SlotError::Failed(CellError(e))),
+            };
+        }
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -598,7 +615,12 @@ macro_rules! copied_field_value {
     )*};
 }
 
-copied_field_value!(i64, f64, chrono::DateTime<chrono::Utc>);
+copied_field_value!(
+    i64,
+    f64,
+    chrono::DateTime<chrono::Utc>,
+    rust_decimal::Decimal
+);
 
 impl FieldValue for serde_json::Map<String, serde_json::Value> {
     type Out<'a> = &'a serde_json::Map<String, serde_json::Value>;
@@ -631,6 +653,16 @@ pub fn unknown_i64(value: Option<&serde_json::Value>) -> Option<i64> {
 #[doc(hidden)]
 pub fn unknown_f64(value: Option<&serde_json::Value>) -> Option<f64> {
     value.and_then(serde_json::Value::as_f64)
+}
+
+/// An exact-decimal field (`format: decimal`) of a row of unknown type: the number as kept in the
+/// row's JSON value (`None` when it is not a number).
+#[doc(hidden)]
+pub fn unknown_decimal(value: Option<&serde_json::Value>) -> Option<rust_decimal::Decimal> {
+    let number = value?.as_number()?;
+    crate::pagination::exact_decimal(&number.to_string())
+        .ok()
+        .flatten()
 }
 
 /// A timestamp field of a row of unknown type (`None` when it is not RFC 3339).
@@ -699,7 +731,8 @@ mod tests {
             cells,
             [
                 Cell::Text("instance".into()),
-                Cell::Float(26.78),
+                // `format: decimal`: the server's digits, not a float.
+                Cell::Decimal("26.78".parse().expect("decimal")),
                 Cell::Int(7),
                 Cell::Text("2024-08-01T00:00:00Z".into()),
                 Cell::Json(r#"[{"env":"prod"}]"#.into()),
@@ -786,7 +819,8 @@ mod tests {
                 .map(|c| c.kind)
         };
         assert_eq!(kind("first_seen"), Some(ColumnKind::Timestamp));
-        assert_eq!(kind("cost"), Some(ColumnKind::Number));
+        assert_eq!(kind("cost"), Some(ColumnKind::Decimal));
+        assert_eq!(kind("billing_value"), Some(ColumnKind::Decimal));
         assert_eq!(kind("project_id"), Some(ColumnKind::Integer));
         assert_eq!(kind("tags"), Some(ColumnKind::Json));
         assert_eq!(kind("billing_value_unit"), Some(ColumnKind::Text));

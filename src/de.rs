@@ -114,3 +114,83 @@ pub fn tag_of<'a>(
     deserializer.end()?;
     Ok(tag)
 }
+
+/// A number the spec marks `format: decimal` (money, billed quantities): read from the JSON
+/// number's own text into a [`rust_decimal::Decimal`], never through `f64`, and written back as a
+/// JSON number with the same digits. Implemented for the two shapes a field takes.
+pub trait ExactNumber: Sized {
+    /// Reads the value (the generated `Deserialize` of a struct calls it through [`set_once_exact`]).
+    fn read<'de, D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+    /// Writes the value (through [`Exact`]).
+    fn write<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+}
+
+/// The number's text: the JSON text of the value as received (a copy; serde_json gives a number's
+/// digits only this way without its `arbitrary_precision` feature, which would change every
+/// program's serde_json).
+fn number_text<'de, D: de::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<rust_decimal::Decimal>, D::Error> {
+    let raw = <Box<serde_json::value::RawValue> as de::Deserialize>::deserialize(deserializer)?;
+    crate::pagination::exact_decimal(raw.get()).map_err(de::Error::custom)
+}
+
+fn write_decimal<S: serde::Serializer>(
+    value: &rust_decimal::Decimal,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let raw = serde_json::value::RawValue::from_string(value.to_string())
+        .map_err(serde::ser::Error::custom)?;
+    // A newtype of the raw number: serde_json writes the digits as they are, and the export
+    // columns (crate::columns) know the name and keep the value a decimal.
+    serializer.serialize_newtype_struct(crate::columns::EXACT_DECIMAL, &raw)
+}
+
+impl ExactNumber for rust_decimal::Decimal {
+    fn read<'de, D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        number_text(deserializer)?.ok_or_else(|| de::Error::custom("expected a number, got null"))
+    }
+    fn write<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        write_decimal(self, serializer)
+    }
+}
+
+impl ExactNumber for Option<rust_decimal::Decimal> {
+    fn read<'de, D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        number_text(deserializer)
+    }
+    fn write<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(value) => write_decimal(value, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A value read or written as an [`ExactNumber`]: `Exact<T>` to read, `Exact<&T>` to write.
+pub struct Exact<T>(pub T);
+
+impl<'de, T: ExactNumber> de::Deserialize<'de> for Exact<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::read(deserializer).map(Exact)
+    }
+}
+
+impl<T: ExactNumber> serde::Serialize for Exact<&T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.write(serializer)
+    }
+}
+
+/// [`set_once`] for an [`ExactNumber`] field.
+pub fn set_once_exact<'de, T: ExactNumber, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Exact<T>>()?.0);
+    Ok(())
+}

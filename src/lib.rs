@@ -41,6 +41,9 @@ pub use hooks::RetryPolicy;
 #[cfg(feature = "mock")]
 pub use httpmock;
 pub use pagination::PageOptions;
+/// The exact decimal type of money and billed quantities (`cost`, `billing_value`): the
+/// rust_decimal this crate is built with, so that callers need no matching version of their own.
+pub use rust_decimal::{self, Decimal};
 
 /// The `info.version` of the spec this client was generated from (`openapi/gcore-billing.yaml`).
 pub fn spec_version() -> &'static str {

@@ -5,10 +5,10 @@
 
 pub use crate::client::{call, call_bytes, collect_csv, prepare};
 pub use crate::columns::{
-    Column, ColumnKind, Columns, FieldValue, RowTime, no_extra_fields, unknown_enum, unknown_f64,
-    unknown_i64, unknown_str, unknown_time,
+    Column, ColumnKind, Columns, FieldValue, RowTime, no_extra_fields, unknown_decimal,
+    unknown_enum, unknown_f64, unknown_i64, unknown_str, unknown_time,
 };
-pub use crate::de::{Key, Skipped, Unlisted, set_once, tag_of};
+pub use crate::de::{Exact, ExactNumber, Key, Skipped, Unlisted, set_once, set_once_exact, tag_of};
 pub use crate::error::describe_row_error;
 pub use crate::hooks::Hooks;
 pub use crate::pagination::{PagedOperation, PagedRows, RowsPage, offset_of, window_value};

@@ -309,7 +309,7 @@ async fn unknown_resource_type_is_kept_and_known_rows_still_parse() {
     assert!(page.results[0].is_unknown());
     assert_eq!(page.results[0].type_name(), "quantum_computer");
     assert_eq!(page.results[0].region_id(), Some(76));
-    assert_eq!(page.results[0].cost(), Some(1.5));
+    assert_eq!(page.results[0].cost(), Some("1.5".parse().unwrap()));
     assert_eq!(
         page.results[0].billing_value_unit(),
         Some(types::BillingValueUnit::Unknown("qubit_hours".into()))

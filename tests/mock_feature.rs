@@ -43,7 +43,7 @@ async fn sample_rows_served_by_a_typed_mock_come_back_from_the_stream_as_built()
     use gcore_billing::types::CostReportResource;
     let server = MockServer::start_async().await;
     let mut instance = samples::cost_report_resource_instance();
-    instance.cost = Some(12.5);
+    instance.cost = Some("12.5".parse().unwrap());
     let mut volume = samples::cost_report_resource_volume();
     volume.uuid = "vol-2".to_string();
     let rows = vec![
@@ -78,7 +78,7 @@ async fn sample_rows_served_by_a_typed_mock_come_back_from_the_stream_as_built()
         .await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].type_name(), "instance");
-    assert_eq!(got[0].cost(), Some(12.5));
+    assert_eq!(got[0].cost(), Some("12.5".parse().unwrap()));
     assert!(matches!(&got[1], CostReportResource::Volume(v) if v.uuid == "vol-2"));
     mock.assert();
 }

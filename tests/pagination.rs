@@ -354,7 +354,7 @@ fn common_rows_check_what_every_variant_requires_and_keep_unknown_types() {
         "first_seen":"2024-08-01T00:00:30+02:00","last_seen":"2024-08-02T00:00:30Z",
         "project_id":1,"region":2,"region_id":2,"uuid":"skipped","tags":[{"a":"b"}]}"#;
     let parsed = row(complete).expect("a complete volume row");
-    assert_eq!(parsed.billing_value, Some(1.5));
+    assert_eq!(parsed.billing_value, Some("1.5".parse().unwrap()));
     assert_eq!(
         parsed.first_seen.map(|t| t.to_rfc3339()),
         Some("2024-07-31T22:00:30+00:00".into())
@@ -371,7 +371,7 @@ fn common_rows_check_what_every_variant_requires_and_keep_unknown_types() {
     let unknown = row(r#"{"type":"quantum","cost":3}"#).expect("unknown type");
     assert_eq!(
         (unknown.r#type.as_str(), unknown.cost),
-        ("quantum", Some(3.0))
+        ("quantum", Some(gcore_billing::Decimal::from(3)))
     );
     // Times are checked: the hand-read form and chrono's agree on what is valid.
     assert!(row(&complete.replace("2024-08-02T00:00:30Z", "2024-02-30T00:00:30Z")).is_err());

@@ -172,8 +172,9 @@ async fn usage_report_request_and_both_result_lists() {
     );
     assert_eq!(report.count, 40);
     assert_eq!(report.resources.len(), 25);
-    let summed: f64 = report.totals.iter().filter_map(|t| t.billing_value()).sum();
-    assert!(summed > 0.0);
+    let summed: gcore_billing::Decimal =
+        report.totals.iter().filter_map(|t| t.billing_value()).sum();
+    assert!(summed > gcore_billing::Decimal::ZERO);
     assert!(report.resources.iter().chain([]).all(|r| !r.is_unknown()));
 }
 

@@ -250,10 +250,11 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Failure> {
     std::fs::rename(&temporary, &path).map_err(local)
 }
 
-/// Sum of the `cost` column per `currency` of a native Parquet export (rows without a cost or a
-/// currency are left out of the sums).
+/// Sum of the `cost` column (exact, Decimal128) per `currency` of a native Parquet export (rows
+/// without a cost or a currency are left out of the sums).
 fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
-    use arrow_array::{Array, Float64Array, StringArray};
+    use arrow_array::{Array, Decimal128Array, StringArray};
+    use arrow_schema::DataType;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let damaged = |e: String| Failure::Local(format!("reading {} back: {e}", path.display()));
     let file = File::open(path).map_err(|e| damaged(e.to_string()))?;
@@ -269,10 +270,17 @@ fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
                 .ok_or_else(|| damaged(format!("no {name} column")))
         };
         let (cost, currency) = (column("cost")?, column("currency")?);
+        let DataType::Decimal128(_, scale) = cost.data_type() else {
+            return Err(damaged(format!(
+                "cost is {}, not a decimal",
+                cost.data_type()
+            )));
+        };
+        let scale = u32::try_from(*scale).map_err(|_| damaged("negative cost scale".into()))?;
         let cost = cost
             .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or_else(|| damaged("cost is not Float64".into()))?;
+            .downcast_ref::<Decimal128Array>()
+            .ok_or_else(|| damaged("cost is not Decimal128".into()))?;
         let currency = currency
             .as_any()
             .downcast_ref::<StringArray>()
@@ -281,14 +289,26 @@ fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
             if cost.is_null(i) || currency.is_null(i) {
                 continue;
             }
-            // The shortest text that reads back as the same f64: the server's digits.
-            let value: Decimal = cost.value(i).to_string().parse().unwrap_or_default();
-            *totals
-                .entry(currency.value(i).to_string())
-                .or_insert(Decimal::ZERO) += value;
+            let value = Decimal::try_from_i128_with_scale(cost.value(i), scale)
+                .map_err(|e| damaged(e.to_string()))?;
+            add_to(&mut totals, currency.value(i), value)?;
         }
     }
     Ok(totals)
+}
+
+/// Adds `value` to the total of `currency`; a total past what a decimal holds (about 7.9e28) is an
+/// error, never a panic.
+fn add_to(
+    totals: &mut BTreeMap<String, Decimal>,
+    currency: &str,
+    value: Decimal,
+) -> Result<(), Failure> {
+    let total = totals.entry(currency.to_string()).or_insert(Decimal::ZERO);
+    *total = total
+        .checked_add(value)
+        .ok_or_else(|| Failure::Data(format!("the {currency} cost total overflows a decimal")))?;
+    Ok(())
 }
 
 /// The export of one month into `file`, as `export detailed --format parquet` would run it.
@@ -413,10 +433,16 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         if month.action == Action::Unchanged {
             unchanged += 1;
             if let Some(p) = manifest.partitions.get(&month.key) {
-                rows += p.rows;
+                rows = rows.saturating_add(p.rows);
                 for (currency, cost) in &p.cost {
-                    *totals.entry(currency.clone()).or_insert(Decimal::ZERO) +=
-                        cost.parse::<Decimal>().unwrap_or_default();
+                    let cost = cost.parse::<Decimal>().map_err(|e| {
+                        Failure::Local(format!(
+                            "{}: the {currency} cost of {} is not a decimal: {e}",
+                            dir.join(MANIFEST).display(),
+                            month.key
+                        ))
+                    })?;
+                    add_to(&mut totals, currency, cost)?;
                 }
             }
             continue;
@@ -450,9 +476,9 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         std::fs::rename(&staged, &file).map_err(|e| local(&file, e))?;
         let _ = std::fs::remove_dir_all(&staging);
         for (currency, sum) in &cost {
-            *totals.entry(currency.clone()).or_insert(Decimal::ZERO) += sum;
+            add_to(&mut totals, currency, *sum)?;
         }
-        rows += count;
+        rows = rows.saturating_add(count);
         manifest.partitions.insert(
             month.key.clone(),
             Partition {

@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow_array::{
-    Array, Decimal128Array, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
-};
+use arrow_array::{Array, Decimal128Array, Int64Array, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, TimeUnit};
 use gcore_billing::columns::Columns;
 use gcore_billing::types::CostReportResource;
@@ -156,7 +154,9 @@ fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
         kind("first_seen"),
         DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
     );
-    assert_eq!(kind("cost"), DataType::Float64);
+    // Money is exact: Decimal128 with the server's digits, equal to the CSV's text.
+    assert_eq!(kind("cost"), DataType::Decimal128(38, 18));
+    assert_eq!(kind("billing_value"), DataType::Decimal128(38, 18));
     assert_eq!(kind("project_id"), DataType::Int64);
     assert_eq!(kind("type"), DataType::Utf8);
     let mut row = 0;
@@ -166,8 +166,8 @@ fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
             .column_by_name("cost")
             .expect("cost")
             .as_any()
-            .downcast_ref::<Float64Array>()
-            .expect("f64");
+            .downcast_ref::<Decimal128Array>()
+            .expect("decimal");
         let project = batch
             .column_by_name("project_id")
             .expect("p")
@@ -189,14 +189,14 @@ fn jsonl_and_parquet_read_back_with_their_types_and_the_same_values() {
         for i in 0..batch.num_rows() {
             let csv = &csv_rows[row];
             assert_eq!(kind.value(i), csv[0]);
-            let csv_cost = csv[5].parse::<f64>().ok();
+            let csv_cost = csv[5].parse::<rust_decimal::Decimal>().ok();
             assert_eq!(
                 if cost.is_null(i) {
                     None
                 } else {
-                    Some(cost.value(i))
+                    Some(rust_decimal::Decimal::from_i128_with_scale(cost.value(i), 18).normalize())
                 },
-                csv_cost
+                csv_cost.map(|c| c.normalize())
             );
             assert_eq!(project.value(i).to_string(), csv[10]);
             let at = chrono::DateTime::from_timestamp_micros(seen.value(i)).expect("time");

@@ -668,3 +668,91 @@ fn demo_runs_from_anywhere() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(read_csv(&tmp.path().join("d.csv")).1.len(), 50);
 }
+
+/// Money is exact in every format: a cost with 18 significant digits and a billed quantity of
+/// 10^-9 order (neither of which an f64 holds) come out of CSV, JSON lines and Parquet with the
+/// server's digits.
+#[tokio::test]
+async fn an_18_digit_cost_and_a_tiny_quantity_keep_their_digits_in_every_format() {
+    const COST: &str = "1234567890.12345678";
+    const QUANTITY: &str = "0.000000001234567891";
+    let server = fake(Config::default()).await;
+    let body = edited_page(&server, 1, |rows| {
+        // Markers, replaced below by digits no f64 holds (a JSON value would round them).
+        rows[0]["cost"] = json!(777.125);
+        rows[0]["billing_value"] = json!(555.25);
+        rows[0]["currency"] = json!("EUR");
+    })
+    .replacen("777.125", COST, 1)
+    .replacen("555.25", QUANTITY, 1);
+    let tmp = temp_dir("exact-money");
+    for format in ["csv", "jsonl", "parquet"] {
+        server.fault_at_offset(
+            0,
+            2,
+            Fault::Body {
+                status: 200,
+                content_type: "application/json".into(),
+                body: body.clone(),
+            },
+        );
+        let out = tmp.path().join(format!("exact.{format}"));
+        let output = run(
+            export_args(format, &out, &["--no-rounding"]),
+            server_env(&server),
+        )
+        .await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{format}: {}",
+            stderr(&output)
+        );
+        let (cost, quantity) = match format {
+            "csv" => {
+                let (header, rows) = read_csv(&out);
+                let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+                (
+                    rows[0][at("cost")].clone(),
+                    rows[0][at("billing_value")].clone(),
+                )
+            }
+            "jsonl" => {
+                // The line's own text: a JSON reader would turn the numbers into floats.
+                let text = std::fs::read_to_string(&out).expect("JSONL");
+                let number = |name: &str| {
+                    let start = text.find(&format!("\"{name}\":")).expect("field") + name.len() + 3;
+                    let end = text[start..].find([',', '}']).expect("end") + start;
+                    text[start..end].to_string()
+                };
+                (number("cost"), number("billing_value"))
+            }
+            _ => {
+                use arrow_array::{Array, Decimal128Array};
+                let reader = ParquetRecordBatchReaderBuilder::try_new(
+                    std::fs::File::open(&out).expect("file"),
+                )
+                .expect("reader")
+                .build()
+                .expect("batches");
+                let batch = reader.into_iter().next().expect("a batch").expect("batch");
+                let decimal = |name: &str| {
+                    let column = batch.column_by_name(name).expect("column");
+                    let values = column
+                        .as_any()
+                        .downcast_ref::<Decimal128Array>()
+                        .expect("Decimal128");
+                    rust_decimal::Decimal::from_i128_with_scale(values.value(0), 18)
+                        .normalize()
+                        .to_string()
+                };
+                (decimal("cost"), decimal("billing_value"))
+            }
+        };
+        assert_eq!(
+            (cost.as_str(), quantity.as_str()),
+            (COST, QUANTITY),
+            "{format}"
+        );
+    }
+}

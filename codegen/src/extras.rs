@@ -258,6 +258,7 @@ fn wire_field(field: &Ident, wire: &str, presence: Presence) -> Field {
         wire: wire.to_string(),
         presence,
         skip_if: None,
+        exact: false,
     }
 }
 
@@ -515,6 +516,7 @@ fn common_row(u: &OpenUnion) -> TokenStream {
             ColumnKind::Text => quote! { String },
             ColumnKind::Integer => quote! { i64 },
             ColumnKind::Number => quote! { f64 },
+            ColumnKind::Decimal => quote! { ::rust_decimal::Decimal },
             ColumnKind::Boolean => quote! { bool },
             ColumnKind::Timestamp => quote! { ::chrono::DateTime<::chrono::offset::Utc> },
             ColumnKind::Json => quote! { ::serde_json::Value },
@@ -533,7 +535,11 @@ fn common_row(u: &OpenUnion) -> TokenStream {
     let listed: Vec<Field> = idents
         .iter()
         .zip(&names)
-        .map(|(id, n)| wire_field(id, n, Presence::Optional))
+        .zip(&fields)
+        .map(|((id, n), c)| Field {
+            exact: c.kind == ColumnKind::Decimal,
+            ..wire_field(id, n, Presence::Optional)
+        })
         .collect();
     let serialize = serde_code::serialize_struct(
         &name,
@@ -637,6 +643,7 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
             ColumnKind::Text => quote! { Text },
             ColumnKind::Integer => quote! { Integer },
             ColumnKind::Number => quote! { Number },
+            ColumnKind::Decimal => quote! { Decimal },
             ColumnKind::Boolean => quote! { Boolean },
             ColumnKind::Timestamp => quote! { Timestamp },
             ColumnKind::Json => quote! { Json },
@@ -665,6 +672,10 @@ fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
         FieldKind::Str => (quote! { Option<&str> }, quote! { crate::rt::unknown_str }),
         FieldKind::I64 => (quote! { Option<i64> }, quote! { crate::rt::unknown_i64 }),
         FieldKind::F64 => (quote! { Option<f64> }, quote! { crate::rt::unknown_f64 }),
+        FieldKind::Decimal => (
+            quote! { Option<::rust_decimal::Decimal> },
+            quote! { crate::rt::unknown_decimal },
+        ),
         FieldKind::DateTime => (
             quote! { Option<::chrono::DateTime<::chrono::offset::Utc>> },
             quote! { crate::rt::unknown_time },

@@ -97,8 +97,9 @@ fn generate_syntax(spec: &OpenAPI) -> Result<syn::File, CodegenError> {
     // (rustdoc.rs); the operation table (api.rs) keeps the spec's own text for the CLI's help.
     let model = SpecModel::from_spec(&rustdoc::descriptions_for_rustdoc(spec)?)?;
     // Defaults are documented and left to the server, never filled in and sent (defaults.rs); UUIDs
-    // are text (lower.rs).
+    // are text and `format: decimal` numbers rust_decimal::Decimal (lower.rs).
     let wire = lower::uuids_as_text(&defaults::defaults_into_docs(spec))?;
+    let wire = lower::decimals_as_rust_decimal(&wire)?;
     let wire = rustdoc::descriptions_for_rustdoc(&wire)?;
     let client = generate_client(&wire, &model)?;
     let mocks = generate_mocks(&wire, &model)?;
@@ -206,7 +207,8 @@ fn progenitor_settings(model: &SpecModel) -> progenitor::GenerationSettings {
         .with_tag(progenitor::TagStyle::Merged)
         .with_hooks(progenitor::HooksMode::Expected)
         .with_inner_type(quote::quote! { crate::rt::Hooks })
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_crate(lower::DECIMAL_CRATE, progenitor::CrateVers::Any, None);
     for name in model.open_type_names() {
         settings.with_replacement(
             name,

@@ -184,6 +184,42 @@ fn drop_uuid_format(value: &mut serde_yaml::Value) {
     }
 }
 
+/// Numbers with `format: decimal` (money and billed quantities) become `rust_decimal::Decimal`:
+/// typify is told so through its `x-rust-type` extension on each such schema (progenitor's
+/// settings name the crate). The generated serde code reads them from the number's own text, never
+/// through `f64` (serde_code.rs).
+pub fn decimals_as_rust_decimal(spec: &OpenAPI) -> Result<OpenAPI, crate::CodegenError> {
+    let failed = |e: serde_yaml::Error| crate::CodegenError::Unsupported {
+        location: "step decimals_as_rust_decimal".into(),
+        message: format!("the spec did not survive its round trip through YAML values: {e}"),
+    };
+    let mut value = serde_yaml::to_value(spec).map_err(failed)?;
+    mark_decimals(&mut value);
+    serde_yaml::from_value(value).map_err(failed)
+}
+
+/// The `x-rust-type` that makes typify use `rust_decimal::Decimal`.
+pub const DECIMAL_CRATE: &str = "rust_decimal";
+
+fn mark_decimals(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            let is_decimal = map.get("type").and_then(|t| t.as_str()) == Some("number")
+                && map.get("format").and_then(|f| f.as_str()) == Some("decimal");
+            if is_decimal {
+                let mut rust_type = serde_yaml::Mapping::new();
+                rust_type.insert("crate".into(), DECIMAL_CRATE.into());
+                rust_type.insert("version".into(), "1".into());
+                rust_type.insert("path".into(), "rust_decimal::Decimal".into());
+                map.insert("x-rust-type".into(), serde_yaml::Value::Mapping(rust_type));
+            }
+            map.values_mut().for_each(mark_decimals);
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(mark_decimals),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

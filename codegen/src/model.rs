@@ -49,6 +49,8 @@ pub enum ColumnKind {
     Text,
     Integer,
     Number,
+    /// A `format: decimal` number: `rust_decimal::Decimal`, exact.
+    Decimal,
     Boolean,
     Timestamp,
     /// Arrays and objects, written as JSON text.
@@ -72,6 +74,8 @@ pub enum FieldKind {
     DateTime,
     I64,
     F64,
+    /// A `format: decimal` number: `rust_decimal::Decimal`.
+    Decimal,
     /// A reference to an open enum (by name).
     OpenEnum(String),
 }
@@ -1019,10 +1023,16 @@ fn column_kind(spec: &OpenAPI, prop: &ReferenceOr<Box<Schema>>) -> ColumnKind {
             _ => ColumnKind::Text,
         },
         SchemaKind::Type(Type::Integer(_)) => ColumnKind::Integer,
+        SchemaKind::Type(Type::Number(n)) if is_decimal(&n.format) => ColumnKind::Decimal,
         SchemaKind::Type(Type::Number(_)) => ColumnKind::Number,
         SchemaKind::Type(Type::Boolean(_)) => ColumnKind::Boolean,
         _ => ColumnKind::Json,
     }
+}
+
+/// `format: decimal`: a number held exactly (lower.rs makes it `rust_decimal::Decimal`).
+pub fn is_decimal(format: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::NumberFormat>) -> bool {
+    matches!(format, openapiv3::VariantOrUnknownOrEmpty::Unknown(name) if name == "decimal")
 }
 
 fn field_kind(
@@ -1049,6 +1059,7 @@ fn field_kind(
                     _ => return None,
                 },
                 SchemaKind::Type(Type::Integer(_)) => FieldKind::I64,
+                SchemaKind::Type(Type::Number(n)) if is_decimal(&n.format) => FieldKind::Decimal,
                 SchemaKind::Type(Type::Number(_)) => FieldKind::F64,
                 _ => return None,
             };

@@ -982,7 +982,7 @@ impl Differ<'_> {
                 );
             }
             (Type::Number(o), Type::Number(n)) => {
-                self.format_change(loc, format!("{:?}", o.format), format!("{:?}", n.format));
+                self.number_format_change(loc, &o.format, &n.format);
                 self.bound_f(loc, "minimum", o.minimum, n.minimum, Side::Lower, ctx);
                 self.bound_f(loc, "maximum", o.maximum, n.maximum, Side::Upper, ctx);
             }
@@ -1034,6 +1034,43 @@ impl Differ<'_> {
                 format_name(&new),
                 "the value's format changed",
             );
+        }
+    }
+
+    /// A number's `format`: to `decimal` (from a float format or none) the JSON stays the same and
+    /// is read exactly from then on, which deployed clients take in their stride (the Rust type
+    /// changes: the Rust API section says so); from `decimal` back to a float loses digits.
+    fn number_format_change(
+        &mut self,
+        loc: &Loc,
+        old: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::NumberFormat>,
+        new: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::NumberFormat>,
+    ) {
+        let decimal = |f: &openapiv3::VariantOrUnknownOrEmpty<openapiv3::NumberFormat>| {
+            crate::model::is_decimal(f)
+        };
+        let (old_text, new_text) = (format!("{old:?}"), format!("{new:?}"));
+        if old_text == new_text {
+            return;
+        }
+        if !decimal(old) && decimal(new) {
+            self.push(
+                Class::NonBreaking,
+                &loc.field("format"),
+                format_name(&old_text),
+                format_name(&new_text),
+                "the same JSON number, now read exactly as a decimal",
+            );
+        } else if decimal(old) && !decimal(new) {
+            self.push(
+                Class::Breaking,
+                &loc.field("format"),
+                format_name(&old_text),
+                format_name(&new_text),
+                "read as a float again: digits past about 17 are lost",
+            );
+        } else {
+            self.format_change(loc, old_text, new_text);
         }
     }
 

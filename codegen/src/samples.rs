@@ -51,16 +51,28 @@ pub fn generate_samples(spec: &OpenAPI, model: &SpecModel) -> TokenStream {
             });
         }
     }
+    // The module's example uses the first row type there is (none: no example).
+    let example = model
+        .open_unions
+        .iter()
+        .find_map(|u| u.variants.first().map(|(tag, schema)| (u, tag, schema)))
+        .map(|(union, tag, schema)| {
+            let function = crate::extras::snake(schema);
+            let property = &union.property;
+            format!(
+                "\n\n```\nuse gcore_billing::generated::mock::samples;\n\
+                 let row = samples::{function}();\n\
+                 let json = serde_json::to_value(&row).unwrap();\n\
+                 assert_eq!(json[\"{property}\"], \"{tag}\");\n```"
+            )
+        })
+        .unwrap_or_default();
+    let docs = format!(
+        " Rows for tests, one function per row type, each with every required field set.{example}"
+    );
+    let docs = docs.lines().map(|l| format!(" {}", l.trim_start()));
     quote! {
-        /// Rows for tests, one function per row type, each with every required field set.
-        ///
-        /// ```
-        /// use gcore_billing::generated::mock::samples;
-        /// let mut row = samples::cost_report_resource_instance();
-        /// row.cost = Some(12.5);
-        /// let row = gcore_billing::types::CostReportResource::Instance(row);
-        /// assert_eq!(row.type_name(), "instance");
-        /// ```
+        #(#[doc = #docs])*
         pub mod samples {
             #(#functions)*
 

@@ -46,6 +46,9 @@ pub struct Field {
     pub presence: Presence,
     /// `is_none` or `is_empty`: left out of what is written while unset (request fields).
     pub skip_if: Option<Ident>,
+    /// A `format: decimal` number (`rust_decimal::Decimal`, or an `Option` of it): read from the
+    /// number's text and written with its digits (`crate::rt::ExactNumber`), never through f64.
+    pub exact: bool,
 }
 
 /// `impl Deserialize` for a struct: one pass over the object, each field parsed straight into its
@@ -63,7 +66,11 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
     let wires = fields.iter().map(|f| &f.wire);
     let arms = fields.iter().map(|f| {
         let (slot, wire) = (slot(f), &f.wire);
-        quote! { #wire => crate::rt::set_once(&mut #slot, &mut map, #wire), }
+        if f.exact {
+            quote! { #wire => crate::rt::set_once_exact(&mut #slot, &mut map, #wire), }
+        } else {
+            quote! { #wire => crate::rt::set_once(&mut #slot, &mut map, #wire), }
+        }
     });
     let values = fields.iter().map(|f| {
         let (ident, slot, wire) = (&f.ident, slot(f), &f.wire);
@@ -131,12 +138,23 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
     }
 }
 
+/// What a field's `serialize_field` is given: the field, or for an exact number the field wrapped
+/// so that it is written with its digits.
+fn written(f: &Field) -> TokenStream {
+    let ident = &f.ident;
+    if f.exact {
+        quote! { &crate::rt::Exact(&self.#ident) }
+    } else {
+        quote! { &self.#ident }
+    }
+}
+
 /// `impl Serialize` for an answer struct: as serde's derive writes a struct with a flattened map,
 /// a map of every listed field in order (`None` as `null`), then the entries of `extra_fields`.
 pub fn serialize_answer_struct(name: &Ident, fields: &[Field]) -> TokenStream {
     let entries = fields.iter().map(|f| {
-        let (ident, wire) = (&f.ident, &f.wire);
-        quote! { map.serialize_entry(#wire, &self.#ident)?; }
+        let (wire, value) = (&f.wire, written(f));
+        quote! { map.serialize_entry(#wire, #value)?; }
     });
     quote! {
         impl ::serde::Serialize for #name {
@@ -186,13 +204,14 @@ pub fn serialize_struct(name: &Ident, fields: &[Field]) -> TokenStream {
     }
     let writes = fields.iter().map(|f| {
         let (ident, wire) = (&f.ident, &f.wire);
+        let value = written(f);
         match &f.skip_if {
-            None => quote! { state.serialize_field(#wire, &self.#ident)?; },
+            None => quote! { state.serialize_field(#wire, #value)?; },
             Some(skip) => quote! {
                 if self.#ident.#skip() {
                     state.skip_field(#wire)?;
                 } else {
-                    state.serialize_field(#wire, &self.#ident)?;
+                    state.serialize_field(#wire, #value)?;
                 }
             },
         }

@@ -304,6 +304,33 @@ fn types_items(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
 }
 
 /// The last path segment of a type (`super::X` → `X`).
+/// `::rust_decimal::Decimal` or an `Option` of it: the type lower.rs has typify give a
+/// `format: decimal` number.
+fn is_exact_decimal(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if names == ["rust_decimal", "Decimal"] {
+        return true;
+    }
+    match path.path.segments.last() {
+        Some(last) if last.ident == "Option" => match &last.arguments {
+            syn::PathArguments::AngleBracketed(args) => matches!(
+                args.args.first(),
+                Some(syn::GenericArgument::Type(inner)) if is_exact_decimal(inner)
+            ),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 fn type_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
@@ -737,6 +764,7 @@ fn struct_impls(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<Tok
             wire: serde.rename.unwrap_or_else(|| unraw(ident)),
             presence,
             skip_if: serde.skip,
+            exact: is_exact_decimal(&field.ty),
         });
     }
     if !take_out_of_derive(&mut s.attrs, &["Deserialize", "Serialize"])? {

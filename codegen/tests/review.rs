@@ -77,6 +77,13 @@ fn fixtures() -> Vec<Fixture> {
             },
         ),
         fixture(
+            "a decimal answer field read as a float again",
+            Class::Breaking,
+            INSTANCE,
+            "cost.format",
+            |s| prop(s, "CostReportResourceInstance", "cost")["format"] = Value::from("double"),
+        ),
+        fixture(
             "add an operation",
             Class::NonBreaking,
             "POST /cloud/v1/usage_report_v2 (get_usage_report_v2)",
@@ -762,4 +769,27 @@ fn a_cycle_through_two_schemas_is_named_once_from_its_first_member() {
         ]
     );
     assert!(review_of(&|_| {}).notes.is_empty());
+}
+
+#[test]
+fn a_float_answer_field_made_an_exact_decimal_is_non_breaking_on_the_wire_and_major_in_rust() {
+    let head = real();
+    let mut base = head.clone();
+    prop(&mut base, "CostReportResourceInstance", "cost")["format"] = Value::from("double");
+    let review = review_specs(&openapi(&base), &openapi(&head));
+    let changes: Vec<_> = review
+        .changes
+        .iter()
+        .map(|c| (c.class, c.location.as_str(), c.path.as_str()))
+        .collect();
+    assert_eq!(changes, [(Class::NonBreaking, INSTANCE, "cost.format")]);
+    let generate = |value: &Value| {
+        gcore_billing_codegen::generate_from_spec(&openapi(value)).expect("generates")
+    };
+    let rust = rust_api_changes(&generate(&base), &generate(&head)).expect("compares");
+    let instance = rust
+        .iter()
+        .find(|c| c.item == "types::CostReportResourceInstance")
+        .unwrap_or_else(|| panic!("{rust:#?}"));
+    assert!(instance.major, "f64 became Decimal: {instance:?}");
 }

@@ -49,7 +49,7 @@ pub fn last_month() -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::
 pub fn total_line(
     type_name: &str,
     region_id: Option<i64>,
-    billing_value: Option<f64>,
+    billing_value: Option<gcore_billing::Decimal>,
     unit: Option<gcore_billing::types::BillingValueUnit>,
 ) -> String {
     format!(

@@ -10,10 +10,10 @@ pub struct CostReportResourceImage {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
     ///Amount consumed in the report period, measured in `billing_value_unit`.
-    pub billing_value: f64,
+    pub billing_value: ::rust_decimal::Decimal,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Cost of that consumption for the period; null when it could not be priced (then `err` says why).
-    pub cost: ::std::option::Option<f64>,
+    pub cost: ::std::option::Option<::rust_decimal::Decimal>,
     ///ISO 4217 currency code of `cost`; null when there is no cost.
     pub currency: ::std::option::Option<::std::string::String>,
     ///Why the cost could not be computed; null when pricing succeeded.
@@ -121,7 +121,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceImage {
                             )
                         }
                         "billing_value" => {
-                            crate::rt::set_once(
+                            crate::rt::set_once_exact(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
@@ -134,7 +134,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceImage {
                                 "billing_value_unit",
                             )
                         }
-                        "cost" => crate::rt::set_once(&mut slot_cost, &mut map, "cost"),
+                        "cost" => {
+                            crate::rt::set_once_exact(&mut slot_cost, &mut map, "cost")
+                        }
                         "currency" => {
                             crate::rt::set_once(&mut slot_currency, &mut map, "currency")
                         }
@@ -297,9 +299,9 @@ impl ::serde::Serialize for CostReportResourceImage {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("billing_feature_name", &self.billing_feature_name)?;
         map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
-        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value", &crate::rt::Exact(&self.billing_value))?;
         map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
-        map.serialize_entry("cost", &self.cost)?;
+        map.serialize_entry("cost", &crate::rt::Exact(&self.cost))?;
         map.serialize_entry("currency", &self.currency)?;
         map.serialize_entry("err", &self.err)?;
         map.serialize_entry("first_seen", &self.first_seen)?;

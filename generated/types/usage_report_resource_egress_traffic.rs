@@ -8,7 +8,7 @@ pub struct UsageReportResourceEgressTraffic {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
     ///Amount consumed in the report period, measured in `billing_value_unit`.
-    pub billing_value: f64,
+    pub billing_value: ::rust_decimal::Decimal,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///First moment inside the report period at which the resource was observed.
     pub first_seen: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -101,7 +101,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceEgressTraffic {
                             )
                         }
                         "billing_value" => {
-                            crate::rt::set_once(
+                            crate::rt::set_once_exact(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
@@ -274,7 +274,7 @@ impl ::serde::Serialize for UsageReportResourceEgressTraffic {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
-        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value", &crate::rt::Exact(&self.billing_value))?;
         map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
         map.serialize_entry("first_seen", &self.first_seen)?;
         map.serialize_entry("instance_name", &self.instance_name)?;

@@ -8,7 +8,7 @@ pub struct UsageReportTotalEgressTraffic {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
     ///Amount consumed in the report period, measured in `billing_value_unit`.
-    pub billing_value: f64,
+    pub billing_value: ::rust_decimal::Decimal,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     pub instance_type: crate::generated::open::EgressInstanceType,
     ///Region ID. Older name of `region_id`; the API returns both with the same value.
@@ -65,7 +65,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalEgressTraffic {
                             )
                         }
                         "billing_value" => {
-                            crate::rt::set_once(
+                            crate::rt::set_once_exact(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
@@ -161,7 +161,7 @@ impl ::serde::Serialize for UsageReportTotalEgressTraffic {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
-        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value", &crate::rt::Exact(&self.billing_value))?;
         map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
         map.serialize_entry("instance_type", &self.instance_type)?;
         map.serialize_entry("region", &self.region)?;

@@ -8,7 +8,7 @@ pub struct UsageReportTotalFileShare {
     ///Identifier of the metric the resource is billed by.
     pub billing_metric_name: ::std::string::String,
     ///Amount consumed in the report period, measured in `billing_value_unit`.
-    pub billing_value: f64,
+    pub billing_value: ::rust_decimal::Decimal,
     pub billing_value_unit: crate::generated::open::BillingValueUnit,
     ///Kind of file share (for example `standard` or `vast`).
     pub file_share_type: ::std::string::String,
@@ -66,7 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFileShare {
                             )
                         }
                         "billing_value" => {
-                            crate::rt::set_once(
+                            crate::rt::set_once_exact(
                                 &mut slot_billing_value,
                                 &mut map,
                                 "billing_value",
@@ -162,7 +162,7 @@ impl ::serde::Serialize for UsageReportTotalFileShare {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("billing_metric_name", &self.billing_metric_name)?;
-        map.serialize_entry("billing_value", &self.billing_value)?;
+        map.serialize_entry("billing_value", &crate::rt::Exact(&self.billing_value))?;
         map.serialize_entry("billing_value_unit", &self.billing_value_unit)?;
         map.serialize_entry("file_share_type", &self.file_share_type)?;
         map.serialize_entry("region", &self.region)?;

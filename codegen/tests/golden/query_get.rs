@@ -1063,14 +1063,6 @@ pub mod mock {
         }
     }
     /// Rows for tests, one function per row type, each with every required field set.
-    ///
-    /// ```
-    /// use gcore_billing::generated::mock::samples;
-    /// let mut row = samples::cost_report_resource_instance();
-    /// row.cost = Some(12.5);
-    /// let row = gcore_billing::types::CostReportResource::Instance(row);
-    /// assert_eq!(row.type_name(), "instance");
-    /// ```
     pub mod samples {
         /// Parses every sample, naming the first that does not parse as its type (the crate's
         /// tests run it, so the functions above never panic).
