@@ -321,22 +321,6 @@ async fn an_export_that_fails_midway_resumes_to_the_same_file_as_a_one_shot_expo
     }
 }
 
-/// Every row of a Parquet file, each as the debug text of its one-row slice, for comparing files.
-fn parquet_rows(path: &Path) -> Vec<String> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("file"))
-        .expect("reader")
-        .build()
-        .expect("batches");
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.expect("batch");
-        for i in 0..batch.num_rows() {
-            rows.push(format!("{:?}", batch.slice(i, 1).columns()));
-        }
-    }
-    rows
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_server_ends_the_export_with_exit_1_and_one_line() {
     let server = server_of(50).await;
@@ -428,16 +412,6 @@ fn the_api_command_has_a_subcommand_per_operation() {
     );
     let output = gcore_billing(&["api", "--demo", "no_such_operation"], &[]);
     assert_eq!(output.status.code(), Some(2));
-}
-
-/// A fake server with `resources` resources and the rest of the default data.
-async fn server_of(resources: usize) -> FakeServer {
-    FakeServer::start(Config {
-        resources,
-        ..Config::default()
-    })
-    .await
-    .expect("server")
 }
 
 /// A FOCUS export of the fake server's August, with these extra arguments.

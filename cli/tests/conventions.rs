@@ -9,18 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{path_arg, run, server_env, stderr, strings, temp_dir};
-use gcore_billing_fake::{Config, FakeServer, Fault};
+use common::{path_arg, run, server_env, server_of, stderr, strings, temp_dir};
+use gcore_billing_fake::{FakeServer, Fault};
 use serde_json::Value;
-
-async fn server_of(resources: usize) -> FakeServer {
-    FakeServer::start(Config {
-        resources,
-        ..Config::default()
-    })
-    .await
-    .expect("server")
-}
 
 /// The `Authorization` header of each request the server saw.
 fn keys_seen(server: &FakeServer) -> Vec<String> {

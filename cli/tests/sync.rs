@@ -5,35 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{path_arg, run, server_env, stderr, strings, temp_dir};
-use gcore_billing_fake::{Config, FakeServer, Fault};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use common::{parquet_rows, path_arg, run, server_env, server_of, stderr, strings, temp_dir};
+use gcore_billing_fake::Fault;
 use serde_json::Value;
-
-async fn server_of(resources: usize) -> FakeServer {
-    FakeServer::start(Config {
-        resources,
-        ..Config::default()
-    })
-    .await
-    .expect("server")
-}
-
-/// Every row of a Parquet file, each as the debug text of its cells.
-fn parquet_rows(path: &Path) -> Vec<String> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("file"))
-        .expect("reader")
-        .build()
-        .expect("batches");
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.expect("batch");
-        for i in 0..batch.num_rows() {
-            rows.push(format!("{:?}", batch.slice(i, 1).columns()));
-        }
-    }
-    rows
-}
 
 fn partition(dataset: &Path, month: &str) -> std::path::PathBuf {
     dataset.join(format!(

@@ -80,3 +80,30 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// A fake server with `resources` resources and the rest of the default data.
+pub async fn server_of(resources: usize) -> FakeServer {
+    FakeServer::start(gcore_billing_fake::Config {
+        resources,
+        ..gcore_billing_fake::Config::default()
+    })
+    .await
+    .expect("server")
+}
+
+/// Every row of a Parquet file, each as the debug text of its cells.
+pub fn parquet_rows(path: &Path) -> Vec<String> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("file"))
+        .expect("reader")
+        .build()
+        .expect("batches");
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.expect("batch");
+        for i in 0..batch.num_rows() {
+            rows.push(format!("{:?}", batch.slice(i, 1).columns()));
+        }
+    }
+    rows
+}
