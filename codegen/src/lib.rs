@@ -102,6 +102,7 @@ fn generate_syntax(spec: &OpenAPI) -> Result<syn::File, CodegenError> {
     let wire = lower::decimals_as_rust_decimal(&wire)?;
     let wire = rustdoc::descriptions_for_rustdoc(&wire)?;
     let client = generate_client(&wire, &model)?;
+    check_decimals_took(&wire, &client)?;
     let mocks = generate_mocks(&wire, &model)?;
     let extras = extras::generate_extras(spec, &model)?;
     assemble(client, quote::quote! { #extras #mocks }, &model)
@@ -295,6 +296,29 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
 /// and names the step whose goal is not met: no path into `progenitor_client` (`use_own_runtime`),
 /// no `regress` (`check_patterns_with_regex_lite`), no `api-version` header
 /// (`drop_api_version_header`), no `Client::new` that unwraps (`drop_unwrapping_constructor`).
+/// `format: decimal` numbers must come out of typify as `rust_decimal::Decimal` (lower.rs asks for
+/// it with `x-rust-type`): if typify ignored the request, they would silently be `f64` and lose
+/// digits, so that ends the generation instead.
+fn check_decimals_took(wire: &OpenAPI, client: &syn::File) -> Result<(), CodegenError> {
+    let marked = serde_json::to_string(wire)
+        .map(|text| text.matches("\"x-rust-type\"").count())
+        .unwrap_or(0);
+    let decimal_fields = quote::ToTokens::to_token_stream(client)
+        .to_string()
+        .matches("rust_decimal :: Decimal")
+        .count();
+    if marked > 0 && decimal_fields == 0 {
+        return Err(CodegenError::Unsupported {
+            location: "step decimals_as_rust_decimal".into(),
+            message: format!(
+                "{marked} `format: decimal` schemas were marked with x-rust-type, but typify made \
+                 none of them rust_decimal::Decimal (they would be f64)"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn check_rewrites_took(file: &syn::File) -> Result<(), CodegenError> {
     let failed = |step: &str, what: &str| {
         Err(CodegenError::Unsupported {
@@ -687,6 +711,24 @@ pub fn first_difference(committed: &str, fresh: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::line_nested_too_deep;
+
+    #[test]
+    fn decimals_typify_did_not_make_decimal_end_the_generation() {
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    \
+             Row: {type: object, properties: {cost: {type: number, format: decimal}}}\n",
+        )
+        .expect("spec");
+        let wire = crate::lower::decimals_as_rust_decimal(&spec).expect("marked");
+        let as_f64: syn::File = syn::parse_quote! { pub struct Row { pub cost: Option<f64> } };
+        let error = super::check_decimals_took(&wire, &as_f64)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("decimals_as_rust_decimal"), "{error}");
+        let as_decimal: syn::File =
+            syn::parse_quote! { pub struct Row { pub cost: Option<::rust_decimal::Decimal> } };
+        assert!(super::check_decimals_took(&wire, &as_decimal).is_ok());
+    }
 
     #[test]
     fn nesting_is_counted_outside_strings_and_comments() {
