@@ -837,8 +837,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                     "tags",
                     "uuid",
                 ];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                struct WireVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for WireVisitor {
                     type Value = Wire;
                     fn expecting(
                         &self,
@@ -978,7 +978,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
                         })
                     }
                 }
-                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -1592,88 +1592,4103 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        fn variant<T: ::serde::de::DeserializeOwned>(
-            text: &str,
-            tag: &str,
-        ) -> Result<T, String> {
-            ::serde_json::from_str(text)
-                .map_err(|_| {
-                    crate::rt::describe_row_error::<
-                        T,
-                    >(&format!("{} with {} {tag:?}", "CostReportResource", "type"), text)
-                })
+        struct CostReportResourceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceVisitor {
+            type Value = CostReportResource;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CostReportResource row (an object)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportResource, A::Error> {
+                use ::serde::de::Error as _;
+                let mut tag = None;
+                let mut slot_0_billing_feature_name = None;
+                let mut slot_1_billing_metric_name = None;
+                let mut slot_2_billing_value = None;
+                let mut slot_3_billing_value_unit = None;
+                let mut slot_4_cost = None;
+                let mut slot_5_currency = None;
+                let mut slot_6_err = None;
+                let mut slot_7_first_seen = None;
+                let mut slot_8_flavor = None;
+                let mut slot_9_last_name = None;
+                let mut slot_10_last_seen = None;
+                let mut slot_11_project_id = None;
+                let mut slot_12_region = None;
+                let mut slot_13_region_id = None;
+                let mut slot_14_tags = None;
+                let mut slot_15_uuid = None;
+                let mut slot_16_last_size = None;
+                let mut slot_17_schedule_id = None;
+                let mut slot_18_source_volume_uuid = None;
+                let mut slot_19_instance_name = None;
+                let mut slot_20_instance_type = None;
+                let mut slot_21_port_id = None;
+                let mut slot_22_size_unit = None;
+                let mut slot_23_vm_id = None;
+                let mut slot_24_attached_to_vm = None;
+                let mut slot_25_ip_address = None;
+                let mut slot_26_network_id = None;
+                let mut slot_27_subnet_id = None;
+                let mut slot_28_file_share_type = None;
+                let mut slot_29_volume_type = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                    match key.as_str() {
+                        "type" => crate::rt::set_loose(&mut tag, &mut map, "type"),
+                        "billing_feature_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_0_billing_feature_name,
+                                &mut map,
+                                "billing_feature_name",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_1_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::rt::set_raw(
+                                &mut slot_2_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_3_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "cost" => crate::rt::set_raw(&mut slot_4_cost, &mut map, "cost"),
+                        "currency" => {
+                            crate::rt::set_loose(
+                                &mut slot_5_currency,
+                                &mut map,
+                                "currency",
+                            )
+                        }
+                        "err" => crate::rt::set_loose(&mut slot_6_err, &mut map, "err"),
+                        "first_seen" => {
+                            crate::rt::set_loose(
+                                &mut slot_7_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "flavor" => {
+                            crate::rt::set_loose(&mut slot_8_flavor, &mut map, "flavor")
+                        }
+                        "last_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_9_last_name,
+                                &mut map,
+                                "last_name",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::rt::set_loose(
+                                &mut slot_10_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "project_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_11_project_id,
+                                &mut map,
+                                "project_id",
+                            )
+                        }
+                        "region" => {
+                            crate::rt::set_loose(&mut slot_12_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_13_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "tags" => {
+                            crate::rt::set_loose(&mut slot_14_tags, &mut map, "tags")
+                        }
+                        "uuid" => {
+                            crate::rt::set_loose(&mut slot_15_uuid, &mut map, "uuid")
+                        }
+                        "last_size" => {
+                            crate::rt::set_loose(
+                                &mut slot_16_last_size,
+                                &mut map,
+                                "last_size",
+                            )
+                        }
+                        "schedule_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_17_schedule_id,
+                                &mut map,
+                                "schedule_id",
+                            )
+                        }
+                        "source_volume_uuid" => {
+                            crate::rt::set_loose(
+                                &mut slot_18_source_volume_uuid,
+                                &mut map,
+                                "source_volume_uuid",
+                            )
+                        }
+                        "instance_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_19_instance_name,
+                                &mut map,
+                                "instance_name",
+                            )
+                        }
+                        "instance_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_20_instance_type,
+                                &mut map,
+                                "instance_type",
+                            )
+                        }
+                        "port_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_21_port_id,
+                                &mut map,
+                                "port_id",
+                            )
+                        }
+                        "size_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_22_size_unit,
+                                &mut map,
+                                "size_unit",
+                            )
+                        }
+                        "vm_id" => {
+                            crate::rt::set_loose(&mut slot_23_vm_id, &mut map, "vm_id")
+                        }
+                        "attached_to_vm" => {
+                            crate::rt::set_loose(
+                                &mut slot_24_attached_to_vm,
+                                &mut map,
+                                "attached_to_vm",
+                            )
+                        }
+                        "ip_address" => {
+                            crate::rt::set_loose(
+                                &mut slot_25_ip_address,
+                                &mut map,
+                                "ip_address",
+                            )
+                        }
+                        "network_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_26_network_id,
+                                &mut map,
+                                "network_id",
+                            )
+                        }
+                        "subnet_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_27_subnet_id,
+                                &mut map,
+                                "subnet_id",
+                            )
+                        }
+                        "file_share_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_28_file_share_type,
+                                &mut map,
+                                "file_share_type",
+                            )
+                        }
+                        "volume_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_29_volume_type,
+                                &mut map,
+                                "volume_type",
+                            )
+                        }
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                let tag = match tag {
+                    Some(crate::rt::Loose::Str(tag)) => tag,
+                    None | Some(crate::rt::Loose::Null) => {
+                        return Err(
+                            A::Error::custom(
+                                "CostReportResource: missing string field `type`",
+                            ),
+                        );
+                    }
+                    Some(_) => {
+                        return Err(
+                            A::Error::custom(
+                                "CostReportResource: field `type` is not a string",
+                            ),
+                        );
+                    }
+                };
+                match tag.as_ref() {
+                    "ai_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceAiCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceAiCluster {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::AiCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"ai_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "ai_virtual_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceAiVirtualCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_virtual_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceAiVirtualCluster {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::AiVirtualCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"ai_virtual_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "baremetal" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceBaremetal,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("baremetal"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceBaremetal {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Baremetal)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"baremetal\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "basic_vm" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceBasicVm,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("basic_vm"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceBasicVm {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::BasicVm)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"basic_vm\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "backup" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceBackup,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_17_schedule_id, "schedule_id"),
+                                crate::rt::required(
+                                    slot_18_source_volume_uuid,
+                                    "source_volume_uuid",
+                                ),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("backup"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                ) => {
+                                    Ok(super::types::CostReportResourceBackup {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        last_size: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        schedule_id: value_14,
+                                        source_volume_uuid: value_15,
+                                        type_: value_16,
+                                        uuid: value_17,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Backup)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"backup\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "containers" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceContainer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("containers"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceContainer {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Container)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"containers\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "egress_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::or_default(
+                                    slot_19_instance_name,
+                                    "instance_name",
+                                ),
+                                crate::rt::required(slot_20_instance_type, "instance_type"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_21_port_id, "port_id"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("egress_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_23_vm_id, "vm_id"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                    Ok(value_18),
+                                ) => {
+                                    Ok(super::types::CostReportResourceEgressTraffic {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        instance_name: value_8,
+                                        instance_type: value_9,
+                                        last_seen: value_10,
+                                        port_id: value_11,
+                                        project_id: value_12,
+                                        region: value_13,
+                                        region_id: value_14,
+                                        size_unit: value_15,
+                                        tags: value_16,
+                                        type_: value_17,
+                                        vm_id: value_18,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("last_name", slot_9_last_name),
+                                                ("uuid", slot_15_uuid),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                    value_18,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                            value_18.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::EgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"egress_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "external_ip" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceExternalIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_24_attached_to_vm,
+                                    "attached_to_vm",
+                                ),
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_25_ip_address, "ip_address"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_26_network_id, "network_id"),
+                                crate::rt::required(slot_21_port_id, "port_id"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_27_subnet_id, "subnet_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("external_ip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                ) => {
+                                    Ok(super::types::CostReportResourceExternalIp {
+                                        attached_to_vm: value_0,
+                                        billing_feature_name: value_1,
+                                        billing_metric_name: value_2,
+                                        billing_value: value_3,
+                                        billing_value_unit: value_4,
+                                        cost: value_5,
+                                        currency: value_6,
+                                        err: value_7,
+                                        first_seen: value_8,
+                                        ip_address: value_9,
+                                        last_seen: value_10,
+                                        network_id: value_11,
+                                        port_id: value_12,
+                                        project_id: value_13,
+                                        region: value_14,
+                                        region_id: value_15,
+                                        subnet_id: value_16,
+                                        type_: value_17,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("last_name", slot_9_last_name),
+                                                ("tags", slot_14_tags),
+                                                ("uuid", slot_15_uuid),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::ExternalIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"external_ip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "file_share" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceFileShare,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(
+                                    slot_28_file_share_type,
+                                    "file_share_type",
+                                ),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("file_share"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                    Ok(value_18),
+                                ) => {
+                                    Ok(super::types::CostReportResourceFileShare {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        file_share_type: value_7,
+                                        first_seen: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        last_size: value_11,
+                                        project_id: value_12,
+                                        region: value_13,
+                                        region_id: value_14,
+                                        size_unit: value_15,
+                                        tags: value_16,
+                                        type_: value_17,
+                                        uuid: value_18,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                    value_18,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                            value_18.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::FileShare)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"file_share\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "floatingip" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceFloatingIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_25_ip_address, "ip_address"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("floatingip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceFloatingIp {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        ip_address: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::FloatingIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"floatingip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceFunctions,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceFunctions {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Functions)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"functions\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_calls" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceFunctionCalls,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_calls"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceFunctionCalls {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::FunctionCalls)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"functions_calls\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceFunctionEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceFunctionEgressTraffic {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::FunctionEgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"functions_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "image" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceImage,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("image")),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                ) => {
+                                    Ok(super::types::CostReportResourceImage {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        last_size: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        size_unit: value_14,
+                                        tags: value_15,
+                                        type_: value_16,
+                                        uuid: value_17,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Image)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"image\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "inference" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceInference,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("inference"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                ) => {
+                                    Ok(super::types::CostReportResourceInference {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        type_: value_14,
+                                        uuid: value_15,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Inference)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"inference\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "instance" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceInstance,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("instance"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceInstance {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Instance)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"instance\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "load_balancer" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceLoadBalancer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_8_flavor, "flavor"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("load_balancer"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceLoadBalancer {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        flavor: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        tags: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::LoadBalancer)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"load_balancer\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "log_index" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceLogIndex,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("log_index"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::or_default(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceLogIndex {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        last_size: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        size_unit: value_14,
+                                        type_: value_15,
+                                        uuid: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::LogIndex)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"log_index\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "snapshot" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceSnapshot,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    slot_18_source_volume_uuid,
+                                    "source_volume_uuid",
+                                ),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("snapshot"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                                crate::rt::required(slot_29_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                    Ok(value_18),
+                                    Ok(value_19),
+                                ) => {
+                                    Ok(super::types::CostReportResourceSnapshot {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        last_size: value_10,
+                                        project_id: value_11,
+                                        region: value_12,
+                                        region_id: value_13,
+                                        size_unit: value_14,
+                                        source_volume_uuid: value_15,
+                                        tags: value_16,
+                                        type_: value_17,
+                                        uuid: value_18,
+                                        volume_type: value_19,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                    value_18,
+                                    value_19,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                            value_18.err(),
+                                            value_19.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Snapshot)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"snapshot\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "volume" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_24_attached_to_vm,
+                                    "attached_to_vm",
+                                ),
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_16_last_size, "last_size"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_14_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                                crate::rt::required(slot_29_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                    Ok(value_17),
+                                    Ok(value_18),
+                                    Ok(value_19),
+                                ) => {
+                                    Ok(super::types::CostReportResourceVolume {
+                                        attached_to_vm: value_0,
+                                        billing_feature_name: value_1,
+                                        billing_metric_name: value_2,
+                                        billing_value: value_3,
+                                        billing_value_unit: value_4,
+                                        cost: value_5,
+                                        currency: value_6,
+                                        err: value_7,
+                                        first_seen: value_8,
+                                        last_name: value_9,
+                                        last_seen: value_10,
+                                        last_size: value_11,
+                                        project_id: value_12,
+                                        region: value_13,
+                                        region_id: value_14,
+                                        size_unit: value_15,
+                                        tags: value_16,
+                                        type_: value_17,
+                                        uuid: value_18,
+                                        volume_type: value_19,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                    value_17,
+                                    value_18,
+                                    value_19,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                            value_17.err(),
+                                            value_18.err(),
+                                            value_19.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::Volume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_connection_pooler" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceDbaasPostgresqlPooler,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_connection_pooler",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceDbaasPostgresqlPooler {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::DbaasPostgresqlPooler)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"dbaas_postgresql_connection_pooler\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_memory" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceDbaasPostgresqlMemory,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_memory"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceDbaasPostgresqlMemory {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::DbaasPostgresqlMemory)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"dbaas_postgresql_memory\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_public_network" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceDbaasPostgresqlPublicNetwork,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_public_network",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceDbaasPostgresqlPublicNetwork {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::DbaasPostgresqlPublicNetwork)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"dbaas_postgresql_public_network\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_cpu" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceDbaasPostgresqlCpu,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_cpu"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::CostReportResourceDbaasPostgresqlCpu {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("size_unit", slot_22_size_unit),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                                ("volume_type", slot_29_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::DbaasPostgresqlCpu)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"dbaas_postgresql_cpu\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_volume" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportResourceDbaasPostgresqlVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_first_seen, "first_seen"),
+                                crate::rt::required(slot_9_last_name, "last_name"),
+                                crate::rt::required(slot_10_last_seen, "last_seen"),
+                                crate::rt::required(slot_11_project_id, "project_id"),
+                                crate::rt::required(slot_12_region, "region"),
+                                crate::rt::required(slot_13_region_id, "region_id"),
+                                crate::rt::required(slot_22_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_15_uuid, "uuid"),
+                                crate::rt::required(slot_29_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                    Ok(value_16),
+                                ) => {
+                                    Ok(super::types::CostReportResourceDbaasPostgresqlVolume {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        first_seen: value_7,
+                                        last_name: value_8,
+                                        last_seen: value_9,
+                                        project_id: value_10,
+                                        region: value_11,
+                                        region_id: value_12,
+                                        size_unit: value_13,
+                                        type_: value_14,
+                                        uuid: value_15,
+                                        volume_type: value_16,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_8_flavor),
+                                                ("tags", slot_14_tags),
+                                                ("last_size", slot_16_last_size),
+                                                ("schedule_id", slot_17_schedule_id),
+                                                ("source_volume_uuid", slot_18_source_volume_uuid),
+                                                ("instance_name", slot_19_instance_name),
+                                                ("instance_type", slot_20_instance_type),
+                                                ("port_id", slot_21_port_id),
+                                                ("vm_id", slot_23_vm_id),
+                                                ("attached_to_vm", slot_24_attached_to_vm),
+                                                ("ip_address", slot_25_ip_address),
+                                                ("network_id", slot_26_network_id),
+                                                ("subnet_id", slot_27_subnet_id),
+                                                ("file_share_type", slot_28_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                    value_16,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                            value_16.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportResource::DbaasPostgresqlVolume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportResource with type \"dbaas_postgresql_volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    _ => {
+                        crate::rt::unknown_row(
+                                "type",
+                                tag,
+                                unlisted,
+                                [
+                                    ("billing_feature_name", slot_0_billing_feature_name),
+                                    ("billing_metric_name", slot_1_billing_metric_name),
+                                    ("billing_value", slot_2_billing_value),
+                                    ("billing_value_unit", slot_3_billing_value_unit),
+                                    ("cost", slot_4_cost),
+                                    ("currency", slot_5_currency),
+                                    ("err", slot_6_err),
+                                    ("first_seen", slot_7_first_seen),
+                                    ("flavor", slot_8_flavor),
+                                    ("last_name", slot_9_last_name),
+                                    ("last_seen", slot_10_last_seen),
+                                    ("project_id", slot_11_project_id),
+                                    ("region", slot_12_region),
+                                    ("region_id", slot_13_region_id),
+                                    ("tags", slot_14_tags),
+                                    ("uuid", slot_15_uuid),
+                                    ("last_size", slot_16_last_size),
+                                    ("schedule_id", slot_17_schedule_id),
+                                    ("source_volume_uuid", slot_18_source_volume_uuid),
+                                    ("instance_name", slot_19_instance_name),
+                                    ("instance_type", slot_20_instance_type),
+                                    ("port_id", slot_21_port_id),
+                                    ("size_unit", slot_22_size_unit),
+                                    ("vm_id", slot_23_vm_id),
+                                    ("attached_to_vm", slot_24_attached_to_vm),
+                                    ("ip_address", slot_25_ip_address),
+                                    ("network_id", slot_26_network_id),
+                                    ("subnet_id", slot_27_subnet_id),
+                                    ("file_share_type", slot_28_file_share_type),
+                                    ("volume_type", slot_29_volume_type),
+                                ],
+                            )
+                            .map(CostReportResource::Unknown)
+                            .map_err(A::Error::custom)
+                    }
+                }
+            }
         }
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let text = raw.get();
-        let tag = crate::rt::tag_of(text, "type")
-            .map_err(|_| D::Error::custom(
-                "CostReportResource: field `type` is not a string",
-            ))?;
-        let row = match tag.as_deref() {
-            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
-            Some("ai_virtual_cluster") => {
-                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
-            }
-            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
-            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
-            Some("backup") => variant(text, "backup").map(Self::Backup),
-            Some("containers") => variant(text, "containers").map(Self::Container),
-            Some("egress_traffic") => {
-                variant(text, "egress_traffic").map(Self::EgressTraffic)
-            }
-            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
-            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
-            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
-            Some("functions") => variant(text, "functions").map(Self::Functions),
-            Some("functions_calls") => {
-                variant(text, "functions_calls").map(Self::FunctionCalls)
-            }
-            Some("functions_traffic") => {
-                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
-            }
-            Some("image") => variant(text, "image").map(Self::Image),
-            Some("inference") => variant(text, "inference").map(Self::Inference),
-            Some("instance") => variant(text, "instance").map(Self::Instance),
-            Some("load_balancer") => {
-                variant(text, "load_balancer").map(Self::LoadBalancer)
-            }
-            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
-            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
-            Some("volume") => variant(text, "volume").map(Self::Volume),
-            Some("dbaas_postgresql_connection_pooler") => {
-                variant(text, "dbaas_postgresql_connection_pooler")
-                    .map(Self::DbaasPostgresqlPooler)
-            }
-            Some("dbaas_postgresql_memory") => {
-                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
-            }
-            Some("dbaas_postgresql_public_network") => {
-                variant(text, "dbaas_postgresql_public_network")
-                    .map(Self::DbaasPostgresqlPublicNetwork)
-            }
-            Some("dbaas_postgresql_cpu") => {
-                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
-            }
-            Some("dbaas_postgresql_volume") => {
-                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
-            }
-            Some(_) => {
-                ::serde_json::from_str(text)
-                    .map(Self::Unknown)
-                    .map_err(|_| crate::rt::describe_row_error::<
-                        ::serde_json::Value,
-                    >("CostReportResource", text))
-            }
-            None => {
-                return Err(
-                    D::Error::custom("CostReportResource: missing string field `type`"),
-                );
-            }
-        };
-        row.map_err(D::Error::custom)
+        deserializer.deserialize_map(CostReportResourceVisitor)
     }
 }
 /// A [`CostReportTotal`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`CostReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -1758,8 +5773,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
                     "region",
                     "region_id",
                 ];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                struct WireVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for WireVisitor {
                     type Value = Wire;
                     fn expecting(
                         &self,
@@ -1858,7 +5873,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
                         })
                     }
                 }
-                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -2336,88 +6351,2920 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotal {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        fn variant<T: ::serde::de::DeserializeOwned>(
-            text: &str,
-            tag: &str,
-        ) -> Result<T, String> {
-            ::serde_json::from_str(text)
-                .map_err(|_| {
-                    crate::rt::describe_row_error::<
-                        T,
-                    >(&format!("{} with {} {tag:?}", "CostReportTotal", "type"), text)
-                })
+        struct CostReportTotalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalVisitor {
+            type Value = CostReportTotal;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CostReportTotal row (an object)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CostReportTotal, A::Error> {
+                use ::serde::de::Error as _;
+                let mut tag = None;
+                let mut slot_0_billing_feature_name = None;
+                let mut slot_1_billing_metric_name = None;
+                let mut slot_2_billing_value = None;
+                let mut slot_3_billing_value_unit = None;
+                let mut slot_4_cost = None;
+                let mut slot_5_currency = None;
+                let mut slot_6_err = None;
+                let mut slot_7_flavor = None;
+                let mut slot_8_region = None;
+                let mut slot_9_region_id = None;
+                let mut slot_10_last_size = None;
+                let mut slot_11_instance_type = None;
+                let mut slot_12_file_share_type = None;
+                let mut slot_13_volume_type = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                    match key.as_str() {
+                        "type" => crate::rt::set_loose(&mut tag, &mut map, "type"),
+                        "billing_feature_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_0_billing_feature_name,
+                                &mut map,
+                                "billing_feature_name",
+                            )
+                        }
+                        "billing_metric_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_1_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::rt::set_raw(
+                                &mut slot_2_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_3_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "cost" => crate::rt::set_raw(&mut slot_4_cost, &mut map, "cost"),
+                        "currency" => {
+                            crate::rt::set_loose(
+                                &mut slot_5_currency,
+                                &mut map,
+                                "currency",
+                            )
+                        }
+                        "err" => crate::rt::set_loose(&mut slot_6_err, &mut map, "err"),
+                        "flavor" => {
+                            crate::rt::set_loose(&mut slot_7_flavor, &mut map, "flavor")
+                        }
+                        "region" => {
+                            crate::rt::set_loose(&mut slot_8_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_9_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "last_size" => {
+                            crate::rt::set_loose(
+                                &mut slot_10_last_size,
+                                &mut map,
+                                "last_size",
+                            )
+                        }
+                        "instance_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_11_instance_type,
+                                &mut map,
+                                "instance_type",
+                            )
+                        }
+                        "file_share_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_12_file_share_type,
+                                &mut map,
+                                "file_share_type",
+                            )
+                        }
+                        "volume_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_13_volume_type,
+                                &mut map,
+                                "volume_type",
+                            )
+                        }
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                let tag = match tag {
+                    Some(crate::rt::Loose::Str(tag)) => tag,
+                    None | Some(crate::rt::Loose::Null) => {
+                        return Err(
+                            A::Error::custom(
+                                "CostReportTotal: missing string field `type`",
+                            ),
+                        );
+                    }
+                    Some(_) => {
+                        return Err(
+                            A::Error::custom(
+                                "CostReportTotal: field `type` is not a string",
+                            ),
+                        );
+                    }
+                };
+                match tag.as_ref() {
+                    "ai_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalAiCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalAiCluster {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::AiCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"ai_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "ai_virtual_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalAiVirtualCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_virtual_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalAiVirtualCluster {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::AiVirtualCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"ai_virtual_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "baremetal" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalBaremetal,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("baremetal"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalBaremetal {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Baremetal)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"baremetal\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "basic_vm" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalBasicVm,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("basic_vm"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalBasicVm {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::BasicVm)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"basic_vm\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "backup" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalBackup,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_10_last_size, "last_size"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("backup"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalBackup {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        last_size: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Backup)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"backup\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "containers" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalContainer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("containers"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalContainer {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Container)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"containers\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "egress_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_11_instance_type, "instance_type"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("egress_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalEgressTraffic {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        instance_type: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::EgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"egress_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "external_ip" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalExternalIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("external_ip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalExternalIp {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::ExternalIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"external_ip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "file_share" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalFileShare,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(
+                                    slot_12_file_share_type,
+                                    "file_share_type",
+                                ),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("file_share"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalFileShare {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        file_share_type: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::FileShare)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"file_share\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "floatingip" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalFloatingIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("floatingip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalFloatingIp {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::FloatingIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"floatingip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalFunctions,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalFunctions {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Functions)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"functions\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_calls" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalFunctionCalls,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_calls"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalFunctionCalls {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::FunctionCalls)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"functions_calls\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalFunctionEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalFunctionEgressTraffic {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::FunctionEgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"functions_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "image" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalImage,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("image")),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalImage {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Image)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"image\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "inference" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalInference,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("inference"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalInference {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Inference)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"inference\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "instance" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalInstance,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("instance"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalInstance {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Instance)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"instance\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "load_balancer" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalLoadBalancer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_7_flavor, "flavor"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("load_balancer"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalLoadBalancer {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        flavor: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::LoadBalancer)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"load_balancer\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "log_index" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalLogIndex,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("log_index"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalLogIndex {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::LogIndex)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"log_index\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "snapshot" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalSnapshot,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("snapshot"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_13_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalSnapshot {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        volume_type: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Snapshot)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"snapshot\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "volume" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_13_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalVolume {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        volume_type: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::Volume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_connection_pooler" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalDbaasPostgresqlPooler,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_connection_pooler",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalDbaasPostgresqlPooler {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::DbaasPostgresqlPooler)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"dbaas_postgresql_connection_pooler\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_memory" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalDbaasPostgresqlMemory,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_memory"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalDbaasPostgresqlMemory {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::DbaasPostgresqlMemory)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"dbaas_postgresql_memory\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_public_network" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalDbaasPostgresqlPublicNetwork,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_public_network",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalDbaasPostgresqlPublicNetwork {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::DbaasPostgresqlPublicNetwork)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"dbaas_postgresql_public_network\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_cpu" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalDbaasPostgresqlCpu,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_cpu"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                ) => {
+                                    Ok(super::types::CostReportTotalDbaasPostgresqlCpu {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                                ("volume_type", slot_13_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::DbaasPostgresqlCpu)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"dbaas_postgresql_cpu\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_volume" => {
+                        let row = (|| -> Result<
+                            super::types::CostReportTotalDbaasPostgresqlVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_0_billing_feature_name,
+                                    "billing_feature_name",
+                                ),
+                                crate::rt::required(
+                                    slot_1_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_2_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_3_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::or_default_exact(slot_4_cost, "cost"),
+                                crate::rt::or_default(slot_5_currency, "currency"),
+                                crate::rt::or_default(slot_6_err, "err"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_13_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::CostReportTotalDbaasPostgresqlVolume {
+                                        billing_feature_name: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        cost: value_4,
+                                        currency: value_5,
+                                        err: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        volume_type: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_7_flavor),
+                                                ("last_size", slot_10_last_size),
+                                                ("instance_type", slot_11_instance_type),
+                                                ("file_share_type", slot_12_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(CostReportTotal::DbaasPostgresqlVolume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "CostReportTotal with type \"dbaas_postgresql_volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    _ => {
+                        crate::rt::unknown_row(
+                                "type",
+                                tag,
+                                unlisted,
+                                [
+                                    ("billing_feature_name", slot_0_billing_feature_name),
+                                    ("billing_metric_name", slot_1_billing_metric_name),
+                                    ("billing_value", slot_2_billing_value),
+                                    ("billing_value_unit", slot_3_billing_value_unit),
+                                    ("cost", slot_4_cost),
+                                    ("currency", slot_5_currency),
+                                    ("err", slot_6_err),
+                                    ("flavor", slot_7_flavor),
+                                    ("region", slot_8_region),
+                                    ("region_id", slot_9_region_id),
+                                    ("last_size", slot_10_last_size),
+                                    ("instance_type", slot_11_instance_type),
+                                    ("file_share_type", slot_12_file_share_type),
+                                    ("volume_type", slot_13_volume_type),
+                                ],
+                            )
+                            .map(CostReportTotal::Unknown)
+                            .map_err(A::Error::custom)
+                    }
+                }
+            }
         }
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let text = raw.get();
-        let tag = crate::rt::tag_of(text, "type")
-            .map_err(|_| D::Error::custom(
-                "CostReportTotal: field `type` is not a string",
-            ))?;
-        let row = match tag.as_deref() {
-            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
-            Some("ai_virtual_cluster") => {
-                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
-            }
-            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
-            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
-            Some("backup") => variant(text, "backup").map(Self::Backup),
-            Some("containers") => variant(text, "containers").map(Self::Container),
-            Some("egress_traffic") => {
-                variant(text, "egress_traffic").map(Self::EgressTraffic)
-            }
-            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
-            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
-            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
-            Some("functions") => variant(text, "functions").map(Self::Functions),
-            Some("functions_calls") => {
-                variant(text, "functions_calls").map(Self::FunctionCalls)
-            }
-            Some("functions_traffic") => {
-                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
-            }
-            Some("image") => variant(text, "image").map(Self::Image),
-            Some("inference") => variant(text, "inference").map(Self::Inference),
-            Some("instance") => variant(text, "instance").map(Self::Instance),
-            Some("load_balancer") => {
-                variant(text, "load_balancer").map(Self::LoadBalancer)
-            }
-            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
-            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
-            Some("volume") => variant(text, "volume").map(Self::Volume),
-            Some("dbaas_postgresql_connection_pooler") => {
-                variant(text, "dbaas_postgresql_connection_pooler")
-                    .map(Self::DbaasPostgresqlPooler)
-            }
-            Some("dbaas_postgresql_memory") => {
-                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
-            }
-            Some("dbaas_postgresql_public_network") => {
-                variant(text, "dbaas_postgresql_public_network")
-                    .map(Self::DbaasPostgresqlPublicNetwork)
-            }
-            Some("dbaas_postgresql_cpu") => {
-                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
-            }
-            Some("dbaas_postgresql_volume") => {
-                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
-            }
-            Some(_) => {
-                ::serde_json::from_str(text)
-                    .map(Self::Unknown)
-                    .map_err(|_| crate::rt::describe_row_error::<
-                        ::serde_json::Value,
-                    >("CostReportTotal", text))
-            }
-            None => {
-                return Err(
-                    D::Error::custom("CostReportTotal: missing string field `type`"),
-                );
-            }
-        };
-        row.map_err(D::Error::custom)
+        deserializer.deserialize_map(CostReportTotalVisitor)
     }
 }
 /// A [`UsageReportResource`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`UsageReportResource`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -2507,8 +9354,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
                     "tags",
                     "uuid",
                 ];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                struct WireVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for WireVisitor {
                     type Value = Wire;
                     fn expecting(
                         &self,
@@ -2622,7 +9469,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
                         })
                     }
                 }
-                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -3174,91 +10021,3504 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        fn variant<T: ::serde::de::DeserializeOwned>(
-            text: &str,
-            tag: &str,
-        ) -> Result<T, String> {
-            ::serde_json::from_str(text)
-                .map_err(|_| {
-                    crate::rt::describe_row_error::<
-                        T,
-                    >(
-                        &format!("{} with {} {tag:?}", "UsageReportResource", "type"),
-                        text,
-                    )
-                })
+        struct UsageReportResourceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceVisitor {
+            type Value = UsageReportResource;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a UsageReportResource row (an object)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReportResource, A::Error> {
+                use ::serde::de::Error as _;
+                let mut tag = None;
+                let mut slot_0_billing_metric_name = None;
+                let mut slot_1_billing_value = None;
+                let mut slot_2_billing_value_unit = None;
+                let mut slot_3_first_seen = None;
+                let mut slot_4_flavor = None;
+                let mut slot_5_last_name = None;
+                let mut slot_6_last_seen = None;
+                let mut slot_7_project_id = None;
+                let mut slot_8_region = None;
+                let mut slot_9_region_id = None;
+                let mut slot_10_tags = None;
+                let mut slot_11_uuid = None;
+                let mut slot_12_last_size = None;
+                let mut slot_13_schedule_id = None;
+                let mut slot_14_source_volume_uuid = None;
+                let mut slot_15_instance_name = None;
+                let mut slot_16_instance_type = None;
+                let mut slot_17_port_id = None;
+                let mut slot_18_size_unit = None;
+                let mut slot_19_vm_id = None;
+                let mut slot_20_attached_to_vm = None;
+                let mut slot_21_ip_address = None;
+                let mut slot_22_network_id = None;
+                let mut slot_23_subnet_id = None;
+                let mut slot_24_file_share_type = None;
+                let mut slot_25_volume_type = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                    match key.as_str() {
+                        "type" => crate::rt::set_loose(&mut tag, &mut map, "type"),
+                        "billing_metric_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_0_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::rt::set_raw(
+                                &mut slot_1_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_2_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "first_seen" => {
+                            crate::rt::set_loose(
+                                &mut slot_3_first_seen,
+                                &mut map,
+                                "first_seen",
+                            )
+                        }
+                        "flavor" => {
+                            crate::rt::set_loose(&mut slot_4_flavor, &mut map, "flavor")
+                        }
+                        "last_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_5_last_name,
+                                &mut map,
+                                "last_name",
+                            )
+                        }
+                        "last_seen" => {
+                            crate::rt::set_loose(
+                                &mut slot_6_last_seen,
+                                &mut map,
+                                "last_seen",
+                            )
+                        }
+                        "project_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_7_project_id,
+                                &mut map,
+                                "project_id",
+                            )
+                        }
+                        "region" => {
+                            crate::rt::set_loose(&mut slot_8_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_9_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "tags" => {
+                            crate::rt::set_loose(&mut slot_10_tags, &mut map, "tags")
+                        }
+                        "uuid" => {
+                            crate::rt::set_loose(&mut slot_11_uuid, &mut map, "uuid")
+                        }
+                        "last_size" => {
+                            crate::rt::set_loose(
+                                &mut slot_12_last_size,
+                                &mut map,
+                                "last_size",
+                            )
+                        }
+                        "schedule_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_13_schedule_id,
+                                &mut map,
+                                "schedule_id",
+                            )
+                        }
+                        "source_volume_uuid" => {
+                            crate::rt::set_loose(
+                                &mut slot_14_source_volume_uuid,
+                                &mut map,
+                                "source_volume_uuid",
+                            )
+                        }
+                        "instance_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_15_instance_name,
+                                &mut map,
+                                "instance_name",
+                            )
+                        }
+                        "instance_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_16_instance_type,
+                                &mut map,
+                                "instance_type",
+                            )
+                        }
+                        "port_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_17_port_id,
+                                &mut map,
+                                "port_id",
+                            )
+                        }
+                        "size_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_18_size_unit,
+                                &mut map,
+                                "size_unit",
+                            )
+                        }
+                        "vm_id" => {
+                            crate::rt::set_loose(&mut slot_19_vm_id, &mut map, "vm_id")
+                        }
+                        "attached_to_vm" => {
+                            crate::rt::set_loose(
+                                &mut slot_20_attached_to_vm,
+                                &mut map,
+                                "attached_to_vm",
+                            )
+                        }
+                        "ip_address" => {
+                            crate::rt::set_loose(
+                                &mut slot_21_ip_address,
+                                &mut map,
+                                "ip_address",
+                            )
+                        }
+                        "network_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_22_network_id,
+                                &mut map,
+                                "network_id",
+                            )
+                        }
+                        "subnet_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_23_subnet_id,
+                                &mut map,
+                                "subnet_id",
+                            )
+                        }
+                        "file_share_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_24_file_share_type,
+                                &mut map,
+                                "file_share_type",
+                            )
+                        }
+                        "volume_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_25_volume_type,
+                                &mut map,
+                                "volume_type",
+                            )
+                        }
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                let tag = match tag {
+                    Some(crate::rt::Loose::Str(tag)) => tag,
+                    None | Some(crate::rt::Loose::Null) => {
+                        return Err(
+                            A::Error::custom(
+                                "UsageReportResource: missing string field `type`",
+                            ),
+                        );
+                    }
+                    Some(_) => {
+                        return Err(
+                            A::Error::custom(
+                                "UsageReportResource: field `type` is not a string",
+                            ),
+                        );
+                    }
+                };
+                match tag.as_ref() {
+                    "ai_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceAiCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceAiCluster {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::AiCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"ai_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "ai_virtual_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceAiVirtualCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_virtual_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceAiVirtualCluster {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::AiVirtualCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"ai_virtual_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "baremetal" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceBaremetal,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("baremetal"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceBaremetal {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Baremetal)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"baremetal\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "basic_vm" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceBasicVm,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("basic_vm"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceBasicVm {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::BasicVm)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"basic_vm\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "backup" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceBackup,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_13_schedule_id, "schedule_id"),
+                                crate::rt::required(
+                                    slot_14_source_volume_uuid,
+                                    "source_volume_uuid",
+                                ),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("backup"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceBackup {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        last_size: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        schedule_id: value_10,
+                                        source_volume_uuid: value_11,
+                                        type_: value_12,
+                                        uuid: value_13,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Backup)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"backup\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "containers" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceContainer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("containers"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceContainer {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Container)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"containers\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "egress_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::or_default(
+                                    slot_15_instance_name,
+                                    "instance_name",
+                                ),
+                                crate::rt::required(slot_16_instance_type, "instance_type"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_17_port_id, "port_id"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("egress_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_19_vm_id, "vm_id"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceEgressTraffic {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        instance_name: value_4,
+                                        instance_type: value_5,
+                                        last_seen: value_6,
+                                        port_id: value_7,
+                                        project_id: value_8,
+                                        region: value_9,
+                                        region_id: value_10,
+                                        size_unit: value_11,
+                                        tags: value_12,
+                                        type_: value_13,
+                                        vm_id: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("last_name", slot_5_last_name),
+                                                ("uuid", slot_11_uuid),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::EgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"egress_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "external_ip" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceExternalIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_20_attached_to_vm,
+                                    "attached_to_vm",
+                                ),
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_21_ip_address, "ip_address"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_22_network_id, "network_id"),
+                                crate::rt::required(slot_17_port_id, "port_id"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_23_subnet_id, "subnet_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("external_ip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceExternalIp {
+                                        attached_to_vm: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        first_seen: value_4,
+                                        ip_address: value_5,
+                                        last_seen: value_6,
+                                        network_id: value_7,
+                                        port_id: value_8,
+                                        project_id: value_9,
+                                        region: value_10,
+                                        region_id: value_11,
+                                        subnet_id: value_12,
+                                        type_: value_13,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("last_name", slot_5_last_name),
+                                                ("tags", slot_10_tags),
+                                                ("uuid", slot_11_uuid),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::ExternalIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"external_ip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "file_share" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceFileShare,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(
+                                    slot_24_file_share_type,
+                                    "file_share_type",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("file_share"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceFileShare {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        file_share_type: value_3,
+                                        first_seen: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        last_size: value_7,
+                                        project_id: value_8,
+                                        region: value_9,
+                                        region_id: value_10,
+                                        size_unit: value_11,
+                                        tags: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::FileShare)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"file_share\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "floatingip" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceFloatingIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_21_ip_address, "ip_address"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("floatingip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceFloatingIp {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        ip_address: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::FloatingIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"floatingip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceFunctions,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceFunctions {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Functions)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"functions\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_calls" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceFunctionCalls,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_calls"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceFunctionCalls {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::FunctionCalls)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"functions_calls\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceFunctionEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceFunctionEgressTraffic {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::FunctionEgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"functions_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "image" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceImage,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("image")),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceImage {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        last_size: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        size_unit: value_10,
+                                        tags: value_11,
+                                        type_: value_12,
+                                        uuid: value_13,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Image)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"image\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "inference" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceInference,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("inference"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceInference {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        type_: value_10,
+                                        uuid: value_11,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Inference)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"inference\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "instance" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceInstance,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("instance"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceInstance {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Instance)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"instance\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "load_balancer" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceLoadBalancer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_4_flavor, "flavor"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("load_balancer"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceLoadBalancer {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        flavor: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        tags: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::LoadBalancer)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"load_balancer\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "log_index" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceLogIndex,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("log_index"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::or_default(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceLogIndex {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        last_size: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        size_unit: value_10,
+                                        type_: value_11,
+                                        uuid: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::LogIndex)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"log_index\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "snapshot" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceSnapshot,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    slot_14_source_volume_uuid,
+                                    "source_volume_uuid",
+                                ),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("snapshot"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                                crate::rt::required(slot_25_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceSnapshot {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        last_size: value_6,
+                                        project_id: value_7,
+                                        region: value_8,
+                                        region_id: value_9,
+                                        size_unit: value_10,
+                                        source_volume_uuid: value_11,
+                                        tags: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        volume_type: value_15,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Snapshot)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"snapshot\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "volume" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::or_default(
+                                    slot_20_attached_to_vm,
+                                    "attached_to_vm",
+                                ),
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_12_last_size, "last_size"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::or_default(slot_10_tags, "tags"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                                crate::rt::required(slot_25_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                    Ok(value_13),
+                                    Ok(value_14),
+                                    Ok(value_15),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceVolume {
+                                        attached_to_vm: value_0,
+                                        billing_metric_name: value_1,
+                                        billing_value: value_2,
+                                        billing_value_unit: value_3,
+                                        first_seen: value_4,
+                                        last_name: value_5,
+                                        last_seen: value_6,
+                                        last_size: value_7,
+                                        project_id: value_8,
+                                        region: value_9,
+                                        region_id: value_10,
+                                        size_unit: value_11,
+                                        tags: value_12,
+                                        type_: value_13,
+                                        uuid: value_14,
+                                        volume_type: value_15,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                    value_13,
+                                    value_14,
+                                    value_15,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                            value_13.err(),
+                                            value_14.err(),
+                                            value_15.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::Volume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_connection_pooler" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceDbaasPostgresqlPooler,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_connection_pooler",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceDbaasPostgresqlPooler {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::DbaasPostgresqlPooler)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"dbaas_postgresql_connection_pooler\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_memory" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceDbaasPostgresqlMemory,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_memory"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceDbaasPostgresqlMemory {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::DbaasPostgresqlMemory)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"dbaas_postgresql_memory\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_public_network" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceDbaasPostgresqlPublicNetwork,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_public_network",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceDbaasPostgresqlPublicNetwork {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::DbaasPostgresqlPublicNetwork)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"dbaas_postgresql_public_network\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_cpu" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceDbaasPostgresqlCpu,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_cpu"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceDbaasPostgresqlCpu {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        type_: value_9,
+                                        uuid: value_10,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("size_unit", slot_18_size_unit),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                                ("volume_type", slot_25_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::DbaasPostgresqlCpu)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"dbaas_postgresql_cpu\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_volume" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportResourceDbaasPostgresqlVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_first_seen, "first_seen"),
+                                crate::rt::required(slot_5_last_name, "last_name"),
+                                crate::rt::required(slot_6_last_seen, "last_seen"),
+                                crate::rt::required(slot_7_project_id, "project_id"),
+                                crate::rt::required(slot_8_region, "region"),
+                                crate::rt::required(slot_9_region_id, "region_id"),
+                                crate::rt::required(slot_18_size_unit, "size_unit"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_11_uuid, "uuid"),
+                                crate::rt::required(slot_25_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                    Ok(value_7),
+                                    Ok(value_8),
+                                    Ok(value_9),
+                                    Ok(value_10),
+                                    Ok(value_11),
+                                    Ok(value_12),
+                                ) => {
+                                    Ok(super::types::UsageReportResourceDbaasPostgresqlVolume {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        first_seen: value_3,
+                                        last_name: value_4,
+                                        last_seen: value_5,
+                                        project_id: value_6,
+                                        region: value_7,
+                                        region_id: value_8,
+                                        size_unit: value_9,
+                                        type_: value_10,
+                                        uuid: value_11,
+                                        volume_type: value_12,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_4_flavor),
+                                                ("tags", slot_10_tags),
+                                                ("last_size", slot_12_last_size),
+                                                ("schedule_id", slot_13_schedule_id),
+                                                ("source_volume_uuid", slot_14_source_volume_uuid),
+                                                ("instance_name", slot_15_instance_name),
+                                                ("instance_type", slot_16_instance_type),
+                                                ("port_id", slot_17_port_id),
+                                                ("vm_id", slot_19_vm_id),
+                                                ("attached_to_vm", slot_20_attached_to_vm),
+                                                ("ip_address", slot_21_ip_address),
+                                                ("network_id", slot_22_network_id),
+                                                ("subnet_id", slot_23_subnet_id),
+                                                ("file_share_type", slot_24_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                    value_7,
+                                    value_8,
+                                    value_9,
+                                    value_10,
+                                    value_11,
+                                    value_12,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                            value_7.err(),
+                                            value_8.err(),
+                                            value_9.err(),
+                                            value_10.err(),
+                                            value_11.err(),
+                                            value_12.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportResource::DbaasPostgresqlVolume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportResource with type \"dbaas_postgresql_volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    _ => {
+                        crate::rt::unknown_row(
+                                "type",
+                                tag,
+                                unlisted,
+                                [
+                                    ("billing_metric_name", slot_0_billing_metric_name),
+                                    ("billing_value", slot_1_billing_value),
+                                    ("billing_value_unit", slot_2_billing_value_unit),
+                                    ("first_seen", slot_3_first_seen),
+                                    ("flavor", slot_4_flavor),
+                                    ("last_name", slot_5_last_name),
+                                    ("last_seen", slot_6_last_seen),
+                                    ("project_id", slot_7_project_id),
+                                    ("region", slot_8_region),
+                                    ("region_id", slot_9_region_id),
+                                    ("tags", slot_10_tags),
+                                    ("uuid", slot_11_uuid),
+                                    ("last_size", slot_12_last_size),
+                                    ("schedule_id", slot_13_schedule_id),
+                                    ("source_volume_uuid", slot_14_source_volume_uuid),
+                                    ("instance_name", slot_15_instance_name),
+                                    ("instance_type", slot_16_instance_type),
+                                    ("port_id", slot_17_port_id),
+                                    ("size_unit", slot_18_size_unit),
+                                    ("vm_id", slot_19_vm_id),
+                                    ("attached_to_vm", slot_20_attached_to_vm),
+                                    ("ip_address", slot_21_ip_address),
+                                    ("network_id", slot_22_network_id),
+                                    ("subnet_id", slot_23_subnet_id),
+                                    ("file_share_type", slot_24_file_share_type),
+                                    ("volume_type", slot_25_volume_type),
+                                ],
+                            )
+                            .map(UsageReportResource::Unknown)
+                            .map_err(A::Error::custom)
+                    }
+                }
+            }
         }
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let text = raw.get();
-        let tag = crate::rt::tag_of(text, "type")
-            .map_err(|_| D::Error::custom(
-                "UsageReportResource: field `type` is not a string",
-            ))?;
-        let row = match tag.as_deref() {
-            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
-            Some("ai_virtual_cluster") => {
-                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
-            }
-            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
-            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
-            Some("backup") => variant(text, "backup").map(Self::Backup),
-            Some("containers") => variant(text, "containers").map(Self::Container),
-            Some("egress_traffic") => {
-                variant(text, "egress_traffic").map(Self::EgressTraffic)
-            }
-            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
-            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
-            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
-            Some("functions") => variant(text, "functions").map(Self::Functions),
-            Some("functions_calls") => {
-                variant(text, "functions_calls").map(Self::FunctionCalls)
-            }
-            Some("functions_traffic") => {
-                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
-            }
-            Some("image") => variant(text, "image").map(Self::Image),
-            Some("inference") => variant(text, "inference").map(Self::Inference),
-            Some("instance") => variant(text, "instance").map(Self::Instance),
-            Some("load_balancer") => {
-                variant(text, "load_balancer").map(Self::LoadBalancer)
-            }
-            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
-            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
-            Some("volume") => variant(text, "volume").map(Self::Volume),
-            Some("dbaas_postgresql_connection_pooler") => {
-                variant(text, "dbaas_postgresql_connection_pooler")
-                    .map(Self::DbaasPostgresqlPooler)
-            }
-            Some("dbaas_postgresql_memory") => {
-                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
-            }
-            Some("dbaas_postgresql_public_network") => {
-                variant(text, "dbaas_postgresql_public_network")
-                    .map(Self::DbaasPostgresqlPublicNetwork)
-            }
-            Some("dbaas_postgresql_cpu") => {
-                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
-            }
-            Some("dbaas_postgresql_volume") => {
-                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
-            }
-            Some(_) => {
-                ::serde_json::from_str(text)
-                    .map(Self::Unknown)
-                    .map_err(|_| crate::rt::describe_row_error::<
-                        ::serde_json::Value,
-                    >("UsageReportResource", text))
-            }
-            None => {
-                return Err(
-                    D::Error::custom("UsageReportResource: missing string field `type`"),
-                );
-            }
-        };
-        row.map_err(D::Error::custom)
+        deserializer.deserialize_map(UsageReportResourceVisitor)
     }
 }
 /// A [`UsageReportTotal`] row with only `type` and the fields of the default export columns (those every type has, and the spec's `x-gcore-default-columns`), parsed in one pass (other fields are skipped, not kept). Its columns are [`UsageReportTotal`]'s `COMMON_COLUMNS`. A known `type` must carry every field all its variants require; an unknown one is taken as it is.
@@ -3323,8 +13583,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
                     "region",
                     "region_id",
                 ];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                struct WireVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for WireVisitor {
                     type Value = Wire;
                     fn expecting(
                         &self,
@@ -3397,7 +13657,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
                         })
                     }
                 }
-                deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
             }
         }
         let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -3802,86 +14062,2107 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotal {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        use ::serde::de::Error as _;
-        fn variant<T: ::serde::de::DeserializeOwned>(
-            text: &str,
-            tag: &str,
-        ) -> Result<T, String> {
-            ::serde_json::from_str(text)
-                .map_err(|_| {
-                    crate::rt::describe_row_error::<
-                        T,
-                    >(&format!("{} with {} {tag:?}", "UsageReportTotal", "type"), text)
-                })
+        struct UsageReportTotalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalVisitor {
+            type Value = UsageReportTotal;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a UsageReportTotal row (an object)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UsageReportTotal, A::Error> {
+                use ::serde::de::Error as _;
+                let mut tag = None;
+                let mut slot_0_billing_metric_name = None;
+                let mut slot_1_billing_value = None;
+                let mut slot_2_billing_value_unit = None;
+                let mut slot_3_flavor = None;
+                let mut slot_4_region = None;
+                let mut slot_5_region_id = None;
+                let mut slot_6_instance_type = None;
+                let mut slot_7_file_share_type = None;
+                let mut slot_8_volume_type = None;
+                let mut unlisted = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                    match key.as_str() {
+                        "type" => crate::rt::set_loose(&mut tag, &mut map, "type"),
+                        "billing_metric_name" => {
+                            crate::rt::set_loose(
+                                &mut slot_0_billing_metric_name,
+                                &mut map,
+                                "billing_metric_name",
+                            )
+                        }
+                        "billing_value" => {
+                            crate::rt::set_raw(
+                                &mut slot_1_billing_value,
+                                &mut map,
+                                "billing_value",
+                            )
+                        }
+                        "billing_value_unit" => {
+                            crate::rt::set_loose(
+                                &mut slot_2_billing_value_unit,
+                                &mut map,
+                                "billing_value_unit",
+                            )
+                        }
+                        "flavor" => {
+                            crate::rt::set_loose(&mut slot_3_flavor, &mut map, "flavor")
+                        }
+                        "region" => {
+                            crate::rt::set_loose(&mut slot_4_region, &mut map, "region")
+                        }
+                        "region_id" => {
+                            crate::rt::set_loose(
+                                &mut slot_5_region_id,
+                                &mut map,
+                                "region_id",
+                            )
+                        }
+                        "instance_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_6_instance_type,
+                                &mut map,
+                                "instance_type",
+                            )
+                        }
+                        "file_share_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_7_file_share_type,
+                                &mut map,
+                                "file_share_type",
+                            )
+                        }
+                        "volume_type" => {
+                            crate::rt::set_loose(
+                                &mut slot_8_volume_type,
+                                &mut map,
+                                "volume_type",
+                            )
+                        }
+                        _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                    }?;
+                }
+                let tag = match tag {
+                    Some(crate::rt::Loose::Str(tag)) => tag,
+                    None | Some(crate::rt::Loose::Null) => {
+                        return Err(
+                            A::Error::custom(
+                                "UsageReportTotal: missing string field `type`",
+                            ),
+                        );
+                    }
+                    Some(_) => {
+                        return Err(
+                            A::Error::custom(
+                                "UsageReportTotal: field `type` is not a string",
+                            ),
+                        );
+                    }
+                };
+                match tag.as_ref() {
+                    "ai_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalAiCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalAiCluster {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::AiCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"ai_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "ai_virtual_cluster" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalAiVirtualCluster,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("ai_virtual_cluster"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalAiVirtualCluster {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::AiVirtualCluster)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"ai_virtual_cluster\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "baremetal" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalBaremetal,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("baremetal"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalBaremetal {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Baremetal)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"baremetal\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "basic_vm" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalBasicVm,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("basic_vm"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalBasicVm {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::BasicVm)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"basic_vm\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "containers" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalContainer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("containers"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalContainer {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Container)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"containers\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "egress_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_6_instance_type, "instance_type"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("egress_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalEgressTraffic {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        instance_type: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::EgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"egress_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "external_ip" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalExternalIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("external_ip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalExternalIp {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::ExternalIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"external_ip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "file_share" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalFileShare,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(
+                                    slot_7_file_share_type,
+                                    "file_share_type",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("file_share"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalFileShare {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        file_share_type: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::FileShare)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"file_share\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "floatingip" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalFloatingIp,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("floatingip"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalFloatingIp {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::FloatingIp)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"floatingip\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalFunctions,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalFunctions {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Functions)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"functions\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_calls" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalFunctionCalls,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_calls"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalFunctionCalls {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::FunctionCalls)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"functions_calls\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "functions_traffic" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalFunctionEgressTraffic,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("functions_traffic"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalFunctionEgressTraffic {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::FunctionEgressTraffic)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"functions_traffic\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "image" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalImage,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("image")),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalImage {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Image)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"image\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "inference" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalInference,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("inference"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalInference {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Inference)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"inference\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "instance" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalInstance,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("instance"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalInstance {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Instance)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"instance\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "load_balancer" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalLoadBalancer,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_3_flavor, "flavor"),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("load_balancer"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalLoadBalancer {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        flavor: value_3,
+                                        region: value_4,
+                                        region_id: value_5,
+                                        type_: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::LoadBalancer)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"load_balancer\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "log_index" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalLogIndex,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("log_index"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalLogIndex {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::LogIndex)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"log_index\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "snapshot" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalSnapshot,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("snapshot"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_8_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalSnapshot {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        volume_type: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Snapshot)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"snapshot\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "volume" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_8_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalVolume {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        volume_type: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::Volume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_connection_pooler" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalDbaasPostgresqlPooler,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_connection_pooler",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalDbaasPostgresqlPooler {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::DbaasPostgresqlPooler)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"dbaas_postgresql_connection_pooler\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_memory" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalDbaasPostgresqlMemory,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_memory"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalDbaasPostgresqlMemory {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::DbaasPostgresqlMemory)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"dbaas_postgresql_memory\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_public_network" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalDbaasPostgresqlPublicNetwork,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed(
+                                                "dbaas_postgresql_public_network",
+                                            ),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalDbaasPostgresqlPublicNetwork {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::DbaasPostgresqlPublicNetwork)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"dbaas_postgresql_public_network\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_cpu" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalDbaasPostgresqlCpu,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_cpu"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalDbaasPostgresqlCpu {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                                ("volume_type", slot_8_volume_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (value_0, value_1, value_2, value_3, value_4, value_5) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::DbaasPostgresqlCpu)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"dbaas_postgresql_cpu\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    "dbaas_postgresql_volume" => {
+                        let row = (|| -> Result<
+                            super::types::UsageReportTotalDbaasPostgresqlVolume,
+                            String,
+                        > {
+                            match (
+                                crate::rt::required(
+                                    slot_0_billing_metric_name,
+                                    "billing_metric_name",
+                                ),
+                                crate::rt::required_exact(
+                                    slot_1_billing_value,
+                                    "billing_value",
+                                ),
+                                crate::rt::required(
+                                    slot_2_billing_value_unit,
+                                    "billing_value_unit",
+                                ),
+                                crate::rt::required(slot_4_region, "region"),
+                                crate::rt::required(slot_5_region_id, "region_id"),
+                                crate::rt::required(
+                                    Some(
+                                        crate::rt::Loose::Str(
+                                            ::std::borrow::Cow::Borrowed("dbaas_postgresql_volume"),
+                                        ),
+                                    ),
+                                    "type",
+                                ),
+                                crate::rt::required(slot_8_volume_type, "volume_type"),
+                            ) {
+                                (
+                                    Ok(value_0),
+                                    Ok(value_1),
+                                    Ok(value_2),
+                                    Ok(value_3),
+                                    Ok(value_4),
+                                    Ok(value_5),
+                                    Ok(value_6),
+                                ) => {
+                                    Ok(super::types::UsageReportTotalDbaasPostgresqlVolume {
+                                        billing_metric_name: value_0,
+                                        billing_value: value_1,
+                                        billing_value_unit: value_2,
+                                        region: value_3,
+                                        region_id: value_4,
+                                        type_: value_5,
+                                        volume_type: value_6,
+                                        extra_fields: crate::rt::with_unlisted(
+                                            unlisted,
+                                            [
+                                                ("flavor", slot_3_flavor),
+                                                ("instance_type", slot_6_instance_type),
+                                                ("file_share_type", slot_7_file_share_type),
+                                            ],
+                                        )?,
+                                    })
+                                }
+                                (
+                                    value_0,
+                                    value_1,
+                                    value_2,
+                                    value_3,
+                                    value_4,
+                                    value_5,
+                                    value_6,
+                                ) => {
+                                    Err(
+                                        crate::rt::first_failure([
+                                            value_0.err(),
+                                            value_1.err(),
+                                            value_2.err(),
+                                            value_3.err(),
+                                            value_4.err(),
+                                            value_5.err(),
+                                            value_6.err(),
+                                        ]),
+                                    )
+                                }
+                            }
+                        })();
+                        row.map(UsageReportTotal::DbaasPostgresqlVolume)
+                            .map_err(|e| A::Error::custom(
+                                crate::rt::row_failure(
+                                    "UsageReportTotal with type \"dbaas_postgresql_volume\"",
+                                    &e,
+                                ),
+                            ))
+                    }
+                    _ => {
+                        crate::rt::unknown_row(
+                                "type",
+                                tag,
+                                unlisted,
+                                [
+                                    ("billing_metric_name", slot_0_billing_metric_name),
+                                    ("billing_value", slot_1_billing_value),
+                                    ("billing_value_unit", slot_2_billing_value_unit),
+                                    ("flavor", slot_3_flavor),
+                                    ("region", slot_4_region),
+                                    ("region_id", slot_5_region_id),
+                                    ("instance_type", slot_6_instance_type),
+                                    ("file_share_type", slot_7_file_share_type),
+                                    ("volume_type", slot_8_volume_type),
+                                ],
+                            )
+                            .map(UsageReportTotal::Unknown)
+                            .map_err(A::Error::custom)
+                    }
+                }
+            }
         }
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        let text = raw.get();
-        let tag = crate::rt::tag_of(text, "type")
-            .map_err(|_| D::Error::custom(
-                "UsageReportTotal: field `type` is not a string",
-            ))?;
-        let row = match tag.as_deref() {
-            Some("ai_cluster") => variant(text, "ai_cluster").map(Self::AiCluster),
-            Some("ai_virtual_cluster") => {
-                variant(text, "ai_virtual_cluster").map(Self::AiVirtualCluster)
-            }
-            Some("baremetal") => variant(text, "baremetal").map(Self::Baremetal),
-            Some("basic_vm") => variant(text, "basic_vm").map(Self::BasicVm),
-            Some("containers") => variant(text, "containers").map(Self::Container),
-            Some("egress_traffic") => {
-                variant(text, "egress_traffic").map(Self::EgressTraffic)
-            }
-            Some("external_ip") => variant(text, "external_ip").map(Self::ExternalIp),
-            Some("file_share") => variant(text, "file_share").map(Self::FileShare),
-            Some("floatingip") => variant(text, "floatingip").map(Self::FloatingIp),
-            Some("functions") => variant(text, "functions").map(Self::Functions),
-            Some("functions_calls") => {
-                variant(text, "functions_calls").map(Self::FunctionCalls)
-            }
-            Some("functions_traffic") => {
-                variant(text, "functions_traffic").map(Self::FunctionEgressTraffic)
-            }
-            Some("image") => variant(text, "image").map(Self::Image),
-            Some("inference") => variant(text, "inference").map(Self::Inference),
-            Some("instance") => variant(text, "instance").map(Self::Instance),
-            Some("load_balancer") => {
-                variant(text, "load_balancer").map(Self::LoadBalancer)
-            }
-            Some("log_index") => variant(text, "log_index").map(Self::LogIndex),
-            Some("snapshot") => variant(text, "snapshot").map(Self::Snapshot),
-            Some("volume") => variant(text, "volume").map(Self::Volume),
-            Some("dbaas_postgresql_connection_pooler") => {
-                variant(text, "dbaas_postgresql_connection_pooler")
-                    .map(Self::DbaasPostgresqlPooler)
-            }
-            Some("dbaas_postgresql_memory") => {
-                variant(text, "dbaas_postgresql_memory").map(Self::DbaasPostgresqlMemory)
-            }
-            Some("dbaas_postgresql_public_network") => {
-                variant(text, "dbaas_postgresql_public_network")
-                    .map(Self::DbaasPostgresqlPublicNetwork)
-            }
-            Some("dbaas_postgresql_cpu") => {
-                variant(text, "dbaas_postgresql_cpu").map(Self::DbaasPostgresqlCpu)
-            }
-            Some("dbaas_postgresql_volume") => {
-                variant(text, "dbaas_postgresql_volume").map(Self::DbaasPostgresqlVolume)
-            }
-            Some(_) => {
-                ::serde_json::from_str(text)
-                    .map(Self::Unknown)
-                    .map_err(|_| crate::rt::describe_row_error::<
-                        ::serde_json::Value,
-                    >("UsageReportTotal", text))
-            }
-            None => {
-                return Err(
-                    D::Error::custom("UsageReportTotal: missing string field `type`"),
-                );
-            }
-        };
-        row.map_err(D::Error::custom)
+        deserializer.deserialize_map(UsageReportTotalVisitor)
     }
 }

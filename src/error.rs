@@ -354,6 +354,11 @@ pub fn describe_row_error<T: serde::de::DeserializeOwned>(what: &str, raw: &str)
     }
 }
 
+/// `what: reason`, the reason cut to a few hundred bytes (a bad value can be megabytes long).
+pub(crate) fn row_failure(what: &str, reason: &str) -> String {
+    format!("{what}: {}", truncate(reason, MAX_DETAIL))
+}
+
 /// Where in a whole body `raw` stops parsing as `T`: the field path (`results[3]`, say); the
 /// reason is the error's `source`. None when it parses (the failure was elsewhere).
 pub(crate) fn describe_body_error<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Option<String> {

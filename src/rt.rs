@@ -8,7 +8,11 @@ pub use crate::columns::{
     Column, ColumnKind, Columns, FieldValue, RowTime, no_extra_fields, unknown_decimal,
     unknown_enum, unknown_f64, unknown_i64, unknown_str, unknown_time,
 };
-pub use crate::de::{Exact, ExactNumber, Key, Skipped, Unlisted, set_once, set_once_exact, tag_of};
+pub use crate::de::{
+    Exact, ExactNumber, FieldFailure, Key, Loose, Skipped, Unlisted, deny_unlisted, first_failure,
+    or_default, or_default_exact, required, required_exact, row_failure, set_loose, set_once,
+    set_once_exact, set_raw, unknown_row, with_unlisted,
+};
 pub use crate::error::describe_row_error;
 pub use crate::hooks::Hooks;
 pub use crate::pagination::{PagedOperation, PagedRows, RowsPage, offset_of, window_value};

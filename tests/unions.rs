@@ -275,3 +275,80 @@ fn pages_parse_from_bytes_with_unknown_rows_kept() {
         "{error}"
     );
 }
+
+/// The rows are read in one pass, before their `type` is known (Gcore sends it near the end). What
+/// that must not change: where `type` comes does not matter; a row of unknown type comes back as
+/// the exact JSON it was, its times and decimals as sent; a field that only other types list is
+/// kept in `extra_fields`; a field sent twice is an error; a reader that cannot lend its strings
+/// (an `io::Read`) parses the same rows.
+#[test]
+fn rows_are_read_in_one_pass_whatever_the_key_order() {
+    let mut untagged = instance_resource();
+    untagged.as_object_mut().unwrap().remove("type");
+    let fields = serde_json::to_string(&untagged).unwrap();
+    let fields = fields.trim_start_matches('{').trim_end_matches('}');
+    let tag_first = format!(r#"{{"type":"instance",{fields}}}"#);
+    let tag_last = format!(r#"{{{fields},"type":"instance"}}"#);
+    let first: CostReportResource = serde_json::from_str(&tag_first).unwrap();
+    let last: CostReportResource = serde_json::from_str(&tag_last).unwrap();
+    let from_reader: CostReportResource = serde_json::from_reader(tag_last.as_bytes()).unwrap();
+    assert!(matches!(first, CostReportResource::Instance(_)));
+    assert_eq!(first, last);
+    assert_eq!(first, from_reader);
+
+    // Unknown type: times in a form the typed rows would rewrite, a decimal with more digits than
+    // f64 holds, an escaped string, a nested object, a field only instances list: all as sent.
+    let unknown = r#"{"billing_value":1.000000000000000001,"first_seen":"2024-08-01T00:00:00+00:00",
+        "flavor":{"cpu":4},"last_name":"a\"b\u00e9","project_id":-3,"tags":null,"type":"warp_drive","zzz":[true]}"#;
+    let parsed: CostReportResource = serde_json::from_str(unknown).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(unknown).unwrap();
+    assert_eq!(parsed, CostReportResource::Unknown(expected.clone()));
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), expected);
+    assert_eq!(parsed.type_name(), "warp_drive");
+    assert_eq!(parsed.project_id(), Some(-3));
+
+    // A volume row with `flavor` (only instances list it) keeps it in `extra_fields`.
+    let volume = json!({
+        "type": "volume", "billing_metric_name": "ssd_hiiops", "billing_value": 10, "billing_value_unit": "gbminutes",
+        "first_seen": "2024-08-01T00:00:00Z", "last_seen": "2024-08-31T23:59:00Z", "last_name": "disk",
+        "project_id": 7, "region": 1, "region_id": 1, "uuid": "u", "size_unit": "GiB", "volume_type": "ssd_hiiops", "last_size": 20,
+        "flavor": "g1-standard-2-4", "brand_new": {"x": 1}
+    });
+    let parsed: CostReportResource = serde_json::from_value(volume.clone()).unwrap();
+    let CostReportResource::Volume(v) = &parsed else {
+        panic!("{parsed:?}")
+    };
+    assert_eq!(v.extra_fields["flavor"], "g1-standard-2-4");
+    assert_eq!(v.extra_fields["brand_new"], json!({"x": 1}));
+    assert_eq!(v.extra_fields.len(), 2);
+
+    // Sent twice: serde's message, with the row's type.
+    let twice = tag_last.replacen(r#""flavor":"#, r#""flavor":"x","flavor":"#, 1);
+    let error = serde_json::from_str::<CostReportResource>(&twice)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("duplicate field `flavor`"), "{error}");
+
+    // A bad value is named before a missing field, as serde's derive names them.
+    let mut both = instance_resource();
+    both.as_object_mut().unwrap().remove("uuid");
+    both["project_id"] = json!("seven");
+    let error = serde_json::from_value::<CostReportResource>(both.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("field `project_id`: invalid type"), "{error}");
+    both["project_id"] = json!(7);
+    let error = serde_json::from_value::<CostReportResource>(both)
+        .unwrap_err()
+        .to_string();
+    assert!(error.ends_with("missing field `uuid`"), "{error}");
+
+    // Not an object at all.
+    let error = serde_json::from_str::<CostReportResource>("[1]")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("expected a CostReportResource row (an object)"),
+        "{error}"
+    );
+}

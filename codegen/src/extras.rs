@@ -12,9 +12,14 @@ use crate::model::{
     PagedOperation, QueryKind, QueryOperation, SpecModel, ref_name,
 };
 use crate::serde_code::{self, Field, Presence, Unlisted};
+use crate::tidy::StructFields;
 
 /// All extras, as one token stream of items.
-pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
+pub fn generate_extras(
+    spec: &OpenAPI,
+    model: &SpecModel,
+    fields: &StructFields,
+) -> Result<TokenStream, CodegenError> {
     let enums = model
         .open_enums
         .iter()
@@ -30,8 +35,8 @@ pub fn generate_extras(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream,
     let unions = model
         .open_unions
         .iter()
-        .map(|u| open_union(u, answer_only(u)))
-        .collect::<Vec<_>>();
+        .map(|u| open_union(u, answer_only(u), fields))
+        .collect::<Result<Vec<_>, _>>()?;
     let error_type = error_type(spec)?;
     let csv = model
         .csv_operations
@@ -371,9 +376,12 @@ fn variant_ident(union: &OpenUnion, schema: &str) -> Ident {
     ident(short)
 }
 
-fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
+fn open_union(
+    u: &OpenUnion,
+    answer_only: bool,
+    fields: &StructFields,
+) -> Result<TokenStream, CodegenError> {
     let name = ident(&u.name);
-    let name_str = &u.name;
     let property = &u.property;
     let variants: Vec<Ident> = u
         .variants
@@ -384,8 +392,7 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
     let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
     let variant_docs = tags.iter().map(|t| doc(&format!("`{property}`: `{t}`")));
     let description = doc(u.description.as_deref().unwrap_or(""));
-    let missing = format!("{name_str}: missing string field `{property}`");
-    let bad_tag = format!("{name_str}: field `{property}` is not a string");
+    let deserialize = union_deserialize(u, fields)?;
     let field_macro = format_ident!("{}_field", snake(&u.name));
     let accessors = u
         .common_fields
@@ -403,7 +410,7 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
             }
         }
     });
-    quote! {
+    Ok(quote! {
         #common_row
 
         /// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
@@ -464,33 +471,38 @@ fn open_union(u: &OpenUnion, answer_only: bool) -> TokenStream {
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use ::serde::de::Error as _;
-                // The row is kept as raw JSON text, its tag read with every other field skipped, then
-                // the text is parsed once more as the variant: no `Value` tree is built for a known type.
-                // A row that fails is read again with its field path tracked, for an error that names
-                // the type and the field (and quotes at most a short piece of the bad value).
-                fn variant<T: ::serde::de::DeserializeOwned>(text: &str, tag: &str) -> Result<T, String> {
-                    ::serde_json::from_str(text).map_err(|_| {
-                        crate::rt::describe_row_error::<T>(&format!("{} with {} {tag:?}", #name_str, #property), text)
-                    })
-                }
-                let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
-                let text = raw.get();
-                let tag = crate::rt::tag_of(text, #property)
-                    .map_err(|_| D::Error::custom(#bad_tag))?;
-                let row = match tag.as_deref() {
-                    #(Some(#tags) => variant(text, #tags).map(Self::#variants),)*
-                    Some(_) => ::serde_json::from_str(text)
-                        .map(Self::Unknown)
-                        .map_err(|_| crate::rt::describe_row_error::<::serde_json::Value>(#name_str, text)),
-                    None => return Err(D::Error::custom(#missing)),
-                };
-                row.map_err(D::Error::custom)
-            }
-        }
+        #deserialize
+    })
+}
+
+/// The union's one-pass `Deserialize` (serde_code.rs), from its variants' fields as their own
+/// impls read them.
+fn union_deserialize(u: &OpenUnion, fields: &StructFields) -> Result<TokenStream, CodegenError> {
+    let unsupported = |message: String| CodegenError::Unsupported {
+        location: format!("#/components/schemas/{}", u.name),
+        message,
+    };
+    let mut variants = Vec::new();
+    for (tag, schema) in &u.variants {
+        let Some((listed, unlisted)) = fields.get(schema) else {
+            return Err(unsupported(format!(
+                "variant {schema} is not a struct with named fields, which an open union needs"
+            )));
+        };
+        let schema_ident = ident(schema);
+        variants.push(serde_code::UnionVariant {
+            tag,
+            variant: variant_ident(u, schema),
+            schema: quote! { super::types::#schema_ident },
+            fields: listed,
+            unlisted: *unlisted,
+        });
     }
+    Ok(serde_code::deserialize_open_union(
+        &ident(&u.name),
+        &u.property,
+        &variants,
+    ))
 }
 
 /// `<Union>Common`: a row with only the discriminator and the default columns' fields (those every

@@ -101,10 +101,10 @@ fn generate_syntax(spec: &OpenAPI) -> Result<syn::File, CodegenError> {
     let wire = lower::uuids_as_text(&defaults::defaults_into_docs(spec))?;
     let wire = lower::decimals_as_rust_decimal(&wire)?;
     let wire = rustdoc::descriptions_for_rustdoc(&wire)?;
-    let client = generate_client(&wire, &model)?;
+    let (client, fields) = generate_client(&wire, &model)?;
     check_decimals_took(&wire, &client)?;
     let mocks = generate_mocks(&wire, &model)?;
-    let extras = extras::generate_extras(spec, &model)?;
+    let extras = extras::generate_extras(spec, &model, &fields)?;
     assemble(client, quote::quote! { #extras #mocks }, &model)
 }
 
@@ -258,8 +258,12 @@ pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, 
     })
 }
 
-/// Runs progenitor (builder interface, our hooks, open types swapped in for the closed ones it would make).
-pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, CodegenError> {
+/// Runs progenitor (builder interface, our hooks, open types swapped in for the closed ones it would
+/// make). Returns the client and the fields of its structs, as their serde impls read them.
+pub fn generate_client(
+    spec: &OpenAPI,
+    model: &SpecModel,
+) -> Result<(syn::File, tidy::StructFields), CodegenError> {
     let mut generator = progenitor::Generator::new(&progenitor_settings(model));
     let tokens = run_progenitor(|| generator.generate_tokens(spec))?;
     // Builders only for what requests are made of: a type named after a schema that a request
@@ -279,16 +283,17 @@ pub fn generate_client(spec: &OpenAPI, model: &SpecModel) -> Result<syn::File, C
     })?;
     tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
     tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
-    tidy::serde_impls_as_code(&mut file, &answer).map_err(|e| CodegenError::Unsupported {
-        location: "generated types".into(),
-        message: e.to_string(),
-    })?;
+    let fields =
+        tidy::serde_impls_as_code(&mut file, &answer).map_err(|e| CodegenError::Unsupported {
+            location: "generated types".into(),
+            message: e.to_string(),
+        })?;
     tidy::check_patterns_with_regex_lite(&mut file);
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);
     tidy::drop_api_version_header(&mut file);
     check_rewrites_took(&file)?;
-    Ok(file)
+    Ok((file, fields))
 }
 
 /// The rewrites of progenitor's output match its shapes; after a progenitor upgrade a shape may be

@@ -56,6 +56,8 @@ pub struct Field {
 pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) -> TokenStream {
     let name_text = name.to_string();
     let expecting = format!("struct {name_text}");
+    // Named after the type, so that it never shadows it.
+    let visitor = quote::format_ident!("{name}Visitor");
     // Each field's value while the object is read, in a local named after it (`slot_<field>`,
     // so that no field name meets the visitor's own `map` and `key`).
     let slot = |f: &Field| {
@@ -117,8 +119,8 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 const FIELDS: &[&str] = &[#(#wires),*];
-                struct Fields;
-                impl<'de> ::serde::de::Visitor<'de> for Fields {
+                struct #visitor;
+                impl<'de> ::serde::de::Visitor<'de> for #visitor {
                     type Value = #name;
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(#expecting)
@@ -132,7 +134,7 @@ pub fn deserialize_struct(name: &Ident, fields: &[Field], unlisted: Unlisted) ->
                         Ok(#name { #(#values)* #extra })
                     }
                 }
-                deserializer.deserialize_struct(#name_text, FIELDS, Fields)
+                deserializer.deserialize_struct(#name_text, FIELDS, #visitor)
             }
         }
     }
@@ -319,5 +321,168 @@ pub fn transparent(name: &Ident, deserialize: bool) -> TokenStream {
             }
         }
         #read
+    }
+}
+
+/// One variant of an open union, for [`deserialize_open_union`].
+pub struct UnionVariant<'a> {
+    /// The value of the union's tag that selects it.
+    pub tag: &'a str,
+    /// The union's variant (`CostReportResource::Instance`).
+    pub variant: Ident,
+    /// Its struct (`super::types::CostReportResourceInstance`).
+    pub schema: TokenStream,
+    pub fields: &'a [Field],
+    pub unlisted: Unlisted,
+}
+
+/// `impl Deserialize` for an open union tagged by `property`, reading each row in one pass: every
+/// field any variant lists gets a slot ([`crate::rt::Loose`] in the runtime, the JSON value as
+/// read, strings borrowed), the tag is one of them, and the fields no variant lists go to a map.
+/// At the end of the row the tag picks the variant, whose struct is built from the slots (each
+/// field parsed into its type then, with serde's messages); a tag the spec does not list rebuilds
+/// the row as the JSON object it was (`Unknown`). Slots are shared by wire name, so a name must
+/// mean the same in every variant.
+pub fn deserialize_open_union(
+    name: &Ident,
+    property: &str,
+    variants: &[UnionVariant<'_>],
+) -> TokenStream {
+    let name_text = name.to_string();
+    let missing = format!("{name_text}: missing string field `{property}`");
+    let bad_tag = format!("{name_text}: field `{property}` is not a string");
+    let expecting = format!("a {name_text} row (an object)");
+    // Named after the union, so that it never shadows it.
+    let visitor = quote::format_ident!("{name}Visitor");
+    // Every wire name any variant lists but the tag, in first appearance, with whether it is exact.
+    let mut listed: Vec<(&str, bool)> = Vec::new();
+    // A name that is a decimal in one variant and not in another keeps its text (`set_raw`), which
+    // the others read as any other value.
+    for v in variants {
+        for f in v.fields.iter().filter(|f| f.wire != property) {
+            match listed.iter_mut().find(|(wire, _)| *wire == f.wire) {
+                Some((_, exact)) => *exact |= f.exact,
+                None => listed.push((&f.wire, f.exact)),
+            }
+        }
+    }
+    let slot = |wire: &str| {
+        let cleaned: String = wire
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        // The index keeps two names that clean to the same text apart.
+        let at = listed.iter().position(|(w, _)| *w == wire).unwrap_or(0);
+        quote::format_ident!("slot_{at}_{cleaned}")
+    };
+    let slots: Vec<Ident> = listed.iter().map(|(wire, _)| slot(wire)).collect();
+    let arms = listed.iter().map(|(wire, exact)| {
+        let slot = slot(wire);
+        if *exact {
+            quote! { #wire => crate::rt::set_raw(&mut #slot, &mut map, #wire), }
+        } else {
+            quote! { #wire => crate::rt::set_loose(&mut #slot, &mut map, #wire), }
+        }
+    });
+    let variant_arms = variants.iter().map(|v| {
+        let (tag, variant, schema) = (v.tag, &v.variant, &v.schema);
+        let values = v.fields.iter().map(|f| {
+            let wire = &f.wire;
+            let from = if f.wire == property {
+                quote! { Some(crate::rt::Loose::Str(::std::borrow::Cow::Borrowed(#tag))) }
+            } else {
+                let slot = slot(wire);
+                quote! { #slot }
+            };
+            let read = match (f.presence, f.exact) {
+                (Presence::Required, false) => quote! { crate::rt::required },
+                (Presence::Required, true) => quote! { crate::rt::required_exact },
+                (_, false) => quote! { crate::rt::or_default },
+                (_, true) => quote! { crate::rt::or_default_exact },
+            };
+            quote! { #read(#from, #wire) }
+        });
+        // Each field's value is bound to `value_<n>` (never to a name the code around it uses).
+        let bound: Vec<Ident> = (0..v.fields.len())
+            .map(|n| quote::format_ident!("value_{n}"))
+            .collect();
+        let idents = v.fields.iter().map(|f| &f.ident);
+        // The slots of fields this variant does not list.
+        let others: Vec<(&str, Ident)> = listed
+            .iter()
+            .filter(|(wire, _)| !v.fields.iter().any(|f| f.wire == *wire))
+            .map(|(wire, _)| (*wire, slot(wire)))
+            .collect();
+        let other_wires = others.iter().map(|(wire, _)| wire);
+        let other_slots = others.iter().map(|(_, slot)| slot);
+        let others = quote! { [#((#other_wires, #other_slots)),*] };
+        let (refuse, unlisted) = match v.unlisted {
+            Unlisted::Keep => (
+                quote! {},
+                quote! { extra_fields: crate::rt::with_unlisted(unlisted, #others)?, },
+            ),
+            Unlisted::Skip => (quote! {}, quote! {}),
+            Unlisted::Deny => {
+                let fields = v.fields.iter().map(|f| &f.wire);
+                (
+                    quote! { crate::rt::deny_unlisted(&unlisted, #others, &[#(#fields),*])?; },
+                    quote! {},
+                )
+            }
+        };
+        let what = format!("{name_text} with {property} {tag:?}");
+        quote! {
+            #tag => {
+                let row = (|| -> Result<#schema, String> {
+                    #refuse
+                    // As serde's derive: a bad value is reported before a missing field.
+                    match (#(#values,)*) {
+                        (#(Ok(#bound),)*) => Ok(#schema { #(#idents: #bound,)* #unlisted }),
+                        (#(#bound,)*) => Err(crate::rt::first_failure([#(#bound.err()),*])),
+                    }
+                })();
+                row.map(#name::#variant)
+                    .map_err(|e| A::Error::custom(crate::rt::row_failure(#what, &e)))
+            }
+        }
+    });
+    let wires = listed.iter().map(|(wire, _)| wire);
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct #visitor;
+                impl<'de> ::serde::de::Visitor<'de> for #visitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        use ::serde::de::Error as _;
+                        let mut tag = None;
+                        #(let mut #slots = None;)*
+                        let mut unlisted = ::serde_json::Map::new();
+                        while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                            match key.as_str() {
+                                #property => crate::rt::set_loose(&mut tag, &mut map, #property),
+                                #(#arms)*
+                                _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                            }?;
+                        }
+                        let tag = match tag {
+                            Some(crate::rt::Loose::Str(tag)) => tag,
+                            None | Some(crate::rt::Loose::Null) => return Err(A::Error::custom(#missing)),
+                            Some(_) => return Err(A::Error::custom(#bad_tag)),
+                        };
+                        match tag.as_ref() {
+                            #(#variant_arms)*
+                            _ => crate::rt::unknown_row(#property, tag, unlisted, [#((#wires, #slots)),*])
+                                .map(#name::Unknown)
+                                .map_err(A::Error::custom),
+                        }
+                    }
+                }
+                deserializer.deserialize_map(#visitor)
+            }
+        }
     }
 }

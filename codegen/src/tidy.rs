@@ -509,12 +509,16 @@ fn is_string_parsing(block: &syn::ItemImpl) -> bool {
 /// values, untagged unions and newtypes get the same one-pass reading and writing as the derive.
 /// A type whose serde attributes the generator does not know is an error naming it: nothing falls
 /// back to serde's derive, which a crate depending on this one does not compile.
+///
+/// Returns each struct's fields as read, by type name: the open unions (extras.rs) read their rows
+/// in one pass into the variants' fields.
 pub fn serde_impls_as_code(
     file: &mut syn::File,
     is_answer: &dyn Fn(&str) -> bool,
-) -> syn::Result<()> {
+) -> syn::Result<StructFields> {
+    let mut fields = StructFields::new();
     let Some(items) = types_items(file) else {
-        return Ok(());
+        return Ok(fields);
     };
     let mut out = Vec::with_capacity(items.len());
     // Enums whose `Display` is written with their serde impls, from the same list of values.
@@ -526,7 +530,7 @@ pub fn serde_impls_as_code(
             }
             syn::Item::Struct(s) => {
                 let answer = is_answer(&s.ident.to_string());
-                struct_impls(s, answer)?
+                struct_impls(s, answer, &mut fields)?
             }
             syn::Item::Enum(e) if only_serde_attr_is(&e.attrs, "untagged") => union_impls(e)?,
             syn::Item::Enum(e) => {
@@ -566,8 +570,12 @@ pub fn serde_impls_as_code(
         _ => true,
     });
     *items = out.into_iter().map(|(item, _)| item).collect();
-    Ok(())
+    Ok(fields)
 }
+
+/// The listed fields of each struct whose serde impls [`serde_impls_as_code`] wrote, and what
+/// happens to a field it does not list, by type name.
+pub type StructFields = std::collections::BTreeMap<String, (Vec<serde_code::Field>, Unlisted)>;
 
 /// True for a struct with a `#[deprecated]` field (see [`mark_deprecated_fields`]).
 fn has_deprecated_fields(item: &syn::Item) -> bool {
@@ -715,7 +723,11 @@ fn derives_serde(item: &syn::Item) -> Option<&syn::Ident> {
 /// The impls of a struct with named fields (see [`serde_impls_as_code`]); its serde attributes are
 /// read into [`serde_code::Field`]s and removed with `Deserialize` and `Serialize` from its derive.
 /// An answer struct is one that has `extra_fields` (added by [`keep_unknown_fields`]).
-fn struct_impls(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<TokenStream>> {
+fn struct_impls(
+    s: &mut syn::ItemStruct,
+    answer: bool,
+    read: &mut StructFields,
+) -> syn::Result<Option<TokenStream>> {
     let syn::Fields::Named(fields) = &s.fields else {
         return Ok(None);
     };
@@ -773,13 +785,14 @@ fn struct_impls(s: &mut syn::ItemStruct, answer: bool) -> syn::Result<Option<Tok
     s.attrs.retain(|a| !a.path().is_ident("serde"));
     drop_field_serde_attrs(s);
     let name = &s.ident;
-    let read = serde_code::deserialize_struct(name, &listed, unlisted);
-    let write = if answer {
+    let reader = serde_code::deserialize_struct(name, &listed, unlisted);
+    let writer = if answer {
         serde_code::serialize_answer_struct(name, &listed)
     } else {
         serde_code::serialize_struct(name, &listed)
     };
-    Ok(Some(quote::quote! { #read #write }))
+    read.insert(name.to_string(), (listed, unlisted));
+    Ok(Some(quote::quote! { #reader #writer }))
 }
 
 /// The words of a type's own `#[serde(...)]` attributes (`deny_unknown_fields`, ...); only those

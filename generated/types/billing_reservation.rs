@@ -42,8 +42,8 @@ impl<'de> ::serde::Deserialize<'de> for BillingReservation {
             "unit_size_month",
             "unit_size_total",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct BillingReservationVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for BillingReservationVisitor {
             type Value = BillingReservation;
             fn expecting(
                 &self,
@@ -214,7 +214,8 @@ impl<'de> ::serde::Deserialize<'de> for BillingReservation {
                 })
             }
         }
-        deserializer.deserialize_struct("BillingReservation", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("BillingReservation", FIELDS, BillingReservationVisitor)
     }
 }
 impl ::serde::Serialize for BillingReservation {

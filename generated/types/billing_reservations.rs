@@ -18,8 +18,8 @@ impl<'de> ::serde::Deserialize<'de> for BillingReservations {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "results"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct BillingReservationsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for BillingReservationsVisitor {
             type Value = BillingReservations;
             fn expecting(
                 &self,
@@ -58,7 +58,12 @@ impl<'de> ::serde::Deserialize<'de> for BillingReservations {
                 })
             }
         }
-        deserializer.deserialize_struct("BillingReservations", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "BillingReservations",
+                FIELDS,
+                BillingReservationsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for BillingReservations {

@@ -19,8 +19,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportAggregated {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "price_status", "results"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportAggregatedVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportAggregatedVisitor {
             type Value = CostReportAggregated;
             fn expecting(
                 &self,
@@ -73,7 +73,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportAggregated {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportAggregated", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportAggregated",
+                FIELDS,
+                CostReportAggregatedVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportAggregated {

@@ -41,8 +41,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportAggregatedRequest {
             "time_to",
             "types",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportAggregatedRequestVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportAggregatedRequestVisitor {
             type Value = CostReportAggregatedRequest;
             fn expecting(
                 &self,
@@ -136,7 +136,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportAggregatedRequest {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportAggregatedRequest", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportAggregatedRequest",
+                FIELDS,
+                CostReportAggregatedRequestVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportAggregatedRequest {

@@ -19,8 +19,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportDetailed {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "price_status", "results"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportDetailedVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportDetailedVisitor {
             type Value = CostReportDetailed;
             fn expecting(
                 &self,
@@ -73,7 +73,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportDetailed {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportDetailed", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("CostReportDetailed", FIELDS, CostReportDetailedVisitor)
     }
 }
 impl ::serde::Serialize for CostReportDetailed {

@@ -55,8 +55,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequest {
             "time_to",
             "types",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportDetailedRequestVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportDetailedRequestVisitor {
             type Value = CostReportDetailedRequest;
             fn expecting(
                 &self,
@@ -170,7 +170,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportDetailedRequest {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportDetailedRequest", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportDetailedRequest",
+                FIELDS,
+                CostReportDetailedRequestVisitor,
+            )
     }
 }
 #[allow(deprecated)]

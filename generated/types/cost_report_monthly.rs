@@ -19,8 +19,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthly {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "price_status", "results"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportMonthlyVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportMonthlyVisitor {
             type Value = CostReportMonthly;
             fn expecting(
                 &self,
@@ -73,7 +73,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthly {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportMonthly", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("CostReportMonthly", FIELDS, CostReportMonthlyVisitor)
     }
 }
 impl ::serde::Serialize for CostReportMonthly {

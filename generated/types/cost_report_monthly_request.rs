@@ -39,8 +39,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
             "types",
             "year_month",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportMonthlyRequestVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportMonthlyRequestVisitor {
             type Value = CostReportMonthlyRequest;
             fn expecting(
                 &self,
@@ -121,7 +121,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequest {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportMonthlyRequest", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportMonthlyRequest",
+                FIELDS,
+                CostReportMonthlyRequestVisitor,
+            )
     }
 }
 #[allow(deprecated)]

@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceAiCluster {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceAiClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceAiClusterVisitor {
             type Value = CostReportResourceAiCluster;
             fn expecting(
                 &self,
@@ -264,7 +264,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceAiCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceAiCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceAiCluster",
+                FIELDS,
+                CostReportResourceAiClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceAiCluster {

@@ -69,8 +69,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceAiVirtualCluster {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceAiVirtualClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceAiVirtualClusterVisitor {
             type Value = CostReportResourceAiVirtualCluster;
             fn expecting(
                 &self,
@@ -265,7 +266,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceAiVirtualCluster {
             }
         }
         deserializer
-            .deserialize_struct("CostReportResourceAiVirtualCluster", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportResourceAiVirtualCluster",
+                FIELDS,
+                CostReportResourceAiVirtualClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceAiVirtualCluster {

@@ -68,8 +68,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBackup {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceBackupVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceBackupVisitor {
             type Value = CostReportResourceBackup;
             fn expecting(
                 &self,
@@ -296,7 +296,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBackup {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceBackup", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceBackup",
+                FIELDS,
+                CostReportResourceBackupVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceBackup {

@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBaremetal {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceBaremetalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceBaremetalVisitor {
             type Value = CostReportResourceBaremetal;
             fn expecting(
                 &self,
@@ -264,7 +264,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBaremetal {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceBaremetal", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceBaremetal",
+                FIELDS,
+                CostReportResourceBaremetalVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceBaremetal {

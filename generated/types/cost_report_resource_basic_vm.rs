@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBasicVm {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceBasicVmVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceBasicVmVisitor {
             type Value = CostReportResourceBasicVm;
             fn expecting(
                 &self,
@@ -264,7 +264,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceBasicVm {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceBasicVm", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceBasicVm",
+                FIELDS,
+                CostReportResourceBasicVmVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceBasicVm {

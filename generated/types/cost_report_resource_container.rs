@@ -59,8 +59,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceContainer {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceContainerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceContainerVisitor {
             type Value = CostReportResourceContainer;
             fn expecting(
                 &self,
@@ -243,7 +243,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceContainer {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceContainer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceContainer",
+                FIELDS,
+                CostReportResourceContainerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceContainer {

@@ -59,8 +59,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlCpu {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceDbaasPostgresqlCpuVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceDbaasPostgresqlCpuVisitor {
             type Value = CostReportResourceDbaasPostgresqlCpu;
             fn expecting(
                 &self,
@@ -244,7 +245,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlCpu {
             }
         }
         deserializer
-            .deserialize_struct("CostReportResourceDbaasPostgresqlCpu", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportResourceDbaasPostgresqlCpu",
+                FIELDS,
+                CostReportResourceDbaasPostgresqlCpuVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceDbaasPostgresqlCpu {

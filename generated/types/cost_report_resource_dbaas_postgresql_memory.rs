@@ -59,8 +59,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlMemory 
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceDbaasPostgresqlMemoryVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceDbaasPostgresqlMemoryVisitor {
             type Value = CostReportResourceDbaasPostgresqlMemory;
             fn expecting(
                 &self,
@@ -247,7 +248,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlMemory 
             .deserialize_struct(
                 "CostReportResourceDbaasPostgresqlMemory",
                 FIELDS,
-                Fields,
+                CostReportResourceDbaasPostgresqlMemoryVisitor,
             )
     }
 }

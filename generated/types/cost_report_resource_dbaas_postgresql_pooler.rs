@@ -59,8 +59,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlPooler 
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceDbaasPostgresqlPoolerVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceDbaasPostgresqlPoolerVisitor {
             type Value = CostReportResourceDbaasPostgresqlPooler;
             fn expecting(
                 &self,
@@ -247,7 +248,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlPooler 
             .deserialize_struct(
                 "CostReportResourceDbaasPostgresqlPooler",
                 FIELDS,
-                Fields,
+                CostReportResourceDbaasPostgresqlPoolerVisitor,
             )
     }
 }

@@ -59,8 +59,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlPublicN
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceDbaasPostgresqlPublicNetworkVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceDbaasPostgresqlPublicNetworkVisitor {
             type Value = CostReportResourceDbaasPostgresqlPublicNetwork;
             fn expecting(
                 &self,
@@ -247,7 +248,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlPublicN
             .deserialize_struct(
                 "CostReportResourceDbaasPostgresqlPublicNetwork",
                 FIELDS,
-                Fields,
+                CostReportResourceDbaasPostgresqlPublicNetworkVisitor,
             )
     }
 }

@@ -65,8 +65,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlVolume 
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceDbaasPostgresqlVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceDbaasPostgresqlVolumeVisitor {
             type Value = CostReportResourceDbaasPostgresqlVolume;
             fn expecting(
                 &self,
@@ -281,7 +282,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceDbaasPostgresqlVolume 
             .deserialize_struct(
                 "CostReportResourceDbaasPostgresqlVolume",
                 FIELDS,
-                Fields,
+                CostReportResourceDbaasPostgresqlVolumeVisitor,
             )
     }
 }

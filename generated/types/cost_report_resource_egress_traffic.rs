@@ -74,8 +74,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceEgressTraffic {
             "type",
             "vm_id",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceEgressTrafficVisitor {
             type Value = CostReportResourceEgressTraffic;
             fn expecting(
                 &self,
@@ -297,7 +297,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceEgressTraffic {
             }
         }
         deserializer
-            .deserialize_struct("CostReportResourceEgressTraffic", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportResourceEgressTraffic",
+                FIELDS,
+                CostReportResourceEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceEgressTraffic {

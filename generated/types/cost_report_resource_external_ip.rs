@@ -68,8 +68,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceExternalIp {
             "subnet_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceExternalIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceExternalIpVisitor {
             type Value = CostReportResourceExternalIp;
             fn expecting(
                 &self,
@@ -291,7 +291,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceExternalIp {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceExternalIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceExternalIp",
+                FIELDS,
+                CostReportResourceExternalIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceExternalIp {

@@ -75,8 +75,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFileShare {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceFileShareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceFileShareVisitor {
             type Value = CostReportResourceFileShare;
             fn expecting(
                 &self,
@@ -306,7 +306,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFileShare {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceFileShare", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceFileShare",
+                FIELDS,
+                CostReportResourceFileShareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceFileShare {

@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFloatingIp {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceFloatingIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceFloatingIpVisitor {
             type Value = CostReportResourceFloatingIp;
             fn expecting(
                 &self,
@@ -270,7 +270,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFloatingIp {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceFloatingIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceFloatingIp",
+                FIELDS,
+                CostReportResourceFloatingIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceFloatingIp {

@@ -59,8 +59,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionCalls {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceFunctionCallsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceFunctionCallsVisitor {
             type Value = CostReportResourceFunctionCalls;
             fn expecting(
                 &self,
@@ -244,7 +244,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionCalls {
             }
         }
         deserializer
-            .deserialize_struct("CostReportResourceFunctionCalls", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportResourceFunctionCalls",
+                FIELDS,
+                CostReportResourceFunctionCallsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceFunctionCalls {

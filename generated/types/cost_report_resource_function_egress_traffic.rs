@@ -59,8 +59,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionEgressTraffic 
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceFunctionEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportResourceFunctionEgressTrafficVisitor {
             type Value = CostReportResourceFunctionEgressTraffic;
             fn expecting(
                 &self,
@@ -247,7 +248,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctionEgressTraffic 
             .deserialize_struct(
                 "CostReportResourceFunctionEgressTraffic",
                 FIELDS,
-                Fields,
+                CostReportResourceFunctionEgressTrafficVisitor,
             )
     }
 }

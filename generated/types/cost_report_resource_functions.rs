@@ -59,8 +59,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctions {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceFunctionsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceFunctionsVisitor {
             type Value = CostReportResourceFunctions;
             fn expecting(
                 &self,
@@ -243,7 +243,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceFunctions {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceFunctions", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceFunctions",
+                FIELDS,
+                CostReportResourceFunctionsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceFunctions {

@@ -72,8 +72,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceImage {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceImageVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceImageVisitor {
             type Value = CostReportResourceImage;
             fn expecting(
                 &self,
@@ -287,7 +287,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceImage {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceImage", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceImage",
+                FIELDS,
+                CostReportResourceImageVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceImage {

@@ -62,8 +62,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceInference {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceInferenceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceInferenceVisitor {
             type Value = CostReportResourceInference;
             fn expecting(
                 &self,
@@ -254,7 +254,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceInference {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceInference", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceInference",
+                FIELDS,
+                CostReportResourceInferenceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceInference {

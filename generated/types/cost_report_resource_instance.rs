@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceInstance {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceInstanceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceInstanceVisitor {
             type Value = CostReportResourceInstance;
             fn expecting(
                 &self,
@@ -264,7 +264,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceInstance {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceInstance", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceInstance",
+                FIELDS,
+                CostReportResourceInstanceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceInstance {

@@ -69,8 +69,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLoadBalancer {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceLoadBalancerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceLoadBalancerVisitor {
             type Value = CostReportResourceLoadBalancer;
             fn expecting(
                 &self,
@@ -264,7 +264,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLoadBalancer {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceLoadBalancer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceLoadBalancer",
+                FIELDS,
+                CostReportResourceLoadBalancerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceLoadBalancer {

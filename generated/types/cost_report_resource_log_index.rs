@@ -65,8 +65,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLogIndex {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceLogIndexVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceLogIndexVisitor {
             type Value = CostReportResourceLogIndex;
             fn expecting(
                 &self,
@@ -274,7 +274,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceLogIndex {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceLogIndex", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceLogIndex",
+                FIELDS,
+                CostReportResourceLogIndexVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceLogIndex {

@@ -78,8 +78,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceSnapshot {
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceSnapshotVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceSnapshotVisitor {
             type Value = CostReportResourceSnapshot;
             fn expecting(
                 &self,
@@ -323,7 +323,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceSnapshot {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceSnapshot", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceSnapshot",
+                FIELDS,
+                CostReportResourceSnapshotVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceSnapshot {

@@ -78,8 +78,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceVolume {
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportResourceVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportResourceVolumeVisitor {
             type Value = CostReportResourceVolume;
             fn expecting(
                 &self,
@@ -316,7 +316,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceVolume {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportResourceVolume", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportResourceVolume",
+                FIELDS,
+                CostReportResourceVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportResourceVolume {

@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalAiCluster {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalAiClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalAiClusterVisitor {
             type Value = CostReportTotalAiCluster;
             fn expecting(
                 &self,
@@ -177,7 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalAiCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalAiCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalAiCluster",
+                FIELDS,
+                CostReportTotalAiClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalAiCluster {

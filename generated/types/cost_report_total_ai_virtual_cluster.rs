@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalAiVirtualCluster {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalAiVirtualClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalAiVirtualClusterVisitor {
             type Value = CostReportTotalAiVirtualCluster;
             fn expecting(
                 &self,
@@ -178,7 +178,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalAiVirtualCluster {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalAiVirtualCluster", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalAiVirtualCluster",
+                FIELDS,
+                CostReportTotalAiVirtualClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalAiVirtualCluster {

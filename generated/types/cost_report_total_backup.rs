@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBackup {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalBackupVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalBackupVisitor {
             type Value = CostReportTotalBackup;
             fn expecting(
                 &self,
@@ -183,7 +183,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBackup {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalBackup", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalBackup",
+                FIELDS,
+                CostReportTotalBackupVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalBackup {

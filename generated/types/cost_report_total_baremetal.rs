@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBaremetal {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalBaremetalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalBaremetalVisitor {
             type Value = CostReportTotalBaremetal;
             fn expecting(
                 &self,
@@ -177,7 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBaremetal {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalBaremetal", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalBaremetal",
+                FIELDS,
+                CostReportTotalBaremetalVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalBaremetal {

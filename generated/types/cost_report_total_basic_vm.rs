@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBasicVm {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalBasicVmVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalBasicVmVisitor {
             type Value = CostReportTotalBasicVm;
             fn expecting(
                 &self,
@@ -177,7 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalBasicVm {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalBasicVm", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalBasicVm",
+                FIELDS,
+                CostReportTotalBasicVmVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalBasicVm {

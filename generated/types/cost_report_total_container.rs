@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalContainer {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalContainerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalContainerVisitor {
             type Value = CostReportTotalContainer;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalContainer {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalContainer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalContainer",
+                FIELDS,
+                CostReportTotalContainerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalContainer {

@@ -44,8 +44,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlCpu {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalDbaasPostgresqlCpuVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalDbaasPostgresqlCpuVisitor {
             type Value = CostReportTotalDbaasPostgresqlCpu;
             fn expecting(
                 &self,
@@ -167,7 +168,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlCpu {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalDbaasPostgresqlCpu", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalDbaasPostgresqlCpu",
+                FIELDS,
+                CostReportTotalDbaasPostgresqlCpuVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalDbaasPostgresqlCpu {

@@ -44,8 +44,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlMemory {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalDbaasPostgresqlMemoryVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalDbaasPostgresqlMemoryVisitor {
             type Value = CostReportTotalDbaasPostgresqlMemory;
             fn expecting(
                 &self,
@@ -167,7 +168,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlMemory {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalDbaasPostgresqlMemory", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalDbaasPostgresqlMemory",
+                FIELDS,
+                CostReportTotalDbaasPostgresqlMemoryVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalDbaasPostgresqlMemory {

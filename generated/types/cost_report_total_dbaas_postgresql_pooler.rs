@@ -44,8 +44,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPooler {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalDbaasPostgresqlPoolerVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalDbaasPostgresqlPoolerVisitor {
             type Value = CostReportTotalDbaasPostgresqlPooler;
             fn expecting(
                 &self,
@@ -167,7 +168,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPooler {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalDbaasPostgresqlPooler", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalDbaasPostgresqlPooler",
+                FIELDS,
+                CostReportTotalDbaasPostgresqlPoolerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalDbaasPostgresqlPooler {

@@ -44,8 +44,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPublicNetw
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalDbaasPostgresqlPublicNetworkVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalDbaasPostgresqlPublicNetworkVisitor {
             type Value = CostReportTotalDbaasPostgresqlPublicNetwork;
             fn expecting(
                 &self,
@@ -170,7 +171,7 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlPublicNetw
             .deserialize_struct(
                 "CostReportTotalDbaasPostgresqlPublicNetwork",
                 FIELDS,
-                Fields,
+                CostReportTotalDbaasPostgresqlPublicNetworkVisitor,
             )
     }
 }

@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlVolume {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalDbaasPostgresqlVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalDbaasPostgresqlVolumeVisitor {
             type Value = CostReportTotalDbaasPostgresqlVolume;
             fn expecting(
                 &self,
@@ -184,7 +185,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalDbaasPostgresqlVolume {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalDbaasPostgresqlVolume", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalDbaasPostgresqlVolume",
+                FIELDS,
+                CostReportTotalDbaasPostgresqlVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalDbaasPostgresqlVolume {

@@ -46,8 +46,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalEgressTraffic {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalEgressTrafficVisitor {
             type Value = CostReportTotalEgressTraffic;
             fn expecting(
                 &self,
@@ -184,7 +184,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalEgressTraffic {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalEgressTraffic", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalEgressTraffic",
+                FIELDS,
+                CostReportTotalEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalEgressTraffic {

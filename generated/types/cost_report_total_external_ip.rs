@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalExternalIp {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalExternalIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalExternalIpVisitor {
             type Value = CostReportTotalExternalIp;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalExternalIp {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalExternalIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalExternalIp",
+                FIELDS,
+                CostReportTotalExternalIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalExternalIp {

@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFileShare {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalFileShareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalFileShareVisitor {
             type Value = CostReportTotalFileShare;
             fn expecting(
                 &self,
@@ -185,7 +185,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFileShare {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalFileShare", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalFileShare",
+                FIELDS,
+                CostReportTotalFileShareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalFileShare {

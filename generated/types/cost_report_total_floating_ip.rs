@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFloatingIp {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalFloatingIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalFloatingIpVisitor {
             type Value = CostReportTotalFloatingIp;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFloatingIp {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalFloatingIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalFloatingIp",
+                FIELDS,
+                CostReportTotalFloatingIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalFloatingIp {

@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctionCalls {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalFunctionCallsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalFunctionCallsVisitor {
             type Value = CostReportTotalFunctionCalls;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctionCalls {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalFunctionCalls", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalFunctionCalls",
+                FIELDS,
+                CostReportTotalFunctionCallsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalFunctionCalls {

@@ -44,8 +44,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctionEgressTraffic {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalFunctionEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for CostReportTotalFunctionEgressTrafficVisitor {
             type Value = CostReportTotalFunctionEgressTraffic;
             fn expecting(
                 &self,
@@ -167,7 +168,11 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctionEgressTraffic {
             }
         }
         deserializer
-            .deserialize_struct("CostReportTotalFunctionEgressTraffic", FIELDS, Fields)
+            .deserialize_struct(
+                "CostReportTotalFunctionEgressTraffic",
+                FIELDS,
+                CostReportTotalFunctionEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalFunctionEgressTraffic {

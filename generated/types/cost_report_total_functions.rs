@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctions {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalFunctionsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalFunctionsVisitor {
             type Value = CostReportTotalFunctions;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalFunctions {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalFunctions", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalFunctions",
+                FIELDS,
+                CostReportTotalFunctionsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalFunctions {

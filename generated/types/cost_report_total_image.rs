@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalImage {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalImageVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalImageVisitor {
             type Value = CostReportTotalImage;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalImage {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalImage", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalImage",
+                FIELDS,
+                CostReportTotalImageVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalImage {

@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalInference {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalInferenceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalInferenceVisitor {
             type Value = CostReportTotalInference;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalInference {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalInference", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalInference",
+                FIELDS,
+                CostReportTotalInferenceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalInference {

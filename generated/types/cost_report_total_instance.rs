@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalInstance {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalInstanceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalInstanceVisitor {
             type Value = CostReportTotalInstance;
             fn expecting(
                 &self,
@@ -177,7 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalInstance {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalInstance", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalInstance",
+                FIELDS,
+                CostReportTotalInstanceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalInstance {

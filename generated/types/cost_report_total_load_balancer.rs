@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalLoadBalancer {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalLoadBalancerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalLoadBalancerVisitor {
             type Value = CostReportTotalLoadBalancer;
             fn expecting(
                 &self,
@@ -177,7 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalLoadBalancer {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalLoadBalancer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalLoadBalancer",
+                FIELDS,
+                CostReportTotalLoadBalancerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalLoadBalancer {

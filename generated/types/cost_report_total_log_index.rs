@@ -44,8 +44,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalLogIndex {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalLogIndexVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalLogIndexVisitor {
             type Value = CostReportTotalLogIndex;
             fn expecting(
                 &self,
@@ -166,7 +166,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalLogIndex {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalLogIndex", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalLogIndex",
+                FIELDS,
+                CostReportTotalLogIndexVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalLogIndex {

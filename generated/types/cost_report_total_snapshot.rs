@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalSnapshot {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalSnapshotVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalSnapshotVisitor {
             type Value = CostReportTotalSnapshot;
             fn expecting(
                 &self,
@@ -183,7 +183,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalSnapshot {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalSnapshot", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalSnapshot",
+                FIELDS,
+                CostReportTotalSnapshotVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalSnapshot {

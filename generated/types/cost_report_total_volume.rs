@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalVolume {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct CostReportTotalVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for CostReportTotalVolumeVisitor {
             type Value = CostReportTotalVolume;
             fn expecting(
                 &self,
@@ -183,7 +183,12 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalVolume {
                 })
             }
         }
-        deserializer.deserialize_struct("CostReportTotalVolume", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "CostReportTotalVolume",
+                FIELDS,
+                CostReportTotalVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for CostReportTotalVolume {

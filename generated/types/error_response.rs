@@ -20,8 +20,8 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["errors", "exception_class", "message"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ErrorResponseVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ErrorResponseVisitor {
             type Value = ErrorResponse;
             fn expecting(
                 &self,
@@ -63,7 +63,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                 })
             }
         }
-        deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+        deserializer.deserialize_struct("ErrorResponse", FIELDS, ErrorResponseVisitor)
     }
 }
 impl ::serde::Serialize for ErrorResponse {

@@ -101,8 +101,8 @@ impl<'de> ::serde::Deserialize<'de> for Region {
             "vlan_physical_network",
             "zone",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct RegionVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for RegionVisitor {
             type Value = Region;
             fn expecting(
                 &self,
@@ -431,7 +431,7 @@ impl<'de> ::serde::Deserialize<'de> for Region {
                 })
             }
         }
-        deserializer.deserialize_struct("Region", FIELDS, Fields)
+        deserializer.deserialize_struct("Region", FIELDS, RegionVisitor)
     }
 }
 impl ::serde::Serialize for Region {

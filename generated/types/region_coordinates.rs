@@ -18,8 +18,8 @@ impl<'de> ::serde::Deserialize<'de> for RegionCoordinates {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["latitude", "longitude"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct RegionCoordinatesVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for RegionCoordinatesVisitor {
             type Value = RegionCoordinates;
             fn expecting(
                 &self,
@@ -64,7 +64,8 @@ impl<'de> ::serde::Deserialize<'de> for RegionCoordinates {
                 })
             }
         }
-        deserializer.deserialize_struct("RegionCoordinates", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("RegionCoordinates", FIELDS, RegionCoordinatesVisitor)
     }
 }
 impl ::serde::Serialize for RegionCoordinates {

@@ -18,8 +18,8 @@ impl<'de> ::serde::Deserialize<'de> for RegionList {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "results"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct RegionListVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for RegionListVisitor {
             type Value = RegionList;
             fn expecting(
                 &self,
@@ -58,7 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for RegionList {
                 })
             }
         }
-        deserializer.deserialize_struct("RegionList", FIELDS, Fields)
+        deserializer.deserialize_struct("RegionList", FIELDS, RegionListVisitor)
     }
 }
 impl ::serde::Serialize for RegionList {

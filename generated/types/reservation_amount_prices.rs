@@ -36,8 +36,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationAmountPrices {
             "overcommit_price_per_unit",
             "overcommit_price_total",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationAmountPricesVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationAmountPricesVisitor {
             type Value = ReservationAmountPrices;
             fn expecting(
                 &self,
@@ -176,7 +176,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationAmountPrices {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationAmountPrices", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationAmountPrices",
+                FIELDS,
+                ReservationAmountPricesVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationAmountPrices {

@@ -33,8 +33,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCommit {
             "price_total",
             "subscription_id",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationCommitVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationCommitVisitor {
             type Value = ReservationCommit;
             fn expecting(
                 &self,
@@ -135,7 +135,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCommit {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationCommit", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("ReservationCommit", FIELDS, ReservationCommitVisitor)
     }
 }
 impl ::serde::Serialize for ReservationCommit {

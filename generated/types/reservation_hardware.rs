@@ -20,8 +20,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationHardware {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["cpu", "disk", "ram"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationHardwareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationHardwareVisitor {
             type Value = ReservationHardware;
             fn expecting(
                 &self,
@@ -53,7 +53,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationHardware {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationHardware", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationHardware",
+                FIELDS,
+                ReservationHardwareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationHardware {

@@ -33,8 +33,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationOvercommit {
             "price_total",
             "subscription_id",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationOvercommitVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationOvercommitVisitor {
             type Value = ReservationOvercommit;
             fn expecting(
                 &self,
@@ -135,7 +135,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationOvercommit {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationOvercommit", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationOvercommit",
+                FIELDS,
+                ReservationOvercommitVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationOvercommit {

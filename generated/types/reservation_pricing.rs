@@ -34,8 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricing {
             "region_name",
             "resources",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationPricingVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationPricingVisitor {
             type Value = ReservationPricing;
             fn expecting(
                 &self,
@@ -162,7 +162,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricing {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationPricing", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("ReservationPricing", FIELDS, ReservationPricingVisitor)
     }
 }
 impl ::serde::Serialize for ReservationPricing {

@@ -17,8 +17,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingRequest {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["client_id", "has_windows", "period", "resources"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationPricingRequestVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationPricingRequestVisitor {
             type Value = ReservationPricingRequest;
             fn expecting(
                 &self,
@@ -80,7 +80,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingRequest {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationPricingRequest", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationPricingRequest",
+                FIELDS,
+                ReservationPricingRequestVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationPricingRequest {

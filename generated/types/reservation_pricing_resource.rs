@@ -16,8 +16,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingResource {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["resource_name", "resource_type", "resource_value"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationPricingResourceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationPricingResourceVisitor {
             type Value = ReservationPricingResource;
             fn expecting(
                 &self,
@@ -87,7 +87,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationPricingResource {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationPricingResource", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationPricingResource",
+                FIELDS,
+                ReservationPricingResourceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationPricingResource {

@@ -51,8 +51,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationResourcePrices {
             "unit_size_month",
             "unit_size_total",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct ReservationResourcePricesVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ReservationResourcePricesVisitor {
             type Value = ReservationResourcePrices;
             fn expecting(
                 &self,
@@ -269,7 +269,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationResourcePrices {
                 })
             }
         }
-        deserializer.deserialize_struct("ReservationResourcePrices", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "ReservationResourcePrices",
+                FIELDS,
+                ReservationResourcePricesVisitor,
+            )
     }
 }
 impl ::serde::Serialize for ReservationResourcePrices {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterAiCluster {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterAiClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterAiClusterVisitor {
             type Value = SchemaFilterAiCluster;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterAiCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterAiCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterAiCluster",
+                FIELDS,
+                SchemaFilterAiClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterAiCluster {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterAiVirtualCluster {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterAiVirtualClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterAiVirtualClusterVisitor {
             type Value = SchemaFilterAiVirtualCluster;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterAiVirtualCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterAiVirtualCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterAiVirtualCluster",
+                FIELDS,
+                SchemaFilterAiVirtualClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterAiVirtualCluster {

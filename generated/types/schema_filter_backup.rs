@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBackup {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterBackupVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterBackupVisitor {
             type Value = SchemaFilterBackup;
             fn expecting(
                 &self,
@@ -60,7 +60,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBackup {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterBackup", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("SchemaFilterBackup", FIELDS, SchemaFilterBackupVisitor)
     }
 }
 impl ::serde::Serialize for SchemaFilterBackup {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBaremetal {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterBaremetalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterBaremetalVisitor {
             type Value = SchemaFilterBaremetal;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBaremetal {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterBaremetal", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterBaremetal",
+                FIELDS,
+                SchemaFilterBaremetalVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterBaremetal {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBasicVm {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterBasicVmVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterBasicVmVisitor {
             type Value = SchemaFilterBasicVm;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterBasicVm {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterBasicVm", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterBasicVm",
+                FIELDS,
+                SchemaFilterBasicVmVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterBasicVm {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterContainer {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterContainerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterContainerVisitor {
             type Value = SchemaFilterContainer;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterContainer {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterContainer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterContainer",
+                FIELDS,
+                SchemaFilterContainerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterContainer {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlCpu {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterDbaasPostgresqlCpuVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterDbaasPostgresqlCpuVisitor {
             type Value = SchemaFilterDbaasPostgresqlCpu;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlCpu {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterDbaasPostgresqlCpu", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterDbaasPostgresqlCpu",
+                FIELDS,
+                SchemaFilterDbaasPostgresqlCpuVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterDbaasPostgresqlCpu {

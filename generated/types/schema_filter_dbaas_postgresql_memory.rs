@@ -15,8 +15,9 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlMemory {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterDbaasPostgresqlMemoryVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for SchemaFilterDbaasPostgresqlMemoryVisitor {
             type Value = SchemaFilterDbaasPostgresqlMemory;
             fn expecting(
                 &self,
@@ -61,7 +62,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlMemory {
             }
         }
         deserializer
-            .deserialize_struct("SchemaFilterDbaasPostgresqlMemory", FIELDS, Fields)
+            .deserialize_struct(
+                "SchemaFilterDbaasPostgresqlMemory",
+                FIELDS,
+                SchemaFilterDbaasPostgresqlMemoryVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterDbaasPostgresqlMemory {

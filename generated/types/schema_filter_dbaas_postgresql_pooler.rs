@@ -15,8 +15,9 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPooler {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterDbaasPostgresqlPoolerVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for SchemaFilterDbaasPostgresqlPoolerVisitor {
             type Value = SchemaFilterDbaasPostgresqlPooler;
             fn expecting(
                 &self,
@@ -61,7 +62,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPooler {
             }
         }
         deserializer
-            .deserialize_struct("SchemaFilterDbaasPostgresqlPooler", FIELDS, Fields)
+            .deserialize_struct(
+                "SchemaFilterDbaasPostgresqlPooler",
+                FIELDS,
+                SchemaFilterDbaasPostgresqlPoolerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPooler {

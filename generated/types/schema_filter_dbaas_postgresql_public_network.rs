@@ -15,8 +15,9 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPublicNetwork
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterDbaasPostgresqlPublicNetworkVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for SchemaFilterDbaasPostgresqlPublicNetworkVisitor {
             type Value = SchemaFilterDbaasPostgresqlPublicNetwork;
             fn expecting(
                 &self,
@@ -64,7 +65,7 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlPublicNetwork
             .deserialize_struct(
                 "SchemaFilterDbaasPostgresqlPublicNetwork",
                 FIELDS,
-                Fields,
+                SchemaFilterDbaasPostgresqlPublicNetworkVisitor,
             )
     }
 }

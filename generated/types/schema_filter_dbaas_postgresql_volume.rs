@@ -15,8 +15,9 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlVolume {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterDbaasPostgresqlVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for SchemaFilterDbaasPostgresqlVolumeVisitor {
             type Value = SchemaFilterDbaasPostgresqlVolume;
             fn expecting(
                 &self,
@@ -61,7 +62,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterDbaasPostgresqlVolume {
             }
         }
         deserializer
-            .deserialize_struct("SchemaFilterDbaasPostgresqlVolume", FIELDS, Fields)
+            .deserialize_struct(
+                "SchemaFilterDbaasPostgresqlVolume",
+                FIELDS,
+                SchemaFilterDbaasPostgresqlVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterDbaasPostgresqlVolume {

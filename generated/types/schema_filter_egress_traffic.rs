@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterEgressTraffic {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterEgressTrafficVisitor {
             type Value = SchemaFilterEgressTraffic;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterEgressTraffic {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterEgressTraffic", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterEgressTraffic",
+                FIELDS,
+                SchemaFilterEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterEgressTraffic {

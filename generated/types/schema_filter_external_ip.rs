@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterExternalIp {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterExternalIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterExternalIpVisitor {
             type Value = SchemaFilterExternalIp;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterExternalIp {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterExternalIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterExternalIp",
+                FIELDS,
+                SchemaFilterExternalIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterExternalIp {

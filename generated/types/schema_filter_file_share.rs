@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFileShare {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterFileShareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterFileShareVisitor {
             type Value = SchemaFilterFileShare;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFileShare {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterFileShare", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterFileShare",
+                FIELDS,
+                SchemaFilterFileShareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterFileShare {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFloatingIp {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterFloatingIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterFloatingIpVisitor {
             type Value = SchemaFilterFloatingIp;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFloatingIp {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterFloatingIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterFloatingIp",
+                FIELDS,
+                SchemaFilterFloatingIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterFloatingIp {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionCalls {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterFunctionCallsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterFunctionCallsVisitor {
             type Value = SchemaFilterFunctionCalls;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionCalls {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterFunctionCalls", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterFunctionCalls",
+                FIELDS,
+                SchemaFilterFunctionCallsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterFunctionCalls {

@@ -15,8 +15,9 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionEgressTraffic {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterFunctionEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for SchemaFilterFunctionEgressTrafficVisitor {
             type Value = SchemaFilterFunctionEgressTraffic;
             fn expecting(
                 &self,
@@ -61,7 +62,11 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctionEgressTraffic {
             }
         }
         deserializer
-            .deserialize_struct("SchemaFilterFunctionEgressTraffic", FIELDS, Fields)
+            .deserialize_struct(
+                "SchemaFilterFunctionEgressTraffic",
+                FIELDS,
+                SchemaFilterFunctionEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterFunctionEgressTraffic {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctions {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterFunctionsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterFunctionsVisitor {
             type Value = SchemaFilterFunctions;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterFunctions {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterFunctions", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterFunctions",
+                FIELDS,
+                SchemaFilterFunctionsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterFunctions {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterImage {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterImageVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterImageVisitor {
             type Value = SchemaFilterImage;
             fn expecting(
                 &self,
@@ -60,7 +60,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterImage {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterImage", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("SchemaFilterImage", FIELDS, SchemaFilterImageVisitor)
     }
 }
 impl ::serde::Serialize for SchemaFilterImage {

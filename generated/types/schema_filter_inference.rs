@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterInference {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterInferenceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterInferenceVisitor {
             type Value = SchemaFilterInference;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterInference {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterInference", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterInference",
+                FIELDS,
+                SchemaFilterInferenceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterInference {

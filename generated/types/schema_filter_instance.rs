@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterInstance {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterInstanceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterInstanceVisitor {
             type Value = SchemaFilterInstance;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterInstance {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterInstance", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterInstance",
+                FIELDS,
+                SchemaFilterInstanceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterInstance {

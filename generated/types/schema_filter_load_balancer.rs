@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterLoadBalancer {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterLoadBalancerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterLoadBalancerVisitor {
             type Value = SchemaFilterLoadBalancer;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterLoadBalancer {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterLoadBalancer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterLoadBalancer",
+                FIELDS,
+                SchemaFilterLoadBalancerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterLoadBalancer {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterLogIndex {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterLogIndexVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterLogIndexVisitor {
             type Value = SchemaFilterLogIndex;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterLogIndex {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterLogIndex", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterLogIndex",
+                FIELDS,
+                SchemaFilterLogIndexVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterLogIndex {

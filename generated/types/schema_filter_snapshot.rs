@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterSnapshot {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterSnapshotVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterSnapshotVisitor {
             type Value = SchemaFilterSnapshot;
             fn expecting(
                 &self,
@@ -60,7 +60,12 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterSnapshot {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterSnapshot", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "SchemaFilterSnapshot",
+                FIELDS,
+                SchemaFilterSnapshotVisitor,
+            )
     }
 }
 impl ::serde::Serialize for SchemaFilterSnapshot {

@@ -15,8 +15,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterVolume {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["field", "type", "values"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SchemaFilterVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SchemaFilterVolumeVisitor {
             type Value = SchemaFilterVolume;
             fn expecting(
                 &self,
@@ -60,7 +60,8 @@ impl<'de> ::serde::Deserialize<'de> for SchemaFilterVolume {
                 })
             }
         }
-        deserializer.deserialize_struct("SchemaFilterVolume", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("SchemaFilterVolume", FIELDS, SchemaFilterVolumeVisitor)
     }
 }
 impl ::serde::Serialize for SchemaFilterVolume {

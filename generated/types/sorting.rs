@@ -25,8 +25,8 @@ impl<'de> ::serde::Deserialize<'de> for Sorting {
             "region",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct SortingVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for SortingVisitor {
             type Value = Sorting;
             fn expecting(
                 &self,
@@ -97,7 +97,7 @@ impl<'de> ::serde::Deserialize<'de> for Sorting {
                 })
             }
         }
-        deserializer.deserialize_struct("Sorting", FIELDS, Fields)
+        deserializer.deserialize_struct("Sorting", FIELDS, SortingVisitor)
     }
 }
 impl ::serde::Serialize for Sorting {

@@ -16,8 +16,8 @@ impl<'de> ::serde::Deserialize<'de> for TagCondition {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["key", "strict", "value"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct TagConditionVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for TagConditionVisitor {
             type Value = TagCondition;
             fn expecting(
                 &self,
@@ -52,7 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for TagCondition {
                 })
             }
         }
-        deserializer.deserialize_struct("TagCondition", FIELDS, Fields)
+        deserializer.deserialize_struct("TagCondition", FIELDS, TagConditionVisitor)
     }
 }
 impl ::serde::Serialize for TagCondition {

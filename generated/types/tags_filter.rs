@@ -14,8 +14,8 @@ impl<'de> ::serde::Deserialize<'de> for TagsFilter {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["condition_type", "conditions"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct TagsFilterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for TagsFilterVisitor {
             type Value = TagsFilter;
             fn expecting(
                 &self,
@@ -60,7 +60,7 @@ impl<'de> ::serde::Deserialize<'de> for TagsFilter {
                 })
             }
         }
-        deserializer.deserialize_struct("TagsFilter", FIELDS, Fields)
+        deserializer.deserialize_struct("TagsFilter", FIELDS, TagsFilterVisitor)
     }
 }
 impl ::serde::Serialize for TagsFilter {

@@ -20,8 +20,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReport {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         const FIELDS: &[&str] = &["count", "resources", "totals"];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportVisitor {
             type Value = UsageReport;
             fn expecting(
                 &self,
@@ -74,7 +74,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReport {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReport", FIELDS, Fields)
+        deserializer.deserialize_struct("UsageReport", FIELDS, UsageReportVisitor)
     }
 }
 impl ::serde::Serialize for UsageReport {

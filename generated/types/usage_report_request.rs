@@ -49,8 +49,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportRequest {
             "time_to",
             "types",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportRequestVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportRequestVisitor {
             type Value = UsageReportRequest;
             fn expecting(
                 &self,
@@ -150,7 +150,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportRequest {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportRequest", FIELDS, Fields)
+        deserializer
+            .deserialize_struct("UsageReportRequest", FIELDS, UsageReportRequestVisitor)
     }
 }
 #[allow(deprecated)]

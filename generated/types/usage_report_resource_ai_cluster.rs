@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceAiCluster {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceAiClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceAiClusterVisitor {
             type Value = UsageReportResourceAiCluster;
             fn expecting(
                 &self,
@@ -230,7 +230,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceAiCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceAiCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceAiCluster",
+                FIELDS,
+                UsageReportResourceAiClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceAiCluster {

@@ -57,8 +57,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceAiVirtualCluster {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceAiVirtualClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceAiVirtualClusterVisitor {
             type Value = UsageReportResourceAiVirtualCluster;
             fn expecting(
                 &self,
@@ -231,7 +232,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceAiVirtualCluster {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportResourceAiVirtualCluster", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportResourceAiVirtualCluster",
+                FIELDS,
+                UsageReportResourceAiVirtualClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceAiVirtualCluster {

@@ -56,8 +56,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBackup {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceBackupVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceBackupVisitor {
             type Value = UsageReportResourceBackup;
             fn expecting(
                 &self,
@@ -262,7 +262,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBackup {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceBackup", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceBackup",
+                FIELDS,
+                UsageReportResourceBackupVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceBackup {

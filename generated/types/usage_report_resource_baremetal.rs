@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBaremetal {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceBaremetalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceBaremetalVisitor {
             type Value = UsageReportResourceBaremetal;
             fn expecting(
                 &self,
@@ -230,7 +230,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBaremetal {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceBaremetal", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceBaremetal",
+                FIELDS,
+                UsageReportResourceBaremetalVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceBaremetal {

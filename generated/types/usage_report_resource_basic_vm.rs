@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBasicVm {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceBasicVmVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceBasicVmVisitor {
             type Value = UsageReportResourceBasicVm;
             fn expecting(
                 &self,
@@ -230,7 +230,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceBasicVm {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceBasicVm", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceBasicVm",
+                FIELDS,
+                UsageReportResourceBasicVmVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceBasicVm {

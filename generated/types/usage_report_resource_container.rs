@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceContainer {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceContainerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceContainerVisitor {
             type Value = UsageReportResourceContainer;
             fn expecting(
                 &self,
@@ -209,7 +209,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceContainer {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceContainer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceContainer",
+                FIELDS,
+                UsageReportResourceContainerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceContainer {

@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlCpu {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceDbaasPostgresqlCpuVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceDbaasPostgresqlCpuVisitor {
             type Value = UsageReportResourceDbaasPostgresqlCpu;
             fn expecting(
                 &self,
@@ -210,7 +211,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlCpu {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportResourceDbaasPostgresqlCpu", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportResourceDbaasPostgresqlCpu",
+                FIELDS,
+                UsageReportResourceDbaasPostgresqlCpuVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceDbaasPostgresqlCpu {

@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlMemory
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceDbaasPostgresqlMemoryVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceDbaasPostgresqlMemoryVisitor {
             type Value = UsageReportResourceDbaasPostgresqlMemory;
             fn expecting(
                 &self,
@@ -213,7 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlMemory
             .deserialize_struct(
                 "UsageReportResourceDbaasPostgresqlMemory",
                 FIELDS,
-                Fields,
+                UsageReportResourceDbaasPostgresqlMemoryVisitor,
             )
     }
 }

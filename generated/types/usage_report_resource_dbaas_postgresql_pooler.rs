@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlPooler
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceDbaasPostgresqlPoolerVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceDbaasPostgresqlPoolerVisitor {
             type Value = UsageReportResourceDbaasPostgresqlPooler;
             fn expecting(
                 &self,
@@ -213,7 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlPooler
             .deserialize_struct(
                 "UsageReportResourceDbaasPostgresqlPooler",
                 FIELDS,
-                Fields,
+                UsageReportResourceDbaasPostgresqlPoolerVisitor,
             )
     }
 }

@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlPublic
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceDbaasPostgresqlPublicNetworkVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceDbaasPostgresqlPublicNetworkVisitor {
             type Value = UsageReportResourceDbaasPostgresqlPublicNetwork;
             fn expecting(
                 &self,
@@ -213,7 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlPublic
             .deserialize_struct(
                 "UsageReportResourceDbaasPostgresqlPublicNetwork",
                 FIELDS,
-                Fields,
+                UsageReportResourceDbaasPostgresqlPublicNetworkVisitor,
             )
     }
 }

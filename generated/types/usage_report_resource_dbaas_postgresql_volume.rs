@@ -53,8 +53,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlVolume
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceDbaasPostgresqlVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceDbaasPostgresqlVolumeVisitor {
             type Value = UsageReportResourceDbaasPostgresqlVolume;
             fn expecting(
                 &self,
@@ -247,7 +248,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceDbaasPostgresqlVolume
             .deserialize_struct(
                 "UsageReportResourceDbaasPostgresqlVolume",
                 FIELDS,
-                Fields,
+                UsageReportResourceDbaasPostgresqlVolumeVisitor,
             )
     }
 }

@@ -62,8 +62,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceEgressTraffic {
             "type",
             "vm_id",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceEgressTrafficVisitor {
             type Value = UsageReportResourceEgressTraffic;
             fn expecting(
                 &self,
@@ -263,7 +263,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceEgressTraffic {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportResourceEgressTraffic", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportResourceEgressTraffic",
+                FIELDS,
+                UsageReportResourceEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceEgressTraffic {

@@ -56,8 +56,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceExternalIp {
             "subnet_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceExternalIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceExternalIpVisitor {
             type Value = UsageReportResourceExternalIp;
             fn expecting(
                 &self,
@@ -257,7 +257,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceExternalIp {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceExternalIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceExternalIp",
+                FIELDS,
+                UsageReportResourceExternalIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceExternalIp {

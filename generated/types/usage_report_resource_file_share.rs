@@ -63,8 +63,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFileShare {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceFileShareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceFileShareVisitor {
             type Value = UsageReportResourceFileShare;
             fn expecting(
                 &self,
@@ -272,7 +272,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFileShare {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceFileShare", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceFileShare",
+                FIELDS,
+                UsageReportResourceFileShareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceFileShare {

@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFloatingIp {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceFloatingIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceFloatingIpVisitor {
             type Value = UsageReportResourceFloatingIp;
             fn expecting(
                 &self,
@@ -236,7 +236,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFloatingIp {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceFloatingIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceFloatingIp",
+                FIELDS,
+                UsageReportResourceFloatingIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceFloatingIp {

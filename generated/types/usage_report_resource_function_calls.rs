@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionCalls {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceFunctionCallsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceFunctionCallsVisitor {
             type Value = UsageReportResourceFunctionCalls;
             fn expecting(
                 &self,
@@ -210,7 +210,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionCalls {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportResourceFunctionCalls", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportResourceFunctionCalls",
+                FIELDS,
+                UsageReportResourceFunctionCallsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceFunctionCalls {

@@ -47,8 +47,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionEgressTraffic
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceFunctionEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportResourceFunctionEgressTrafficVisitor {
             type Value = UsageReportResourceFunctionEgressTraffic;
             fn expecting(
                 &self,
@@ -213,7 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctionEgressTraffic
             .deserialize_struct(
                 "UsageReportResourceFunctionEgressTraffic",
                 FIELDS,
-                Fields,
+                UsageReportResourceFunctionEgressTrafficVisitor,
             )
     }
 }

@@ -47,8 +47,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctions {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceFunctionsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceFunctionsVisitor {
             type Value = UsageReportResourceFunctions;
             fn expecting(
                 &self,
@@ -209,7 +209,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceFunctions {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceFunctions", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceFunctions",
+                FIELDS,
+                UsageReportResourceFunctionsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceFunctions {

@@ -60,8 +60,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceImage {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceImageVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceImageVisitor {
             type Value = UsageReportResourceImage;
             fn expecting(
                 &self,
@@ -253,7 +253,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceImage {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceImage", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceImage",
+                FIELDS,
+                UsageReportResourceImageVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceImage {

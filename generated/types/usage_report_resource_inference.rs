@@ -50,8 +50,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInference {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceInferenceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceInferenceVisitor {
             type Value = UsageReportResourceInference;
             fn expecting(
                 &self,
@@ -220,7 +220,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInference {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceInference", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceInference",
+                FIELDS,
+                UsageReportResourceInferenceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceInference {

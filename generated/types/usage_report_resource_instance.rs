@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInstance {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceInstanceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceInstanceVisitor {
             type Value = UsageReportResourceInstance;
             fn expecting(
                 &self,
@@ -230,7 +230,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceInstance {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceInstance", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceInstance",
+                FIELDS,
+                UsageReportResourceInstanceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceInstance {

@@ -57,8 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLoadBalancer {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceLoadBalancerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceLoadBalancerVisitor {
             type Value = UsageReportResourceLoadBalancer;
             fn expecting(
                 &self,
@@ -231,7 +231,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLoadBalancer {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportResourceLoadBalancer", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportResourceLoadBalancer",
+                FIELDS,
+                UsageReportResourceLoadBalancerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceLoadBalancer {

@@ -53,8 +53,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLogIndex {
             "type",
             "uuid",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceLogIndexVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceLogIndexVisitor {
             type Value = UsageReportResourceLogIndex;
             fn expecting(
                 &self,
@@ -240,7 +240,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceLogIndex {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceLogIndex", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceLogIndex",
+                FIELDS,
+                UsageReportResourceLogIndexVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceLogIndex {

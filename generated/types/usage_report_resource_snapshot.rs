@@ -66,8 +66,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceSnapshot {
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceSnapshotVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceSnapshotVisitor {
             type Value = UsageReportResourceSnapshot;
             fn expecting(
                 &self,
@@ -289,7 +289,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceSnapshot {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceSnapshot", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceSnapshot",
+                FIELDS,
+                UsageReportResourceSnapshotVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceSnapshot {

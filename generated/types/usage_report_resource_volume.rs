@@ -66,8 +66,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceVolume {
             "uuid",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportResourceVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportResourceVolumeVisitor {
             type Value = UsageReportResourceVolume;
             fn expecting(
                 &self,
@@ -282,7 +282,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceVolume {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportResourceVolume", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportResourceVolume",
+                FIELDS,
+                UsageReportResourceVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportResourceVolume {

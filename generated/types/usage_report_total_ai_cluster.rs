@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiCluster {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalAiClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalAiClusterVisitor {
             type Value = UsageReportTotalAiCluster;
             fn expecting(
                 &self,
@@ -143,7 +143,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiCluster {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalAiCluster", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalAiCluster",
+                FIELDS,
+                UsageReportTotalAiClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalAiCluster {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiVirtualCluster {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalAiVirtualClusterVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalAiVirtualClusterVisitor {
             type Value = UsageReportTotalAiVirtualCluster;
             fn expecting(
                 &self,
@@ -144,7 +144,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalAiVirtualCluster {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalAiVirtualCluster", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalAiVirtualCluster",
+                FIELDS,
+                UsageReportTotalAiVirtualClusterVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalAiVirtualCluster {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBaremetal {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalBaremetalVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalBaremetalVisitor {
             type Value = UsageReportTotalBaremetal;
             fn expecting(
                 &self,
@@ -143,7 +143,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBaremetal {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalBaremetal", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalBaremetal",
+                FIELDS,
+                UsageReportTotalBaremetalVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalBaremetal {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBasicVm {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalBasicVmVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalBasicVmVisitor {
             type Value = UsageReportTotalBasicVm;
             fn expecting(
                 &self,
@@ -143,7 +143,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalBasicVm {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalBasicVm", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalBasicVm",
+                FIELDS,
+                UsageReportTotalBasicVmVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalBasicVm {

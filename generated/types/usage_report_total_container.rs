@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalContainer {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalContainerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalContainerVisitor {
             type Value = UsageReportTotalContainer;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalContainer {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalContainer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalContainer",
+                FIELDS,
+                UsageReportTotalContainerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalContainer {

@@ -32,8 +32,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlCpu {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalDbaasPostgresqlCpuVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalDbaasPostgresqlCpuVisitor {
             type Value = UsageReportTotalDbaasPostgresqlCpu;
             fn expecting(
                 &self,
@@ -133,7 +134,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlCpu {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalDbaasPostgresqlCpu", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalDbaasPostgresqlCpu",
+                FIELDS,
+                UsageReportTotalDbaasPostgresqlCpuVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlCpu {

@@ -32,8 +32,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlMemory {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalDbaasPostgresqlMemoryVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalDbaasPostgresqlMemoryVisitor {
             type Value = UsageReportTotalDbaasPostgresqlMemory;
             fn expecting(
                 &self,
@@ -133,7 +134,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlMemory {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalDbaasPostgresqlMemory", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalDbaasPostgresqlMemory",
+                FIELDS,
+                UsageReportTotalDbaasPostgresqlMemoryVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlMemory {

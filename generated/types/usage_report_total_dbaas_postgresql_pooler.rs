@@ -32,8 +32,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlPooler {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalDbaasPostgresqlPoolerVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalDbaasPostgresqlPoolerVisitor {
             type Value = UsageReportTotalDbaasPostgresqlPooler;
             fn expecting(
                 &self,
@@ -133,7 +134,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlPooler {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalDbaasPostgresqlPooler", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalDbaasPostgresqlPooler",
+                FIELDS,
+                UsageReportTotalDbaasPostgresqlPoolerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlPooler {

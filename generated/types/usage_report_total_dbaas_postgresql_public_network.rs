@@ -32,8 +32,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlPublicNet
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalDbaasPostgresqlPublicNetworkVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalDbaasPostgresqlPublicNetworkVisitor {
             type Value = UsageReportTotalDbaasPostgresqlPublicNetwork;
             fn expecting(
                 &self,
@@ -136,7 +137,7 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlPublicNet
             .deserialize_struct(
                 "UsageReportTotalDbaasPostgresqlPublicNetwork",
                 FIELDS,
-                Fields,
+                UsageReportTotalDbaasPostgresqlPublicNetworkVisitor,
             )
     }
 }

@@ -35,8 +35,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlVolume {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalDbaasPostgresqlVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalDbaasPostgresqlVolumeVisitor {
             type Value = UsageReportTotalDbaasPostgresqlVolume;
             fn expecting(
                 &self,
@@ -150,7 +151,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalDbaasPostgresqlVolume {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalDbaasPostgresqlVolume", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalDbaasPostgresqlVolume",
+                FIELDS,
+                UsageReportTotalDbaasPostgresqlVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalDbaasPostgresqlVolume {

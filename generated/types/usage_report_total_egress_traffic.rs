@@ -34,8 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalEgressTraffic {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalEgressTrafficVisitor {
             type Value = UsageReportTotalEgressTraffic;
             fn expecting(
                 &self,
@@ -150,7 +150,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalEgressTraffic {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalEgressTraffic", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalEgressTraffic",
+                FIELDS,
+                UsageReportTotalEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalEgressTraffic {

@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalExternalIp {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalExternalIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalExternalIpVisitor {
             type Value = UsageReportTotalExternalIp;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalExternalIp {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalExternalIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalExternalIp",
+                FIELDS,
+                UsageReportTotalExternalIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalExternalIp {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFileShare {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalFileShareVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalFileShareVisitor {
             type Value = UsageReportTotalFileShare;
             fn expecting(
                 &self,
@@ -151,7 +151,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFileShare {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalFileShare", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalFileShare",
+                FIELDS,
+                UsageReportTotalFileShareVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalFileShare {

@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFloatingIp {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalFloatingIpVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalFloatingIpVisitor {
             type Value = UsageReportTotalFloatingIp;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFloatingIp {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalFloatingIp", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalFloatingIp",
+                FIELDS,
+                UsageReportTotalFloatingIpVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalFloatingIp {

@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionCalls {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalFunctionCallsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalFunctionCallsVisitor {
             type Value = UsageReportTotalFunctionCalls;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionCalls {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalFunctionCalls", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalFunctionCalls",
+                FIELDS,
+                UsageReportTotalFunctionCallsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalFunctionCalls {

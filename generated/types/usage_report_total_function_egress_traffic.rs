@@ -32,8 +32,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionEgressTraffic {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalFunctionEgressTrafficVisitor;
+        impl<'de> ::serde::de::Visitor<'de>
+        for UsageReportTotalFunctionEgressTrafficVisitor {
             type Value = UsageReportTotalFunctionEgressTraffic;
             fn expecting(
                 &self,
@@ -133,7 +134,11 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctionEgressTraffic {
             }
         }
         deserializer
-            .deserialize_struct("UsageReportTotalFunctionEgressTraffic", FIELDS, Fields)
+            .deserialize_struct(
+                "UsageReportTotalFunctionEgressTraffic",
+                FIELDS,
+                UsageReportTotalFunctionEgressTrafficVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalFunctionEgressTraffic {

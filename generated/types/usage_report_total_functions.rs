@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctions {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalFunctionsVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalFunctionsVisitor {
             type Value = UsageReportTotalFunctions;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalFunctions {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalFunctions", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalFunctions",
+                FIELDS,
+                UsageReportTotalFunctionsVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalFunctions {

@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalImage {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalImageVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalImageVisitor {
             type Value = UsageReportTotalImage;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalImage {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalImage", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalImage",
+                FIELDS,
+                UsageReportTotalImageVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalImage {

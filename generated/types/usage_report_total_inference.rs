@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInference {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalInferenceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalInferenceVisitor {
             type Value = UsageReportTotalInference;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInference {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalInference", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalInference",
+                FIELDS,
+                UsageReportTotalInferenceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalInference {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInstance {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalInstanceVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalInstanceVisitor {
             type Value = UsageReportTotalInstance;
             fn expecting(
                 &self,
@@ -143,7 +143,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalInstance {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalInstance", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalInstance",
+                FIELDS,
+                UsageReportTotalInstanceVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalInstance {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLoadBalancer {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalLoadBalancerVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalLoadBalancerVisitor {
             type Value = UsageReportTotalLoadBalancer;
             fn expecting(
                 &self,
@@ -143,7 +143,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLoadBalancer {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalLoadBalancer", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalLoadBalancer",
+                FIELDS,
+                UsageReportTotalLoadBalancerVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalLoadBalancer {

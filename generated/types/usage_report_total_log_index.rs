@@ -32,8 +32,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLogIndex {
             "region_id",
             "type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalLogIndexVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalLogIndexVisitor {
             type Value = UsageReportTotalLogIndex;
             fn expecting(
                 &self,
@@ -132,7 +132,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalLogIndex {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalLogIndex", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalLogIndex",
+                FIELDS,
+                UsageReportTotalLogIndexVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalLogIndex {

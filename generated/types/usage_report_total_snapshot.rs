@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalSnapshot {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalSnapshotVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalSnapshotVisitor {
             type Value = UsageReportTotalSnapshot;
             fn expecting(
                 &self,
@@ -149,7 +149,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalSnapshot {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalSnapshot", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalSnapshot",
+                FIELDS,
+                UsageReportTotalSnapshotVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalSnapshot {

@@ -35,8 +35,8 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalVolume {
             "type",
             "volume_type",
         ];
-        struct Fields;
-        impl<'de> ::serde::de::Visitor<'de> for Fields {
+        struct UsageReportTotalVolumeVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for UsageReportTotalVolumeVisitor {
             type Value = UsageReportTotalVolume;
             fn expecting(
                 &self,
@@ -149,7 +149,12 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalVolume {
                 })
             }
         }
-        deserializer.deserialize_struct("UsageReportTotalVolume", FIELDS, Fields)
+        deserializer
+            .deserialize_struct(
+                "UsageReportTotalVolume",
+                FIELDS,
+                UsageReportTotalVolumeVisitor,
+            )
     }
 }
 impl ::serde::Serialize for UsageReportTotalVolume {

@@ -22,8 +22,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["message"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ErrorResponseVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ErrorResponseVisitor {
                 type Value = ErrorResponse;
                 fn expecting(
                     &self,
@@ -51,7 +51,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("ErrorResponse", FIELDS, ErrorResponseVisitor)
         }
     }
     impl ::serde::Serialize for ErrorResponse {
@@ -78,8 +79,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["month"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct GetSummaryBodyVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for GetSummaryBodyVisitor {
                 type Value = GetSummaryBody;
                 fn expecting(
                     &self,
@@ -111,7 +112,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("GetSummaryBody", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("GetSummaryBody", FIELDS, GetSummaryBodyVisitor)
         }
     }
     impl ::serde::Serialize for GetSummaryBody {
@@ -208,8 +210,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["total"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct GetSummaryResponseVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for GetSummaryResponseVisitor {
                 type Value = GetSummaryResponse;
                 fn expecting(
                     &self,
@@ -242,7 +244,12 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("GetSummaryResponse", FIELDS, Fields)
+            deserializer
+                .deserialize_struct(
+                    "GetSummaryResponse",
+                    FIELDS,
+                    GetSummaryResponseVisitor,
+                )
         }
     }
     impl ::serde::Serialize for GetSummaryResponse {

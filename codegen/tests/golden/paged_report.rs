@@ -24,8 +24,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["message"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ErrorResponseVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ErrorResponseVisitor {
                 type Value = ErrorResponse;
                 fn expecting(
                     &self,
@@ -53,7 +53,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("ErrorResponse", FIELDS, ErrorResponseVisitor)
         }
     }
     impl ::serde::Serialize for ErrorResponse {
@@ -86,8 +87,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["count", "results"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ReportPageVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ReportPageVisitor {
                 type Value = ReportPage;
                 fn expecting(
                     &self,
@@ -130,7 +131,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ReportPage", FIELDS, Fields)
+            deserializer.deserialize_struct("ReportPage", FIELDS, ReportPageVisitor)
         }
     }
     impl ::serde::Serialize for ReportPage {
@@ -165,8 +166,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["limit", "offset", "response_format", "time_from"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ReportRequestVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ReportRequestVisitor {
                 type Value = ReportRequest;
                 fn expecting(
                     &self,
@@ -221,7 +222,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ReportRequest", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("ReportRequest", FIELDS, ReportRequestVisitor)
         }
     }
     impl ::serde::Serialize for ReportRequest {
@@ -356,8 +358,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["cost", "seen", "type", "unit"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct RowAVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for RowAVisitor {
                 type Value = RowA;
                 fn expecting(
                     &self,
@@ -409,7 +411,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("RowA", FIELDS, Fields)
+            deserializer.deserialize_struct("RowA", FIELDS, RowAVisitor)
         }
     }
     impl ::serde::Serialize for RowA {
@@ -500,8 +502,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["cost", "size", "type", "unit"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct RowBVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for RowBVisitor {
                 type Value = RowB;
                 fn expecting(
                     &self,
@@ -556,7 +558,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("RowB", FIELDS, Fields)
+            deserializer.deserialize_struct("RowB", FIELDS, RowBVisitor)
         }
     }
     impl ::serde::Serialize for RowB {
@@ -642,8 +644,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["count"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ThingsVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ThingsVisitor {
                 type Value = Things;
                 fn expecting(
                     &self,
@@ -676,7 +678,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("Things", FIELDS, Fields)
+            deserializer.deserialize_struct("Things", FIELDS, ThingsVisitor)
         }
     }
     impl ::serde::Serialize for Things {
@@ -1215,8 +1217,8 @@ pub mod open {
                     deserializer: D,
                 ) -> Result<Self, D::Error> {
                     const FIELDS: &[&str] = &["type", "cost", "size"];
-                    struct Fields;
-                    impl<'de> ::serde::de::Visitor<'de> for Fields {
+                    struct WireVisitor;
+                    impl<'de> ::serde::de::Visitor<'de> for WireVisitor {
                         type Value = Wire;
                         fn expecting(
                             &self,
@@ -1259,7 +1261,7 @@ pub mod open {
                             })
                         }
                     }
-                    deserializer.deserialize_struct("Wire", FIELDS, Fields)
+                    deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
                 }
             }
             let wire = <Wire as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -1387,37 +1389,161 @@ pub mod open {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Self, D::Error> {
-            use ::serde::de::Error as _;
-            fn variant<T: ::serde::de::DeserializeOwned>(
-                text: &str,
-                tag: &str,
-            ) -> Result<T, String> {
-                ::serde_json::from_str(text)
-                    .map_err(|_| {
-                        crate::rt::describe_row_error::<
-                            T,
-                        >(&format!("{} with {} {tag:?}", "Row", "type"), text)
-                    })
-            }
-            let raw = <Box<
-                ::serde_json::value::RawValue,
-            > as ::serde::Deserialize>::deserialize(deserializer)?;
-            let text = raw.get();
-            let tag = crate::rt::tag_of(text, "type")
-                .map_err(|_| D::Error::custom("Row: field `type` is not a string"))?;
-            let row = match tag.as_deref() {
-                Some("a") => variant(text, "a").map(Self::A),
-                Some("b") => variant(text, "b").map(Self::B),
-                Some(_) => {
-                    ::serde_json::from_str(text)
-                        .map(Self::Unknown)
-                        .map_err(|_| crate::rt::describe_row_error::<
-                            ::serde_json::Value,
-                        >("Row", text))
+            struct RowVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for RowVisitor {
+                type Value = Row;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a Row row (an object)")
                 }
-                None => return Err(D::Error::custom("Row: missing string field `type`")),
-            };
-            row.map_err(D::Error::custom)
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Row, A::Error> {
+                    use ::serde::de::Error as _;
+                    let mut tag = None;
+                    let mut slot_0_cost = None;
+                    let mut slot_1_seen = None;
+                    let mut slot_2_unit = None;
+                    let mut slot_3_size = None;
+                    let mut unlisted = ::serde_json::Map::new();
+                    while let Some(key) = map.next_key::<crate::rt::Key<'de>>()? {
+                        match key.as_str() {
+                            "type" => crate::rt::set_loose(&mut tag, &mut map, "type"),
+                            "cost" => {
+                                crate::rt::set_loose(&mut slot_0_cost, &mut map, "cost")
+                            }
+                            "seen" => {
+                                crate::rt::set_loose(&mut slot_1_seen, &mut map, "seen")
+                            }
+                            "unit" => {
+                                crate::rt::set_loose(&mut slot_2_unit, &mut map, "unit")
+                            }
+                            "size" => {
+                                crate::rt::set_loose(&mut slot_3_size, &mut map, "size")
+                            }
+                            _ => crate::rt::Unlisted::take(&mut unlisted, key, &mut map),
+                        }?;
+                    }
+                    let tag = match tag {
+                        Some(crate::rt::Loose::Str(tag)) => tag,
+                        None | Some(crate::rt::Loose::Null) => {
+                            return Err(
+                                A::Error::custom("Row: missing string field `type`"),
+                            );
+                        }
+                        Some(_) => {
+                            return Err(
+                                A::Error::custom("Row: field `type` is not a string"),
+                            );
+                        }
+                    };
+                    match tag.as_ref() {
+                        "a" => {
+                            let row = (|| -> Result<super::types::RowA, String> {
+                                match (
+                                    crate::rt::required(slot_0_cost, "cost"),
+                                    crate::rt::or_default(slot_1_seen, "seen"),
+                                    crate::rt::required(
+                                        Some(
+                                            crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("a")),
+                                        ),
+                                        "type",
+                                    ),
+                                    crate::rt::required(slot_2_unit, "unit"),
+                                ) {
+                                    (Ok(value_0), Ok(value_1), Ok(value_2), Ok(value_3)) => {
+                                        Ok(super::types::RowA {
+                                            cost: value_0,
+                                            seen: value_1,
+                                            type_: value_2,
+                                            unit: value_3,
+                                            extra_fields: crate::rt::with_unlisted(
+                                                unlisted,
+                                                [("size", slot_3_size)],
+                                            )?,
+                                        })
+                                    }
+                                    (value_0, value_1, value_2, value_3) => {
+                                        Err(
+                                            crate::rt::first_failure([
+                                                value_0.err(),
+                                                value_1.err(),
+                                                value_2.err(),
+                                                value_3.err(),
+                                            ]),
+                                        )
+                                    }
+                                }
+                            })();
+                            row.map(Row::A)
+                                .map_err(|e| A::Error::custom(
+                                    crate::rt::row_failure("Row with type \"a\"", &e),
+                                ))
+                        }
+                        "b" => {
+                            let row = (|| -> Result<super::types::RowB, String> {
+                                match (
+                                    crate::rt::required(slot_0_cost, "cost"),
+                                    crate::rt::required(slot_3_size, "size"),
+                                    crate::rt::required(
+                                        Some(
+                                            crate::rt::Loose::Str(::std::borrow::Cow::Borrowed("b")),
+                                        ),
+                                        "type",
+                                    ),
+                                    crate::rt::required(slot_2_unit, "unit"),
+                                ) {
+                                    (Ok(value_0), Ok(value_1), Ok(value_2), Ok(value_3)) => {
+                                        Ok(super::types::RowB {
+                                            cost: value_0,
+                                            size: value_1,
+                                            type_: value_2,
+                                            unit: value_3,
+                                            extra_fields: crate::rt::with_unlisted(
+                                                unlisted,
+                                                [("seen", slot_1_seen)],
+                                            )?,
+                                        })
+                                    }
+                                    (value_0, value_1, value_2, value_3) => {
+                                        Err(
+                                            crate::rt::first_failure([
+                                                value_0.err(),
+                                                value_1.err(),
+                                                value_2.err(),
+                                                value_3.err(),
+                                            ]),
+                                        )
+                                    }
+                                }
+                            })();
+                            row.map(Row::B)
+                                .map_err(|e| A::Error::custom(
+                                    crate::rt::row_failure("Row with type \"b\"", &e),
+                                ))
+                        }
+                        _ => {
+                            crate::rt::unknown_row(
+                                    "type",
+                                    tag,
+                                    unlisted,
+                                    [
+                                        ("cost", slot_0_cost),
+                                        ("seen", slot_1_seen),
+                                        ("unit", slot_2_unit),
+                                        ("size", slot_3_size),
+                                    ],
+                                )
+                                .map(Row::Unknown)
+                                .map_err(A::Error::custom)
+                        }
+                    }
+                }
+            }
+            deserializer.deserialize_map(RowVisitor)
         }
     }
 }

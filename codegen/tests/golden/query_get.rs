@@ -22,8 +22,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["message"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ErrorResponseVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ErrorResponseVisitor {
                 type Value = ErrorResponse;
                 fn expecting(
                     &self,
@@ -51,7 +51,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("ErrorResponse", FIELDS, ErrorResponseVisitor)
         }
     }
     impl ::serde::Serialize for ErrorResponse {
@@ -149,8 +150,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["count", "results"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ReservationsVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ReservationsVisitor {
                 type Value = Reservations;
                 fn expecting(
                     &self,
@@ -193,7 +194,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("Reservations", FIELDS, Fields)
+            deserializer.deserialize_struct("Reservations", FIELDS, ReservationsVisitor)
         }
     }
     impl ::serde::Serialize for Reservations {
@@ -225,8 +226,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["name"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ReservationsResultsItemVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ReservationsResultsItemVisitor {
                 type Value = ReservationsResultsItem;
                 fn expecting(
                     &self,
@@ -254,7 +255,12 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ReservationsResultsItem", FIELDS, Fields)
+            deserializer
+                .deserialize_struct(
+                    "ReservationsResultsItem",
+                    FIELDS,
+                    ReservationsResultsItemVisitor,
+                )
         }
     }
     impl ::serde::Serialize for ReservationsResultsItem {

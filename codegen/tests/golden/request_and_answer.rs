@@ -23,8 +23,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["message"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct ErrorResponseVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for ErrorResponseVisitor {
                 type Value = ErrorResponse;
                 fn expecting(
                     &self,
@@ -52,7 +52,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("ErrorResponse", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("ErrorResponse", FIELDS, ErrorResponseVisitor)
         }
     }
     impl ::serde::Serialize for ErrorResponse {
@@ -88,8 +89,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["legacy_code", "names", "region", "windows"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct PriceRequestVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for PriceRequestVisitor {
                 type Value = PriceRequest;
                 fn expecting(
                     &self,
@@ -141,7 +142,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("PriceRequest", FIELDS, Fields)
+            deserializer.deserialize_struct("PriceRequest", FIELDS, PriceRequestVisitor)
         }
     }
     #[allow(deprecated)]
@@ -197,8 +198,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["currency", "lines", "total"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct PricesVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for PricesVisitor {
                 type Value = Prices;
                 fn expecting(
                     &self,
@@ -250,7 +251,7 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("Prices", FIELDS, Fields)
+            deserializer.deserialize_struct("Prices", FIELDS, PricesVisitor)
         }
     }
     impl ::serde::Serialize for Prices {
@@ -284,8 +285,8 @@ pub mod types {
             deserializer: D,
         ) -> Result<Self, D::Error> {
             const FIELDS: &[&str] = &["name", "price"];
-            struct Fields;
-            impl<'de> ::serde::de::Visitor<'de> for Fields {
+            struct PricesLinesItemVisitor;
+            impl<'de> ::serde::de::Visitor<'de> for PricesLinesItemVisitor {
                 type Value = PricesLinesItem;
                 fn expecting(
                     &self,
@@ -321,7 +322,8 @@ pub mod types {
                     })
                 }
             }
-            deserializer.deserialize_struct("PricesLinesItem", FIELDS, Fields)
+            deserializer
+                .deserialize_struct("PricesLinesItem", FIELDS, PricesLinesItemVisitor)
         }
     }
     impl ::serde::Serialize for PricesLinesItem {
