@@ -11,8 +11,10 @@ from datetime import datetime
 
 from gcore import Gcore
 
+# The CLI's default columns (the fields every resource type has, and the spec's
+# x-gcore-default-columns: `region` left out, `last_name`, `tags` and `uuid` added).
 COLUMNS = ["type", "billing_feature_name", "billing_metric_name", "billing_value", "billing_value_unit", "cost",
-           "currency", "err", "first_seen", "last_seen", "project_id", "region", "region_id"]
+           "currency", "err", "first_seen", "last_seen", "project_id", "region_id", "last_name", "tags", "uuid"]
 PAGE = 1000
 
 
