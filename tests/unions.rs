@@ -336,7 +336,10 @@ fn rows_are_read_in_one_pass_whatever_the_key_order() {
     let error = serde_json::from_value::<CostReportResource>(both.clone())
         .unwrap_err()
         .to_string();
-    assert!(error.contains("field `project_id`: invalid type"), "{error}");
+    assert!(
+        error.contains("field `project_id`: invalid type"),
+        "{error}"
+    );
     both["project_id"] = json!(7);
     let error = serde_json::from_value::<CostReportResource>(both)
         .unwrap_err()
