@@ -61,6 +61,10 @@ pub struct Chosen {
     pub name: Option<String>,
     pub file: Option<PathBuf>,
     pub profile: Profile,
+    /// The profile's key and base URL come before the flags and the environment: `sync
+    /// --accounts` runs several profiles at once, each with its own key and server, and a
+    /// GCORE_API_KEY exported for other commands must not send one account's key for all.
+    pub own_key_and_url: bool,
 }
 
 /// Where the config file is: `$XDG_CONFIG_HOME/gcore-billing/config.toml`, else
@@ -119,6 +123,7 @@ pub fn choose(requested: Option<&str>) -> Result<Chosen, Failure> {
                 name: Some(name.to_string()),
                 file: Some(path),
                 profile,
+                own_key_and_url: false,
             })
         }
         None if requested.is_none() => Ok(Chosen::default()),
@@ -132,6 +137,22 @@ pub fn choose(requested: Option<&str>) -> Result<Chosen, Failure> {
             }
         ))),
     }
+}
+
+/// The names of the config file's profiles, sorted (none when there is no file).
+pub fn profile_names() -> Result<Vec<String>, Failure> {
+    let Some(path) = config_path().filter(|p| p.exists()) else {
+        return Ok(Vec::new());
+    };
+    let text = read_limited(&path, CONFIG_FILE_LIMIT, "the config file")?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        Failure::Usage(format!(
+            "the config file {} is not valid: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    Ok(file.profiles.into_keys().collect())
 }
 
 impl Chosen {

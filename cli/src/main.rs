@@ -15,6 +15,7 @@ mod api;
 mod config;
 mod export;
 mod focus;
+mod postgres;
 mod sinks;
 mod sync;
 
@@ -171,9 +172,15 @@ impl Failure {
     }
 
     fn exit(self, format: ErrorFormat) -> ExitCode {
+        ExitCode::from(self.print(format))
+    }
+
+    /// Prints the failure on stderr as `format` asks, and returns its exit code (0: nothing to
+    /// print).
+    pub fn print(&self, format: ErrorFormat) -> u8 {
         let (code, kind, message) = self.parts();
         let Some(message) = message else {
-            return ExitCode::SUCCESS;
+            return 0;
         };
         match format {
             ErrorFormat::Text => eprintln!("error: {message}"),
@@ -194,7 +201,7 @@ impl Failure {
                 eprintln!("{object}");
             }
         }
-        ExitCode::from(code)
+        code
     }
 
     /// The same failure with `more` appended to its message.
@@ -308,6 +315,14 @@ fn api_key(connection: &Connection, profile: &config::Chosen) -> Result<String, 
         }
         Ok(key)
     };
+    if profile.own_key_and_url {
+        if let Some(path) = profile.key_file() {
+            return from_file(&path);
+        }
+        if let Some(key) = profile.key_from_command() {
+            return key;
+        }
+    }
     if let Some(path) = &connection.api_key_file {
         tracing::debug!(from = %path.display(), "API key from --api-key-file");
         return from_file(path);
@@ -377,11 +392,15 @@ pub async fn connect_with(
     let key = api_key(connection, profile)?;
     let fingerprint = key_fingerprint(&key);
     let mut builder = configure(Client::builder().api_key(key));
-    let base_url = connection
+    let from_flags = connection
         .base_url
         .clone()
-        .filter(|url| !url.trim().is_empty())
-        .or_else(|| profile.profile.base_url.clone());
+        .filter(|url| !url.trim().is_empty());
+    let base_url = if profile.own_key_and_url {
+        profile.profile.base_url.clone().or(from_flags)
+    } else {
+        from_flags.or_else(|| profile.profile.base_url.clone())
+    };
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }

@@ -1,5 +1,6 @@
-//! `gcore-billing sync <DESTINATION>`: keeps a dataset of the detailed cost report current on disk,
-//! one Parquet file per account and calendar month, Hive-partitioned as DuckDB, Polars, pandas and
+//! `gcore-billing sync <DESTINATION>`: keeps a dataset of the detailed cost report current, for
+//! one account or several, on disk or in PostgreSQL ([`crate::postgres`]). On disk it is one
+//! Parquet file per account and calendar month, Hive-partitioned as DuckDB, Polars, pandas and
 //! Spark read it:
 //!
 //! ```text
@@ -10,12 +11,15 @@
 //! ```
 //!
 //! Each month is exported with `export`'s machinery (checks, retries, the partial file renamed into
-//! place only when complete), so a sync that fails or is interrupted leaves every partition either
-//! as it was or complete, never half-written; the manifest is rewritten (to a temporary name, then
-//! renamed) after each month. What to fetch comes from the manifest: a month it does not list is
-//! added; a month fetched before its end plus the look-back window (Gcore revises the costs of
-//! recent days) is fetched again and replaced; the others are left alone. Running it twice, or
-//! again after a failure, never duplicates or loses a row: a partition is one month, replaced whole.
+//! place only when complete) into a staging folder, then put in place in one step (a rename, or
+//! one PostgreSQL transaction), so a sync that fails or is interrupted leaves every partition
+//! either as it was or complete, never half-written; the record of what the destination holds (the
+//! manifest, rewritten to a temporary name then renamed, or the state table) is updated with each
+//! month. What to fetch comes from that record: a month it does not list is added; a month fetched
+//! before its end plus the look-back window (Gcore revises the costs of recent days) is fetched
+//! again and replaced; the others are left alone. Running it twice, or again after a failure, never
+//! duplicates or loses a row: a partition is one month, replaced whole. Accounts (`--accounts`)
+//! run side by side, at most `--jobs` at once; one that fails does not stop the others.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -27,7 +31,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::export::ExportArgs;
-use crate::{Connection, Failure, connect};
+use crate::{Connection, Failure};
 
 /// Keep a Parquet dataset of the detailed cost report current.
 #[derive(Args, Debug)]
@@ -47,8 +51,17 @@ pub struct SyncArgs {
     lookback: Duration,
     /// The account's name in the dataset (its `account=` partition). Default: the profile's name,
     /// else `default`.
-    #[arg(long, value_parser = parse_account)]
+    #[arg(long, value_parser = parse_account, conflicts_with = "accounts")]
     account: Option<String>,
+    /// Sync several accounts into the dataset: profiles of the config file (comma-separated), or
+    /// `all` for every profile. Each profile's name is its `account=` partition; its own key and
+    /// base_url come before GCORE_API_KEY and GCORE_BASE_URL. An account that fails is reported
+    /// and the others go on.
+    #[arg(long, value_delimiter = ',', value_name = "PROFILES")]
+    accounts: Vec<String>,
+    /// How many accounts are synced at once (with --accounts).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
     /// Print what would be fetched and replaced, and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -90,29 +103,51 @@ fn parse_account(text: &str) -> Result<String, String> {
 }
 
 /// The dataset's record of what it holds, `_manifest.json`.
-#[derive(Serialize, Deserialize, Debug, Default)]
-struct Manifest {
+#[derive(Serialize, Deserialize, Debug, Default, Clone)]
+pub(crate) struct Manifest {
     /// The layout's version, for readers and later versions of this command.
     version: u32,
     /// By partition path (`report=detailed/account=a/month=2024-08`).
-    partitions: BTreeMap<String, Partition>,
+    pub(crate) partitions: BTreeMap<String, Partition>,
+}
+
+impl Manifest {
+    /// An empty manifest of this layout version.
+    pub(crate) fn new() -> Self {
+        Manifest {
+            version: LAYOUT_VERSION,
+            partitions: BTreeMap::new(),
+        }
+    }
 }
 
 /// One partition: a month of one account's detailed report.
 #[derive(Serialize, Deserialize, Debug, Clone)]
-struct Partition {
-    report: String,
-    account: String,
-    month: String,
+pub(crate) struct Partition {
+    pub(crate) report: String,
+    pub(crate) account: String,
+    pub(crate) month: String,
     /// The period the file holds: [from, to).
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    rows: u64,
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) to: DateTime<Utc>,
+    pub(crate) rows: u64,
     /// Sum of `cost` per currency, as decimal text.
-    cost: BTreeMap<String, String>,
-    fetched_at: DateTime<Utc>,
+    pub(crate) cost: BTreeMap<String, String>,
+    pub(crate) fetched_at: DateTime<Utc>,
     /// The spec version the client was generated from.
-    spec_version: String,
+    pub(crate) spec_version: String,
+}
+
+impl Partition {
+    /// Its path in the file dataset, and its key in the manifest:
+    /// `report=detailed/account=a/month=2024-08`.
+    pub(crate) fn key(&self) -> String {
+        partition_key(&self.report, &self.account, &self.month)
+    }
+}
+
+fn partition_key(report: &str, account: &str, month: &str) -> String {
+    format!("report={report}/account={account}/month={month}")
 }
 
 const MANIFEST: &str = "_manifest.json";
@@ -173,7 +208,7 @@ fn plan(
         let end = next_month(start);
         let (period_from, period_to) = (start.max(from), end.min(to));
         let month = format!("{:04}-{:02}", start.year(), start.month());
-        let key = format!("report=detailed/account={account}/month={month}");
+        let key = partition_key("detailed", account, &month);
         let (action, why) = match manifest.partitions.get(&key) {
             None => (Action::Add, "not in the dataset"),
             Some(p) if p.from > period_from || p.to < period_to => {
@@ -198,30 +233,148 @@ fn plan(
     months
 }
 
-/// The dataset's directory from `file://PATH` or `PATH`; other schemes are refused.
-fn destination_dir(destination: &str) -> Result<PathBuf, Failure> {
+/// Where a dataset lives, as the command line names it.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A directory: `PATH` or `file://PATH`.
+    Files(PathBuf),
+    /// A PostgreSQL database: `postgres://...` or `postgresql://...`.
+    Postgres(String),
+}
+
+/// The destination's kind from its text; other schemes are refused.
+fn target_of(destination: &str) -> Result<Target, Failure> {
     if let Some(path) = destination.strip_prefix("file://") {
-        return Ok(PathBuf::from(path));
+        return Ok(Target::Files(PathBuf::from(path)));
+    }
+    if destination.starts_with("postgres://") || destination.starts_with("postgresql://") {
+        return Ok(Target::Postgres(destination.to_string()));
     }
     if let Some((scheme, _)) = destination.split_once("://") {
         return Err(Failure::Usage(format!(
-            "sync: {scheme}:// destinations are not supported yet; give a directory path or \
-             file://PATH"
+            "sync: {scheme}:// destinations are not supported; give a directory path, \
+             file://PATH or postgres://..."
         )));
     }
     if destination.is_empty() {
         return Err(Failure::Usage("sync: the destination is empty".into()));
     }
-    Ok(PathBuf::from(destination))
+    Ok(Target::Files(PathBuf::from(destination)))
+}
+
+/// An open destination.
+enum Destination {
+    /// A directory of Parquet files and its manifest; `.sync.lock` held (not in a dry run).
+    Files {
+        dir: PathBuf,
+        manifest: std::sync::Mutex<Manifest>,
+        _lock: Option<Lock>,
+    },
+    /// A PostgreSQL database, its advisory lock held.
+    Postgres(crate::postgres::Store),
+}
+
+impl Destination {
+    /// Opens (and unless `dry_run` creates) the destination, holding its lock.
+    async fn open(target: Target, dry_run: bool) -> Result<Destination, Failure> {
+        match target {
+            Target::Files(dir) => {
+                if !dry_run {
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        Failure::Local(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                let lock = if dry_run { None } else { Some(lock(&dir)?) };
+                let manifest = read_manifest(&dir)?;
+                Ok(Destination::Files {
+                    dir,
+                    manifest: std::sync::Mutex::new(manifest),
+                    _lock: lock,
+                })
+            }
+            Target::Postgres(url) => Ok(Destination::Postgres(
+                crate::postgres::Store::open(&url, dry_run).await?,
+            )),
+        }
+    }
+
+    /// What the destination holds: the manifest, or the PostgreSQL state table.
+    async fn state(&self) -> Result<Manifest, Failure> {
+        match self {
+            Destination::Files { manifest, .. } => Ok(lock_manifest(manifest).clone()),
+            Destination::Postgres(store) => store.state().await,
+        }
+    }
+
+    /// The summary's name of the destination.
+    fn describe(&self) -> String {
+        match self {
+            Destination::Files { dir, .. } => dir.display().to_string(),
+            Destination::Postgres(store) => store.description().to_string(),
+        }
+    }
+
+    /// A new, empty folder to export the month of `key` into, and the guard that removes it when
+    /// it is temporary. Under the dataset's `.staging/` for files (on the same file system, so
+    /// that the rename is atomic), else in the system's temporary directory.
+    fn staging(&self, key: &str) -> Result<(PathBuf, Option<tempfile::TempDir>), Failure> {
+        let local =
+            |what: &Path, e: std::io::Error| Failure::Local(format!("{}: {e}", what.display()));
+        match self {
+            Destination::Files { dir, .. } => {
+                let staging = dir.join(STAGING).join(key.replace('/', ","));
+                if staging.exists() {
+                    std::fs::remove_dir_all(&staging).map_err(|e| local(&staging, e))?;
+                }
+                std::fs::create_dir_all(&staging).map_err(|e| local(&staging, e))?;
+                Ok((staging, None))
+            }
+            Destination::Postgres(_) => {
+                let temporary = tempfile::Builder::new()
+                    .prefix("gcore-billing-sync-")
+                    .tempdir()
+                    .map_err(|e| local(&std::env::temp_dir(), e))?;
+                Ok((temporary.path().to_path_buf(), Some(temporary)))
+            }
+        }
+    }
+
+    /// Puts the month's exported file `staged` in place of what the destination held for it, and
+    /// records it: a rename and the manifest rewritten, or one PostgreSQL transaction.
+    async fn store(&self, partition: Partition, staged: &Path) -> Result<(), Failure> {
+        match self {
+            Destination::Files { dir, manifest, .. } => {
+                let local = |what: &Path, e: std::io::Error| {
+                    Failure::Local(format!("{}: {e}", what.display()))
+                };
+                let key = partition.key();
+                let folder = dir.join(&key);
+                std::fs::create_dir_all(&folder).map_err(|e| local(&folder, e))?;
+                let file = folder.join("part-0.parquet");
+                std::fs::rename(staged, &file).map_err(|e| local(&file, e))?;
+                if let Some(parent) = staged.parent() {
+                    let _ = std::fs::remove_dir_all(parent);
+                }
+                let mut manifest = lock_manifest(manifest);
+                manifest.partitions.insert(key, partition);
+                write_manifest(dir, &manifest)
+            }
+            Destination::Postgres(store) => store.replace(&partition, staged).await,
+        }
+    }
+
+    /// Removes the (then empty) staging folder of a file dataset.
+    fn tidy(&self) {
+        if let Destination::Files { dir, .. } = self {
+            let _ = std::fs::remove_dir(dir.join(STAGING));
+        }
+    }
 }
 
 fn read_manifest(dir: &Path) -> Result<Manifest, Failure> {
     let path = dir.join(MANIFEST);
     if !path.exists() {
-        return Ok(Manifest {
-            version: LAYOUT_VERSION,
-            ..Manifest::default()
-        });
+        return Ok(Manifest::new());
     }
     let text = crate::read_limited(&path, 64 * 1024 * 1024, "the dataset manifest")?;
     let manifest: Manifest = serde_json::from_str(&text)
@@ -370,19 +523,84 @@ fn lock(dir: &Path) -> Result<Lock, Failure> {
     }
 }
 
+/// One account to sync: its partition name and the profile it connects with.
+struct Account {
+    name: String,
+    profile: crate::config::Chosen,
+}
+
+/// The accounts of a sync: the profiles of `--accounts`, else the one account of `--account`,
+/// the profile in use, or `default`.
+fn accounts(connection: &Connection, args: &SyncArgs) -> Result<Vec<Account>, Failure> {
+    if args.accounts.is_empty() {
+        let profile = crate::config::choose(connection.profile.as_deref())?;
+        let name = match (&args.account, &profile.name) {
+            (Some(account), _) => account.clone(),
+            (None, Some(name)) => parse_account(name).map_err(|e| {
+                Failure::Usage(format!(
+                    "the profile's name cannot be an account name: {e}; pass --account"
+                ))
+            })?,
+            (None, None) => "default".to_string(),
+        };
+        return Ok(vec![Account { name, profile }]);
+    }
+    let names = if args.accounts.iter().any(|a| a == "all") {
+        let names = crate::config::profile_names()?;
+        if names.is_empty() {
+            return Err(Failure::Usage(
+                "--accounts all: the config file has no profiles".into(),
+            ));
+        }
+        names
+    } else {
+        let mut names = args.accounts.clone();
+        names.sort();
+        names.dedup();
+        names
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            parse_account(&name).map_err(|e| {
+                Failure::Usage(format!(
+                    "--accounts: profile {name:?} cannot be an account name: {e}"
+                ))
+            })?;
+            let mut profile = crate::config::choose(Some(&name))?;
+            profile.own_key_and_url = true;
+            Ok(Account { name, profile })
+        })
+        .collect()
+}
+
+/// What a sync did, for the summary.
+#[derive(Default)]
+struct Outcome {
+    added: u32,
+    replaced: u32,
+    unchanged: u32,
+    rows: u64,
+    totals: BTreeMap<String, Decimal>,
+}
+
+impl Outcome {
+    fn merge(&mut self, other: Outcome) -> Result<(), Failure> {
+        self.added += other.added;
+        self.replaced += other.replaced;
+        self.unchanged += other.unchanged;
+        self.rows = self.rows.saturating_add(other.rows);
+        for (currency, sum) in &other.totals {
+            add_to(&mut self.totals, currency, *sum)?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs `sync`.
 pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure> {
-    let dir = destination_dir(&args.destination)?;
-    let profile = crate::config::choose(connection.profile.as_deref())?;
-    let account = match (&args.account, &profile.name) {
-        (Some(account), _) => account.clone(),
-        (None, Some(name)) => parse_account(name).map_err(|e| {
-            Failure::Usage(format!(
-                "the profile's name cannot be an account name: {e}; pass --account"
-            ))
-        })?,
-        (None, None) => "default".to_string(),
-    };
+    let target = target_of(&args.destination)?;
+    let accounts = accounts(connection, &args)?;
     let now = Utc::now();
     let to = args.to.unwrap_or_else(|| {
         let tomorrow = now.date_naive() + chrono::Days::new(1);
@@ -396,20 +614,18 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
             "--to ({to}) must be after --from ({from})"
         )));
     }
-    if !args.dry_run {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Failure::Local(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(lock(&dir)?)
-    };
-    let mut manifest = read_manifest(&dir)?;
-    let months = plan(&manifest, &account, from, to, args.lookback, now);
+    let destination = Destination::open(target, args.dry_run).await?;
+    let state = destination.state().await?;
+    let plans: Vec<(Account, Vec<Planned>)> = accounts
+        .into_iter()
+        .map(|account| {
+            let months = plan(&state, &account.name, from, to, args.lookback, now);
+            (account, months)
+        })
+        .collect();
     if args.dry_run {
         let mut text = String::new();
-        for m in &months {
+        for m in plans.iter().flat_map(|(_, months)| months) {
             let verb = match m.action {
                 Action::Add => "add",
                 Action::Replace => "replace",
@@ -425,81 +641,158 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         }
         return crate::print_out(text.trim_end());
     }
-    let connected = connect(connection).await?;
+    let several = plans.len() > 1;
+    let jobs = usize::from(args.jobs);
+    let results: Vec<(String, Outcome, Result<(), Failure>)> = {
+        use futures::StreamExt as _;
+        let (state, args, destination) = (&state, &args, &destination);
+        futures::stream::iter(plans)
+            .map(|(account, months)| async move {
+                let mut outcome = Outcome::default();
+                let result = sync_account(
+                    connection,
+                    &account,
+                    &months,
+                    state,
+                    destination,
+                    args,
+                    &mut outcome,
+                )
+                .await;
+                (account.name, outcome, result)
+            })
+            .buffer_unordered(jobs)
+            .collect()
+            .await
+    };
+    destination.tidy();
+    let mut total = Outcome::default();
+    let mut failed: Vec<(String, Failure)> = Vec::new();
+    // A failed account's months done before the failure count too: they are in the dataset.
+    for (account, outcome, result) in results {
+        total.merge(outcome)?;
+        if let Err(failure) = result {
+            failed.push((account, failure));
+        }
+    }
+    failed.sort_by(|a, b| a.0.cmp(&b.0));
+    let costs: Vec<String> = total
+        .totals
+        .iter()
+        .map(|(currency, sum)| format!("{} {currency}", sum.normalize()))
+        .collect();
+    let failures = if failed.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
+        format!("; {} account(s) failed: {}", failed.len(), names.join(", "))
+    };
+    eprintln!(
+        "sync of {}: {} added, {} replaced, {} unchanged; {} rows; cost {}{failures}",
+        destination.describe(),
+        total.added,
+        total.replaced,
+        total.unchanged,
+        total.rows,
+        if costs.is_empty() {
+            "none".to_string()
+        } else {
+            costs.join(", ")
+        }
+    );
+    // Every failure is printed; the last one is returned, and its kind sets the exit code.
+    let mut failed = failed.into_iter().peekable();
+    while let Some((account, failure)) = failed.next() {
+        let failure = if several {
+            failure.with(&format!(" (account {account})"))
+        } else {
+            failure
+        };
+        if failed.peek().is_none() {
+            return Err(failure);
+        }
+        failure.print(connection.error_format);
+    }
+    Ok(())
+}
+
+/// Syncs the months of one account, recording each month in the destination as it is done, and
+/// in `outcome` what it did.
+async fn sync_account(
+    connection: &Connection,
+    account: &Account,
+    months: &[Planned],
+    state: &Manifest,
+    destination: &Destination,
+    args: &SyncArgs,
+    outcome: &mut Outcome,
+) -> Result<(), Failure> {
+    let mut connected = None;
     let spec_version = gcore_billing::spec_version().to_string();
-    let (mut added, mut replaced, mut unchanged, mut rows) = (0u32, 0u32, 0u32, 0u64);
-    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
-    for month in &months {
+    for month in months {
         if month.action == Action::Unchanged {
-            unchanged += 1;
-            if let Some(p) = manifest.partitions.get(&month.key) {
-                rows = rows.saturating_add(p.rows);
+            outcome.unchanged += 1;
+            if let Some(p) = state.partitions.get(&month.key) {
+                outcome.rows = outcome.rows.saturating_add(p.rows);
                 for (currency, cost) in &p.cost {
                     let cost = cost.parse::<Decimal>().map_err(|e| {
                         Failure::Local(format!(
-                            "{}: the {currency} cost of {} is not a decimal: {e}",
-                            dir.join(MANIFEST).display(),
+                            "{}: the recorded {currency} cost of {} is not a decimal: {e}",
+                            destination.describe(),
                             month.key
                         ))
                     })?;
-                    add_to(&mut totals, currency, cost)?;
+                    add_to(&mut outcome.totals, currency, cost)?;
                 }
             }
             continue;
         }
-        // Exported under .staging/ (its partial file and Parquet parts too, which a reader globbing
-        // the partitions must never see), then renamed over the partition's file in one step.
-        let staging = dir.join(STAGING).join(month.key.replace('/', ","));
-        let local =
-            |what: &Path, e: std::io::Error| Failure::Local(format!("{}: {e}", what.display()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| local(&staging, e))?;
+        if connected.is_none() {
+            connected = Some(crate::connect_with(connection, &account.profile).await?);
         }
-        std::fs::create_dir_all(&staging).map_err(|e| local(&staging, e))?;
+        // Exported into a staging folder (its partial file and Parquet parts too, which a reader
+        // of the dataset must never see), then put in place in one step.
+        let (staging, _temporary) = destination.staging(&month.key)?;
         let staged = staging.join("part-0.parquet");
         let fetched_at = Utc::now();
-        let export = export_args(month, &staged, &args)?;
-        crate::export::run_on(connection, Some(&connected), export)
+        let export = export_args(month, &staged, args)?;
+        let keeps = match destination {
+            Destination::Files { .. } => "the dataset keeps every month done so far",
+            Destination::Postgres(_) => "the database keeps every month done so far",
+        };
+        crate::export::run_on(connection, connected.as_ref(), export)
             .await
             .map_err(|f| {
                 f.with(&format!(
-                    " (sync of {}; the dataset keeps every month done so far, rerun to go on)",
+                    " (sync of {}; {keeps}, rerun to go on)",
                     month.key
                 ))
             })?;
         let count = crate::sinks::parquet_file_rows(&staged)
             .map_err(|e| Failure::Local(format!("reading {} back: {e}", staged.display())))?;
         let cost = cost_totals(&staged)?;
-        let folder = dir.join(&month.key);
-        std::fs::create_dir_all(&folder).map_err(|e| local(&folder, e))?;
-        let file = folder.join("part-0.parquet");
-        std::fs::rename(&staged, &file).map_err(|e| local(&file, e))?;
-        let _ = std::fs::remove_dir_all(&staging);
+        let partition = Partition {
+            report: "detailed".into(),
+            account: account.name.clone(),
+            month: month.month.clone(),
+            from: month.from,
+            to: month.to,
+            rows: count,
+            cost: cost
+                .iter()
+                .map(|(c, v)| (c.clone(), v.normalize().to_string()))
+                .collect(),
+            fetched_at,
+            spec_version: spec_version.clone(),
+        };
+        destination.store(partition, &staged).await?;
         for (currency, sum) in &cost {
-            add_to(&mut totals, currency, *sum)?;
+            add_to(&mut outcome.totals, currency, *sum)?;
         }
-        rows = rows.saturating_add(count);
-        manifest.partitions.insert(
-            month.key.clone(),
-            Partition {
-                report: "detailed".into(),
-                account: account.clone(),
-                month: month.month.clone(),
-                from: month.from,
-                to: month.to,
-                rows: count,
-                cost: cost
-                    .iter()
-                    .map(|(c, v)| (c.clone(), v.normalize().to_string()))
-                    .collect(),
-                fetched_at,
-                spec_version: spec_version.clone(),
-            },
-        );
-        write_manifest(&dir, &manifest)?;
+        outcome.rows = outcome.rows.saturating_add(count);
         match month.action {
-            Action::Add => added += 1,
-            _ => replaced += 1,
+            Action::Add => outcome.added += 1,
+            _ => outcome.replaced += 1,
         }
         if !args.quiet {
             eprintln!(
@@ -513,20 +806,14 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
             );
         }
     }
-    let costs: Vec<String> = totals
-        .iter()
-        .map(|(currency, sum)| format!("{} {currency}", sum.normalize()))
-        .collect();
-    eprintln!(
-        "sync of {}: {added} added, {replaced} replaced, {unchanged} unchanged; {rows} rows; cost {}",
-        dir.display(),
-        if costs.is_empty() {
-            "none".to_string()
-        } else {
-            costs.join(", ")
-        }
-    );
     Ok(())
+}
+
+/// The manifest, also after a thread panicked while holding it (it is rewritten whole each time).
+fn lock_manifest(manifest: &std::sync::Mutex<Manifest>) -> std::sync::MutexGuard<'_, Manifest> {
+    manifest
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -630,13 +917,14 @@ mod tests {
         for bad in ["", "../x", "a/b", ".hidden", "a b"] {
             assert!(parse_account(bad).is_err(), "{bad:?}");
         }
-        assert!(matches!(
-            destination_dir("postgres://db/x"),
-            Err(Failure::Usage(_))
-        ));
+        assert!(matches!(target_of("s3://bucket/x"), Err(Failure::Usage(_))));
         assert_eq!(
-            destination_dir("file:///tmp/x").ok(),
-            Some(PathBuf::from("/tmp/x"))
+            target_of("postgres://db/x").ok(),
+            Some(Target::Postgres("postgres://db/x".into()))
+        );
+        assert_eq!(
+            target_of("file:///tmp/x").ok(),
+            Some(Target::Files(PathBuf::from("/tmp/x")))
         );
     }
 }

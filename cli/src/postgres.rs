@@ -1,0 +1,512 @@
+//! `gcore-billing sync postgres://...`: the dataset in PostgreSQL. Two tables, created on the first
+//! run (in the connection's default schema, `public` unless the URL's `options` set a search path):
+//!
+//! - `gcore_billing_detailed`: the detailed cost report, one row per resource and period, with the
+//!   `account` and `month` of the sync and the export's default columns (made from the spec, so a
+//!   new column in a later version is added with `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`): money
+//!   and quantities `numeric` (exact), times `timestamptz`, IDs `bigint`, tags `jsonb`.
+//! - `gcore_billing_sync_state`: what the table holds per (report, account, month): the period,
+//!   rows, cost per currency, when it was fetched and the spec version; the file dataset's manifest.
+//!
+//! Each month is replaced inside one transaction: its rows are deleted, the new ones loaded with
+//! `COPY ... FROM STDIN (FORMAT csv)` and its state row written, then committed, so a reader sees
+//! the old month or the new one, never a mix, and a sync killed at any point leaves the old month.
+//! A session advisory lock keeps two syncs off the same database at once.
+
+use std::path::Path;
+
+use arrow_array::{
+    Array, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType, TimeUnit};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::SinkExt as _;
+use gcore_billing::columns::{Column, ColumnKind};
+use tokio_postgres::config::SslMode;
+
+use crate::Failure;
+use crate::sync::{Manifest, Partition};
+
+/// The report's table.
+pub const DETAILED_TABLE: &str = "gcore_billing_detailed";
+/// The sync's state table.
+pub const STATE_TABLE: &str = "gcore_billing_sync_state";
+/// The advisory lock a sync holds for its session ("gcorebil" in ASCII).
+const LOCK_KEY: i64 = 0x6763_6f72_6562_696c;
+/// Bytes of CSV sent to COPY in one message.
+const CHUNK: usize = 1 << 20;
+
+/// The columns the sync loads: the detailed report's default export columns, as `export` writes
+/// them to Parquet.
+fn report_columns() -> &'static [Column] {
+    <gcore_billing::types::CostReportResource as gcore_billing::columns::Columns>::COMMON_COLUMNS
+}
+
+/// The PostgreSQL type of a column kind.
+fn sql_type(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Text => "text",
+        ColumnKind::Integer => "bigint",
+        ColumnKind::Number => "double precision",
+        ColumnKind::Boolean => "boolean",
+        ColumnKind::Timestamp => "timestamptz",
+        ColumnKind::Json => "jsonb",
+        ColumnKind::Decimal => "numeric",
+    }
+}
+
+/// An identifier, double-quoted (column names come from the spec).
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The tables' DDL, as the first sync runs it (the README shows it).
+pub fn ddl() -> String {
+    let mut text = format!(
+        "CREATE TABLE IF NOT EXISTS {DETAILED_TABLE} (\n    \"account\" text NOT NULL,\n    \"month\" text NOT NULL"
+    );
+    for column in report_columns() {
+        text.push_str(&format!(
+            ",\n    {} {}",
+            quoted(column.name),
+            sql_type(column.kind)
+        ));
+    }
+    text.push_str(&format!(
+        "\n);\nCREATE INDEX IF NOT EXISTS {DETAILED_TABLE}_partition ON {DETAILED_TABLE} (\"account\", \"month\");\n\
+         CREATE TABLE IF NOT EXISTS {STATE_TABLE} (\n    \
+         report text NOT NULL,\n    account text NOT NULL,\n    month text NOT NULL,\n    \
+         period_from timestamptz NOT NULL,\n    period_to timestamptz NOT NULL,\n    \
+         rows bigint NOT NULL,\n    cost jsonb NOT NULL,\n    fetched_at timestamptz NOT NULL,\n    \
+         spec_version text NOT NULL,\n    PRIMARY KEY (report, account, month)\n);\n"
+    ));
+    text
+}
+
+/// A connection to the destination database, holding the sync's advisory lock.
+pub struct Store {
+    client: tokio::sync::Mutex<tokio_postgres::Client>,
+    /// `database NAME on HOST:PORT`, for messages (never the password).
+    description: String,
+}
+
+/// What a message says of the database: its name, host and port (never the user or password).
+fn describe(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "PostgreSQL database {} on {host}:{port}",
+        config.get_dbname().unwrap_or("(the user's)")
+    )
+}
+
+/// A PostgreSQL error with what was being done; the server's own message when it sent one.
+fn failed(what: &str, error: &tokio_postgres::Error) -> Failure {
+    let detail = error
+        .as_db_error()
+        .map(|db| format!("{} ({})", db.message(), db.code().code()))
+        .unwrap_or_else(|| error.to_string());
+    Failure::Remote(format!("PostgreSQL: {what}: {detail}"))
+}
+
+impl Store {
+    /// Connects to `url`, takes the advisory lock, and (unless `dry_run`) creates the tables and
+    /// any column they lack.
+    pub async fn open(url: &str, dry_run: bool) -> Result<Store, Failure> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| Failure::Usage(format!("sync: the PostgreSQL URL is not valid: {e}")))?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(Failure::Usage(
+                "sync: sslmode=require is not supported yet (this build connects without TLS); \
+                 connect over a trusted network, a Unix socket or an SSH tunnel"
+                    .into(),
+            ));
+        }
+        let description = describe(&config);
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| failed(&format!("cannot connect to {description}"), &e))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "the PostgreSQL connection ended");
+            }
+        });
+        let locked: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .await
+            .map_err(|e| failed("taking the sync lock", &e))?
+            .get(0);
+        if !locked {
+            return Err(Failure::Local(format!(
+                "another sync is writing {description} (it holds the advisory lock {LOCK_KEY}); \
+                 try again when it ends"
+            )));
+        }
+        if !dry_run {
+            client
+                .batch_execute(&ddl())
+                .await
+                .map_err(|e| failed("creating the tables", &e))?;
+            // Columns added to the spec since the table was created.
+            for column in report_columns() {
+                let statement = format!(
+                    "ALTER TABLE {DETAILED_TABLE} ADD COLUMN IF NOT EXISTS {} {}",
+                    quoted(column.name),
+                    sql_type(column.kind)
+                );
+                client
+                    .batch_execute(&statement)
+                    .await
+                    .map_err(|e| failed(&format!("adding column {}", column.name), &e))?;
+            }
+        }
+        Ok(Store {
+            client: tokio::sync::Mutex::new(client),
+            description,
+        })
+    }
+
+    /// `PostgreSQL database NAME on HOST:PORT`.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The state table as a manifest (empty when the table does not exist yet: a dry run).
+    pub async fn state(&self) -> Result<Manifest, Failure> {
+        let client = self.client.lock().await;
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&STATE_TABLE])
+            .await
+            .map_err(|e| failed("reading the sync state", &e))?
+            .get(0);
+        let mut manifest = Manifest::new();
+        if !exists {
+            return Ok(manifest);
+        }
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT report, account, month, period_from, period_to, rows, cost, \
+                     fetched_at, spec_version FROM {STATE_TABLE}"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| failed("reading the sync state", &e))?;
+        for row in rows {
+            let cost: serde_json::Value = row.get(6);
+            let cost = cost
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows: i64 = row.get(5);
+            let partition = Partition {
+                report: row.get(0),
+                account: row.get(1),
+                month: row.get(2),
+                from: row.get(3),
+                to: row.get(4),
+                rows: u64::try_from(rows).unwrap_or(0),
+                cost,
+                fetched_at: row.get(7),
+                spec_version: row.get(8),
+            };
+            manifest.partitions.insert(partition.key(), partition);
+        }
+        Ok(manifest)
+    }
+
+    /// Replaces the partition's month with the rows of the Parquet file `staged`, in one
+    /// transaction with its state row. The number of rows loaded must equal `partition.rows`.
+    pub async fn replace(&self, partition: &Partition, staged: &Path) -> Result<(), Failure> {
+        let mut client = self.client.lock().await;
+        let key = partition.key();
+        let what = |step: &str| format!("{step} {key}");
+        let transaction = client
+            .transaction()
+            .await
+            .map_err(|e| failed(&what("starting the replacement of"), &e))?;
+        transaction
+            .execute(
+                &format!("DELETE FROM {DETAILED_TABLE} WHERE account = $1 AND month = $2"),
+                &[&partition.account, &partition.month],
+            )
+            .await
+            .map_err(|e| failed(&what("deleting the old rows of"), &e))?;
+        let columns: Vec<String> = ["account", "month"]
+            .into_iter()
+            .chain(report_columns().iter().map(|c| c.name))
+            .map(quoted)
+            .collect();
+        let copy = format!(
+            "COPY {DETAILED_TABLE} ({}) FROM STDIN (FORMAT csv)",
+            columns.join(", ")
+        );
+        let sink = transaction
+            .copy_in::<_, Bytes>(&copy)
+            .await
+            .map_err(|e| failed(&what("loading"), &e))?;
+        futures::pin_mut!(sink);
+        let prefix = format!(
+            "{},{},",
+            csv_text(&partition.account),
+            csv_text(&partition.month)
+        );
+        let mut buffer = String::with_capacity(CHUNK + 4096);
+        for batch in read_batches(staged)? {
+            let batch = batch?;
+            append_csv(&batch, &prefix, &mut buffer)
+                .map_err(|e| Failure::Local(format!("reading {} back: {e}", staged.display())))?;
+            if buffer.len() >= CHUNK {
+                let chunk = Bytes::from(std::mem::take(&mut buffer));
+                sink.send(chunk)
+                    .await
+                    .map_err(|e| failed(&what("loading"), &e))?;
+            }
+        }
+        if !buffer.is_empty() {
+            sink.send(Bytes::from(buffer))
+                .await
+                .map_err(|e| failed(&what("loading"), &e))?;
+        }
+        let loaded = sink
+            .as_mut()
+            .finish()
+            .await
+            .map_err(|e| failed(&what("loading"), &e))?;
+        if loaded != partition.rows {
+            return Err(Failure::Local(format!(
+                "{key}: loaded {loaded} rows into PostgreSQL, but the month has {}; nothing \
+                 was changed",
+                partition.rows
+            )));
+        }
+        let cost = serde_json::Value::Object(
+            partition
+                .cost
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        );
+        let rows = i64::try_from(partition.rows).unwrap_or(i64::MAX);
+        transaction
+            .execute(
+                &format!(
+                    "INSERT INTO {STATE_TABLE} (report, account, month, period_from, period_to, \
+                     rows, cost, fetched_at, spec_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (report, account, month) DO UPDATE SET period_from = \
+                     EXCLUDED.period_from, period_to = EXCLUDED.period_to, rows = EXCLUDED.rows, \
+                     cost = EXCLUDED.cost, fetched_at = EXCLUDED.fetched_at, spec_version = \
+                     EXCLUDED.spec_version"
+                ),
+                &[
+                    &partition.report,
+                    &partition.account,
+                    &partition.month,
+                    &partition.from,
+                    &partition.to,
+                    &rows,
+                    &cost,
+                    &partition.fetched_at,
+                    &partition.spec_version,
+                ],
+            )
+            .await
+            .map_err(|e| failed(&what("recording the state of"), &e))?;
+        transaction
+            .commit()
+            .await
+            .map_err(|e| failed(&what("committing"), &e))
+    }
+}
+
+/// The record batches of a Parquet file written by `export`.
+fn read_batches(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<RecordBatch, Failure>> + use<>, Failure> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let damaged = |e: String| Failure::Local(format!("reading {} back: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| damaged(e.to_string()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| damaged(e.to_string()))?;
+    let path = path.to_path_buf();
+    Ok(reader.map(move |batch| {
+        batch.map_err(|e| Failure::Local(format!("reading {} back: {e}", path.display())))
+    }))
+}
+
+/// A text value as one CSV field: always quoted, so an empty string stays an empty string (an
+/// unquoted empty field is NULL to COPY).
+fn csv_text(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// An exact decimal's text from its unscaled value and scale (`12345`, 3 → `12.345`).
+fn decimal_text(unscaled: i128, scale: i8) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let Ok(scale) = usize::try_from(scale) else {
+        // A negative scale multiplies by a power of ten.
+        return format!(
+            "{sign}{digits}{}",
+            "0".repeat(usize::from(scale.unsigned_abs()))
+        );
+    };
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
+/// Appends the rows of `batch` to `out` as CSV lines, each starting with `prefix` (the account
+/// and month fields). The batch's columns are the export's, in the table's order.
+fn append_csv(batch: &RecordBatch, prefix: &str, out: &mut String) -> Result<(), String> {
+    use std::fmt::Write as _;
+    let expected = report_columns();
+    let schema = batch.schema();
+    if schema.fields().len() != expected.len()
+        || schema
+            .fields()
+            .iter()
+            .zip(expected)
+            .any(|(f, c)| f.name() != c.name)
+    {
+        return Err(format!(
+            "its columns ({}) are not the sync's ({})",
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            expected
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for row in 0..batch.num_rows() {
+        out.push_str(prefix);
+        for (i, column) in batch.columns().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if column.is_null(row) {
+                continue;
+            }
+            let wrong = || format!("column {} has an unexpected type", schema.field(i).name());
+            match column.data_type() {
+                DataType::Utf8 => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .ok_or_else(wrong)?;
+                    out.push_str(&csv_text(array.value(row)));
+                }
+                DataType::Int64 => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .ok_or_else(wrong)?;
+                    let _ = write!(out, "{}", array.value(row));
+                }
+                DataType::Float64 => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<Float64Array>()
+                        .ok_or_else(wrong)?;
+                    let value = array.value(row);
+                    if value.is_nan() {
+                        out.push_str("NaN");
+                    } else if value.is_infinite() {
+                        out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+                    } else {
+                        let _ = write!(out, "{value}");
+                    }
+                }
+                DataType::Boolean => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<BooleanArray>()
+                        .ok_or_else(wrong)?;
+                    out.push_str(if array.value(row) { "true" } else { "false" });
+                }
+                DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<TimestampMicrosecondArray>()
+                        .ok_or_else(wrong)?;
+                    let at = DateTime::<Utc>::from_timestamp_micros(array.value(row))
+                        .ok_or_else(|| format!("{} is out of range", schema.field(i).name()))?;
+                    out.push_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+                }
+                DataType::Decimal128(_, scale) => {
+                    let array = column
+                        .as_any()
+                        .downcast_ref::<Decimal128Array>()
+                        .ok_or_else(wrong)?;
+                    out.push_str(&decimal_text(array.value(row), *scale));
+                }
+                _ => return Err(wrong()),
+            }
+        }
+        out.push('\n');
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_keep_every_digit() {
+        assert_eq!(decimal_text(12_345, 3), "12.345");
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+        assert_eq!(decimal_text(1_000_000_000_000_000_000, 18), "1");
+        assert_eq!(decimal_text(0, 18), "0");
+        assert_eq!(decimal_text(7, 0), "7");
+        assert_eq!(decimal_text(7, -2), "700");
+        assert_eq!(
+            decimal_text(i128::MAX, 18),
+            "170141183460469231731.687303715884105727"
+        );
+    }
+
+    #[test]
+    fn the_ddl_types_money_as_numeric_and_tags_as_jsonb() {
+        let ddl = ddl();
+        assert!(ddl.contains("\"cost\" numeric"), "{ddl}");
+        assert!(ddl.contains("\"billing_value\" numeric"), "{ddl}");
+        assert!(ddl.contains("\"tags\" jsonb"), "{ddl}");
+        assert!(ddl.contains("\"first_seen\" timestamptz"), "{ddl}");
+        assert!(
+            ddl.contains("PRIMARY KEY (report, account, month)"),
+            "{ddl}"
+        );
+        assert_eq!(csv_text("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_text(""), "\"\"");
+    }
+}
