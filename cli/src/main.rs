@@ -106,8 +106,8 @@ pub enum ErrorFormat {
 enum Command {
     /// Export a report to CSV, JSON lines or Parquet.
     Export(Box<export::ExportArgs>),
-    /// Keep a Parquet dataset of the detailed cost report current, month by month (DESTINATION:
-    /// a directory or file://PATH).
+    /// Keep a dataset of the detailed cost report current, month by month, for one account or
+    /// several (DESTINATION: a directory, file://PATH or postgres://...)
     Sync(Box<sync::SyncArgs>),
     /// Call one operation of the API by its operationId and print the JSON answer.
     Api,

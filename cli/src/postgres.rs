@@ -507,6 +507,12 @@ mod tests {
             "{ddl}"
         );
         assert_eq!(csv_text("a\"b"), "\"a\"\"b\"");
+        // The README's DDL names every column with the type the sync gives it.
+        let readme = include_str!("../../README.md");
+        for column in report_columns() {
+            let declared = format!("{} {}", quoted(column.name), sql_type(column.kind));
+            assert!(readme.contains(&declared), "README lacks {declared}");
+        }
         assert_eq!(csv_text(""), "\"\"");
     }
 }

@@ -33,10 +33,11 @@ use serde::{Deserialize, Serialize};
 use crate::export::ExportArgs;
 use crate::{Connection, Failure};
 
-/// Keep a Parquet dataset of the detailed cost report current.
+/// Keep a dataset of the detailed cost report current (Parquet files or PostgreSQL).
 #[derive(Args, Debug)]
 pub struct SyncArgs {
-    /// Where the dataset lives: a directory path or file://PATH (created if missing).
+    /// Where the dataset lives: a directory path or file://PATH (created if missing), or a
+    /// PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE (tables created on the first run).
     destination: String,
     /// First day to keep (a date or RFC 3339; backfills month by month from there). Default: the
     /// start of the month that was current --lookback days ago.

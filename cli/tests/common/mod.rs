@@ -2,6 +2,8 @@
 //! reading outputs back.
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
