@@ -11,7 +11,7 @@ DATASET is the sync's destination directory; SUMMARY_FILE holds what the sync pr
 What must hold:
 
 1. DuckDB reads every partition with nothing but the path glob the README gives,
-   `read_parquet('DATASET/report=*/*/*/*.parquet', hive_partitioning = true)` (the depth named, so
+   `read_parquet('DATASET/report=detailed/*/*/*.parquet', hive_partitioning = true)` (the depth named, so
    that a sync in progress, under `.staging/`, is never read), and finds the partition columns
    `report`, `account` and `month`.
 2. Its row count and its cost sum per currency (exact DECIMAL arithmetic, compared as decimal
@@ -76,7 +76,7 @@ def main():
 
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
-    glob = f"{dataset}/report=*/*/*/*.parquet"
+    glob = f"{dataset}/report=detailed/*/*/*.parquet"
     table = f"read_parquet('{glob}', hive_partitioning = true)"
     columns = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()]
     for column in ("report", "account", "month"):

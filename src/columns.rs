@@ -164,6 +164,11 @@ pub struct RowWriter {
     seen_keys: Vec<(usize, usize, Option<usize>)>,
     /// Which cells the current row has set.
     set: Vec<bool>,
+    /// The last column's index when it collects the fields no other column takes
+    /// ([`RowWriter::with_other_fields`]).
+    other: Option<usize>,
+    /// That column's JSON object, being built for the current row.
+    other_json: Vec<u8>,
 }
 
 impl RowWriter {
@@ -179,7 +184,32 @@ impl RowWriter {
             index,
             seen_keys: Vec::new(),
             set: vec![false; columns.len()],
+            other: None,
+            other_json: Vec::new(),
         }
+    }
+
+    /// A writer for these columns and one more, named `name` (a [`ColumnKind::Json`] column):
+    /// a JSON object of the row's fields that no other column takes, in the row's order, or
+    /// `Null` when there are none. Nothing the server sent is dropped. Fails when `name` is
+    /// already one of the columns.
+    pub fn with_other_fields(columns: &[Column], name: &'static str) -> Result<Self, CellError> {
+        if columns.iter().any(|c| c.name == name) {
+            return Err(CellError(format!(
+                "the column {name:?} of the other fields is already a column"
+            )));
+        }
+        let mut all = columns.to_vec();
+        all.push(Column {
+            name,
+            kind: ColumnKind::Json,
+        });
+        // The other-fields column is filled at the end of a row, never from a field of its name.
+        let mut writer = Self::new(columns);
+        writer.columns = all;
+        writer.set.push(false);
+        writer.other = Some(columns.len());
+        Ok(writer)
     }
 
     /// The columns, in order.
@@ -192,11 +222,21 @@ impl RowWriter {
     pub fn fill<T: Serialize>(&mut self, row: &T, cells: &mut Vec<Cell>) -> Result<(), CellError> {
         cells.resize(self.columns.len(), Cell::Null);
         self.set.iter_mut().for_each(|s| *s = false);
+        self.other_json.clear();
         row.serialize(RowSerializer {
             writer: self,
             cells,
             key: None,
         })?;
+        if let Some(at) = self.other.filter(|_| !self.other_json.is_empty()) {
+            self.other_json.push(b'}');
+            let text = String::from_utf8(std::mem::take(&mut self.other_json))
+                .map_err(|e| CellError(e.to_string()))?;
+            if let (Some(cell), Some(set)) = (cells.get_mut(at), self.set.get_mut(at)) {
+                *cell = Cell::Json(text);
+                *set = true;
+            }
+        }
         for (cell, set) in cells.iter_mut().zip(&self.set) {
             if !set {
                 *cell = Cell::Null;
@@ -219,11 +259,38 @@ impl RowWriter {
 struct RowSerializer<'a> {
     writer: &'a mut RowWriter,
     cells: &'a mut Vec<Cell>,
-    /// The column of a map entry whose value comes next.
-    key: Option<usize>,
+    /// Where the value of a map entry goes.
+    key: Option<Destination>,
+}
+
+/// Where one field's value goes.
+enum Destination {
+    /// Into this column.
+    Column(usize),
+    /// Into the other fields, under this name.
+    Other(String),
 }
 
 impl RowSerializer<'_> {
+    /// Adds `key: value` to the row's other fields, when the writer keeps them. A null value
+    /// (an absent optional field) is left out.
+    fn put_other<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CellError> {
+        if self.writer.other.is_none() {
+            return Ok(());
+        }
+        let json = &mut self.writer.other_json;
+        let mark = json.len();
+        json.push(if mark == 0 { b'{' } else { b',' });
+        serde_json::to_writer(&mut *json, key).map_err(|e| CellError(e.to_string()))?;
+        json.push(b':');
+        let start = json.len();
+        serde_json::to_writer(&mut *json, value).map_err(|e| CellError(e.to_string()))?;
+        if &json[start..] == b"null" {
+            json.truncate(mark);
+        }
+        Ok(())
+    }
+
     fn put<T: Serialize + ?Sized>(&mut self, at: usize, value: &T) -> Result<(), CellError> {
         let (Some(slot), Some(set)) = (self.cells.get_mut(at), self.writer.set.get_mut(at)) else {
             return Ok(());
@@ -365,7 +432,7 @@ impl ser::SerializeStruct for RowSerializer<'_> {
     ) -> Result<(), CellError> {
         match self.writer.column_of_field(key) {
             Some(at) => self.put(at, value),
-            None => Ok(()),
+            None => self.put_other(key, value),
         }
     }
 
@@ -381,8 +448,11 @@ impl ser::SerializeMap for RowSerializer<'_> {
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CellError> {
         let mut name = Cell::Null;
         self.key = match key.serialize(SlotSerializer { slot: &mut name }) {
-            Ok(()) => match &name {
-                Cell::Text(name) => self.writer.index.get(name.as_str()).copied(),
+            Ok(()) => match name {
+                Cell::Text(name) => Some(match self.writer.index.get(name.as_str()) {
+                    Some(&at) => Destination::Column(at),
+                    None => Destination::Other(name),
+                }),
                 _ => None,
             },
             Err(_) => None,
@@ -392,7 +462,8 @@ impl ser::SerializeMap for RowSerializer<'_> {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CellError> {
         match self.key.take() {
-            Some(at) => self.put(at, value),
+            Some(Destination::Column(at)) => self.put(at, value),
+            Some(Destination::Other(name)) => self.put_other(&name, value),
             None => Ok(()),
         }
     }
@@ -777,6 +848,50 @@ mod tests {
                 Cell::Null
             ]
         );
+    }
+
+    #[test]
+    fn the_other_fields_column_keeps_every_field_no_column_takes() {
+        let columns = CostReportResource::COMMON_COLUMNS;
+        let mut writer = RowWriter::with_other_fields(columns, "other_fields").expect("writer");
+        assert_eq!(writer.columns().len(), columns.len() + 1);
+        assert_eq!(
+            writer.columns().last(),
+            Some(&Column {
+                name: "other_fields",
+                kind: ColumnKind::Json
+            })
+        );
+        // A known type: its own fields (flavor, region) and a field the spec does not list.
+        let mut known = serde_json::to_value(row()).expect("json");
+        known["surprise"] = serde_json::json!({"nested": [1, 2]});
+        let known: CostReportResource = serde_json::from_value(known).expect("row");
+        let mut cells = Vec::new();
+        writer.fill(&known, &mut cells).expect("fills");
+        let Some(Cell::Json(other)) = cells.last() else {
+            panic!("no other fields: {cells:?}")
+        };
+        let other: serde_json::Value = serde_json::from_str(other).expect("JSON object");
+        assert_eq!(
+            other,
+            serde_json::json!({"flavor": "g1-standard-2-4", "region": 1,
+                               "surprise": {"nested": [1, 2]}})
+        );
+        // A row of an unknown type keeps what no column takes; the next row starts afresh.
+        let unknown: CostReportResource = serde_json::from_value(serde_json::json!({
+            "type": "quantum_disk", "cost": 1.5, "qubits": 7, "uuid": "u"
+        }))
+        .expect("row");
+        writer.fill(&unknown, &mut cells).expect("fills");
+        assert_eq!(cells.last(), Some(&Cell::Json(r#"{"qubits":7}"#.into())));
+        // A row with nothing else has none.
+        let plain: CostReportResource = serde_json::from_value(serde_json::json!({
+            "type": "quantum_disk", "cost": 1.5
+        }))
+        .expect("row");
+        writer.fill(&plain, &mut cells).expect("fills");
+        assert_eq!(cells.last(), Some(&Cell::Null));
+        assert!(RowWriter::with_other_fields(columns, "cost").is_err());
     }
 
     #[test]

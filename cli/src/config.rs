@@ -53,6 +53,8 @@ pub struct Profile {
     pub max_retries: Option<u32>,
     /// The default `api --output` (`json` or `table`).
     pub output: Option<String>,
+    /// The Gcore account billed, FOCUS BillingAccountId (`sync --format focus` of this profile).
+    pub billing_account_id: Option<String>,
 }
 
 /// The profile in use, with its name and the file it came from.

@@ -134,6 +134,11 @@ pub struct ExportArgs {
     /// Every field of every resource type, not only the common ones (empty where a type lacks one).
     #[arg(long)]
     wide: bool,
+    /// One more column, `other_fields`: a JSON object of each row's fields that no other column
+    /// takes (a resource type's own fields, fields the spec does not list), so nothing the server
+    /// sent is dropped.
+    #[arg(long)]
+    other_fields: bool,
     /// Continue an interrupted export from its checkpoint.
     #[arg(long)]
     resume: bool,
@@ -151,6 +156,10 @@ pub struct ExportArgs {
     /// FOCUS BillingAccountName (optional).
     #[arg(long, env = "GCORE_BILLING_ACCOUNT_NAME", value_name = "NAME")]
     billing_account_name: Option<String>,
+    /// Set by `sync`: the progress bar starts with this label (the partition), and there is no
+    /// "wrote N rows" line at the end (`sync` says what it did per month itself).
+    #[arg(skip)]
+    pub(crate) sync_label: Option<String>,
 }
 
 /// RFC 3339, or a plain date taken as 00:00 UTC.
@@ -289,9 +298,10 @@ fn focus_rows(args: &ExportArgs, connection: &Connection) -> Result<FocusRows, F
                 .into(),
         ));
     }
-    if args.wide {
+    if args.wide || args.other_fields {
         return Err(Failure::Usage(
-            "--wide does not apply to FOCUS: x_Details already keeps every field no FOCUS column takes"
+            "--wide and --other-fields do not apply to FOCUS: x_Details already keeps every field \
+             no FOCUS column takes"
                 .into(),
         ));
     }
@@ -606,9 +616,9 @@ where
     O::Item: Columns + Serialize + serde::de::DeserializeOwned,
     O::CommonItem: Columns + Serialize,
 {
-    if args.wide {
+    if args.wide || args.other_fields {
         let cells = Wide::<O::Item> {
-            writer: RowWriter::new(O::Item::ALL_COLUMNS),
+            writer: row_writer(args, columns_of::<O::Item>(args.wide))?,
             row: std::marker::PhantomData,
         };
         export_paged::<O, Raw<O>, _>(args, target, body, connected, request, cells).await
@@ -871,14 +881,19 @@ fn open_sink(
     }
 }
 
-fn progress(quiet: bool, total: u64, done: u64) -> ProgressBar {
+fn progress(quiet: bool, label: Option<&str>, total: u64, done: u64) -> ProgressBar {
     if !progress_wanted(quiet) {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} rows  {rate}  eta {eta}")
-    {
+    if let Some(label) = label {
+        bar.set_message(label.to_string());
+    }
+    let template = match label {
+        Some(_) => "{msg} {wide_bar} {human_pos}/{human_len} rows  {rate}  eta {eta}",
+        None => "{bar:40} {human_pos}/{human_len} rows  {rate}  eta {eta}",
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         // indicatif's `{per_sec}` prints four decimals (`30,945.4379/s`); whole rows read better.
         bar.set_style(style.with_key(
             "rate",
@@ -1213,7 +1228,7 @@ where
         let durable = sink.checkpoint().map_err(|e| sink_failure(consumed, e))?;
         checkpoint_now(durable, consumed, written, last_row, &mut left_out)?;
     }
-    let bar = progress(args.quiet, count, consumed);
+    let bar = progress(args.quiet, args.sync_label.as_deref(), count, consumed);
     let options = PageOptions::default()
         .page_size(args.page_size)
         .concurrency(args.concurrency);
@@ -1328,7 +1343,7 @@ where
     if let Some(t) = target {
         let _ = std::fs::remove_file(&t.checkpoint);
     }
-    if !args.quiet {
+    if !args.quiet && args.sync_label.is_none() {
         eprintln!("wrote {written} rows to {}", args.output);
     }
     Ok(())
@@ -1346,6 +1361,19 @@ fn message_of(failure: &Failure) -> String {
     }
 }
 
+/// The name of `--other-fields`' column.
+pub const OTHER_FIELDS: &str = "other_fields";
+
+/// The row writer of a native export: these columns, and with `--other-fields` one more.
+fn row_writer(args: &ExportArgs, columns: &[Column]) -> Result<RowWriter, Failure> {
+    if args.other_fields {
+        RowWriter::with_other_fields(columns, OTHER_FIELDS)
+            .map_err(|e| Failure::Usage(format!("--other-fields: {e}")))
+    } else {
+        Ok(RowWriter::new(columns))
+    }
+}
+
 fn columns_of<R: Columns>(wide: bool) -> &'static [Column] {
     if wide {
         R::ALL_COLUMNS
@@ -1360,9 +1388,9 @@ fn export_all<R: Columns + Serialize>(
     target: Option<&Target>,
     rows: Vec<R>,
 ) -> Result<(), Failure> {
-    let columns = columns_of::<R>(args.wide);
-    let mut sink = open_sink(args, target, columns, None)?;
-    let mut writer = RowWriter::new(columns);
+    let mut writer = row_writer(args, columns_of::<R>(args.wide))?;
+    let columns = writer.columns().to_vec();
+    let mut sink = open_sink(args, target, &columns, None)?;
     let mut cells = Vec::with_capacity(columns.len());
     for (i, row) in rows.iter().enumerate() {
         let offset = u64::try_from(i).unwrap_or(u64::MAX);
@@ -1375,7 +1403,7 @@ fn export_all<R: Columns + Serialize>(
     if let Some(t) = target {
         t.publish()?;
     }
-    if !args.quiet {
+    if !args.quiet && args.sync_label.is_none() {
         eprintln!("wrote {} rows to {}", rows.len(), args.output);
     }
     Ok(())

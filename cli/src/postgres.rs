@@ -1,12 +1,15 @@
-//! `gcore-billing sync postgres://...`: the dataset in PostgreSQL. Two tables, created on the first
-//! run (in the connection's default schema, `public` unless the URL's `options` set a search path):
+//! `gcore-billing sync postgres://...`: the datasets in PostgreSQL. A table per dataset and a state
+//! table, created on the first run (in the connection's default schema, `public` unless the URL's
+//! `options` set a search path):
 //!
-//! - `gcore_billing_detailed`: the detailed cost report, one row per resource and period, with the
-//!   `account` and `month` of the sync and the export's default columns (made from the spec, so a
-//!   new column in a later version is added with `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`): money
-//!   and quantities `numeric` (exact), times `timestamptz`, IDs `bigint`, tags `jsonb`.
-//! - `gcore_billing_sync_state`: what the table holds per (report, account, month): the period,
-//!   rows, cost per currency, when it was fetched and the spec version; the file dataset's manifest.
+//! - `gcore_billing_<dataset>` (`detailed`, `usage`, `aggregated`, `focus`): the report's rows,
+//!   with the `account` and `month` of the sync and the columns of the dataset's files (made from
+//!   the spec, so a new column in a later version is added with `ALTER TABLE ... ADD COLUMN IF NOT
+//!   EXISTS`): money and quantities `numeric` (exact), times `timestamptz`, IDs `bigint`, tags and
+//!   `other_fields` (every field no column takes) `jsonb`.
+//! - `gcore_billing_sync_state`: what the tables hold per (report, account, month): the period,
+//!   rows, cost per currency, when it was fetched, the spec version and the columns' layout; the
+//!   file dataset's manifest.
 //!
 //! Each month is replaced inside one transaction: its rows are deleted, the new ones loaded with
 //! `COPY ... FROM STDIN (FORMAT csv)` and its state row written, then committed, so a reader sees
@@ -27,10 +30,8 @@ use gcore_billing::columns::{Column, ColumnKind};
 use tokio_postgres::config::SslMode;
 
 use crate::Failure;
-use crate::sync::{Manifest, Partition};
+use crate::sync::{Dataset, Manifest, Partition};
 
-/// The report's table.
-pub const DETAILED_TABLE: &str = "gcore_billing_detailed";
 /// The sync's state table.
 pub const STATE_TABLE: &str = "gcore_billing_sync_state";
 /// The advisory lock a sync holds for its session ("gcorebil" in ASCII).
@@ -38,10 +39,9 @@ const LOCK_KEY: i64 = 0x6763_6f72_6562_696c;
 /// Bytes of CSV sent to COPY in one message.
 const CHUNK: usize = 1 << 20;
 
-/// The columns the sync loads: the detailed report's default export columns, as `export` writes
-/// them to Parquet.
-fn report_columns() -> &'static [Column] {
-    <gcore_billing::types::CostReportResource as gcore_billing::columns::Columns>::COMMON_COLUMNS
+/// A dataset's table.
+pub fn table_of(dataset: Dataset) -> String {
+    format!("gcore_billing_{}", dataset.name())
 }
 
 /// The PostgreSQL type of a column kind.
@@ -62,12 +62,13 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The tables' DDL, as the first sync runs it (the README shows it).
-pub fn ddl() -> String {
+/// A dataset's table DDL, as the first sync runs it (the README shows the detailed one).
+pub fn table_ddl(dataset: Dataset) -> String {
+    let table = table_of(dataset);
     let mut text = format!(
-        "CREATE TABLE IF NOT EXISTS {DETAILED_TABLE} (\n    \"account\" text NOT NULL,\n    \"month\" text NOT NULL"
+        "CREATE TABLE IF NOT EXISTS {table} (\n    \"account\" text NOT NULL,\n    \"month\" text NOT NULL"
     );
-    for column in report_columns() {
+    for column in dataset.columns() {
         text.push_str(&format!(
             ",\n    {} {}",
             quoted(column.name),
@@ -75,14 +76,21 @@ pub fn ddl() -> String {
         ));
     }
     text.push_str(&format!(
-        "\n);\nCREATE INDEX IF NOT EXISTS {DETAILED_TABLE}_partition ON {DETAILED_TABLE} (\"account\", \"month\");\n\
-         CREATE TABLE IF NOT EXISTS {STATE_TABLE} (\n    \
+        "\n);\nCREATE INDEX IF NOT EXISTS {table}_partition ON {table} (\"account\", \"month\");\n"
+    ));
+    text
+}
+
+/// The state table's DDL (the README shows it).
+pub fn state_ddl() -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {STATE_TABLE} (\n    \
          report text NOT NULL,\n    account text NOT NULL,\n    month text NOT NULL,\n    \
          period_from timestamptz NOT NULL,\n    period_to timestamptz NOT NULL,\n    \
          rows bigint NOT NULL,\n    cost jsonb NOT NULL,\n    fetched_at timestamptz NOT NULL,\n    \
-         spec_version text NOT NULL,\n    PRIMARY KEY (report, account, month)\n);\n"
-    ));
-    text
+         spec_version text NOT NULL,\n    layout integer NOT NULL DEFAULT 1,\n    \
+         PRIMARY KEY (report, account, month)\n);\n"
+    )
 }
 
 /// A connection to the destination database, holding the sync's advisory lock.
@@ -119,7 +127,7 @@ fn failed(what: &str, error: &tokio_postgres::Error) -> Failure {
 impl Store {
     /// Connects to `url`, takes the advisory lock, and (unless `dry_run`) creates the tables and
     /// any column they lack.
-    pub async fn open(url: &str, dry_run: bool) -> Result<Store, Failure> {
+    pub async fn open(url: &str, datasets: &[Dataset], dry_run: bool) -> Result<Store, Failure> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| Failure::Usage(format!("sync: the PostgreSQL URL is not valid: {e}")))?;
@@ -152,21 +160,33 @@ impl Store {
             )));
         }
         if !dry_run {
+            // The state table of a first version lacks `layout`: its months are fetched again.
+            let state = format!(
+                "{}ALTER TABLE {STATE_TABLE} ADD COLUMN IF NOT EXISTS layout integer NOT NULL \
+                 DEFAULT 1;",
+                state_ddl()
+            );
             client
-                .batch_execute(&ddl())
+                .batch_execute(&state)
                 .await
-                .map_err(|e| failed("creating the tables", &e))?;
-            // Columns added to the spec since the table was created.
-            for column in report_columns() {
-                let statement = format!(
-                    "ALTER TABLE {DETAILED_TABLE} ADD COLUMN IF NOT EXISTS {} {}",
-                    quoted(column.name),
-                    sql_type(column.kind)
-                );
+                .map_err(|e| failed("creating the state table", &e))?;
+            for dataset in datasets {
+                let table = table_of(*dataset);
                 client
-                    .batch_execute(&statement)
+                    .batch_execute(&table_ddl(*dataset))
                     .await
-                    .map_err(|e| failed(&format!("adding column {}", column.name), &e))?;
+                    .map_err(|e| failed(&format!("creating table {table}"), &e))?;
+                // Columns added to the spec since the table was created.
+                for column in dataset.columns() {
+                    let statement = format!(
+                        "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
+                        quoted(column.name),
+                        sql_type(column.kind)
+                    );
+                    client.batch_execute(&statement).await.map_err(|e| {
+                        failed(&format!("adding column {} to {table}", column.name), &e)
+                    })?;
+                }
             }
         }
         Ok(Store {
@@ -195,8 +215,10 @@ impl Store {
         let rows = client
             .query(
                 &format!(
+                    // `layout` through JSON: a dry run may read a first version's table.
                     "SELECT report, account, month, period_from, period_to, rows, cost, \
-                     fetched_at, spec_version FROM {STATE_TABLE}"
+                     fetched_at, spec_version, (to_jsonb(s) ->> 'layout')::integer \
+                     FROM {STATE_TABLE} s"
                 ),
                 &[],
             )
@@ -213,6 +235,7 @@ impl Store {
                 })
                 .unwrap_or_default();
             let rows: i64 = row.get(5);
+            let layout: Option<i32> = row.get(9);
             let partition = Partition {
                 report: row.get(0),
                 account: row.get(1),
@@ -223,6 +246,7 @@ impl Store {
                 cost,
                 fetched_at: row.get(7),
                 spec_version: row.get(8),
+                layout: layout.and_then(|l| u32::try_from(l).ok()).unwrap_or(1),
             };
             manifest.partitions.insert(partition.key(), partition);
         }
@@ -231,9 +255,16 @@ impl Store {
 
     /// Replaces the partition's month with the rows of the Parquet file `staged`, in one
     /// transaction with its state row. The number of rows loaded must equal `partition.rows`.
-    pub async fn replace(&self, partition: &Partition, staged: &Path) -> Result<(), Failure> {
+    pub async fn replace(
+        &self,
+        dataset: Dataset,
+        partition: &Partition,
+        staged: &Path,
+    ) -> Result<(), Failure> {
         let mut client = self.client.lock().await;
         let key = partition.key();
+        let table = table_of(dataset);
+        let expected = dataset.columns();
         let what = |step: &str| format!("{step} {key}");
         let transaction = client
             .transaction()
@@ -241,18 +272,18 @@ impl Store {
             .map_err(|e| failed(&what("starting the replacement of"), &e))?;
         transaction
             .execute(
-                &format!("DELETE FROM {DETAILED_TABLE} WHERE account = $1 AND month = $2"),
+                &format!("DELETE FROM {table} WHERE account = $1 AND month = $2"),
                 &[&partition.account, &partition.month],
             )
             .await
             .map_err(|e| failed(&what("deleting the old rows of"), &e))?;
         let columns: Vec<String> = ["account", "month"]
             .into_iter()
-            .chain(report_columns().iter().map(|c| c.name))
+            .chain(expected.iter().map(|c| c.name))
             .map(quoted)
             .collect();
         let copy = format!(
-            "COPY {DETAILED_TABLE} ({}) FROM STDIN (FORMAT csv)",
+            "COPY {table} ({}) FROM STDIN (FORMAT csv)",
             columns.join(", ")
         );
         let sink = transaction
@@ -268,7 +299,7 @@ impl Store {
         let mut buffer = String::with_capacity(CHUNK + 4096);
         for batch in read_batches(staged)? {
             let batch = batch?;
-            append_csv(&batch, &prefix, &mut buffer)
+            append_csv(&batch, &expected, &prefix, &mut buffer)
                 .map_err(|e| Failure::Local(format!("reading {} back: {e}", staged.display())))?;
             if buffer.len() >= CHUNK {
                 let chunk = Bytes::from(std::mem::take(&mut buffer));
@@ -302,15 +333,16 @@ impl Store {
                 .collect(),
         );
         let rows = i64::try_from(partition.rows).unwrap_or(i64::MAX);
+        let layout = i32::try_from(partition.layout).unwrap_or(i32::MAX);
         transaction
             .execute(
                 &format!(
                     "INSERT INTO {STATE_TABLE} (report, account, month, period_from, period_to, \
-                     rows, cost, fetched_at, spec_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (report, account, month) DO UPDATE SET period_from = \
-                     EXCLUDED.period_from, period_to = EXCLUDED.period_to, rows = EXCLUDED.rows, \
-                     cost = EXCLUDED.cost, fetched_at = EXCLUDED.fetched_at, spec_version = \
-                     EXCLUDED.spec_version"
+                     rows, cost, fetched_at, spec_version, layout) VALUES ($1, $2, $3, $4, $5, $6, \
+                     $7, $8, $9, $10) ON CONFLICT (report, account, month) DO UPDATE SET \
+                     period_from = EXCLUDED.period_from, period_to = EXCLUDED.period_to, rows = \
+                     EXCLUDED.rows, cost = EXCLUDED.cost, fetched_at = EXCLUDED.fetched_at, \
+                     spec_version = EXCLUDED.spec_version, layout = EXCLUDED.layout"
                 ),
                 &[
                     &partition.report,
@@ -322,6 +354,7 @@ impl Store {
                     &cost,
                     &partition.fetched_at,
                     &partition.spec_version,
+                    &layout,
                 ],
             )
             .await
@@ -380,10 +413,14 @@ fn decimal_text(unscaled: i128, scale: i8) -> String {
 }
 
 /// Appends the rows of `batch` to `out` as CSV lines, each starting with `prefix` (the account
-/// and month fields). The batch's columns are the export's, in the table's order.
-fn append_csv(batch: &RecordBatch, prefix: &str, out: &mut String) -> Result<(), String> {
+/// and month fields). The batch's columns must be `expected`, the table's, in its order.
+fn append_csv(
+    batch: &RecordBatch,
+    expected: &[Column],
+    prefix: &str,
+    out: &mut String,
+) -> Result<(), String> {
     use std::fmt::Write as _;
-    let expected = report_columns();
     let schema = batch.schema();
     if schema.fields().len() != expected.len()
         || schema
@@ -497,11 +534,15 @@ mod tests {
 
     #[test]
     fn the_ddl_types_money_as_numeric_and_tags_as_jsonb() {
-        let ddl = ddl();
+        let ddl = table_ddl(Dataset::Detailed) + &state_ddl();
         assert!(ddl.contains("\"cost\" numeric"), "{ddl}");
         assert!(ddl.contains("\"billing_value\" numeric"), "{ddl}");
         assert!(ddl.contains("\"tags\" jsonb"), "{ddl}");
         assert!(ddl.contains("\"first_seen\" timestamptz"), "{ddl}");
+        assert!(ddl.contains("\"other_fields\" jsonb"), "{ddl}");
+        let focus = table_ddl(Dataset::Focus);
+        assert!(focus.contains("\"BilledCost\" numeric"), "{focus}");
+        assert!(focus.contains("\"x_Details\" jsonb"), "{focus}");
         assert!(
             ddl.contains("PRIMARY KEY (report, account, month)"),
             "{ddl}"
@@ -509,7 +550,7 @@ mod tests {
         assert_eq!(csv_text("a\"b"), "\"a\"\"b\"");
         // The README's DDL names every column with the type the sync gives it.
         let readme = include_str!("../../README.md");
-        for column in report_columns() {
+        for column in Dataset::Detailed.columns() {
             let declared = format!("{} {}", quoted(column.name), sql_type(column.kind));
             assert!(readme.contains(&declared), "README lacks {declared}");
         }

@@ -33,7 +33,117 @@ use serde::{Deserialize, Serialize};
 use crate::export::ExportArgs;
 use crate::{Connection, Failure};
 
-/// Keep a dataset of the detailed cost report current (Parquet files or PostgreSQL).
+/// What a sync keeps, one dataset per report: its partitions' `report=` name, its PostgreSQL
+/// table, its columns and what its summary sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Dataset {
+    /// The detailed cost report, the export's default columns and `other_fields`.
+    Detailed,
+    /// The usage report, likewise.
+    Usage,
+    /// The aggregated cost report (costs summed per type and region), likewise.
+    Aggregated,
+    /// The detailed cost report as FOCUS 1.0 rows (`--format focus`).
+    Focus,
+}
+
+impl Dataset {
+    /// Its `report=` partition name (and the suffix of its PostgreSQL table).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Dataset::Detailed => "detailed",
+            Dataset::Usage => "usage",
+            Dataset::Aggregated => "aggregated",
+            Dataset::Focus => "focus",
+        }
+    }
+
+    /// The columns of its files, as `export` writes them (from the spec for the native reports).
+    pub(crate) fn columns(self) -> Vec<gcore_billing::columns::Column> {
+        use gcore_billing::columns::{Column, ColumnKind, Columns};
+        let native = |columns: &[Column]| {
+            let mut all = columns.to_vec();
+            all.push(Column {
+                name: crate::export::OTHER_FIELDS,
+                kind: ColumnKind::Json,
+            });
+            all
+        };
+        match self {
+            Dataset::Detailed => native(gcore_billing::types::CostReportResource::COMMON_COLUMNS),
+            Dataset::Usage => native(gcore_billing::types::UsageReportResource::COMMON_COLUMNS),
+            Dataset::Aggregated => native(gcore_billing::types::CostReportTotal::COMMON_COLUMNS),
+            Dataset::Focus => crate::focus::COLUMNS.to_vec(),
+        }
+    }
+
+    /// The columns of cost and currency its summary sums, when it has them.
+    fn cost_columns(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Dataset::Detailed | Dataset::Aggregated => Some(("cost", "currency")),
+            Dataset::Focus => Some(("BilledCost", "BillingCurrency")),
+            Dataset::Usage => None,
+        }
+    }
+
+    /// `export`'s report and format arguments for it.
+    fn export_arguments(self) -> [&'static str; 3] {
+        match self {
+            Dataset::Detailed => ["detailed", "--format", "parquet"],
+            Dataset::Usage => ["usage", "--format", "parquet"],
+            Dataset::Aggregated => ["aggregated", "--format", "parquet"],
+            Dataset::Focus => ["detailed", "--format", "focus-parquet"],
+        }
+    }
+}
+
+/// `--reports`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ReportName {
+    /// The detailed cost report (one row per resource).
+    Detailed,
+    /// The usage report (one row per resource).
+    Usage,
+    /// The aggregated cost report (costs per type and region).
+    Aggregated,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DatasetFormat {
+    /// The report's own columns (the export's default columns, and `other_fields`).
+    Native,
+    /// FOCUS 1.0 columns (the detailed report only).
+    Focus,
+}
+
+/// The datasets of `--reports` and `--format`.
+fn datasets(reports: &[ReportName], format: DatasetFormat) -> Result<Vec<Dataset>, Failure> {
+    let mut datasets = Vec::new();
+    for report in reports {
+        datasets.push(match (report, format) {
+            (ReportName::Detailed, DatasetFormat::Native) => Dataset::Detailed,
+            (ReportName::Detailed, DatasetFormat::Focus) => Dataset::Focus,
+            (ReportName::Usage, DatasetFormat::Native) => Dataset::Usage,
+            (ReportName::Aggregated, DatasetFormat::Native) => Dataset::Aggregated,
+            (other, DatasetFormat::Focus) => {
+                return Err(Failure::Usage(format!(
+                    "--format focus is for the detailed report (FOCUS rows are billed costs per \
+                     resource); sync the {} report in a run of its own, with native columns",
+                    match other {
+                        ReportName::Usage => "usage",
+                        _ => "aggregated",
+                    }
+                )));
+            }
+        });
+    }
+    datasets.sort();
+    datasets.dedup();
+    Ok(datasets)
+}
+
+/// Keep a dataset of cost reports current (Parquet files or PostgreSQL).
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// Where the dataset lives: a directory path or file://PATH (created if missing), or a
@@ -63,13 +173,29 @@ pub struct SyncArgs {
     /// How many accounts are synced at once (with --accounts).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     jobs: u16,
+    /// The reports to keep (comma-separated), each a dataset of its own: `report=<name>` in
+    /// files, table `gcore_billing_<name>` in PostgreSQL.
+    #[arg(long, value_delimiter = ',', value_enum, default_value = "detailed")]
+    reports: Vec<ReportName>,
+    /// The columns: the report's own, or FOCUS 1.0 (detailed report only; its dataset is
+    /// `report=focus`, table `gcore_billing_focus`).
+    #[arg(long, value_enum, default_value = "native")]
+    format: DatasetFormat,
+    /// FOCUS BillingAccountId, the Gcore account billed (with --format focus). With --accounts,
+    /// each profile's `billing_account_id` is used instead.
+    #[arg(long, env = "GCORE_BILLING_ACCOUNT_ID", value_name = "ID")]
+    billing_account_id: Option<String>,
+    /// With --format focus: go on when the server says prices are hidden or failed, marking
+    /// the rows in x_PriceStatus (as `export --allow-unpriced`).
+    #[arg(long)]
+    allow_unpriced: bool,
     /// Print what would be fetched and replaced, and change nothing.
     #[arg(long)]
     dry_run: bool,
     /// Costs at the server's full precision (the report's `rounding: false`).
     #[arg(long)]
     no_rounding: bool,
-    /// No per-month lines (the summary is still printed).
+    /// No progress bar and no per-month lines (the summary is still printed).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -137,6 +263,19 @@ pub(crate) struct Partition {
     pub(crate) fetched_at: DateTime<Utc>,
     /// The spec version the client was generated from.
     pub(crate) spec_version: String,
+    /// The columns' layout it was written with ([`PARTITION_LAYOUT`]); 1 when the record
+    /// predates the field.
+    #[serde(default = "first_layout")]
+    pub(crate) layout: u32,
+}
+
+/// The layout of the partitions this version writes: 2 added `other_fields` to the native
+/// columns. A partition of an earlier layout is fetched again, so that a dataset's files share
+/// one schema.
+pub(crate) const PARTITION_LAYOUT: u32 = 2;
+
+fn first_layout() -> u32 {
+    1
 }
 
 impl Partition {
@@ -167,6 +306,7 @@ enum Action {
 
 /// One month of the plan.
 struct Planned {
+    dataset: Dataset,
     month: String,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -197,6 +337,7 @@ fn next_month(start: DateTime<Utc>) -> DateTime<Utc> {
 /// The months of [from, to), each clipped to the period, and what to do with each.
 fn plan(
     manifest: &Manifest,
+    dataset: Dataset,
     account: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -209,9 +350,13 @@ fn plan(
         let end = next_month(start);
         let (period_from, period_to) = (start.max(from), end.min(to));
         let month = format!("{:04}-{:02}", start.year(), start.month());
-        let key = partition_key("detailed", account, &month);
+        let key = partition_key(dataset.name(), account, &month);
         let (action, why) = match manifest.partitions.get(&key) {
             None => (Action::Add, "not in the dataset"),
+            Some(p) if p.layout < PARTITION_LAYOUT => (
+                Action::Replace,
+                "written by an earlier gcore-billing, with other columns",
+            ),
             Some(p) if p.from > period_from || p.to < period_to => {
                 (Action::Replace, "the dataset holds less of the month")
             }
@@ -222,6 +367,7 @@ fn plan(
             Some(_) => (Action::Unchanged, "final"),
         };
         months.push(Planned {
+            dataset,
             month,
             from: period_from,
             to: period_to,
@@ -277,7 +423,11 @@ enum Destination {
 
 impl Destination {
     /// Opens (and unless `dry_run` creates) the destination, holding its lock.
-    async fn open(target: Target, dry_run: bool) -> Result<Destination, Failure> {
+    async fn open(
+        target: Target,
+        datasets: &[Dataset],
+        dry_run: bool,
+    ) -> Result<Destination, Failure> {
         match target {
             Target::Files(dir) => {
                 if !dry_run {
@@ -294,7 +444,7 @@ impl Destination {
                 })
             }
             Target::Postgres(url) => Ok(Destination::Postgres(
-                crate::postgres::Store::open(&url, dry_run).await?,
+                crate::postgres::Store::open(&url, datasets, dry_run).await?,
             )),
         }
     }
@@ -342,7 +492,12 @@ impl Destination {
 
     /// Puts the month's exported file `staged` in place of what the destination held for it, and
     /// records it: a rename and the manifest rewritten, or one PostgreSQL transaction.
-    async fn store(&self, partition: Partition, staged: &Path) -> Result<(), Failure> {
+    async fn store(
+        &self,
+        dataset: Dataset,
+        partition: Partition,
+        staged: &Path,
+    ) -> Result<(), Failure> {
         match self {
             Destination::Files { dir, manifest, .. } => {
                 let local = |what: &Path, e: std::io::Error| {
@@ -360,7 +515,7 @@ impl Destination {
                 manifest.partitions.insert(key, partition);
                 write_manifest(dir, &manifest)
             }
-            Destination::Postgres(store) => store.replace(&partition, staged).await,
+            Destination::Postgres(store) => store.replace(dataset, &partition, staged).await,
         }
     }
 
@@ -404,18 +559,21 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Failure> {
     std::fs::rename(&temporary, &path).map_err(local)
 }
 
-/// Sum of the `cost` column (exact, Decimal128) per `currency` of a native Parquet export (rows
-/// without a cost or a currency are left out of the sums).
-fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
+/// Sum of the cost column (exact, Decimal128) per currency of an exported month of `dataset`
+/// (rows without a cost or a currency are left out of the sums; a dataset without costs has none).
+fn cost_totals(path: &Path, dataset: Dataset) -> Result<BTreeMap<String, Decimal>, Failure> {
     use arrow_array::{Array, Decimal128Array, StringArray};
     use arrow_schema::DataType;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let damaged = |e: String| Failure::Local(format!("reading {} back: {e}", path.display()));
+    let mut totals = BTreeMap::new();
+    let Some((cost_column, currency_column)) = dataset.cost_columns() else {
+        return Ok(totals);
+    };
     let file = File::open(path).map_err(|e| damaged(e.to_string()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
         .map_err(|e| damaged(e.to_string()))?;
-    let mut totals = BTreeMap::new();
     for batch in reader {
         let batch = batch.map_err(|e| damaged(e.to_string()))?;
         let column = |name: &str| {
@@ -423,10 +581,10 @@ fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
                 .column_by_name(name)
                 .ok_or_else(|| damaged(format!("no {name} column")))
         };
-        let (cost, currency) = (column("cost")?, column("currency")?);
+        let (cost, currency) = (column(cost_column)?, column(currency_column)?);
         let DataType::Decimal128(_, scale) = cost.data_type() else {
             return Err(damaged(format!(
-                "cost is {}, not a decimal",
+                "{cost_column} is {}, not a decimal",
                 cost.data_type()
             )));
         };
@@ -434,11 +592,11 @@ fn cost_totals(path: &Path) -> Result<BTreeMap<String, Decimal>, Failure> {
         let cost = cost
             .as_any()
             .downcast_ref::<Decimal128Array>()
-            .ok_or_else(|| damaged("cost is not Decimal128".into()))?;
+            .ok_or_else(|| damaged(format!("{cost_column} is not Decimal128")))?;
         let currency = currency
             .as_any()
             .downcast_ref::<StringArray>()
-            .ok_or_else(|| damaged("currency is not text".into()))?;
+            .ok_or_else(|| damaged(format!("{currency_column} is not text")))?;
         for i in 0..batch.num_rows() {
             if cost.is_null(i) || currency.is_null(i) {
                 continue;
@@ -465,18 +623,50 @@ fn add_to(
     Ok(())
 }
 
-/// The export of one month into `file`, as `export detailed --format parquet` would run it.
-fn export_args(month: &Planned, file: &Path, args: &SyncArgs) -> Result<ExportArgs, Failure> {
+/// The export of one month of a dataset into `file`, as `export REPORT --format parquet
+/// --other-fields` (or `--format focus-parquet`) would run it. `bar`: a progress bar on a TTY.
+fn export_args(
+    month: &Planned,
+    file: &Path,
+    args: &SyncArgs,
+    account: &Account,
+    demo: bool,
+    bar: bool,
+) -> Result<ExportArgs, Failure> {
     #[derive(Parser)]
     struct Wrap {
         #[command(flatten)]
         export: ExportArgs,
     }
-    let mut argv = vec![
-        "export".to_string(),
-        "detailed".into(),
-        "--format".into(),
-        "parquet".into(),
+    let mut argv: Vec<String> = std::iter::once("export")
+        .chain(month.dataset.export_arguments())
+        .map(String::from)
+        .collect();
+    if month.dataset == Dataset::Focus {
+        match (&account.billing_account_id, demo) {
+            (Some(id), _) => argv.extend(["--billing-account-id".into(), id.clone()]),
+            (None, true) => {}
+            (None, false) => {
+                return Err(Failure::Usage(format!(
+                    "--format focus needs the Gcore account billed (FOCUS BillingAccountId) of \
+                     account {}: {}",
+                    account.name,
+                    if account.profile.own_key_and_url {
+                        "set billing_account_id in its profile"
+                    } else {
+                        "pass --billing-account-id, set GCORE_BILLING_ACCOUNT_ID or the \
+                         profile's billing_account_id"
+                    }
+                )));
+            }
+        }
+        if args.allow_unpriced {
+            argv.push("--allow-unpriced".into());
+        }
+    } else {
+        argv.push("--other-fields".into());
+    }
+    argv.extend([
         "--from".into(),
         month.from.to_rfc3339(),
         "--to".into(),
@@ -485,15 +675,24 @@ fn export_args(month: &Planned, file: &Path, args: &SyncArgs) -> Result<ExportAr
         file.to_str()
             .ok_or_else(|| Failure::Usage(format!("{} is not UTF-8", file.display())))?
             .to_string(),
-    ];
+    ]);
     if args.no_rounding {
         argv.push("--no-rounding".into());
     }
-    // Sync says what it did per month itself; the export's own line would name the staging file.
-    argv.push("--quiet".into());
-    Wrap::try_parse_from(argv)
+    if !bar {
+        argv.push("--quiet".into());
+    }
+    let mut export = Wrap::try_parse_from(argv)
         .map(|w| w.export)
-        .map_err(|e| Failure::Usage(e.to_string()))
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    // Sync says what it did per month itself; the export's own line would name the staging file.
+    export.sync_label = Some(format!(
+        "{} {} {}",
+        month.dataset.name(),
+        account.name,
+        month.month
+    ));
+    Ok(export)
 }
 
 /// Holds `.sync.lock` (an OS file lock) for the sync; a second sync of the same dataset is refused.
@@ -528,6 +727,9 @@ fn lock(dir: &Path) -> Result<Lock, Failure> {
 struct Account {
     name: String,
     profile: crate::config::Chosen,
+    /// FOCUS BillingAccountId: `--billing-account-id` or the profile's (the profile's only with
+    /// `--accounts`).
+    billing_account_id: Option<String>,
 }
 
 /// The accounts of a sync: the profiles of `--accounts`, else the one account of `--account`,
@@ -544,7 +746,15 @@ fn accounts(connection: &Connection, args: &SyncArgs) -> Result<Vec<Account>, Fa
             })?,
             (None, None) => "default".to_string(),
         };
-        return Ok(vec![Account { name, profile }]);
+        let billing_account_id = args
+            .billing_account_id
+            .clone()
+            .or_else(|| profile.profile.billing_account_id.clone());
+        return Ok(vec![Account {
+            name,
+            profile,
+            billing_account_id,
+        }]);
     }
     let names = if args.accounts.iter().any(|a| a == "all") {
         let names = crate::config::profile_names()?;
@@ -570,7 +780,12 @@ fn accounts(connection: &Connection, args: &SyncArgs) -> Result<Vec<Account>, Fa
             })?;
             let mut profile = crate::config::choose(Some(&name))?;
             profile.own_key_and_url = true;
-            Ok(Account { name, profile })
+            let billing_account_id = profile.profile.billing_account_id.clone();
+            Ok(Account {
+                name,
+                profile,
+                billing_account_id,
+            })
         })
         .collect()
 }
@@ -582,7 +797,8 @@ struct Outcome {
     replaced: u32,
     unchanged: u32,
     rows: u64,
-    totals: BTreeMap<String, Decimal>,
+    /// Cost per currency, per dataset.
+    totals: BTreeMap<Dataset, BTreeMap<String, Decimal>>,
 }
 
 impl Outcome {
@@ -591,16 +807,60 @@ impl Outcome {
         self.replaced += other.replaced;
         self.unchanged += other.unchanged;
         self.rows = self.rows.saturating_add(other.rows);
-        for (currency, sum) in &other.totals {
-            add_to(&mut self.totals, currency, *sum)?;
+        for (dataset, totals) in &other.totals {
+            self.add_costs(*dataset, totals)?;
         }
         Ok(())
+    }
+
+    fn add_costs(
+        &mut self,
+        dataset: Dataset,
+        costs: &BTreeMap<String, Decimal>,
+    ) -> Result<(), Failure> {
+        let totals = self.totals.entry(dataset).or_default();
+        for (currency, sum) in costs {
+            add_to(totals, currency, *sum)?;
+        }
+        Ok(())
+    }
+
+    /// The summary's cost: `12.5 EUR, 3 USD`; with several datasets, each named:
+    /// `detailed 12.5 EUR; aggregated 12.5 EUR`.
+    fn cost_text(&self) -> String {
+        let named = self.totals.len() > 1;
+        let parts: Vec<String> = self
+            .totals
+            .iter()
+            .map(|(dataset, totals)| {
+                let sums: Vec<String> = totals
+                    .iter()
+                    .map(|(currency, sum)| format!("{} {currency}", sum.normalize()))
+                    .collect();
+                let sums = if sums.is_empty() {
+                    "none".to_string()
+                } else {
+                    sums.join(", ")
+                };
+                if named {
+                    format!("{} {sums}", dataset.name())
+                } else {
+                    sums
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join("; ")
+        }
     }
 }
 
 /// Runs `sync`.
 pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure> {
     let target = target_of(&args.destination)?;
+    let datasets = datasets(&args.reports, args.format)?;
     let accounts = accounts(connection, &args)?;
     let now = Utc::now();
     let to = args.to.unwrap_or_else(|| {
@@ -615,12 +875,25 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
             "--to ({to}) must be after --from ({from})"
         )));
     }
-    let destination = Destination::open(target, args.dry_run).await?;
+    let destination = Destination::open(target, &datasets, args.dry_run).await?;
     let state = destination.state().await?;
     let plans: Vec<(Account, Vec<Planned>)> = accounts
         .into_iter()
         .map(|account| {
-            let months = plan(&state, &account.name, from, to, args.lookback, now);
+            let months = datasets
+                .iter()
+                .flat_map(|dataset| {
+                    plan(
+                        &state,
+                        *dataset,
+                        &account.name,
+                        from,
+                        to,
+                        args.lookback,
+                        now,
+                    )
+                })
+                .collect();
             (account, months)
         })
         .collect();
@@ -644,22 +917,22 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
     }
     let several = plans.len() > 1;
     let jobs = usize::from(args.jobs);
+    // A progress bar per month when one account runs at a time (bars of several would mix).
+    let bars = !args.quiet && (!several || jobs == 1);
     let results: Vec<(String, Outcome, Result<(), Failure>)> = {
         use futures::StreamExt as _;
         let (state, args, destination) = (&state, &args, &destination);
         futures::stream::iter(plans)
             .map(|(account, months)| async move {
                 let mut outcome = Outcome::default();
-                let result = sync_account(
+                let run = Run {
                     connection,
-                    &account,
-                    &months,
                     state,
                     destination,
                     args,
-                    &mut outcome,
-                )
-                .await;
+                    bars,
+                };
+                let result = sync_account(&run, &account, &months, &mut outcome).await;
                 (account.name, outcome, result)
             })
             .buffer_unordered(jobs)
@@ -677,11 +950,6 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         }
     }
     failed.sort_by(|a, b| a.0.cmp(&b.0));
-    let costs: Vec<String> = total
-        .totals
-        .iter()
-        .map(|(currency, sum)| format!("{} {currency}", sum.normalize()))
-        .collect();
     let failures = if failed.is_empty() {
         String::new()
     } else {
@@ -695,11 +963,7 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         total.replaced,
         total.unchanged,
         total.rows,
-        if costs.is_empty() {
-            "none".to_string()
-        } else {
-            costs.join(", ")
-        }
+        total.cost_text()
     );
     // Every failure is printed; the last one is returned, and its kind sets the exit code.
     let mut failed = failed.into_iter().peekable();
@@ -717,17 +981,32 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
     Ok(())
 }
 
+/// What every account's sync shares.
+struct Run<'a> {
+    connection: &'a Connection,
+    /// What the destination held when the sync began.
+    state: &'a Manifest,
+    destination: &'a Destination,
+    args: &'a SyncArgs,
+    /// A progress bar per month (on a terminal, one account at a time).
+    bars: bool,
+}
+
 /// Syncs the months of one account, recording each month in the destination as it is done, and
 /// in `outcome` what it did.
 async fn sync_account(
-    connection: &Connection,
+    run: &Run<'_>,
     account: &Account,
     months: &[Planned],
-    state: &Manifest,
-    destination: &Destination,
-    args: &SyncArgs,
     outcome: &mut Outcome,
 ) -> Result<(), Failure> {
+    let Run {
+        connection,
+        state,
+        destination,
+        args,
+        bars,
+    } = *run;
     let mut connected = None;
     let spec_version = gcore_billing::spec_version().to_string();
     for month in months {
@@ -735,6 +1014,7 @@ async fn sync_account(
             outcome.unchanged += 1;
             if let Some(p) = state.partitions.get(&month.key) {
                 outcome.rows = outcome.rows.saturating_add(p.rows);
+                let mut costs = BTreeMap::new();
                 for (currency, cost) in &p.cost {
                     let cost = cost.parse::<Decimal>().map_err(|e| {
                         Failure::Local(format!(
@@ -743,7 +1023,10 @@ async fn sync_account(
                             month.key
                         ))
                     })?;
-                    add_to(&mut outcome.totals, currency, cost)?;
+                    costs.insert(currency.clone(), cost);
+                }
+                if month.dataset.cost_columns().is_some() {
+                    outcome.add_costs(month.dataset, &costs)?;
                 }
             }
             continue;
@@ -756,7 +1039,7 @@ async fn sync_account(
         let (staging, _temporary) = destination.staging(&month.key)?;
         let staged = staging.join("part-0.parquet");
         let fetched_at = Utc::now();
-        let export = export_args(month, &staged, args)?;
+        let export = export_args(month, &staged, args, account, connection.demo, bars)?;
         let keeps = match destination {
             Destination::Files { .. } => "the dataset keeps every month done so far",
             Destination::Postgres(_) => "the database keeps every month done so far",
@@ -771,9 +1054,9 @@ async fn sync_account(
             })?;
         let count = crate::sinks::parquet_file_rows(&staged)
             .map_err(|e| Failure::Local(format!("reading {} back: {e}", staged.display())))?;
-        let cost = cost_totals(&staged)?;
+        let cost = cost_totals(&staged, month.dataset)?;
         let partition = Partition {
-            report: "detailed".into(),
+            report: month.dataset.name().into(),
             account: account.name.clone(),
             month: month.month.clone(),
             from: month.from,
@@ -785,10 +1068,11 @@ async fn sync_account(
                 .collect(),
             fetched_at,
             spec_version: spec_version.clone(),
+            layout: PARTITION_LAYOUT,
         };
-        destination.store(partition, &staged).await?;
-        for (currency, sum) in &cost {
-            add_to(&mut outcome.totals, currency, *sum)?;
+        destination.store(month.dataset, partition, &staged).await?;
+        if month.dataset.cost_columns().is_some() {
+            outcome.add_costs(month.dataset, &cost)?;
         }
         outcome.rows = outcome.rows.saturating_add(count);
         match month.action {
@@ -836,6 +1120,7 @@ mod tests {
             cost: BTreeMap::new(),
             fetched_at: at(fetched),
             spec_version: "1".into(),
+            layout: PARTITION_LAYOUT,
         }
     }
 
@@ -862,6 +1147,7 @@ mod tests {
         );
         let months = plan(
             &manifest,
+            Dataset::Detailed,
             "a",
             at("2024-06-15T00:00:00Z"),
             at("2024-09-01T00:00:00Z"),
@@ -898,6 +1184,7 @@ mod tests {
         );
         let months = plan(
             &manifest,
+            Dataset::Detailed,
             "a",
             at("2024-08-01T00:00:00Z"),
             at("2024-09-01T00:00:00Z"),
@@ -906,6 +1193,73 @@ mod tests {
         );
         assert_eq!(months.len(), 1);
         assert_eq!(months[0].action, Action::Replace);
+    }
+
+    #[test]
+    fn a_partition_of_an_earlier_layout_is_fetched_again() {
+        let mut manifest = Manifest::default();
+        let mut old = entry(
+            "2024-06-01T00:00:00Z",
+            "2024-07-01T00:00:00Z",
+            "2024-08-20T00:00:00Z",
+        );
+        // A manifest written before the field existed reads as layout 1.
+        let mut json = serde_json::to_value(&old).expect("json");
+        json.as_object_mut().expect("object").remove("layout");
+        assert_eq!(
+            serde_json::from_value::<Partition>(json)
+                .expect("partition")
+                .layout,
+            1
+        );
+        old.layout = 1;
+        manifest
+            .partitions
+            .insert("report=detailed/account=a/month=2024-06".into(), old);
+        let months = plan(
+            &manifest,
+            Dataset::Detailed,
+            "a",
+            at("2024-06-01T00:00:00Z"),
+            at("2024-07-01T00:00:00Z"),
+            Duration::days(3),
+            at("2024-10-01T00:00:00Z"),
+        );
+        assert_eq!(months[0].action, Action::Replace);
+        // The same month of another dataset is its own partition.
+        let focus = plan(
+            &manifest,
+            Dataset::Focus,
+            "a",
+            at("2024-06-01T00:00:00Z"),
+            at("2024-07-01T00:00:00Z"),
+            Duration::days(3),
+            at("2024-10-01T00:00:00Z"),
+        );
+        assert_eq!(
+            (focus[0].action, focus[0].key.as_str()),
+            (Action::Add, "report=focus/account=a/month=2024-06")
+        );
+    }
+
+    #[test]
+    fn reports_and_formats_make_datasets() {
+        assert_eq!(
+            datasets(
+                &[ReportName::Usage, ReportName::Detailed, ReportName::Usage],
+                DatasetFormat::Native
+            )
+            .ok(),
+            Some(vec![Dataset::Detailed, Dataset::Usage])
+        );
+        assert_eq!(
+            datasets(&[ReportName::Detailed], DatasetFormat::Focus).ok(),
+            Some(vec![Dataset::Focus])
+        );
+        assert!(matches!(
+            datasets(&[ReportName::Aggregated], DatasetFormat::Focus),
+            Err(Failure::Usage(_))
+        ));
     }
 
     #[test]

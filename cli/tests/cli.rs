@@ -1056,3 +1056,56 @@ async fn api_checks_the_body_as_the_library_does_and_refuses_unknown_fields_befo
         Some(&serde_json::json!([1]))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_fields_keeps_in_one_json_column_every_field_no_column_takes() {
+    let server = server_of(40).await;
+    let tmp = temp_dir("other-fields");
+    let file = tmp.path().join("costs.csv");
+    let mut args = vec!["export", "detailed", "--other-fields", "--quiet"];
+    args.extend(AUGUST);
+    args.extend(["--output", file.to_str().expect("UTF-8")]);
+    let url = server.base_url();
+    let output = gcore_billing(
+        &args,
+        &[("GCORE_API_KEY", "test-key"), ("GCORE_BASE_URL", &url)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (header, rows) = read_csv(&file);
+    let common: Vec<&str> = CostReportResource::COMMON_COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(header[..common.len()], common[..]);
+    assert_eq!(header[common.len()..], ["other_fields"]);
+    // Each row's common columns and other fields together are exactly what the server sent.
+    let dataset = Dataset::embedded(40, Config::default().seed).expect("dataset");
+    let sent = dataset.detailed_rows(0, 40);
+    assert_eq!(rows.len(), sent.len());
+    for (row, sent) in rows.iter().zip(&sent) {
+        let sent = sent.as_object().expect("object");
+        let other: serde_json::Map<String, Value> = match row.last().map(String::as_str) {
+            Some("") | None => serde_json::Map::new(),
+            Some(text) => serde_json::from_str(text).expect("a JSON object"),
+        };
+        let not_common: Vec<&String> = sent
+            .keys()
+            .filter(|k| !common.contains(&k.as_str()))
+            .collect();
+        let mut expected: Vec<&String> = not_common
+            .into_iter()
+            .filter(|k| !sent[k.as_str()].is_null())
+            .collect();
+        expected.sort();
+        let mut got: Vec<&String> = other.keys().collect();
+        got.sort();
+        assert_eq!(got, expected, "{sent:?}");
+        for (key, value) in &other {
+            assert_eq!(&sent[key], value, "{key}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.last().is_some_and(|o| o.contains("\"flavor\"")))
+    );
+}

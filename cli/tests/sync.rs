@@ -87,6 +87,7 @@ async fn a_backfill_writes_a_file_per_month_and_a_second_run_fetches_nothing_fin
             "2024-09-01",
             "--format",
             "parquet",
+            "--other-fields",
             "--quiet",
             "--output",
             &path_arg(&august),
@@ -483,6 +484,7 @@ async fn a_revised_month_inside_the_lookback_is_replaced_and_a_final_one_is_kept
             "2024-08-01",
             "--format",
             "parquet",
+            "--other-fields",
             "--quiet",
             "--output",
             &path_arg(&export),
@@ -579,4 +581,247 @@ async fn a_sync_killed_mid_partition_and_rerun_holds_exactly_the_rows_of_a_clean
         !killed.join(".staging").exists(),
         "no staging left once done"
     );
+}
+
+/// The summary's cost of one dataset, `detailed 12.5 EUR` -> `12.5 EUR` (or the whole cost when
+/// the summary names no dataset).
+fn summary_cost(err: &str, dataset: Option<&str>) -> String {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("sync of "))
+        .expect("summary line");
+    let cost = line.split("; cost ").nth(1).expect("cost").to_string();
+    match dataset {
+        None => cost,
+        Some(name) => cost
+            .split("; ")
+            .find_map(|part| part.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            .to_string(),
+    }
+}
+
+/// The text values of one column of a Parquet file.
+fn text_column(path: &Path, name: &str) -> Vec<Option<String>> {
+    use arrow_array::{Array, StringArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("file"))
+        .expect("reader")
+        .build()
+        .expect("batches");
+    let mut values = Vec::new();
+    for batch in reader {
+        let batch = batch.expect("batch");
+        let column = batch.column_by_name(name).expect("column");
+        let column = column.as_any().downcast_ref::<StringArray>().expect("text");
+        for i in 0..column.len() {
+            values.push((!column.is_null(i)).then(|| column.value(i).to_string()));
+        }
+    }
+    values
+}
+
+/// The month's rows as `export` writes them, for comparing with a partition.
+async fn exported(server: &FakeServer, dir: &Path, args: &[&str]) -> Vec<String> {
+    let file = dir.join(format!(
+        "export-{}.parquet",
+        args.join("_").replace('-', "")
+    ));
+    let mut argv = vec!["export"];
+    argv.extend(args);
+    argv.extend(["--from", "2024-08-01", "--to", "2024-09-01", "--quiet"]);
+    argv.extend(["--output", file.to_str().expect("UTF-8")]);
+    let output = run(strings(&argv), server_env(server)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    parquet_rows(&file)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_report_and_focus_is_a_dataset_of_its_own_holding_what_export_gives() {
+    let server = server_of(12).await;
+    let dir = temp_dir("sync-reports");
+    let dataset = dir.path().join("costs");
+    let months = ["--from", "2024-07-01", "--to", "2024-09-01"];
+    let mut sync = vec!["sync", dataset.to_str().expect("UTF-8")];
+    sync.extend(["--reports", "detailed,usage,aggregated"]);
+    sync.extend(months);
+    let output = run(strings(&sync), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("6 added, 0 replaced, 0 unchanged"), "{err}");
+    let mut expected = Vec::new();
+    for report in ["aggregated", "detailed", "usage"] {
+        for month in ["2024-07", "2024-08"] {
+            expected.push(format!(
+                "report={report}/account=default/month={month}/part-0.parquet"
+            ));
+        }
+    }
+    assert_eq!(parquet_files(&dataset), expected);
+    // Each partition is the export of its report with the other fields kept, row for row.
+    let august = |report: &str| {
+        dataset.join(format!(
+            "report={report}/account=default/month=2024-08/part-0.parquet"
+        ))
+    };
+    for report in ["detailed", "usage", "aggregated"] {
+        let rows = exported(
+            &server,
+            dir.path(),
+            &[report, "--format", "parquet", "--other-fields"],
+        )
+        .await;
+        assert!(!rows.is_empty(), "{report}");
+        assert_eq!(parquet_rows(&august(report)), rows, "{report}");
+    }
+    // A resource type's own fields, which no default column takes, are kept.
+    let other = text_column(&august("detailed"), "other_fields");
+    assert!(
+        other.iter().flatten().any(|o| o.contains("\"flavor\"")),
+        "{other:?}"
+    );
+    // The aggregated report sums the detailed one: the summary says both, each named.
+    let detailed = summary_cost(&err, Some("detailed"));
+    assert!(detailed.ends_with(" EUR"), "{err}");
+    assert_eq!(summary_cost(&err, Some("aggregated")), detailed, "{err}");
+    let listed = manifest(&dataset);
+    let usage = &listed["partitions"]["report=usage/account=default/month=2024-08"];
+    assert_eq!(usage["report"], "usage");
+    assert_eq!(usage["cost"], serde_json::json!({}));
+
+    // FOCUS needs the account billed; refused before anything is fetched.
+    server.clear_requests();
+    let mut focus = vec![
+        "sync",
+        dataset.to_str().expect("UTF-8"),
+        "--format",
+        "focus",
+    ];
+    focus.extend(months);
+    let refused = run(strings(&focus), server_env(&server)).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--billing-account-id"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(server.requests().is_empty());
+    let refused = run(
+        strings(&[
+            "sync",
+            &path_arg(&dataset),
+            "--format",
+            "focus",
+            "--reports",
+            "usage",
+        ]),
+        server_env(&server),
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+
+    // With it, FOCUS months go to report=focus beside the native ones, which stay as they were.
+    let before = parquet_rows(&august("detailed"));
+    focus.extend(["--billing-account-id", "acct-42"]);
+    let output = run(strings(&focus), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 added, 0 replaced, 0 unchanged"), "{err}");
+    assert_eq!(summary_cost(&err, None), detailed, "{err}");
+    assert_eq!(parquet_rows(&august("detailed")), before);
+    let rows = exported(
+        &server,
+        dir.path(),
+        &[
+            "detailed",
+            "--format",
+            "focus-parquet",
+            "--billing-account-id",
+            "acct-42",
+        ],
+    )
+    .await;
+    assert_eq!(parquet_rows(&august("focus")), rows);
+    assert!(
+        text_column(&august("focus"), "BillingAccountId")
+            .iter()
+            .all(|id| id.as_deref() == Some("acct-42"))
+    );
+    assert_eq!(parquet_files(&dataset).len(), 8);
+}
+
+/// Runs the command on a pseudo-terminal (util-linux `script`), as a user at a shell sees it;
+/// returns what the terminal received.
+fn on_a_terminal(args: &[&str], env: &[(String, String)]) -> String {
+    let mut line = String::from(env!("CARGO_BIN_EXE_gcore-billing"));
+    for arg in args {
+        assert!(
+            arg.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=".contains(c)),
+            "{arg}"
+        );
+        line.push(' ');
+        line.push_str(arg);
+    }
+    let output = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("XDG_CONFIG_HOME", "/nonexistent/gcore-billing-tests")
+        .env("COLUMNS", "100")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_each_month_shows_a_progress_bar_and_quiet_shows_only_the_summary() {
+    let server = server_of(3000).await;
+    let dir = temp_dir("sync-tty");
+    let dataset = dir.path().join("costs");
+    let env = server_env(&server);
+    let shown = tokio::task::block_in_place(|| {
+        on_a_terminal(
+            &[
+                "sync",
+                &path_arg(&dataset),
+                "--from",
+                "2024-07-01",
+                "--to",
+                "2024-09-01",
+            ],
+            &env,
+        )
+    });
+    for month in ["2024-07", "2024-08"] {
+        assert!(
+            shown.contains(&format!("detailed default {month} ")),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!(
+                "added report=detailed/account=default/month={month} (3000 rows)"
+            )),
+            "{shown}"
+        );
+    }
+    assert!(shown.contains("/3,000 rows"), "{shown}");
+    assert!(!shown.contains("wrote "), "{shown}");
+    let quiet = tokio::task::block_in_place(|| {
+        on_a_terminal(
+            &[
+                "sync",
+                &path_arg(&dir.path().join("other")),
+                "--from",
+                "2024-08-01",
+                "--to",
+                "2024-09-01",
+                "--quiet",
+            ],
+            &env,
+        )
+    });
+    assert!(!quiet.contains("rows/s"), "{quiet}");
+    assert!(quiet.starts_with("sync of "), "{quiet}");
 }

@@ -335,3 +335,133 @@ async fn all_rows(client: &tokio_postgres::Client) -> Vec<String> {
         .map(|row| row.get::<_, String>(0))
         .collect()
 }
+
+/// Sum of a money column per currency in a table.
+async fn sums(
+    client: &tokio_postgres::Client,
+    table: &str,
+    cost: &str,
+    currency: &str,
+) -> BTreeMap<String, Decimal> {
+    client
+        .query(
+            &format!(
+                "SELECT {currency}, sum({cost})::text FROM {table} \
+                 WHERE {cost} IS NOT NULL AND {currency} IS NOT NULL GROUP BY 1"
+            ),
+            &[],
+        )
+        .await
+        .expect("sum")
+        .iter()
+        .map(|row| {
+            let total: String = row.get(1);
+            (row.get(0), total.parse().expect("decimal"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_aggregated_and_focus_get_tables_of_their_own_and_other_fields_are_jsonb() {
+    let database = Postgres::start().await;
+    let server = server_of(12).await;
+    let months = ["--from", "2024-07-01", "--to", "2024-09-01"];
+    let url = database.url();
+    let mut sync = vec![
+        "sync",
+        url.as_str(),
+        "--reports",
+        "detailed,usage,aggregated",
+    ];
+    sync.extend(months);
+    let output = run(strings(&sync), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("6 added, 0 replaced, 0 unchanged"), "{err}");
+    let client = database.client().await;
+    for (table, rows) in [("gcore_billing_detailed", 24), ("gcore_billing_usage", 24)] {
+        let count: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(count, rows, "{table}");
+    }
+    let detailed = sums(&client, "gcore_billing_detailed", "cost", "currency").await;
+    assert!(!detailed.is_empty());
+    assert_eq!(
+        sums(&client, "gcore_billing_aggregated", "cost", "currency").await,
+        detailed
+    );
+    // The fields no column takes are a jsonb object, queryable by key.
+    let count = |sql: &'static str| {
+        let client = &client;
+        async move {
+            let n: i64 = client.query_one(sql, &[]).await.expect(sql).get(0);
+            n
+        }
+    };
+    assert!(
+        count("SELECT count(*) FROM gcore_billing_detailed WHERE other_fields ? 'flavor'").await
+            > 0
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM gcore_billing_detailed WHERE other_fields IS NOT NULL \
+             AND jsonb_typeof(other_fields) <> 'object'"
+        )
+        .await,
+        0
+    );
+    let with_other = "SELECT count(*) FROM gcore_billing_detailed WHERE other_fields IS NOT NULL";
+    let before = count(with_other).await;
+    assert!(before > 0);
+
+    // FOCUS: its own table, FOCUS names, BilledCost summing to the detailed costs.
+    let mut focus = vec!["sync", url.as_str(), "--format", "focus"];
+    focus.extend(months);
+    focus.extend(["--billing-account-id", "acct-7"]);
+    let output = run(strings(&focus), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 added, 0 replaced, 0 unchanged"), "{err}");
+    assert_eq!(
+        sums(
+            &client,
+            "gcore_billing_focus",
+            "\"BilledCost\"",
+            "\"BillingCurrency\""
+        )
+        .await,
+        detailed
+    );
+    let accounts: Vec<String> = client
+        .query(
+            "SELECT DISTINCT \"BillingAccountId\" FROM gcore_billing_focus",
+            &[],
+        )
+        .await
+        .expect("accounts")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(accounts, ["acct-7"]);
+
+    // A month recorded by a version with other columns (layout 1) is fetched again, and its
+    // rows get the other fields; the others are kept.
+    client
+        .batch_execute(
+            "UPDATE gcore_billing_sync_state SET layout = 1 \
+             WHERE report = 'detailed' AND month = '2024-07'; \
+             UPDATE gcore_billing_detailed SET other_fields = NULL WHERE month = '2024-07'",
+        )
+        .await
+        .expect("downgrade");
+    let mut detailed_only = vec!["sync", url.as_str()];
+    detailed_only.extend(months);
+    let output = run(strings(&detailed_only), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("0 added, 1 replaced, 1 unchanged"), "{err}");
+    assert_eq!(count(with_other).await, before);
+}

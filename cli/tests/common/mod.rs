@@ -21,6 +21,7 @@ pub fn gcore_billing(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("GCORE_TIMEOUT")
         .env_remove("GCORE_MAX_RETRIES")
         .env_remove("RUST_LOG")
+        .env_remove("GCORE_BILLING_ACCOUNT_ID")
         // No config file of the machine's user: a test that wants one sets XDG_CONFIG_HOME.
         .env("XDG_CONFIG_HOME", "/nonexistent/gcore-billing-tests");
     for (key, value) in env {
