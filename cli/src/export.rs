@@ -473,6 +473,11 @@ pub struct Target {
     _lock: File,
 }
 
+/// The list of the rows a FOCUS export of `output` left out, when there were any.
+pub fn left_out_list(output: &Path) -> PathBuf {
+    sibling(output, ".left-out.jsonl")
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
@@ -564,7 +569,7 @@ impl Target {
     }
 
     fn left_out(&self) -> PathBuf {
-        sibling(&self.output, ".left-out.jsonl")
+        left_out_list(&self.output)
     }
 
     /// Renames the complete export onto the output's name.
@@ -810,12 +815,16 @@ impl LeftOut {
     }
 
     /// At the end of an export: the list is removed when empty, and a non-empty one is renamed
-    /// into place and announced.
-    fn finish(mut self, quiet: bool) -> Result<(), Failure> {
+    /// into place and announced (unless `sync`, which moves it on and says so, ran the export).
+    fn finish(mut self, quiet: bool, for_sync: bool) -> Result<(), Failure> {
         self.checkpoint()?;
         match (&self.paths, self.count) {
             (Some((partial, _)), 0) => {
                 let _ = std::fs::remove_file(partial);
+            }
+            (Some((partial, path)), _) if for_sync => {
+                std::fs::rename(partial, path)
+                    .map_err(|e| Failure::Local(format!("renaming {}: {e}", partial.display())))?;
             }
             (Some((partial, path)), n) => {
                 std::fs::rename(partial, path)
@@ -1338,7 +1347,7 @@ where
         t.publish()?;
     }
     if let Some(list) = left_out {
-        list.finish(args.quiet)?;
+        list.finish(args.quiet, args.sync_label.is_some())?;
     }
     if let Some(t) = target {
         let _ = std::fs::remove_file(&t.checkpoint);

@@ -32,6 +32,8 @@ use tokio_postgres::config::SslMode;
 use crate::Failure;
 use crate::sync::{Dataset, Manifest, Partition};
 
+/// The rows a dataset's format could not hold (FOCUS: rows without a price), with the reason.
+pub const LEFT_OUT_TABLE: &str = "gcore_billing_left_out";
 /// The sync's state table.
 pub const STATE_TABLE: &str = "gcore_billing_sync_state";
 /// The advisory lock a sync holds for its session ("gcorebil" in ASCII).
@@ -89,7 +91,10 @@ pub fn state_ddl() -> String {
          period_from timestamptz NOT NULL,\n    period_to timestamptz NOT NULL,\n    \
          rows bigint NOT NULL,\n    cost jsonb NOT NULL,\n    fetched_at timestamptz NOT NULL,\n    \
          spec_version text NOT NULL,\n    layout integer NOT NULL DEFAULT 1,\n    \
-         PRIMARY KEY (report, account, month)\n);\n"
+         left_out bigint NOT NULL DEFAULT 0,\n    PRIMARY KEY (report, account, month)\n);\n\
+         CREATE TABLE IF NOT EXISTS {LEFT_OUT_TABLE} (\n    report text NOT NULL,\n    \
+         account text NOT NULL,\n    month text NOT NULL,\n    \"offset\" bigint,\n    \
+         reason text,\n    row jsonb\n);\n"
     )
 }
 
@@ -163,7 +168,8 @@ impl Store {
             // The state table of a first version lacks `layout`: its months are fetched again.
             let state = format!(
                 "{}ALTER TABLE {STATE_TABLE} ADD COLUMN IF NOT EXISTS layout integer NOT NULL \
-                 DEFAULT 1;",
+                 DEFAULT 1; ALTER TABLE {STATE_TABLE} ADD COLUMN IF NOT EXISTS left_out bigint \
+                 NOT NULL DEFAULT 0;",
                 state_ddl()
             );
             client
@@ -217,8 +223,8 @@ impl Store {
                 &format!(
                     // `layout` through JSON: a dry run may read a first version's table.
                     "SELECT report, account, month, period_from, period_to, rows, cost, \
-                     fetched_at, spec_version, (to_jsonb(s) ->> 'layout')::integer \
-                     FROM {STATE_TABLE} s"
+                     fetched_at, spec_version, (to_jsonb(s) ->> 'layout')::integer, \
+                     (to_jsonb(s) ->> 'left_out')::bigint FROM {STATE_TABLE} s"
                 ),
                 &[],
             )
@@ -236,6 +242,7 @@ impl Store {
                 .unwrap_or_default();
             let rows: i64 = row.get(5);
             let layout: Option<i32> = row.get(9);
+            let left_out: Option<i64> = row.get(10);
             let partition = Partition {
                 report: row.get(0),
                 account: row.get(1),
@@ -247,6 +254,7 @@ impl Store {
                 fetched_at: row.get(7),
                 spec_version: row.get(8),
                 layout: layout.and_then(|l| u32::try_from(l).ok()).unwrap_or(1),
+                left_out: left_out.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
             };
             manifest.partitions.insert(partition.key(), partition);
         }
@@ -260,6 +268,7 @@ impl Store {
         dataset: Dataset,
         partition: &Partition,
         staged: &Path,
+        left_out: Option<&Path>,
     ) -> Result<(), Failure> {
         let mut client = self.client.lock().await;
         let key = partition.key();
@@ -332,17 +341,38 @@ impl Store {
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
                 .collect(),
         );
+        transaction
+            .execute(
+                &format!(
+                    "DELETE FROM {LEFT_OUT_TABLE} WHERE report = $1 AND account = $2 AND month = $3"
+                ),
+                &[&partition.report, &partition.account, &partition.month],
+            )
+            .await
+            .map_err(|e| failed(&what("deleting the left-out rows of"), &e))?;
+        if let Some(list) = left_out {
+            let listed = copy_left_out(&transaction, partition, list).await?;
+            if listed != partition.left_out {
+                return Err(Failure::Local(format!(
+                    "{key}: loaded {listed} left-out rows into PostgreSQL, but the month has {}; \
+                     nothing was changed",
+                    partition.left_out
+                )));
+            }
+        }
         let rows = i64::try_from(partition.rows).unwrap_or(i64::MAX);
         let layout = i32::try_from(partition.layout).unwrap_or(i32::MAX);
+        let left_out = i64::try_from(partition.left_out).unwrap_or(i64::MAX);
         transaction
             .execute(
                 &format!(
                     "INSERT INTO {STATE_TABLE} (report, account, month, period_from, period_to, \
-                     rows, cost, fetched_at, spec_version, layout) VALUES ($1, $2, $3, $4, $5, $6, \
-                     $7, $8, $9, $10) ON CONFLICT (report, account, month) DO UPDATE SET \
-                     period_from = EXCLUDED.period_from, period_to = EXCLUDED.period_to, rows = \
-                     EXCLUDED.rows, cost = EXCLUDED.cost, fetched_at = EXCLUDED.fetched_at, \
-                     spec_version = EXCLUDED.spec_version, layout = EXCLUDED.layout"
+                     rows, cost, fetched_at, spec_version, layout, left_out) VALUES ($1, $2, $3, \
+                     $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (report, account, month) DO \
+                     UPDATE SET period_from = EXCLUDED.period_from, period_to = \
+                     EXCLUDED.period_to, rows = EXCLUDED.rows, cost = EXCLUDED.cost, fetched_at = \
+                     EXCLUDED.fetched_at, spec_version = EXCLUDED.spec_version, layout = \
+                     EXCLUDED.layout, left_out = EXCLUDED.left_out"
                 ),
                 &[
                     &partition.report,
@@ -355,6 +385,7 @@ impl Store {
                     &partition.fetched_at,
                     &partition.spec_version,
                     &layout,
+                    &left_out,
                 ],
             )
             .await
@@ -364,6 +395,74 @@ impl Store {
             .await
             .map_err(|e| failed(&what("committing"), &e))
     }
+}
+
+/// Loads the left-out list `list` (JSON lines of `offset`, `row` and `reason`, as `export`
+/// writes it) into the left-out table; returns how many rows it loaded.
+async fn copy_left_out(
+    transaction: &tokio_postgres::Transaction<'_>,
+    partition: &Partition,
+    list: &Path,
+) -> Result<u64, Failure> {
+    use std::io::BufRead as _;
+    let key = partition.key();
+    let damaged = |e: String| Failure::Local(format!("reading {}: {e}", list.display()));
+    let sink = transaction
+        .copy_in::<_, Bytes>(&format!(
+            "COPY {LEFT_OUT_TABLE} (report, account, month, \"offset\", reason, row) FROM STDIN \
+             (FORMAT csv)"
+        ))
+        .await
+        .map_err(|e| failed(&format!("loading the left-out rows of {key}"), &e))?;
+    futures::pin_mut!(sink);
+    let prefix = format!(
+        "{},{},{},",
+        csv_text(&partition.report),
+        csv_text(&partition.account),
+        csv_text(&partition.month)
+    );
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(list).map_err(|e| damaged(e.to_string()))?);
+    let mut buffer = String::new();
+    for line in reader.lines() {
+        let line = line.map_err(|e| damaged(e.to_string()))?;
+        /// A line of the list; the row as the server sent it, digit for digit.
+        #[derive(serde::Deserialize)]
+        struct Entry<'a> {
+            offset: Option<u64>,
+            reason: Option<String>,
+            #[serde(borrow)]
+            row: Option<&'a serde_json::value::RawValue>,
+        }
+        let entry: Entry<'_> = serde_json::from_str(&line).map_err(|e| damaged(e.to_string()))?;
+        buffer.push_str(&prefix);
+        if let Some(offset) = entry.offset {
+            buffer.push_str(&offset.to_string());
+        }
+        buffer.push(',');
+        if let Some(reason) = &entry.reason {
+            buffer.push_str(&csv_text(reason));
+        }
+        buffer.push(',');
+        if let Some(row) = entry.row {
+            buffer.push_str(&csv_text(row.get()));
+        }
+        buffer.push('\n');
+        if buffer.len() >= CHUNK {
+            sink.send(Bytes::from(std::mem::take(&mut buffer)))
+                .await
+                .map_err(|e| failed(&format!("loading the left-out rows of {key}"), &e))?;
+        }
+    }
+    if !buffer.is_empty() {
+        sink.send(Bytes::from(buffer))
+            .await
+            .map_err(|e| failed(&format!("loading the left-out rows of {key}"), &e))?;
+    }
+    sink.as_mut()
+        .finish()
+        .await
+        .map_err(|e| failed(&format!("loading the left-out rows of {key}"), &e))
 }
 
 /// The record batches of a Parquet file written by `export`.

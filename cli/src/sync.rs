@@ -267,6 +267,10 @@ pub(crate) struct Partition {
     /// predates the field.
     #[serde(default = "first_layout")]
     pub(crate) layout: u32,
+    /// Rows of the report that the format could not hold (FOCUS: a row without a price), each
+    /// kept with its reason in the partition's `_left-out.jsonl` (or the left-out table).
+    #[serde(default)]
+    pub(crate) left_out: u64,
 }
 
 /// The layout of the partitions this version writes: 2 added `other_fields` to the native
@@ -291,6 +295,9 @@ fn partition_key(report: &str, account: &str, month: &str) -> String {
 }
 
 const MANIFEST: &str = "_manifest.json";
+/// In a partition's folder: the rows its file could not hold, as `export` lists them. The `_`
+/// keeps it out of what Spark, Hive and pyarrow read as the table.
+pub(crate) const LEFT_OUT: &str = "_left-out.jsonl";
 const LOCK: &str = ".sync.lock";
 /// Where months are exported before they are renamed into their partition.
 const STAGING: &str = ".staging";
@@ -497,6 +504,7 @@ impl Destination {
         dataset: Dataset,
         partition: Partition,
         staged: &Path,
+        left_out: Option<&Path>,
     ) -> Result<(), Failure> {
         match self {
             Destination::Files { dir, manifest, .. } => {
@@ -507,6 +515,17 @@ impl Destination {
                 let folder = dir.join(&key);
                 std::fs::create_dir_all(&folder).map_err(|e| local(&folder, e))?;
                 let file = folder.join("part-0.parquet");
+                // The month's list of left-out rows goes with it; an older one goes.
+                let list = folder.join(LEFT_OUT);
+                match left_out {
+                    Some(staged_list) => {
+                        std::fs::rename(staged_list, &list).map_err(|e| local(&list, e))?
+                    }
+                    None if list.exists() => {
+                        std::fs::remove_file(&list).map_err(|e| local(&list, e))?
+                    }
+                    None => {}
+                }
                 std::fs::rename(staged, &file).map_err(|e| local(&file, e))?;
                 if let Some(parent) = staged.parent() {
                     let _ = std::fs::remove_dir_all(parent);
@@ -515,7 +534,9 @@ impl Destination {
                 manifest.partitions.insert(key, partition);
                 write_manifest(dir, &manifest)
             }
-            Destination::Postgres(store) => store.replace(dataset, &partition, staged).await,
+            Destination::Postgres(store) => {
+                store.replace(dataset, &partition, staged, left_out).await
+            }
         }
     }
 
@@ -797,6 +818,8 @@ struct Outcome {
     replaced: u32,
     unchanged: u32,
     rows: u64,
+    /// Rows the format could not hold, kept in left-out lists.
+    left_out: u64,
     /// Cost per currency, per dataset.
     totals: BTreeMap<Dataset, BTreeMap<String, Decimal>>,
 }
@@ -807,6 +830,7 @@ impl Outcome {
         self.replaced += other.replaced;
         self.unchanged += other.unchanged;
         self.rows = self.rows.saturating_add(other.rows);
+        self.left_out = self.left_out.saturating_add(other.left_out);
         for (dataset, totals) in &other.totals {
             self.add_costs(*dataset, totals)?;
         }
@@ -957,12 +981,20 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
         format!("; {} account(s) failed: {}", failed.len(), names.join(", "))
     };
     eprintln!(
-        "sync of {}: {} added, {} replaced, {} unchanged; {} rows; cost {}{failures}",
+        "sync of {}: {} added, {} replaced, {} unchanged; {} rows{}; cost {}{failures}",
         destination.describe(),
         total.added,
         total.replaced,
         total.unchanged,
         total.rows,
+        if total.left_out > 0 {
+            format!(
+                " ({} more left out, kept in the left-out lists)",
+                total.left_out
+            )
+        } else {
+            String::new()
+        },
         total.cost_text()
     );
     // Every failure is printed; the last one is returned, and its kind sets the exit code.
@@ -1014,6 +1046,7 @@ async fn sync_account(
             outcome.unchanged += 1;
             if let Some(p) = state.partitions.get(&month.key) {
                 outcome.rows = outcome.rows.saturating_add(p.rows);
+                outcome.left_out = outcome.left_out.saturating_add(p.left_out);
                 let mut costs = BTreeMap::new();
                 for (currency, cost) in &p.cost {
                     let cost = cost.parse::<Decimal>().map_err(|e| {
@@ -1055,6 +1088,12 @@ async fn sync_account(
         let count = crate::sinks::parquet_file_rows(&staged)
             .map_err(|e| Failure::Local(format!("reading {} back: {e}", staged.display())))?;
         let cost = cost_totals(&staged, month.dataset)?;
+        let list = crate::export::left_out_list(&staged);
+        let left_out = if list.exists() {
+            Some(count_lines(&list)?)
+        } else {
+            None
+        };
         let partition = Partition {
             report: month.dataset.name().into(),
             account: account.name.clone(),
@@ -1069,8 +1108,17 @@ async fn sync_account(
             fetched_at,
             spec_version: spec_version.clone(),
             layout: PARTITION_LAYOUT,
+            left_out: left_out.unwrap_or(0),
         };
-        destination.store(month.dataset, partition, &staged).await?;
+        destination
+            .store(
+                month.dataset,
+                partition,
+                &staged,
+                left_out.map(|_| list.as_path()),
+            )
+            .await?;
+        outcome.left_out = outcome.left_out.saturating_add(left_out.unwrap_or(0));
         if month.dataset.cost_columns().is_some() {
             outcome.add_costs(month.dataset, &cost)?;
         }
@@ -1078,6 +1126,19 @@ async fn sync_account(
         match month.action {
             Action::Add => outcome.added += 1,
             _ => outcome.replaced += 1,
+        }
+        if let Some(n) = left_out {
+            eprintln!(
+                "warning: {}: {n} rows could not be written as FOCUS (a null cost); they are \
+                 kept, with the reason, {}",
+                month.key,
+                match destination {
+                    Destination::Files { .. } => format!("in {}/{LEFT_OUT}", month.key),
+                    Destination::Postgres(_) => {
+                        format!("in table {}", crate::postgres::LEFT_OUT_TABLE)
+                    }
+                }
+            );
         }
         if !args.quiet {
             eprintln!(
@@ -1092,6 +1153,26 @@ async fn sync_account(
         }
     }
     Ok(())
+}
+
+/// The lines of a left-out list.
+fn count_lines(path: &Path) -> Result<u64, Failure> {
+    use std::io::BufRead as _;
+    let file =
+        File::open(path).map_err(|e| Failure::Local(format!("reading {}: {e}", path.display())))?;
+    let mut count = 0u64;
+    let mut reader = std::io::BufReader::new(file);
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|e| Failure::Local(format!("reading {}: {e}", path.display())))?;
+        if read == 0 {
+            return Ok(count);
+        }
+        count += 1;
+    }
 }
 
 /// The manifest, also after a thread panicked while holding it (it is rewritten whole each time).
@@ -1121,6 +1202,7 @@ mod tests {
             fetched_at: at(fetched),
             spec_version: "1".into(),
             layout: PARTITION_LAYOUT,
+            left_out: 0,
         }
     }
 

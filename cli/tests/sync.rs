@@ -825,3 +825,74 @@ async fn on_a_terminal_each_month_shows_a_progress_bar_and_quiet_shows_only_the_
     assert!(!quiet.contains("rows/s"), "{quiet}");
     assert!(quiet.starts_with("sync of "), "{quiet}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn focus_rows_without_a_price_are_kept_in_the_partitions_left_out_list_never_lost() {
+    // Some resources of a 2,000-resource account have no price: FOCUS cannot hold them.
+    let server = server_of(2000).await;
+    let dir = temp_dir("sync-left-out");
+    let dataset = dir.path().join("costs");
+    let sync = |lookback: &str| {
+        strings(&[
+            "sync",
+            &path_arg(&dataset),
+            "--format",
+            "focus",
+            "--billing-account-id",
+            "acct-1",
+            "--from",
+            "2024-08-01",
+            "--to",
+            "2024-09-01",
+            "--lookback",
+            lookback,
+        ])
+    };
+    let output = run(sync("3d"), server_env(&server)).await;
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let folder = dataset.join("report=focus/account=default/month=2024-08");
+    let written = parquet_rows(&folder.join("part-0.parquet")).len();
+    let list = std::fs::read_to_string(folder.join("_left-out.jsonl")).expect("the list");
+    let listed: Vec<Value> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(
+        written + listed.len(),
+        2000,
+        "every row in one file or the other"
+    );
+    assert!(listed.iter().all(|e| e["row"]["cost"].is_null()), "{list}");
+    assert!(
+        err.contains(&format!(
+            "; {written} rows ({} more left out, kept in the left-out lists)",
+            listed.len()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("_left-out.jsonl"), "{err}");
+    let recorded = &manifest(&dataset)["partitions"]["report=focus/account=default/month=2024-08"];
+    assert_eq!(recorded["left_out"], listed.len());
+    assert_eq!(recorded["rows"], written);
+    // Nothing is left in staging; the list is not a Parquet file a reader would take.
+    assert!(!dataset.join(".staging").exists());
+    assert_eq!(
+        parquet_files(&dataset),
+        ["report=focus/account=default/month=2024-08/part-0.parquet"]
+    );
+
+    // Replacing the month replaces its list too: the same rows once, not appended.
+    let output = run(sync("100000d"), server_env(&server)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 added, 1 replaced"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("_left-out.jsonl")).expect("the list"),
+        list
+    );
+}

@@ -447,6 +447,60 @@ async fn usage_aggregated_and_focus_get_tables_of_their_own_and_other_fields_are
         .collect();
     assert_eq!(accounts, ["acct-7"]);
 
+    // Rows FOCUS cannot hold (no price) go to the left-out table with their reason, in the
+    // same transaction as the month: none lost, none doubled by a rerun.
+    let big = server_of(2000).await;
+    let mut unpriced = vec![
+        "sync",
+        url.as_str(),
+        "--format",
+        "focus",
+        "--account",
+        "big",
+    ];
+    unpriced.extend(["--from", "2024-08-01", "--to", "2024-09-01"]);
+    unpriced.extend(["--billing-account-id", "acct-8", "--lookback", "100000d"]);
+    for _ in 0..2 {
+        let output = run(strings(&unpriced), server_env(&big)).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let focus_rows: i64 = client
+        .query_one(
+            "SELECT count(*) FROM gcore_billing_focus WHERE account = 'big'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    let left_out: Vec<(i64, String, serde_json::Value)> = client
+        .query(
+            "SELECT \"offset\", reason, row FROM gcore_billing_left_out \
+             WHERE report = 'focus' AND account = 'big' AND month = '2024-08'",
+            &[],
+        )
+        .await
+        .expect("left out")
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    assert!(!left_out.is_empty());
+    assert_eq!(focus_rows + left_out.len() as i64, 2000);
+    assert!(
+        left_out
+            .iter()
+            .all(|(_, reason, row)| { reason.starts_with("no price") && row["cost"].is_null() })
+    );
+    let recorded: i64 = client
+        .query_one(
+            "SELECT left_out FROM gcore_billing_sync_state \
+             WHERE report = 'focus' AND account = 'big'",
+            &[],
+        )
+        .await
+        .expect("state")
+        .get(0);
+    assert_eq!(recorded, left_out.len() as i64);
+
     // A month recorded by a version with other columns (layout 1) is fetched again, and its
     // rows get the other fields; the others are kept.
     client
