@@ -1,10 +1,12 @@
-//! `gcore-billing sync <DESTINATION>`: keeps a dataset of the detailed cost report current, for
-//! one account or several, on disk or in PostgreSQL ([`crate::postgres`]). On disk it is one
-//! Parquet file per account and calendar month, Hive-partitioned as DuckDB, Polars, pandas and
-//! Spark read it:
+//! `gcore-billing sync <DESTINATION>`: keeps datasets of the cost reports current, for one account
+//! or several, on disk or in PostgreSQL ([`crate::postgres`]). A dataset is one report (detailed,
+//! usage, aggregated) in its native columns, or the detailed report as FOCUS rows ([`Dataset`]).
+//! On disk it is one Parquet file per dataset, account and calendar month, Hive-partitioned as
+//! DuckDB, Polars, pandas and Spark read it:
 //!
 //! ```text
-//! DESTINATION/report=detailed/account=<name>/month=YYYY-MM/part-0.parquet
+//! DESTINATION/report=<dataset>/account=<name>/month=YYYY-MM/part-0.parquet
+//! DESTINATION/report=focus/account=<name>/month=YYYY-MM/_left-out.jsonl   rows FOCUS cannot hold
 //! DESTINATION/_manifest.json     what was fetched, when, how many rows, cost per currency
 //! DESTINATION/.sync.lock         held while a sync runs
 //! DESTINATION/.staging/          months being exported (partial files), renamed into place when done
@@ -16,10 +18,11 @@
 //! either as it was or complete, never half-written; the record of what the destination holds (the
 //! manifest, rewritten to a temporary name then renamed, or the state table) is updated with each
 //! month. What to fetch comes from that record: a month it does not list is added; a month fetched
-//! before its end plus the look-back window (Gcore revises the costs of recent days) is fetched
-//! again and replaced; the others are left alone. Running it twice, or again after a failure, never
-//! duplicates or loses a row: a partition is one month, replaced whole. Accounts (`--accounts`)
-//! run side by side, at most `--jobs` at once; one that fails does not stop the others.
+//! before its end plus the look-back window (Gcore revises the costs of recent days), or written
+//! with other columns by an earlier version, is fetched again and replaced; the others are left
+//! alone. Running it twice, or again after a failure, never duplicates or loses a row: a partition
+//! is one month, replaced whole. Accounts (`--accounts`) run side by side, at most `--jobs` at
+//! once; one that fails does not stop the others.
 
 use std::collections::BTreeMap;
 use std::fs::File;
