@@ -210,6 +210,12 @@ fn body_method_example(op: &BodyOperation) -> Option<String> {
 /// parameters' examples (each parsed from its text). None when a required parameter has no
 /// example.
 fn query_method_example(op: &QueryOperation) -> Option<String> {
+    let mut path_arguments = Vec::new();
+    for parameter in &op.path_parameters {
+        let value = parameter.example.as_ref()?;
+        path_arguments.push(value.as_i64().map(|v| v.to_string())?);
+    }
+    path_arguments.push("query".to_string());
     let mut arguments = Vec::new();
     for parameter in op.parameters.iter().filter(|p| p.required) {
         let text = match parameter.example.as_ref()? {
@@ -225,7 +231,11 @@ fn query_method_example(op: &QueryOperation) -> Option<String> {
             arguments.join(", ")
         )],
         &[
-            format!("let answer = client.{}(query).await?;", op.method),
+            format!(
+                "let answer = client.{}({}).await?;",
+                op.method,
+                path_arguments.join(", ")
+            ),
             "println!(\"{answer:?}\");".to_string(),
         ],
     ))
@@ -820,16 +830,18 @@ fn csv_method(op: &CsvOperation, error_type: &Ident) -> TokenStream {
 
 /// A body operation's path parameters: the method's arguments, their checks (from their schemas,
 /// run before anything is sent), and the builder calls that set them.
-fn path_parameters(op: &BodyOperation) -> (Vec<TokenStream>, TokenStream, Vec<TokenStream>) {
-    if op.path_parameters.is_empty() {
+fn path_parameters(
+    operation_id: &str,
+    parameters: &[crate::model::PathParameter],
+) -> (Vec<TokenStream>, TokenStream, Vec<TokenStream>) {
+    if parameters.is_empty() {
         return (Vec::new(), TokenStream::new(), Vec::new());
     }
-    let operation_id = &op.operation_id;
     let mut arguments = Vec::new();
     let mut setters = Vec::new();
     let mut checks = Vec::new();
     let mut names = Vec::new();
-    for parameter in &op.path_parameters {
+    for parameter in parameters {
         let name = ident(&parameter.name);
         let ty = if parameter.signed {
             quote! { i64 }
@@ -872,7 +884,8 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
         body_method_example(op).unwrap_or_default()
     ));
     let method_ident = ident(operation_id);
-    let (arguments, parameter_checks, setters) = path_parameters(op);
+    let (arguments, parameter_checks, setters) =
+        path_parameters(&op.operation_id, &op.path_parameters);
     let deprecated = deprecated_attr(op.deprecated.as_deref());
     let plain = quote! {
         #docs
@@ -1219,12 +1232,14 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         query_method_example(op).unwrap_or_default()
     ));
     let deprecated = deprecated_attr(op.deprecated.as_deref());
-    // A GET without parameters has no setters, and its request needs no `mut`.
+    let (path_arguments, path_checks, path_setters) =
+        path_parameters(operation_id, &op.path_parameters);
+    // A GET without query parameters has no setters, and its request needs no `mut`.
     let request = if setters.is_empty() {
-        quote! { let request = self.generated().#generated(); }
+        quote! { let request = self.generated().#generated()#(#path_setters)*; }
     } else {
         quote! {
-            let mut request = self.generated().#generated();
+            let mut request = self.generated().#generated()#(#path_setters)*;
             #(#setters)*
         }
     };
@@ -1266,7 +1281,8 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         impl crate::Client {
             #method_docs
             #deprecated
-            pub async fn #method(&self, query: #query_type) -> Result<#response_type, crate::Error> {
+            pub async fn #method(&self, #(#path_arguments,)* query: #query_type) -> Result<#response_type, crate::Error> {
+                #path_checks
                 crate::rt::Validate::validate(&query).map_err(|message| crate::Error::InvalidRequest {
                     operation: #operation_id,
                     message,

@@ -159,6 +159,8 @@ pub struct QueryOperation {
     pub response_type: String,
     pub query_type: String,
     pub parameters: Vec<QueryParameter>,
+    /// Its path parameters (integers), in order: each is a method argument before the query.
+    pub path_parameters: Vec<PathParameter>,
     /// The operation's `x-gcore-checks`, as written.
     pub checks: Option<serde_json::Value>,
     /// The note of `#[deprecated]` when the spec marks the operation `deprecated: true`.
@@ -187,6 +189,38 @@ pub enum QueryKind {
     Unsigned,
     Signed,
     Boolean,
+}
+
+/// A path parameter of an operation: an integer with an inline schema (the one kind a path holds
+/// in this API: project, region and reservation IDs).
+fn path_parameter(
+    parameter_data: &openapiv3::ParameterData,
+    location: &str,
+) -> Result<PathParameter, CodegenError> {
+    let schema = match &parameter_data.format {
+        openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
+        _ => {
+            return Err(unsupported(
+                location,
+                format!(
+                    "path parameter {} needs an inline schema",
+                    parameter_data.name
+                ),
+            ));
+        }
+    };
+    let SchemaKind::Type(Type::Integer(integer)) = &schema.schema_kind else {
+        return Err(unsupported(
+            location,
+            format!("path parameter {} must be an integer", parameter_data.name),
+        ));
+    };
+    Ok(PathParameter {
+        name: parameter_data.name.clone(),
+        signed: integer.minimum.is_none_or(|m| m < 0),
+        schema: schema.clone(),
+        example: parameter_example(parameter_data, schema),
+    })
 }
 
 /// The generator's view of the spec.
@@ -416,32 +450,7 @@ impl SpecModel {
                         "a POST with a JSON body may have path parameters only",
                     ));
                 };
-                let schema = match &parameter_data.format {
-                    openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
-                        schema
-                    }
-                    _ => {
-                        return Err(unsupported(
-                            &location,
-                            format!(
-                                "path parameter {} needs an inline schema",
-                                parameter_data.name
-                            ),
-                        ));
-                    }
-                };
-                let SchemaKind::Type(Type::Integer(integer)) = &schema.schema_kind else {
-                    return Err(unsupported(
-                        &location,
-                        format!("path parameter {} must be an integer", parameter_data.name),
-                    ));
-                };
-                path_parameters.push(PathParameter {
-                    name: parameter_data.name.clone(),
-                    signed: integer.minimum.is_none_or(|m| m < 0),
-                    schema: schema.clone(),
-                    example: parameter_example(parameter_data, schema),
-                });
+                path_parameters.push(path_parameter(parameter_data, &location)?);
             }
             let method_name = method_name(op, &op_id, &location)?;
             model.body_operations.push(BodyOperation {
@@ -471,15 +480,23 @@ impl SpecModel {
             let response_type = success_ref(op, &location)?;
             let method_name = method_name(op, &op_id, &location)?;
             let mut parameters = Vec::new();
+            let mut path_parameters = Vec::new();
             for parameter in &op.parameters {
                 let parameter = parameter.as_item().ok_or_else(|| {
                     unsupported(&location, "parameters must be written inline, not $ref'd")
                 })?;
-                let openapiv3::Parameter::Query { parameter_data, .. } = parameter else {
-                    return Err(unsupported(
-                        &location,
-                        "a GET may have query parameters only",
-                    ));
+                let parameter_data = match parameter {
+                    openapiv3::Parameter::Query { parameter_data, .. } => parameter_data,
+                    openapiv3::Parameter::Path { parameter_data, .. } => {
+                        path_parameters.push(path_parameter(parameter_data, &location)?);
+                        continue;
+                    }
+                    _ => {
+                        return Err(unsupported(
+                            &location,
+                            "a GET may have path and query parameters only",
+                        ));
+                    }
                 };
                 let name = &parameter_data.name;
                 let openapiv3::ParameterSchemaOrContent::Schema(reference_or_schema) =
@@ -563,6 +580,7 @@ impl SpecModel {
                 response_type,
                 query_type,
                 parameters,
+                path_parameters,
                 checks: op.extensions.get(crate::extensions::CHECKS).cloned(),
                 deprecated: deprecation_note(op),
             });

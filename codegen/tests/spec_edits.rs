@@ -233,9 +233,7 @@ fn edits() -> Vec<Edit> {
         },
         Edit {
             name: "a GET with a path parameter",
-            expect: Expect::Refused(
-                "operation list_project_regions (get /cloud/v1/projects/{project_id}/regions): a GET may have query parameters only",
-            ),
+            expect: Expect::Builds("operations"),
             apply: |s| {
                 add_path(
                     s,
@@ -244,7 +242,8 @@ fn edits() -> Vec<Edit> {
                        operationId: list_project_regions
                        description: Regions of one project.
                        parameters:
-                         - {name: project_id, in: path, required: true, schema: {type: integer, format: int64}}
+                         - {name: project_id, in: path, required: true, schema: {type: integer, format: int64, minimum: 1}, example: 42}
+                         - {name: show_volumes, in: query, required: false, schema: {type: boolean}}
                        responses:
                          '200':
                            description: ok
