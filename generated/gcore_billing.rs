@@ -900,8 +900,10 @@ pub mod queries {
                     message,
                 })?;
             let mut request = self.generated().list_billing_reservations();
-            request = request.time_from(query.time_from);
-            request = request.time_to(query.time_to);
+            let value = query.time_from;
+            request = request.time_from(value);
+            let value = query.time_to;
+            request = request.time_to(value);
             if let Some(value) = query.metric_name {
                 request = request.metric_name(value);
             }
@@ -1636,6 +1638,9 @@ pub struct ApiParameter {
     pub minimum: Option<i64>,
     /// What it means.
     pub description: &'static str,
+    /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+    /// are each element's.
+    pub repeated: bool,
 }
 impl ApiParameter {
     /// `Err` with a sentence when `value` does not fit the parameter's schema.
@@ -1831,6 +1836,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "Region to price the reservation in.",
+                repeated: false,
             },
         ],
         body: Some("ReservationPricingRequest"),
@@ -1852,6 +1858,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "Start of the period (ISO 8601). The period may span at most 31 days.",
+                repeated: false,
             },
             ApiParameter {
                 name: "time_to",
@@ -1861,6 +1868,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "End of the period (ISO 8601).",
+                repeated: false,
             },
             ApiParameter {
                 name: "metric_name",
@@ -1870,6 +1878,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "Only reservations of this billing metric.",
+                repeated: false,
             },
             ApiParameter {
                 name: "order_by",
@@ -1884,6 +1893,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 ],
                 minimum: None,
                 description: "Sort key and direction.",
+                repeated: false,
             },
             ApiParameter {
                 name: "region_id",
@@ -1893,6 +1903,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "Only reservations in this region.",
+                repeated: false,
             },
             ApiParameter {
                 name: "show_inactive",
@@ -1902,6 +1913,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "Include reservations that are no longer active.",
+                repeated: false,
             },
         ],
         body: None,
@@ -1923,6 +1935,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "Only the region with this name (case-insensitive, exact).",
+                repeated: false,
             },
             ApiParameter {
                 name: "limit",
@@ -1932,6 +1945,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "Regions per page (the server's default is 100).",
+                repeated: false,
             },
             ApiParameter {
                 name: "offset",
@@ -1941,6 +1955,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(0i64),
                 description: "Regions to skip.",
+                repeated: false,
             },
             ApiParameter {
                 name: "order_by",
@@ -1955,6 +1970,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 ],
                 minimum: None,
                 description: "Sort key and direction.",
+                repeated: false,
             },
             ApiParameter {
                 name: "product",
@@ -1964,6 +1980,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &["containers", "inference"],
                 minimum: None,
                 description: "Only regions that offer this product.",
+                repeated: false,
             },
             ApiParameter {
                 name: "show_volume_types",
@@ -1973,6 +1990,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "List each region's volume types in `available_volume_types` instead of null.",
+                repeated: false,
             },
         ],
         body: None,

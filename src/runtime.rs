@@ -268,6 +268,25 @@ pub fn encode_path(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
+/// A list query parameter's values as the element type the generated request builder takes
+/// (typify may pick a narrower one than the query struct's, such as `NonZeroU64` for an integer
+/// with `minimum: 1`); a value that does not fit is an error naming it.
+pub fn list_into<T: fmt::Debug + Clone, U: TryFrom<T>>(
+    name: &str,
+    values: Vec<T>,
+) -> Result<Vec<U>, String>
+where
+    U::Error: fmt::Display,
+{
+    values
+        .into_iter()
+        .map(|value| {
+            U::try_from(value.clone())
+                .map_err(|e| format!("query parameter {name}: {value:?} does not fit: {e}"))
+        })
+        .collect()
+}
+
 /// One query parameter, for `reqwest::RequestBuilder::query`: `None` sends nothing, a list
 /// sends one `name=value` pair per element, a string, number or boolean one pair with its
 /// text. An object (or a list of lists) is refused with an error that names the parameter.
@@ -329,6 +348,23 @@ mod tests {
         assert_eq!(query("id", &vec![1, 2]).unwrap(), "id=1&id=2");
         let error = query("filter", &serde_json::json!({"a": 1})).unwrap_err();
         assert!(error.contains("query parameter filter"), "{error}");
+    }
+
+    #[test]
+    fn list_values_take_the_builders_element_type_or_say_which_does_not_fit() {
+        let ids: Result<Vec<std::num::NonZeroU64>, String> = list_into("ids", vec![3u64, 1]);
+        assert_eq!(
+            ids.map(|v| v.iter().map(|n| n.get()).collect::<Vec<_>>()),
+            Ok(vec![3, 1])
+        );
+        let zero: Result<Vec<std::num::NonZeroU64>, String> = list_into("ids", vec![2u64, 0]);
+        let error = zero.unwrap_err();
+        assert!(
+            error.contains("query parameter ids: 0 does not fit"),
+            "{error}"
+        );
+        let names: Result<Vec<String>, String> = list_into("names", vec!["a".to_string()]);
+        assert_eq!(names, Ok(vec!["a".to_string()]));
     }
 
     #[test]

@@ -71,6 +71,16 @@ fn operation_command(op: &'static ApiOperation) -> clap::Command {
                 p.values.iter().copied(),
             ));
         }
+        if p.repeated {
+            // An array: the flag once per element, or the elements comma-separated.
+            arg = arg
+                .action(ArgAction::Append)
+                .value_delimiter(',')
+                .help(format!(
+                    "{} ({} parameter; repeat the flag or separate values with commas)",
+                    p.description, p.location
+                ));
+        }
         command = command.arg(arg);
     }
     if let Some(body) = op.body {
@@ -163,12 +173,15 @@ pub async fn run(connection: &Connection, matches: &ArgMatches) -> Result<(), Fa
         }
         (true, Some(paging)) => Some(paging),
     };
+    // A repeated parameter gives one pair per value, in order.
     let parameters: Vec<(String, String)> = operation
         .parameters
         .iter()
-        .filter_map(|p| {
+        .flat_map(|p| {
             op_matches
-                .get_one::<String>(p.name)
+                .get_many::<String>(p.name)
+                .into_iter()
+                .flatten()
                 .map(|v| (p.name.to_string(), v.clone()))
         })
         .collect();

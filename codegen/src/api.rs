@@ -22,6 +22,7 @@ struct Param {
     values: Vec<String>,
     minimum: Option<i64>,
     description: String,
+    repeated: bool,
 }
 
 /// The table, the check of parameter values, and `call_operation`, as tokens.
@@ -97,6 +98,9 @@ pub fn generate_api(
             pub minimum: Option<i64>,
             /// What it means.
             pub description: &'static str,
+            /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+            /// are each element's.
+            pub repeated: bool,
         }
 
         impl ApiParameter {
@@ -303,6 +307,7 @@ fn table_entry(entry: &TableEntry<'_>, params: &[Param]) -> TokenStream {
             values,
             minimum,
             description,
+            repeated,
         } = p;
         let minimum = optional(minimum.as_ref());
         quote! {
@@ -314,6 +319,7 @@ fn table_entry(entry: &TableEntry<'_>, params: &[Param]) -> TokenStream {
                 values: &[#(#values),*],
                 minimum: #minimum,
                 description: #description,
+                repeated: #repeated,
             }
         }
     });
@@ -473,6 +479,19 @@ fn parameters(
             },
             ParameterSchemaOrContent::Content(_) => None,
         };
+        // An array's elements are checked each as its items' schema.
+        let (schema, repeated) = match schema.as_ref().map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Array(array))) => {
+                let items = match array.items.as_ref() {
+                    Some(ReferenceOr::Item(item)) => Some((**item).clone()),
+                    Some(ReferenceOr::Reference { reference }) => ref_name(reference)
+                        .and_then(|n| spec.components.as_ref()?.schemas.get(n)?.as_item().cloned()),
+                    None => None,
+                };
+                (items, true)
+            }
+            _ => (schema, false),
+        };
         let (kind, values, minimum) = match schema.as_ref().map(|s| &s.schema_kind) {
             Some(SchemaKind::Type(Type::Integer(i))) => ("integer", vec![], i.minimum),
             Some(SchemaKind::Type(Type::Boolean(_))) => ("boolean", vec![], None),
@@ -498,6 +517,7 @@ fn parameters(
             values,
             minimum,
             description: data.description.clone().unwrap_or_default(),
+            repeated,
         });
     }
     Ok(out)

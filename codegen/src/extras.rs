@@ -217,12 +217,23 @@ fn query_method_example(op: &QueryOperation) -> Option<String> {
     }
     path_arguments.push("query".to_string());
     let mut arguments = Vec::new();
-    for parameter in op.parameters.iter().filter(|p| p.required) {
-        let text = match parameter.example.as_ref()? {
+    let parsed = |value: &serde_json::Value| {
+        let text = match value {
             serde_json::Value::String(text) => text.clone(),
             other => other.to_string(),
         };
-        arguments.push(format!("{text:?}.parse()?"));
+        format!("{text:?}.parse()?")
+    };
+    for parameter in op.parameters.iter().filter(|p| p.required) {
+        let example = parameter.example.as_ref()?;
+        arguments.push(match (parameter.list, example) {
+            (true, serde_json::Value::Array(values)) => {
+                let values: Vec<String> = values.iter().map(parsed).collect();
+                format!("vec![{}]", values.join(", "))
+            }
+            (true, one) => format!("vec![{}]", parsed(one)),
+            (false, one) => parsed(one),
+        });
     }
     Some(example_section(
         &[format!(
@@ -1174,12 +1185,24 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
         };
         let docs = doc(parameter.description.as_deref().unwrap_or(""));
         let wire = &parameter.name;
-        reads.push(quote! {
-            let #name = match params.iter().find(|(name, _)| name == #wire) {
-                Some((_, text)) => Some(text.parse::<#ty>().map_err(|e| format!("{} {text:?}: {e}", #wire))?),
-                None => None,
-            };
-        });
+        if parameter.list {
+            // Every pair with the name, in order; none is the parameter left out.
+            reads.push(quote! {
+                let #name = params
+                    .iter()
+                    .filter(|(name, _)| name == #wire)
+                    .map(|(_, text)| text.parse::<#ty>().map_err(|e| format!("{} {text:?}: {e}", #wire)))
+                    .collect::<Result<Vec<#ty>, String>>()?;
+                let #name = (!#name.is_empty()).then_some(#name);
+            });
+        } else {
+            reads.push(quote! {
+                let #name = match params.iter().find(|(name, _)| name == #wire) {
+                    Some((_, text)) => Some(text.parse::<#ty>().map_err(|e| format!("{} {text:?}: {e}", #wire))?),
+                    None => None,
+                };
+            });
+        }
         if parameter.required {
             let missing = format!("missing the parameter {wire}");
             built.push(quote! { #name: #name.ok_or_else(|| #missing.to_string())? });
@@ -1187,18 +1210,41 @@ fn query_operation(op: &QueryOperation, model: &SpecModel) -> Result<TokenStream
             built.push(quote! { #name });
         }
         property_checks(&empty, &parameter.name, &parameter.schema, 0, &mut checks)?;
+        // A list goes to the builder element by element converted to its element type.
+        let value = if parameter.list {
+            quote! {
+                crate::rt::list_into(#wire, value).map_err(|message| crate::Error::InvalidRequest {
+                    operation: #operation_id,
+                    message,
+                })?
+            }
+        } else {
+            quote! { value }
+        };
+        let ty = if parameter.list {
+            quote! { Vec<#ty> }
+        } else {
+            ty
+        };
         if parameter.required {
             fields.push(quote! { #docs pub #name: #ty });
             required_arguments.push(quote! { #name: #ty });
             initial.push(quote! { #name });
-            setters.push(quote! { request = request.#name(query.#name); });
+            setters.push(quote! {
+                let value = query.#name;
+                request = request.#name(#value);
+            });
         } else {
-            let note = doc("Not sent when `None`.");
+            let note = doc(if parameter.list {
+                "One `name=value` pair is sent per element. Not sent when `None`."
+            } else {
+                "Not sent when `None`."
+            });
             fields.push(quote! { #docs #note pub #name: Option<#ty> });
             initial.push(quote! { #name: None });
             setters.push(quote! {
                 if let Some(value) = query.#name {
-                    request = request.#name(value);
+                    request = request.#name(#value);
                 }
             });
         }

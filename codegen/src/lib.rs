@@ -246,6 +246,7 @@ pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, 
     let mocks = tidy::drop_to_string_in_format_args(mocks)
         .and_then(rustdoc::absolute_path_links_as_code)
         .map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    let mocks = tidy::mock_list_query_params(mocks, model)?;
     let samples = samples::generate_samples(spec, model);
     Ok(quote::quote! {
         /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation, and sample rows

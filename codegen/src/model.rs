@@ -173,7 +173,10 @@ pub struct QueryParameter {
     pub name: String,
     pub description: Option<String>,
     pub required: bool,
+    /// The kind of its value, or of each element when `list`.
     pub kind: QueryKind,
+    /// An array: sent as one `name=value` pair per element, a `Vec` in the query struct.
+    pub list: bool,
     pub schema: openapiv3::Schema,
     /// The spec's example value.
     pub example: Option<serde_json::Value>,
@@ -189,6 +192,65 @@ pub enum QueryKind {
     Unsigned,
     Signed,
     Boolean,
+}
+
+/// A query parameter's schema, and the component's name when it is a `$ref` (a `$ref` to a string
+/// enum is that named type: open enums are re-exported in `types`).
+fn resolve_query_schema<'a>(
+    spec: &'a OpenAPI,
+    reference_or_schema: &'a ReferenceOr<openapiv3::Schema>,
+    name: &str,
+    location: &str,
+) -> Result<(&'a openapiv3::Schema, Option<String>), CodegenError> {
+    match reference_or_schema {
+        ReferenceOr::Item(schema) => Ok((schema, None)),
+        ReferenceOr::Reference { reference } => ref_name(reference)
+            .and_then(|n| component(spec, n).map(|s| (s, Some(n.to_string()))))
+            .ok_or_else(|| {
+                unsupported(
+                    location,
+                    format!("query parameter {name}: {reference} not found"),
+                )
+            }),
+    }
+}
+
+/// The Rust kind of a scalar query value.
+fn query_kind(
+    schema: &openapiv3::Schema,
+    named: Option<&str>,
+    op_id: &str,
+    name: &str,
+    location: &str,
+) -> Result<QueryKind, CodegenError> {
+    Ok(match &schema.schema_kind {
+        SchemaKind::Type(Type::String(text)) if !text.enumeration.is_empty() => match named {
+            Some(named) => QueryKind::Enum(named.to_string()),
+            None => QueryKind::Enum(format!("{}{}", pascal(op_id), pascal(name))),
+        },
+        SchemaKind::Type(Type::String(text))
+            if matches!(
+                &text.format,
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
+            ) =>
+        {
+            QueryKind::DateTime
+        }
+        SchemaKind::Type(Type::String(_)) => QueryKind::Text,
+        SchemaKind::Type(Type::Integer(i)) if i.minimum.is_some_and(|m| m >= 0) => {
+            QueryKind::Unsigned
+        }
+        SchemaKind::Type(Type::Integer(_)) => QueryKind::Signed,
+        SchemaKind::Type(Type::Boolean(_)) => QueryKind::Boolean,
+        _ => {
+            return Err(unsupported(
+                location,
+                format!(
+                    "query parameter {name}: its type is not one a query struct holds (a string, string enum, date-time, integer or boolean, or an array of one; not an object or an array of arrays)"
+                ),
+            ));
+        }
+    })
 }
 
 /// A path parameter of an operation: an integer with an inline schema (the one kind a path holds
@@ -507,56 +569,47 @@ impl SpecModel {
                         format!("query parameter {name} needs a schema"),
                     ));
                 };
-                // A `$ref` to a string enum is that named type (open enums are re-exported in `types`).
-                let (schema, named) = match reference_or_schema {
-                    ReferenceOr::Item(schema) => (schema, None),
-                    ReferenceOr::Reference { reference } => {
-                        let target = ref_name(reference)
-                            .and_then(|n| component(spec, n).map(|s| (s, n)))
-                            .ok_or_else(|| {
-                                unsupported(
-                                    &location,
-                                    format!("query parameter {name}: {reference} not found"),
-                                )
-                            })?;
-                        (target.0, Some(target.1.to_string()))
-                    }
-                };
-                let kind = match &schema.schema_kind {
-                    SchemaKind::Type(Type::String(text))
-                        if !text.enumeration.is_empty() && named.is_some() =>
-                    {
-                        QueryKind::Enum(named.clone().unwrap_or_default())
-                    }
-                    SchemaKind::Type(Type::String(text)) if !text.enumeration.is_empty() => {
-                        QueryKind::Enum(format!("{}{}", pascal(&op_id), pascal(name)))
-                    }
-                    SchemaKind::Type(Type::String(text))
-                        if matches!(
-                            &text.format,
-                            openapiv3::VariantOrUnknownOrEmpty::Item(
-                                openapiv3::StringFormat::DateTime
+                let (schema, named) =
+                    resolve_query_schema(spec, reference_or_schema, name, &location)?;
+                // An array of scalars is sent as one `name=value` pair per element.
+                let (kind, list) = match &schema.schema_kind {
+                    SchemaKind::Type(Type::Array(array)) => {
+                        let items = array.items.as_ref().ok_or_else(|| {
+                            unsupported(
+                                &location,
+                                format!("query parameter {name}: an array needs items"),
                             )
-                        ) =>
-                    {
-                        QueryKind::DateTime
+                        })?;
+                        let items = match items {
+                            ReferenceOr::Item(item) => ReferenceOr::Item((**item).clone()),
+                            ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                                reference: reference.clone(),
+                            },
+                        };
+                        let (item, item_named) =
+                            resolve_query_schema(spec, &items, name, &location)?;
+                        if item_named.is_none()
+                            && matches!(&item.schema_kind, SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty())
+                        {
+                            return Err(unsupported(
+                                &location,
+                                format!(
+                                    "query parameter {name}: an array of an inline enum; $ref a named enum schema for its items"
+                                ),
+                            ));
+                        }
+                        (
+                            query_kind(item, item_named.as_deref(), &op_id, name, &location)?,
+                            true,
+                        )
                     }
-                    SchemaKind::Type(Type::String(_)) => QueryKind::Text,
-                    SchemaKind::Type(Type::Integer(i)) if i.minimum.is_some_and(|m| m >= 0) => {
-                        QueryKind::Unsigned
-                    }
-                    SchemaKind::Type(Type::Integer(_)) => QueryKind::Signed,
-                    SchemaKind::Type(Type::Boolean(_)) => QueryKind::Boolean,
-                    _ => {
-                        return Err(unsupported(
-                            &location,
-                            format!(
-                                "query parameter {name}: its type is not one a query struct holds (a string, string enum, date-time, integer or boolean; not an array or object)"
-                            ),
-                        ));
-                    }
+                    _ => (
+                        query_kind(schema, named.as_deref(), &op_id, name, &location)?,
+                        false,
+                    ),
                 };
                 parameters.push(QueryParameter {
+                    list,
                     name: name.clone(),
                     description: parameter_data.description.clone(),
                     required: parameter_data.required,

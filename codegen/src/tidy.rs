@@ -1,5 +1,6 @@
 //! The rewrites of progenitor's and typify's output: the runtime pointed at the crate's own, answer
-//! builders dropped, unknown fields kept, serde impls written by the crate's macros, and the
+//! builders dropped, unknown fields kept, the serde derives replaced by impls written out as code
+//! (`serde_code.rs`), list query parameters matched element by element in the mocks, and the
 //! clippy fixes that keep `-D warnings` clean without `allow`s.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
@@ -40,6 +41,95 @@ impl VisitMut for DropToString {
         }
         mac.tokens = args.into_token_stream();
     }
+}
+
+/// progenitor's httpmock helper for a query parameter matches `value.to_string()`, which a list
+/// (`Vec<T>`) does not have. For each list parameter of the model's `GET`s, the helper's body is
+/// written anew: one `query_param` matcher per element, as the client sends one pair per element.
+/// An error names the operation and parameter when progenitor wrote no helper to replace.
+pub fn mock_list_query_params(
+    tokens: TokenStream,
+    model: &crate::SpecModel,
+) -> Result<TokenStream, crate::CodegenError> {
+    let lists: Vec<(String, String)> = model
+        .query_operations
+        .iter()
+        .flat_map(|op| {
+            op.parameters
+                .iter()
+                .filter(|p| p.list)
+                .map(|p| (op.operation_id.clone(), p.name.clone()))
+        })
+        .collect();
+    if lists.is_empty() {
+        return Ok(tokens);
+    }
+    let syntax = |e: syn::Error| crate::CodegenError::Syntax(e.to_string());
+    let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
+    for (operation_id, parameter) in &lists {
+        let when = format!("{}When", pascal_case(operation_id));
+        let mut replaced = false;
+        for item in file.items.iter_mut().flat_map(module_items_mut) {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            if !matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident(&when)) {
+                continue;
+            }
+            for member in &mut block.items {
+                if let syn::ImplItem::Fn(method) = member
+                    && method.sig.ident == parameter
+                {
+                    method.block = syn::parse_quote! {{
+                        if let Some(value) = value.into() {
+                            Self(value.iter().fold(self.0, |when, element| {
+                                when.query_param(#parameter, element.to_string())
+                            }))
+                        } else {
+                            Self(self.0.query_param_missing(#parameter))
+                        }
+                    }};
+                    replaced = true;
+                }
+            }
+        }
+        if !replaced {
+            return Err(crate::CodegenError::Unsupported {
+                location: format!("operation {operation_id}"),
+                message: format!(
+                    "mocks: progenitor wrote no `{when}::{parameter}` helper for the list query \
+                     parameter {parameter} (step mock_list_query_params)"
+                ),
+            });
+        }
+    }
+    Ok(quote::ToTokens::into_token_stream(file))
+}
+
+/// The items of a file's top-level item and, for a module, of its contents (progenitor's mocks sit
+/// in `pub mod operations`).
+fn module_items_mut(item: &mut syn::Item) -> Vec<&mut syn::Item> {
+    match item {
+        syn::Item::Mod(module) => match &mut module.content {
+            Some((_, items)) => items.iter_mut().collect(),
+            None => Vec::new(),
+        },
+        other => vec![other],
+    }
+}
+
+/// `list_named_regions` → `ListNamedRegions`, as progenitor names an operation's mock types.
+fn pascal_case(value: &str) -> String {
+    value
+        .split(['_', '-'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// typify checks a string's `pattern` with `regress` (an ECMA-262 engine); this points those paths

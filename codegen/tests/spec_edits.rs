@@ -254,10 +254,8 @@ fn edits() -> Vec<Edit> {
             },
         },
         Edit {
-            name: "a GET with an array query parameter",
-            expect: Expect::Refused(
-                "operation list_named_regions (get /cloud/v1/regions/named): query parameter names: its type is not one a query struct holds",
-            ),
+            name: "a GET with array query parameters",
+            expect: Expect::Builds("operations"),
             apply: |s| {
                 add_path(
                     s,
@@ -267,6 +265,31 @@ fn edits() -> Vec<Edit> {
                        description: Regions with these names.
                        parameters:
                          - {name: names, in: query, required: false, schema: {type: array, items: {type: string}}}
+                         - {name: ids, in: query, required: true, schema: {type: array, items: {type: integer, minimum: 1}}, example: [1, 2]}
+                         - {name: since, in: query, required: false, schema: {type: array, items: {type: string, format: date-time}}}
+                       responses:
+                         '200':
+                           description: ok
+                           content:
+                             application/json:
+                               schema: {$ref: '#/components/schemas/RegionList'}",
+                )
+            },
+        },
+        Edit {
+            name: "a GET with an array of an inline enum",
+            expect: Expect::Refused(
+                "operation list_sorted_regions (get /cloud/v1/regions/sorted): query parameter order: an array of an inline enum; $ref a named enum schema for its items",
+            ),
+            apply: |s| {
+                add_path(
+                    s,
+                    "/cloud/v1/regions/sorted",
+                    "get:
+                       operationId: list_sorted_regions
+                       description: Regions in an order.
+                       parameters:
+                         - {name: order, in: query, required: false, schema: {type: array, items: {type: string, enum: [name, id]}}}
                        responses:
                          '200':
                            description: ok

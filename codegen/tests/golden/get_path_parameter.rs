@@ -304,6 +304,7 @@ Sends a `GET` request to `/projects/{project_id}/regions`
 let response = client.list_project_regions()
     .project_id(project_id)
     .show_volumes(show_volumes)
+    .zones(zones)
     .send()
     .await;
 ```*/
@@ -328,6 +329,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::num::NonZeroU64, String>,
         show_volumes: Result<Option<bool>, String>,
+        zones: Result<Option<::std::vec::Vec<::std::num::NonZeroU64>>, String>,
     }
     impl<'a> ListProjectRegions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -335,6 +337,7 @@ pub mod builder {
                 client: client,
                 project_id: Err("project_id was not initialized".to_string()),
                 show_volumes: Ok(None),
+                zones: Ok(None),
             }
         }
         pub fn project_id<V>(mut self, value: V) -> Self
@@ -359,13 +362,27 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for show_volumes failed".to_string());
             self
         }
+        pub fn zones<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::num::NonZeroU64>>,
+        {
+            self.zones = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: num :: NonZeroU64 >` for zones failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/projects/{project_id}/regions`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Regions>, Error<types::ErrorResponse>> {
-            let Self { client, project_id, show_volumes } = self;
+            let Self { client, project_id, show_volumes, zones } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let show_volumes = show_volumes.map_err(Error::InvalidRequest)?;
+            let zones = zones.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/regions", client.baseurl, encode_path(& project_id
                 .to_string()),
@@ -379,6 +396,7 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&crate::rt::QueryParam::new("show_volumes", &show_volumes))
+                .query(&crate::rt::QueryParam::new("zones", &zones))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_project_regions",
@@ -424,6 +442,8 @@ pub mod queries {
     pub struct ListProjectRegionsQuery {
         /// Not sent when `None`.
         pub show_volumes: Option<bool>,
+        /// One `name=value` pair is sent per element. Not sent when `None`.
+        pub zones: Option<Vec<u64>>,
     }
     impl ::serde::Serialize for ListProjectRegionsQuery {
         fn serialize<S: ::serde::Serializer>(
@@ -431,16 +451,20 @@ pub mod queries {
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeStruct as _;
-            let len = 1usize;
+            let len = 2usize;
             let mut state = serializer.serialize_struct("ListProjectRegionsQuery", len)?;
             state.serialize_field("show_volumes", &self.show_volumes)?;
+            state.serialize_field("zones", &self.zones)?;
             state.end()
         }
     }
     impl ListProjectRegionsQuery {
         /// A query with the required parameters set and the others left out.
         pub fn new() -> Self {
-            Self { show_volumes: None }
+            Self {
+                show_volumes: None,
+                zones: None,
+            }
         }
         /// A query from parameters given as text (`name`, `value`), as a command line gives
         /// them; an error names the parameter that does not parse or is missing. Names that
@@ -459,7 +483,15 @@ pub mod queries {
                 }
                 None => None,
             };
-            Ok(Self { show_volumes })
+            let zones = params
+                .iter()
+                .filter(|(name, _)| name == "zones")
+                .map(|(_, text)| {
+                    text.parse::<u64>().map_err(|e| format!("{} {text:?}: {e}", "zones"))
+                })
+                .collect::<Result<Vec<u64>, String>>()?;
+            let zones = (!zones.is_empty()).then_some(zones);
+            Ok(Self { show_volumes, zones })
         }
     }
     impl Default for ListProjectRegionsQuery {
@@ -527,6 +559,16 @@ pub mod queries {
             if let Some(value) = query.show_volumes {
                 request = request.show_volumes(value);
             }
+            if let Some(value) = query.zones {
+                request = request
+                    .zones(
+                        crate::rt::list_into("zones", value)
+                            .map_err(|message| crate::Error::InvalidRequest {
+                                operation: "list_project_regions",
+                                message,
+                            })?,
+                    );
+            }
             Ok(
                 crate::rt::call("list_project_regions", request.send())
                     .await?
@@ -555,6 +597,9 @@ pub struct ApiParameter {
     pub minimum: Option<i64>,
     /// What it means.
     pub description: &'static str,
+    /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+    /// are each element's.
+    pub repeated: bool,
 }
 impl ApiParameter {
     /// `Err` with a sentence when `value` does not fit the parameter's schema.
@@ -645,6 +690,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "",
+                repeated: false,
             },
             ApiParameter {
                 name: "show_volumes",
@@ -654,6 +700,17 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "",
+                repeated: false,
+            },
+            ApiParameter {
+                name: "zones",
+                location: "query",
+                required: false,
+                kind: "integer",
+                values: &[],
+                minimum: Some(1i64),
+                description: "",
+                repeated: true,
             },
         ],
         body: None,
@@ -835,6 +892,25 @@ pub mod mock {
                     Self(self.0.query_param("show_volumes", value.to_string()))
                 } else {
                     Self(self.0.query_param_missing("show_volumes"))
+                }
+            }
+            pub fn zones<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a ::std::vec::Vec<::std::num::NonZeroU64>>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(
+                        value
+                            .iter()
+                            .fold(
+                                self.0,
+                                |when, element| {
+                                    when.query_param("zones", element.to_string())
+                                },
+                            ),
+                    )
+                } else {
+                    Self(self.0.query_param_missing("zones"))
                 }
             }
         }

@@ -1807,7 +1807,8 @@ pub mod queries {
                     message,
                 })?;
             let mut request = self.generated().list_things();
-            request = request.since(query.since);
+            let value = query.since;
+            request = request.since(value);
             if let Some(value) = query.unit {
                 request = request.unit(value);
             }
@@ -1892,6 +1893,9 @@ pub struct ApiParameter {
     pub minimum: Option<i64>,
     /// What it means.
     pub description: &'static str,
+    /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+    /// are each element's.
+    pub repeated: bool,
 }
 impl ApiParameter {
     /// `Err` with a sentence when `value` does not fit the parameter's schema.
@@ -1999,6 +2003,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "",
+                repeated: false,
             },
             ApiParameter {
                 name: "unit",
@@ -2008,6 +2013,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &["minutes", "bytes"],
                 minimum: None,
                 description: "",
+                repeated: false,
             },
         ],
         body: None,

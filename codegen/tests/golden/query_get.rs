@@ -658,8 +658,10 @@ pub mod queries {
                     message,
                 })?;
             let mut request = self.generated().list_reservations();
-            request = request.time_from(query.time_from);
-            request = request.time_to(query.time_to);
+            let value = query.time_from;
+            request = request.time_from(value);
+            let value = query.time_to;
+            request = request.time_to(value);
             if let Some(value) = query.region_id {
                 request = request.region_id(value);
             }
@@ -690,6 +692,9 @@ pub struct ApiParameter {
     pub minimum: Option<i64>,
     /// What it means.
     pub description: &'static str,
+    /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+    /// are each element's.
+    pub repeated: bool,
 }
 impl ApiParameter {
     /// `Err` with a sentence when `value` does not fit the parameter's schema.
@@ -780,6 +785,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "",
+                repeated: false,
             },
             ApiParameter {
                 name: "time_to",
@@ -789,6 +795,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: None,
                 description: "",
+                repeated: false,
             },
             ApiParameter {
                 name: "region_id",
@@ -798,6 +805,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &[],
                 minimum: Some(1i64),
                 description: "",
+                repeated: false,
             },
             ApiParameter {
                 name: "order_by",
@@ -807,6 +815,7 @@ pub const OPERATIONS: &[ApiOperation] = &[
                 values: &["active_from.asc", "active_from.desc"],
                 minimum: None,
                 description: "",
+                repeated: false,
             },
         ],
         body: None,

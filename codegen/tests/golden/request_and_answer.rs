@@ -712,6 +712,9 @@ pub struct ApiParameter {
     pub minimum: Option<i64>,
     /// What it means.
     pub description: &'static str,
+    /// An array: given once per element (`name=a&name=b`); the kind, values and minimum
+    /// are each element's.
+    pub repeated: bool,
 }
 impl ApiParameter {
     /// `Err` with a sentence when `value` does not fit the parameter's schema.
