@@ -120,39 +120,128 @@ fn describe(config: &tokio_postgres::Config) -> String {
     )
 }
 
+/// Waits for the connection to end, and logs why it did.
+async fn log_end<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(
+    connection: F,
+) {
+    if let Err(e) = connection.await {
+        tracing::debug!(error = %e, "the PostgreSQL connection ended");
+    }
+}
+
+/// Whether a connection failed on the server's certificate.
+fn is_certificate_error(error: &tokio_postgres::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|tls| matches!(tls, rustls::Error::InvalidCertificate(_)))
+        {
+            return true;
+        }
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// TLS to PostgreSQL: rustls with the *ring* provider, the server's certificate checked against
+/// the platform's roots (rustls-platform-verifier, as the API client does) and the certificates of
+/// `ca_file` (PEM), for servers with a private CA (managed databases usually have one).
+fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Failure> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    if let Some(path) = ca_file {
+        let text = crate::read_limited(path, 4 * 1024 * 1024, "the PostgreSQL CA file")?;
+        roots = CertificateDer::pem_slice_iter(text.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                Failure::Usage(format!("{}: not PEM certificates: {e}", path.display()))
+            })?;
+        if roots.is_empty() {
+            return Err(Failure::Usage(format!(
+                "{}: holds no certificate",
+                path.display()
+            )));
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone()).map_err(
+            |e| Failure::Local(format!("cannot load the platform's root certificates: {e}")),
+        )?;
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::Local(format!("TLS set-up: {e}")))?
+        .dangerous() // a custom verifier: the platform's, which does verify
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth())
+}
+
 /// A PostgreSQL error with what was being done; the server's own message when it sent one.
 fn failed(what: &str, error: &tokio_postgres::Error) -> Failure {
     let detail = error
         .as_db_error()
         .map(|db| format!("{} ({})", db.message(), db.code().code()))
-        .unwrap_or_else(|| error.to_string());
+        .unwrap_or_else(|| {
+            // The causes too: "error performing TLS handshake: invalid peer certificate: ...".
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text
+        });
     Failure::Remote(format!("PostgreSQL: {what}: {detail}"))
 }
 
 impl Store {
     /// Connects to `url`, takes the advisory lock, and (unless `dry_run`) creates the tables and
     /// any column they lack.
-    pub async fn open(url: &str, datasets: &[Dataset], dry_run: bool) -> Result<Store, Failure> {
+    pub async fn open(
+        url: &str,
+        datasets: &[Dataset],
+        dry_run: bool,
+        ca_file: Option<&Path>,
+    ) -> Result<Store, Failure> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| Failure::Usage(format!("sync: the PostgreSQL URL is not valid: {e}")))?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(Failure::Usage(
-                "sync: sslmode=require is not supported yet (this build connects without TLS); \
-                 connect over a trusted network, a Unix socket or an SSH tunnel"
-                    .into(),
-            ));
-        }
         let description = describe(&config);
-        let (client, connection) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .map_err(|e| failed(&format!("cannot connect to {description}"), &e))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "the PostgreSQL connection ended");
+        let client = match config.get_ssl_mode() {
+            SslMode::Disable => {
+                let (client, connection) = config
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .map_err(|e| failed(&format!("cannot connect to {description}"), &e))?;
+                tokio::spawn(log_end(connection));
+                client
             }
-        });
+            // `prefer` (the default) and `require`: TLS when the server offers it (`require`:
+            // only then), its certificate always verified, unlike libpq's `require`.
+            _ => {
+                let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
+                let (client, connection) = config.connect(tls).await.map_err(|e| {
+                    let mut failure = failed(&format!("cannot connect to {description}"), &e);
+                    if is_certificate_error(&e) {
+                        failure = failure.with(
+                            "; its TLS certificate is not trusted: give its CA with --pg-ca-file \
+                             (or PGSSLROOTCERT), or on a trusted network sslmode=disable",
+                        );
+                    }
+                    failure
+                })?;
+                tokio::spawn(log_end(connection));
+                client
+            }
+        };
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
             .await

@@ -192,6 +192,10 @@ pub struct SyncArgs {
     /// the rows in x_PriceStatus (as `export --allow-unpriced`).
     #[arg(long)]
     allow_unpriced: bool,
+    /// PostgreSQL over TLS: a PEM file of the certificate authorities to trust besides the
+    /// platform's (a managed database's CA).
+    #[arg(long, env = "PGSSLROOTCERT", value_name = "PATH")]
+    pg_ca_file: Option<PathBuf>,
     /// Print what would be fetched and replaced, and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -437,6 +441,7 @@ impl Destination {
         target: Target,
         datasets: &[Dataset],
         dry_run: bool,
+        ca_file: Option<&Path>,
     ) -> Result<Destination, Failure> {
         match target {
             Target::Files(dir) => {
@@ -454,7 +459,7 @@ impl Destination {
                 })
             }
             Target::Postgres(url) => Ok(Destination::Postgres(
-                crate::postgres::Store::open(&url, datasets, dry_run).await?,
+                crate::postgres::Store::open(&url, datasets, dry_run, ca_file).await?,
             )),
         }
     }
@@ -902,7 +907,8 @@ pub async fn run(connection: &Connection, args: SyncArgs) -> Result<(), Failure>
             "--to ({to}) must be after --from ({from})"
         )));
     }
-    let destination = Destination::open(target, &datasets, args.dry_run).await?;
+    let destination =
+        Destination::open(target, &datasets, args.dry_run, args.pg_ca_file.as_deref()).await?;
     let state = destination.state().await?;
     let plans: Vec<(Account, Vec<Planned>)> = accounts
         .into_iter()

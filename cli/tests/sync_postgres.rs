@@ -519,3 +519,84 @@ async fn usage_aggregated_and_focus_get_tables_of_their_own_and_other_fields_are
     assert!(err.contains("0 added, 1 replaced, 1 unchanged"), "{err}");
     assert_eq!(count(with_other).await, before);
 }
+
+/// A certificate authority and a certificate for 127.0.0.1 that it signed: (CA PEM, server's).
+fn certificates() -> (String, common::postgres::ServerCertificate) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let certificate = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("server params")
+        .signed_by(&key, &issuer)
+        .expect("server certificate");
+    (
+        ca.pem(),
+        common::postgres::ServerCertificate {
+            certificate: certificate.pem(),
+            key: key.serialize_pem(),
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_servers_certificate_is_verified_against_the_given_ca() {
+    let (ca, certificate) = certificates();
+    let database = Postgres::start_with_tls(certificate).await;
+    let server = server_of(5).await;
+    let dir = temp_dir("sync-pg-tls");
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca).expect("CA file");
+    let sync = |url: &str, extra: &[&str]| {
+        let mut args = vec!["sync", url, "--from", "2024-08-01", "--to", "2024-09-01"];
+        args.extend(extra);
+        strings(&args)
+    };
+    let url = database.url();
+    // A CA the platform does not know: refused, naming the way out; nothing is written.
+    let refused = run(
+        sync(&format!("{url}?sslmode=require"), &[]),
+        server_env(&server),
+    )
+    .await;
+    let err = stderr(&refused);
+    assert_ne!(refused.status.code(), Some(0), "{err}");
+    assert!(err.contains("--pg-ca-file"), "{err}");
+    // Without TLS the server refuses (pg_hba: hostssl only).
+    let plain = run(
+        sync(&format!("{url}?sslmode=disable"), &[]),
+        server_env(&server),
+    )
+    .await;
+    assert_ne!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    // With the CA, by flag (require) or PGSSLROOTCERT (the default, prefer): over TLS.
+    let output = run(
+        sync(
+            &format!("{url}?sslmode=require"),
+            &["--pg-ca-file", &path_arg(&ca_file)],
+        ),
+        server_env(&server),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("1 added"), "{}", stderr(&output));
+    let mut env = server_env(&server);
+    env.push(("PGSSLROOTCERT".into(), path_arg(&ca_file)));
+    let output = run(sync(&url, &["--lookback", "100000d"]), env).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 replaced"),
+        "{}",
+        stderr(&output)
+    );
+    let client = database.client().await;
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM gcore_billing_detailed", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 5);
+}

@@ -16,6 +16,14 @@ pub struct Postgres {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    /// Whether TCP connections must use TLS (the test's own client then uses the Unix socket).
+    tls_only: bool,
+}
+
+/// A server certificate and its private key, PEM.
+pub struct ServerCertificate {
+    pub certificate: String,
+    pub key: String,
 }
 
 /// The folder holding `initdb` and `postgres`.
@@ -64,6 +72,16 @@ fn free_port() -> u16 {
 impl Postgres {
     /// Makes and starts a cluster; returns once it accepts connections.
     pub async fn start() -> Postgres {
+        Self::start_with(None).await
+    }
+
+    /// Makes and starts a cluster that accepts TCP connections over TLS only, with this
+    /// certificate.
+    pub async fn start_with_tls(certificate: ServerCertificate) -> Postgres {
+        Self::start_with(Some(certificate)).await
+    }
+
+    async fn start_with(tls: Option<ServerCertificate>) -> Postgres {
         let bin = binaries();
         let dir = tempfile::Builder::new()
             .prefix("gcore-cli-postgres-")
@@ -92,9 +110,37 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&initdb.stderr)
         );
+        let mut settings: Vec<String> = Vec::new();
+        let tls_only = tls.is_some();
+        if let Some(tls) = tls {
+            use std::os::unix::fs::PermissionsExt as _;
+            let (certificate, key) = (data.join("server.crt"), data.join("server.key"));
+            std::fs::write(&certificate, tls.certificate).expect("certificate");
+            std::fs::write(&key, tls.key).expect("key");
+            // PostgreSQL refuses a key that others can read.
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+            // SAFETY: geteuid only reads the process's effective user ID.
+            if unsafe { libc::geteuid() } == 0 {
+                for file in [&certificate, &key] {
+                    std::os::unix::fs::chown(file, Some(NOBODY), Some(NOBODY)).expect("chown");
+                }
+            }
+            // TCP over TLS only; the Unix socket (the test's own client) as before.
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+            )
+            .expect("pg_hba.conf");
+            settings.extend(["ssl=on".into(), "ssl_cert_file=server.crt".into()]);
+            settings.push("ssl_key_file=server.key".into());
+        }
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
-        let child = command(&bin.join("postgres"))
+        let mut server = command(&bin.join("postgres"));
+        for setting in &settings {
+            server.arg("-c").arg(setting);
+        }
+        let child = server
             .arg("-D")
             .arg(&data)
             .args([
@@ -111,10 +157,15 @@ impl Postgres {
             .stderr(log)
             .spawn()
             .expect("postgres starts");
-        let server = Postgres { child, dir, port };
+        let server = Postgres {
+            child,
+            dir,
+            port,
+            tls_only,
+        };
         let started = Instant::now();
         loop {
-            match tokio_postgres::connect(&server.url(), tokio_postgres::NoTls).await {
+            match tokio_postgres::connect(&server.own_url(), tokio_postgres::NoTls).await {
                 Ok(_) => break,
                 Err(e) if started.elapsed() < Duration::from_secs(60) => {
                     let _ = e;
@@ -135,9 +186,22 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// What the test's own client connects to: the TCP URL, or the Unix socket when TCP needs TLS.
+    fn own_url(&self) -> String {
+        if self.tls_only {
+            format!(
+                "host={} port={} user=postgres dbname=postgres",
+                self.dir.path().display(),
+                self.port
+            )
+        } else {
+            self.url()
+        }
+    }
+
     /// A client of the server, for the test's own queries.
     pub async fn client(&self) -> tokio_postgres::Client {
-        let (client, connection) = tokio_postgres::connect(&self.url(), tokio_postgres::NoTls)
+        let (client, connection) = tokio_postgres::connect(&self.own_url(), tokio_postgres::NoTls)
             .await
             .expect("connects");
         tokio::spawn(connection);
