@@ -5,9 +5,11 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{parquet_rows, path_arg, run, server_env, server_of, stderr, strings, temp_dir};
+use common::{
+    kill_at_page, parquet_rows, path_arg, run, server_env, server_of, stderr, strings, temp_dir,
+};
 use gcore_billing_fake::{FakeServer, Fault};
 use serde_json::Value;
 
@@ -536,20 +538,8 @@ async fn a_sync_killed_mid_partition_and_rerun_holds_exactly_the_rows_of_a_clean
         .stderr(Stdio::null())
         .spawn()
         .expect("runs");
-    let second_pages = || {
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.body.as_ref().and_then(|b| b.get("offset")) == Some(&1000.into()))
-            .count()
-    };
-    let started = Instant::now();
-    while second_pages() < 2 && started.elapsed() < Duration::from_secs(120) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(second_pages(), 2, "the sync reached July's second page");
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    // July's second page (offset 1000) asked for twice: June's and July's.
+    kill_at_page(&server, &mut child, 1000, 2).await;
     let listed = manifest(&killed);
     let partitions: Vec<&String> = listed["partitions"]
         .as_object()

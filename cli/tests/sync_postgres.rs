@@ -8,10 +8,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::postgres::Postgres;
-use common::{path_arg, run, server_env, server_of, stderr, strings, temp_dir};
+use common::{kill_at_page, path_arg, run, server_env, server_of, stderr, strings, temp_dir};
 use gcore_billing_fake::{FakeServer, Fault};
 use rust_decimal::Decimal;
 
@@ -35,20 +35,7 @@ fn summary_costs(stderr: &str) -> BTreeMap<String, Decimal> {
 
 /// Sum of `cost` per currency in the table, as PostgreSQL adds them (numeric, exact).
 async fn table_costs(client: &tokio_postgres::Client) -> BTreeMap<String, Decimal> {
-    client
-        .query(
-            "SELECT currency, sum(cost)::text FROM gcore_billing_detailed \
-             WHERE cost IS NOT NULL AND currency IS NOT NULL GROUP BY currency",
-            &[],
-        )
-        .await
-        .expect("sum")
-        .iter()
-        .map(|row| {
-            let total: String = row.get(1);
-            (row.get(0), total.parse().expect("decimal"))
-        })
-        .collect()
+    sums(client, "gcore_billing_detailed", "cost", "currency").await
 }
 
 /// Rows per (account, month) in the table.
@@ -225,20 +212,8 @@ async fn a_postgres_sync_killed_or_failing_mid_month_keeps_the_old_rows_and_a_re
         .stderr(Stdio::null())
         .spawn()
         .expect("runs");
-    let second_pages = || {
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.body.as_ref().and_then(|b| b.get("offset")) == Some(&1000.into()))
-            .count()
-    };
-    let started = Instant::now();
-    while second_pages() < 2 && started.elapsed() < Duration::from_secs(120) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(second_pages(), 2, "the sync reached July's second page");
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    // July's second page (offset 1000) asked for twice: June's and July's.
+    kill_at_page(&server, &mut child, 1000, 2).await;
     let june = vec![("default".to_string(), "2024-06".to_string(), 2500)];
     assert_eq!(counts(&client).await, june);
 
@@ -336,7 +311,7 @@ async fn all_rows(client: &tokio_postgres::Client) -> Vec<String> {
         .collect()
 }
 
-/// Sum of a money column per currency in a table.
+/// Sum of a money column per currency in a table (numeric, exact).
 async fn sums(
     client: &tokio_postgres::Client,
     table: &str,

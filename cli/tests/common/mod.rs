@@ -94,6 +94,34 @@ pub async fn server_of(resources: usize) -> FakeServer {
     .expect("server")
 }
 
+/// Waits (two minutes at most) until the server has been asked `times` times for the page at
+/// `offset`, then kills `child` with SIGKILL, as a crash or an OOM kill would end it.
+pub async fn kill_at_page(
+    server: &FakeServer,
+    child: &mut std::process::Child,
+    offset: u64,
+    times: usize,
+) {
+    let asked = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.body.as_ref().and_then(|b| b.get("offset")) == Some(&offset.into()))
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while asked() < times && started.elapsed() < std::time::Duration::from_secs(120) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        asked(),
+        times,
+        "the server was asked for the page at {offset}"
+    );
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+}
+
 /// Every row of a Parquet file, each as the debug text of its cells.
 pub fn parquet_rows(path: &Path) -> Vec<String> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
