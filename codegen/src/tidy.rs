@@ -67,7 +67,7 @@ pub fn mock_list_query_params(
     let syntax = |e: syn::Error| crate::CodegenError::Syntax(e.to_string());
     let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
     for (operation_id, parameter) in &lists {
-        let when = format!("{}When", pascal_case(operation_id));
+        let when = format!("{}When", crate::model::pascal(operation_id));
         let mut replaced = false;
         for item in file.items.iter_mut().flat_map(module_items_mut) {
             let syn::Item::Impl(block) = item else {
@@ -116,20 +116,6 @@ fn module_items_mut(item: &mut syn::Item) -> Vec<&mut syn::Item> {
         },
         other => vec![other],
     }
-}
-
-/// `list_named_regions` → `ListNamedRegions`, as progenitor names an operation's mock types.
-fn pascal_case(value: &str) -> String {
-    value
-        .split(['_', '-'])
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// typify checks a string's `pattern` with `regress` (an ECMA-262 engine); this points those paths
