@@ -1270,7 +1270,7 @@ impl crate::Client {
         B::Error: ::std::fmt::Display,
     {
         let bytes = self.detailed_cost_report_csv(body).await?;
-        crate::parse_csv("get_detailed_cost_report", &bytes)
+        crate::rt::parse_csv("get_detailed_cost_report", &bytes)
     }
     /// Aggregated cost report, totals per resource type (`POST /cloud/v1/cost_report/totals`, `get_aggregated_cost_report`).
     ///
@@ -1351,7 +1351,7 @@ impl crate::Client {
         B::Error: ::std::fmt::Display,
     {
         let bytes = self.aggregated_cost_report_csv(body).await?;
-        crate::parse_csv("get_aggregated_cost_report", &bytes)
+        crate::rt::parse_csv("get_aggregated_cost_report", &bytes)
     }
     /// Monthly cost totals, split into commit and pay-as-you-go (`POST /cloud/v1/reservation_cost_report/totals`, `get_monthly_reservation_cost_report`).
     ///
@@ -1444,7 +1444,7 @@ impl crate::Client {
         B::Error: ::std::fmt::Display,
     {
         let bytes = self.monthly_reservation_cost_report_csv(body).await?;
-        crate::parse_csv("get_monthly_reservation_cost_report", &bytes)
+        crate::rt::parse_csv("get_monthly_reservation_cost_report", &bytes)
     }
     /// Usage report, resources and totals without prices (`POST /cloud/v1/usage_report`, `get_usage_report`).
     ///

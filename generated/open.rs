@@ -1100,47 +1100,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportResourceCommon {
         })
     }
 }
-/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-/// unknown row. One match for all the accessors below.
-macro_rules! cost_report_resource_field {
-    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { CostReportResource::AiCluster(v) => crate ::rt::FieldValue::value(&
-        v. $field), CostReportResource::AiVirtualCluster(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::Baremetal(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::BasicVm(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::Backup(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::Container(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::EgressTraffic(v) =>
-        crate ::rt::FieldValue::value(& v. $field), CostReportResource::ExternalIp(v) =>
-        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FileShare(v) =>
-        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FloatingIp(v) =>
-        crate ::rt::FieldValue::value(& v. $field), CostReportResource::Functions(v) =>
-        crate ::rt::FieldValue::value(& v. $field), CostReportResource::FunctionCalls(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        CostReportResource::FunctionEgressTraffic(v) => crate ::rt::FieldValue::value(& v
-        . $field), CostReportResource::Image(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::Inference(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::Instance(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::LoadBalancer(v) => crate ::rt::FieldValue::value(& v
-        . $field), CostReportResource::LogIndex(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::Snapshot(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::Volume(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportResource::DbaasPostgresqlPooler(v) => crate
-        ::rt::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v
-        . $field), CostReportResource::DbaasPostgresqlPublicNetwork(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportResource::DbaasPostgresqlCpu(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        CostReportResource::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v
-        . $field), CostReportResource::Unknown(raw) => ($unknown) (raw.get($key)), }
-    };
-}
 /// One row of a detailed cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
-/// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-/// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-/// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+/// Deserialization dispatches on `type`: a known value must match its schema exactly (or the error names the type and the field), an unknown value is kept as [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CostReportResource {
@@ -1271,96 +1233,520 @@ impl CostReportResource {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        cost_report_resource_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Unknown(_) => None,
+        }
     }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
-        cost_report_resource_field!(
-            self, billing_feature_name, "billing_feature_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::LoadBalancer(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_feature_name")),
+        }
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        cost_report_resource_field!(
-            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_metric_name")),
+        }
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
-        cost_report_resource_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_decimal
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("billing_value")),
+        }
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        cost_report_resource_field!(
-            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
-            BillingValueUnit >
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Unknown(raw) => {
+                crate::rt::unknown_enum::<
+                    BillingValueUnit,
+                >(raw.get("billing_value_unit"))
+            }
+        }
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<::rust_decimal::Decimal> {
-        cost_report_resource_field!(self, cost, "cost", crate ::rt::unknown_decimal)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.cost)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("cost")),
+        }
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        cost_report_resource_field!(self, currency, "currency", crate ::rt::unknown_str)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.currency)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("currency")),
+        }
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        cost_report_resource_field!(self, err, "err", crate ::rt::unknown_str)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.err),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.err),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.err),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.err),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.err),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.err),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlPublicNetwork(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("err")),
+        }
     }
     /// First moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        cost_report_resource_field!(
-            self, first_seen, "first_seen", crate ::rt::unknown_time
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.first_seen)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Unknown(raw) => crate::rt::unknown_time(raw.get("first_seen")),
+        }
     }
     /// Last moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        cost_report_resource_field!(
-            self, last_seen, "last_seen", crate ::rt::unknown_time
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.last_seen)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Unknown(raw) => crate::rt::unknown_time(raw.get("last_seen")),
+        }
     }
     /// Project that owns the resource.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
-        cost_report_resource_field!(
-            self, project_id, "project_id", crate ::rt::unknown_i64
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.project_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("project_id")),
+        }
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        cost_report_resource_field!(self, region, "region", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region")),
+        }
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        cost_report_resource_field!(
-            self, region_id, "region_id", crate ::rt::unknown_i64
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region_id")),
+        }
     }
 }
 impl crate::rt::Columns for CostReportResource {
@@ -5970,46 +6356,9 @@ impl<'de> ::serde::Deserialize<'de> for CostReportTotalCommon {
         })
     }
 }
-/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-/// unknown row. One match for all the accessors below.
-macro_rules! cost_report_total_field {
-    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { CostReportTotal::AiCluster(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::AiVirtualCluster(v) => crate ::rt::FieldValue::value(&
-        v. $field), CostReportTotal::Baremetal(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::BasicVm(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::Backup(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::Container(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::EgressTraffic(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::ExternalIp(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::FileShare(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::FloatingIp(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::Functions(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::FunctionCalls(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::FunctionEgressTraffic(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::Image(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::Inference(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::Instance(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::LoadBalancer(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::LogIndex(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::Snapshot(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::Volume(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlPooler(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        CostReportTotal::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
-        ::rt::FieldValue::value(& v. $field), CostReportTotal::DbaasPostgresqlCpu(v) =>
-        crate ::rt::FieldValue::value(& v. $field),
-        CostReportTotal::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v.
-        $field), CostReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
-    };
-}
-/// One row of a aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
+/// One row of an aggregated cost report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
-/// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-/// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-/// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+/// Deserialization dispatches on `type`: a known value must match its schema exactly (or the error names the type and the field), an unknown value is kept as [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CostReportTotal {
@@ -6140,70 +6489,415 @@ impl CostReportTotal {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        cost_report_total_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Unknown(_) => None,
+        }
     }
     /// Name of the billed product line as it appears on the invoice; null when it could not be resolved.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_feature_name(&self) -> Option<&str> {
-        cost_report_total_field!(
-            self, billing_feature_name, "billing_feature_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::LoadBalancer(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_feature_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_feature_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_feature_name")),
+        }
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        cost_report_total_field!(
-            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_metric_name")),
+        }
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
-        cost_report_total_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_decimal
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("billing_value")),
+        }
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        cost_report_total_field!(
-            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
-            BillingValueUnit >
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Unknown(raw) => {
+                crate::rt::unknown_enum::<
+                    BillingValueUnit,
+                >(raw.get("billing_value_unit"))
+            }
+        }
     }
     /// Cost of that consumption for the period; null when it could not be priced (then `err` says why).
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn cost(&self) -> Option<::rust_decimal::Decimal> {
-        cost_report_total_field!(self, cost, "cost", crate ::rt::unknown_decimal)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.cost)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.cost),
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("cost")),
+        }
     }
     /// ISO 4217 currency code of `cost`; null when there is no cost.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn currency(&self) -> Option<&str> {
-        cost_report_total_field!(self, currency, "currency", crate ::rt::unknown_str)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.currency)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.currency),
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("currency")),
+        }
     }
     /// Why the cost could not be computed; null when pricing succeeded.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn err(&self) -> Option<&str> {
-        cost_report_total_field!(self, err, "err", crate ::rt::unknown_str)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.err),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.err),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.err),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.err),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.err),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.err),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.err),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlPublicNetwork(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.err),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.err),
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("err")),
+        }
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        cost_report_total_field!(self, region, "region", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region")),
+        }
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        cost_report_total_field!(self, region_id, "region_id", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region_id")),
+        }
     }
 }
 impl crate::rt::Columns for CostReportTotal {
@@ -9587,47 +10281,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportResourceCommon {
         })
     }
 }
-/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-/// unknown row. One match for all the accessors below.
-macro_rules! usage_report_resource_field {
-    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { UsageReportResource::AiCluster(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportResource::AiVirtualCluster(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::Baremetal(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::BasicVm(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::Backup(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::Container(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::EgressTraffic(v) =>
-        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::ExternalIp(v) =>
-        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FileShare(v) =>
-        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FloatingIp(v) =>
-        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::Functions(v) =>
-        crate ::rt::FieldValue::value(& v. $field), UsageReportResource::FunctionCalls(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        UsageReportResource::FunctionEgressTraffic(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportResource::Image(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportResource::Inference(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportResource::Instance(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportResource::LoadBalancer(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportResource::LogIndex(v) => crate ::rt::FieldValue::value(& v
-        . $field), UsageReportResource::Snapshot(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportResource::Volume(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportResource::DbaasPostgresqlPooler(v) => crate
-        ::rt::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportResource::DbaasPostgresqlPublicNetwork(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportResource::DbaasPostgresqlCpu(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        UsageReportResource::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportResource::Unknown(raw) => ($unknown) (raw.get($key)), }
-    };
-}
 /// One row of a usage report. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
-/// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-/// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-/// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+/// Deserialization dispatches on `type`: a known value must match its schema exactly (or the error names the type and the field), an unknown value is kept as [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UsageReportResource {
@@ -9758,70 +10414,364 @@ impl UsageReportResource {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        usage_report_resource_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Unknown(_) => None,
+        }
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        usage_report_resource_field!(
-            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_metric_name")),
+        }
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
-        usage_report_resource_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_decimal
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("billing_value")),
+        }
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        usage_report_resource_field!(
-            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
-            BillingValueUnit >
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Unknown(raw) => {
+                crate::rt::unknown_enum::<
+                    BillingValueUnit,
+                >(raw.get("billing_value_unit"))
+            }
+        }
     }
     /// First moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn first_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        usage_report_resource_field!(
-            self, first_seen, "first_seen", crate ::rt::unknown_time
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.first_seen)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.first_seen),
+            Self::Unknown(raw) => crate::rt::unknown_time(raw.get("first_seen")),
+        }
     }
     /// Last moment inside the report period at which the resource was observed.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn last_seen(&self) -> Option<::chrono::DateTime<::chrono::offset::Utc>> {
-        usage_report_resource_field!(
-            self, last_seen, "last_seen", crate ::rt::unknown_time
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.last_seen)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.last_seen),
+            Self::Unknown(raw) => crate::rt::unknown_time(raw.get("last_seen")),
+        }
     }
     /// Project that owns the resource.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn project_id(&self) -> Option<i64> {
-        usage_report_resource_field!(
-            self, project_id, "project_id", crate ::rt::unknown_i64
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.project_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.project_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("project_id")),
+        }
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        usage_report_resource_field!(self, region, "region", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region")),
+        }
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        usage_report_resource_field!(
-            self, region_id, "region_id", crate ::rt::unknown_i64
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Backup(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region_id")),
+        }
     }
 }
 impl crate::rt::Columns for UsageReportResource {
@@ -13749,45 +14699,9 @@ impl<'de> ::serde::Deserialize<'de> for UsageReportTotalCommon {
         })
     }
 }
-/// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-/// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-/// unknown row. One match for all the accessors below.
-macro_rules! usage_report_total_field {
-    ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-        match $row { UsageReportTotal::AiCluster(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::AiVirtualCluster(v) => crate ::rt::FieldValue::value(&
-        v. $field), UsageReportTotal::Baremetal(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::BasicVm(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::Container(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::EgressTraffic(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::ExternalIp(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::FileShare(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::FloatingIp(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::Functions(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::FunctionCalls(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::FunctionEgressTraffic(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Image(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Inference(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Instance(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::LoadBalancer(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::LogIndex(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Snapshot(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::Volume(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::DbaasPostgresqlPooler(v)
-        => crate ::rt::FieldValue::value(& v. $field),
-        UsageReportTotal::DbaasPostgresqlMemory(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::DbaasPostgresqlPublicNetwork(v) => crate
-        ::rt::FieldValue::value(& v. $field), UsageReportTotal::DbaasPostgresqlCpu(v) =>
-        crate ::rt::FieldValue::value(& v. $field),
-        UsageReportTotal::DbaasPostgresqlVolume(v) => crate ::rt::FieldValue::value(& v.
-        $field), UsageReportTotal::Unknown(raw) => ($unknown) (raw.get($key)), }
-    };
-}
-/// One row of a usage report totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
+/// One row of the usage report's totals. The `type` field says which of the schemas below it is. Gcore adds resource types over time, so clients must expect values not listed here.
 ///
-/// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-/// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-/// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+/// Deserialization dispatches on `type`: a known value must match its schema exactly (or the error names the type and the field), an unknown value is kept as [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum UsageReportTotal {
@@ -13914,44 +14828,253 @@ impl UsageReportTotal {
     pub fn extra_fields(
         &self,
     ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-        usage_report_total_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.extra_fields),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.extra_fields)
+            }
+            Self::Unknown(_) => None,
+        }
     }
     /// Identifier of the metric the resource is billed by.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_metric_name(&self) -> Option<&str> {
-        usage_report_total_field!(
-            self, billing_metric_name, "billing_metric_name", crate ::rt::unknown_str
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::EgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::FunctionCalls(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_metric_name),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_metric_name)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_str(raw.get("billing_metric_name")),
+        }
     }
     /// Amount consumed in the report period, measured in `billing_value_unit`.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value(&self) -> Option<::rust_decimal::Decimal> {
-        usage_report_total_field!(
-            self, billing_value, "billing_value", crate ::rt::unknown_decimal
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.billing_value),
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value)
+            }
+            Self::Unknown(raw) => crate::rt::unknown_decimal(raw.get("billing_value")),
+        }
     }
     ///
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn billing_value_unit(&self) -> Option<BillingValueUnit> {
-        usage_report_total_field!(
-            self, billing_value_unit, "billing_value_unit", crate ::rt::unknown_enum:: <
-            BillingValueUnit >
-        )
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::AiVirtualCluster(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::FunctionEgressTraffic(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Image(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.billing_value_unit),
+            Self::DbaasPostgresqlPooler(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlMemory(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlCpu(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::DbaasPostgresqlVolume(v) => {
+                crate::rt::FieldValue::value(&v.billing_value_unit)
+            }
+            Self::Unknown(raw) => {
+                crate::rt::unknown_enum::<
+                    BillingValueUnit,
+                >(raw.get("billing_value_unit"))
+            }
+        }
     }
     /// Region ID. Older name of `region_id`; the API returns both with the same value.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region(&self) -> Option<i64> {
-        usage_report_total_field!(self, region, "region", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region")),
+        }
     }
     /// Region ID.
     ///
     /// `None` when the row does not carry it (null, or an unknown type without it).
     pub fn region_id(&self) -> Option<i64> {
-        usage_report_total_field!(self, region_id, "region_id", crate ::rt::unknown_i64)
+        match self {
+            Self::AiCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::AiVirtualCluster(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Baremetal(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::BasicVm(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Container(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::EgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::ExternalIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FileShare(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FloatingIp(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Functions(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionCalls(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::FunctionEgressTraffic(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Image(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Inference(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Instance(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LoadBalancer(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::LogIndex(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Snapshot(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Volume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPooler(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlMemory(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlPublicNetwork(v) => {
+                crate::rt::FieldValue::value(&v.region_id)
+            }
+            Self::DbaasPostgresqlCpu(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::DbaasPostgresqlVolume(v) => crate::rt::FieldValue::value(&v.region_id),
+            Self::Unknown(raw) => crate::rt::unknown_i64(raw.get("region_id")),
+        }
     }
 }
 impl crate::rt::Columns for UsageReportTotal {

@@ -700,14 +700,6 @@ impl FieldValue for serde_json::Map<String, serde_json::Value> {
     }
 }
 
-/// A row of unknown type has no separate unlisted fields: it is kept whole.
-#[doc(hidden)]
-pub fn no_extra_fields(
-    _: Option<&serde_json::Value>,
-) -> Option<&serde_json::Map<String, serde_json::Value>> {
-    None
-}
-
 /// A text field of a row of unknown type.
 #[doc(hidden)]
 pub fn unknown_str(value: Option<&serde_json::Value>) -> Option<&str> {

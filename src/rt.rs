@@ -3,10 +3,10 @@
 //! touching the generator, and a reader of `generated/` finds the runtime in one place. The crate's
 //! public API (`Client`, `Error`, `CsvTable`, `PageOptions`) is named by its own paths.
 
-pub use crate::client::{call, call_bytes, collect_csv, prepare};
+pub use crate::client::{call, call_bytes, collect_csv, parse_csv, prepare};
 pub use crate::columns::{
-    Column, ColumnKind, Columns, FieldValue, RowTime, no_extra_fields, unknown_decimal,
-    unknown_enum, unknown_f64, unknown_i64, unknown_str, unknown_time,
+    Column, ColumnKind, Columns, FieldValue, RowTime, unknown_decimal, unknown_enum, unknown_f64,
+    unknown_i64, unknown_str, unknown_time,
 };
 pub use crate::de::{
     Exact, ExactNumber, FieldFailure, Key, Loose, Skipped, Unlisted, deny_unlisted, first_failure,

@@ -413,44 +413,39 @@ fn open_union(
     let tags: Vec<&String> = u.variants.iter().map(|(tag, _)| tag).collect();
     let variant_docs = tags.iter().map(|t| doc(&format!("`{property}`: `{t}`")));
     let description = doc(u.description.as_deref().unwrap_or(""));
+    let dispatch_doc = doc(&format!(
+        "\nDeserialization dispatches on `{property}`: a known value must match its schema \
+         exactly (or the error names the type and the field), an unknown value is kept as \
+         [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a \
+         breaking change."
+    ));
     let deserialize = union_deserialize(u, fields)?;
-    let field_macro = format_ident!("{}_field", snake(&u.name));
     let accessors = u
         .common_fields
         .iter()
-        .map(|f| common_accessor(f, &field_macro));
+        .map(|f| common_accessor(f, &variants));
     let columns = columns_impl(&name, &u.columns);
     let common_row = common_row(u);
+    let extra_fields_match = field_of_any_variant(
+        &variants,
+        &ident("extra_fields"),
+        quote! { Self::Unknown(_) => None },
+    );
     let extra_fields = answer_only.then(|| {
         quote! {
             /// The fields of this row that the spec does not list, as received (the variant's
             /// `extra_fields`). `None` for a row of unknown type, which is kept whole in
             /// [`Self::Unknown`].
             pub fn extra_fields(&self) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-                #field_macro!(self, extra_fields, "", crate::rt::no_extra_fields)
+                #extra_fields_match
             }
         }
     });
     Ok(quote! {
         #common_row
 
-        /// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-        /// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-        /// unknown row. One match for all the accessors below.
-        macro_rules! #field_macro {
-            ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-                match $row {
-                    #(#name::#variants(v) => crate::rt::FieldValue::value(&v.$field),)*
-                    #name::Unknown(raw) => ($unknown)(raw.get($key)),
-                }
-            };
-        }
-
         #description
-        ///
-        /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-        /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-        /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+        #dispatch_doc
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         pub enum #name {
@@ -694,7 +689,22 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
 }
 
 /// One accessor of a union's common field, through the union's field macro.
-fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
+/// A `match` that reads `field` of whichever known variant the row is (the same way whether the
+/// variant requires it or not); `unknown_arm` is the arm for a row of unknown type.
+fn field_of_any_variant(
+    variants: &[Ident],
+    field: &Ident,
+    unknown_arm: TokenStream,
+) -> TokenStream {
+    quote! {
+        match self {
+            #(Self::#variants(v) => crate::rt::FieldValue::value(&v.#field),)*
+            #unknown_arm
+        }
+    }
+}
+
+fn common_accessor(f: &CommonField, variants: &[Ident]) -> TokenStream {
     let field = format_ident!("{}", f.name);
     let key = &f.name;
     let description = doc(&format!(
@@ -721,10 +731,15 @@ fn common_accessor(f: &CommonField, field_macro: &Ident) -> TokenStream {
             )
         }
     };
+    let body = field_of_any_variant(
+        variants,
+        &field,
+        quote! { Self::Unknown(raw) => #unknown(raw.get(#key)) },
+    );
     quote! {
         #description
         pub fn #field(&self) -> #ret {
-            #field_macro!(self, #field, #key, #unknown)
+            #body
         }
     }
 }
@@ -972,7 +987,7 @@ fn client_methods(op: &BodyOperation, model: &SpecModel) -> TokenStream {
             {
                 #allow_deprecated
                 let bytes = self.#bytes(body).await?;
-                crate::parse_csv(#csv_id, &bytes)
+                crate::rt::parse_csv(#csv_id, &bytes)
             }
         }
     });

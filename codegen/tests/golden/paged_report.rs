@@ -1272,21 +1272,9 @@ pub mod open {
             })
         }
     }
-    /// `field!(row, name, "key", read_unknown)`: field `name` of any known variant (read the
-    /// same way whether the variant requires it or not), or `read_unknown` of key `"key"` of an
-    /// unknown row. One match for all the accessors below.
-    macro_rules! row_field {
-        ($row:expr, $field:ident, $key:literal, $unknown:expr) => {
-            match $row { Row::A(v) => crate ::rt::FieldValue::value(& v. $field),
-            Row::B(v) => crate ::rt::FieldValue::value(& v. $field), Row::Unknown(raw) =>
-            ($unknown) (raw.get($key)), }
-        };
-    }
     /// One row, of one of two types.
     ///
-    /// Deserialization dispatches on `#property`: a known value must match its schema exactly (or
-    /// the error names the type and the field), an unknown value is kept as [`Self::Unknown`].
-    /// Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
+    /// Deserialization dispatches on `type`: a known value must match its schema exactly (or the error names the type and the field), an unknown value is kept as [`Self::Unknown`]. Non-exhaustive: a type added to the spec is a new variant, not a breaking change.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub enum Row {
@@ -1320,19 +1308,31 @@ pub mod open {
         pub fn extra_fields(
             &self,
         ) -> Option<&::serde_json::Map<String, ::serde_json::Value>> {
-            row_field!(self, extra_fields, "", crate ::rt::no_extra_fields)
+            match self {
+                Self::A(v) => crate::rt::FieldValue::value(&v.extra_fields),
+                Self::B(v) => crate::rt::FieldValue::value(&v.extra_fields),
+                Self::Unknown(_) => None,
+            }
         }
         /// The cost.
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn cost(&self) -> Option<f64> {
-            row_field!(self, cost, "cost", crate ::rt::unknown_f64)
+            match self {
+                Self::A(v) => crate::rt::FieldValue::value(&v.cost),
+                Self::B(v) => crate::rt::FieldValue::value(&v.cost),
+                Self::Unknown(raw) => crate::rt::unknown_f64(raw.get("cost")),
+            }
         }
         ///
         ///
         /// `None` when the row does not carry it (null, or an unknown type without it).
         pub fn unit(&self) -> Option<Unit> {
-            row_field!(self, unit, "unit", crate ::rt::unknown_enum:: < Unit >)
+            match self {
+                Self::A(v) => crate::rt::FieldValue::value(&v.unit),
+                Self::B(v) => crate::rt::FieldValue::value(&v.unit),
+                Self::Unknown(raw) => crate::rt::unknown_enum::<Unit>(raw.get("unit")),
+            }
         }
     }
     impl crate::rt::Columns for Row {
@@ -1873,7 +1873,7 @@ impl crate::Client {
         B::Error: ::std::fmt::Display,
     {
         let bytes = self.report_csv(body).await?;
-        crate::parse_csv("get_report", &bytes)
+        crate::rt::parse_csv("get_report", &bytes)
     }
 }
 /// A parameter of an operation in [`OPERATIONS`].
