@@ -667,31 +667,63 @@ impl FieldValue for Option<String> {
     }
 }
 
-/// `FieldValue` for copied values (`i64`, `f64`, timestamps), required or optional.
-macro_rules! copied_field_value {
-    ($($ty:ty),*) => {$(
-        impl FieldValue for $ty {
-            type Out<'a> = $ty;
-            fn value(&self) -> Option<$ty> {
-                Some(*self)
-            }
-        }
+// Copied values (integers, floats, timestamps, decimals), required or optional.
 
-        impl FieldValue for Option<$ty> {
-            type Out<'a> = $ty;
-            fn value(&self) -> Option<$ty> {
-                *self
-            }
-        }
-    )*};
+impl FieldValue for i64 {
+    type Out<'a> = i64;
+    fn value(&self) -> Option<i64> {
+        Some(*self)
+    }
 }
 
-copied_field_value!(
-    i64,
-    f64,
-    chrono::DateTime<chrono::Utc>,
-    rust_decimal::Decimal
-);
+impl FieldValue for Option<i64> {
+    type Out<'a> = i64;
+    fn value(&self) -> Option<i64> {
+        *self
+    }
+}
+
+impl FieldValue for f64 {
+    type Out<'a> = f64;
+    fn value(&self) -> Option<f64> {
+        Some(*self)
+    }
+}
+
+impl FieldValue for Option<f64> {
+    type Out<'a> = f64;
+    fn value(&self) -> Option<f64> {
+        *self
+    }
+}
+
+impl FieldValue for chrono::DateTime<chrono::Utc> {
+    type Out<'a> = chrono::DateTime<chrono::Utc>;
+    fn value(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(*self)
+    }
+}
+
+impl FieldValue for Option<chrono::DateTime<chrono::Utc>> {
+    type Out<'a> = chrono::DateTime<chrono::Utc>;
+    fn value(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        *self
+    }
+}
+
+impl FieldValue for rust_decimal::Decimal {
+    type Out<'a> = rust_decimal::Decimal;
+    fn value(&self) -> Option<rust_decimal::Decimal> {
+        Some(*self)
+    }
+}
+
+impl FieldValue for Option<rust_decimal::Decimal> {
+    type Out<'a> = rust_decimal::Decimal;
+    fn value(&self) -> Option<rust_decimal::Decimal> {
+        *self
+    }
+}
 
 impl FieldValue for serde_json::Map<String, serde_json::Value> {
     type Out<'a> = &'a serde_json::Map<String, serde_json::Value>;

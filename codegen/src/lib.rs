@@ -289,6 +289,15 @@ pub fn generate_client(
             location: "generated types".into(),
             message: e.to_string(),
         })?;
+    tidy::check_type_steps_took(&file, &answer).map_err(|(step, what)| {
+        CodegenError::Unsupported {
+            location: format!("rewrite step {step}"),
+            message: format!(
+                "{what}: the step no longer matches what typify writes (after an upgrade?); fix \
+                 the step in codegen/src/tidy.rs"
+            ),
+        }
+    })?;
     tidy::check_patterns_with_regex_lite(&mut file);
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);

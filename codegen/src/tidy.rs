@@ -773,6 +773,91 @@ pub fn mark_deprecated_fields(
     }
 }
 
+/// The type steps above match typify's shapes, and each would do nothing without a word if a
+/// shape changed (after a typify or progenitor upgrade). This checks what each is for on the
+/// finished types module and names the first step whose goal is not met: a `types` module at all;
+/// no answer type left in `types::builder` ([`drop_builders_except`]) or with a `builder()`
+/// ([`keep_builder_fns_only_for`]); no `TryFrom` string parsing on an answer enum
+/// ([`drop_string_parsing_of_answer_enums`]); every answer struct with named fields carrying
+/// `extra_fields` and `#[non_exhaustive]` ([`keep_unknown_fields`]); no serde derive anywhere
+/// ([`serde_impls_as_code`]).
+pub fn check_type_steps_took(
+    file: &syn::File,
+    is_answer: &dyn Fn(&str) -> bool,
+) -> Result<(), (&'static str, String)> {
+    let Some(items) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => {
+            module.content.as_ref().map(|(_, items)| items)
+        }
+        _ => None,
+    }) else {
+        return Err(("types module", "progenitor wrote no `types` module".into()));
+    };
+    let answer_enums: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Enum(e) if is_answer(&e.ident.to_string()) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for item in items {
+        if let Some(name) = derives_serde(item) {
+            return Err(("serde_impls_as_code", format!("{name} still derives serde")));
+        }
+        match item {
+            syn::Item::Struct(s)
+                if is_answer(&s.ident.to_string()) && matches!(s.fields, syn::Fields::Named(_)) =>
+            {
+                let keeps_unlisted = s
+                    .fields
+                    .iter()
+                    .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA_FIELDS));
+                let non_exhaustive = s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+                if !keeps_unlisted || !non_exhaustive {
+                    return Err((
+                        "keep_unknown_fields",
+                        format!(
+                            "answer struct {} lacks `{EXTRA_FIELDS}` or #[non_exhaustive]",
+                            s.ident
+                        ),
+                    ));
+                }
+            }
+            syn::Item::Impl(block) if block.trait_.is_none() && is_only_builder_fn(block) => {
+                if let Some(name) = type_name(&block.self_ty).filter(|n| is_answer(n)) {
+                    return Err((
+                        "keep_builder_fns_only_for",
+                        format!("answer type {name} still has a builder()"),
+                    ));
+                }
+            }
+            syn::Item::Impl(block) if is_string_parsing(block) => {
+                if let Some(name) = type_name(&block.self_ty).filter(|n| answer_enums.contains(n)) {
+                    return Err((
+                        "drop_string_parsing_of_answer_enums",
+                        format!("answer enum {name} still has TryFrom of a string"),
+                    ));
+                }
+            }
+            syn::Item::Mod(module) if module.ident == "builder" => {
+                let builders = module.content.iter().flat_map(|(_, items)| items);
+                for builder in builders {
+                    if let syn::Item::Struct(b) = builder
+                        && is_answer(&b.ident.to_string())
+                    {
+                        return Err((
+                            "drop_builders_except",
+                            format!("answer type {} still has a builder struct", b.ident),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The type's name when it still derives `Serialize` or `Deserialize`.
 fn derives_serde(item: &syn::Item) -> Option<&syn::Ident> {
     let (attrs, ident) = match item {
@@ -1099,6 +1184,56 @@ fn take_out_of_derive(attrs: &mut [syn::Attribute], traits: &[&str]) -> syn::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each type step's goal, unmet in a file typify could write after an upgrade, is named.
+    #[test]
+    fn a_type_step_whose_goal_is_unmet_is_named() {
+        let answer = |name: &str| name.starts_with("Answer");
+        let step = |file: syn::File| check_type_steps_took(&file, &answer).map_err(|(s, _)| s);
+        let done: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[non_exhaustive]
+                pub struct AnswerRow { pub cost: f64, pub extra_fields: Map }
+                pub struct Request { pub from: String }
+                impl Request { pub fn builder() -> builder::Request { todo!() } }
+                pub mod builder { pub struct Request { from: String } }
+            }
+        };
+        assert_eq!(step(done), Ok(()));
+        let cases: [(&str, syn::File); 6] = [
+            ("types module", syn::parse_quote! { pub struct Client; }),
+            (
+                "keep_unknown_fields",
+                syn::parse_quote! { pub mod types { #[non_exhaustive] pub struct AnswerRow { pub cost: f64 } } },
+            ),
+            (
+                "keep_unknown_fields",
+                syn::parse_quote! { pub mod types { pub struct AnswerRow { pub extra_fields: Map } } },
+            ),
+            (
+                "drop_builders_except",
+                syn::parse_quote! { pub mod types { pub mod builder { pub struct AnswerRow {} } } },
+            ),
+            (
+                "keep_builder_fns_only_for",
+                syn::parse_quote! { pub mod types { impl AnswerRow { pub fn builder() -> B { todo!() } } } },
+            ),
+            (
+                "drop_string_parsing_of_answer_enums",
+                syn::parse_quote! { pub mod types {
+                    pub enum AnswerUnit { Gb }
+                    impl TryFrom<&str> for AnswerUnit { type Error = E; fn try_from(v: &str) -> R { todo!() } }
+                } },
+            ),
+        ];
+        for (expected, file) in cases {
+            assert_eq!(step(file), Err(expected));
+        }
+        let derived: syn::File = syn::parse_quote! {
+            pub mod types { #[derive(::serde::Deserialize)] pub struct Request { pub from: String } }
+        };
+        assert_eq!(step(derived), Err("serde_impls_as_code"));
+    }
 
     #[test]
     fn traits_leave_a_derive_only_when_all_of_them_are_there() {
