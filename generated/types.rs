@@ -4,378 +4,965 @@
 pub use super::open::*;
 mod billing_reservation {
     use super::{ReservationCommit, ReservationHardware, ReservationOvercommit};
-    include!("types/billing_reservation.rs");
+    #[cfg(not(gcore_billing_fresh = "types/billing_reservation.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/billing_reservation.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/billing_reservation.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/billing_reservation.rs"));
 }
 pub use billing_reservation::*;
 mod billing_reservations {
     use super::BillingReservation;
-    include!("types/billing_reservations.rs");
+    #[cfg(not(gcore_billing_fresh = "types/billing_reservations.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/billing_reservations.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/billing_reservations.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/billing_reservations.rs"));
 }
 pub use billing_reservations::*;
 mod cost_report_aggregated {
-    include!("types/cost_report_aggregated.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_aggregated.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/cost_report_aggregated.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_aggregated.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_aggregated.rs"));
 }
 pub use cost_report_aggregated::*;
 mod cost_report_aggregated_request {
     use super::{ResourceType, SchemaFilter, TagsFilter, builder, error};
-    include!("types/cost_report_aggregated_request.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_aggregated_request.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_aggregated_request.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_aggregated_request.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_aggregated_request.rs")
+    );
 }
 pub use cost_report_aggregated_request::*;
 mod cost_report_detailed {
-    include!("types/cost_report_detailed.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_detailed.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/cost_report_detailed.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_detailed.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_detailed.rs"));
 }
 pub use cost_report_detailed::*;
 mod cost_report_detailed_request {
     use super::{
         OrderBy, ResourceType, SchemaFilter, Sorting, TagsFilter, builder, error,
     };
-    include!("types/cost_report_detailed_request.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_detailed_request.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_detailed_request.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_detailed_request.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_detailed_request.rs")
+    );
 }
 pub use cost_report_detailed_request::*;
 mod cost_report_monthly {
-    include!("types/cost_report_monthly.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_monthly.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/cost_report_monthly.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_monthly.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_monthly.rs"));
 }
 pub use cost_report_monthly::*;
 mod cost_report_monthly_request {
     use super::{ResourceType, SchemaFilter, TagsFilter, builder, error};
-    include!("types/cost_report_monthly_request.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_monthly_request.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_monthly_request.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_monthly_request.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_monthly_request.rs")
+    );
 }
 pub use cost_report_monthly_request::*;
 mod cost_report_resource_ai_cluster {
     use super::error;
-    include!("types/cost_report_resource_ai_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_ai_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_ai_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_ai_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_ai_cluster.rs")
+    );
 }
 pub use cost_report_resource_ai_cluster::*;
 mod cost_report_resource_ai_virtual_cluster {
     use super::error;
-    include!("types/cost_report_resource_ai_virtual_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_ai_virtual_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_ai_virtual_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_ai_virtual_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_ai_virtual_cluster.rs")
+    );
 }
 pub use cost_report_resource_ai_virtual_cluster::*;
 mod cost_report_resource_backup {
     use super::error;
-    include!("types/cost_report_resource_backup.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_backup.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_backup.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_backup.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_backup.rs")
+    );
 }
 pub use cost_report_resource_backup::*;
 mod cost_report_resource_baremetal {
     use super::error;
-    include!("types/cost_report_resource_baremetal.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_baremetal.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_baremetal.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_baremetal.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_baremetal.rs")
+    );
 }
 pub use cost_report_resource_baremetal::*;
 mod cost_report_resource_basic_vm {
     use super::error;
-    include!("types/cost_report_resource_basic_vm.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_basic_vm.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_basic_vm.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_basic_vm.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_basic_vm.rs")
+    );
 }
 pub use cost_report_resource_basic_vm::*;
 mod cost_report_resource_container {
     use super::error;
-    include!("types/cost_report_resource_container.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_container.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_container.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_container.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_container.rs")
+    );
 }
 pub use cost_report_resource_container::*;
 mod cost_report_resource_dbaas_postgresql_cpu {
     use super::error;
-    include!("types/cost_report_resource_dbaas_postgresql_cpu.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_cpu.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_cpu.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_cpu.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_cpu.rs")
+    );
 }
 pub use cost_report_resource_dbaas_postgresql_cpu::*;
 mod cost_report_resource_dbaas_postgresql_memory {
     use super::error;
-    include!("types/cost_report_resource_dbaas_postgresql_memory.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_memory.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_memory.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_memory.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_memory.rs")
+    );
 }
 pub use cost_report_resource_dbaas_postgresql_memory::*;
 mod cost_report_resource_dbaas_postgresql_pooler {
     use super::error;
-    include!("types/cost_report_resource_dbaas_postgresql_pooler.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_pooler.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_pooler.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_pooler.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_pooler.rs")
+    );
 }
 pub use cost_report_resource_dbaas_postgresql_pooler::*;
 mod cost_report_resource_dbaas_postgresql_public_network {
     use super::error;
-    include!("types/cost_report_resource_dbaas_postgresql_public_network.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_public_network.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_public_network.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_public_network.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_public_network.rs")
+    );
 }
 pub use cost_report_resource_dbaas_postgresql_public_network::*;
 mod cost_report_resource_dbaas_postgresql_volume {
     use super::error;
-    include!("types/cost_report_resource_dbaas_postgresql_volume.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_volume.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_dbaas_postgresql_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_dbaas_postgresql_volume.rs")
+    );
 }
 pub use cost_report_resource_dbaas_postgresql_volume::*;
 mod cost_report_resource_egress_traffic {
     use super::error;
-    include!("types/cost_report_resource_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_egress_traffic.rs")
+    );
 }
 pub use cost_report_resource_egress_traffic::*;
 mod cost_report_resource_external_ip {
     use super::error;
-    include!("types/cost_report_resource_external_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_external_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_external_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_external_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_external_ip.rs")
+    );
 }
 pub use cost_report_resource_external_ip::*;
 mod cost_report_resource_file_share {
     use super::error;
-    include!("types/cost_report_resource_file_share.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_file_share.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_file_share.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_file_share.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_file_share.rs")
+    );
 }
 pub use cost_report_resource_file_share::*;
 mod cost_report_resource_floating_ip {
     use super::error;
-    include!("types/cost_report_resource_floating_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_floating_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_floating_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_floating_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_floating_ip.rs")
+    );
 }
 pub use cost_report_resource_floating_ip::*;
 mod cost_report_resource_function_calls {
     use super::error;
-    include!("types/cost_report_resource_function_calls.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_function_calls.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_function_calls.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_function_calls.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_function_calls.rs")
+    );
 }
 pub use cost_report_resource_function_calls::*;
 mod cost_report_resource_function_egress_traffic {
     use super::error;
-    include!("types/cost_report_resource_function_egress_traffic.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_resource_function_egress_traffic.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_function_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_function_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_function_egress_traffic.rs")
+    );
 }
 pub use cost_report_resource_function_egress_traffic::*;
 mod cost_report_resource_functions {
     use super::error;
-    include!("types/cost_report_resource_functions.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_functions.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_functions.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_functions.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_functions.rs")
+    );
 }
 pub use cost_report_resource_functions::*;
 mod cost_report_resource_image {
     use super::error;
-    include!("types/cost_report_resource_image.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_image.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_image.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_image.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_image.rs"));
 }
 pub use cost_report_resource_image::*;
 mod cost_report_resource_inference {
     use super::error;
-    include!("types/cost_report_resource_inference.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_inference.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_inference.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_inference.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_inference.rs")
+    );
 }
 pub use cost_report_resource_inference::*;
 mod cost_report_resource_instance {
     use super::error;
-    include!("types/cost_report_resource_instance.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_instance.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_instance.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_instance.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_instance.rs")
+    );
 }
 pub use cost_report_resource_instance::*;
 mod cost_report_resource_load_balancer {
     use super::error;
-    include!("types/cost_report_resource_load_balancer.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_load_balancer.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_load_balancer.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_load_balancer.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_resource_load_balancer.rs")
+    );
 }
 pub use cost_report_resource_load_balancer::*;
 mod cost_report_resource_log_index {
     use super::error;
-    include!("types/cost_report_resource_log_index.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_log_index.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_log_index.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_log_index.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_log_index.rs")
+    );
 }
 pub use cost_report_resource_log_index::*;
 mod cost_report_resource_snapshot {
     use super::error;
-    include!("types/cost_report_resource_snapshot.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_snapshot.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_snapshot.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_snapshot.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_snapshot.rs")
+    );
 }
 pub use cost_report_resource_snapshot::*;
 mod cost_report_resource_volume {
     use super::error;
-    include!("types/cost_report_resource_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_resource_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_resource_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_resource_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_resource_volume.rs")
+    );
 }
 pub use cost_report_resource_volume::*;
 mod cost_report_total_ai_cluster {
     use super::error;
-    include!("types/cost_report_total_ai_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_ai_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_ai_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_ai_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_ai_cluster.rs")
+    );
 }
 pub use cost_report_total_ai_cluster::*;
 mod cost_report_total_ai_virtual_cluster {
     use super::error;
-    include!("types/cost_report_total_ai_virtual_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_ai_virtual_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_ai_virtual_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_ai_virtual_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_ai_virtual_cluster.rs")
+    );
 }
 pub use cost_report_total_ai_virtual_cluster::*;
 mod cost_report_total_backup {
     use super::error;
-    include!("types/cost_report_total_backup.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_backup.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_backup.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_backup.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_backup.rs"));
 }
 pub use cost_report_total_backup::*;
 mod cost_report_total_baremetal {
     use super::error;
-    include!("types/cost_report_total_baremetal.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_baremetal.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_baremetal.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_baremetal.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_baremetal.rs")
+    );
 }
 pub use cost_report_total_baremetal::*;
 mod cost_report_total_basic_vm {
     use super::error;
-    include!("types/cost_report_total_basic_vm.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_basic_vm.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_basic_vm.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_basic_vm.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_basic_vm.rs"));
 }
 pub use cost_report_total_basic_vm::*;
 mod cost_report_total_container {
     use super::error;
-    include!("types/cost_report_total_container.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_container.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_container.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_container.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_container.rs")
+    );
 }
 pub use cost_report_total_container::*;
 mod cost_report_total_dbaas_postgresql_cpu {
     use super::error;
-    include!("types/cost_report_total_dbaas_postgresql_cpu.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_cpu.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_cpu.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_cpu.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_cpu.rs")
+    );
 }
 pub use cost_report_total_dbaas_postgresql_cpu::*;
 mod cost_report_total_dbaas_postgresql_memory {
     use super::error;
-    include!("types/cost_report_total_dbaas_postgresql_memory.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_memory.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_memory.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_memory.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_memory.rs")
+    );
 }
 pub use cost_report_total_dbaas_postgresql_memory::*;
 mod cost_report_total_dbaas_postgresql_pooler {
     use super::error;
-    include!("types/cost_report_total_dbaas_postgresql_pooler.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_pooler.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_pooler.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_pooler.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_pooler.rs")
+    );
 }
 pub use cost_report_total_dbaas_postgresql_pooler::*;
 mod cost_report_total_dbaas_postgresql_public_network {
     use super::error;
-    include!("types/cost_report_total_dbaas_postgresql_public_network.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_public_network.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_public_network.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_public_network.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_public_network.rs")
+    );
 }
 pub use cost_report_total_dbaas_postgresql_public_network::*;
 mod cost_report_total_dbaas_postgresql_volume {
     use super::error;
-    include!("types/cost_report_total_dbaas_postgresql_volume.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_volume.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_dbaas_postgresql_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_dbaas_postgresql_volume.rs")
+    );
 }
 pub use cost_report_total_dbaas_postgresql_volume::*;
 mod cost_report_total_egress_traffic {
     use super::error;
-    include!("types/cost_report_total_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_egress_traffic.rs")
+    );
 }
 pub use cost_report_total_egress_traffic::*;
 mod cost_report_total_external_ip {
     use super::error;
-    include!("types/cost_report_total_external_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_external_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_external_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_external_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_external_ip.rs")
+    );
 }
 pub use cost_report_total_external_ip::*;
 mod cost_report_total_file_share {
     use super::error;
-    include!("types/cost_report_total_file_share.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_file_share.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_file_share.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_file_share.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_file_share.rs")
+    );
 }
 pub use cost_report_total_file_share::*;
 mod cost_report_total_floating_ip {
     use super::error;
-    include!("types/cost_report_total_floating_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_floating_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_floating_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_floating_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_floating_ip.rs")
+    );
 }
 pub use cost_report_total_floating_ip::*;
 mod cost_report_total_function_calls {
     use super::error;
-    include!("types/cost_report_total_function_calls.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_function_calls.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_function_calls.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_function_calls.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_function_calls.rs")
+    );
 }
 pub use cost_report_total_function_calls::*;
 mod cost_report_total_function_egress_traffic {
     use super::error;
-    include!("types/cost_report_total_function_egress_traffic.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/cost_report_total_function_egress_traffic.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_function_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_function_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/cost_report_total_function_egress_traffic.rs")
+    );
 }
 pub use cost_report_total_function_egress_traffic::*;
 mod cost_report_total_functions {
     use super::error;
-    include!("types/cost_report_total_functions.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_functions.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_functions.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_functions.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_functions.rs")
+    );
 }
 pub use cost_report_total_functions::*;
 mod cost_report_total_image {
     use super::error;
-    include!("types/cost_report_total_image.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_image.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_image.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_image.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_image.rs"));
 }
 pub use cost_report_total_image::*;
 mod cost_report_total_inference {
     use super::error;
-    include!("types/cost_report_total_inference.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_inference.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_inference.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_inference.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_inference.rs")
+    );
 }
 pub use cost_report_total_inference::*;
 mod cost_report_total_instance {
     use super::error;
-    include!("types/cost_report_total_instance.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_instance.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_instance.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_instance.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_instance.rs"));
 }
 pub use cost_report_total_instance::*;
 mod cost_report_total_load_balancer {
     use super::error;
-    include!("types/cost_report_total_load_balancer.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_load_balancer.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_load_balancer.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_load_balancer.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_load_balancer.rs")
+    );
 }
 pub use cost_report_total_load_balancer::*;
 mod cost_report_total_log_index {
     use super::error;
-    include!("types/cost_report_total_log_index.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_log_index.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_log_index.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_log_index.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_log_index.rs")
+    );
 }
 pub use cost_report_total_log_index::*;
 mod cost_report_total_snapshot {
     use super::error;
-    include!("types/cost_report_total_snapshot.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_snapshot.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_snapshot.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_snapshot.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_snapshot.rs"));
 }
 pub use cost_report_total_snapshot::*;
 mod cost_report_total_volume {
     use super::error;
-    include!("types/cost_report_total_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/cost_report_total_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/cost_report_total_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/cost_report_total_volume.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/cost_report_total_volume.rs"));
 }
 pub use cost_report_total_volume::*;
 mod csv_report {
-    include!("types/csv_report.rs");
+    #[cfg(not(gcore_billing_fresh = "types/csv_report.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/csv_report.rs"));
+    #[cfg(gcore_billing_fresh = "types/csv_report.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/csv_report.rs"));
 }
 pub use csv_report::*;
 mod error_response {
-    include!("types/error_response.rs");
+    #[cfg(not(gcore_billing_fresh = "types/error_response.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/error_response.rs"));
+    #[cfg(gcore_billing_fresh = "types/error_response.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/error_response.rs"));
 }
 pub use error_response::*;
 mod list_billing_reservations_order_by {
     use super::error;
-    include!("types/list_billing_reservations_order_by.rs");
+    #[cfg(not(gcore_billing_fresh = "types/list_billing_reservations_order_by.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/list_billing_reservations_order_by.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/list_billing_reservations_order_by.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/list_billing_reservations_order_by.rs")
+    );
 }
 pub use list_billing_reservations_order_by::*;
 mod list_regions_order_by {
     use super::error;
-    include!("types/list_regions_order_by.rs");
+    #[cfg(not(gcore_billing_fresh = "types/list_regions_order_by.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/list_regions_order_by.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/list_regions_order_by.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/list_regions_order_by.rs"));
 }
 pub use list_regions_order_by::*;
 mod list_regions_product {
     use super::error;
-    include!("types/list_regions_product.rs");
+    #[cfg(not(gcore_billing_fresh = "types/list_regions_product.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/list_regions_product.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/list_regions_product.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/list_regions_product.rs"));
 }
 pub use list_regions_product::*;
 mod order_by {
     use super::error;
-    include!("types/order_by.rs");
+    #[cfg(not(gcore_billing_fresh = "types/order_by.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/order_by.rs"));
+    #[cfg(gcore_billing_fresh = "types/order_by.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/order_by.rs"));
 }
 pub use order_by::*;
 mod region {
     use super::RegionCoordinates;
-    include!("types/region.rs");
+    #[cfg(not(gcore_billing_fresh = "types/region.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/region.rs"));
+    #[cfg(gcore_billing_fresh = "types/region.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/region.rs"));
 }
 pub use region::*;
 mod region_coordinates {
-    include!("types/region_coordinates.rs");
+    #[cfg(not(gcore_billing_fresh = "types/region_coordinates.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/region_coordinates.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/region_coordinates.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/region_coordinates.rs"));
 }
 pub use region_coordinates::*;
 mod region_list {
     use super::Region;
-    include!("types/region_list.rs");
+    #[cfg(not(gcore_billing_fresh = "types/region_list.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/region_list.rs"));
+    #[cfg(gcore_billing_fresh = "types/region_list.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/region_list.rs"));
 }
 pub use region_list::*;
 mod reservation_amount_prices {
-    include!("types/reservation_amount_prices.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_amount_prices.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/reservation_amount_prices.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_amount_prices.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_amount_prices.rs"));
 }
 pub use reservation_amount_prices::*;
 mod reservation_commit {
-    include!("types/reservation_commit.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_commit.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/reservation_commit.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_commit.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_commit.rs"));
 }
 pub use reservation_commit::*;
 mod reservation_hardware {
-    include!("types/reservation_hardware.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_hardware.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/reservation_hardware.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_hardware.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_hardware.rs"));
 }
 pub use reservation_hardware::*;
 mod reservation_overcommit {
-    include!("types/reservation_overcommit.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_overcommit.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/reservation_overcommit.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_overcommit.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_overcommit.rs"));
 }
 pub use reservation_overcommit::*;
 mod reservation_period {
     use super::error;
-    include!("types/reservation_period.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_period.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/reservation_period.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_period.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_period.rs"));
 }
 pub use reservation_period::*;
 mod reservation_pricing {
     use super::{ReservationAmountPrices, ReservationResourcePrices};
-    include!("types/reservation_pricing.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_pricing.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/reservation_pricing.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_pricing.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/reservation_pricing.rs"));
 }
 pub use reservation_pricing::*;
 mod reservation_pricing_request {
     use super::{ReservationPeriod, ReservationPricingResource, builder};
-    include!("types/reservation_pricing_request.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_pricing_request.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/reservation_pricing_request.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_pricing_request.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/reservation_pricing_request.rs")
+    );
 }
 pub use reservation_pricing_request::*;
 mod reservation_pricing_resource {
     use super::builder;
-    include!("types/reservation_pricing_resource.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_pricing_resource.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/reservation_pricing_resource.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_pricing_resource.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/reservation_pricing_resource.rs")
+    );
 }
 pub use reservation_pricing_resource::*;
 mod reservation_resource_prices {
-    include!("types/reservation_resource_prices.rs");
+    #[cfg(not(gcore_billing_fresh = "types/reservation_resource_prices.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/reservation_resource_prices.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/reservation_resource_prices.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/reservation_resource_prices.rs")
+    );
 }
 pub use reservation_resource_prices::*;
 mod resource_type {
     use super::error;
-    include!("types/resource_type.rs");
+    #[cfg(not(gcore_billing_fresh = "types/resource_type.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/resource_type.rs"));
+    #[cfg(gcore_billing_fresh = "types/resource_type.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/resource_type.rs"));
 }
 pub use resource_type::*;
 mod schema_filter {
@@ -391,411 +978,1066 @@ mod schema_filter {
         SchemaFilterInstance, SchemaFilterLoadBalancer, SchemaFilterLogIndex,
         SchemaFilterSnapshot, SchemaFilterVolume,
     };
-    include!("types/schema_filter.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter.rs"));
+    #[cfg(gcore_billing_fresh = "types/schema_filter.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter.rs"));
 }
 pub use schema_filter::*;
 mod schema_filter_ai_cluster {
     use super::{builder, error};
-    include!("types/schema_filter_ai_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_ai_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_ai_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_ai_cluster.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_ai_cluster.rs"));
 }
 pub use schema_filter_ai_cluster::*;
 mod schema_filter_ai_virtual_cluster {
     use super::{builder, error};
-    include!("types/schema_filter_ai_virtual_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_ai_virtual_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_ai_virtual_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_ai_virtual_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/schema_filter_ai_virtual_cluster.rs")
+    );
 }
 pub use schema_filter_ai_virtual_cluster::*;
 mod schema_filter_backup {
     use super::{builder, error};
-    include!("types/schema_filter_backup.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_backup.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_backup.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_backup.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_backup.rs"));
 }
 pub use schema_filter_backup::*;
 mod schema_filter_baremetal {
     use super::{builder, error};
-    include!("types/schema_filter_baremetal.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_baremetal.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_baremetal.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_baremetal.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_baremetal.rs"));
 }
 pub use schema_filter_baremetal::*;
 mod schema_filter_basic_vm {
     use super::{builder, error};
-    include!("types/schema_filter_basic_vm.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_basic_vm.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_basic_vm.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_basic_vm.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_basic_vm.rs"));
 }
 pub use schema_filter_basic_vm::*;
 mod schema_filter_container {
     use super::{builder, error};
-    include!("types/schema_filter_container.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_container.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_container.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_container.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_container.rs"));
 }
 pub use schema_filter_container::*;
 mod schema_filter_dbaas_postgresql_cpu {
     use super::{builder, error};
-    include!("types/schema_filter_dbaas_postgresql_cpu.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_cpu.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_cpu.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_cpu.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_cpu.rs")
+    );
 }
 pub use schema_filter_dbaas_postgresql_cpu::*;
 mod schema_filter_dbaas_postgresql_memory {
     use super::{builder, error};
-    include!("types/schema_filter_dbaas_postgresql_memory.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_memory.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_memory.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_memory.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_memory.rs")
+    );
 }
 pub use schema_filter_dbaas_postgresql_memory::*;
 mod schema_filter_dbaas_postgresql_pooler {
     use super::{builder, error};
-    include!("types/schema_filter_dbaas_postgresql_pooler.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_pooler.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_pooler.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_pooler.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_pooler.rs")
+    );
 }
 pub use schema_filter_dbaas_postgresql_pooler::*;
 mod schema_filter_dbaas_postgresql_public_network {
     use super::{builder, error};
-    include!("types/schema_filter_dbaas_postgresql_public_network.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_public_network.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_public_network.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_public_network.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_public_network.rs")
+    );
 }
 pub use schema_filter_dbaas_postgresql_public_network::*;
 mod schema_filter_dbaas_postgresql_volume {
     use super::{builder, error};
-    include!("types/schema_filter_dbaas_postgresql_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_dbaas_postgresql_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_dbaas_postgresql_volume.rs")
+    );
 }
 pub use schema_filter_dbaas_postgresql_volume::*;
 mod schema_filter_egress_traffic {
     use super::{builder, error};
-    include!("types/schema_filter_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/schema_filter_egress_traffic.rs")
+    );
 }
 pub use schema_filter_egress_traffic::*;
 mod schema_filter_external_ip {
     use super::{builder, error};
-    include!("types/schema_filter_external_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_external_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_external_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_external_ip.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_external_ip.rs"));
 }
 pub use schema_filter_external_ip::*;
 mod schema_filter_file_share {
     use super::{builder, error};
-    include!("types/schema_filter_file_share.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_file_share.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_file_share.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_file_share.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_file_share.rs"));
 }
 pub use schema_filter_file_share::*;
 mod schema_filter_floating_ip {
     use super::{builder, error};
-    include!("types/schema_filter_floating_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_floating_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_floating_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_floating_ip.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_floating_ip.rs"));
 }
 pub use schema_filter_floating_ip::*;
 mod schema_filter_function_calls {
     use super::{builder, error};
-    include!("types/schema_filter_function_calls.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_function_calls.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_function_calls.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_function_calls.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/schema_filter_function_calls.rs")
+    );
 }
 pub use schema_filter_function_calls::*;
 mod schema_filter_function_egress_traffic {
     use super::{builder, error};
-    include!("types/schema_filter_function_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_function_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_function_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_function_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/schema_filter_function_egress_traffic.rs")
+    );
 }
 pub use schema_filter_function_egress_traffic::*;
 mod schema_filter_functions {
     use super::{builder, error};
-    include!("types/schema_filter_functions.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_functions.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_functions.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_functions.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_functions.rs"));
 }
 pub use schema_filter_functions::*;
 mod schema_filter_image {
     use super::{builder, error};
-    include!("types/schema_filter_image.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_image.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_image.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_image.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_image.rs"));
 }
 pub use schema_filter_image::*;
 mod schema_filter_inference {
     use super::{builder, error};
-    include!("types/schema_filter_inference.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_inference.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_inference.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_inference.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_inference.rs"));
 }
 pub use schema_filter_inference::*;
 mod schema_filter_instance {
     use super::{builder, error};
-    include!("types/schema_filter_instance.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_instance.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_instance.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_instance.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_instance.rs"));
 }
 pub use schema_filter_instance::*;
 mod schema_filter_load_balancer {
     use super::{builder, error};
-    include!("types/schema_filter_load_balancer.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_load_balancer.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_load_balancer.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_load_balancer.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/schema_filter_load_balancer.rs")
+    );
 }
 pub use schema_filter_load_balancer::*;
 mod schema_filter_log_index {
     use super::{builder, error};
-    include!("types/schema_filter_log_index.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_log_index.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/schema_filter_log_index.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_log_index.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_log_index.rs"));
 }
 pub use schema_filter_log_index::*;
 mod schema_filter_snapshot {
     use super::{builder, error};
-    include!("types/schema_filter_snapshot.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_snapshot.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_snapshot.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_snapshot.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_snapshot.rs"));
 }
 pub use schema_filter_snapshot::*;
 mod schema_filter_volume {
     use super::{builder, error};
-    include!("types/schema_filter_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/schema_filter_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/schema_filter_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/schema_filter_volume.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/schema_filter_volume.rs"));
 }
 pub use schema_filter_volume::*;
 mod sort_direction {
     use super::error;
-    include!("types/sort_direction.rs");
+    #[cfg(not(gcore_billing_fresh = "types/sort_direction.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/sort_direction.rs"));
+    #[cfg(gcore_billing_fresh = "types/sort_direction.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/sort_direction.rs"));
 }
 pub use sort_direction::*;
 mod sorting {
     use super::{SortDirection, builder};
-    include!("types/sorting.rs");
+    #[cfg(not(gcore_billing_fresh = "types/sorting.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/sorting.rs"));
+    #[cfg(gcore_billing_fresh = "types/sorting.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/sorting.rs"));
 }
 pub use sorting::*;
 mod tag_condition {
     use super::builder;
-    include!("types/tag_condition.rs");
+    #[cfg(not(gcore_billing_fresh = "types/tag_condition.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/tag_condition.rs"));
+    #[cfg(gcore_billing_fresh = "types/tag_condition.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/tag_condition.rs"));
 }
 pub use tag_condition::*;
 mod tags_filter {
     use super::{TagCondition, builder, error};
-    include!("types/tags_filter.rs");
+    #[cfg(not(gcore_billing_fresh = "types/tags_filter.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/tags_filter.rs"));
+    #[cfg(gcore_billing_fresh = "types/tags_filter.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/tags_filter.rs"));
 }
 pub use tags_filter::*;
 mod usage_report {
-    include!("types/usage_report.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/usage_report.rs"));
+    #[cfg(gcore_billing_fresh = "types/usage_report.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/usage_report.rs"));
 }
 pub use usage_report::*;
 mod usage_report_request {
     use super::{OrderBy, ResourceType, SchemaFilter, Sorting, TagsFilter, builder};
-    include!("types/usage_report_request.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_request.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types/usage_report_request.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_request.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/usage_report_request.rs"));
 }
 pub use usage_report_request::*;
 mod usage_report_resource_ai_cluster {
     use super::error;
-    include!("types/usage_report_resource_ai_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_ai_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_ai_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_ai_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_ai_cluster.rs")
+    );
 }
 pub use usage_report_resource_ai_cluster::*;
 mod usage_report_resource_ai_virtual_cluster {
     use super::error;
-    include!("types/usage_report_resource_ai_virtual_cluster.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_resource_ai_virtual_cluster.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_ai_virtual_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_ai_virtual_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_ai_virtual_cluster.rs")
+    );
 }
 pub use usage_report_resource_ai_virtual_cluster::*;
 mod usage_report_resource_backup {
     use super::error;
-    include!("types/usage_report_resource_backup.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_backup.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_backup.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_backup.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_backup.rs")
+    );
 }
 pub use usage_report_resource_backup::*;
 mod usage_report_resource_baremetal {
     use super::error;
-    include!("types/usage_report_resource_baremetal.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_baremetal.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_baremetal.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_baremetal.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_baremetal.rs")
+    );
 }
 pub use usage_report_resource_baremetal::*;
 mod usage_report_resource_basic_vm {
     use super::error;
-    include!("types/usage_report_resource_basic_vm.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_basic_vm.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_basic_vm.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_basic_vm.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_basic_vm.rs")
+    );
 }
 pub use usage_report_resource_basic_vm::*;
 mod usage_report_resource_container {
     use super::error;
-    include!("types/usage_report_resource_container.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_container.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_container.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_container.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_container.rs")
+    );
 }
 pub use usage_report_resource_container::*;
 mod usage_report_resource_dbaas_postgresql_cpu {
     use super::error;
-    include!("types/usage_report_resource_dbaas_postgresql_cpu.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_cpu.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_cpu.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_cpu.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_cpu.rs")
+    );
 }
 pub use usage_report_resource_dbaas_postgresql_cpu::*;
 mod usage_report_resource_dbaas_postgresql_memory {
     use super::error;
-    include!("types/usage_report_resource_dbaas_postgresql_memory.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_memory.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_memory.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_memory.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_memory.rs")
+    );
 }
 pub use usage_report_resource_dbaas_postgresql_memory::*;
 mod usage_report_resource_dbaas_postgresql_pooler {
     use super::error;
-    include!("types/usage_report_resource_dbaas_postgresql_pooler.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_pooler.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_pooler.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_pooler.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_pooler.rs")
+    );
 }
 pub use usage_report_resource_dbaas_postgresql_pooler::*;
 mod usage_report_resource_dbaas_postgresql_public_network {
     use super::error;
-    include!("types/usage_report_resource_dbaas_postgresql_public_network.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_public_network.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_public_network.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_public_network.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_public_network.rs")
+    );
 }
 pub use usage_report_resource_dbaas_postgresql_public_network::*;
 mod usage_report_resource_dbaas_postgresql_volume {
     use super::error;
-    include!("types/usage_report_resource_dbaas_postgresql_volume.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_volume.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_volume.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_resource_dbaas_postgresql_volume.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_dbaas_postgresql_volume.rs")
+    );
 }
 pub use usage_report_resource_dbaas_postgresql_volume::*;
 mod usage_report_resource_egress_traffic {
     use super::error;
-    include!("types/usage_report_resource_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_egress_traffic.rs")
+    );
 }
 pub use usage_report_resource_egress_traffic::*;
 mod usage_report_resource_external_ip {
     use super::error;
-    include!("types/usage_report_resource_external_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_external_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_external_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_external_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_external_ip.rs")
+    );
 }
 pub use usage_report_resource_external_ip::*;
 mod usage_report_resource_file_share {
     use super::error;
-    include!("types/usage_report_resource_file_share.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_file_share.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_file_share.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_file_share.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_file_share.rs")
+    );
 }
 pub use usage_report_resource_file_share::*;
 mod usage_report_resource_floating_ip {
     use super::error;
-    include!("types/usage_report_resource_floating_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_floating_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_floating_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_floating_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_floating_ip.rs")
+    );
 }
 pub use usage_report_resource_floating_ip::*;
 mod usage_report_resource_function_calls {
     use super::error;
-    include!("types/usage_report_resource_function_calls.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_function_calls.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_function_calls.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_function_calls.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_function_calls.rs")
+    );
 }
 pub use usage_report_resource_function_calls::*;
 mod usage_report_resource_function_egress_traffic {
     use super::error;
-    include!("types/usage_report_resource_function_egress_traffic.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_resource_function_egress_traffic.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_function_egress_traffic.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_resource_function_egress_traffic.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_function_egress_traffic.rs")
+    );
 }
 pub use usage_report_resource_function_egress_traffic::*;
 mod usage_report_resource_functions {
     use super::error;
-    include!("types/usage_report_resource_functions.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_functions.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_functions.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_functions.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_functions.rs")
+    );
 }
 pub use usage_report_resource_functions::*;
 mod usage_report_resource_image {
     use super::error;
-    include!("types/usage_report_resource_image.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_image.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_image.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_image.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_image.rs")
+    );
 }
 pub use usage_report_resource_image::*;
 mod usage_report_resource_inference {
     use super::error;
-    include!("types/usage_report_resource_inference.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_inference.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_inference.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_inference.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_inference.rs")
+    );
 }
 pub use usage_report_resource_inference::*;
 mod usage_report_resource_instance {
     use super::error;
-    include!("types/usage_report_resource_instance.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_instance.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_instance.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_instance.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_instance.rs")
+    );
 }
 pub use usage_report_resource_instance::*;
 mod usage_report_resource_load_balancer {
     use super::error;
-    include!("types/usage_report_resource_load_balancer.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_load_balancer.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_load_balancer.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_load_balancer.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_resource_load_balancer.rs")
+    );
 }
 pub use usage_report_resource_load_balancer::*;
 mod usage_report_resource_log_index {
     use super::error;
-    include!("types/usage_report_resource_log_index.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_log_index.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_log_index.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_log_index.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_log_index.rs")
+    );
 }
 pub use usage_report_resource_log_index::*;
 mod usage_report_resource_snapshot {
     use super::error;
-    include!("types/usage_report_resource_snapshot.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_snapshot.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_snapshot.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_snapshot.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_snapshot.rs")
+    );
 }
 pub use usage_report_resource_snapshot::*;
 mod usage_report_resource_volume {
     use super::error;
-    include!("types/usage_report_resource_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_resource_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_resource_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_resource_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_resource_volume.rs")
+    );
 }
 pub use usage_report_resource_volume::*;
 mod usage_report_total_ai_cluster {
     use super::error;
-    include!("types/usage_report_total_ai_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_ai_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_ai_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_ai_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_ai_cluster.rs")
+    );
 }
 pub use usage_report_total_ai_cluster::*;
 mod usage_report_total_ai_virtual_cluster {
     use super::error;
-    include!("types/usage_report_total_ai_virtual_cluster.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_ai_virtual_cluster.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_ai_virtual_cluster.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_ai_virtual_cluster.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_ai_virtual_cluster.rs")
+    );
 }
 pub use usage_report_total_ai_virtual_cluster::*;
 mod usage_report_total_baremetal {
     use super::error;
-    include!("types/usage_report_total_baremetal.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_baremetal.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_baremetal.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_baremetal.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_baremetal.rs")
+    );
 }
 pub use usage_report_total_baremetal::*;
 mod usage_report_total_basic_vm {
     use super::error;
-    include!("types/usage_report_total_basic_vm.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_basic_vm.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_basic_vm.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_basic_vm.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_basic_vm.rs")
+    );
 }
 pub use usage_report_total_basic_vm::*;
 mod usage_report_total_container {
     use super::error;
-    include!("types/usage_report_total_container.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_container.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_container.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_container.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_container.rs")
+    );
 }
 pub use usage_report_total_container::*;
 mod usage_report_total_dbaas_postgresql_cpu {
     use super::error;
-    include!("types/usage_report_total_dbaas_postgresql_cpu.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_cpu.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_cpu.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_cpu.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_cpu.rs")
+    );
 }
 pub use usage_report_total_dbaas_postgresql_cpu::*;
 mod usage_report_total_dbaas_postgresql_memory {
     use super::error;
-    include!("types/usage_report_total_dbaas_postgresql_memory.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_memory.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_memory.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_memory.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_memory.rs")
+    );
 }
 pub use usage_report_total_dbaas_postgresql_memory::*;
 mod usage_report_total_dbaas_postgresql_pooler {
     use super::error;
-    include!("types/usage_report_total_dbaas_postgresql_pooler.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_pooler.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_pooler.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_pooler.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_pooler.rs")
+    );
 }
 pub use usage_report_total_dbaas_postgresql_pooler::*;
 mod usage_report_total_dbaas_postgresql_public_network {
     use super::error;
-    include!("types/usage_report_total_dbaas_postgresql_public_network.rs");
+    #[cfg(
+        not(
+            gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_public_network.rs"
+        )
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_public_network.rs")
+    );
+    #[cfg(
+        gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_public_network.rs"
+    )]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_public_network.rs")
+    );
 }
 pub use usage_report_total_dbaas_postgresql_public_network::*;
 mod usage_report_total_dbaas_postgresql_volume {
     use super::error;
-    include!("types/usage_report_total_dbaas_postgresql_volume.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_volume.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_dbaas_postgresql_volume.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_dbaas_postgresql_volume.rs")
+    );
 }
 pub use usage_report_total_dbaas_postgresql_volume::*;
 mod usage_report_total_egress_traffic {
     use super::error;
-    include!("types/usage_report_total_egress_traffic.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_egress_traffic.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_egress_traffic.rs")
+    );
 }
 pub use usage_report_total_egress_traffic::*;
 mod usage_report_total_external_ip {
     use super::error;
-    include!("types/usage_report_total_external_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_external_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_external_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_external_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_external_ip.rs")
+    );
 }
 pub use usage_report_total_external_ip::*;
 mod usage_report_total_file_share {
     use super::error;
-    include!("types/usage_report_total_file_share.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_file_share.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_file_share.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_file_share.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_file_share.rs")
+    );
 }
 pub use usage_report_total_file_share::*;
 mod usage_report_total_floating_ip {
     use super::error;
-    include!("types/usage_report_total_floating_ip.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_floating_ip.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_floating_ip.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_floating_ip.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_floating_ip.rs")
+    );
 }
 pub use usage_report_total_floating_ip::*;
 mod usage_report_total_function_calls {
     use super::error;
-    include!("types/usage_report_total_function_calls.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_function_calls.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_function_calls.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_function_calls.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_function_calls.rs")
+    );
 }
 pub use usage_report_total_function_calls::*;
 mod usage_report_total_function_egress_traffic {
     use super::error;
-    include!("types/usage_report_total_function_egress_traffic.rs");
+    #[cfg(
+        not(gcore_billing_fresh = "types/usage_report_total_function_egress_traffic.rs")
+    )]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_function_egress_traffic.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_function_egress_traffic.rs")]
+    include!(
+        concat!(env!("OUT_DIR"),
+        "/generated/types/usage_report_total_function_egress_traffic.rs")
+    );
 }
 pub use usage_report_total_function_egress_traffic::*;
 mod usage_report_total_functions {
     use super::error;
-    include!("types/usage_report_total_functions.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_functions.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_functions.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_functions.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_functions.rs")
+    );
 }
 pub use usage_report_total_functions::*;
 mod usage_report_total_image {
     use super::error;
-    include!("types/usage_report_total_image.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_image.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_image.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_image.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_image.rs"));
 }
 pub use usage_report_total_image::*;
 mod usage_report_total_inference {
     use super::error;
-    include!("types/usage_report_total_inference.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_inference.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_inference.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_inference.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_inference.rs")
+    );
 }
 pub use usage_report_total_inference::*;
 mod usage_report_total_instance {
     use super::error;
-    include!("types/usage_report_total_instance.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_instance.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_instance.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_instance.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_instance.rs")
+    );
 }
 pub use usage_report_total_instance::*;
 mod usage_report_total_load_balancer {
     use super::error;
-    include!("types/usage_report_total_load_balancer.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_load_balancer.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_load_balancer.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_load_balancer.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_load_balancer.rs")
+    );
 }
 pub use usage_report_total_load_balancer::*;
 mod usage_report_total_log_index {
     use super::error;
-    include!("types/usage_report_total_log_index.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_log_index.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_log_index.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_log_index.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_log_index.rs")
+    );
 }
 pub use usage_report_total_log_index::*;
 mod usage_report_total_snapshot {
     use super::error;
-    include!("types/usage_report_total_snapshot.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_snapshot.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_snapshot.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_snapshot.rs")]
+    include!(
+        concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_snapshot.rs")
+    );
 }
 pub use usage_report_total_snapshot::*;
 mod usage_report_total_volume {
     use super::error;
-    include!("types/usage_report_total_volume.rs");
+    #[cfg(not(gcore_billing_fresh = "types/usage_report_total_volume.rs"))]
+    include!(
+        concat!(env!("CARGO_MANIFEST_DIR"),
+        "/generated/types/usage_report_total_volume.rs")
+    );
+    #[cfg(gcore_billing_fresh = "types/usage_report_total_volume.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_volume.rs"));
 }
 pub use usage_report_total_volume::*;
 /// Types for composing complex structures.
 pub mod builder {
-    include!("types_builders.rs");
+    #[cfg(not(gcore_billing_fresh = "types_builders.rs"))]
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types_builders.rs"));
+    #[cfg(gcore_billing_fresh = "types_builders.rs")]
+    include!(concat!(env!("OUT_DIR"), "/generated/types_builders.rs"));
 }
 /// Error types.
 pub mod error {

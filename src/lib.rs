@@ -3,16 +3,16 @@
 
 /// The client generated from `openapi/gcore-billing.yaml` by progenitor and `codegen/`.
 ///
-/// The committed `generated/` when it matches the spec (always, without feature `codegen`), or
-/// `build.rs`'s fresh output while `generated/` is out of date (a cargo warning says so).
+/// The committed `generated/`; while a file of it is out of date with the spec (feature `codegen`),
+/// `build.rs`'s fresh copy of that file instead (a cargo warning says so).
 #[allow(missing_docs)]
 pub mod generated {
-    #[cfg(not(gcore_billing_fresh_output))]
+    #[cfg(not(gcore_billing_fresh = "gcore_billing.rs"))]
     include!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/generated/gcore_billing.rs"
     ));
-    #[cfg(gcore_billing_fresh_output)]
+    #[cfg(gcore_billing_fresh = "gcore_billing.rs")]
     include!(concat!(env!("OUT_DIR"), "/generated/gcore_billing.rs"));
 }
 

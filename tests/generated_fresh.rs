@@ -25,3 +25,37 @@ fn generated_source_is_fresh() {
         }
     }
 }
+
+/// Every generated file but the root is included exactly once, through the pair of `include!`s
+/// that build.rs's cfg chooses between (the committed copy, or a fresh one while it is stale), and
+/// both name the file itself: a file included under another file's cfg would be compiled stale.
+#[test]
+fn each_file_is_included_once_under_its_own_stale_cfg() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = gcore_billing_codegen::generate_files(&root.join("openapi/gcore-billing.yaml"))
+        .expect("the spec generates");
+    // Compared without whitespace: prettyplease wraps the long ones.
+    let all: String = files
+        .iter()
+        .flat_map(|f| f.source.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for file in &files[1..] {
+        let name = &file.name;
+        let committed = format!(
+            "#[cfg(not(gcore_billing_fresh=\"{name}\"))]include!(concat!(env!(\"CARGO_MANIFEST_DIR\"),\"/generated/{name}\"));"
+        );
+        assert_eq!(all.matches(&committed).count(), 1, "{name}: committed include");
+        let fresh = format!(
+            "#[cfg(gcore_billing_fresh=\"{name}\")]include!(concat!(env!(\"OUT_DIR\"),\"/generated/{name}\"));"
+        );
+        assert_eq!(all.matches(&fresh).count(), 1, "{name}: fresh include");
+        let committed_path = format!("\"/generated/{name}\"");
+        assert_eq!(
+            all.matches(&committed_path).count(),
+            2,
+            "{name}: both paths"
+        );
+    }
+    assert_eq!(all.matches("include!").count(), 2 * (files.len() - 1));
+}

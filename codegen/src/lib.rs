@@ -422,6 +422,10 @@ pub struct GeneratedFile {
 /// The file that the crate includes; it includes the others.
 pub const ROOT_FILE: &str = "gcore_billing.rs";
 
+/// The file of the client, the pager glue, the query structs and the operation table, which the
+/// root includes.
+pub const CLIENT_FILE: &str = "client.rs";
+
 /// The folder of `generated/` that holds one file per spec schema (see [`generate_files`]).
 pub const TYPES_DIR: &str = "types";
 
@@ -436,8 +440,8 @@ pub const BUILDERS_DIR: &str = "types_builders";
 /// types (`types.rs`, which includes one file per schema from `types/`), the builders of request
 /// types (`types_builders.rs`, which includes one file per builder from `types_builders/`), the
 /// open enums and unions (`open.rs`), progenitor's per-operation builders (`client_builders.rs`),
-/// the typed mocks (`mocks.rs`); the client itself, the pager glue and the operation table stay in
-/// the root.
+/// the typed mocks (`mocks.rs`); the client itself, the pager glue and the operation table go to
+/// [`CLIENT_FILE`], and the root only includes the others.
 const FILES: &[(&str, &str)] = &[
     ("types", "types.rs"),
     ("open", "open.rs"),
@@ -446,8 +450,8 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 /// The generated source split into files by kind (types, request builders, open types, operation
-/// builders, mocks; the root keeps the client): the root file first, each module
-/// moved out replaced by `include!("its_file.rs")`. The types go one file per spec schema
+/// builders, mocks, the client): the root file first, each module
+/// moved out replaced by the `include!` of its file ([`include_items`]). The types go one file per spec schema
 /// (`types/<schema>.rs`: the schema's type, the types typify made from its inline parts, their
 /// impls), so that a spec change shows as a change of the schema's own file, and so that rustc's
 /// incremental rebuild after an edit redoes that file and what uses it, not every item that
@@ -483,6 +487,19 @@ pub fn generate_files(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenErr
         }
         files.push(move_into_file(module, name));
     }
+    // The root keeps only the modules that include their files; the client and the rest of the
+    // root's code go to a file of their own, so that an edit to an operation changes that file
+    // and not the root, which includes all the others (see [`include_items`]).
+    let (modules, rest): (Vec<syn::Item>, Vec<syn::Item>) = std::mem::take(&mut file.items)
+        .into_iter()
+        .partition(|item| {
+            matches!(item, syn::Item::Mod(m) if FILES.iter().any(|(name, _)| m.ident == *name))
+        });
+    files.push(file_of(CLIENT_FILE, rest));
+    file.items = include_items(CLIENT_FILE)
+        .into_iter()
+        .chain(modules)
+        .collect();
     files.insert(
         0,
         GeneratedFile {
@@ -493,11 +510,30 @@ pub fn generate_files(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenErr
     Ok(files)
 }
 
-/// Moves a module's items into a file of their own, leaving `include!("name")` in the module.
+/// The two items that include generated file `name` where a module holds its code: the committed
+/// `generated/<name>`, or, while build.rs finds that file stale (cfg
+/// `gcore_billing_fresh = "<name>"`), its fresh copy in `OUT_DIR/generated/`. The choice is made
+/// per file, and the including file's text is the same either way: after a spec edit rustc sees the
+/// unchanged files at the same paths as before, and its incremental cache (which hashes spans by
+/// file, line and column) still holds for everything but the files the edit changed.
+fn include_items(name: &str) -> [syn::Item; 2] {
+    let path = format!("/generated/{name}");
+    [
+        syn::parse_quote! {
+            #[cfg(not(gcore_billing_fresh = #name))]
+            include!(concat!(env!("CARGO_MANIFEST_DIR"), #path));
+        },
+        syn::parse_quote! {
+            #[cfg(gcore_billing_fresh = #name)]
+            include!(concat!(env!("OUT_DIR"), #path));
+        },
+    ]
+}
+
+/// Moves a module's items into a file of their own, leaving its [`include_items`] in the module.
 fn move_into_file(module: &mut syn::ItemMod, name: &str) -> GeneratedFile {
-    let include: syn::Item = syn::parse_quote! { include!(#name); };
     let items = match module.content.as_mut() {
-        Some((_, items)) => std::mem::replace(items, vec![include]),
+        Some((_, items)) => std::mem::replace(items, include_items(name).into()),
         None => Vec::new(),
     };
     file_of(name, items)
@@ -514,7 +550,7 @@ fn file_of(name: &str, items: Vec<syn::Item>) -> GeneratedFile {
 
 /// Moves the types module's items into one file per owning schema (`types/<schema>.rs`), each
 /// group becoming a private module where its first item was:
-/// `mod <schema> { use super::{what it names}; include!("types/<schema>.rs"); }` and
+/// `mod <schema> { use super::{what it names}; include!(..types/<schema>.rs..); }` and
 /// `pub use <schema>::*;`, so the types keep their paths. A module of its own per schema is what
 /// lets rustc's incremental rebuild redo only the changed schema's code (rustc cuts the crate into
 /// codegen units by module). Items that belong to no type (the `use` of the open types, the
@@ -586,10 +622,11 @@ fn split_by_schema(items: &mut Vec<syn::Item>, schemas: &[&str]) -> Vec<Generate
         let module = quote::format_ident!("{}", snake_case(&owner));
         let path = format!("{TYPES_DIR}/{module}.rs");
         let import = (!imports.is_empty()).then(|| quote::quote! { use super::{#(#imports),*}; });
+        let include = include_items(&path);
         items.push(syn::parse_quote! {
             mod #module {
                 #import
-                include!(#path);
+                #(#include)*
             }
         });
         items.push(syn::parse_quote! { pub use #module::*; });
@@ -614,7 +651,7 @@ fn split_builders_by_type(module: &mut syn::ItemMod) -> Vec<GeneratedFile> {
     let mut close = |group: Option<(String, Vec<syn::Item>)>, kept: &mut Vec<syn::Item>| {
         if let Some((name, group)) = group {
             let path = format!("{BUILDERS_DIR}/{}.rs", snake_case(&name));
-            kept.push(syn::parse_quote! { include!(#path); });
+            kept.extend(include_items(&path));
             files.push(file_of(&path, group));
         }
     };

@@ -558,7 +558,7 @@ fn deprecated_fields_and_operations_are_marked_deprecated_with_the_spec_note() {
         tag.contains("#[deprecated(note = \"Tag name.\")]\n    pub key:"),
         "{tag}"
     );
-    let root = text("gcore_billing.rs");
+    let root = text("client.rs");
     let method = root.find("pub async fn list_regions(").expect("method");
     assert!(
         root[..method].contains("#[deprecated("),
