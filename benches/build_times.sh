@@ -14,9 +14,9 @@
 # Each cold build has its own target directory, so it starts cold; the registry is fetched first.
 # Every build is timed by benches/timed.py: wall time, CPU time of the build's processes, and the
 # host's steal (the CPU other guests of a shared virtual machine took meanwhile).
-# Usage: [REPEAT=n] [ONLY=consumer] bash benches/build_times.sh [TARGET_ROOT]   (about 25 minutes on
-# 2 cores with REPEAT=1, and 5 minutes more for each further repeat; ONLY=consumer stops after
-# part 1, about 5 minutes a repeat)
+# Usage: [REPEAT=n] [ONLY=consumer|workspace] bash benches/build_times.sh [TARGET_ROOT]   (about 25
+# minutes on 2 cores with REPEAT=1, and 5 minutes more for each further repeat; ONLY=consumer stops
+# after part 1, about 5 minutes a repeat; ONLY=workspace skips it, about 15 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -79,10 +79,13 @@ consumer_pair() {
   dw=$(median "${dwall[@]}") pw=$(median "${pwall[@]}") dc=$(median "${dcpu[@]}") pc=$(median "${pcpu[@]}")
   echo "$dw $pw $(ratio "$pw" "$dw") $dc $pc $(ratio "$pc" "$dc") ${runs[*]}"
 }
-read -r c_dw c_pw c_wr c_dc c_pc c_cr c_runs <<<"$(consumer_pair)"
-read -r i_dw i_pw i_wr i_dc i_pc i_cr i_runs <<<"$(consumer_pair icu)"
+if [ "${ONLY:-}" != workspace ]; then
+  read -r c_dw c_pw c_wr c_dc c_pc c_cr c_runs <<<"$(consumer_pair)"
+  read -r i_dw i_pw i_wr i_dc i_pc i_cr i_runs <<<"$(consumer_pair icu)"
+fi
 
 print_consumers() {
+  [ "${ONLY:-}" = workspace ] && return 0
   echo "consumer crate, cold (this lock), medians of ${repeat}:"
   echo "  wall: default ${c_dw} s, default-features = false ${c_pw} s (${c_wr}x)"
   echo "  cpu:  default ${c_dc} s, default-features = false ${c_pc} s (${c_cr}x)"
