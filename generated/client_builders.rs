@@ -17,7 +17,7 @@ pub struct GetDetailedCostReport<'a> {
 impl<'a> GetDetailedCostReport<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -98,7 +98,7 @@ pub struct GetAggregatedCostReport<'a> {
 impl<'a> GetAggregatedCostReport<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -183,7 +183,7 @@ pub struct GetMonthlyReservationCostReport<'a> {
 impl<'a> GetMonthlyReservationCostReport<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -264,7 +264,7 @@ pub struct GetUsageReport<'a> {
 impl<'a> GetUsageReport<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -344,7 +344,7 @@ pub struct GetReservationPrices<'a> {
 impl<'a> GetReservationPrices<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             region_id: Err("region_id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -447,7 +447,7 @@ pub struct ListBillingReservations<'a> {
 impl<'a> ListBillingReservations<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             metric_name: Ok(None),
             order_by: Ok(None),
             region_id: Ok(None),
@@ -599,7 +599,7 @@ pub struct ListRegions<'a> {
 impl<'a> ListRegions<'a> {
     pub fn new(client: &'a super::Client) -> Self {
         Self {
-            client: client,
+            client,
             display_name: Ok(None),
             limit: Ok(None),
             offset: Ok(None),

@@ -6,7 +6,6 @@ include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/client.rs"));
 #[cfg(gcore_billing_fresh = "client.rs")]
 include!(concat!(env!("OUT_DIR"), "/generated/client.rs"));
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     #[cfg(not(gcore_billing_fresh = "types.rs"))]
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types.rs"));
@@ -14,7 +13,6 @@ pub mod types {
     include!(concat!(env!("OUT_DIR"), "/generated/types.rs"));
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     #[cfg(not(gcore_billing_fresh = "client_builders.rs"))]
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/client_builders.rs"));

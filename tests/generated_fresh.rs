@@ -45,7 +45,11 @@ fn each_file_is_included_once_under_its_own_stale_cfg() {
         let committed = format!(
             "#[cfg(not(gcore_billing_fresh=\"{name}\"))]include!(concat!(env!(\"CARGO_MANIFEST_DIR\"),\"/generated/{name}\"));"
         );
-        assert_eq!(all.matches(&committed).count(), 1, "{name}: committed include");
+        assert_eq!(
+            all.matches(&committed).count(),
+            1,
+            "{name}: committed include"
+        );
         let fresh = format!(
             "#[cfg(gcore_billing_fresh=\"{name}\")]include!(concat!(env!(\"OUT_DIR\"),\"/generated/{name}\"));"
         );

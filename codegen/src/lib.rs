@@ -302,6 +302,8 @@ pub fn generate_client(
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);
     tidy::drop_api_version_header(&mut file);
+    tidy::drop_clippy_all_allows(&mut file);
+    tidy::use_field_init_shorthand(&mut file);
     check_rewrites_took(&file)?;
     Ok((file, fields))
 }
@@ -310,7 +312,8 @@ pub fn generate_client(
 /// gone and a rewrite match nothing. Instead of trusting each one, this checks what they are for,
 /// and names the step whose goal is not met: no path into `progenitor_client` (`use_own_runtime`),
 /// no `regress` (`check_patterns_with_regex_lite`), no `api-version` header
-/// (`drop_api_version_header`), no `Client::new` that unwraps (`drop_unwrapping_constructor`).
+/// (`drop_api_version_header`), no `Client::new` that unwraps (`drop_unwrapping_constructor`), no
+/// `#[allow(clippy::all)]` on a module (`drop_clippy_all_allows`).
 /// `format: decimal` numbers must come out of typify as `rust_decimal::Decimal` (lower.rs asks for
 /// it with `x-rust-type`): if typify ignored the request, they would silently be `f64` and lose
 /// digits, so that ends the generation instead.
@@ -363,6 +366,15 @@ fn check_rewrites_took(file: &syn::File) -> Result<(), CodegenError> {
     });
     if unwrapping_new {
         return failed("drop_unwrapping_constructor", "Client::new");
+    }
+    let blanket_allow = file.items.iter().any(|item| {
+        matches!(item, syn::Item::Mod(module) if module.attrs.iter().any(tidy::is_clippy_all_allow))
+    });
+    if blanket_allow {
+        return failed(
+            "drop_clippy_all_allows",
+            "#[allow(clippy::all)] on a module",
+        );
     }
     Ok(())
 }
@@ -822,6 +834,16 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("rewrite step drop_unwrapping_constructor:")
+        );
+        let file: syn::File = syn::parse_quote! {
+            #[allow(clippy::all)]
+            pub mod types {}
+        };
+        assert!(
+            super::check_rewrites_took(&file)
+                .unwrap_err()
+                .to_string()
+                .starts_with("rewrite step drop_clippy_all_allows:")
         );
         let clean: syn::File = syn::parse_quote! { fn f() { crate::rt::encode_path("x"); } };
         assert!(super::check_rewrites_took(&clean).is_ok());

@@ -140,6 +140,55 @@ impl VisitMut for RegressToRegexLite {
     }
 }
 
+/// progenitor marks its `types` and `builder` modules `#[allow(clippy::all)]`, which would hide
+/// every lint in most of the generated code; the project keeps clippy clean by fixing causes. This
+/// takes those allows off ([`is_clippy_all_allow`]); [`use_field_init_shorthand`] fixes the one
+/// lint they hid.
+pub fn drop_clippy_all_allows(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Mod(module) = item {
+            module.attrs.retain(|attr| !is_clippy_all_allow(attr));
+        }
+    }
+}
+
+/// `#[allow(clippy::all)]` (or an `allow` list that names it).
+pub fn is_clippy_all_allow(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("allow")
+        && attr
+            .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+            .is_ok_and(|lints| {
+                lints.iter().any(|lint| {
+                    let names: Vec<String> =
+                        lint.segments.iter().map(|s| s.ident.to_string()).collect();
+                    names == ["clippy", "all"]
+                })
+            })
+}
+
+/// progenitor's operation builders are made with `Self { client: client, .. }`, which clippy flags
+/// (`redundant_field_names`). Any struct literal field whose value is a variable of its own name
+/// is written in shorthand (`Self { client, .. }`).
+pub fn use_field_init_shorthand(file: &mut syn::File) {
+    Shorthand.visit_file_mut(file);
+}
+
+struct Shorthand;
+
+impl VisitMut for Shorthand {
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        if let syn::Member::Named(name) = &field.member
+            && let Expr::Path(path) = &field.expr
+            && path.qself.is_none()
+            && path.attrs.is_empty()
+            && path.path.is_ident(name)
+        {
+            field.colon_token = None;
+        }
+        syn::visit_mut::visit_field_value_mut(self, field);
+    }
+}
+
 /// progenitor's `Client::new` builds a reqwest client and `unwrap`s the result, which would panic
 /// the host process where reqwest cannot set up TLS. The crate builds its reqwest client itself
 /// (`ClientBuilder`, which returns the failure as an error), so only `new_with_client` is kept.
@@ -1184,6 +1233,18 @@ fn take_out_of_derive(attrs: &mut [syn::Attribute], traits: &[&str]) -> syn::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_set_from_a_variable_of_their_name_are_written_in_shorthand() {
+        let mut file: syn::File = syn::parse_quote! {
+            fn new(client: &C, x: u8) -> S { S { client: client, body: x, other: self.client } }
+        };
+        use_field_init_shorthand(&mut file);
+        assert_eq!(
+            quote::quote! { #file }.to_string(),
+            "fn new (client : & C , x : u8) -> S { S { client , body : x , other : self . client } }"
+        );
+    }
 
     /// Each type step's goal, unmet in a file typify could write after an upgrade, is named.
     #[test]

@@ -6,7 +6,6 @@ pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -313,7 +312,6 @@ let response = client.list_project_regions()
     }
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     use super::types;
     #[allow(unused_imports)]
@@ -334,7 +332,7 @@ pub mod builder {
     impl<'a> ListProjectRegions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 project_id: Err("project_id was not initialized".to_string()),
                 show_volumes: Ok(None),
                 zones: Ok(None),

@@ -6,7 +6,6 @@ pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -456,7 +455,6 @@ let response = client.list_names()
     }
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     use super::types;
     #[allow(unused_imports)]
@@ -475,7 +473,7 @@ pub mod builder {
     impl<'a> GetSummary<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -556,7 +554,7 @@ pub mod builder {
     }
     impl<'a> ListNames<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self { client }
         }
         ///Sends a `GET` request to `/names`
         pub async fn send(

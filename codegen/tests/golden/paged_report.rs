@@ -6,7 +6,6 @@ pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     pub use super::open::*;
     ///`ErrorResponse`
@@ -918,7 +917,6 @@ let response = client.list_things()
     }
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     use super::types;
     #[allow(unused_imports)]
@@ -937,7 +935,7 @@ pub mod builder {
     impl<'a> GetReport<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -1016,7 +1014,7 @@ pub mod builder {
     impl<'a> ListThings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 since: Err("since was not initialized".to_string()),
                 unit: Ok(None),
             }

@@ -6,7 +6,6 @@ pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -380,7 +379,6 @@ let response = client.list_reservations()
     }
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     use super::types;
     #[allow(unused_imports)]
@@ -402,7 +400,7 @@ pub mod builder {
     impl<'a> ListReservations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 order_by: Ok(None),
                 region_id: Ok(None),
                 time_from: Err("time_from was not initialized".to_string()),

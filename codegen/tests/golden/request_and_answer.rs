@@ -6,7 +6,6 @@ pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
 /// Types used as operation parameters and responses.
-#[allow(clippy::all)]
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -549,7 +548,6 @@ let response = client.get_prices()
     }
 }
 /// Types for composing operation parameters.
-#[allow(clippy::all)]
 pub mod builder {
     use super::types;
     #[allow(unused_imports)]
@@ -568,7 +566,7 @@ pub mod builder {
     impl<'a> GetPrices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
-                client: client,
+                client,
                 body: Ok(::std::default::Default::default()),
             }
         }
