@@ -688,7 +688,6 @@ fn columns_impl(name: &Ident, columns: &[Column]) -> TokenStream {
     }
 }
 
-/// One accessor of a union's common field, through the union's field macro.
 /// A `match` that reads `field` of whichever known variant the row is (the same way whether the
 /// variant requires it or not); `unknown_arm` is the arm for a row of unknown type.
 fn field_of_any_variant(
@@ -704,6 +703,8 @@ fn field_of_any_variant(
     }
 }
 
+/// One accessor of a union's common field: a [`field_of_any_variant`] `match`, reading the key of
+/// an unknown row's JSON.
 fn common_accessor(f: &CommonField, variants: &[Ident]) -> TokenStream {
     let field = format_ident!("{}", f.name);
     let key = &f.name;

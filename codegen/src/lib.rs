@@ -464,10 +464,10 @@ const FILES: &[(&str, &str)] = &[
 /// The generated source split into files by kind (types, request builders, open types, operation
 /// builders, mocks, the client): the root file first, each module moved out replaced by the
 /// `include!`s of its file (the committed copy, or the fresh one while build.rs finds it stale).
-/// The types go one file per spec schema (`types/<schema>.rs`: the schema's type, the types typify made from its inline parts, their
-/// impls), so that a spec change shows as a change of the schema's own file, and so that rustc's
-/// incremental rebuild after an edit redoes that file and what uses it, not every item that
-/// happens to come after it in one long file.
+/// The types go one file per spec schema (`types/<schema>.rs`: the schema's type, the types
+/// typify made from its inline parts, their impls), so that a spec change shows as a change of
+/// the schema's own file, and so that rustc's incremental rebuild after an edit redoes that file
+/// and what uses it, not every item that happens to come after it in one long file.
 pub fn generate_files(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let spec = load_spec(spec_path)?;
     let mut file = generate_syntax(&spec)?;
