@@ -5,7 +5,7 @@
 include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/client.rs"));
 #[cfg(gcore_billing_fresh = "client.rs")]
 include!(concat!(env!("OUT_DIR"), "/generated/client.rs"));
-/// Types used as operation parameters and responses.
+/// The spec's schemas as Rust types, with their serde impls written out.
 pub mod types {
     #[cfg(not(gcore_billing_fresh = "types.rs"))]
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types.rs"));

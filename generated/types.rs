@@ -2032,16 +2032,18 @@ mod usage_report_total_volume {
     include!(concat!(env!("OUT_DIR"), "/generated/types/usage_report_total_volume.rs"));
 }
 pub use usage_report_total_volume::*;
-/// Types for composing complex structures.
+/// Builders of the request types: set fields one by one, then convert with
+/// `try_from`, which says which required field is missing or which value did not
+/// convert.
 pub mod builder {
     #[cfg(not(gcore_billing_fresh = "types_builders.rs"))]
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/generated/types_builders.rs"));
     #[cfg(gcore_billing_fresh = "types_builders.rs")]
     include!(concat!(env!("OUT_DIR"), "/generated/types_builders.rs"));
 }
-/// Error types.
+/// The error of a conversion into a generated type.
 pub mod error {
-    /// Error from a `TryFrom` or `FromStr` implementation.
+    /// A value that does not convert into a generated type, and why.
     pub struct ConversionError(::std::borrow::Cow<'static, str>);
     impl ::std::error::Error for ConversionError {}
     impl ::std::fmt::Display for ConversionError {

@@ -280,8 +280,8 @@ fn check_no_inline_enums_in_responses(spec: &OpenAPI) -> Result<(), CodegenError
     Ok(())
 }
 
-/// Every `pattern` must compile with `regex-lite`, which the generated code checks it with (see
-/// `tidy::check_patterns_with_regex_lite`), so that the generated `Regex::new(..).unwrap()` cannot
+/// Every `pattern` must compile with `regex-lite`, which the generated code checks it with (the
+/// checked newtypes of `typedefs.rs`), so that the generated `Regex::new(..).unwrap()` cannot
 /// fail at run time. regex-lite reads the ECMA-262 subset that JSON Schema patterns use in practice
 /// (classes, groups, alternation, repetition, anchors); a pattern beyond it (lookaround,
 /// backreferences, Unicode classes) is an error here rather than a surprise for a user.
@@ -366,66 +366,4 @@ fn collect_references(value: &serde_json::Value, at: String, out: &mut Vec<(Stri
         }
         _ => {}
     }
-}
-
-/// typify names a struct field after its property in snake case, and two properties can land on one
-/// name (`Type` and `type`, `priceTotal` and `price_total`, `self` and `Self`); the struct would then
-/// declare the field twice and not compile. This finds such structs in the generated `types` module
-/// and names the schema and its properties.
-pub fn check_field_names_are_distinct(
-    file: &syn::File,
-    spec: &OpenAPI,
-) -> Result<(), CodegenError> {
-    let types = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
-        _ => None,
-    });
-    for item in types.map(|(_, items)| items.as_slice()).unwrap_or_default() {
-        let syn::Item::Struct(s) = item else { continue };
-        let mut seen = BTreeSet::new();
-        for field in &s.fields {
-            let Some(ident) = &field.ident else { continue };
-            let name = ident.to_string();
-            if seen.insert(name.clone()) {
-                continue;
-            }
-            let schema = s.ident.to_string();
-            let squash = |text: &str| -> String {
-                text.chars()
-                    .filter(char::is_ascii_alphanumeric)
-                    .map(|c| c.to_ascii_lowercase())
-                    .collect()
-            };
-            let properties: Vec<String> = spec
-                .components
-                .as_ref()
-                .and_then(|c| c.schemas.get(&schema)?.as_item())
-                .and_then(|s| match &s.schema_kind {
-                    SchemaKind::Type(Type::Object(object)) => Some(object),
-                    _ => None,
-                })
-                .map(|object| {
-                    object
-                        .properties
-                        .keys()
-                        .filter(|p| squash(p) == squash(name.trim_start_matches("r#")))
-                        .map(|p| format!("`{p}`"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let which = if properties.len() > 1 {
-                format!("properties {}", properties.join(", "))
-            } else {
-                "two or more properties".to_string()
-            };
-            return Err(problem(
-                format!("schema {schema}"),
-                format!(
-                    "{which} become the one Rust field `{name}` (names that differ only in case or \
-                     punctuation); the generator cannot tell them apart, so rename or remove one"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }

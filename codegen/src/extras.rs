@@ -12,7 +12,7 @@ use crate::model::{
     PagedOperation, QueryKind, QueryOperation, SpecModel, ref_name,
 };
 use crate::serde_code::{self, Field, Presence, Unlisted};
-use crate::tidy::StructFields;
+use crate::typedefs::StructFields;
 
 /// All extras, as one token stream of items.
 pub fn generate_extras(
@@ -25,7 +25,7 @@ pub fn generate_extras(
         .iter()
         .map(open_enum)
         .collect::<Result<Vec<_>, _>>()?;
-    // A union whose variants only answers carry has `extra_fields` on each (see tidy.rs).
+    // A union whose variants only answers carry has `extra_fields` on each (see typedefs.rs).
     let request_types = crate::model::schemas_reachable_from_requests(spec);
     let answer_only = |u: &OpenUnion| {
         u.variants

@@ -3,9 +3,11 @@
 //! The pipeline is [`generate`]: [`load_spec`] → [`check_spec`] → the spec lowered to one shape
 //! (`lower.rs`: inline bodies become components, operations get the shared error answer) →
 //! [`SpecModel::from_spec`] → defaults moved into docs (`defaults.rs`, so they are never sent),
-//! UUIDs as text and prose made rustdoc-safe (`rustdoc.rs`) → [`generate_client`] (progenitor,
-//! keeping builders only for request types, with an `extra_fields` map on answer types, and every
-//! type's serde impls written out as plain code by `serde_code.rs`) and [`generate_mocks`]
+//! UUIDs as text and prose made rustdoc-safe (`rustdoc.rs`) → [`generate_client`] (progenitor for
+//! the client; the `types` module written by `typedefs.rs` from a model of the types, which takes
+//! names and Rust types from typify's type details and the rest from the schemas: definitions,
+//! `extra_fields` on answer types, serde impls as plain code from `serde_code.rs`, builders for
+//! request types) and [`generate_mocks`]
 //! (progenitor's httpmock helpers) → the project's extras (open enums, open unions with their
 //! common rows, CSV methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn
 //! file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for
@@ -23,6 +25,7 @@ mod rustdoc;
 mod samples;
 mod serde_code;
 mod tidy;
+mod typedefs;
 
 use std::fmt;
 use std::path::Path;
@@ -260,45 +263,24 @@ pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, 
 }
 
 /// Runs progenitor (builder interface, our hooks, open types swapped in for the closed ones it would
-/// make). Returns the client and the fields of its structs, as their serde impls read them.
+/// make), puts the `types` module written from the type model in place of typify's, and makes the
+/// client's goal-checked rewrites. Returns the client and the fields of its structs, as their
+/// serde impls read them.
 pub fn generate_client(
     spec: &OpenAPI,
     model: &SpecModel,
-) -> Result<(syn::File, tidy::StructFields), CodegenError> {
+) -> Result<(syn::File, typedefs::StructFields), CodegenError> {
     let mut generator = progenitor::Generator::new(&progenitor_settings(model));
     let tokens = run_progenitor(|| generator.generate_tokens(spec))?;
     // Builders only for what requests are made of: a type named after a schema that a request
     // uses (typify names a schema's inline parts after it).
     let request_types = model::schemas_reachable_from_requests(spec);
-    let keep = |name: &str| model::is_request_type(&request_types, name);
-    let answer = |name: &str| !keep(name);
-    let syntax = |e: syn::Error| CodegenError::Syntax(e.to_string());
-    let tokens = tidy::drop_builders_except(tokens, &keep);
-    // Parsed once: each step below rewrites the same syntax tree.
-    let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
-    check::check_field_names_are_distinct(&file, spec)?;
-    tidy::keep_builder_fns_only_for(&mut file, &keep).map_err(syntax)?;
-    tidy::mark_deprecated_fields(&mut file, spec).map_err(|message| CodegenError::Unsupported {
-        location: "deprecated fields".into(),
-        message,
-    })?;
-    tidy::drop_string_parsing_of_answer_enums(&mut file, &answer).map_err(syntax)?;
-    tidy::keep_unknown_fields(&mut file, &answer).map_err(syntax)?;
-    let fields =
-        tidy::serde_impls_as_code(&mut file, &answer).map_err(|e| CodegenError::Unsupported {
-            location: "generated types".into(),
-            message: e.to_string(),
-        })?;
-    tidy::check_type_steps_took(&file, &answer).map_err(|(step, what)| {
-        CodegenError::Unsupported {
-            location: format!("rewrite step {step}"),
-            message: format!(
-                "{what}: the step no longer matches what typify writes (after an upgrade?); fix \
-                 the step in codegen/src/tidy.rs"
-            ),
-        }
-    })?;
-    tidy::check_patterns_with_regex_lite(&mut file);
+    let is_request = |name: &str| model::is_request_type(&request_types, name);
+    let types = typedefs::read_type_model(generator.get_type_space(), spec, &is_request)?;
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| CodegenError::Syntax(e.to_string()))?;
+    typedefs::replace_types_module(&mut file, typedefs::emit_types_module(&types))?;
+    let fields = types.struct_fields();
     tidy::use_own_runtime(&mut file);
     tidy::drop_unwrapping_constructor(&mut file);
     tidy::drop_api_version_header(&mut file);
@@ -308,12 +290,6 @@ pub fn generate_client(
     Ok((file, fields))
 }
 
-/// The rewrites of progenitor's output match its shapes; after a progenitor upgrade a shape may be
-/// gone and a rewrite match nothing. Instead of trusting each one, this checks what they are for,
-/// and names the step whose goal is not met: no path into `progenitor_client` (`use_own_runtime`),
-/// no `regress` (`check_patterns_with_regex_lite`), no `api-version` header
-/// (`drop_api_version_header`), no `Client::new` that unwraps (`drop_unwrapping_constructor`), no
-/// `#[allow(clippy::all)]` on a module (`drop_clippy_all_allows`).
 /// `format: decimal` numbers must come out of typify as `rust_decimal::Decimal` (lower.rs asks for
 /// it with `x-rust-type`): if typify ignored the request, they would silently be `f64` and lose
 /// digits, so that ends the generation instead.
@@ -337,6 +313,13 @@ fn check_decimals_took(wire: &OpenAPI, client: &syn::File) -> Result<(), Codegen
     Ok(())
 }
 
+/// The rewrites of progenitor's output match its shapes; after a progenitor upgrade a shape may be
+/// gone and a rewrite match nothing. Instead of trusting each one, this checks what they are for,
+/// and names the step whose goal is not met: no path into `progenitor_client` (`use_own_runtime`),
+/// no `regress` (typify's pattern engine, gone with its types module: `replace_types_module`), no
+/// `api-version` header (`drop_api_version_header`), no `Client::new` that unwraps
+/// (`drop_unwrapping_constructor`), no `#[allow(clippy::all)]` on a module
+/// (`drop_clippy_all_allows`).
 fn check_rewrites_took(file: &syn::File) -> Result<(), CodegenError> {
     let failed = |step: &str, what: &str| {
         Err(CodegenError::Unsupported {
@@ -353,7 +336,7 @@ fn check_rewrites_took(file: &syn::File) -> Result<(), CodegenError> {
         return failed("use_own_runtime", "a path into progenitor_client");
     }
     if found.regress {
-        return failed("check_patterns_with_regex_lite", "a path into regress");
+        return failed("replace_types_module", "a path into regress");
     }
     if found.api_version {
         return failed("drop_api_version_header", "the api-version header");

@@ -204,6 +204,7 @@ impl ::serde::Serialize for CostReportAggregatedRequest {
     }
 }
 impl CostReportAggregatedRequest {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::CostReportAggregatedRequest {
         Default::default()
     }
@@ -262,7 +263,14 @@ impl ::std::str::FromStr for CostReportAggregatedRequestResponseFormat {
         match value {
             "csv_totals" => Ok(Self::CsvTotals),
             "json" => Ok(Self::Json),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `csv_totals`, `json`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

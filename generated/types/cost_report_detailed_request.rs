@@ -262,6 +262,7 @@ impl ::serde::Serialize for CostReportDetailedRequest {
     }
 }
 impl CostReportDetailedRequest {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::CostReportDetailedRequest {
         Default::default()
     }
@@ -320,7 +321,14 @@ impl ::std::str::FromStr for CostReportDetailedRequestResponseFormat {
         match value {
             "csv_records" => Ok(Self::CsvRecords),
             "json" => Ok(Self::Json),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `csv_records`, `json`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

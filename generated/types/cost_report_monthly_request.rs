@@ -193,6 +193,7 @@ impl ::serde::Serialize for CostReportMonthlyRequest {
     }
 }
 impl CostReportMonthlyRequest {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::CostReportMonthlyRequest {
         Default::default()
     }
@@ -251,7 +252,14 @@ impl ::std::str::FromStr for CostReportMonthlyRequestResponseFormat {
         match value {
             "csv_totals" => Ok(Self::CsvTotals),
             "json" => Ok(Self::Json),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `csv_totals`, `json`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -300,7 +308,7 @@ impl ::std::str::FromStr for CostReportMonthlyRequestYearMonth {
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[0-9]{4}-(0[1-9]|1[0-2])$").unwrap() });
+        ::regex_lite::Regex::new("^[0-9]{4}-(0[1-9]|1[0-2])$").unwrap());
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[0-9]{4}-(0[1-9]|1[0-2])$\"".into());
         }
@@ -325,14 +333,18 @@ for CostReportMonthlyRequestYearMonth {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CostReportMonthlyRequestYearMonth {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?
             .parse()
             .map_err(|e: self::error::ConversionError| {
                 <D::Error as ::serde::de::Error>::custom(e.to_string())
             })
+    }
+}
+impl ::std::fmt::Display for CostReportMonthlyRequestYearMonth {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
     }
 }

@@ -350,7 +350,12 @@ impl ::std::str::FromStr for CostReportResourceAiClusterType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `ai_cluster`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -383,7 +383,7 @@ impl ::std::str::FromStr for CostReportResourceBackupType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `backup`").into()),
         }
     }
 }

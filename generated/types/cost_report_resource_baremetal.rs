@@ -350,7 +350,12 @@ impl ::std::str::FromStr for CostReportResourceBaremetalType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `baremetal`")
+                        .into(),
+                )
+            }
         }
     }
 }

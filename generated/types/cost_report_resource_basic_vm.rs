@@ -350,7 +350,11 @@ impl ::std::str::FromStr for CostReportResourceBasicVmType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `basic_vm`").into(),
+                )
+            }
         }
     }
 }

@@ -327,7 +327,12 @@ impl ::std::str::FromStr for CostReportResourceContainerType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `containers`")
+                        .into(),
+                )
+            }
         }
     }
 }

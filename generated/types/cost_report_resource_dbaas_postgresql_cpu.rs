@@ -332,7 +332,14 @@ impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlCpuType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_cpu`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

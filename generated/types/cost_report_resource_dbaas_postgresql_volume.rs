@@ -371,7 +371,14 @@ impl ::std::str::FromStr for CostReportResourceDbaasPostgresqlVolumeType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_volume`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

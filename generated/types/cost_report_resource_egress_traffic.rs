@@ -384,7 +384,12 @@ impl ::std::str::FromStr for CostReportResourceEgressTrafficType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `egress_traffic`")
+                        .into(),
+                )
+            }
         }
     }
 }

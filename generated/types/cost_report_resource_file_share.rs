@@ -394,7 +394,12 @@ impl ::std::str::FromStr for CostReportResourceFileShareType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `file_share`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -330,7 +330,14 @@ impl ::std::str::FromStr for CostReportResourceFunctionEgressTrafficType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `functions_traffic`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -339,7 +339,12 @@ impl ::std::str::FromStr for CostReportResourceInferenceType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `inference`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -360,7 +360,12 @@ impl ::std::str::FromStr for CostReportResourceLogIndexType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `log_index`")
+                        .into(),
+                )
+            }
         }
     }
 }

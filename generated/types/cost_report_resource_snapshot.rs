@@ -412,7 +412,11 @@ impl ::std::str::FromStr for CostReportResourceSnapshotType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `snapshot`").into(),
+                )
+            }
         }
     }
 }

@@ -263,7 +263,7 @@ impl ::std::str::FromStr for CostReportTotalBackupType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `backup`").into()),
         }
     }
 }

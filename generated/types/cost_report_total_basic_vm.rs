@@ -257,7 +257,11 @@ impl ::std::str::FromStr for CostReportTotalBasicVmType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `basic_vm`").into(),
+                )
+            }
         }
     }
 }

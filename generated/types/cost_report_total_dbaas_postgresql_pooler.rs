@@ -257,7 +257,14 @@ impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPoolerType {
             "dbaas_postgresql_connection_pooler" => {
                 Ok(Self::DbaasPostgresqlConnectionPooler)
             }
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_connection_pooler`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -253,7 +253,14 @@ impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlPublicNetworkType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_public_network`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

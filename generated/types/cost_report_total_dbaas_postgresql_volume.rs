@@ -271,7 +271,14 @@ impl ::std::str::FromStr for CostReportTotalDbaasPostgresqlVolumeType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_volume`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

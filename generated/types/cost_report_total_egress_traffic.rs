@@ -264,7 +264,12 @@ impl ::std::str::FromStr for CostReportTotalEgressTrafficType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `egress_traffic`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -247,7 +247,12 @@ impl ::std::str::FromStr for CostReportTotalFunctionCallsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions_calls`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -245,7 +245,12 @@ impl ::std::str::FromStr for CostReportTotalFunctionsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -245,7 +245,7 @@ impl ::std::str::FromStr for CostReportTotalImageType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `image`").into()),
         }
     }
 }

@@ -257,7 +257,11 @@ impl ::std::str::FromStr for CostReportTotalInstanceType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "instance" => Ok(Self::Instance),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `instance`").into(),
+                )
+            }
         }
     }
 }

@@ -78,7 +78,14 @@ impl ::std::str::FromStr for ListBillingReservationsOrderBy {
             "active_from.desc" => Ok(Self::ActiveFromDesc),
             "active_to.asc" => Ok(Self::ActiveToAsc),
             "active_to.desc" => Ok(Self::ActiveToDesc),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `active_from.asc`, `active_from.desc`, `active_to.asc`, `active_to.desc`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

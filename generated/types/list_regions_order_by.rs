@@ -78,7 +78,14 @@ impl ::std::str::FromStr for ListRegionsOrderBy {
             "created_at.desc" => Ok(Self::CreatedAtDesc),
             "display_name.asc" => Ok(Self::DisplayNameAsc),
             "display_name.desc" => Ok(Self::DisplayNameDesc),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `created_at.asc`, `created_at.desc`, `display_name.asc`, `display_name.desc`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

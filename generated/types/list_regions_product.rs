@@ -60,7 +60,14 @@ impl ::std::str::FromStr for ListRegionsProduct {
         match value {
             "containers" => Ok(Self::Containers),
             "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `containers`, `inference`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

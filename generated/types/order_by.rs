@@ -138,7 +138,14 @@ impl ::std::str::FromStr for OrderBy {
             "region.desc" => Ok(Self::RegionDesc),
             "type.asc" => Ok(Self::TypeAsc),
             "type.desc" => Ok(Self::TypeDesc),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `billing_value.asc`, `billing_value.desc`, `first_seen.asc`, `first_seen.desc`, `last_name.asc`, `last_name.desc`, `last_seen.asc`, `last_seen.desc`, `project.asc`, `project.desc`, `region.asc`, `region.desc`, `type.asc`, `type.desc`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

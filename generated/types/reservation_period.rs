@@ -57,7 +57,14 @@ impl ::std::str::FromStr for ReservationPeriod {
         match value {
             "MONTHS12" => Ok(Self::Months12),
             "MONTHS36" => Ok(Self::Months36),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `MONTHS12`, `MONTHS36`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

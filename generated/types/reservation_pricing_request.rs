@@ -113,6 +113,7 @@ impl ::serde::Serialize for ReservationPricingRequest {
     }
 }
 impl ReservationPricingRequest {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::ReservationPricingRequest {
         Default::default()
     }

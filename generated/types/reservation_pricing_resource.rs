@@ -110,6 +110,7 @@ impl ::serde::Serialize for ReservationPricingResource {
     }
 }
 impl ReservationPricingResource {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::ReservationPricingResource {
         Default::default()
     }

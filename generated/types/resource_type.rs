@@ -214,7 +214,14 @@ impl ::std::str::FromStr for ResourceType {
             "log_index" => Ok(Self::LogIndex),
             "snapshot" => Ok(Self::Snapshot),
             "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `ai_cluster`, `ai_virtual_cluster`, `backup`, `baremetal`, `basic_vm`, `containers`, `dbaas_postgresql_connection_pooler`, `dbaas_postgresql_cpu`, `dbaas_postgresql_memory`, `dbaas_postgresql_public_network`, `dbaas_postgresql_volume`, `egress_traffic`, `external_ip`, `file_share`, `floatingip`, `functions`, `functions_calls`, `functions_traffic`, `image`, `inference`, `inference_public_models`, `instance`, `load_balancer`, `log_index`, `snapshot`, `volume`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

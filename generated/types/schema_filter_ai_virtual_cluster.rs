@@ -84,6 +84,7 @@ impl ::serde::Serialize for SchemaFilterAiVirtualCluster {
     }
 }
 impl SchemaFilterAiVirtualCluster {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterAiVirtualCluster {
         Default::default()
     }
@@ -155,7 +156,14 @@ impl ::std::str::FromStr for SchemaFilterAiVirtualClusterField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `flavor`, `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -226,7 +234,14 @@ impl ::std::str::FromStr for SchemaFilterAiVirtualClusterType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `ai_virtual_cluster`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

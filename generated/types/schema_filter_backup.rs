@@ -79,6 +79,7 @@ impl ::serde::Serialize for SchemaFilterBackup {
     }
 }
 impl SchemaFilterBackup {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterBackup {
         Default::default()
     }
@@ -172,7 +173,14 @@ impl ::std::str::FromStr for SchemaFilterBackupField {
             "source_volume_uuid" => Ok(Self::SourceVolumeUuid),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `last_size`, `schedule_id`, `source_volume_uuid`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -240,7 +248,7 @@ impl ::std::str::FromStr for SchemaFilterBackupType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `backup`").into()),
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterBasicVm {
     }
 }
 impl SchemaFilterBasicVm {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterBasicVm {
         Default::default()
     }
@@ -154,7 +155,14 @@ impl ::std::str::FromStr for SchemaFilterBasicVmField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `flavor`, `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -222,7 +230,11 @@ impl ::std::str::FromStr for SchemaFilterBasicVmType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `basic_vm`").into(),
+                )
+            }
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterContainer {
     }
 }
 impl SchemaFilterContainer {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterContainer {
         Default::default()
     }
@@ -150,7 +151,14 @@ impl ::std::str::FromStr for SchemaFilterContainerField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -218,7 +226,12 @@ impl ::std::str::FromStr for SchemaFilterContainerType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "containers" => Ok(Self::Containers),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `containers`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -84,6 +84,7 @@ impl ::serde::Serialize for SchemaFilterDbaasPostgresqlCpu {
     }
 }
 impl SchemaFilterDbaasPostgresqlCpu {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlCpu {
         Default::default()
     }
@@ -151,7 +152,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -224,7 +232,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlCpuType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_cpu" => Ok(Self::DbaasPostgresqlCpu),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_cpu`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -85,6 +85,7 @@ impl ::serde::Serialize for SchemaFilterDbaasPostgresqlMemory {
     }
 }
 impl SchemaFilterDbaasPostgresqlMemory {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlMemory {
         Default::default()
     }
@@ -152,7 +153,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -228,7 +236,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlMemoryType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_memory`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

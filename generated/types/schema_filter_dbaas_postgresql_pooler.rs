@@ -85,6 +85,7 @@ impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPooler {
     }
 }
 impl SchemaFilterDbaasPostgresqlPooler {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlPooler {
         Default::default()
     }
@@ -152,7 +153,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPoolerField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -232,7 +240,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPoolerType {
             "dbaas_postgresql_connection_pooler" => {
                 Ok(Self::DbaasPostgresqlConnectionPooler)
             }
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_connection_pooler`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

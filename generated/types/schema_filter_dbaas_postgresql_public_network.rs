@@ -85,6 +85,7 @@ impl ::serde::Serialize for SchemaFilterDbaasPostgresqlPublicNetwork {
     }
 }
 impl SchemaFilterDbaasPostgresqlPublicNetwork {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlPublicNetwork {
         Default::default()
     }
@@ -152,7 +153,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -228,7 +236,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlPublicNetworkType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_public_network" => Ok(Self::DbaasPostgresqlPublicNetwork),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_public_network`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

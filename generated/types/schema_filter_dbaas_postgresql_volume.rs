@@ -85,6 +85,7 @@ impl ::serde::Serialize for SchemaFilterDbaasPostgresqlVolume {
     }
 }
 impl SchemaFilterDbaasPostgresqlVolume {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterDbaasPostgresqlVolume {
         Default::default()
     }
@@ -161,7 +162,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeField {
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
             "volume_type" => Ok(Self::VolumeType),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`, `volume_type`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -237,7 +245,14 @@ impl ::std::str::FromStr for SchemaFilterDbaasPostgresqlVolumeType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_volume" => Ok(Self::DbaasPostgresqlVolume),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_volume`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

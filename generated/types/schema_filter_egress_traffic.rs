@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterEgressTraffic {
     }
 }
 impl SchemaFilterEgressTraffic {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterEgressTraffic {
         Default::default()
     }
@@ -164,7 +165,14 @@ impl ::std::str::FromStr for SchemaFilterEgressTrafficField {
             "port_id" => Ok(Self::PortId),
             "type" => Ok(Self::Type),
             "vm_id" => Ok(Self::VmId),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `instance_name`, `instance_type`, `port_id`, `type`, `vm_id`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -232,7 +240,12 @@ impl ::std::str::FromStr for SchemaFilterEgressTrafficType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "egress_traffic" => Ok(Self::EgressTraffic),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `egress_traffic`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterExternalIp {
     }
 }
 impl SchemaFilterExternalIp {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterExternalIp {
         Default::default()
     }
@@ -176,7 +177,14 @@ impl ::std::str::FromStr for SchemaFilterExternalIpField {
             "port_id" => Ok(Self::PortId),
             "subnet_id" => Ok(Self::SubnetId),
             "type" => Ok(Self::Type),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `attached_to_vm`, `ip_address`, `network_id`, `port_id`, `subnet_id`, `type`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -244,7 +252,12 @@ impl ::std::str::FromStr for SchemaFilterExternalIpType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `external_ip`")
+                        .into(),
+                )
+            }
         }
     }
 }

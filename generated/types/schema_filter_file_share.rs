@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterFileShare {
     }
 }
 impl SchemaFilterFileShare {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterFileShare {
         Default::default()
     }
@@ -164,7 +165,14 @@ impl ::std::str::FromStr for SchemaFilterFileShareField {
             "last_size" => Ok(Self::LastSize),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `file_share_type`, `last_name`, `last_size`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -232,7 +240,12 @@ impl ::std::str::FromStr for SchemaFilterFileShareType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "file_share" => Ok(Self::FileShare),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `file_share`")
+                        .into(),
+                )
+            }
         }
     }
 }

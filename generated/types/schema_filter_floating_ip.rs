@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterFloatingIp {
     }
 }
 impl SchemaFilterFloatingIp {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterFloatingIp {
         Default::default()
     }
@@ -159,7 +160,14 @@ impl ::std::str::FromStr for SchemaFilterFloatingIpField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `ip_address`, `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -227,7 +235,12 @@ impl ::std::str::FromStr for SchemaFilterFloatingIpType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `floatingip`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterFunctionCalls {
     }
 }
 impl SchemaFilterFunctionCalls {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterFunctionCalls {
         Default::default()
     }
@@ -150,7 +151,14 @@ impl ::std::str::FromStr for SchemaFilterFunctionCallsField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -220,7 +228,12 @@ impl ::std::str::FromStr for SchemaFilterFunctionCallsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions_calls`")
+                        .into(),
+                )
+            }
         }
     }
 }

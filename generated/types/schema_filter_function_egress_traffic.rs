@@ -85,6 +85,7 @@ impl ::serde::Serialize for SchemaFilterFunctionEgressTraffic {
     }
 }
 impl SchemaFilterFunctionEgressTraffic {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterFunctionEgressTraffic {
         Default::default()
     }
@@ -152,7 +153,14 @@ impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -223,7 +231,14 @@ impl ::std::str::FromStr for SchemaFilterFunctionEgressTrafficType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_traffic" => Ok(Self::FunctionsTraffic),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `functions_traffic`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

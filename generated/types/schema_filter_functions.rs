@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterFunctions {
     }
 }
 impl SchemaFilterFunctions {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterFunctions {
         Default::default()
     }
@@ -150,7 +151,14 @@ impl ::std::str::FromStr for SchemaFilterFunctionsField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -218,7 +226,12 @@ impl ::std::str::FromStr for SchemaFilterFunctionsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -79,6 +79,7 @@ impl ::serde::Serialize for SchemaFilterImage {
     }
 }
 impl SchemaFilterImage {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterImage {
         Default::default()
     }
@@ -155,7 +156,14 @@ impl ::std::str::FromStr for SchemaFilterImageField {
             "last_size" => Ok(Self::LastSize),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `last_size`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -223,7 +231,7 @@ impl ::std::str::FromStr for SchemaFilterImageType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `image`").into()),
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterInference {
     }
 }
 impl SchemaFilterInference {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterInference {
         Default::default()
     }
@@ -154,7 +155,14 @@ impl ::std::str::FromStr for SchemaFilterInferenceField {
             "last_name" => Ok(Self::LastName),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `flavor`, `last_name`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -222,7 +230,12 @@ impl ::std::str::FromStr for SchemaFilterInferenceType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `inference`")
+                        .into(),
+                )
+            }
         }
     }
 }

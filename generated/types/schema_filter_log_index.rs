@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterLogIndex {
     }
 }
 impl SchemaFilterLogIndex {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterLogIndex {
         Default::default()
     }
@@ -159,7 +160,14 @@ impl ::std::str::FromStr for SchemaFilterLogIndexField {
             "last_size" => Ok(Self::LastSize),
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `last_size`, `type`, `uuid`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -227,7 +235,12 @@ impl ::std::str::FromStr for SchemaFilterLogIndexType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "log_index" => Ok(Self::LogIndex),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `log_index`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -83,6 +83,7 @@ impl ::serde::Serialize for SchemaFilterSnapshot {
     }
 }
 impl SchemaFilterSnapshot {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterSnapshot {
         Default::default()
     }
@@ -176,7 +177,14 @@ impl ::std::str::FromStr for SchemaFilterSnapshotField {
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
             "volume_type" => Ok(Self::VolumeType),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `last_name`, `last_size`, `source_volume_uuid`, `type`, `uuid`, `volume_type`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -244,7 +252,11 @@ impl ::std::str::FromStr for SchemaFilterSnapshotType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `snapshot`").into(),
+                )
+            }
         }
     }
 }

@@ -79,6 +79,7 @@ impl ::serde::Serialize for SchemaFilterVolume {
     }
 }
 impl SchemaFilterVolume {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::SchemaFilterVolume {
         Default::default()
     }
@@ -172,7 +173,14 @@ impl ::std::str::FromStr for SchemaFilterVolumeField {
             "type" => Ok(Self::Type),
             "uuid" => Ok(Self::Uuid),
             "volume_type" => Ok(Self::VolumeType),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `attached_to_vm`, `last_name`, `last_size`, `type`, `uuid`, `volume_type`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }
@@ -240,7 +248,7 @@ impl ::std::str::FromStr for SchemaFilterVolumeType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `volume`").into()),
         }
     }
 }

@@ -53,7 +53,12 @@ impl ::std::str::FromStr for SortDirection {
         match value {
             "asc" => Ok(Self::Asc),
             "desc" => Ok(Self::Desc),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `asc`, `desc`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -151,6 +151,7 @@ impl ::serde::Serialize for Sorting {
     }
 }
 impl Sorting {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::Sorting {
         Default::default()
     }

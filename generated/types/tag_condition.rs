@@ -83,6 +83,7 @@ impl ::serde::Serialize for TagCondition {
     }
 }
 impl TagCondition {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::TagCondition {
         Default::default()
     }

@@ -81,6 +81,7 @@ impl ::serde::Serialize for TagsFilter {
     }
 }
 impl TagsFilter {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::TagsFilter {
         Default::default()
     }
@@ -137,7 +138,12 @@ impl ::std::str::FromStr for TagsFilterConditionType {
         match value {
             "AND" => Ok(Self::And),
             "OR" => Ok(Self::Or),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `AND`, `OR`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -226,6 +226,7 @@ impl ::serde::Serialize for UsageReportRequest {
     }
 }
 impl UsageReportRequest {
+    /// A builder of this type, every field unset.
     pub fn builder() -> builder::UsageReportRequest {
         Default::default()
     }

@@ -312,7 +312,12 @@ impl ::std::str::FromStr for UsageReportResourceAiClusterType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "ai_cluster" => Ok(Self::AiCluster),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `ai_cluster`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -315,7 +315,14 @@ impl ::std::str::FromStr for UsageReportResourceAiVirtualClusterType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "ai_virtual_cluster" => Ok(Self::AiVirtualCluster),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `ai_virtual_cluster`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

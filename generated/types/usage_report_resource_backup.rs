@@ -345,7 +345,7 @@ impl ::std::str::FromStr for UsageReportResourceBackupType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "backup" => Ok(Self::Backup),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `backup`").into()),
         }
     }
 }

@@ -312,7 +312,12 @@ impl ::std::str::FromStr for UsageReportResourceBaremetalType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "baremetal" => Ok(Self::Baremetal),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `baremetal`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -312,7 +312,11 @@ impl ::std::str::FromStr for UsageReportResourceBasicVmType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `basic_vm`").into(),
+                )
+            }
         }
     }
 }

@@ -297,7 +297,14 @@ impl ::std::str::FromStr for UsageReportResourceDbaasPostgresqlMemoryType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "dbaas_postgresql_memory" => Ok(Self::DbaasPostgresqlMemory),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!(
+                        "invalid value {value:?}: expected one of `dbaas_postgresql_memory`"
+                    )
+                        .into(),
+                )
+            }
         }
     }
 }

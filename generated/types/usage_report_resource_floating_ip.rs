@@ -318,7 +318,12 @@ impl ::std::str::FromStr for UsageReportResourceFloatingIpType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "floatingip" => Ok(Self::Floatingip),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `floatingip`")
+                        .into(),
+                )
+            }
         }
     }
 }

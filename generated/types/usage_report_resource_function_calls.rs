@@ -291,7 +291,12 @@ impl ::std::str::FromStr for UsageReportResourceFunctionCallsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions_calls`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -336,7 +336,7 @@ impl ::std::str::FromStr for UsageReportResourceImageType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `image`").into()),
         }
     }
 }

@@ -312,7 +312,12 @@ impl ::std::str::FromStr for UsageReportResourceLoadBalancerType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "load_balancer" => Ok(Self::LoadBalancer),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `load_balancer`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -367,7 +367,7 @@ impl ::std::str::FromStr for UsageReportResourceVolumeType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "volume" => Ok(Self::Volume),
-            _ => Err("invalid value".into()),
+            _ => Err(format!("invalid value {value:?}: expected one of `volume`").into()),
         }
     }
 }

@@ -219,7 +219,11 @@ impl ::std::str::FromStr for UsageReportTotalBasicVmType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "basic_vm" => Ok(Self::BasicVm),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `basic_vm`").into(),
+                )
+            }
         }
     }
 }

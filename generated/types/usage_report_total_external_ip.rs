@@ -207,7 +207,12 @@ impl ::std::str::FromStr for UsageReportTotalExternalIpType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "external_ip" => Ok(Self::ExternalIp),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `external_ip`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -209,7 +209,12 @@ impl ::std::str::FromStr for UsageReportTotalFunctionCallsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions_calls" => Ok(Self::FunctionsCalls),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions_calls`")
+                        .into(),
+                )
+            }
         }
     }
 }

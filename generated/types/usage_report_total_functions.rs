@@ -207,7 +207,12 @@ impl ::std::str::FromStr for UsageReportTotalFunctionsType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "functions" => Ok(Self::Functions),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `functions`")
+                        .into(),
+                )
+            }
         }
     }
 }

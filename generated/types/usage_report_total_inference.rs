@@ -207,7 +207,12 @@ impl ::std::str::FromStr for UsageReportTotalInferenceType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "inference" => Ok(Self::Inference),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `inference`")
+                        .into(),
+                )
+            }
         }
     }
 }

@@ -225,7 +225,11 @@ impl ::std::str::FromStr for UsageReportTotalSnapshotType {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "snapshot" => Ok(Self::Snapshot),
-            _ => Err("invalid value".into()),
+            _ => {
+                Err(
+                    format!("invalid value {value:?}: expected one of `snapshot`").into(),
+                )
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
-/// Types used as operation parameters and responses.
+/// The spec's schemas as Rust types, with their serde impls written out.
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -210,11 +210,13 @@ pub mod types {
             map.end()
         }
     }
-    /// Types for composing complex structures.
+    /// Builders of the request types: set fields one by one, then convert with
+    /// `try_from`, which says which required field is missing or which value did not
+    /// convert.
     pub mod builder {}
-    /// Error types.
+    /// The error of a conversion into a generated type.
     pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
+        /// A value that does not convert into a generated type, and why.
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {

@@ -5,7 +5,7 @@
 pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
-/// Types used as operation parameters and responses.
+/// The spec's schemas as Rust types, with their serde impls written out.
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -128,6 +128,7 @@ pub mod types {
         }
     }
     impl GetSummaryBody {
+        /// A builder of this type, every field unset.
         pub fn builder() -> builder::GetSummaryBody {
             Default::default()
         }
@@ -160,7 +161,7 @@ pub mod types {
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-            { ::regex_lite::Regex::new("^[0-9]{4}-[0-9]{2}$").unwrap() });
+            ::regex_lite::Regex::new("^[0-9]{4}-[0-9]{2}$").unwrap());
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^[0-9]{4}-[0-9]{2}$\"".into());
             }
@@ -184,15 +185,19 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for GetSummaryBodyMonth {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?
                 .parse()
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    impl ::std::fmt::Display for GetSummaryBodyMonth {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
         }
     }
     ///`GetSummaryResponse`
@@ -301,8 +306,11 @@ pub mod types {
             Self(value)
         }
     }
-    /// Types for composing complex structures.
+    /// Builders of the request types: set fields one by one, then convert with
+    /// `try_from`, which says which required field is missing or which value did not
+    /// convert.
     pub mod builder {
+        /// Builds a [`super::GetSummaryBody`] field by field; `try_from` says which required field is missing or which value did not convert.
         #[derive(Clone, Debug)]
         pub struct GetSummaryBody {
             month: ::std::result::Result<
@@ -345,9 +353,9 @@ pub mod types {
             }
         }
     }
-    /// Error types.
+    /// The error of a conversion into a generated type.
     pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
+        /// A value that does not convert into a generated type, and why.
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {

@@ -5,7 +5,7 @@
 pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
-/// Types used as operation parameters and responses.
+/// The spec's schemas as Rust types, with their serde impls written out.
 pub mod types {
     pub use super::open::*;
     ///`ErrorResponse`
@@ -255,6 +255,7 @@ pub mod types {
         }
     }
     impl ReportRequest {
+        /// A builder of this type, every field unset.
         pub fn builder() -> builder::ReportRequest {
             Default::default()
         }
@@ -318,7 +319,14 @@ pub mod types {
             match value {
                 "csv_records" => Ok(Self::CsvRecords),
                 "json" => Ok(Self::Json),
-                _ => Err("invalid value".into()),
+                _ => {
+                    Err(
+                        format!(
+                            "invalid value {value:?}: expected one of `csv_records`, `json`"
+                        )
+                            .into(),
+                    )
+                }
             }
         }
     }
@@ -478,7 +486,7 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "a" => Ok(Self::A),
-                _ => Err("invalid value".into()),
+                _ => Err(format!("invalid value {value:?}: expected one of `a`").into()),
             }
         }
     }
@@ -625,7 +633,7 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "b" => Ok(Self::B),
-                _ => Err("invalid value".into()),
+                _ => Err(format!("invalid value {value:?}: expected one of `b`").into()),
             }
         }
     }
@@ -694,8 +702,11 @@ pub mod types {
             map.end()
         }
     }
-    /// Types for composing complex structures.
+    /// Builders of the request types: set fields one by one, then convert with
+    /// `try_from`, which says which required field is missing or which value did not
+    /// convert.
     pub mod builder {
+        /// Builds a [`super::ReportRequest`] field by field; `try_from` says which required field is missing or which value did not convert.
         #[derive(Clone, Debug)]
         pub struct ReportRequest {
             limit: ::std::result::Result<
@@ -726,6 +737,7 @@ pub mod types {
             }
         }
         impl ReportRequest {
+            ///Rows per page. Default: `10` (the server's, when the field is not sent).
             pub fn limit<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -740,6 +752,7 @@ pub mod types {
                     });
                 self
             }
+            ///Rows to skip. Default: `0` (the server's, when the field is not sent).
             pub fn offset<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -752,6 +765,7 @@ pub mod types {
                     });
                 self
             }
+            ///The answer's form. Default: `json` (the server's, when the field is not sent).
             pub fn response_format<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -768,6 +782,7 @@ pub mod types {
                     });
                 self
             }
+            ///Start.
             pub fn time_from<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -805,9 +820,9 @@ pub mod types {
             }
         }
     }
-    /// Error types.
+    /// The error of a conversion into a generated type.
     pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
+        /// A value that does not convert into a generated type, and why.
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {

@@ -5,7 +5,7 @@
 pub use crate::rt::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use crate::rt::{encode_path, ClientHooks, OperationInfo};
-/// Types used as operation parameters and responses.
+/// The spec's schemas as Rust types, with their serde impls written out.
 pub mod types {
     ///`ErrorResponse`
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -175,6 +175,7 @@ pub mod types {
         }
     }
     impl PriceRequest {
+        /// A builder of this type, every field unset.
         pub fn builder() -> builder::PriceRequest {
             Default::default()
         }
@@ -340,8 +341,11 @@ pub mod types {
             map.end()
         }
     }
-    /// Types for composing complex structures.
+    /// Builders of the request types: set fields one by one, then convert with
+    /// `try_from`, which says which required field is missing or which value did not
+    /// convert.
     pub mod builder {
+        /// Builds a [`super::PriceRequest`] field by field; `try_from` says which required field is missing or which value did not convert.
         #[derive(Clone, Debug)]
         pub struct PriceRequest {
             legacy_code: ::std::result::Result<
@@ -361,7 +365,6 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        #[allow(deprecated)]
         impl ::std::default::Default for PriceRequest {
             fn default() -> Self {
                 Self {
@@ -373,6 +376,7 @@ pub mod types {
             }
         }
         impl PriceRequest {
+            ///Deprecated; use `names`.
             pub fn legacy_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -385,6 +389,7 @@ pub mod types {
                     });
                 self
             }
+            ///What to price.
             pub fn names<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -397,6 +402,7 @@ pub mod types {
                     });
                 self
             }
+            ///Where.
             pub fn region<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -411,6 +417,7 @@ pub mod types {
                     });
                 self
             }
+            ///Windows licences in. Default: `false` (the server's, when the field is not sent).
             pub fn windows<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -450,9 +457,9 @@ pub mod types {
             }
         }
     }
-    /// Error types.
+    /// The error of a conversion into a generated type.
     pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
+        /// A value that does not convert into a generated type, and why.
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
