@@ -12,14 +12,28 @@ use syn::{Expr, Token};
 
 /// progenitor's httpmock helpers format path parameters as `format!("...{}...", value.to_string())`,
 /// which clippy flags (`to_string_in_format_args`). `Display` is all `format!` needs, so the
-/// `.to_string()` is dropped.
+/// `.to_string()` is dropped. Its goal is that no `format!` argument is such a call; a `format!`
+/// whose arguments it cannot read would leave that unknown, so it is an error naming the step.
 pub fn drop_to_string_in_format_args(tokens: TokenStream) -> syn::Result<TokenStream> {
     let mut file: syn::File = syn::parse2(tokens)?;
-    DropToString.visit_file_mut(&mut file);
+    let mut step = DropToString { unread: None };
+    step.visit_file_mut(&mut file);
+    if let Some(tokens) = step.unread {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!(
+                "rewrite step drop_to_string_in_format_args: cannot read the arguments of \
+                 format!({tokens}) in progenitor's mocks"
+            ),
+        ));
+    }
     Ok(file.into_token_stream())
 }
 
-struct DropToString;
+struct DropToString {
+    /// The body of the first `format!` whose arguments did not parse.
+    unread: Option<TokenStream>,
+}
 
 impl VisitMut for DropToString {
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
@@ -28,6 +42,7 @@ impl VisitMut for DropToString {
         }
         let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
         else {
+            self.unread.get_or_insert_with(|| mac.tokens.clone());
             return;
         };
         for arg in args.iter_mut().skip(1) {
@@ -336,6 +351,23 @@ fn trait_type_argument(block: &syn::ItemImpl) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_string_leaves_format_args_and_unreadable_ones_are_named() {
+        let tokens = quote::quote! { fn f(id: u64) -> String { format!("/r/{}", id.to_string()) } };
+        assert_eq!(
+            drop_to_string_in_format_args(tokens).unwrap().to_string(),
+            "fn f (id : u64) -> String { format ! (\"/r/{}\" , id) }"
+        );
+        let unreadable = quote::quote! { fn f() -> String { format!(=> nonsense) } };
+        let error = drop_to_string_in_format_args(unreadable)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("rewrite step drop_to_string_in_format_args: cannot read"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn fields_set_from_a_variable_of_their_name_are_written_in_shorthand() {
