@@ -277,6 +277,9 @@ pub fn generate_client(
     let request_types = model::schemas_reachable_from_requests(spec);
     let is_request = |name: &str| model::is_request_type(&request_types, name);
     let types = typedefs::read_type_model(generator.get_type_space(), spec, &is_request)?;
+    // typify's items are never read, so they are emptied out before syn parses the rest (they are
+    // most of progenitor's output, builders of every answer type among them).
+    let tokens = typedefs::empty_types_module(tokens);
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| CodegenError::Syntax(e.to_string()))?;
     typedefs::replace_types_module(&mut file, typedefs::emit_types_module(&types))?;

@@ -1324,6 +1324,32 @@ fn unraw(ident: &Ident) -> String {
     text.strip_prefix("r#").unwrap_or(&text).to_string()
 }
 
+/// progenitor's tokens with the body of its top-level `mod types { .. }` (typify's output) left
+/// empty, so that syn does not parse what [`replace_types_module`] drops anyway. Tokens without
+/// such a module come back as they were; the replacement then fails naming its step.
+pub fn empty_types_module(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let mut out: Vec<TokenTree> = Vec::new();
+    for token in tokens {
+        let follows_mod_types = matches!(
+            out.as_slice(),
+            [.., TokenTree::Ident(m), TokenTree::Ident(t)] if m == "mod" && t == "types"
+        );
+        match token {
+            TokenTree::Group(group)
+                if follows_mod_types && group.delimiter() == Delimiter::Brace =>
+            {
+                out.push(TokenTree::Group(Group::new(
+                    Delimiter::Brace,
+                    TokenStream::new(),
+                )));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Puts `module` in place of progenitor's `types` module (typify's output, which is dropped
 /// whole). An error when progenitor wrote none: the client would then name types nobody defines.
 pub fn replace_types_module(file: &mut syn::File, module: TokenStream) -> Result<(), CodegenError> {
@@ -1377,6 +1403,19 @@ mod tests {
                 .collect(),
             _ => panic!("{name} is not a struct"),
         }
+    }
+
+    #[test]
+    fn only_the_top_level_types_module_is_emptied() {
+        let tokens = quote! {
+            pub mod types { pub struct A; pub mod builder { pub struct A; } }
+            pub mod builder { pub struct B; }
+            fn types() {}
+        };
+        assert_eq!(
+            empty_types_module(tokens).to_string(),
+            "pub mod types { } pub mod builder { pub struct B ; } fn types () { }"
+        );
     }
 
     #[test]
