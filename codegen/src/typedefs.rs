@@ -538,7 +538,8 @@ fn join_schemas<'a>(
     };
     if let Some(components) = &spec.components {
         for (key, schema) in &components.schemas {
-            if let ReferenceOr::Item(schema) = schema {
+            // A component that is only a `$ref` is typify's newtype of the other one.
+            if let Some(schema) = resolve_ref(spec, schema) {
                 seed(typify_name(key, true), schema, &mut joined);
             }
         }
@@ -1502,6 +1503,37 @@ mod tests {
         let unlisted = model.struct_fields();
         assert_eq!(unlisted["Answer"].1, Unlisted::Keep);
         assert_eq!(unlisted["Request"].1, Unlisted::Skip);
+    }
+
+    /// A component that only refers to another is read as typify makes it.
+    #[test]
+    fn a_component_that_is_a_reference_is_joined() {
+        let model = model_of(
+            "    Request: {type: object, properties: {a: {type: string}}}\n    \
+             Answer: {type: object, properties: {b: {type: string}}}\n    \
+             Alias: {$ref: '#/components/schemas/Answer'}\n",
+        )
+        .expect("joined");
+        let kinds: Vec<(&str, &str)> = model
+            .types
+            .iter()
+            .map(|(name, def)| {
+                let kind = match def.shape {
+                    Shape::Struct { .. } => "struct",
+                    Shape::Newtype { .. } => "newtype",
+                    _ => "other",
+                };
+                (name.as_str(), kind)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("Alias", "newtype"),
+                ("Answer", "struct"),
+                ("Request", "struct")
+            ]
+        );
     }
 
     /// A shape the model cannot read is an error naming the type, not a type left out.
