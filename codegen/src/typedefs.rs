@@ -1187,14 +1187,9 @@ fn emit_newtype(def: &TypeDef, inner: &TypeRef, check: &Check) -> TokenStream {
         }
         Check::OneOf(values) => {
             let serde = serde_code::transparent(name, false);
-            let listed: Vec<TokenStream> = values
-                .iter()
-                .filter_map(|v| v.as_i64())
-                .map(|v| {
-                    let v = proc_macro2::Literal::i64_unsuffixed(v);
-                    quote! { #v }
-                })
-                .collect();
+            // Compared as text, which every integer type (`NonZeroU64` for `minimum: 1` too)
+            // writes as JSON does.
+            let listed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
             let message = format!(
                 "not one of the values {}",
                 values
@@ -1212,7 +1207,7 @@ fn emit_newtype(def: &TypeDef, inner: &TypeRef, check: &Check) -> TokenStream {
                 impl ::std::convert::TryFrom<#ty> for #name {
                     type Error = self::error::ConversionError;
                     fn try_from(value: #ty) -> ::std::result::Result<Self, self::error::ConversionError> {
-                        if [#(#listed),*].contains(&value) {
+                        if [#(#listed),*].contains(&value.to_string().as_str()) {
                             Ok(Self(value))
                         } else {
                             Err(#message.into())

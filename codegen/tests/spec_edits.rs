@@ -123,7 +123,7 @@ fn edits() -> Vec<Edit> {
                 add_props(
                     s,
                     "ReservationHardware",
-                    "tier: {type: integer, enum: [1, 2, 3], description: A tier.}",
+                    "{tier: {type: integer, enum: [1, 2, 3], description: A tier.}, rank: {type: integer, minimum: 1, enum: [1, 2], description: A rank that is NonZeroU64 in Rust.}}",
                 )
             },
         },
