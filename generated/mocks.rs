@@ -2,37 +2,51 @@
 // change the spec, then run `cargo run -p gcore-billing-codegen -- --write`.
 
 pub mod operations {
-    //! `httpmock::When` and `httpmock::Then`
-    //! wrappers for each operation. Each can be converted to
-    //! its inner type with a call to `into_inner()`. This can
-    //! be used to explicitly deviate from permitted values.
-    use crate::generated::*;
+    //! A `When` and a `Then` wrapper around httpmock's own for each operation, with a
+    //! typed method per parameter and per declared answer. `into_inner()` gives back
+    //! httpmock's type, to match or answer anything the typed methods do not cover.
+    use crate::generated::types;
+    /// A query value as the client writes it: its serde form (enum values as on the wire,
+    /// date-times in RFC 3339), a string as itself.
+    fn query_text<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+        match ::serde_json::to_value(value) {
+            Ok(::serde_json::Value::String(text)) => text,
+            Ok(other) => other.to_string(),
+            Err(error) => format!("<unserializable: {error}>"),
+        }
+    }
+    /// Matches requests of `get_detailed_cost_report` (`POST /cloud/v1/cost_report/resources`).
     pub struct GetDetailedCostReportWhen(::httpmock::When);
     impl GetDetailedCostReportWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/cloud/v1/cost_report/resources$").unwrap(),
-                    ),
+                    .path_matches("^/cloud/v1/cost_report/resources$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches a JSON body equal to `value`.
         pub fn body(self, value: &types::CostReportDetailedRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    /// Answers requests of `get_detailed_cost_report` with one of the answers the spec declares for it.
     pub struct GetDetailedCostReportThen(::httpmock::Then);
     impl GetDetailedCostReportThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::CostReportDetailed) -> Self {
             Self(
                 self
@@ -42,8 +56,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -52,8 +73,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -63,32 +91,38 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `get_aggregated_cost_report` (`POST /cloud/v1/cost_report/totals`).
     pub struct GetAggregatedCostReportWhen(::httpmock::When);
     impl GetAggregatedCostReportWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/cloud/v1/cost_report/totals$").unwrap(),
-                    ),
+                    .path_matches("^/cloud/v1/cost_report/totals$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches a JSON body equal to `value`.
         pub fn body(self, value: &types::CostReportAggregatedRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    /// Answers requests of `get_aggregated_cost_report` with one of the answers the spec declares for it.
     pub struct GetAggregatedCostReportThen(::httpmock::Then);
     impl GetAggregatedCostReportThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::CostReportAggregated) -> Self {
             Self(
                 self
@@ -98,8 +132,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -108,8 +149,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -119,33 +167,38 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `get_monthly_reservation_cost_report` (`POST /cloud/v1/reservation_cost_report/totals`).
     pub struct GetMonthlyReservationCostReportWhen(::httpmock::When);
     impl GetMonthlyReservationCostReportWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/cloud/v1/reservation_cost_report/totals$")
-                            .unwrap(),
-                    ),
+                    .path_matches("^/cloud/v1/reservation_cost_report/totals$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches a JSON body equal to `value`.
         pub fn body(self, value: &types::CostReportMonthlyRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    /// Answers requests of `get_monthly_reservation_cost_report` with one of the answers the spec declares for it.
     pub struct GetMonthlyReservationCostReportThen(::httpmock::Then);
     impl GetMonthlyReservationCostReportThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::CostReportMonthly) -> Self {
             Self(
                 self
@@ -155,8 +208,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -165,8 +225,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -176,30 +243,38 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `get_usage_report` (`POST /cloud/v1/usage_report`).
     pub struct GetUsageReportWhen(::httpmock::When);
     impl GetUsageReportWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(regex::Regex::new("^/cloud/v1/usage_report$").unwrap()),
+                    .path_matches("^/cloud/v1/usage_report$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches a JSON body equal to `value`.
         pub fn body(self, value: &types::UsageReportRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    /// Answers requests of `get_usage_report` with one of the answers the spec declares for it.
     pub struct GetUsageReportThen(::httpmock::Then);
     impl GetUsageReportThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::UsageReport) -> Self {
             Self(
                 self
@@ -209,8 +284,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -219,8 +301,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -230,42 +319,48 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `get_reservation_prices` (`POST /cloud/v1/pricing/{region_id}/billing_reservation`).
     pub struct GetReservationPricesWhen(::httpmock::When);
     impl GetReservationPricesWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new(
-                                "^/cloud/v1/pricing/[^/]*/billing_reservation$",
-                            )
-                            .unwrap(),
-                    ),
+                    .path_matches("^/cloud/v1/pricing/[^/]*/billing_reservation$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn region_id(self, value: ::std::num::NonZeroU64) -> Self {
-            let re = regex::Regex::new(
-                    &format!("^/cloud/v1/pricing/{}/billing_reservation$", value),
-                )
-                .unwrap();
-            Self(self.0.path_matches(re))
+        /// Matches the path parameter `region_id`.
+        pub fn region_id(self, value: u64) -> Self {
+            Self(
+                self
+                    .0
+                    .path_matches(
+                        format!("^/cloud/v1/pricing/{value}/billing_reservation$"),
+                    ),
+            )
         }
+        /// Matches a JSON body equal to `value`.
         pub fn body(self, value: &types::ReservationPricingRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    /// Answers requests of `get_reservation_prices` with one of the answers the spec declares for it.
     pub struct GetReservationPricesThen(::httpmock::Then);
     impl GetReservationPricesThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::ReservationPricing) -> Self {
             Self(
                 self
@@ -275,8 +370,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -285,8 +387,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -296,76 +405,87 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `list_billing_reservations` (`GET /cloud/v2/reservations`).
     pub struct ListBillingReservationsWhen(::httpmock::When);
     impl ListBillingReservationsWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
                     .method(::httpmock::Method::GET)
-                    .path_matches(regex::Regex::new("^/cloud/v2/reservations$").unwrap()),
+                    .path_matches("^/cloud/v2/reservations$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches the query parameter `time_from`.
+        pub fn time_from(
+            self,
+            value: ::chrono::DateTime<::chrono::offset::Utc>,
+        ) -> Self {
+            Self(self.0.query_param("time_from", query_text(&value)))
+        }
+        /// Matches the query parameter `time_to`.
+        pub fn time_to(self, value: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+            Self(self.0.query_param("time_to", query_text(&value)))
+        }
+        /// Matches the query parameter `metric_name`; `None` matches a request without it.
         pub fn metric_name<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("metric_name", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("metric_name"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("metric_name", query_text(value))),
+                None => Self(self.0.query_param_missing("metric_name")),
             }
         }
+        /// Matches the query parameter `order_by`; `None` matches a request without it.
         pub fn order_by<T>(self, value: T) -> Self
         where
             T: Into<Option<types::ListBillingReservationsOrderBy>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("order_by", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("order_by"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("order_by", query_text(&value))),
+                None => Self(self.0.query_param_missing("order_by")),
             }
         }
+        /// Matches the query parameter `region_id`; `None` matches a request without it.
         pub fn region_id<T>(self, value: T) -> Self
         where
-            T: Into<Option<::std::num::NonZeroU64>>,
+            T: Into<Option<u64>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("region_id", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("region_id"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("region_id", query_text(&value))),
+                None => Self(self.0.query_param_missing("region_id")),
             }
         }
+        /// Matches the query parameter `show_inactive`; `None` matches a request without it.
         pub fn show_inactive<T>(self, value: T) -> Self
         where
             T: Into<Option<bool>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("show_inactive", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("show_inactive"))
+            match value.into() {
+                Some(value) => {
+                    Self(self.0.query_param("show_inactive", query_text(&value)))
+                }
+                None => Self(self.0.query_param_missing("show_inactive")),
             }
         }
-        pub fn time_from(
-            self,
-            value: &::chrono::DateTime<::chrono::offset::Utc>,
-        ) -> Self {
-            Self(self.0.query_param("time_from", value.to_string()))
-        }
-        pub fn time_to(self, value: &::chrono::DateTime<::chrono::offset::Utc>) -> Self {
-            Self(self.0.query_param("time_to", value.to_string()))
-        }
     }
+    /// Answers requests of `list_billing_reservations` with one of the answers the spec declares for it.
     pub struct ListBillingReservationsThen(::httpmock::Then);
     impl ListBillingReservationsThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::BillingReservations) -> Self {
             Self(
                 self
@@ -375,8 +495,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -385,8 +512,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -396,87 +530,96 @@ pub mod operations {
             )
         }
     }
+    /// Matches requests of `list_regions` (`GET /cloud/v1/regions`).
     pub struct ListRegionsWhen(::httpmock::When);
     impl ListRegionsWhen {
+        /// Wraps httpmock's `When`, matching the operation's method and path.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner
-                    .method(::httpmock::Method::GET)
-                    .path_matches(regex::Regex::new("^/cloud/v1/regions$").unwrap()),
+                inner.method(::httpmock::Method::GET).path_matches("^/cloud/v1/regions$"),
             )
         }
+        /// httpmock's `When`, to match what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        /// Matches the query parameter `display_name`; `None` matches a request without it.
         pub fn display_name<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("display_name", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("display_name"))
+            match value.into() {
+                Some(value) => {
+                    Self(self.0.query_param("display_name", query_text(value)))
+                }
+                None => Self(self.0.query_param_missing("display_name")),
             }
         }
+        /// Matches the query parameter `limit`; `None` matches a request without it.
         pub fn limit<T>(self, value: T) -> Self
         where
-            T: Into<Option<::std::num::NonZeroU64>>,
+            T: Into<Option<u64>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("limit", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("limit"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("limit", query_text(&value))),
+                None => Self(self.0.query_param_missing("limit")),
             }
         }
+        /// Matches the query parameter `offset`; `None` matches a request without it.
         pub fn offset<T>(self, value: T) -> Self
         where
-            T: Into<Option<i64>>,
+            T: Into<Option<u64>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("offset", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("offset"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("offset", query_text(&value))),
+                None => Self(self.0.query_param_missing("offset")),
             }
         }
+        /// Matches the query parameter `order_by`; `None` matches a request without it.
         pub fn order_by<T>(self, value: T) -> Self
         where
             T: Into<Option<types::ListRegionsOrderBy>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("order_by", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("order_by"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("order_by", query_text(&value))),
+                None => Self(self.0.query_param_missing("order_by")),
             }
         }
+        /// Matches the query parameter `product`; `None` matches a request without it.
         pub fn product<T>(self, value: T) -> Self
         where
             T: Into<Option<types::ListRegionsProduct>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("product", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("product"))
+            match value.into() {
+                Some(value) => Self(self.0.query_param("product", query_text(&value))),
+                None => Self(self.0.query_param_missing("product")),
             }
         }
+        /// Matches the query parameter `show_volume_types`; `None` matches a request without it.
         pub fn show_volume_types<T>(self, value: T) -> Self
         where
             T: Into<Option<bool>>,
         {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("show_volume_types", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("show_volume_types"))
+            match value.into() {
+                Some(value) => {
+                    Self(self.0.query_param("show_volume_types", query_text(&value)))
+                }
+                None => Self(self.0.query_param_missing("show_volume_types")),
             }
         }
     }
+    /// Answers requests of `list_regions` with one of the answers the spec declares for it.
     pub struct ListRegionsThen(::httpmock::Then);
     impl ListRegionsThen {
+        /// Wraps httpmock's `Then`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        /// httpmock's `Then`, to answer what the typed methods do not cover.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        /// Answers with status 200.
         pub fn ok(self, value: &types::RegionList) -> Self {
             Self(
                 self
@@ -486,8 +629,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 400..=499.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 4u16);
+            let declared = (400u16..=499u16).contains(&status);
+            assert!(declared, "client_error needs a status in 400..=499, not {status}");
             Self(
                 self
                     .0
@@ -496,8 +646,15 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status`, one of 500..=599.
+        ///
+        /// # Panics
+        ///
+        /// When `status` is outside that range: the mock would answer what the spec does
+        /// not declare.
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
-            assert_eq!(status / 100u16, 5u16);
+            let declared = (500u16..=599u16).contains(&status);
+            assert!(declared, "server_error needs a status in 500..=599, not {status}");
             Self(
                 self
                     .0
@@ -508,22 +665,24 @@ pub mod operations {
         }
     }
 }
-/// An extension trait for `httpmock::MockServer` that
-/// adds a method for each operation. These are the equivalent of
-/// type-checked `httpmock::MockServer::mock` calls.
+/// A method per operation on httpmock's `MockServer`: a `mock` call whose `When` and
+/// `Then` are typed for that operation.
 pub trait MockServerExt {
+    /// Mocks `get_detailed_cost_report`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn get_detailed_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::GetDetailedCostReportWhen,
             operations::GetDetailedCostReportThen,
         );
+    /// Mocks `get_aggregated_cost_report`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn get_aggregated_cost_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::GetAggregatedCostReportWhen,
             operations::GetAggregatedCostReportThen,
         );
+    /// Mocks `get_monthly_reservation_cost_report`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn get_monthly_reservation_cost_report<F>(
         &self,
         config_fn: F,
@@ -533,21 +692,25 @@ pub trait MockServerExt {
             operations::GetMonthlyReservationCostReportWhen,
             operations::GetMonthlyReservationCostReportThen,
         );
+    /// Mocks `get_usage_report`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn get_usage_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::GetUsageReportWhen, operations::GetUsageReportThen);
+    /// Mocks `get_reservation_prices`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn get_reservation_prices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::GetReservationPricesWhen,
             operations::GetReservationPricesThen,
         );
+    /// Mocks `list_billing_reservations`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn list_billing_reservations<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::ListBillingReservationsWhen,
             operations::ListBillingReservationsThen,
         );
+    /// Mocks `list_regions`: `config_fn` gets the typed `When` and `Then` of the operation.
     fn list_regions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListRegionsWhen, operations::ListRegionsThen);

@@ -1,4 +1,5 @@
-//! progenitor's typed httpmock helpers, exposed with the `mock` feature, used against the real client.
+//! The typed httpmock helpers (generated from the spec's operations), exposed with the `mock`
+//! feature, used against the real client.
 #![cfg(feature = "mock")]
 
 use gcore_billing::Client;
@@ -13,7 +14,7 @@ async fn typed_mock_answers_the_client() {
     let body: types::BillingReservations =
         serde_json::from_value(serde_json::json!({"count": 0, "results": []})).unwrap();
     let mock = server.list_billing_reservations(|when, then| {
-        when.region_id(std::num::NonZeroU64::new(1).unwrap());
+        when.region_id(1);
         then.ok(&body);
     });
     let client = Client::builder()
@@ -29,6 +30,103 @@ async fn typed_mock_answers_the_client() {
     let list = client.list_billing_reservations(query).await.unwrap();
     assert_eq!(list.count, 0);
     mock.assert();
+}
+
+fn client_for(server: &MockServer) -> Client {
+    Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn typed_query_matchers_match_the_query_the_client_sends() {
+    let server = MockServer::start_async().await;
+    let body: types::BillingReservations =
+        serde_json::from_value(serde_json::json!({"count": 1, "results": []})).unwrap();
+    let from: chrono::DateTime<chrono::Utc> = "2024-08-01T00:00:00Z".parse().unwrap();
+    let to: chrono::DateTime<chrono::Utc> = "2024-08-02T12:30:00.250Z".parse().unwrap();
+    let mock = server.list_billing_reservations(|when, then| {
+        when.time_from(from)
+            .time_to(to)
+            .region_id(76)
+            .order_by(types::ListBillingReservationsOrderBy::ActiveFromDesc)
+            .metric_name("bm3-ai-1xlarge-h100-80-8_min")
+            .show_inactive(None);
+        then.ok(&body);
+    });
+    let client = client_for(&server);
+    let mut query = gcore_billing::ReservationQuery::new(from, to);
+    query.region_id = Some(76);
+    query.order_by = Some(types::ListBillingReservationsOrderBy::ActiveFromDesc);
+    query.metric_name = Some("bm3-ai-1xlarge-h100-80-8_min".to_string());
+    let list = client
+        .list_billing_reservations(query.clone())
+        .await
+        .unwrap();
+    assert_eq!(list.count, 1);
+    mock.assert();
+    // A request the matchers exclude (another region; `show_inactive` sent) is not answered by it.
+    query.region_id = Some(77);
+    let other = client.list_billing_reservations(query.clone()).await;
+    assert!(
+        matches!(&other, Err(gcore_billing::Error::Api { status, .. }) if status.as_u16() == 404),
+        "{other:?}"
+    );
+    query.region_id = Some(76);
+    query.show_inactive = Some(false);
+    assert!(client.list_billing_reservations(query).await.is_err());
+    assert_eq!(mock.calls(), 1);
+}
+
+#[tokio::test]
+async fn typed_path_matcher_and_error_answer() {
+    let server = MockServer::start_async().await;
+    let request: types::ReservationPricingRequest = types::ReservationPricingRequest::builder()
+        .period(types::ReservationPeriod::Months12)
+        .resources(vec![types::ReservationPricingResource {
+            resource_name: "bm1-hf-medium".into(),
+            resource_type: "flavor".into(),
+            resource_value: std::num::NonZeroU64::new(2).unwrap(),
+        }])
+        .try_into()
+        .unwrap();
+    let error: types::ErrorResponse = serde_json::from_value(serde_json::json!({
+        "message": "no such flavor", "exception_class": "FlavorNotFound"
+    }))
+    .unwrap();
+    let mock = server.get_reservation_prices(|when, then| {
+        when.region_id(7).body(&request);
+        then.client_error(422, &error);
+    });
+    let client = client_for(&server);
+    let got = client.reservation_prices(7, request.clone()).await;
+    match got {
+        Err(gcore_billing::Error::Api { status, body, .. }) => {
+            assert_eq!(status.as_u16(), 422);
+            assert_eq!(body.unwrap().message.as_deref(), Some("no such flavor"));
+        }
+        other => panic!("expected the mocked 422, got {other:?}"),
+    }
+    mock.assert();
+    // Another region's path does not match the mock.
+    let other = client.reservation_prices(8, request).await;
+    assert!(
+        matches!(&other, Err(gcore_billing::Error::Api { status, .. }) if status.as_u16() == 404),
+        "{other:?}"
+    );
+    assert_eq!(mock.calls(), 1);
+}
+
+#[test]
+#[should_panic(expected = "client_error needs a status in 400..=499, not 503")]
+fn a_client_error_answer_refuses_a_server_status() {
+    let server = MockServer::start();
+    let error = types::ErrorResponse::default();
+    server.get_usage_report(|_when, then| {
+        then.client_error(503, &error);
+    });
 }
 
 #[test]

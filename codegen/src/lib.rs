@@ -8,7 +8,7 @@
 //! names and Rust types from typify's type details and the rest from the schemas: definitions,
 //! `extra_fields` on answer types, serde impls as plain code from `serde_code.rs`, builders for
 //! request types) and [`generate_mocks`]
-//! (progenitor's httpmock helpers) → the project's extras (open enums, open unions with their
+//! (typed httpmock helpers written from the operations by `mocks.rs`) → the project's extras (open enums, open unions with their
 //! common rows, CSV methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn
 //! file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for
 //! `generated/`, the types one file per spec schema.
@@ -19,6 +19,7 @@ mod defaults;
 pub mod extensions;
 mod extras;
 mod lower;
+mod mocks;
 mod model;
 pub mod review;
 mod rustdoc;
@@ -242,14 +243,10 @@ fn run_progenitor<T>(
     }
 }
 
-/// progenitor's typed httpmock helpers (`MockServerExt`), compiled only with the `mock` feature.
+/// The typed httpmock helpers (`MockServerExt`, mocks.rs) and the sample rows (samples.rs),
+/// compiled only with the `mock` feature.
 pub fn generate_mocks(spec: &OpenAPI, model: &SpecModel) -> Result<TokenStream, CodegenError> {
-    let mut generator = progenitor::Generator::new(&progenitor_settings(model));
-    let mocks = run_progenitor(|| generator.httpmock(spec, MOUNT))?;
-    let mocks = tidy::drop_to_string_in_format_args(mocks)
-        .and_then(rustdoc::absolute_path_links_as_code)
-        .map_err(|e| CodegenError::Syntax(e.to_string()))?;
-    let mocks = tidy::mock_list_query_params(mocks, model)?;
+    let mocks = mocks::emit_mocks(&mocks::read_mock_operations(spec, model)?);
     let samples = samples::generate_samples(spec, model);
     Ok(quote::quote! {
         /// Typed [httpmock](https://docs.rs/httpmock) helpers, one per operation, and sample rows

@@ -255,7 +255,7 @@ fn query_kind(
 
 /// A path parameter of an operation: an integer with an inline schema (the one kind a path holds
 /// in this API: project, region and reservation IDs).
-fn path_parameter(
+pub(crate) fn path_parameter(
     parameter_data: &openapiv3::ParameterData,
     location: &str,
 ) -> Result<PathParameter, CodegenError> {
@@ -681,7 +681,7 @@ fn ext_str(ext: &serde_json::Value, key: &str, location: &str) -> Result<String,
         .ok_or_else(|| unsupported(location, format!("extension is missing the string `{key}`")))
 }
 
-fn body_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
+pub(crate) fn body_ref(op: &openapiv3::Operation, location: &str) -> Result<String, CodegenError> {
     let body = op.request_body.as_ref().and_then(|b| b.as_item());
     let schema = body
         .and_then(|b| b.content.get("application/json"))

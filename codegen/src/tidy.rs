@@ -1,136 +1,13 @@
-//! The rewrites of progenitor's client and mocks (its `types` module is not rewritten but replaced
-//! whole, see `typedefs.rs`): the runtime pointed at the crate's own, the `api-version` header and
-//! the unwrapping constructor dropped, list query parameters matched element by element in the
-//! mocks, and the clippy fixes that keep `-D warnings` clean without `allow`s. Each is
-//! goal-checked after it runs (`check_rewrites_took` in lib.rs).
+//! The rewrites of progenitor's client (its `types` module is not rewritten but replaced whole, see
+//! `typedefs.rs`; the mocks are not progenitor's, see `mocks.rs`): the runtime pointed at the
+//! crate's own, the `api-version` header and the unwrapping constructor dropped, and the clippy
+//! fixes that keep `-D warnings` clean without `allow`s. Each is goal-checked after it runs
+//! (`check_rewrites_took` in lib.rs).
 
-use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Token};
-
-/// progenitor's httpmock helpers format path parameters as `format!("...{}...", value.to_string())`,
-/// which clippy flags (`to_string_in_format_args`). `Display` is all `format!` needs, so the
-/// `.to_string()` is dropped. Its goal is that no `format!` argument is such a call; a `format!`
-/// whose arguments it cannot read would leave that unknown, so it is an error naming the step.
-pub fn drop_to_string_in_format_args(tokens: TokenStream) -> syn::Result<TokenStream> {
-    let mut file: syn::File = syn::parse2(tokens)?;
-    let mut step = DropToString { unread: None };
-    step.visit_file_mut(&mut file);
-    if let Some(tokens) = step.unread {
-        return Err(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            format!(
-                "rewrite step drop_to_string_in_format_args: cannot read the arguments of \
-                 format!({tokens}) in progenitor's mocks"
-            ),
-        ));
-    }
-    Ok(file.into_token_stream())
-}
-
-struct DropToString {
-    /// The body of the first `format!` whose arguments did not parse.
-    unread: Option<TokenStream>,
-}
-
-impl VisitMut for DropToString {
-    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        if !mac.path.is_ident("format") {
-            return;
-        }
-        let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
-        else {
-            self.unread.get_or_insert_with(|| mac.tokens.clone());
-            return;
-        };
-        for arg in args.iter_mut().skip(1) {
-            if let Expr::MethodCall(call) = arg
-                && call.method == "to_string"
-                && call.args.is_empty()
-            {
-                *arg = (*call.receiver).clone();
-            }
-        }
-        mac.tokens = args.into_token_stream();
-    }
-}
-
-/// progenitor's httpmock helper for a query parameter matches `value.to_string()`, which a list
-/// (`Vec<T>`) does not have. For each list parameter of the model's `GET`s, the helper's body is
-/// written anew: one `query_param` matcher per element, as the client sends one pair per element.
-/// An error names the operation and parameter when progenitor wrote no helper to replace.
-pub fn mock_list_query_params(
-    tokens: TokenStream,
-    model: &crate::SpecModel,
-) -> Result<TokenStream, crate::CodegenError> {
-    let lists: Vec<(String, String)> = model
-        .query_operations
-        .iter()
-        .flat_map(|op| {
-            op.parameters
-                .iter()
-                .filter(|p| p.list)
-                .map(|p| (op.operation_id.clone(), p.name.clone()))
-        })
-        .collect();
-    if lists.is_empty() {
-        return Ok(tokens);
-    }
-    let syntax = |e: syn::Error| crate::CodegenError::Syntax(e.to_string());
-    let mut file: syn::File = syn::parse2(tokens).map_err(syntax)?;
-    for (operation_id, parameter) in &lists {
-        let when = format!("{}When", crate::model::pascal(operation_id));
-        let mut replaced = false;
-        for item in file.items.iter_mut().flat_map(module_items_mut) {
-            let syn::Item::Impl(block) = item else {
-                continue;
-            };
-            if !matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident(&when)) {
-                continue;
-            }
-            for member in &mut block.items {
-                if let syn::ImplItem::Fn(method) = member
-                    && method.sig.ident == parameter
-                {
-                    method.block = syn::parse_quote! {{
-                        if let Some(value) = value.into() {
-                            Self(value.iter().fold(self.0, |when, element| {
-                                when.query_param(#parameter, element.to_string())
-                            }))
-                        } else {
-                            Self(self.0.query_param_missing(#parameter))
-                        }
-                    }};
-                    replaced = true;
-                }
-            }
-        }
-        if !replaced {
-            return Err(crate::CodegenError::Unsupported {
-                location: format!("operation {operation_id}"),
-                message: format!(
-                    "mocks: progenitor wrote no `{when}::{parameter}` helper for the list query \
-                     parameter {parameter} (step mock_list_query_params)"
-                ),
-            });
-        }
-    }
-    Ok(quote::ToTokens::into_token_stream(file))
-}
-
-/// The items of a file's top-level item and, for a module, of its contents (progenitor's mocks sit
-/// in `pub mod operations`).
-fn module_items_mut(item: &mut syn::Item) -> Vec<&mut syn::Item> {
-    match item {
-        syn::Item::Mod(module) => match &mut module.content {
-            Some((_, items)) => items.iter_mut().collect(),
-            None => Vec::new(),
-        },
-        other => vec![other],
-    }
-}
 
 /// progenitor marks its `types` and `builder` modules `#[allow(clippy::all)]`, which would hide
 /// every lint in most of the generated code; the project keeps clippy clean by fixing causes. This
@@ -351,23 +228,6 @@ fn trait_type_argument(block: &syn::ItemImpl) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn to_string_leaves_format_args_and_unreadable_ones_are_named() {
-        let tokens = quote::quote! { fn f(id: u64) -> String { format!("/r/{}", id.to_string()) } };
-        assert_eq!(
-            drop_to_string_in_format_args(tokens).unwrap().to_string(),
-            "fn f (id : u64) -> String { format ! (\"/r/{}\" , id) }"
-        );
-        let unreadable = quote::quote! { fn f() -> String { format!(=> nonsense) } };
-        let error = drop_to_string_in_format_args(unreadable)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.starts_with("rewrite step drop_to_string_in_format_args: cannot read"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn fields_set_from_a_variable_of_their_name_are_written_in_shorthand() {

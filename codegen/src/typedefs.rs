@@ -116,7 +116,7 @@ fn unsupported((location, message): Fail) -> CodegenError {
 
 /// typify's name for a spec name: its `sanitize` (heck's case, characters that cannot continue an
 /// identifier turned into `-`, an `x` before a leading non-letter, `_` after a keyword).
-fn typify_name(text: &str, pascal: bool) -> String {
+pub(crate) fn typify_name(text: &str, pascal: bool) -> String {
     use heck::{ToPascalCase, ToSnakeCase};
     let to_case = |s: &str| {
         if pascal {

@@ -77,9 +77,14 @@ fn dependent_manifest(root: &Path) -> String {
     let rest = &manifest[start + 1..];
     let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 2);
     let dependencies = &rest[..end];
+    // The `mock` feature as the real manifest declares it.
+    let mock = manifest
+        .lines()
+        .find(|line| line.starts_with("mock = "))
+        .expect("a mock feature");
     format!(
         "[package]\nname = \"gcore-billing\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-         build = \"build.rs\"\n\n[features]\ncodegen = []\nmock = [\"dep:httpmock\", \"dep:regex\"]\n\n\
+         build = \"build.rs\"\n\n[features]\ncodegen = []\n{mock}\n\n\
          {dependencies}\n[workspace]\n"
     )
 }

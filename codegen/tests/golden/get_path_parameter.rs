@@ -860,68 +860,82 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! `httpmock::When` and `httpmock::Then`
-        //! wrappers for each operation. Each can be converted to
-        //! its inner type with a call to `into_inner()`. This can
-        //! be used to explicitly deviate from permitted values.
-        use crate::generated::*;
+        //! A `When` and a `Then` wrapper around httpmock's own for each operation, with a
+        //! typed method per parameter and per declared answer. `into_inner()` gives back
+        //! httpmock's type, to match or answer anything the typed methods do not cover.
+        use crate::generated::types;
+        /// A query value as the client writes it: its serde form (enum values as on the wire,
+        /// date-times in RFC 3339), a string as itself.
+        fn query_text<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+            match ::serde_json::to_value(value) {
+                Ok(::serde_json::Value::String(text)) => text,
+                Ok(other) => other.to_string(),
+                Err(error) => format!("<unserializable: {error}>"),
+            }
+        }
+        /// Matches requests of `list_project_regions` (`GET /projects/{project_id}/regions`).
         pub struct ListProjectRegionsWhen(::httpmock::When);
         impl ListProjectRegionsWhen {
+            /// Wraps httpmock's `When`, matching the operation's method and path.
             pub fn new(inner: ::httpmock::When) -> Self {
                 Self(
                     inner
                         .method(::httpmock::Method::GET)
-                        .path_matches(
-                            regex::Regex::new("^/projects/[^/]*/regions$").unwrap(),
-                        ),
+                        .path_matches("^/projects/[^/]*/regions$"),
                 )
             }
+            /// httpmock's `When`, to match what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
-            pub fn project_id(self, value: ::std::num::NonZeroU64) -> Self {
-                let re = regex::Regex::new(&format!("^/projects/{}/regions$", value))
-                    .unwrap();
-                Self(self.0.path_matches(re))
+            /// Matches the path parameter `project_id`.
+            pub fn project_id(self, value: u64) -> Self {
+                Self(self.0.path_matches(format!("^/projects/{value}/regions$")))
             }
+            /// Matches the query parameter `show_volumes`; `None` matches a request without it.
             pub fn show_volumes<T>(self, value: T) -> Self
             where
                 T: Into<Option<bool>>,
             {
-                if let Some(value) = value.into() {
-                    Self(self.0.query_param("show_volumes", value.to_string()))
-                } else {
-                    Self(self.0.query_param_missing("show_volumes"))
+                match value.into() {
+                    Some(value) => {
+                        Self(self.0.query_param("show_volumes", query_text(&value)))
+                    }
+                    None => Self(self.0.query_param_missing("show_volumes")),
                 }
             }
-            pub fn zones<'a, T>(self, value: T) -> Self
+            /// Matches a `zones=...` pair for each element of `values`; `None` matches a request without any.
+            pub fn zones<'a, T>(self, values: T) -> Self
             where
-                T: Into<Option<&'a ::std::vec::Vec<::std::num::NonZeroU64>>>,
+                T: Into<Option<&'a [u64]>>,
             {
-                if let Some(value) = value.into() {
-                    Self(
-                        value
-                            .iter()
-                            .fold(
-                                self.0,
-                                |when, element| {
-                                    when.query_param("zones", element.to_string())
-                                },
-                            ),
-                    )
-                } else {
-                    Self(self.0.query_param_missing("zones"))
+                match values.into() {
+                    Some(values) => {
+                        Self(
+                            values
+                                .iter()
+                                .fold(
+                                    self.0,
+                                    |when, value| when.query_param("zones", query_text(value)),
+                                ),
+                        )
+                    }
+                    None => Self(self.0.query_param_missing("zones")),
                 }
             }
         }
+        /// Answers requests of `list_project_regions` with one of the answers the spec declares for it.
         pub struct ListProjectRegionsThen(::httpmock::Then);
         impl ListProjectRegionsThen {
+            /// Wraps httpmock's `Then`.
             pub fn new(inner: ::httpmock::Then) -> Self {
                 Self(inner)
             }
+            /// httpmock's `Then`, to answer what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::Then {
                 self.0
             }
+            /// Answers with status 200.
             pub fn ok(self, value: &types::Regions) -> Self {
                 Self(
                     self
@@ -931,12 +945,21 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
+            /// Answers with `status`, one of 400..=499.
+            ///
+            /// # Panics
+            ///
+            /// When `status` is outside that range: the mock would answer what the spec does
+            /// not declare.
             pub fn client_error(
                 self,
                 status: u16,
                 value: &types::ErrorResponse,
             ) -> Self {
-                assert_eq!(status / 100u16, 4u16);
+                let declared = (400u16..=499u16).contains(&status);
+                assert!(
+                    declared, "client_error needs a status in 400..=499, not {status}"
+                );
                 Self(
                     self
                         .0
@@ -947,10 +970,10 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for `httpmock::MockServer` that
-    /// adds a method for each operation. These are the equivalent of
-    /// type-checked `httpmock::MockServer::mock` calls.
+    /// A method per operation on httpmock's `MockServer`: a `mock` call whose `When` and
+    /// `Then` are typed for that operation.
     pub trait MockServerExt {
+        /// Mocks `list_project_regions`: `config_fn` gets the typed `When` and `Then` of the operation.
         fn list_project_regions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(

@@ -2190,35 +2190,47 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! `httpmock::When` and `httpmock::Then`
-        //! wrappers for each operation. Each can be converted to
-        //! its inner type with a call to `into_inner()`. This can
-        //! be used to explicitly deviate from permitted values.
-        use crate::generated::*;
+        //! A `When` and a `Then` wrapper around httpmock's own for each operation, with a
+        //! typed method per parameter and per declared answer. `into_inner()` gives back
+        //! httpmock's type, to match or answer anything the typed methods do not cover.
+        use crate::generated::types;
+        /// A query value as the client writes it: its serde form (enum values as on the wire,
+        /// date-times in RFC 3339), a string as itself.
+        fn query_text<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+            match ::serde_json::to_value(value) {
+                Ok(::serde_json::Value::String(text)) => text,
+                Ok(other) => other.to_string(),
+                Err(error) => format!("<unserializable: {error}>"),
+            }
+        }
+        /// Matches requests of `get_report` (`POST /reports`).
         pub struct GetReportWhen(::httpmock::When);
         impl GetReportWhen {
+            /// Wraps httpmock's `When`, matching the operation's method and path.
             pub fn new(inner: ::httpmock::When) -> Self {
-                Self(
-                    inner
-                        .method(::httpmock::Method::POST)
-                        .path_matches(regex::Regex::new("^/reports$").unwrap()),
-                )
+                Self(inner.method(::httpmock::Method::POST).path_matches("^/reports$"))
             }
+            /// httpmock's `When`, to match what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
+            /// Matches a JSON body equal to `value`.
             pub fn body(self, value: &types::ReportRequest) -> Self {
                 Self(self.0.json_body_obj(value))
             }
         }
+        /// Answers requests of `get_report` with one of the answers the spec declares for it.
         pub struct GetReportThen(::httpmock::Then);
         impl GetReportThen {
+            /// Wraps httpmock's `Then`.
             pub fn new(inner: ::httpmock::Then) -> Self {
                 Self(inner)
             }
+            /// httpmock's `Then`, to answer what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::Then {
                 self.0
             }
+            /// Answers with status 200.
             pub fn ok(self, value: &types::ReportPage) -> Self {
                 Self(
                     self
@@ -2228,12 +2240,21 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
+            /// Answers with `status`, one of 400..=499.
+            ///
+            /// # Panics
+            ///
+            /// When `status` is outside that range: the mock would answer what the spec does
+            /// not declare.
             pub fn client_error(
                 self,
                 status: u16,
                 value: &types::ErrorResponse,
             ) -> Self {
-                assert_eq!(status / 100u16, 4u16);
+                let declared = (400u16..=499u16).contains(&status);
+                assert!(
+                    declared, "client_error needs a status in 400..=499, not {status}"
+                );
                 Self(
                     self
                         .0
@@ -2243,43 +2264,47 @@ pub mod mock {
                 )
             }
         }
+        /// Matches requests of `list_things` (`GET /things`).
         pub struct ListThingsWhen(::httpmock::When);
         impl ListThingsWhen {
+            /// Wraps httpmock's `When`, matching the operation's method and path.
             pub fn new(inner: ::httpmock::When) -> Self {
-                Self(
-                    inner
-                        .method(::httpmock::Method::GET)
-                        .path_matches(regex::Regex::new("^/things$").unwrap()),
-                )
+                Self(inner.method(::httpmock::Method::GET).path_matches("^/things$"))
             }
+            /// httpmock's `When`, to match what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
+            /// Matches the query parameter `since`.
             pub fn since(
                 self,
-                value: &::chrono::DateTime<::chrono::offset::Utc>,
+                value: ::chrono::DateTime<::chrono::offset::Utc>,
             ) -> Self {
-                Self(self.0.query_param("since", value.to_string()))
+                Self(self.0.query_param("since", query_text(&value)))
             }
-            pub fn unit<'a, T>(self, value: T) -> Self
+            /// Matches the query parameter `unit`; `None` matches a request without it.
+            pub fn unit<T>(self, value: T) -> Self
             where
-                T: Into<Option<&'a crate::generated::open::Unit>>,
+                T: Into<Option<types::Unit>>,
             {
-                if let Some(value) = value.into() {
-                    Self(self.0.query_param("unit", value.to_string()))
-                } else {
-                    Self(self.0.query_param_missing("unit"))
+                match value.into() {
+                    Some(value) => Self(self.0.query_param("unit", query_text(&value))),
+                    None => Self(self.0.query_param_missing("unit")),
                 }
             }
         }
+        /// Answers requests of `list_things` with one of the answers the spec declares for it.
         pub struct ListThingsThen(::httpmock::Then);
         impl ListThingsThen {
+            /// Wraps httpmock's `Then`.
             pub fn new(inner: ::httpmock::Then) -> Self {
                 Self(inner)
             }
+            /// httpmock's `Then`, to answer what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::Then {
                 self.0
             }
+            /// Answers with status 200.
             pub fn ok(self, value: &types::Things) -> Self {
                 Self(
                     self
@@ -2289,12 +2314,21 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
+            /// Answers with `status`, one of 400..=499.
+            ///
+            /// # Panics
+            ///
+            /// When `status` is outside that range: the mock would answer what the spec does
+            /// not declare.
             pub fn client_error(
                 self,
                 status: u16,
                 value: &types::ErrorResponse,
             ) -> Self {
-                assert_eq!(status / 100u16, 4u16);
+                let declared = (400u16..=499u16).contains(&status);
+                assert!(
+                    declared, "client_error needs a status in 400..=499, not {status}"
+                );
                 Self(
                     self
                         .0
@@ -2305,13 +2339,14 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for `httpmock::MockServer` that
-    /// adds a method for each operation. These are the equivalent of
-    /// type-checked `httpmock::MockServer::mock` calls.
+    /// A method per operation on httpmock's `MockServer`: a `mock` call whose `When` and
+    /// `Then` are typed for that operation.
     pub trait MockServerExt {
+        /// Mocks `get_report`: `config_fn` gets the typed `When` and `Then` of the operation.
         fn get_report<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(operations::GetReportWhen, operations::GetReportThen);
+        /// Mocks `list_things`: `config_fn` gets the typed `When` and `Then` of the operation.
         fn list_things<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(operations::ListThingsWhen, operations::ListThingsThen);

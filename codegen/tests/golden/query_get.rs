@@ -974,64 +974,83 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! `httpmock::When` and `httpmock::Then`
-        //! wrappers for each operation. Each can be converted to
-        //! its inner type with a call to `into_inner()`. This can
-        //! be used to explicitly deviate from permitted values.
-        use crate::generated::*;
+        //! A `When` and a `Then` wrapper around httpmock's own for each operation, with a
+        //! typed method per parameter and per declared answer. `into_inner()` gives back
+        //! httpmock's type, to match or answer anything the typed methods do not cover.
+        use crate::generated::types;
+        /// A query value as the client writes it: its serde form (enum values as on the wire,
+        /// date-times in RFC 3339), a string as itself.
+        fn query_text<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+            match ::serde_json::to_value(value) {
+                Ok(::serde_json::Value::String(text)) => text,
+                Ok(other) => other.to_string(),
+                Err(error) => format!("<unserializable: {error}>"),
+            }
+        }
+        /// Matches requests of `list_reservations` (`GET /reservations`).
         pub struct ListReservationsWhen(::httpmock::When);
         impl ListReservationsWhen {
+            /// Wraps httpmock's `When`, matching the operation's method and path.
             pub fn new(inner: ::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::httpmock::Method::GET)
-                        .path_matches(regex::Regex::new("^/reservations$").unwrap()),
+                    inner.method(::httpmock::Method::GET).path_matches("^/reservations$"),
                 )
             }
+            /// httpmock's `When`, to match what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
+            /// Matches the query parameter `time_from`.
+            pub fn time_from(
+                self,
+                value: ::chrono::DateTime<::chrono::offset::Utc>,
+            ) -> Self {
+                Self(self.0.query_param("time_from", query_text(&value)))
+            }
+            /// Matches the query parameter `time_to`.
+            pub fn time_to(
+                self,
+                value: ::chrono::DateTime<::chrono::offset::Utc>,
+            ) -> Self {
+                Self(self.0.query_param("time_to", query_text(&value)))
+            }
+            /// Matches the query parameter `region_id`; `None` matches a request without it.
+            pub fn region_id<T>(self, value: T) -> Self
+            where
+                T: Into<Option<u64>>,
+            {
+                match value.into() {
+                    Some(value) => {
+                        Self(self.0.query_param("region_id", query_text(&value)))
+                    }
+                    None => Self(self.0.query_param_missing("region_id")),
+                }
+            }
+            /// Matches the query parameter `order_by`; `None` matches a request without it.
             pub fn order_by<T>(self, value: T) -> Self
             where
                 T: Into<Option<types::ListReservationsOrderBy>>,
             {
-                if let Some(value) = value.into() {
-                    Self(self.0.query_param("order_by", value.to_string()))
-                } else {
-                    Self(self.0.query_param_missing("order_by"))
+                match value.into() {
+                    Some(value) => {
+                        Self(self.0.query_param("order_by", query_text(&value)))
+                    }
+                    None => Self(self.0.query_param_missing("order_by")),
                 }
-            }
-            pub fn region_id<T>(self, value: T) -> Self
-            where
-                T: Into<Option<::std::num::NonZeroU64>>,
-            {
-                if let Some(value) = value.into() {
-                    Self(self.0.query_param("region_id", value.to_string()))
-                } else {
-                    Self(self.0.query_param_missing("region_id"))
-                }
-            }
-            pub fn time_from(
-                self,
-                value: &::chrono::DateTime<::chrono::offset::Utc>,
-            ) -> Self {
-                Self(self.0.query_param("time_from", value.to_string()))
-            }
-            pub fn time_to(
-                self,
-                value: &::chrono::DateTime<::chrono::offset::Utc>,
-            ) -> Self {
-                Self(self.0.query_param("time_to", value.to_string()))
             }
         }
+        /// Answers requests of `list_reservations` with one of the answers the spec declares for it.
         pub struct ListReservationsThen(::httpmock::Then);
         impl ListReservationsThen {
+            /// Wraps httpmock's `Then`.
             pub fn new(inner: ::httpmock::Then) -> Self {
                 Self(inner)
             }
+            /// httpmock's `Then`, to answer what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::Then {
                 self.0
             }
+            /// Answers with status 200.
             pub fn ok(self, value: &types::Reservations) -> Self {
                 Self(
                     self
@@ -1041,12 +1060,21 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
+            /// Answers with `status`, one of 400..=499.
+            ///
+            /// # Panics
+            ///
+            /// When `status` is outside that range: the mock would answer what the spec does
+            /// not declare.
             pub fn client_error(
                 self,
                 status: u16,
                 value: &types::ErrorResponse,
             ) -> Self {
-                assert_eq!(status / 100u16, 4u16);
+                let declared = (400u16..=499u16).contains(&status);
+                assert!(
+                    declared, "client_error needs a status in 400..=499, not {status}"
+                );
                 Self(
                     self
                         .0
@@ -1057,10 +1085,10 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for `httpmock::MockServer` that
-    /// adds a method for each operation. These are the equivalent of
-    /// type-checked `httpmock::MockServer::mock` calls.
+    /// A method per operation on httpmock's `MockServer`: a `mock` call whose `When` and
+    /// `Then` are typed for that operation.
     pub trait MockServerExt {
+        /// Mocks `list_reservations`: `config_fn` gets the typed `When` and `Then` of the operation.
         fn list_reservations<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(

@@ -953,35 +953,38 @@ impl Client {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub mod operations {
-        //! `httpmock::When` and `httpmock::Then`
-        //! wrappers for each operation. Each can be converted to
-        //! its inner type with a call to `into_inner()`. This can
-        //! be used to explicitly deviate from permitted values.
-        use crate::generated::*;
+        //! A `When` and a `Then` wrapper around httpmock's own for each operation, with a
+        //! typed method per parameter and per declared answer. `into_inner()` gives back
+        //! httpmock's type, to match or answer anything the typed methods do not cover.
+        use crate::generated::types;
+        /// Matches requests of `get_prices` (`POST /prices`).
         pub struct GetPricesWhen(::httpmock::When);
         impl GetPricesWhen {
+            /// Wraps httpmock's `When`, matching the operation's method and path.
             pub fn new(inner: ::httpmock::When) -> Self {
-                Self(
-                    inner
-                        .method(::httpmock::Method::POST)
-                        .path_matches(regex::Regex::new("^/prices$").unwrap()),
-                )
+                Self(inner.method(::httpmock::Method::POST).path_matches("^/prices$"))
             }
+            /// httpmock's `When`, to match what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
+            /// Matches a JSON body equal to `value`.
             pub fn body(self, value: &types::PriceRequest) -> Self {
                 Self(self.0.json_body_obj(value))
             }
         }
+        /// Answers requests of `get_prices` with one of the answers the spec declares for it.
         pub struct GetPricesThen(::httpmock::Then);
         impl GetPricesThen {
+            /// Wraps httpmock's `Then`.
             pub fn new(inner: ::httpmock::Then) -> Self {
                 Self(inner)
             }
+            /// httpmock's `Then`, to answer what the typed methods do not cover.
             pub fn into_inner(self) -> ::httpmock::Then {
                 self.0
             }
+            /// Answers with status 200.
             pub fn ok(self, value: &types::Prices) -> Self {
                 Self(
                     self
@@ -991,12 +994,21 @@ pub mod mock {
                         .json_body_obj(value),
                 )
             }
+            /// Answers with `status`, one of 400..=499.
+            ///
+            /// # Panics
+            ///
+            /// When `status` is outside that range: the mock would answer what the spec does
+            /// not declare.
             pub fn client_error(
                 self,
                 status: u16,
                 value: &types::ErrorResponse,
             ) -> Self {
-                assert_eq!(status / 100u16, 4u16);
+                let declared = (400u16..=499u16).contains(&status);
+                assert!(
+                    declared, "client_error needs a status in 400..=499, not {status}"
+                );
                 Self(
                     self
                         .0
@@ -1007,10 +1019,10 @@ pub mod mock {
             }
         }
     }
-    /// An extension trait for `httpmock::MockServer` that
-    /// adds a method for each operation. These are the equivalent of
-    /// type-checked `httpmock::MockServer::mock` calls.
+    /// A method per operation on httpmock's `MockServer`: a `mock` call whose `When` and
+    /// `Then` are typed for that operation.
     pub trait MockServerExt {
+        /// Mocks `get_prices`: `config_fn` gets the typed `When` and `Then` of the operation.
         fn get_prices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(operations::GetPricesWhen, operations::GetPricesThen);
