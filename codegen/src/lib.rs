@@ -7,10 +7,10 @@
 //! the client; the `types` module written by `typedefs.rs` from a model of the types, which takes
 //! names and Rust types from typify's type details and the rest from the schemas: definitions,
 //! `extra_fields` on answer types, serde impls as plain code from `serde_code.rs`, builders for
-//! request types) and [`generate_mocks`]
-//! (typed httpmock helpers written from the operations by `mocks.rs`) → the project's extras (open enums, open unions with their
-//! common rows, CSV methods, pager glue, the operation table; `extras.rs`, `api.rs`) → one syn
-//! file, pretty-printed by prettyplease. [`generate_files`] splits that file by kind for
+//! request types) and [`generate_mocks`] (typed httpmock helpers written from the operations by
+//! `mocks.rs`) → the project's extras (open enums, open unions with their common rows, CSV methods,
+//! pager glue, the operation table; `extras.rs`, `api.rs`) → one syn file, pretty-printed by
+//! prettyplease. [`generate_files`] splits that file by kind for
 //! `generated/`, the types one file per spec schema.
 
 mod api;

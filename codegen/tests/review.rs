@@ -560,7 +560,7 @@ fn the_rust_api_section_tells_semver_major_from_minor() {
         .unwrap_or_else(|| panic!("{changes:#?}"));
     assert_eq!((unit.kind, unit.major), ("changed", false));
 
-    // A new operation adds items (minor), except that progenitor's `mock::MockServerExt` trait gains
+    // A new operation adds items (minor), except that the `mock::MockServerExt` trait gains
     // a method, which is major by the semver rules (an implementor outside the crate would break).
     let mut head = base.clone();
     let mut copy = at(&mut head, &["paths", "/cloud/v1/usage_report"]).clone();
