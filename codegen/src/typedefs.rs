@@ -1077,6 +1077,11 @@ fn emit_newtype(def: &TypeDef, inner: &TypeRef, check: &Check) -> TokenStream {
         Top::Text => quote! { #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)] },
         _ => quote! { #[derive(Clone, Debug, PartialEq)] },
     };
+    let definition = quote! {
+        #[doc = #doc]
+        #derives
+        pub struct #name(#ty);
+    };
     let common = quote! {
         impl ::std::ops::Deref for #name {
             type Target = #ty;
@@ -1158,9 +1163,7 @@ fn emit_newtype(def: &TypeDef, inner: &TypeRef, check: &Check) -> TokenStream {
             });
             let try_from = string_try_froms(name);
             quote! {
-                #[doc = #doc]
-                #derives
-                pub struct #name(#ty);
+                #definition
                 #serde
                 #common
                 impl ::std::str::FromStr for #name {
@@ -1190,18 +1193,9 @@ fn emit_newtype(def: &TypeDef, inner: &TypeRef, check: &Check) -> TokenStream {
             // Compared as text, which every integer type (`NonZeroU64` for `minimum: 1` too)
             // writes as JSON does.
             let listed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-            let message = format!(
-                "not one of the values {}",
-                values
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let message = format!("not one of the values {}", listed.join(", "));
             quote! {
-                #[doc = #doc]
-                #derives
-                pub struct #name(#ty);
+                #definition
                 #serde
                 #common
                 impl ::std::convert::TryFrom<#ty> for #name {
